@@ -1,0 +1,124 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createYoga, maskError } from "graphql-yoga";
+import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
+import { WebSocketServer } from "ws";
+import { useServer } from "graphql-ws/use/ws";
+import sirv from "sirv";
+import { existsSync } from "node:fs";
+import type { ServerConfig } from "./config.js";
+import type { AppServices, Context } from "./context.js";
+import { createDb } from "./db/client.js";
+import { migrateDatabase } from "./db/migrate.js";
+import { createAppPubSub } from "./pubsub.js";
+import { schema } from "./schema.js";
+import { resolveViewer } from "./auth/service.js";
+import { AppError } from "./errors.js";
+import { seedDemo } from "./seed.js";
+import { httpRoutes } from "./routes.js";
+import { startBackgroundTasks } from "./background.js";
+
+export type App = {
+  services: AppServices;
+  /** Base URL once started, e.g. http://127.0.0.1:4000 */
+  url: string;
+  start(port?: number): Promise<string>;
+  stop(): Promise<void>;
+};
+
+/** A route outside GraphQL (webhooks, downloads). Returns true when it handled the request. */
+export type HttpRoute = (req: IncomingMessage, res: ServerResponse, services: AppServices) => Promise<boolean>;
+
+export async function buildApp(config: ServerConfig): Promise<App> {
+  await migrateDatabase(config.databaseUrl);
+  const { db, provider } = createDb(config.databaseUrl);
+  const pubsub = createAppPubSub(config.redisUrl);
+  const services: AppServices = { db, provider, pubsub, config };
+  if (config.seedDemo) await seedDemo(services);
+
+  const yoga = createYoga<{ req?: IncomingMessage; connectionParams?: Record<string, unknown> }, Context>({
+    schema,
+    graphqlEndpoint: "/graphql",
+    renderGraphiQL,
+    graphiql: { title: "Tuneloop GraphQL", subscriptionsProtocol: "WS" },
+    logging: config.logLevel === "silent" ? false : config.logLevel,
+    maskedErrors: {
+      // Our typed errors reach the client with their code and field; anything else is masked.
+      maskError: (error, message, isDev) => {
+        const original = (error as { originalError?: unknown }).originalError;
+        if (original instanceof AppError) return original.toGraphQLError();
+        return maskError(error, message, isDev);
+      },
+    },
+    context: async ({ request, connectionParams }) => {
+      const fromParams = connectionParams?.authorization ?? connectionParams?.Authorization;
+      const authorization = typeof fromParams === "string" ? fromParams : request.headers.get("authorization");
+      return { ...services, authorization, viewer: await resolveViewer(db, authorization) };
+    },
+  });
+
+  const serveWeb = config.webDist && existsSync(config.webDist) ? sirv(config.webDist, { single: true, etag: true }) : null;
+  const server: Server = createServer(async (req, res) => {
+    try {
+      for (const route of httpRoutes) if (await route(req, res, services)) return;
+      if (req.url?.startsWith("/graphql") || !serveWeb) return yoga(req, res);
+      serveWeb(req, res);
+    } catch (error) {
+      console.error("request failed", error);
+      if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: "internal error" }));
+    }
+  });
+
+  // graphql-ws goes through Yoga's envelop so auth, limits and context are the same as over HTTP.
+  const wsServer = new WebSocketServer({ server, path: "/graphql" });
+  const wsCleanup = useServer(
+    {
+      execute: (args: any) => args.rootValue.execute(args),
+      subscribe: (args: any) => args.rootValue.subscribe(args),
+      onSubscribe: async (ctx, _id, params) => {
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params,
+          connectionParams: ctx.connectionParams,
+        });
+        const args = {
+          schema,
+          operationName: params.operationName,
+          document: parse(params.query),
+          variableValues: params.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe },
+        };
+        const errors = validate(args.schema, args.document);
+        if (errors.length) return errors;
+        return args;
+      },
+    },
+    wsServer,
+  );
+
+  const stopBackground = startBackgroundTasks(services);
+  const app: App = {
+    services,
+    url: "",
+    async start(port = config.port) {
+      await new Promise<void>((resolve) => server.listen(port, config.host, resolve));
+      const { port: actual } = server.address() as AddressInfo;
+      app.url = `http://${config.host}:${actual}`;
+      return app.url;
+    },
+    async stop() {
+      stopBackground();
+      await wsCleanup.dispose();
+      wsServer.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await pubsub.close();
+      await db.$disconnect();
+    },
+  };
+  return app;
+}

@@ -1,0 +1,104 @@
+import { builder } from "../builder.js";
+import { AppError } from "../errors.js";
+import { API_KEY_SCOPES, createApiKey, login, logout } from "./service.js";
+
+export const RoleEnum = builder.enumType("Role", { values: ["ENGINEER", "OWNER", "QA", "ADMIN"] as const });
+const ApiKeyScopeEnum = builder.enumType("ApiKeyScope", {
+  values: API_KEY_SCOPES.map((s) => s.toUpperCase()) as ["READ", "WRITE", "WORKER"],
+  description: "READ: queries and subscriptions. WRITE: mutations the key's user may do. WORKER: claim and run training jobs.",
+});
+
+builder.prismaObject("Organization", {
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    name: t.exposeString("name"),
+    slug: t.exposeString("slug"),
+  }),
+});
+
+builder.prismaObject("User", {
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    email: t.exposeString("email"),
+    name: t.exposeString("name"),
+    role: t.expose("role", { type: RoleEnum }),
+    organization: t.relation("org"),
+  }),
+});
+
+const ApiKeyRef = builder.prismaObject("ApiKey", {
+  description: "An API key. The secret itself is shown once, when it is created.",
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    name: t.exposeString("name"),
+    prefix: t.exposeString("prefix", { description: "The first characters of the key, to recognise it." }),
+    scopes: t.stringList({ resolve: (k) => (k.scopes as string[]).map((s) => s.toUpperCase()) }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    expiresAt: t.expose("expiresAt", { type: "DateTime", nullable: true }),
+    revokedAt: t.expose("revokedAt", { type: "DateTime", nullable: true }),
+    lastUsedAt: t.expose("lastUsedAt", { type: "DateTime", nullable: true }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  me: t.prismaField({
+    type: "User",
+    nullable: true,
+    description: "The signed-in user, or null.",
+    resolve: (query, _root, _args, ctx) =>
+      ctx.viewer?.kind === "user" ? ctx.db.user.findUnique({ ...query, where: { id: ctx.viewer.userId } }) : null,
+  }),
+  apiKeys: t.prismaField({
+    type: ["ApiKey"],
+    authScopes: { user: true },
+    resolve: (query, _root, _args, ctx) =>
+      ctx.db.apiKey.findMany({ ...query, where: { orgId: ctx.viewer!.orgId, jobId: null }, orderBy: { createdAt: "desc" } }),
+  }),
+}));
+
+const LoginPayload = builder.simpleObject("LoginPayload", {
+  fields: (t) => ({ token: t.string({ description: "Send as `Authorization: Bearer <token>`." }) }),
+});
+
+builder.mutationFields((t) => ({
+  login: t.field({
+    type: LoginPayload,
+    args: { email: t.arg.string({ required: true }), password: t.arg.string({ required: true }) },
+    resolve: async (_root, { email, password }, ctx) => ({ token: (await login(ctx.db, email, password)).token }),
+  }),
+  logout: t.boolean({
+    resolve: async (_root, _args, ctx) => {
+      await logout(ctx.db, ctx.authorization);
+      return true;
+    },
+  }),
+  createApiKey: t.field({
+    type: builder.simpleObject("CreatedApiKey", {
+      fields: (f) => ({
+        key: f.string({ description: "The secret. It is not stored and cannot be shown again." }),
+        apiKey: f.field({ type: ApiKeyRef }),
+      }),
+    }),
+    authScopes: { role: ["ENGINEER", "OWNER", "QA"] },
+    args: {
+      name: t.arg.string({ required: true }),
+      scopes: t.arg({ type: [ApiKeyScopeEnum], required: true }),
+      expiresAt: t.arg({ type: "DateTime" }),
+    },
+    resolve: async (_root, args, ctx) => {
+      if (ctx.viewer?.kind !== "user") throw new AppError("UNAUTHENTICATED", "Sign in first");
+      const scopes = args.scopes.map((s) => s.toLowerCase() as (typeof API_KEY_SCOPES)[number]);
+      return createApiKey(ctx.db, ctx.viewer, args.name, scopes, args.expiresAt);
+    },
+  }),
+  revokeApiKey: t.prismaField({
+    type: "ApiKey",
+    authScopes: { role: ["ENGINEER", "OWNER", "QA"] },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (query, _root, { id }, ctx) => {
+      const key = await ctx.db.apiKey.findFirst({ where: { id: String(id), orgId: ctx.viewer!.orgId, jobId: null } });
+      if (!key) throw new AppError("NOT_FOUND", "API key not found", "id");
+      return ctx.db.apiKey.update({ ...query, where: { id: key.id }, data: { revokedAt: key.revokedAt ?? new Date() } });
+    },
+  }),
+}));

@@ -1,0 +1,22 @@
+import type { Db, DbProvider } from "./db/client.js";
+import type { PubSub } from "./pubsub.js";
+import type { ServerConfig } from "./config.js";
+import type { Role } from "./generated/sqlite/enums.js";
+
+/** Who is calling: a user (API key or browser session) or a trainer holding a job token. */
+export type Viewer =
+  | { kind: "user"; userId: string; orgId: string; role: Role; scopes: string[] | null }
+  | { kind: "trainer"; orgId: string; jobId: string; tokenId: string };
+
+export type AppServices = {
+  db: Db;
+  provider: DbProvider;
+  pubsub: PubSub;
+  config: ServerConfig;
+};
+
+export type Context = AppServices & {
+  /** The raw Authorization header, for logout. */
+  authorization: string | null;
+  viewer: Viewer | null;
+};

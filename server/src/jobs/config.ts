@@ -1,0 +1,76 @@
+import { z } from "zod";
+import { AppError } from "../errors.js";
+
+export type PresetName = "CONSERVATIVE" | "BALANCED" | "AGGRESSIVE";
+
+export const PRESETS: Record<PresetName, { rank: number; learningRate: number; epochs: number; title: string; explanation: string }> = {
+  CONSERVATIVE: {
+    rank: 8, learningRate: 1e-4, epochs: 2, title: "Conservative",
+    explanation: "Small, gentle updates. Use it for a small dataset (under a few hundred conversations), when the base model must keep what it knows, or after a run that overfit or ran out of memory. Cheapest and safest.",
+  },
+  BALANCED: {
+    rank: 16, learningRate: 2e-4, epochs: 3, title: "Balanced",
+    explanation: "The default. Learns a voice or a domain from a few hundred to a few thousand conversations without forgetting much. Start here unless you have a reason not to.",
+  },
+  AGGRESSIVE: {
+    rank: 32, learningRate: 3e-4, epochs: 4, title: "Aggressive",
+    explanation: "More capacity and a higher learning rate for large, clean datasets or a big change of behaviour. Watch validation loss: it overfits small datasets and costs the most.",
+  },
+};
+
+export const TARGET_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"] as const;
+
+// Advanced overrides and the ranges they must stay in; each message names the field.
+export const overridesSchema = z
+  .object({
+    rank: z.number().int().min(1, "LoRA rank must be at least 1").max(256, "LoRA rank must be at most 256"),
+    alpha: z.number().positive("alpha must be positive").max(1024, "alpha must be at most 1024"),
+    learningRate: z.number().min(1e-6, "learning rate must be at least 1e-6").max(1e-2, "learning rate must be at most 1e-2"),
+    epochs: z.number().int().min(1, "at least 1 epoch").max(20, "at most 20 epochs"),
+    batchSize: z.number().int().min(1, "batch size must be at least 1").max(64, "batch size must be at most 64"),
+    maxSeqLength: z.number().int().min(32, "sequence length must be at least 32").max(4096, "sequence length must be at most 4096"),
+    dropout: z.number().min(0, "dropout must be between 0 and 0.5").max(0.5, "dropout must be between 0 and 0.5"),
+    warmupRatio: z.number().min(0, "warm-up ratio must be between 0 and 0.5").max(0.5, "warm-up ratio must be between 0 and 0.5"),
+    weightDecay: z.number().min(0, "weight decay must be between 0 and 0.5").max(0.5, "weight decay must be between 0 and 0.5"),
+    gradientClip: z.number().positive("gradient clip must be positive").max(100, "gradient clip must be at most 100"),
+    targetModules: z.array(z.enum(TARGET_MODULES)).min(1, "choose at least one target module"),
+    checkpointEvery: z.number().int().min(1, "checkpoint interval must be at least 1 step").max(100000),
+    seed: z.number().int().min(0).max(2 ** 31 - 1),
+    baseModel: z.string().min(1),
+  })
+  .partial()
+  .strict();
+
+export type JobOverrides = z.infer<typeof overridesSchema>;
+export type JobConfig = Required<Omit<JobOverrides, "baseModel">> & { baseModel: string };
+
+export const DEFAULT_BASE_MODEL = "tuneloop-llama-1m";
+
+/** The full hyperparameters of a job: the preset, then the overrides on top. */
+export function resolveJobConfig(preset: PresetName | "CUSTOM", overrides: unknown = {}): JobConfig {
+  const parsed = overridesSchema.safeParse(overrides ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue.path.length ? `config.${issue.path.join(".")}` : "config";
+    throw new AppError("VALIDATION", issue.code === "unrecognized_keys" ? `Unknown setting: ${issue.message}` : `${field}: ${issue.message}`, field);
+  }
+  const base = PRESETS[preset === "CUSTOM" ? "BALANCED" : preset];
+  const rank = parsed.data.rank ?? base.rank;
+  return {
+    rank,
+    alpha: rank * 2,
+    learningRate: base.learningRate,
+    epochs: base.epochs,
+    batchSize: 4,
+    maxSeqLength: 128,
+    dropout: 0.05,
+    warmupRatio: 0.1,
+    weightDecay: 0.01,
+    gradientClip: 1,
+    targetModules: ["q_proj", "v_proj"],
+    checkpointEvery: 100,
+    seed: 42,
+    baseModel: DEFAULT_BASE_MODEL,
+    ...parsed.data,
+  };
+}

@@ -1,0 +1,226 @@
+import { builder } from "../builder.js";
+import { PRESETS } from "./config.js";
+import { PresetEnum, PricingTierEnum, JobSettingsInput } from "./inputs.js";
+import { jobOrderBy, jobWhere } from "./list.js";
+import { cancelJob, createJob, deleteJob, findOwnJob, retryJob, startJob, updateJobDetails } from "./service.js";
+import type { Viewer } from "../context.js";
+
+const userOf = (viewer: Viewer | null) => viewer as Extract<Viewer, { kind: "user" }>;
+
+export const JobStatusEnum = builder.enumType("JobStatus", {
+  values: ["PENDING", "QUEUED", "PROVISIONING", "PREPROCESSING", "MODEL_LOADING", "TRAINING", "FINALIZATION", "VALIDATION", "COMPLETED", "FAILED", "CANCELLED", "RECOVERING"] as const,
+});
+
+export const TrainingJob = builder.prismaObject("TrainingJob", {
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    name: t.exposeString("name"),
+    description: t.exposeString("description", { nullable: true }),
+    notes: t.exposeString("notes", { nullable: true }),
+    tags: t.stringList({ select: { tags: { select: { tag: true } } }, resolve: (job) => job.tags.map((t) => t.tag).sort() }),
+    status: t.expose("status", { type: JobStatusEnum }),
+    stage: t.exposeString("stage", { nullable: true }),
+    preset: t.expose("preset", { type: PresetEnum }),
+    config: t.expose("config", { type: "JSON", description: "The resolved hyperparameters the trainer uses." }),
+    progress: t.exposeFloat("progress", { description: "0–100." }),
+    currentEpoch: t.exposeFloat("currentEpoch", { nullable: true }),
+    totalEpochs: t.exposeInt("totalEpochs"),
+    currentStep: t.exposeInt("currentStep"),
+    totalSteps: t.exposeInt("totalSteps", { nullable: true }),
+    latestLoss: t.exposeFloat("latestLoss", { nullable: true }),
+    latestValLoss: t.exposeFloat("latestValLoss", { nullable: true }),
+    latestLearningRate: t.exposeFloat("latestLearningRate", { nullable: true }),
+    latestPerplexity: t.exposeFloat("latestPerplexity", { nullable: true }),
+    estimatedCostUsd: t.exposeFloat("estimatedCostUsd"),
+    estimatedCostLowUsd: t.exposeFloat("estimatedCostLowUsd"),
+    estimatedCostHighUsd: t.exposeFloat("estimatedCostHighUsd"),
+    actualCostUsd: t.exposeFloat("actualCostUsd"),
+    estimatedDurationSec: t.exposeFloat("estimatedDurationSec"),
+    actualDurationSec: t.exposeFloat("actualDurationSec", { nullable: true }),
+    billableSeconds: t.exposeFloat("billableSeconds", { description: "Time billed so far, including time lost to interruptions." }),
+    gpuType: t.exposeString("gpuType"),
+    pricingTier: t.expose("pricingTier", { type: PricingTierEnum }),
+    hourlyRateUsd: t.exposeFloat("hourlyRateUsd"),
+    errorType: t.exposeString("errorType", { nullable: true }),
+    errorMessage: t.exposeString("errorMessage", { nullable: true }),
+    retryCount: t.exposeInt("retryCount"),
+    recoveryCount: t.exposeInt("recoveryCount", { description: "How many times the job resumed from a checkpoint after an interruption." }),
+    clientName: t.exposeString("clientName", { nullable: true }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    updatedAt: t.expose("updatedAt", { type: "DateTime" }),
+    queuedAt: t.expose("queuedAt", { type: "DateTime", nullable: true }),
+    startedAt: t.expose("startedAt", { type: "DateTime", nullable: true }),
+    finishedAt: t.expose("finishedAt", { type: "DateTime", nullable: true }),
+    lastReportAt: t.expose("lastReportAt", { type: "DateTime", nullable: true }),
+    stalledAt: t.expose("stalledAt", { type: "DateTime", nullable: true }),
+    dataset: t.relation("dataset"),
+    createdBy: t.relation("createdBy"),
+    retryOf: t.relation("retryOf", { nullable: true }),
+  }),
+});
+
+const JobFilterInput = builder.inputType("JobFilter", {
+  fields: (t) => ({
+    status: t.field({ type: [JobStatusEnum] }),
+    createdAfter: t.field({ type: "DateTime" }),
+    createdBefore: t.field({ type: "DateTime" }),
+    createdById: t.id(),
+    tag: t.string(),
+    preset: t.field({ type: [PresetEnum] }),
+    minCostUsd: t.float({ description: "Actual cost so far, in dollars." }),
+    maxCostUsd: t.float(),
+    search: t.string({ description: "Words in the name, description or notes." }),
+    projectId: t.id(),
+  }),
+});
+
+const JobSortField = builder.enumType("JobSortField", { values: ["CREATED_AT", "NAME", "COST", "STATUS", "DURATION", "PROGRESS"] as const });
+const SortDirection = builder.enumType("SortDirection", { values: ["ASC", "DESC"] as const });
+const JobSortInput = builder.inputType("JobSort", {
+  fields: (t) => ({
+    field: t.field({ type: JobSortField, required: true }),
+    direction: t.field({ type: SortDirection, defaultValue: "DESC" }),
+  }),
+});
+
+const PresetInfo = builder.objectRef<{ id: keyof typeof PRESETS } & (typeof PRESETS)[keyof typeof PRESETS]>("PresetInfo").implement({
+  fields: (t) => ({
+    id: t.field({ type: PresetEnum, resolve: (p) => p.id }),
+    title: t.exposeString("title"),
+    explanation: t.exposeString("explanation"),
+    rank: t.exposeInt("rank"),
+    alpha: t.int({ resolve: (p) => p.rank * 2 }),
+    learningRate: t.exposeFloat("learningRate"),
+    epochs: t.exposeInt("epochs"),
+    isDefault: t.boolean({ resolve: (p) => p.id === "BALANCED" }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  jobs: t.prismaConnection({
+    type: "TrainingJob",
+    cursor: "id",
+    authScopes: { user: true },
+    defaultSize: 25,
+    maxSize: 200,
+    args: { filter: t.arg({ type: JobFilterInput }), sort: t.arg({ type: JobSortInput }) },
+    totalCount: (_parent, args, ctx) => ctx.db.trainingJob.count({ where: jobWhere(ctx.viewer!.orgId, args.filter, ctx.provider) }),
+    resolve: (query, _root, args, ctx) =>
+      ctx.db.trainingJob.findMany({
+        ...query,
+        where: jobWhere(ctx.viewer!.orgId, args.filter, ctx.provider),
+        orderBy: jobOrderBy(args.sort?.field, args.sort?.direction ?? "DESC"),
+      }),
+  }),
+  job: t.prismaField({
+    type: "TrainingJob",
+    authScopes: { user: true },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (query, _root, { id }, ctx) => {
+      const job = await findOwnJob(ctx, ctx.viewer!, String(id));
+      return ctx.db.trainingJob.findUniqueOrThrow({ ...query, where: { id: job.id } });
+    },
+  }),
+  presets: t.field({
+    type: [PresetInfo],
+    resolve: () => (Object.keys(PRESETS) as (keyof typeof PRESETS)[]).map((id) => ({ id, ...PRESETS[id] })),
+  }),
+}));
+
+const CreateJobInput = builder.inputType("CreateTrainingJobInput", {
+  fields: (t) => ({
+    name: t.string({ required: true }),
+    description: t.string(),
+    notes: t.string(),
+    tags: t.stringList(),
+    clientName: t.string({ description: "Client the work is for, for attribution and invoices." }),
+    projectId: t.id(),
+    settings: t.field({ type: JobSettingsInput, required: true }),
+    start: t.boolean({ defaultValue: false, description: "Queue the job at once." }),
+  }),
+});
+
+const jobPayload = (name: string) =>
+  ({ type: "TrainingJob", nullable: false, errors: { result: { name } } }) as const;
+
+builder.mutationFields((t) => ({
+  createTrainingJob: t.prismaField({
+    ...jobPayload("CreateTrainingJobSuccess"),
+    authScopes: { role: ["ENGINEER", "OWNER"] },
+    args: { input: t.arg({ type: CreateJobInput, required: true }) },
+    resolve: async (query, _root, { input }, ctx) => {
+      const { settings, ...rest } = input;
+      const job = await createJob(ctx, userOf(ctx.viewer), { ...rest, ...settings, datasetId: String(settings.datasetId), projectId: rest.projectId ? String(rest.projectId) : null });
+      return ctx.db.trainingJob.findUniqueOrThrow({ ...query, where: { id: job.id } });
+    },
+  }),
+  startTrainingJob: t.prismaField({
+    ...jobPayload("StartTrainingJobSuccess"),
+    authScopes: { role: ["ENGINEER", "OWNER"] },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (query, _root, { id }, ctx) => {
+      const job = await startJob(ctx, userOf(ctx.viewer), String(id));
+      return ctx.db.trainingJob.findUniqueOrThrow({ ...query, where: { id: job.id } });
+    },
+  }),
+  cancelTrainingJob: t.prismaField({
+    ...jobPayload("CancelTrainingJobSuccess"),
+    authScopes: { role: ["ENGINEER", "OWNER"] },
+    args: { id: t.arg.id({ required: true }), reason: t.arg.string() },
+    resolve: async (query, _root, { id, reason }, ctx) => {
+      const job = await cancelJob(ctx, userOf(ctx.viewer), String(id), reason);
+      return ctx.db.trainingJob.findUniqueOrThrow({ ...query, where: { id: job.id } });
+    },
+  }),
+  retryTrainingJob: t.prismaField({
+    ...jobPayload("RetryTrainingJobSuccess"),
+    authScopes: { role: ["ENGINEER", "OWNER"] },
+    args: { id: t.arg.id({ required: true }), overrides: t.arg({ type: "JSON", description: "Settings to change for the new attempt." }) },
+    resolve: async (query, _root, { id, overrides }, ctx) => {
+      const job = await retryJob(ctx, userOf(ctx.viewer), String(id), overrides as Record<string, unknown> | null);
+      return ctx.db.trainingJob.findUniqueOrThrow({ ...query, where: { id: job.id } });
+    },
+  }),
+  deleteTrainingJob: t.field({
+    type: "ID",
+    errors: { result: { name: "DeleteTrainingJobSuccess" } },
+    authScopes: { role: ["ENGINEER", "OWNER"] },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, ctx) => (await deleteJob(ctx, userOf(ctx.viewer), String(id))).id,
+  }),
+  updateTrainingJob: t.prismaField({
+    ...jobPayload("UpdateTrainingJobSuccess"),
+    description: "Edit a job's name, description, notes and tags.",
+    authScopes: { role: ["ENGINEER", "OWNER", "QA"] },
+    args: { id: t.arg.id({ required: true }), name: t.arg.string(), description: t.arg.string(), notes: t.arg.string(), tags: t.arg.stringList() },
+    resolve: async (query, _root, { id, ...input }, ctx) => {
+      const job = await updateJobDetails(ctx, userOf(ctx.viewer), String(id), input);
+      return ctx.db.trainingJob.findUniqueOrThrow({ ...query, where: { id: job.id } });
+    },
+  }),
+}));
+
+const JobListChange = builder.enumType("JobListChange", { values: ["CREATED", "UPDATED", "DELETED"] as const });
+
+builder.subscriptionFields((t) => ({
+  trainingJobUpdated: t.prismaField({
+    type: "TrainingJob",
+    description: "The job each time its status, progress, metrics summary or cost changes.",
+    authScopes: { user: true },
+    args: { id: t.arg.id({ required: true }) },
+    subscribe: async (_root, { id }, ctx) => {
+      await findOwnJob(ctx, ctx.viewer!, String(id));
+      return ctx.pubsub.subscribe("job:updated", String(id));
+    },
+    resolve: (query, payload, _args, ctx) => ctx.db.trainingJob.findUniqueOrThrow({ ...query, where: { id: (payload as unknown as { jobId: string }).jobId } }),
+  }),
+  jobListChanged: t.field({
+    type: builder.simpleObject("JobListEvent", {
+      fields: (f) => ({ jobId: f.id(), change: f.field({ type: JobListChange }) }),
+    }),
+    description: "A job of the organization was created, changed or deleted.",
+    authScopes: { user: true },
+    subscribe: (_root, _args, ctx) => ctx.pubsub.subscribe("org:jobs", ctx.viewer!.orgId),
+    resolve: (payload) => ({ jobId: payload.jobId, change: payload.change.toUpperCase() as "CREATED" | "UPDATED" | "DELETED" }),
+  }),
+}));

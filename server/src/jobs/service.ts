@@ -1,0 +1,219 @@
+import type { AppServices, Viewer } from "../context.js";
+import type { Prisma } from "../generated/sqlite/client.js";
+import type { JobStatus } from "../generated/sqlite/enums.js";
+import { AppError, notFound } from "../errors.js";
+import { appendEvent, publishEvent, type Tx } from "../events/service.js";
+import { resolveSettings, type JobSettings } from "../costs/service.js";
+import { FINAL_STATUSES, sourcesOf, TRANSITIONS } from "./stateMachine.js";
+
+type UserViewer = Extract<Viewer, { kind: "user" }>;
+
+export type CreateJobInput = JobSettings & {
+  name: string;
+  description?: string | null;
+  notes?: string | null;
+  tags?: string[] | null;
+  clientName?: string | null;
+  projectId?: string | null;
+  start?: boolean | null;
+};
+
+const words = (status: string) => status.toLowerCase().replace("_", " ");
+
+function checkText(field: string, value: string | null | undefined, max: number, required = false) {
+  if (required && !value?.trim()) throw new AppError("VALIDATION", `${field} is required`, field);
+  if (value && value.length > max) throw new AppError("VALIDATION", `${field} must be at most ${max} characters`, field);
+}
+
+export function normalizeTags(tags: string[] | null | undefined): string[] {
+  const clean = [...new Set((tags ?? []).map((t) => t.trim().toLowerCase()).filter(Boolean))];
+  if (clean.length > 20) throw new AppError("VALIDATION", "At most 20 tags", "tags");
+  const long = clean.find((t) => t.length > 40);
+  if (long) throw new AppError("VALIDATION", `Tag "${long.slice(0, 20)}…" is longer than 40 characters`, "tags");
+  return clean;
+}
+
+/** Loads a job of the viewer's organization; another organization's job is "not found". */
+export async function findOwnJob(services: AppServices, viewer: Viewer, jobId: string) {
+  const job = await services.db.trainingJob.findFirst({ where: { id: jobId, orgId: viewer.orgId } });
+  if (!job) throw notFound("Training job", "jobId");
+  return job;
+}
+
+export function publishJobChange(services: AppServices, job: { id: string; orgId: string }, change: "created" | "updated" | "deleted") {
+  services.pubsub.publish("job:updated", job.id, { jobId: job.id });
+  services.pubsub.publish("org:jobs", job.orgId, { jobId: job.id, change });
+}
+
+/**
+ * Moves a job to `to` if, and only if, its current status allows it — in one
+ * conditional update, so two racing callers cannot both succeed. Records the
+ * change in the event log in the same transaction.
+ */
+export async function transitionJob(
+  services: AppServices,
+  jobId: string,
+  to: JobStatus,
+  options: { data?: Prisma.TrainingJobUncheckedUpdateManyInput; message?: string; source?: "system" | "user" | "trainer"; payload?: Record<string, unknown>; tx?: Tx } = {},
+) {
+  const run = async (tx: Tx) => {
+    const before = await tx.trainingJob.findUnique({ where: { id: jobId } });
+    if (!before) throw notFound("Training job", "jobId");
+    const now = new Date();
+    const stamps: Prisma.TrainingJobUncheckedUpdateManyInput = {};
+    if (to === "QUEUED") stamps.queuedAt = now;
+    if (to === "PROVISIONING" && !before.startedAt) stamps.startedAt = now;
+    if (FINAL_STATUSES.includes(to)) {
+      stamps.finishedAt = now;
+      stamps.workerId = null;
+      stamps.leaseExpiresAt = null;
+      if (before.startedAt) stamps.actualDurationSec = (now.getTime() - before.startedAt.getTime()) / 1000;
+    }
+    const { count } = await tx.trainingJob.updateMany({
+      where: { id: jobId, status: { in: sourcesOf(to) } },
+      data: { status: to, stage: to === "RECOVERING" || FINAL_STATUSES.includes(to) ? before.stage : to.toLowerCase(), ...stamps, ...options.data },
+    });
+    if (count === 0) {
+      const allowed = TRANSITIONS[before.status].map(words).join(", ") || "nothing (it has finished)";
+      throw new AppError("INVALID_TRANSITION", `A ${words(before.status)} job cannot become ${words(to)}; from ${words(before.status)} it can become: ${allowed}`, "status");
+    }
+    const event = await appendEvent(tx, {
+      jobId,
+      type: "status_changed",
+      message: options.message ?? `${words(before.status)} → ${words(to)}`,
+      payload: { from: before.status, to, ...options.payload },
+      source: options.source ?? "system",
+    });
+    return { job: await tx.trainingJob.findUniqueOrThrow({ where: { id: jobId } }), eventId: event.id };
+  };
+  const { job, eventId } = options.tx ? await run(options.tx) : await services.db.$transaction(run);
+  if (!options.tx) {
+    publishEvent(services.pubsub, jobId, eventId);
+    publishJobChange(services, job, "updated");
+  }
+  return job;
+}
+
+export async function createJob(services: AppServices, viewer: UserViewer, input: CreateJobInput) {
+  checkText("name", input.name, 200, true);
+  checkText("description", input.description, 2000);
+  checkText("notes", input.notes, 10000);
+  checkText("clientName", input.clientName, 200);
+  const tags = normalizeTags(input.tags);
+  const settings = await resolveSettings(services.db, viewer.orgId, input);
+  if (settings.dataset.status !== "VALID") {
+    throw new AppError("DATASET_INVALID", `Dataset "${settings.dataset.name}" failed validation; fix it and upload it again`, "datasetId");
+  }
+  if (input.projectId && !(await services.db.project.findFirst({ where: { id: input.projectId, orgId: viewer.orgId } }))) {
+    throw notFound("Project", "projectId");
+  }
+  const { estimate, config } = settings;
+  const job = await services.db.$transaction(async (tx) => {
+    const created = await tx.trainingJob.create({
+      data: {
+        orgId: viewer.orgId,
+        name: input.name.trim(),
+        description: input.description,
+        notes: input.notes,
+        datasetId: settings.dataset.id,
+        config,
+        preset: settings.preset,
+        totalEpochs: config.epochs,
+        estimatedCostUsd: estimate.costUsd,
+        estimatedCostLowUsd: estimate.costLowUsd,
+        estimatedCostHighUsd: estimate.costHighUsd,
+        estimatedDurationSec: estimate.durationSeconds,
+        gpuType: settings.gpu.id,
+        pricingTier: settings.tier,
+        hourlyRateUsd: estimate.hourlyRateUsd,
+        createdById: viewer.userId,
+        clientName: input.clientName,
+        projectId: input.projectId,
+        tags: { create: tags.map((tag) => ({ tag })) },
+      },
+    });
+    await appendEvent(tx, {
+      jobId: created.id,
+      type: "created",
+      message: `Created with the ${settings.preset.toLowerCase()} preset; estimated $${estimate.costUsd.toFixed(2)} (${estimate.costLowUsd.toFixed(2)}–${estimate.costHighUsd.toFixed(2)})`,
+      payload: { config, estimate: { costUsd: estimate.costUsd, durationSeconds: estimate.durationSeconds } },
+      source: "user",
+    });
+    return input.start ? transitionJob(services, created.id, "QUEUED", { tx, source: "user", message: "Started" }) : created;
+  });
+  publishJobChange(services, job, "created");
+  return job;
+}
+
+export async function startJob(services: AppServices, viewer: UserViewer, jobId: string) {
+  const job = await findOwnJob(services, viewer, jobId);
+  const dataset = await services.db.dataset.findUniqueOrThrow({ where: { id: job.datasetId } });
+  if (dataset.status !== "VALID") throw new AppError("DATASET_INVALID", `Dataset "${dataset.name}" failed validation`, "datasetId");
+  return transitionJob(services, job.id, "QUEUED", { source: "user", message: "Started" });
+}
+
+export async function cancelJob(services: AppServices, viewer: UserViewer, jobId: string, reason?: string | null) {
+  const job = await findOwnJob(services, viewer, jobId);
+  return transitionJob(services, job.id, "CANCELLED", { source: "user", message: reason ? `Cancelled: ${reason}` : "Cancelled", payload: { by: viewer.userId } });
+}
+
+export async function deleteJob(services: AppServices, viewer: UserViewer, jobId: string) {
+  const job = await findOwnJob(services, viewer, jobId);
+  const { count } = await services.db.trainingJob.deleteMany({ where: { id: job.id, status: "PENDING" } });
+  if (count === 0) throw new AppError("CONFLICT", `Only a job that never started can be deleted; this one is ${words(job.status)}. Cancel it instead.`, "jobId");
+  publishJobChange(services, job, "deleted");
+  return job;
+}
+
+/** A new job with the failed one's settings (plus `overrides`), started at once. */
+export async function retryJob(services: AppServices, viewer: UserViewer, jobId: string, overrides?: Record<string, unknown> | null) {
+  const failed = await findOwnJob(services, viewer, jobId);
+  if (failed.status !== "FAILED" && failed.status !== "CANCELLED") {
+    throw new AppError("INVALID_TRANSITION", `Only a failed or cancelled job can be retried; this one is ${words(failed.status)}`, "jobId");
+  }
+  const tags = await services.db.jobTag.findMany({ where: { jobId: failed.id } });
+  const job = await createJob(services, viewer, {
+    name: failed.name.replace(/( \(retry \d+\))?$/, ` (retry ${failed.retryCount + 1})`),
+    description: failed.description,
+    notes: failed.notes,
+    tags: tags.map((t) => t.tag),
+    clientName: failed.clientName,
+    projectId: failed.projectId,
+    datasetId: failed.datasetId,
+    preset: failed.preset,
+    overrides: { ...(failed.config as Record<string, unknown>), ...overrides },
+    gpuType: failed.gpuType,
+    pricingTier: failed.pricingTier,
+    start: true,
+  });
+  return services.db.trainingJob.update({ where: { id: job.id }, data: { retryOfId: failed.id, retryCount: failed.retryCount + 1 } });
+}
+
+export async function updateJobDetails(
+  services: AppServices,
+  viewer: UserViewer,
+  jobId: string,
+  input: { name?: string | null; description?: string | null; notes?: string | null; tags?: string[] | null },
+) {
+  const job = await findOwnJob(services, viewer, jobId);
+  if (input.name !== undefined) checkText("name", input.name, 200, true);
+  checkText("description", input.description, 2000);
+  checkText("notes", input.notes, 10000);
+  const tags = input.tags ? normalizeTags(input.tags) : null;
+  const updated = await services.db.$transaction(async (tx) => {
+    if (tags) {
+      await tx.jobTag.deleteMany({ where: { jobId: job.id } });
+      await tx.jobTag.createMany({ data: tags.map((tag) => ({ jobId: job.id, tag })) });
+    }
+    return tx.trainingJob.update({
+      where: { id: job.id },
+      data: {
+        ...(input.name != null && { name: input.name.trim() }),
+        ...(input.description !== undefined && { description: input.description }),
+        ...(input.notes !== undefined && { notes: input.notes }),
+      },
+    });
+  });
+  publishJobChange(services, updated, "updated");
+  return updated;
+}

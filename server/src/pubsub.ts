@@ -1,0 +1,32 @@
+import { createPubSub } from "graphql-yoga";
+import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
+import { Redis } from "ioredis";
+
+// The one pub/sub of the server. Topics are declared here, typed, so that a
+// publisher and its subscribers cannot drift apart. Payloads are plain JSON
+// (ids and numbers): with Redis they cross process boundaries as JSON.
+export type Topics = {
+  /** A job's fields changed (status, progress, cost…). */
+  "job:updated": [jobId: string, payload: { jobId: string }];
+  /** Something about the organization's job list changed. */
+  "org:jobs": [orgId: string, payload: { jobId: string; change: "created" | "updated" | "deleted" }];
+  /** New metric points were stored for a job. */
+  "job:metrics": [jobId: string, payload: { jobId: string; points: { name: string; step: number; value: number; epoch: number | null; wallTime: number }[] }];
+  /** A job event was appended. */
+  "job:events": [jobId: string, payload: { jobId: string; eventId: number }];
+};
+
+export type PubSub = ReturnType<typeof createPubSub<Topics>> & { close(): Promise<void> };
+
+export function createAppPubSub(redisUrl?: string): PubSub {
+  if (!redisUrl) return Object.assign(createPubSub<Topics>(), { close: async () => {} });
+  const publishClient = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
+  const subscribeClient = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
+  const pubsub = createPubSub<Topics>({ eventTarget: createRedisEventTarget({ publishClient, subscribeClient }) });
+  return Object.assign(pubsub, {
+    close: async () => {
+      publishClient.disconnect();
+      subscribeClient.disconnect();
+    },
+  });
+}

@@ -1,0 +1,27 @@
+import type { AppServices } from "./context.js";
+import { hashPassword } from "./auth/tokens.js";
+import { createDataset } from "./datasets/service.js";
+import { demoDatasetJsonl } from "./datasets/demoDataset.js";
+
+/** Demo sign-ins (password `demo`), one per role. Documented in the README. */
+export const DEMO_USERS = [
+  { email: "engineer@demo.tuneloop.dev", name: "Eve Engineer", role: "ENGINEER" },
+  { email: "owner@demo.tuneloop.dev", name: "Olivia Owner", role: "OWNER" },
+  { email: "qa@demo.tuneloop.dev", name: "Quinn QA", role: "QA" },
+  { email: "admin@demo.tuneloop.dev", name: "Ada Admin", role: "ADMIN" },
+] as const;
+export const DEMO_PASSWORD = "demo";
+export const DEMO_DATASET_NAME = "Financial advisor voice (demo)";
+
+/** Creates the demo organization once; later starts leave it as it is. */
+export async function seedDemo(services: AppServices) {
+  const { db } = services;
+  if (await db.organization.findUnique({ where: { slug: "demo" } })) return;
+  const passwordHash = await hashPassword(DEMO_PASSWORD);
+  const org = await db.organization.create({
+    data: { name: "Demo Advisory", slug: "demo", users: { create: DEMO_USERS.map((u) => ({ ...u, passwordHash })) } },
+    include: { users: true },
+  });
+  const engineer = org.users.find((u) => u.role === "ENGINEER")!;
+  await createDataset(services, org.id, engineer.id, DEMO_DATASET_NAME, new TextEncoder().encode(demoDatasetJsonl()));
+}

@@ -1,0 +1,22 @@
+import { initBackend, tf } from '../src/engine/backend';
+import { LlamaModel } from '../src/engine/model';
+import { LoraAdapter } from '../src/engine/lora';
+import { makeBatch, maskedCrossEntropy } from '../src/engine/batch';
+import { MODEL_SIZES } from '../src/engine/pretrain';
+await initBackend();
+const cfg = { ...MODEL_SIZES.small.config };
+const model = LlamaModel.random(cfg, 1);
+const lora = LoraAdapter.create(model.config, { r: 8, alpha: 16, dropout: 0.05, targetModules: ['q_proj', 'v_proj'], baseModelNameOrPath: '' }, 1);
+const examples = Array.from({ length: 8 }, (_, i) => { const ids = Array.from({ length: 129 }, (_, t) => (i * 31 + t * 7) % 1024); return { ids, mask: ids.map(() => 1) }; });
+const batch = makeBatch(examples, 128, 0);
+const vars = lora.namedVariables().map(([, v]) => v);
+const run = () => tf.tidy(() => { lora.dropoutSeed = 1; const { value, grads } = tf.variableGrads(() => maskedCrossEntropy(model.forward(batch.inputIds, batch.batch, batch.seqLen, { hook: lora }), batch.targets, batch.lossMask), vars); value.dataSync(); });
+run();
+let t0 = performance.now();
+tf.tidy(() => { model.forward(batch.inputIds, 8, 128, { hook: lora }).dataSync(); });
+console.log('fwd', performance.now() - t0);
+const prof = await tf.profile(() => { run(); return undefined as any; });
+const agg = new Map<string, { n: number; ms: number }>();
+for (const k of prof.kernels) { const a = agg.get(k.name) ?? { n: 0, ms: 0 }; a.n++; a.ms += (k.kernelTimeMs as number); agg.set(k.name, a); }
+console.log([...agg.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25).map(([k, v]) => `${k} n=${v.n} ${v.ms.toFixed(1)}ms`).join('\n'));
+console.log('peakMB', (prof.peakBytes / 2 ** 20).toFixed(1));
