@@ -93,6 +93,7 @@ builder.mutationFields((t) => ({
   }),
   revokeApiKey: t.prismaField({
     type: "ApiKey",
+    errors: { result: { name: "RevokeApiKeySuccess" } },
     authScopes: { role: ["ENGINEER", "OWNER", "QA"] },
     args: { id: t.arg.id({ required: true }) },
     resolve: async (query, _root, { id }, ctx) => {

@@ -160,7 +160,10 @@ export async function cancelJob(services: AppServices, viewer: UserViewer, jobId
 export async function deleteJob(services: AppServices, viewer: UserViewer, jobId: string) {
   const job = await findOwnJob(services, viewer, jobId);
   const { count } = await services.db.trainingJob.deleteMany({ where: { id: job.id, status: "PENDING" } });
-  if (count === 0) throw new AppError("CONFLICT", `Only a job that never started can be deleted; this one is ${words(job.status)}. Cancel it instead.`, "jobId");
+  if (count === 0) {
+    const hint = FINAL_STATUSES.includes(job.status) ? "" : " Cancel it instead.";
+    throw new AppError("CONFLICT", `Only a job that never started can be deleted; this one is ${words(job.status)}.${hint}`, "jobId");
+  }
   publishJobChange(services, job, "deleted");
   return job;
 }

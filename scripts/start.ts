@@ -1,0 +1,59 @@
+// `pnpm start`: the whole system on the embedded default — builds the SPA, starts
+// the API (SQLite under ./data, demo organization and dataset) and one local
+// trainer with a WORKER key of the demo engineer.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { DEMO_PASSWORD, DEMO_USERS } from "../server/src/seed.js";
+
+const port = Number(process.env.PORT ?? 4000);
+const url = `http://127.0.0.1:${port}`;
+const children: ChildProcess[] = [];
+
+function stopAll(code = 0) {
+  for (const child of children) child.kill("SIGTERM");
+  setTimeout(() => process.exit(code), 3000).unref();
+}
+process.on("SIGINT", () => stopAll());
+process.on("SIGTERM", () => stopAll());
+
+console.log("Building the web app…");
+const build = spawnSync("node_modules/.bin/vite", ["build", "--logLevel", "warn"], { cwd: "web", stdio: "inherit" });
+if (build.status !== 0) process.exit(build.status ?? 1);
+
+const server = spawn("node_modules/.bin/tsx", ["server/src/main.ts"], { stdio: "inherit", env: { ...process.env, PORT: String(port), WEB_DIST: "web/dist" } });
+children.push(server);
+server.on("exit", (code) => stopAll(code ?? 1));
+
+async function gql(query: string, variables: Record<string, unknown>, token?: string) {
+  const response = await fetch(`${url}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(token && { authorization: `Bearer ${token}` }) },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await response.json()) as { data: any };
+}
+
+async function waitForServer() {
+  for (let i = 0; i < 120; i++) {
+    try {
+      if ((await fetch(`${url}/graphql?query=%7B__typename%7D`)).ok) return;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error("the API server did not start");
+}
+
+await waitForServer();
+const engineer = DEMO_USERS.find((u) => u.role === "ENGINEER")!;
+const { token } = (await gql(`mutation($e:String!,$p:String!){ login(email:$e,password:$p){ token } }`, { e: engineer.email, p: DEMO_PASSWORD })).data.login;
+const { key } = (await gql(`mutation { createApiKey(name:"local trainer", scopes:[WORKER]) { key } }`, {}, token)).data.createApiKey;
+const trainer = spawn("node_modules/.bin/tsx", ["trainer/src/main.ts", "--server", url, "--token", key, "--worker-id", "local-1"], { stdio: "inherit" });
+children.push(trainer);
+
+console.log(`
+Tuneloop is running:
+  Web app   ${url}/          (sign in as ${DEMO_USERS.map((u) => u.email).join(", ")}; password "${DEMO_PASSWORD}")
+  GraphiQL  ${url}/graphql
+  Trainer   local-1 (the first job builds the demo base model once, cached under .cache/)
+Press Ctrl+C to stop.`);

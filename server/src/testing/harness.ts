@@ -1,0 +1,78 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { buildApp, type App } from "../app.js";
+import { readConfig, type ServerConfig } from "../config.js";
+import { DEMO_PASSWORD } from "../seed.js";
+
+// Starts a real server on port 0 with its own database: a temporary SQLite
+// file by default, or a fresh PostgreSQL database when TEST_POSTGRES_URL is set
+// (the suite runs once each way in CI).
+export type TestApp = App & {
+  dataDir: string;
+  /** POST a GraphQL operation; returns the parsed body. */
+  gql<T = any>(query: string, variables?: Record<string, unknown>, token?: string | null): Promise<{ data?: T; errors?: { message: string; extensions?: any }[] }>;
+  /** Session token of a demo user. */
+  login(role: "engineer" | "owner" | "qa" | "admin"): Promise<string>;
+};
+
+export const usingPostgres = () => Boolean(process.env.TEST_POSTGRES_URL);
+
+async function freshPostgresUrl(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const admin = process.env.TEST_POSTGRES_URL!;
+  const name = `tuneloop_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const client = new pg.Client({ connectionString: admin });
+  await client.connect();
+  await client.query(`CREATE DATABASE "${name}"`);
+  await client.end();
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: admin });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+export async function startTestApp(overrides: Partial<ServerConfig> = {}): Promise<TestApp> {
+  const dataDir = mkdtempSync(join(tmpdir(), "tuneloop-test-"));
+  const postgres = usingPostgres() && !overrides.databaseUrl ? await freshPostgresUrl() : null;
+  const config: ServerConfig = {
+    ...readConfig({ DATA_DIR: dataDir, PORT: "0", LOG_LEVEL: "silent" }),
+    ...(postgres && { databaseUrl: postgres.url }),
+    ...overrides,
+  };
+  const app = await buildApp(config);
+  await app.start(0);
+  const stop = app.stop.bind(app);
+
+  const gql: TestApp["gql"] = async (query, variables, token) => {
+    const response = await fetch(`${app.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(token && { authorization: `Bearer ${token}` }) },
+      body: JSON.stringify({ query, variables }),
+    });
+    return response.json();
+  };
+  const login: TestApp["login"] = async (role) => {
+    const result = await gql(`mutation($e:String!,$p:String!){ login(email:$e,password:$p){ token } }`, { e: `${role}@demo.tuneloop.dev`, p: DEMO_PASSWORD });
+    if (!result.data) throw new Error(`login failed: ${JSON.stringify(result.errors)}`);
+    return result.data.login.token;
+  };
+
+  return Object.assign(app, {
+    dataDir,
+    gql,
+    login,
+    async stop() {
+      await stop();
+      await postgres?.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  });
+}
