@@ -26,7 +26,7 @@ export async function uploadDataset(app: TestApp, token: string, name: string, c
     }),
   );
   form.append("map", JSON.stringify({ "0": ["variables.file"] }));
-  form.append("0", new Blob([content]), fileName);
+  form.append("0", new Blob([Buffer.from(content)]), fileName);
   const response = await fetch(`${app.url}/graphql`, { method: "POST", headers: { authorization: `Bearer ${token}`, "graphql-require-preflight": "1" }, body: form });
   return (await response.json()) as any;
 }
