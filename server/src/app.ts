@@ -52,7 +52,7 @@ export async function buildApp(config: ServerConfig): Promise<App> {
     },
     context: async ({ request, connectionParams }) => {
       const fromParams = connectionParams?.authorization ?? connectionParams?.Authorization;
-      const authorization = typeof fromParams === "string" ? fromParams : request.headers.get("authorization");
+      const authorization = typeof fromParams === "string" ? fromParams : (request?.headers.get("authorization") ?? null);
       return { ...services, authorization, viewer: await resolveViewer(db, authorization) };
     },
   });
@@ -111,7 +111,7 @@ export async function buildApp(config: ServerConfig): Promise<App> {
       return app.url;
     },
     async stop() {
-      stopBackground();
+      await stopBackground();
       await wsCleanup.dispose();
       wsServer.close();
       server.closeAllConnections();

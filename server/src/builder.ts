@@ -20,7 +20,7 @@ export const builder = new SchemaBuilder<{
     JSON: { Input: unknown; Output: unknown };
     Upload: { Input: File; Output: never };
   };
-  AuthScopes: { user: boolean; role: Role[]; trainer: boolean };
+  AuthScopes: { user: boolean; role: Role[]; trainer: boolean; worker: boolean };
   DefaultFieldNullability: false;
 }>({
   plugins: [ScopeAuthPlugin, ErrorsPlugin, SimpleObjectsPlugin, PrismaPlugin, RelayPlugin],
@@ -40,6 +40,8 @@ export const builder = new SchemaBuilder<{
         viewerHasScope(context.viewer, "write") &&
         (roles.includes(context.viewer.role) || context.viewer.role === "ADMIN"),
       trainer: context.viewer?.kind === "trainer",
+      // Claiming jobs: only an API key made with the worker scope (never a browser session).
+      worker: viewerHasScope(context.viewer, "worker"),
     }),
   },
   errors: { defaultTypes: [AppError] },
@@ -65,7 +67,7 @@ builder.mutationType({});
 builder.subscriptionType({});
 
 export const ErrorCodeEnum = builder.enumType("ErrorCode", {
-  values: ["VALIDATION", "NOT_FOUND", "UNAUTHENTICATED", "FORBIDDEN", "CONFLICT", "INVALID_TRANSITION", "DATASET_INVALID", "BUDGET_EXCEEDED", "APPROVAL_REQUIRED", "RATE_LIMITED"] as const,
+  values: ["VALIDATION", "NOT_FOUND", "UNAUTHENTICATED", "FORBIDDEN", "CONFLICT", "INVALID_TRANSITION", "DATASET_INVALID", "BUDGET_EXCEEDED", "APPROVAL_REQUIRED", "RATE_LIMITED", "QUALITY_GATE_FAILED"] as const,
 });
 
 builder.objectType(AppError, {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { resolve } from "node:path";
+import { loadOrCreateSecret } from "./artifacts/signingSecret.js";
 
 // Every setting the server reads, validated once at start (see README "Configuration").
 const schema = z.object({
@@ -21,6 +22,24 @@ const schema = z.object({
   /** Seed the demo organization, users and dataset on start. */
   SEED_DEMO: z.enum(["true", "false"]).default("true"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  /** Mail server for EMAIL notification channels, e.g. smtp://user:pass@mail.example.com:587 (smtps:// for TLS from the start). */
+  SMTP_URL: z.string().url("must be a URL like smtp://user:pass@host:587").optional(),
+  /** Sender of notification emails. */
+  SMTP_FROM: z.string().default("Tuneloop <notifications@tuneloop.local>"),
+  /** First retry of a failed notification after this many seconds, then doubling (30 s, 1 min, 2 min…). */
+  NOTIFY_RETRY_BASE_SECONDS: z.coerce.number().positive().default(30),
+  /** A notification is given up after this many failed attempts. */
+  NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(8),
+  /** How often the delivery worker looks for due retries. */
+  NOTIFY_POLL_MS: z.coerce.number().int().positive().default(5000),
+  /** Allow plain-http webhook URLs (local development and tests only; production requires https). */
+  NOTIFY_ALLOW_HTTP: z.enum(["true", "false"]).default("false"),
+  /** Hour (UTC) after which each day's digest is sent to users who asked for one. */
+  DIGEST_HOUR_UTC: z.coerce.number().int().min(0).max(23).default(7),
+  /** Key of the HMAC that signs artifact download links; generated into DATA_DIR when unset. */
+  ARTIFACT_SIGNING_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  /** Artifacts in an S3-compatible bucket: s3://bucket[/prefix]?endpoint=…&region=… (AWS_* credentials); files under DATA_DIR when unset. */
+  STORAGE_URL: z.string().startsWith("s3://", "must look like s3://bucket?endpoint=…").optional(),
 });
 
 export type ServerConfig = {
@@ -35,6 +54,15 @@ export type ServerConfig = {
   stallSeconds: number;
   seedDemo: boolean;
   logLevel: z.infer<typeof schema>["LOG_LEVEL"];
+  smtpUrl?: string;
+  smtpFrom: string;
+  notifyRetryBaseSeconds: number;
+  notifyMaxAttempts: number;
+  notifyPollMs: number;
+  notifyAllowHttp: boolean;
+  digestHourUtc: number;
+  artifactSigningSecret: string;
+  storageUrl?: string;
 };
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -57,5 +85,14 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     stallSeconds: e.STALL_SECONDS,
     seedDemo: e.SEED_DEMO === "true",
     logLevel: e.LOG_LEVEL,
+    smtpUrl: e.SMTP_URL,
+    smtpFrom: e.SMTP_FROM,
+    notifyRetryBaseSeconds: e.NOTIFY_RETRY_BASE_SECONDS,
+    notifyMaxAttempts: e.NOTIFY_MAX_ATTEMPTS,
+    notifyPollMs: e.NOTIFY_POLL_MS,
+    notifyAllowHttp: e.NOTIFY_ALLOW_HTTP === "true",
+    digestHourUtc: e.DIGEST_HOUR_UTC,
+    artifactSigningSecret: e.ARTIFACT_SIGNING_SECRET ?? loadOrCreateSecret(dataDir, "artifact-signing.key"),
+    storageUrl: e.STORAGE_URL,
   };
 }

@@ -13,7 +13,8 @@ export type ErrorCode =
   | "DATASET_INVALID"
   | "BUDGET_EXCEEDED"
   | "APPROVAL_REQUIRED"
-  | "RATE_LIMITED";
+  | "RATE_LIMITED"
+  | "QUALITY_GATE_FAILED";
 
 export class AppError extends Error {
   constructor(

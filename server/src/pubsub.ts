@@ -14,6 +14,12 @@ export type Topics = {
   "job:metrics": [jobId: string, payload: { jobId: string; points: { name: string; step: number; value: number; epoch: number | null; wallTime: number }[] }];
   /** A job event was appended. */
   "job:events": [jobId: string, payload: { jobId: string; eventId: number }];
+  /** A validation run of the job was queued, progressed or finished. */
+  "validation:updated": [jobId: string, payload: { jobId: string; runId: string }];
+  /** Any job of any organization changed: for domains that watch every job (budgets, alerts). */
+  "jobs:changed": [payload: { jobId: string; orgId: string; change: "created" | "updated" | "deleted" }];
+  /** Notification deliveries were queued: wakes the delivery worker. */
+  "notifications:queued": [payload: { orgId: string }];
 };
 
 export type PubSub = ReturnType<typeof createPubSub<Topics>> & { close(): Promise<void> };

@@ -13,6 +13,7 @@ builder.prismaObject("Organization", {
     id: t.exposeID("id"),
     name: t.exposeString("name"),
     slug: t.exposeString("slug"),
+    members: t.relation("users", { authScopes: { user: true }, description: "The organization's users, by name (the job list filters by creator).", query: { orderBy: { name: "asc" } } }),
   }),
 });
 

@@ -13,8 +13,17 @@ export type CostEstimate = {
   /** How far the range reaches each side of the estimate, e.g. 0.2 for ±20%. */
   uncertainty: number;
   confidence: "LOW" | "MEDIUM" | "HIGH";
+  /** Measured ÷ catalog throughput learned from finished jobs (1 without history). */
+  throughputCorrection: number;
+  /** How many finished jobs of this preset and GPU the correction comes from. */
+  calibratedJobs: number;
   stages: { stage: string; seconds: number }[];
 };
+
+/** What billable time costs at an hourly rate, to a hundredth of a cent. */
+export function costForSeconds(seconds: number, hourlyRateUsd: number): number {
+  return Math.round((seconds / 3600) * hourlyRateUsd * 10000) / 10000;
+}
 
 /** The held-out share of conversations never trained on. */
 export const VALIDATION_SHARE = 0.2;
@@ -60,7 +69,7 @@ export function estimateCost(input: {
   const confidence = calibrated >= 10 ? "HIGH" : calibrated >= 3 ? "MEDIUM" : "LOW";
   const uncertainty = confidence === "HIGH" ? 0.1 : confidence === "MEDIUM" ? 0.15 : 0.25;
   const rate = hourlyRate(gpu, tier);
-  const cost = (seconds: number) => Math.round((seconds / 3600) * rate * 10000) / 10000;
+  const cost = (seconds: number) => costForSeconds(seconds, rate);
   return {
     trainingTokens,
     durationSeconds,
@@ -72,6 +81,8 @@ export function estimateCost(input: {
     hourlyRateUsd: rate,
     uncertainty,
     confidence,
+    throughputCorrection: correction,
+    calibratedJobs: calibrated,
     stages,
   };
 }

@@ -2,7 +2,9 @@ import { builder } from "../builder.js";
 import { gpuCatalog } from "./catalog.js";
 import type { CostEstimate } from "./estimate.js";
 import { resolveSettings } from "./service.js";
-import { JobSettingsInput } from "../jobs/inputs.js";
+import { JobSettingsInput, PresetEnum } from "../jobs/inputs.js";
+import { estimatorAccuracy, type EstimatorAccuracy } from "./calibration.js";
+import { currentCostUsd, isCostOverrun, projectedCostUsd, remainingCostUsd, spendRateUsdPerHour } from "./live.js";
 
 const GpuTypeRef = builder.objectRef<(typeof gpuCatalog)[number]>("GpuType").implement({
   fields: (t) => ({
@@ -32,11 +34,78 @@ export const CostEstimateRef = builder.objectRef<CostEstimate>("CostEstimate").i
     hourlyRateUsd: t.exposeFloat("hourlyRateUsd"),
     uncertainty: t.exposeFloat("uncertainty"),
     confidence: t.exposeString("confidence"),
+    throughputCorrection: t.exposeFloat("throughputCorrection", { description: "Measured ÷ catalog training speed learned from completed jobs of this preset and GPU (1 without history)." }),
+    calibratedJobs: t.exposeInt("calibratedJobs", { description: "Completed jobs the correction comes from." }),
     stages: t.field({ type: [StageEstimate], resolve: (e) => e.stages }),
   }),
 });
 
+const AccuracyGroup = builder.objectRef<EstimatorAccuracy["groups"][number]>("EstimatorAccuracyGroup").implement({
+  fields: (t) => ({
+    preset: t.field({ type: PresetEnum, resolve: (g) => g.preset }),
+    gpuType: t.exposeString("gpuType"),
+    completedJobs: t.exposeInt("completedJobs"),
+    withinTolerance: t.exposeInt("withinTolerance"),
+    throughputCorrection: t.exposeFloat("throughputCorrection", { description: "The correction new estimates of this preset and GPU use." }),
+  }),
+});
+
+const EstimatorAccuracyRef = builder.objectRef<EstimatorAccuracy>("EstimatorAccuracy").implement({
+  description: "How often completed jobs cost what they were estimated to (within ±15%; the target is 90% of jobs).",
+  fields: (t) => ({
+    completedJobs: t.exposeInt("completedJobs"),
+    withinTolerance: t.exposeInt("withinTolerance"),
+    share: t.exposeFloat("share", { nullable: true, description: "withinTolerance ÷ completedJobs (0–1); null before any job completes." }),
+    tolerance: t.exposeFloat("tolerance"),
+    target: t.exposeFloat("target"),
+    meetsTarget: t.exposeBoolean("meetsTarget"),
+    meanAbsoluteErrorPct: t.exposeFloat("meanAbsoluteErrorPct", { nullable: true }),
+    groups: t.field({ type: [AccuracyGroup], resolve: (a) => a.groups }),
+  }),
+});
+
+const moneySelect = { status: true, progress: true, estimatedCostUsd: true, actualCostUsd: true, hourlyRateUsd: true, startedAt: true, finishedAt: true, billableSeconds: true } as const;
+
+builder.prismaObjectFields("TrainingJob", (t) => ({
+  currentCostUsd: t.float({
+    description: "Cost at this instant: billable time from the start until now (or the end), recovery included, × the rate. actualCostUsd is the same figure as of the last report.",
+    select: moneySelect,
+    resolve: (job) => currentCostUsd(job),
+  }),
+  remainingCostUsd: t.float({
+    description: "What the job is still expected to cost: the part of its estimate its progress has not covered (0 once finished).",
+    select: moneySelect,
+    resolve: remainingCostUsd,
+  }),
+  projectedCostUsd: t.float({
+    description: "Spent so far plus the remaining estimate; the actual cost once finished.",
+    select: moneySelect,
+    resolve: (job) => projectedCostUsd(job),
+  }),
+  costVariancePct: t.float({
+    description: "Projected (or final) cost against the estimate, in percent: +25 means 25% over.",
+    select: moneySelect,
+    resolve: (job) => (job.estimatedCostUsd > 0 ? (100 * (projectedCostUsd(job) - job.estimatedCostUsd)) / job.estimatedCostUsd : 0),
+  }),
+  costOverrun: t.boolean({
+    description: "The cost so far passed 120% of the estimate (an alert was raised).",
+    select: moneySelect,
+    resolve: (job) => isCostOverrun(job),
+  }),
+  spendRateUsdPerHour: t.float({
+    description: "Dollars per hour the job costs now (its rate while it holds a GPU, recovery included; 0 otherwise).",
+    select: moneySelect,
+    resolve: spendRateUsdPerHour,
+  }),
+}));
+
 builder.queryFields((t) => ({
+  estimatorAccuracy: t.field({
+    type: EstimatorAccuracyRef,
+    authScopes: { user: true },
+    args: { since: t.arg({ type: "DateTime", description: "Only jobs completed since then." }) },
+    resolve: (_root, { since }, ctx) => estimatorAccuracy(ctx.db, ctx.viewer!.orgId, since),
+  }),
   gpuTypes: t.field({ type: [GpuTypeRef], authScopes: { user: true }, resolve: () => gpuCatalog }),
   costEstimate: t.field({
     type: CostEstimateRef,

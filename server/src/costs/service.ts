@@ -3,6 +3,7 @@ import { AppError, notFound } from "../errors.js";
 import { resolveJobConfig, type JobConfig, type PresetName } from "../jobs/config.js";
 import { DEFAULT_GPU, findGpu, type GpuType } from "./catalog.js";
 import { estimateCost, type CostEstimate } from "./estimate.js";
+import { throughputCalibration } from "./calibration.js";
 
 export type JobSettings = {
   datasetId: string;
@@ -31,6 +32,7 @@ export async function resolveSettings(db: Db, orgId: string, settings: JobSettin
   const gpu = findGpu(gpuId);
   if (!gpu) throw new AppError("VALIDATION", `Unknown GPU type ${gpuId}`, "gpuType");
   const tier = settings.pricingTier ?? "SPOT";
-  const estimate = estimateCost({ datasetTokens: dataset.tokenCount, config, gpu, tier });
+  const calibration = await throughputCalibration(db, orgId, preset, gpu.id);
+  const estimate = estimateCost({ datasetTokens: dataset.tokenCount, config, gpu, tier, ...calibration });
   return { dataset, preset, config, gpu, tier, estimate };
 }

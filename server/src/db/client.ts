@@ -18,13 +18,28 @@ export function sqliteFilePath(url: string): string {
   return url.replace(/^file:/, "");
 }
 
+// Pothos passes `{ select: {} }` when a client selects only __typename, and
+// Prisma rejects an empty select: load the plain row instead, for every model.
+function withoutEmptySelect<C extends SqliteClient | PostgresClient>(client: C): Db {
+  return (client as SqliteClient).$extends({
+    query: {
+      $allModels: {
+        $allOperations({ args, query }) {
+          const { select, ...rest } = (args ?? {}) as { select?: object };
+          return query((select && Object.keys(select).length === 0 ? rest : args) as typeof args);
+        },
+      },
+    },
+  }) as unknown as Db;
+}
+
 export function createDb(url: string): { db: Db; provider: DbProvider } {
   if (isPostgresUrl(url)) {
     const adapter = new PrismaPg({ connectionString: url, max: 10 });
-    return { db: new PostgresClient({ adapter }) as unknown as Db, provider: "postgres" };
+    return { db: withoutEmptySelect(new PostgresClient({ adapter })), provider: "postgres" };
   }
   const file = sqliteFilePath(url);
   mkdirSync(dirname(file), { recursive: true });
   const adapter = new PrismaBetterSQLite3({ url: file });
-  return { db: new SqliteClient({ adapter }), provider: "sqlite" };
+  return { db: withoutEmptySelect(new SqliteClient({ adapter })), provider: "sqlite" };
 }

@@ -1,4 +1,5 @@
-import type { Db } from "../db/client.js";
+import type { Db, DbProvider } from "../db/client.js";
+import type { Prisma } from "../generated/sqlite/client.js";
 import type { PubSub } from "../pubsub.js";
 
 /** A Prisma client or an interactive transaction over it. */
@@ -13,6 +14,8 @@ export type NewEvent = {
   /** Set for reports from outside (sequence number, webhook id): a second copy is ignored. */
   dedupeKey?: string | null;
   processingError?: string | null;
+  /** When a report arrived, if before now (it is processed after it was received). */
+  receivedAt?: Date;
 };
 
 /** Appends to the job's event log. Call inside the transaction that made the change. */
@@ -25,6 +28,7 @@ export async function appendEvent(tx: Tx, event: NewEvent) {
       payload: (event.payload ?? {}) as object,
       source: event.source,
       dedupeKey: event.dedupeKey ?? null,
+      ...(event.receivedAt && { receivedAt: event.receivedAt }),
       processedAt: new Date(),
       processingError: event.processingError ?? null,
     },
@@ -34,4 +38,19 @@ export async function appendEvent(tx: Tx, event: NewEvent) {
 /** Tells subscribers about a committed event. */
 export function publishEvent(pubsub: PubSub, jobId: string, eventId: number) {
   pubsub.publish("job:events", jobId, { jobId, eventId });
+}
+
+export type EventFilter = { types?: readonly string[] | null; search?: string | null };
+
+/** The event log's filters: some types, and words in the type, message or error. */
+export function eventFilterWhere(filter: EventFilter, provider: DbProvider): Prisma.JobEventWhereInput {
+  const where: Prisma.JobEventWhereInput = {};
+  if (filter.types?.length) where.type = { in: [...filter.types] };
+  const search = filter.search?.trim();
+  if (search) {
+    // SQLite's LIKE is already case-insensitive for ASCII; PostgreSQL needs the mode.
+    const contains = provider === "postgres" ? { contains: search, mode: "insensitive" as const } : { contains: search };
+    where.OR = [{ message: contains }, { type: contains }, { processingError: contains }];
+  }
+  return where;
 }

@@ -37,6 +37,9 @@ export const overridesSchema = z
     checkpointEvery: z.number().int().min(1, "checkpoint interval must be at least 1 step").max(100000),
     seed: z.number().int().min(0).max(2 ** 31 - 1),
     baseModel: z.string().min(1),
+    // Which trainer runs the job: the TypeScript engine, or transformers + peft on a GPU (trainer/python).
+    backend: z.enum(["typescript", "python"]),
+    maxDurationSeconds: z.number().int().min(60, "the time limit must be at least 60 seconds").max(7 * 86400, "the time limit must be at most 7 days"),
   })
   .partial()
   .strict();
@@ -71,6 +74,8 @@ export function resolveJobConfig(preset: PresetName | "CUSTOM", overrides: unkno
     checkpointEvery: 100,
     seed: 42,
     baseModel: DEFAULT_BASE_MODEL,
+    backend: "typescript",
+    maxDurationSeconds: 24 * 3600,
     ...parsed.data,
   };
 }

@@ -86,6 +86,12 @@ describe("training job lifecycle over GraphQL", () => {
     expect((await app.services.db.trainingJob.findUniqueOrThrow({ where: { id } })).status).toBe("COMPLETED");
   });
 
+  it("answers a mutation whose client selects only __typename", async () => {
+    const id = (await createJob(app, token, { name: "typename only", settings: { datasetId } })).data.createTrainingJob.data.id;
+    const result = await app.gql(`mutation($id:ID!){ startTrainingJob(id:$id){ __typename ... on StartTrainingJobSuccess { data { __typename } } } }`, { id }, token);
+    expect(result).toEqual({ data: { startTrainingJob: { __typename: "StartTrainingJobSuccess", data: { __typename: "TrainingJob" } } } });
+  });
+
   it("deletes a job that never started", async () => {
     const id = (await createJob(app, token, { name: "to delete", settings: { datasetId } })).data.createTrainingJob.data.id;
     const deleted = await app.gql(`mutation($id:ID!){ deleteTrainingJob(id:$id){ __typename ... on DeleteTrainingJobSuccess { data } } }`, { id }, token);

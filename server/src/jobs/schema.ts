@@ -136,7 +136,8 @@ const CreateJobInput = builder.inputType("CreateTrainingJobInput", {
     clientName: t.string({ description: "Client the work is for, for attribution and invoices." }),
     projectId: t.id(),
     settings: t.field({ type: JobSettingsInput, required: true }),
-    start: t.boolean({ defaultValue: false, description: "Queue the job at once." }),
+    start: t.boolean({ defaultValue: false, description: "Queue the job at once (above the approval threshold it waits, PENDING, for an owner)." }),
+    budgetOverrideReason: t.string({ description: "Owners only: why this job may take the month over its budget (recorded)." }),
   }),
 });
 
@@ -175,9 +176,13 @@ builder.mutationFields((t) => ({
   retryTrainingJob: t.prismaField({
     ...jobPayload("RetryTrainingJobSuccess"),
     authScopes: { role: ["ENGINEER", "OWNER"] },
-    args: { id: t.arg.id({ required: true }), overrides: t.arg({ type: "JSON", description: "Settings to change for the new attempt." }) },
-    resolve: async (query, _root, { id, overrides }, ctx) => {
-      const job = await retryJob(ctx, userOf(ctx.viewer), String(id), overrides as Record<string, unknown> | null);
+    args: {
+      id: t.arg.id({ required: true }),
+      overrides: t.arg({ type: "JSON", description: "Settings to change for the new attempt (hyperparameters, preset, gpuType, pricingTier, datasetId); they win over the suggested fix." }),
+      applySuggestedFix: t.arg.boolean({ defaultValue: true, description: "Apply the failure's suggested changes (see failureGuidance); the new job's retryDiff shows what changed." }),
+    },
+    resolve: async (query, _root, { id, overrides, applySuggestedFix }, ctx) => {
+      const job = await retryJob(ctx, userOf(ctx.viewer), String(id), overrides as Record<string, unknown> | null, applySuggestedFix ?? true);
       return ctx.db.trainingJob.findUniqueOrThrow({ ...query, where: { id: job.id } });
     },
   }),

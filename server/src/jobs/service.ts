@@ -5,6 +5,10 @@ import { AppError, notFound } from "../errors.js";
 import { appendEvent, publishEvent, type Tx } from "../events/service.js";
 import { resolveSettings, type JobSettings } from "../costs/service.js";
 import { FINAL_STATUSES, sourcesOf, TRANSITIONS } from "./stateMachine.js";
+import { aboveApprovalThreshold, assertJobMayStart, checkJobFunding, requestApproval } from "../budgets/guard.js";
+import { planRetry } from "../failures/retry.js";
+import { billableSecondsAt } from "../costs/live.js";
+import { costForSeconds } from "../costs/estimate.js";
 
 type UserViewer = Extract<Viewer, { kind: "user" }>;
 
@@ -16,6 +20,8 @@ export type CreateJobInput = JobSettings & {
   clientName?: string | null;
   projectId?: string | null;
   start?: boolean | null;
+  /** An owner's reason to let the job go over the monthly budget. */
+  budgetOverrideReason?: string | null;
 };
 
 const words = (status: string) => status.toLowerCase().replace("_", " ");
@@ -43,6 +49,7 @@ export async function findOwnJob(services: AppServices, viewer: Viewer, jobId: s
 export function publishJobChange(services: AppServices, job: { id: string; orgId: string }, change: "created" | "updated" | "deleted") {
   services.pubsub.publish("job:updated", job.id, { jobId: job.id });
   services.pubsub.publish("org:jobs", job.orgId, { jobId: job.id, change });
+  services.pubsub.publish("jobs:changed", { jobId: job.id, orgId: job.orgId, change });
 }
 
 /**
@@ -68,6 +75,9 @@ export async function transitionJob(
       stamps.workerId = null;
       stamps.leaseExpiresAt = null;
       if (before.startedAt) stamps.actualDurationSec = (now.getTime() - before.startedAt.getTime()) / 1000;
+      // The bill ends with the job, even when no report follows (cancelled, hard-stopped, lease lost).
+      const billable = billableSecondsAt({ ...before, finishedAt: now }, now);
+      Object.assign(stamps, { billableSeconds: billable, actualCostUsd: costForSeconds(billable, before.hourlyRateUsd) });
     }
     const { count } = await tx.trainingJob.updateMany({
       where: { id: jobId, status: { in: sourcesOf(to) } },
@@ -108,6 +118,8 @@ export async function createJob(services: AppServices, viewer: UserViewer, input
     throw notFound("Project", "projectId");
   }
   const { estimate, config } = settings;
+  const funding = await checkJobFunding(services, viewer, { projectId: input.projectId, estimateUsd: estimate.costUsd, overrideReason: input.budgetOverrideReason });
+  const awaitsApproval = Boolean(input.start) && (await aboveApprovalThreshold(services, viewer.orgId, estimate.costUsd));
   const job = await services.db.$transaction(async (tx) => {
     const created = await tx.trainingJob.create({
       data: {
@@ -139,9 +151,12 @@ export async function createJob(services: AppServices, viewer: UserViewer, input
       payload: { config, estimate: { costUsd: estimate.costUsd, durationSeconds: estimate.durationSeconds } },
       source: "user",
     });
-    return input.start ? transitionJob(services, created.id, "QUEUED", { tx, source: "user", message: "Started" }) : created;
+    await funding.record(tx, created.id);
+    return input.start && !awaitsApproval ? transitionJob(services, created.id, "QUEUED", { tx, source: "user", message: "Started" }) : created;
   });
   publishJobChange(services, job, "created");
+  // Above the approval threshold the job waits, PENDING, for an owner.
+  if (awaitsApproval) await requestApproval(services, job);
   return job;
 }
 
@@ -149,6 +164,7 @@ export async function startJob(services: AppServices, viewer: UserViewer, jobId:
   const job = await findOwnJob(services, viewer, jobId);
   const dataset = await services.db.dataset.findUniqueOrThrow({ where: { id: job.datasetId } });
   if (dataset.status !== "VALID") throw new AppError("DATASET_INVALID", `Dataset "${dataset.name}" failed validation`, "datasetId");
+  if (job.status === "PENDING") await assertJobMayStart(services, viewer, job);
   return transitionJob(services, job.id, "QUEUED", { source: "user", message: "Started" });
 }
 
@@ -168,8 +184,8 @@ export async function deleteJob(services: AppServices, viewer: UserViewer, jobId
   return job;
 }
 
-/** A new job with the failed one's settings (plus `overrides`), started at once. */
-export async function retryJob(services: AppServices, viewer: UserViewer, jobId: string, overrides?: Record<string, unknown> | null) {
+/** A new job with the failed one's settings, the suggested fix (unless declined) and `overrides`, started at once. */
+export async function retryJob(services: AppServices, viewer: UserViewer, jobId: string, overrides?: Record<string, unknown> | null, applySuggestedFix = true) {
   const failed = await findOwnJob(services, viewer, jobId);
   if (failed.status !== "FAILED" && failed.status !== "CANCELLED") {
     throw new AppError("INVALID_TRANSITION", `Only a failed or cancelled job can be retried; this one is ${words(failed.status)}`, "jobId");
@@ -182,11 +198,7 @@ export async function retryJob(services: AppServices, viewer: UserViewer, jobId:
     tags: tags.map((t) => t.tag),
     clientName: failed.clientName,
     projectId: failed.projectId,
-    datasetId: failed.datasetId,
-    preset: failed.preset,
-    overrides: { ...(failed.config as Record<string, unknown>), ...overrides },
-    gpuType: failed.gpuType,
-    pricingTier: failed.pricingTier,
+    ...(await planRetry(services.db, failed, overrides, applySuggestedFix)),
     start: true,
   });
   return services.db.trainingJob.update({ where: { id: job.id }, data: { retryOfId: failed.id, retryCount: failed.retryCount + 1 } });

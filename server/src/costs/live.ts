@@ -1,0 +1,50 @@
+import type { JobStatus } from "../generated/sqlite/enums.js";
+import { FINAL_STATUSES, RUNNING_STATUSES } from "../jobs/stateMachine.js";
+import { costForSeconds } from "./estimate.js";
+
+// A job's money while it runs. The billing rule: a job is billed from its
+// start until its end (or now), time spent recovering from a spot interruption
+// included, at its hourly rate. The ingest applies it on every report; budgets
+// apply it between reports, so a cap holds even when a trainer goes quiet.
+
+/** A job whose cost passes this multiple of its estimate is an overrun (alerted once). */
+export const OVERRUN_FACTOR = 1.2;
+
+type Billed = { startedAt: Date | null; finishedAt: Date | null; billableSeconds: number };
+type JobMoney = Billed & { status: JobStatus; progress: number; estimatedCostUsd: number; actualCostUsd: number; hourlyRateUsd: number };
+
+/** Billable seconds at `now` by the billing rule; never less than what was billed already. */
+export function billableSecondsAt(job: Billed, now: Date): number {
+  if (!job.startedAt) return job.billableSeconds;
+  return Math.max(job.billableSeconds, ((job.finishedAt ?? now).getTime() - job.startedAt.getTime()) / 1000);
+}
+
+/** The cost so far at `now` (the final cost once the job has ended). */
+export function currentCostUsd(job: JobMoney, now = new Date()): number {
+  return Math.max(job.actualCostUsd, costForSeconds(billableSecondsAt(job, now), job.hourlyRateUsd));
+}
+
+/** What a job is still expected to cost: the part of its estimate its progress has not covered. */
+export function remainingCostUsd(job: JobMoney): number {
+  if (FINAL_STATUSES.includes(job.status)) return 0;
+  return job.estimatedCostUsd * (1 - Math.min(100, Math.max(0, job.progress)) / 100);
+}
+
+/** Spent so far plus what is still to come; the final cost once the job has ended. */
+export function projectedCostUsd(job: JobMoney, now = new Date()): number {
+  return currentCostUsd(job, now) + remainingCostUsd(job);
+}
+
+/** Whether the job holds a GPU and is billed by the second (recovery included). */
+export function isBilling(status: JobStatus): boolean {
+  return RUNNING_STATUSES.includes(status) || status === "RECOVERING";
+}
+
+/** Dollars per hour the job costs now: its rate while billing, 0 otherwise. */
+export function spendRateUsdPerHour(job: JobMoney): number {
+  return isBilling(job.status) ? job.hourlyRateUsd : 0;
+}
+
+export function isCostOverrun(job: JobMoney, now = new Date()): boolean {
+  return currentCostUsd(job, now) > job.estimatedCostUsd * OVERRUN_FACTOR;
+}

@@ -1,0 +1,114 @@
+import { createHash } from "node:crypto";
+import { randomUUID } from "node:crypto";
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import type { AppServices, Viewer } from "../context.js";
+import { AppError } from "../errors.js";
+import { findOwnJob } from "../jobs/service.js";
+import type { JobConfig } from "../jobs/config.js";
+import { storageFor } from "../artifacts/storage.js";
+import { artifactDownloadUrl } from "../artifacts/service.js";
+import { DOWNLOAD_LINK_SECONDS } from "../artifacts/signing.js";
+import { metricsCsv, metricsJson } from "../metrics/exports.js";
+import { readDatasetChats } from "../datasets/service.js";
+import { adapterArtifacts, adapterDir, ADAPTER_FILES } from "../serving/adapterFiles.js";
+import { engineFor } from "../serving/engineHost.js";
+import { latestRun } from "../validation/service.js";
+import { adapterReadme, deploymentReadme, examplePromptsJson, inferencePy, REQUIREMENTS_TXT, type BundleFacts } from "./packageFiles.js";
+import { zipToBuffer, type ZipEntry } from "./zip.js";
+
+/** What can be downloaded for a completed job, as files built once and kept as artifacts. */
+export const DELIVERY_KINDS = {
+  adapter_zip: { file: (slug: string) => `${slug}-adapter.zip`, contentType: "application/zip" },
+  deployment_package: { file: (slug: string) => `${slug}-deployment.zip`, contentType: "application/zip" },
+  metrics_csv: { file: (slug: string) => `${slug}-metrics.csv`, contentType: "text/csv; charset=utf-8" },
+  metrics_json: { file: (slug: string) => `${slug}-metrics.json`, contentType: "application/json" },
+} as const;
+export type DeliveryKind = keyof typeof DELIVERY_KINDS;
+
+const slugOf = (name: string) => name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 60) || "model";
+
+async function facts(services: AppServices, job: { id: string; name: string; config: unknown; finishedAt: Date | null }): Promise<BundleFacts> {
+  const { model, config } = await adapterArtifacts(services, job.id);
+  const run = await latestRun(services, job.id);
+  const done = run?.status === "COMPLETED" ? run : null;
+  return {
+    jobName: job.name,
+    jobId: job.id,
+    baseModel: (job.config as JobConfig).baseModel,
+    config: job.config as Record<string, unknown>,
+    finishedAt: job.finishedAt,
+    files: [config, model].map((a) => ({ name: ADAPTER_FILES[a.kind as keyof typeof ADAPTER_FILES], sha256: a.sha256, sizeBytes: a.sizeBytes })),
+    validation: done && { perplexityBase: done.perplexityBase, perplexityAdapted: done.perplexityAdapted, perplexityImprovementPct: done.perplexityImprovementPct, retentionPct: done.retentionPct },
+  };
+}
+
+async function collect(write: (out: PassThrough) => Promise<void>): Promise<Buffer> {
+  const out = new PassThrough();
+  const chunks: Buffer[] = [];
+  out.on("data", (c: Buffer) => chunks.push(c));
+  await write(out);
+  out.end();
+  return Buffer.concat(chunks);
+}
+
+/** The system prompt and a few real user questions of the job's dataset, for example_prompts.json. */
+async function examplePrompts(services: AppServices, datasetId: string) {
+  const dataset = await services.db.dataset.findUniqueOrThrow({ where: { id: datasetId } });
+  const chats = await readDatasetChats(services, dataset);
+  const system = chats.flatMap((c) => c.messages).find((m) => m.role === "system")?.content ?? null;
+  const questions = [...new Set(chats.map((c) => c.messages.find((m) => m.role === "user")?.content).filter((q): q is string => Boolean(q)))];
+  return { system, prompts: questions.slice(0, 8) };
+}
+
+async function build(services: AppServices, job: { id: string; name: string; config: unknown; finishedAt: Date | null; datasetId: string }, kind: DeliveryKind): Promise<Buffer> {
+  if (kind === "metrics_csv") return collect((out) => metricsCsv(out, services, job.id, null));
+  if (kind === "metrics_json") return collect((out) => metricsJson(out, services, job.id, null));
+  const f = await facts(services, job);
+  const dir = await adapterDir(services, job.id);
+  const adapterFiles = Object.values(ADAPTER_FILES);
+  if (kind === "adapter_zip") {
+    return zipToBuffer([...adapterFiles.map((name) => ({ name, file: join(dir, name) })), { name: "README.txt", content: adapterReadme(f) }]);
+  }
+  // The deployment package carries the base model when it is one of ours (it is not on a model hub).
+  const baseDir = await engineFor(services.config, "serving").run({ kind: "baseModelDir", baseModel: f.baseModel });
+  const baseFiles = (await readdir(baseDir)).filter((name) => /^(config\.json|model\.safetensors|tokenizer\.json|tokenizer_config\.json)$/.test(name));
+  const { system, prompts } = await examplePrompts(services, job.datasetId);
+  const entries: ZipEntry[] = [
+    ...adapterFiles.map((name) => ({ name: `adapter/${name}`, file: join(dir, name) })),
+    ...baseFiles.map((name) => ({ name: `base_model/${name}`, file: join(baseDir, name) })),
+    { name: "inference.py", content: inferencePy(system) },
+    { name: "requirements.txt", content: REQUIREMENTS_TXT },
+    { name: "README.md", content: deploymentReadme(f, baseFiles.length > 0) },
+    { name: "example_prompts.json", content: examplePromptsJson(system, prompts) },
+  ];
+  return zipToBuffer(entries);
+}
+
+/**
+ * A signed link (24 hours) to one of a completed job's deliverables. The file
+ * is built on first request and kept as an artifact of the job, so every later
+ * link serves the same bytes and the artifact download route records each download.
+ */
+export async function deliveryLink(services: AppServices, viewer: Extract<Viewer, { kind: "user" }>, jobId: string, kind: DeliveryKind, baseUrl: string) {
+  const job = await findOwnJob(services, viewer, jobId);
+  if (job.status !== "COMPLETED") throw new AppError("CONFLICT", `Downloads are ready once the job has completed; it is ${job.status.toLowerCase()}`, "jobId");
+  let artifact = await services.db.artifact.findFirst({ where: { jobId, kind }, orderBy: { createdAt: "asc" } });
+  if (!artifact) {
+    const bytes = await build(services, job, kind);
+    const key = `jobs/${jobId}/${randomUUID()}`;
+    await storageFor(services.config).put(key, (async function* () {
+      yield bytes;
+    })());
+    artifact = await services.db.artifact.create({
+      data: { jobId, kind, name: DELIVERY_KINDS[kind].file(slugOf(job.name)), storageKey: key, sizeBytes: bytes.byteLength, sha256: createHash("sha256").update(bytes).digest("hex"), contentType: DELIVERY_KINDS[kind].contentType },
+    });
+  }
+  return {
+    kind,
+    artifact,
+    url: artifactDownloadUrl(services, baseUrl, artifact.id, viewer.userId),
+    expiresAt: new Date(Date.now() + DOWNLOAD_LINK_SECONDS * 1000),
+  };
+}

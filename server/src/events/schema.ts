@@ -1,0 +1,49 @@
+import { builder } from "../builder.js";
+import { findOwnJob } from "../jobs/service.js";
+import { eventFilterWhere } from "./service.js";
+
+// The job's event log: every report received (processed or refused), every
+// status change, stalls and lease expiries, newest last.
+
+builder.prismaObject("JobEvent", {
+  description: "One entry of a job's event log.",
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    type: t.exposeString("type", { description: "status_changed, metrics, status, checkpoint, interrupted, resumed, error, completed, stalled, …" }),
+    message: t.exposeString("message", { nullable: true }),
+    payload: t.expose("payload", { type: "JSON", description: "The report or change as received." }),
+    source: t.exposeString("source", { description: "system, user, trainer (GraphQL) or webhook." }),
+    receivedAt: t.expose("receivedAt", { type: "DateTime" }),
+    processedAt: t.expose("processedAt", { type: "DateTime", nullable: true }),
+    processingError: t.exposeString("processingError", { nullable: true, description: "Why the report was refused; null when it was applied." }),
+  }),
+});
+
+builder.prismaObjectField("TrainingJob", "events", (t) =>
+  t.relatedConnection("events", {
+    cursor: "id",
+    authScopes: { user: true },
+    totalCount: true,
+    description: "The event log, oldest first (`last` gives the newest).",
+    args: {
+      types: t.arg.stringList({ description: "Only these event types." }),
+      search: t.arg.string({ description: "Words in the type, message or error." }),
+    },
+    query: ({ types, search }, ctx) => ({ where: eventFilterWhere({ types, search }, ctx.provider), orderBy: { id: "asc" } }),
+  }),
+);
+
+builder.subscriptionFields((t) => ({
+  jobEventAdded: t.prismaField({
+    type: "JobEvent",
+    description: "Each new entry of the job's event log.",
+    authScopes: { user: true },
+    args: { jobId: t.arg.id({ required: true }) },
+    subscribe: async (_root, { jobId }, ctx) => {
+      await findOwnJob(ctx, ctx.viewer!, String(jobId));
+      return ctx.pubsub.subscribe("job:events", String(jobId));
+    },
+    resolve: (query, payload, _args, ctx) =>
+      ctx.db.jobEvent.findUniqueOrThrow({ ...query, where: { id: (payload as unknown as { eventId: number }).eventId } }),
+  }),
+}));

@@ -1,0 +1,143 @@
+import { builder } from "../builder.js";
+import type { Context } from "../context.js";
+import { AppError } from "../errors.js";
+import { JobStatusEnum } from "../jobs/schema.js";
+import { requireTrainerOf } from "../workers/service.js";
+import { ingestReport } from "./service.js";
+import { ensureWebhookSecret } from "./webhook.js";
+
+// The trainer's door: one mutation per kind of report, each a thin call into
+// ingestReport() with a trainer token for that very job.
+
+builder.prismaObject("Checkpoint", {
+  description: "A saved training state the job can resume from.",
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    step: t.exposeInt("step"),
+    epoch: t.exposeFloat("epoch", { nullable: true }),
+    trainLoss: t.exposeFloat("trainLoss", { nullable: true }),
+    valLoss: t.exposeFloat("valLoss", { nullable: true }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    artifact: t.relation("artifact", { nullable: true, description: "The uploaded checkpoint archive." }),
+  }),
+});
+
+builder.prismaObjectField("TrainingJob", "checkpoints", (t) =>
+  t.relation("checkpoints", { authScopes: { user: true }, description: "Saved checkpoints, by step.", query: { orderBy: { step: "asc" } } }),
+);
+
+const MetricPointInput = builder.inputType("MetricPointInput", {
+  fields: (t) => ({
+    name: t.string({ required: true, description: "train_loss, val_loss, perplexity, learning_rate, grad_norm, tokens_per_sec, samples_per_sec, memory_mb, epoch, eta_seconds, or your own." }),
+    step: t.int({ required: true }),
+    value: t.float({ required: true }),
+    epoch: t.float(),
+    wallTime: t.float({ description: "Unix seconds when measured; the time of receipt when left out." }),
+  }),
+});
+
+const SEQUENCE = "Increases with each report of the job; a sequence seen before is acknowledged and ignored.";
+
+/** Hands a report to the ingest service after checking the token is this job's. */
+async function report(ctx: Context, jobId: string | number, input: Record<string, unknown>) {
+  requireTrainerOf(ctx.viewer, String(jobId));
+  return ingestReport(ctx, String(jobId), input, { source: "trainer" });
+}
+
+const jobResult = (name: string) => ({ type: "TrainingJob", authScopes: { trainer: true }, errors: { result: { name } } }) as const;
+
+builder.mutationFields((t) => ({
+  reportMetrics: t.int({
+    description: "New metric points (idempotent on name and step); returns how many were new.",
+    authScopes: { trainer: true },
+    errors: { result: { name: "ReportMetricsSuccess" } },
+    args: {
+      jobId: t.arg.id({ required: true }),
+      points: t.arg({ type: [MetricPointInput], required: true }),
+      sequence: t.arg.int({ description: "Optional here: points are idempotent by themselves." }),
+    },
+    resolve: async (_root, { jobId, points, sequence }, ctx) => (await report(ctx, jobId, { type: "metrics", sequence, points })).storedPoints,
+  }),
+  reportTrainingStatus: t.prismaField({
+    ...jobResult("ReportTrainingStatusSuccess"),
+    description: "The job entered a stage (PROVISIONING → PREPROCESSING → MODEL_LOADING → TRAINING → FINALIZATION → VALIDATION → COMPLETED).",
+    args: { jobId: t.arg.id({ required: true }), sequence: t.arg.int({ required: true, description: SEQUENCE }), status: t.arg({ type: JobStatusEnum, required: true }), message: t.arg.string(), totalSteps: t.arg.int() },
+    resolve: async (query, _root, { jobId, ...args }, ctx) => {
+      await report(ctx, jobId, { type: "status", ...args });
+      return ctx.db.trainingJob.findUniqueOrThrow({ ...query, where: { id: String(jobId) } });
+    },
+  }),
+  reportCheckpoint: t.prismaField({
+    type: "Checkpoint",
+    authScopes: { trainer: true },
+    errors: { result: { name: "ReportCheckpointSuccess" } },
+    description: "A checkpoint was saved (upload the archive first with uploadArtifact).",
+    args: {
+      jobId: t.arg.id({ required: true }),
+      sequence: t.arg.int({ required: true, description: SEQUENCE }),
+      step: t.arg.int({ required: true }),
+      epoch: t.arg.float(),
+      artifactId: t.arg.id(),
+      trainLoss: t.arg.float(),
+      valLoss: t.arg.float(),
+    },
+    resolve: async (query, _root, { jobId, artifactId, ...args }, ctx) => {
+      await report(ctx, jobId, { type: "checkpoint", ...args, artifactId: artifactId == null ? null : String(artifactId) });
+      const checkpoint = await ctx.db.checkpoint.findUnique({ ...query, where: { jobId_step: { jobId: String(jobId), step: args.step } } });
+      if (!checkpoint) throw new AppError("CONFLICT", "This report was processed before and refused", "sequence");
+      return checkpoint;
+    },
+  }),
+  reportInterrupted: t.prismaField({
+    ...jobResult("ReportInterruptedSuccess"),
+    description: "The instance is going away (spot interruption): the job becomes RECOVERING until a worker resumes it.",
+    args: { jobId: t.arg.id({ required: true }), sequence: t.arg.int({ required: true, description: SEQUENCE }), step: t.arg.int({ required: true }), reason: t.arg.string() },
+    resolve: async (query, _root, { jobId, ...args }, ctx) => {
+      await report(ctx, jobId, { type: "interrupted", ...args });
+      return ctx.db.trainingJob.findUniqueOrThrow({ ...query, where: { id: String(jobId) } });
+    },
+  }),
+  reportResumed: t.prismaField({
+    ...jobResult("ReportResumedSuccess"),
+    description: "The job continues from a checkpoint after an interruption.",
+    args: { jobId: t.arg.id({ required: true }), sequence: t.arg.int({ required: true, description: SEQUENCE }), fromStep: t.arg.int({ required: true }) },
+    resolve: async (query, _root, { jobId, ...args }, ctx) => {
+      await report(ctx, jobId, { type: "resumed", ...args });
+      return ctx.db.trainingJob.findUniqueOrThrow({ ...query, where: { id: String(jobId) } });
+    },
+  }),
+  reportTrainingError: t.prismaField({
+    ...jobResult("ReportTrainingErrorSuccess"),
+    description: "Training failed: the job becomes FAILED with the error's type and message.",
+    args: {
+      jobId: t.arg.id({ required: true }),
+      sequence: t.arg.int({ required: true, description: SEQUENCE }),
+      errorType: t.arg.string({ required: true, description: "OutOfMemoryError, DatasetFormatError, GPUProvisioningError, TimeoutError, NetworkError or UnknownError." }),
+      message: t.arg.string({ required: true }),
+      details: t.arg({ type: "JSON" }),
+    },
+    resolve: async (query, _root, { jobId, ...args }, ctx) => {
+      await report(ctx, jobId, { type: "error", ...args });
+      return ctx.db.trainingJob.findUniqueOrThrow({ ...query, where: { id: String(jobId) } });
+    },
+  }),
+  completeTrainingJob: t.prismaField({
+    ...jobResult("CompleteTrainingJobSuccess"),
+    description: "Training finished: the job becomes COMPLETED, or VALIDATION when a validation stage follows.",
+    args: { jobId: t.arg.id({ required: true }), sequence: t.arg.int({ required: true, description: SEQUENCE }), summary: t.arg({ type: "JSON" }), validationFollows: t.arg.boolean() },
+    resolve: async (query, _root, { jobId, ...args }, ctx) => {
+      await report(ctx, jobId, { type: "completed", ...args });
+      return ctx.db.trainingJob.findUniqueOrThrow({ ...query, where: { id: String(jobId) } });
+    },
+  }),
+  trainerWebhookSecret: t.string({
+    description: "The job's webhook signing secret (whsec_…, Standard Webhooks), made on first request: for trainers that report through POST /api/webhooks/trainer/:jobId.",
+    authScopes: { trainer: true },
+    errors: { result: { name: "TrainerWebhookSecretSuccess" } },
+    args: { jobId: t.arg.id({ required: true }) },
+    resolve: (_root, { jobId }, ctx) => {
+      requireTrainerOf(ctx.viewer, String(jobId));
+      return ensureWebhookSecret(ctx, String(jobId));
+    },
+  }),
+}));

@@ -1,0 +1,221 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+
+vi.hoisted(() => {
+  process.env.GPU_CATALOG_FILE = new URL("../costs/testGpuCatalog.json", import.meta.url).pathname;
+});
+
+import { Webhook } from "standardwebhooks";
+import { buildApp, type App } from "../app.js";
+import { startTestApp, usingPostgres, type TestApp } from "../testing/harness.js";
+import { alertsOf, cancelLiveJobs, createMoneyJob, TestTrainer, waitFor } from "../budgets/testKit.js";
+import { queueDueDigests } from "./digest.js";
+import { startHttpReceiver, startSmtpReceiver } from "./testReceivers.js";
+
+delete process.env.GPU_CATALOG_FILE;
+
+const ERR = `__typename ... on AppError { code message field }`;
+const CREATE_CHANNEL = `mutation($i:NotificationChannelInput!){ createNotificationChannel(input:$i){ ${ERR}
+  ... on CreateNotificationChannelSuccess { data { signingSecret channel { id name kind url recipients events enabled } } } } }`;
+const DELIVERIES = `query($f:NotificationDeliveryFilter){ notificationDeliveries(filter:$f, first:200){ edges { node {
+  id event recipient title status attempts lastError responseCode nextAttemptAt deliveredAt channel { id name kind } alert { id type } } } } }`;
+
+type Gql = (query: string, variables?: Record<string, unknown>, token?: string | null) => Promise<any>;
+
+async function createChannel(gql: Gql, token: string, input: Record<string, unknown>) {
+  return (await gql(CREATE_CHANNEL, { i: input }, token)).data.createNotificationChannel;
+}
+
+async function deliveries(gql: Gql, token: string, filter: Record<string, unknown> | null = null) {
+  return (await gql(DELIVERIES, { f: filter }, token)).data.notificationDeliveries.edges.map((e: any) => e.node);
+}
+
+/** A job of the demo engineer, run by a real worker and trainer until it completes. */
+async function completeJob(app: TestApp, engineer: string, name: string) {
+  const job = (await createMoneyJob(app, engineer, { name, start: true })).data;
+  const trainer = await TestTrainer.claim(app, job.id);
+  await trainer.startTraining();
+  await trainer.complete();
+  return job;
+}
+
+describe(`notifications (${usingPostgres() ? "PostgreSQL" : "SQLite"})`, () => {
+  let app: TestApp;
+  let http: Awaited<ReturnType<typeof startHttpReceiver>>;
+  let smtp: Awaited<ReturnType<typeof startSmtpReceiver>>;
+  let owner: string;
+  let engineer: string;
+  let emailChannelId: string;
+  let hookSecret: string;
+  const gql: Gql = (...args) => app.gql(...args);
+
+  beforeAll(async () => {
+    // The webhook fails twice, Slack once, the mail server refuses its first message; "/down" always fails.
+    http = await startHttpReceiver({ "/hook": 2, "/slack": 1, "/down": 1000 });
+    smtp = await startSmtpReceiver(1);
+    app = await startTestApp({ smtpUrl: smtp.url, smtpFrom: "Tuneloop <alerts@tuneloop.test>", notifyAllowHttp: true, notifyRetryBaseSeconds: 0.2, notifyPollMs: 100, notifyMaxAttempts: 4, digestHourUtc: 0 });
+    [owner, engineer] = await Promise.all([app.login("owner"), app.login("engineer")]);
+  });
+  afterEach(() => cancelLiveJobs(app));
+  afterAll(async () => {
+    await app.stop();
+    await Promise.all([http.close(), smtp.close()]);
+  });
+
+  it("lets owners add channels; a webhook's signing secret is shown once and no URL is ever returned whole", async () => {
+    expect((await gql(CREATE_CHANNEL, { i: { name: "x", kind: "SLACK", url: `${http.url}/slack` } }, engineer)).errors?.[0].extensions.code).toBe("FORBIDDEN");
+    expect(await createChannel(gql, owner, { name: "bad", kind: "WEBHOOK", url: "ftp://example.com/x" })).toMatchObject({ code: "VALIDATION", field: "url" });
+    expect(await createChannel(gql, owner, { name: "bad", kind: "EMAIL", recipients: ["not an address"] })).toMatchObject({ code: "VALIDATION", field: "recipients" });
+
+    const slack = (await createChannel(gql, owner, { name: "Team Slack", kind: "SLACK", url: `${http.url}/slack` })).data;
+    expect(slack.signingSecret).toBeNull();
+    expect(slack.channel).toMatchObject({ kind: "SLACK", url: `http://127.0.0.1:${new URL(http.url).port}/…lack`, enabled: true });
+    expect(slack.channel.events).toContain("BUDGET_95");
+    const hook = (await createChannel(gql, owner, { name: "Ops webhook", kind: "WEBHOOK", url: `${http.url}/hook` })).data;
+    expect(hook.signingSecret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    const email = (await createChannel(gql, owner, { name: "Finance mail", kind: "EMAIL", recipients: ["Finance@Acme.test"] })).data;
+    expect(email.channel).toMatchObject({ kind: "EMAIL", url: null, recipients: ["finance@acme.test"] });
+    emailChannelId = email.channel.id;
+    await createChannel(gql, owner, { name: "Broken", kind: "WEBHOOK", url: `${http.url}/down`, events: ["JOB_COMPLETED"] });
+    expect(await createChannel(gql, owner, { name: "Team Slack", kind: "SLACK", url: `${http.url}/slack` })).toMatchObject({ code: "CONFLICT", field: "name" });
+
+    // The secret is in no field of the schema, and the row keeps it only to sign.
+    const listed = (await gql(`{ notificationChannels { id name url } }`, {}, engineer)).data.notificationChannels;
+    expect(JSON.stringify(listed)).not.toContain(hook.signingSecret);
+    expect(JSON.stringify(listed)).not.toContain("/hook");
+    expect((await gql(`{ notificationChannels { secret } }`, {}, owner)).errors?.[0].message).toMatch(/Cannot query field "secret"/);
+    hookSecret = hook.signingSecret;
+  });
+
+  it("delivers an alert to Slack, a signed webhook and email, retrying with backoff until each succeeds, and gives up on a dead endpoint", async () => {
+    const job = await completeJob(app, engineer, "Advisor voice v3");
+    const delivered = await waitFor(async () => {
+      const all = await deliveries(gql, engineer);
+      return all.filter((d: any) => d.status === "PENDING").length === 0 && all.length === 5 ? all : null;
+    }, 15_000, "every delivery to settle");
+
+    const byChannel = (name: string) => delivered.filter((d: any) => d.channel.name === name);
+    expect(byChannel("Ops webhook")).toMatchObject([{ event: "JOB_COMPLETED", status: "DELIVERED", attempts: 3, responseCode: 200, lastError: null, nextAttemptAt: null }]);
+    expect(byChannel("Team Slack")).toMatchObject([{ status: "DELIVERED", attempts: 2, responseCode: 200 }]);
+    expect(byChannel("Broken")).toMatchObject([{ status: "FAILED", attempts: 4, responseCode: 503, nextAttemptAt: null, deliveredAt: null }]);
+    expect(byChannel("Broken")[0].lastError).toContain("answered 503");
+    // Email: the fixed finance address, and the engineer who created the job (her role's default); not the owner.
+    const mails = byChannel("Finance mail");
+    expect(mails.map((d: any) => d.recipient).sort()).toEqual(["engineer@demo.tuneloop.dev", "finance@acme.test"]);
+    expect(mails.every((d: any) => d.status === "DELIVERED" && d.responseCode === 250)).toBe(true);
+    expect(mails.reduce((sum: number, d: any) => sum + d.attempts, 0)).toBe(3);
+    expect(smtp.refused()).toBe(1);
+
+    // The webhook: three attempts of one message (same id), each signed per Standard Webhooks.
+    const hooks = http.on("/hook");
+    expect(hooks.map((r) => r.answered)).toEqual([503, 503, 200]);
+    expect(new Set(hooks.map((r) => r.headers["webhook-id"]))).toEqual(new Set([byChannel("Ops webhook")[0].id]));
+    const last = hooks.at(-1)!;
+    const verified = new Webhook(hookSecret).verify(last.body, last.headers as Record<string, string>) as any;
+    expect(verified).toMatchObject({ type: "alert.job_completed", data: { type: "JOB_COMPLETED", jobId: job.id, title: `"Advisor voice v3" completed` } });
+    expect(() => new Webhook(`whsec_${Buffer.alloc(32, 1).toString("base64")}`).verify(last.body, last.headers as Record<string, string>)).toThrow();
+    // Exponential backoff from a 0.2 s base: at least 0.2 s before the first retry, 0.4 s before the second.
+    expect(hooks[1].at - hooks[0].at).toBeGreaterThanOrEqual(200);
+    expect(hooks[2].at - hooks[1].at).toBeGreaterThanOrEqual(400);
+
+    const slackBody = JSON.parse(http.on("/slack").at(-1)!.body);
+    expect(slackBody.text).toContain('"Advisor voice v3" completed');
+    expect(slackBody.blocks[1]).toMatchObject({ type: "section", text: { type: "mrkdwn" } });
+    const mail = smtp.mails.find((m) => m.to && JSON.stringify(m.to).includes("finance@acme.test"))!;
+    expect(mail.subject).toBe('"Advisor voice v3" completed');
+    expect(mail.from?.value[0]).toMatchObject({ name: "Tuneloop", address: "alerts@tuneloop.test" });
+    expect(mail.text).toMatch(/Job "Advisor voice v3" completed for \$\d+\.\d{2}/);
+
+    // The log can be filtered.
+    expect(await deliveries(gql, engineer, { status: "FAILED" })).toHaveLength(1);
+  });
+
+  it("follows each user's preferences and sends a daily digest once a day", async () => {
+    const PREFS = `mutation($e:[AlertType!],$c:[ID!],$d:Boolean){ updateNotificationPreferences(events:$e, channelIds:$c, dailyDigest:$d){ ${ERR}
+      ... on UpdateNotificationPreferencesSuccess { data { events channelIds dailyDigest isDefault } } } }`;
+    const before = (await gql(`{ myNotificationPreferences { events channelIds dailyDigest isDefault } }`, {}, engineer)).data.myNotificationPreferences;
+    expect(before).toEqual({ events: ["JOB_COMPLETED", "JOB_FAILED", "JOB_STALLED", "COST_OVERRUN"], channelIds: [emailChannelId], dailyDigest: false, isDefault: true });
+    expect((await gql(PREFS, { c: ["nope"] }, engineer)).data.updateNotificationPreferences).toMatchObject({ code: "VALIDATION", field: "channelIds" });
+    // The engineer now wants only failures, and a digest.
+    expect((await gql(PREFS, { e: ["JOB_FAILED"], d: true }, engineer)).data.updateNotificationPreferences.data).toEqual({ events: ["JOB_FAILED"], channelIds: [emailChannelId], dailyDigest: true, isDefault: false });
+
+    const already = smtp.mails.length;
+    await completeJob(app, engineer, "Advisor voice v4");
+    const settled = await waitFor(async () => {
+      const mails = (await deliveries(gql, engineer)).filter((d: any) => d.channel.kind === "EMAIL" && d.title.includes("v4"));
+      return mails.length && mails.every((d: any) => d.status === "DELIVERED") ? mails : null;
+    }, 10_000, "the v4 emails");
+    expect(settled.map((d: any) => d.recipient)).toEqual(["finance@acme.test"]);
+    await waitFor(async () => smtp.mails.length === already + 1, 5000, "the mail");
+
+    // The digest: one email a day to whoever asked for it.
+    expect(await queueDueDigests(app.services)).toBe(1);
+    expect(await queueDueDigests(app.services)).toBe(0);
+    const digest = await waitFor(async () => smtp.mails.find((m) => m.subject?.startsWith("Tuneloop daily digest")), 5000, "the digest");
+    expect(JSON.stringify(digest.to)).toContain("engineer@demo.tuneloop.dev");
+    expect(digest.text).toMatch(/Spend in \d{4}-\d{2}: \$\d+\.\d{2} of \$500\.00/);
+    expect(digest.text).toContain("- Advisor voice v4: completed");
+    expect(digest.text).toContain("Alerts:");
+  });
+
+  it("alerts once when a running job stops reporting", async () => {
+    const quick = await startTestApp({ stallSeconds: 1 });
+    try {
+      const token = await quick.login("engineer");
+      const job = (await createMoneyJob(quick, token, { name: "goes quiet", start: true })).data;
+      const trainer = await TestTrainer.claim(quick, job.id);
+      await trainer.startTraining();
+      const stalled = await waitFor(async () => (await alertsOf(quick, token, ["JOB_STALLED"]))[0], 10_000, "the stall alert");
+      expect(stalled).toMatchObject({ jobId: job.id });
+      expect(stalled.message).toMatch(/^Job "goes quiet" has sent no report since .* while training\. It is still billed/);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(await alertsOf(quick, token, ["JOB_STALLED"])).toHaveLength(1);
+    } finally {
+      await quick.stop();
+    }
+  });
+
+  it("keeps undelivered notifications in the database: a restarted server sends them", async () => {
+    // This instance owns the database; it only looks for due deliveries once an hour.
+    const host = await startTestApp({ notifyPollMs: 3_600_000 });
+    const receiver = await startHttpReceiver();
+    receiver.state.down = true;
+    const config = { ...host.services.config, notifyAllowHttp: true, notifyRetryBaseSeconds: 1, notifyPollMs: 100 };
+    const servers: App[] = [];
+    const serve = async () => {
+      const server = await buildApp(config);
+      await server.start(0);
+      servers.push(server);
+      return (query: string, variables?: Record<string, unknown>, token?: string | null) =>
+        fetch(`${server.url}/graphql`, { method: "POST", headers: { "content-type": "application/json", ...(token && { authorization: `Bearer ${token}` }) }, body: JSON.stringify({ query, variables }) }).then((r) => r.json());
+    };
+    try {
+      const first = await serve();
+      const token = (await first(`mutation{ login(email:"owner@demo.tuneloop.dev", password:"demo"){ token } }`)).data.login.token;
+      await createChannel(first, token, { name: "Receiver", kind: "WEBHOOK", url: `${receiver.url}/in`, events: ["APPROVAL_REQUESTED"] });
+      // Every job now needs an owner's approval: starting one raises an alert.
+      await first(`mutation{ updateBudget(input:{ jobApprovalUsd: 0 }){ __typename } }`, {}, token);
+      const datasetId = (await first(`{ datasets { edges { node { id } } } }`, {}, token)).data.datasets.edges[0].node.id;
+      await first(`mutation($d:ID!){ createTrainingJob(input:{ name:"big one", start:true, settings:{ datasetId:$d } }){ __typename } }`, { d: datasetId }, token);
+      const pending = await waitFor(async () => {
+        const rows = await deliveries(first, token);
+        return rows[0]?.attempts === 1 ? rows[0] : null;
+      }, 5000, "the first attempt");
+      expect(pending).toMatchObject({ event: "APPROVAL_REQUESTED", status: "PENDING", responseCode: 503 });
+      await servers[0].stop();
+
+      receiver.state.down = false;
+      const second = await serve();
+      const sent = await waitFor(async () => {
+        const rows = await deliveries(second, token);
+        return rows[0]?.status === "DELIVERED" ? rows[0] : null;
+      }, 10_000, "delivery after the restart");
+      expect(sent).toMatchObject({ id: pending.id, attempts: 2 });
+      expect(receiver.requests.map((r) => r.answered)).toEqual([503, 200]);
+      expect(new Set(receiver.requests.map((r) => r.headers["webhook-id"]))).toEqual(new Set([pending.id]));
+    } finally {
+      await servers.at(-1)?.stop();
+      await receiver.close();
+      await host.stop();
+    }
+  });
+});

@@ -1,0 +1,115 @@
+// Every GraphQL operation the worker sends. `pnpm codegen` turns these into
+// typed documents under ./graphql (committed; `pnpm test` checks they are current).
+import { graphql } from './graphql';
+
+export const ClaimTrainingJob = graphql(`
+  mutation ClaimTrainingJob($workerId: String!, $gpuTypes: [String!]) {
+    claimTrainingJob(workerId: $workerId, gpuTypes: $gpuTypes, backends: ["typescript"]) {
+      __typename
+      ... on AppError { code message field }
+      ... on ClaimTrainingJobSuccess {
+        data {
+          pollAfterSeconds
+          claim {
+            trainerToken
+            leaseExpiresAt
+            lastSequence
+            datasetContent
+            job { id name config }
+            resumeFrom { step epoch artifactId sha256 sizeBytes downloadUrl }
+          }
+        }
+      }
+    }
+  }
+`);
+
+export const HeartbeatTrainingJob = graphql(`
+  mutation HeartbeatTrainingJob($jobId: ID!) {
+    heartbeatTrainingJob(jobId: $jobId) {
+      __typename
+      ... on AppError { code message field }
+      ... on HeartbeatTrainingJobSuccess { data { leaseExpiresAt status cancelRequested } }
+    }
+  }
+`);
+
+export const UploadArtifact = graphql(`
+  mutation UploadArtifact($jobId: ID!, $kind: String!, $file: Upload!) {
+    uploadArtifact(jobId: $jobId, kind: $kind, file: $file) {
+      __typename
+      ... on AppError { code message field }
+      ... on UploadArtifactSuccess { data { id sha256 sizeBytes } }
+    }
+  }
+`);
+
+export const ReportMetrics = graphql(`
+  mutation ReportMetrics($jobId: ID!, $points: [MetricPointInput!]!) {
+    reportMetrics(jobId: $jobId, points: $points) {
+      __typename
+      ... on AppError { code message field }
+      ... on ReportMetricsSuccess { data }
+    }
+  }
+`);
+
+export const ReportTrainingStatus = graphql(`
+  mutation ReportTrainingStatus($jobId: ID!, $sequence: Int!, $status: JobStatus!, $message: String, $totalSteps: Int) {
+    reportTrainingStatus(jobId: $jobId, sequence: $sequence, status: $status, message: $message, totalSteps: $totalSteps) {
+      __typename
+      ... on AppError { code message field }
+      ... on ReportTrainingStatusSuccess { data { id status } }
+    }
+  }
+`);
+
+export const ReportCheckpoint = graphql(`
+  mutation ReportCheckpoint($jobId: ID!, $sequence: Int!, $step: Int!, $epoch: Float, $artifactId: ID, $trainLoss: Float, $valLoss: Float) {
+    reportCheckpoint(jobId: $jobId, sequence: $sequence, step: $step, epoch: $epoch, artifactId: $artifactId, trainLoss: $trainLoss, valLoss: $valLoss) {
+      __typename
+      ... on AppError { code message field }
+      ... on ReportCheckpointSuccess { data { id step } }
+    }
+  }
+`);
+
+export const ReportInterrupted = graphql(`
+  mutation ReportInterrupted($jobId: ID!, $sequence: Int!, $step: Int!, $reason: String) {
+    reportInterrupted(jobId: $jobId, sequence: $sequence, step: $step, reason: $reason) {
+      __typename
+      ... on AppError { code message field }
+      ... on ReportInterruptedSuccess { data { id status } }
+    }
+  }
+`);
+
+export const ReportResumed = graphql(`
+  mutation ReportResumed($jobId: ID!, $sequence: Int!, $fromStep: Int!) {
+    reportResumed(jobId: $jobId, sequence: $sequence, fromStep: $fromStep) {
+      __typename
+      ... on AppError { code message field }
+      ... on ReportResumedSuccess { data { id status } }
+    }
+  }
+`);
+
+export const ReportTrainingError = graphql(`
+  mutation ReportTrainingError($jobId: ID!, $sequence: Int!, $errorType: String!, $message: String!, $details: JSON) {
+    reportTrainingError(jobId: $jobId, sequence: $sequence, errorType: $errorType, message: $message, details: $details) {
+      __typename
+      ... on AppError { code message field }
+      ... on ReportTrainingErrorSuccess { data { id status } }
+    }
+  }
+`);
+
+export const CompleteTrainingJob = graphql(`
+  mutation CompleteTrainingJob($jobId: ID!, $sequence: Int!, $summary: JSON, $validationFollows: Boolean) {
+    completeTrainingJob(jobId: $jobId, sequence: $sequence, summary: $summary, validationFollows: $validationFollows) {
+      __typename
+      ... on AppError { code message field }
+      ... on CompleteTrainingJobSuccess { data { id status } }
+    }
+  }
+`);

@@ -1,0 +1,50 @@
+import { lazy, type ReactNode } from "react";
+import { Navigate, Route, Routes, useLocation } from "react-router-dom";
+import { useSession } from "./session";
+import { Layout } from "./components/Layout";
+import { LoginPage } from "./pages/LoginPage";
+import { JobsPage } from "./pages/JobsPage";
+import { NotFoundPage } from "./pages/NotFoundPage";
+
+// The jobs list (the landing page) and sign-in load with the app; the other
+// pages, and the chart library most of them use, load on first visit.
+const NewJobPage = lazy(() => import("./pages/NewJobPage").then((m) => ({ default: m.NewJobPage })));
+const JobDetailPage = lazy(() => import("./pages/JobDetailPage").then((m) => ({ default: m.JobDetailPage })));
+const ComparePage = lazy(() => import("./pages/ComparePage").then((m) => ({ default: m.ComparePage })));
+const DatasetsPage = lazy(() => import("./pages/DatasetsPage").then((m) => ({ default: m.DatasetsPage })));
+const ValidationPage = lazy(() => import("./pages/ValidationPage").then((m) => ({ default: m.ValidationPage })));
+const ModelsPage = lazy(() => import("./pages/ModelsPage").then((m) => ({ default: m.ModelsPage })));
+const BudgetPage = lazy(() => import("./pages/BudgetPage").then((m) => ({ default: m.BudgetPage })));
+
+function RequireSession({ children }: { children: ReactNode }) {
+  const { token } = useSession();
+  const location = useLocation();
+  if (!token) return <Navigate to="/login" replace state={{ from: location.pathname + location.search }} />;
+  return children;
+}
+
+export function App() {
+  return (
+    <Routes>
+      <Route path="/login" element={<LoginPage />} />
+      <Route
+        element={
+          <RequireSession>
+            <Layout />
+          </RequireSession>
+        }
+      >
+        <Route index element={<Navigate to="/jobs" replace />} />
+        <Route path="jobs" element={<JobsPage />} />
+        <Route path="jobs/new" element={<NewJobPage />} />
+        <Route path="jobs/:id" element={<JobDetailPage />} />
+        <Route path="compare" element={<ComparePage />} />
+        <Route path="datasets" element={<DatasetsPage />} />
+        <Route path="jobs/:id/validation" element={<ValidationPage />} />
+        <Route path="models" element={<ModelsPage />} />
+        <Route path="budget" element={<BudgetPage />} />
+        <Route path="*" element={<NotFoundPage />} />
+      </Route>
+    </Routes>
+  );
+}

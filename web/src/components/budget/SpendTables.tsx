@@ -1,0 +1,105 @@
+import { Link } from "react-router-dom";
+import type { BudgetPageQuery } from "../../graphql/graphql";
+import { formatUsd, humanize } from "../../format";
+import { Empty } from "../States";
+
+type Budget = BudgetPageQuery["budget"];
+
+/** Where the month's money went: per job (costliest first), per project and per client. */
+export function SpendTables({ budget }: { budget: Budget }) {
+  if (budget.jobs.length === 0 && budget.projects.length === 0) {
+    return (
+      <Empty title={`No job ran in ${budget.month}`}>
+        <p>Spend appears here as soon as a job starts.</p>
+      </Empty>
+    );
+  }
+  return (
+    <>
+      <section className="card" aria-labelledby="budget-jobs-title">
+        <h2 id="budget-jobs-title">Jobs</h2>
+        <div className="table-wrap">
+          <table className="table table-compact">
+            <thead>
+              <tr>
+                <th scope="col">Job</th>
+                <th scope="col">Client</th>
+                <th scope="col">Project</th>
+                <th scope="col">Status</th>
+                <th scope="col" className="num">Cost</th>
+                <th scope="col" className="num">Estimate</th>
+                <th scope="col" className="num">Still to come</th>
+              </tr>
+            </thead>
+            <tbody>
+              {budget.jobs.map((job) => (
+                <tr key={job.jobId}>
+                  <th scope="row" className="cell-name">
+                    <Link to={`/jobs/${job.jobId}`}>{job.name}</Link>
+                  </th>
+                  <td>{job.clientName ?? "—"}</td>
+                  <td>{job.projectName ?? "—"}</td>
+                  <td>{humanize(job.status)}</td>
+                  <td className="num">{formatUsd(job.costUsd)}</td>
+                  <td className="num">{formatUsd(job.estimatedCostUsd)}</td>
+                  <td className="num">{job.remainingCostUsd > 0 ? formatUsd(job.remainingCostUsd) : "—"}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </section>
+      <div className="budget-grid">
+        {budget.projects.length > 0 && (
+          <section className="card" aria-labelledby="budget-projects-title">
+            <h2 id="budget-projects-title">Projects</h2>
+            <table className="table table-compact">
+              <thead>
+                <tr>
+                  <th scope="col">Project</th>
+                  <th scope="col" className="num">Spent</th>
+                  <th scope="col" className="num">Budget</th>
+                  <th scope="col" className="num">Used</th>
+                </tr>
+              </thead>
+              <tbody>
+                {budget.projects.map((p) => (
+                  <tr key={p.projectId}>
+                    <th scope="row">
+                      {p.name}
+                      {p.clientName && <span className="muted small"> · {p.clientName}</span>}
+                    </th>
+                    <td className="num">{formatUsd(p.spentUsd)}</td>
+                    <td className="num">{p.budgetUsd == null ? "—" : formatUsd(p.budgetUsd)}</td>
+                    <td className={`num ${p.percentUsed != null && p.percentUsed >= 100 ? "text-warning" : ""}`}>{p.percentUsed == null ? "—" : `${p.percentUsed.toFixed(0)}%`}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </section>
+        )}
+        <section className="card" aria-labelledby="budget-clients-title">
+          <h2 id="budget-clients-title">Clients</h2>
+          <table className="table table-compact">
+            <thead>
+              <tr>
+                <th scope="col">Client</th>
+                <th scope="col" className="num">Spent</th>
+                <th scope="col" className="num">Forecast</th>
+              </tr>
+            </thead>
+            <tbody>
+              {budget.clients.map((c) => (
+                <tr key={c.clientName ?? ""}>
+                  <th scope="row">{c.clientName ?? <span className="muted">No client</span>}</th>
+                  <td className="num">{formatUsd(c.spentUsd)}</td>
+                  <td className="num">{formatUsd(c.forecastUsd)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      </div>
+    </>
+  );
+}

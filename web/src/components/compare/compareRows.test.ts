@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { compareRows, highlighted, toCsv, toJson, type ComparedJob } from "./compareRows";
+
+const job = (over: Partial<ComparedJob>): ComparedJob => ({
+  id: "j",
+  name: "run",
+  status: "COMPLETED",
+  preset: "BALANCED",
+  gpuType: "H100_PCIE_80GB",
+  pricingTier: "SPOT",
+  config: { rank: 16, learningRate: 2e-4, targetModules: ["q_proj", "v_proj"] },
+  latestLoss: 1,
+  latestValLoss: 1.2,
+  latestPerplexity: 3.3,
+  actualCostUsd: 2,
+  actualDurationSec: 100,
+  billableSeconds: 100,
+  series: { val_loss: [{ step: 1, value: 2 }, { step: 2, value: 1.1 }, { step: 3, value: 1.2 }] },
+  ...over,
+});
+
+describe("compareRows", () => {
+  const jobs = [job({ id: "a", name: "A" }), job({ id: "b", name: "=HYPERLINK(\"x\")", latestLoss: 0.8, actualCostUsd: 3, config: { rank: 8, learningRate: 2e-4 } })];
+  const rows = compareRows(jobs);
+  const row = (label: string) => rows.find((r) => r.label === label)!;
+
+  it("ranks results (lowest is best) and marks differing settings", () => {
+    expect(highlighted(row("Final training loss"))).toEqual([false, true]);
+    expect(highlighted(row("Cost"))).toEqual([true, false]);
+    expect(row("Best validation loss").values).toEqual([1.1, 1.1]);
+    expect(highlighted(row("Best validation loss"))).toEqual([true, true]);
+    expect(highlighted(row("LoRA rank"))).toEqual([true, true]);
+    expect(highlighted(row("Learning rate"))).toEqual([false, false]);
+    expect(row("Target modules").values).toEqual(["q_proj, v_proj", null]);
+  });
+
+  it("does not rank a row with fewer than two values", () => {
+    const single = compareRows([job({ latestPerplexity: null }), job({ latestPerplexity: 2 })]);
+    expect(highlighted(single.find((r) => r.label === "Perplexity")!)).toEqual([false, false]);
+  });
+
+  it("exports CSV with formulas defused, and JSON with series and config", () => {
+    const csv = toCsv(jobs, rows);
+    expect(csv.split("\r\n")[0]).toBe(`"","A","'=HYPERLINK(""x"")"`);
+    expect(csv).toContain(`"Final training loss","1","0.8"`);
+    const json = toJson(jobs, rows);
+    expect(json.jobs[1].table["Cost"]).toBe(3);
+    expect(json.jobs[0].series.val_loss).toHaveLength(3);
+  });
+});

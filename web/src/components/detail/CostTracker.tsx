@@ -1,0 +1,73 @@
+import { formatDuration, formatUsd, formatUsdRange } from "../../format";
+import { isFinal } from "../StatusBadge";
+
+type Job = {
+  status: string;
+  actualCostUsd: number;
+  estimatedCostUsd: number;
+  estimatedCostLowUsd: number;
+  estimatedCostHighUsd: number;
+  projectedCostUsd: number;
+  costVariancePct: number;
+  spendRateUsdPerHour: number;
+  billableSeconds: number;
+  hourlyRateUsd: number;
+  pricingTier: string;
+};
+
+/** Above this, the projected (or final) cost gets a warning. */
+export const OVERRUN_WARNING_PCT = 20;
+
+/** What the job was expected to cost, what it has cost, and where it is heading. */
+export function CostTracker({ job }: { job: Job }) {
+  const finished = isFinal(job.status);
+  const share = job.estimatedCostUsd > 0 ? Math.min(100, (job.actualCostUsd / job.estimatedCostUsd) * 100) : 0;
+  const over = job.costVariancePct > OVERRUN_WARNING_PCT;
+  return (
+    <section className="card" aria-labelledby="cost-title">
+      <h2 id="cost-title">Cost</h2>
+      <dl className="stats">
+        <div>
+          <dt>{finished ? "Final cost" : "Spent so far"}</dt>
+          <dd className="stat-big" data-testid="actual-cost">
+            {formatUsd(job.actualCostUsd)}
+          </dd>
+        </div>
+        <div>
+          <dt>Estimate</dt>
+          <dd>
+            {formatUsd(job.estimatedCostUsd)} <span className="muted small">({formatUsdRange(job.estimatedCostLowUsd, job.estimatedCostHighUsd)})</span>
+          </dd>
+        </div>
+        {!finished && (
+          <div>
+            <dt>Projected total</dt>
+            <dd>
+              {formatUsd(job.projectedCostUsd)}{" "}
+              <span className={`small ${over ? "text-warning" : "muted"}`}>
+                ({job.costVariancePct >= 0 ? "+" : "−"}
+                {Math.abs(job.costVariancePct).toFixed(0)}%)
+              </span>
+            </dd>
+          </div>
+        )}
+        <div>
+          <dt>Billed time</dt>
+          <dd>
+            {formatDuration(job.billableSeconds)} at {formatUsd(job.hourlyRateUsd)}/h ({job.pricingTier === "SPOT" ? "spot" : "on-demand"})
+          </dd>
+        </div>
+      </dl>
+      <div className="meter" aria-hidden="true">
+        <div className={`meter-fill ${over ? "meter-over" : ""}`} style={{ width: `${share}%` }} />
+      </div>
+      {over && (
+        <p className="warning" role="alert" data-testid="cost-warning">
+          {finished ? "The final cost was" : "The projected cost is"} {Math.round(job.costVariancePct)}% above the estimate
+          {job.pricingTier === "SPOT" ? ": spot interruptions and slower steps add billed time." : ": steps are slower than expected."}{" "}
+          {!finished && "Cancel the job if it is no longer worth it."}
+        </p>
+      )}
+    </section>
+  );
+}

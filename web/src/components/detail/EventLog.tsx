@@ -1,0 +1,157 @@
+import { useEffect, useMemo, useState } from "react";
+import { useQuery, useSubscription } from "urql";
+import { graphql } from "../../graphql";
+import type { JobEventFieldsFragment } from "../../graphql/graphql";
+import { useDebounced } from "../../hooks/useDebounced";
+import { useConnection, useSession } from "../../session";
+import { downloadWithToken } from "../../download";
+import { ErrorMessage, Loading } from "../States";
+import { formatDateTime, formatTime, humanize } from "../../format";
+
+export const JobEventFields = graphql(`
+  fragment JobEventFields on JobEvent {
+    id
+    type
+    message
+    source
+    receivedAt
+    processingError
+  }
+`);
+
+const JobEventsQuery = graphql(`
+  query JobEvents($id: ID!, $last: Int!, $types: [String!], $search: String) {
+    job(id: $id) {
+      id
+      events(last: $last, types: $types, search: $search) {
+        totalCount
+        edges {
+          node {
+            ...JobEventFields
+          }
+        }
+      }
+    }
+  }
+`);
+
+const JobEventAdded = graphql(`
+  subscription JobEventAdded($jobId: ID!) {
+    jobEventAdded(jobId: $jobId) {
+      ...JobEventFields
+    }
+  }
+`);
+
+/** The kinds of entry, in the order a run produces them; metric reports are many and hidden unless asked for. */
+const EVENT_TYPES = ["created", "status_changed", "status", "checkpoint", "interrupted", "resumed", "stalled", "error", "completed", "metrics"];
+const NOT_METRICS = EVENT_TYPES.filter((t) => t !== "metrics");
+const SHOWN = 200;
+const typesFor = (choice: string) => (choice === "all" ? null : choice === "without-metrics" ? NOT_METRICS : [choice]);
+
+function matches(event: JobEventFieldsFragment, types: string[] | null, search: string) {
+  if (types && !types.includes(event.type)) return false;
+  if (!search) return true;
+  const text = `${event.type} ${event.message ?? ""} ${event.processingError ?? ""}`.toLowerCase();
+  return search
+    .toLowerCase()
+    .split(/\s+/)
+    .every((word) => text.includes(word));
+}
+
+/** The job's event log, newest first, live, filtered by type and words, exportable as JSON. */
+export function EventLog({ jobId }: { jobId: string }) {
+  const { token } = useSession();
+  const [type, setType] = useState("without-metrics");
+  const [searchText, setSearchText] = useState("");
+  const search = useDebounced(searchText.trim(), 300);
+  const types = typesFor(type);
+  const variables = useMemo(() => ({ id: jobId, last: SHOWN, types: typesFor(type), search: search || null }), [jobId, type, search]);
+  const [{ data, error, fetching }, refetch] = useQuery({ query: JobEventsQuery, variables });
+  const [exportError, setExportError] = useState<string | null>(null);
+  const fetched = data?.job.events;
+  // New entries, newest first (urql may run this reducer twice per event: it stays pure).
+  const [{ data: received }] = useSubscription(
+    { query: JobEventAdded, variables: { jobId } },
+    (previous: JobEventFieldsFragment[] | undefined, event): JobEventFieldsFragment[] => [event.jobEventAdded, ...(previous ?? []).filter((e) => e.id !== event.jobEventAdded.id)].slice(0, SHOWN),
+  );
+  const { reconnects } = useConnection();
+  useEffect(() => {
+    if (reconnects > 0) refetch({ requestPolicy: "network-only" });
+  }, [reconnects, refetch]);
+
+  // Entries newer than the fetched ones (ids increase) that pass the filter.
+  const newestFetched = Math.max(0, ...(fetched?.edges.map((e) => Number(e.node.id)) ?? []));
+  const live = fetched ? (received ?? []).filter((e) => Number(e.id) > newestFetched && matches(e, types, search)) : [];
+  const events = [...live, ...(fetched?.edges.map((e) => e.node).reverse() ?? [])];
+  const total = (fetched?.totalCount ?? 0) + live.length;
+
+  async function exportJson() {
+    setExportError(null);
+    const params = new URLSearchParams();
+    if (types) params.set("types", types.join(","));
+    if (search) params.set("search", search);
+    try {
+      await downloadWithToken(`/api/jobs/${jobId}/events.json?${params}`, token, `job-${jobId}-events.json`);
+    } catch (e) {
+      setExportError((e as Error).message);
+    }
+  }
+
+  return (
+    <section className="card" aria-labelledby="events-title">
+      <h2 id="events-title">Event log</h2>
+      <div className="event-tools">
+        <div className="field">
+          <label htmlFor="event-type">Type</label>
+          <select id="event-type" value={type} onChange={(e) => setType(e.target.value)}>
+            <option value="without-metrics">All but metric reports</option>
+            <option value="all">All</option>
+            {EVENT_TYPES.map((t) => (
+              <option key={t} value={t}>
+                {humanize(t)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field field-grow">
+          <label htmlFor="event-search">Search</label>
+          <input id="event-search" type="search" placeholder="Words in messages and errors" value={searchText} onChange={(e) => setSearchText(e.target.value)} />
+        </div>
+        <button type="button" className="button" onClick={exportJson}>
+          Export JSON
+        </button>
+      </div>
+      {exportError && (
+        <p className="field-error" role="alert">
+          {exportError}
+        </p>
+      )}
+      {error && <ErrorMessage error={error} retry={() => refetch({ requestPolicy: "network-only" })} />}
+      {!fetched && fetching && <Loading label="Loading events…" />}
+      {fetched && events.length === 0 && <p className="muted">{search || type !== "without-metrics" ? "No events match." : "No events yet."}</p>}
+      {events.length > 0 && (
+        <>
+          <ol className="events" aria-label="Events, newest first">
+            {events.map((event) => (
+              <li key={event.id} className={`event ${event.type === "error" || event.processingError ? "event-error" : ""}`} data-event-type={event.type}>
+                <time className="event-time" dateTime={event.receivedAt} title={formatDateTime(event.receivedAt)}>
+                  {formatTime(event.receivedAt)}
+                </time>
+                <span className="event-type">{event.type}</span>
+                <span className="event-message">
+                  {event.message ?? ""}
+                  {event.processingError && <span className="field-error"> Refused: {event.processingError}</span>}
+                  <span className="muted small"> · {event.source}</span>
+                </span>
+              </li>
+            ))}
+          </ol>
+          <p className="muted small">
+            {total > events.length ? `Newest ${events.length} of ${total} events; export for all of them.` : `${total} event${total === 1 ? "" : "s"}.`}
+          </p>
+        </>
+      )}
+    </section>
+  );
+}

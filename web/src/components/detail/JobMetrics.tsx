@@ -1,0 +1,58 @@
+import { useState } from "react";
+import { LiveMetricChart } from "../charts/LiveMetricChart";
+import { MetricsTable } from "./MetricsTable";
+import { isFinal } from "../StatusBadge";
+import { useSession } from "../../session";
+import { downloadWithToken } from "../../download";
+
+type Job = { id: string; status: string; latestMetrics: { name: string; step: number; value: number; epoch?: number | null }[] };
+
+export const LOSS_SERIES = [
+  { name: "train_loss", label: "Training loss", color: "#2456d6" },
+  { name: "val_loss", label: "Validation loss", color: "#d9480f", dashed: true },
+];
+export const LR_SERIES = [{ name: "learning_rate", label: "Learning rate", color: "#0b7a75" }];
+
+/** Live loss and learning-rate curves, the latest value of every metric, and the exports. */
+export function JobMetrics({ job }: { job: Job }) {
+  const { token } = useSession();
+  const [exportError, setExportError] = useState<string | null>(null);
+  const live = !isFinal(job.status);
+  const empty = job.status === "PENDING" || job.status === "QUEUED" ? "The curves start when training does." : "No points reported yet.";
+
+  const exportAs = async (file: "metrics.csv" | "metrics.json") => {
+    setExportError(null);
+    try {
+      await downloadWithToken(`/api/jobs/${job.id}/${file}`, token, `job-${job.id}-${file}`);
+    } catch (e) {
+      setExportError((e as Error).message);
+    }
+  };
+
+  return (
+    <section className="card chart-card" aria-labelledby="metrics-title">
+      <h2 id="metrics-title">
+        Metrics
+        <span className="chart-tools">
+          <button type="button" className="button" onClick={() => exportAs("metrics.csv")}>
+            Export CSV
+          </button>
+          <button type="button" className="button" onClick={() => exportAs("metrics.json")}>
+            Export JSON
+          </button>
+        </span>
+      </h2>
+      {exportError && (
+        <p className="field-error" role="alert">
+          {exportError}
+        </p>
+      )}
+      <h3>Loss</h3>
+      <LiveMetricChart jobId={job.id} title="Loss" series={LOSS_SERIES} live={live} empty={empty} />
+      <h3>Learning rate</h3>
+      <LiveMetricChart jobId={job.id} title="Learning rate" series={LR_SERIES} live={live} empty={empty} />
+      <h3>Latest values</h3>
+      <MetricsTable points={job.latestMetrics} />
+    </section>
+  );
+}

@@ -1,0 +1,80 @@
+import { StatusBadge, isFinal } from "../StatusBadge";
+import { ProgressBar } from "../ProgressBar";
+import { StageIndicator, type StageTiming } from "./StageIndicator";
+import { formatCount, formatDateTime, formatDuration, secondsBetween } from "../../format";
+
+type Job = {
+  name: string;
+  status: string;
+  stage?: string | null;
+  progress: number;
+  currentEpoch?: number | null;
+  totalEpochs: number;
+  currentStep: number;
+  totalSteps?: number | null;
+  startedAt?: string | null;
+  finishedAt?: string | null;
+  createdAt: string;
+  recoveryCount: number;
+  errorMessage?: string | null;
+  errorType?: string | null;
+  stalledAt?: string | null;
+};
+
+type Props = { job: Job; now: number; etaSeconds?: number | null; stageTimings: Partial<Record<string, StageTiming>> };
+
+/** Where the job stands: status, stage, progress, epoch and step, elapsed time and ETA. */
+export function StatusCard({ job, now, etaSeconds, stageTimings }: Props) {
+  const elapsed = secondsBetween(job.startedAt, job.finishedAt, now);
+  const epoch = job.currentEpoch != null ? Math.min(Math.max(1, Math.ceil(job.currentEpoch)), job.totalEpochs) : null;
+  return (
+    <section className="card status-card" aria-labelledby="status-title">
+      <div className="status-head">
+        <h2 id="status-title" className="visually-hidden">
+          Status
+        </h2>
+        <StatusBadge status={job.status} />
+        {job.recoveryCount > 0 && (
+          <span className="badge badge-warning">
+            Interrupted {job.recoveryCount}×{job.status !== "RECOVERING" && ", resumed"}
+          </span>
+        )}
+        {job.stalledAt && !isFinal(job.status) && <span className="badge badge-warning">No report since {formatDateTime(job.stalledAt)}</span>}
+      </div>
+      <StageIndicator stage={job.stage ?? null} status={job.status} timings={stageTimings} />
+      <div className="status-progress">
+        <ProgressBar value={job.progress} label="Job progress" />
+        <span className="status-percent" aria-hidden="true">
+          {job.progress.toFixed(job.progress < 10 ? 1 : 0)}%
+        </span>
+      </div>
+      <dl className="stats">
+        <div>
+          <dt>Epoch</dt>
+          <dd>{epoch != null ? `${epoch} of ${job.totalEpochs}` : `— of ${job.totalEpochs}`}</dd>
+        </div>
+        <div>
+          <dt>Step</dt>
+          <dd data-testid="current-step">
+            {formatCount(job.currentStep)}
+            {job.totalSteps ? ` of ${formatCount(job.totalSteps)}` : ""}
+          </dd>
+        </div>
+        <div>
+          <dt>Elapsed</dt>
+          <dd>{elapsed != null ? formatDuration(elapsed) : "Not started"}</dd>
+        </div>
+        <div>
+          <dt>{isFinal(job.status) ? "Finished" : "Time left"}</dt>
+          <dd>{isFinal(job.status) ? formatDateTime(job.finishedAt) : etaSeconds != null ? `about ${formatDuration(etaSeconds)}` : "—"}</dd>
+        </div>
+      </dl>
+      {job.status === "FAILED" && job.errorMessage && (
+        <div className="failure" role="alert">
+          <strong>{job.errorType ? `${job.errorType}: ` : "Failed: "}</strong>
+          {job.errorMessage}
+        </div>
+      )}
+    </section>
+  );
+}

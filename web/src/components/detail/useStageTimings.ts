@@ -1,0 +1,80 @@
+import { useEffect, useMemo } from "react";
+import { useQuery } from "urql";
+import { graphql } from "../../graphql";
+import type { StageTiming } from "./StageIndicator";
+
+const StageHistory = graphql(`
+  query StageHistory($id: ID!, $settings: JobSettingsInput!) {
+    job(id: $id) {
+      id
+      events(types: ["status_changed"], last: 100) {
+        edges {
+          node {
+            id
+            receivedAt
+            payload
+          }
+        }
+      }
+    }
+    costEstimate(input: $settings) {
+      stages {
+        stage
+        seconds
+      }
+    }
+  }
+`);
+
+type Job = {
+  id: string;
+  status: string;
+  finishedAt?: string | null;
+  config: unknown;
+  preset: string;
+  gpuType: string;
+  pricingTier: string;
+  dataset: { id: string };
+};
+
+type Change = { at: number; to: string };
+
+/** Seconds spent in each status, from the log of status changes (a stage entered twice, after a recovery, adds up). */
+export function timeInStatus(changes: Change[], end: number): Record<string, number> {
+  const spent: Record<string, number> = {};
+  changes.forEach((change, i) => {
+    const until = i + 1 < changes.length ? changes[i + 1].at : end;
+    spent[change.to] = (spent[change.to] ?? 0) + Math.max(0, until - change.at) / 1000;
+  });
+  return spent;
+}
+
+/** Elapsed time per stage (from the event log) and expected time (from the estimator, for the job's settings). */
+export function useStageTimings(job: Job, now: number): Partial<Record<string, StageTiming>> {
+  const settings = useMemo(
+    () => ({
+      datasetId: job.dataset.id,
+      preset: job.preset as "BALANCED",
+      gpuType: job.gpuType,
+      pricingTier: job.pricingTier as "SPOT",
+      overrides: job.config,
+    }),
+    [job.dataset.id, job.preset, job.gpuType, job.pricingTier, job.config],
+  );
+  const [{ data }, refetch] = useQuery({ query: StageHistory, variables: { id: job.id, settings } });
+  useEffect(() => {
+    refetch({ requestPolicy: "network-only" });
+  }, [job.status, refetch]);
+
+  return useMemo(() => {
+    const changes = (data?.job.events.edges ?? []).map(({ node }) => ({
+      at: new Date(node.receivedAt).getTime(),
+      to: String((node.payload as { to?: string }).to ?? ""),
+    }));
+    const end = job.finishedAt ? new Date(job.finishedAt).getTime() : now;
+    const spent = timeInStatus(changes, end);
+    const expected = Object.fromEntries((data?.costEstimate.stages ?? []).map((s) => [s.stage, s.seconds]));
+    const stages = ["preprocessing", "model_loading", "training", "finalization"];
+    return Object.fromEntries(stages.map((stage) => [stage, { elapsed: spent[stage.toUpperCase()] ?? null, expected: expected[stage] ?? null }]));
+  }, [data, job.finishedAt, now]);
+}

@@ -1,0 +1,126 @@
+import type { CreateTrainingJobInput, JobSettingsInput, Preset, PricingTier } from "../../graphql/graphql";
+
+// The new-job form's state and its translation to the API's input. Advanced
+// settings are kept as typed text; only the ones filled in become overrides,
+// so the preset decides everything else.
+
+export type AdvancedField = {
+  key: string;
+  label: string;
+  help: string;
+  kind: "int" | "float";
+  step?: string;
+};
+
+export const TARGET_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"] as const;
+
+export const ADVANCED_FIELDS: AdvancedField[] = [
+  { key: "rank", label: "LoRA rank (r)", kind: "int", help: "Size of the adapter matrices. Higher learns more but costs more and can overfit; 8–32 covers most work." },
+  { key: "alpha", label: "LoRA alpha", kind: "float", help: "Scales the adapter's effect (alpha ÷ rank). Twice the rank is the usual choice." },
+  { key: "learningRate", label: "Learning rate", kind: "float", step: "any", help: "How big each update is. Too high and the loss jumps or diverges; too low and it barely moves. 1e-4 to 3e-4 is typical for LoRA." },
+  { key: "epochs", label: "Epochs", kind: "int", help: "Passes over the training conversations. More epochs fit the data more closely; watch validation loss for overfitting." },
+  { key: "batchSize", label: "Batch size", kind: "int", help: "Sequences per step. Larger is steadier and faster per token but needs more GPU memory; halve it after an out-of-memory failure." },
+  { key: "maxSeqLength", label: "Max sequence length", kind: "int", help: "Tokens per sequence; longer conversations are cut. Memory grows with it." },
+  { key: "dropout", label: "LoRA dropout", kind: "float", step: "any", help: "Randomly drops adapter inputs during training (0–0.5) to fight overfitting on small datasets." },
+  { key: "warmupRatio", label: "Warm-up ratio", kind: "float", step: "any", help: "Share of steps (0–0.5) over which the learning rate ramps up from zero, which avoids early instability." },
+  { key: "weightDecay", label: "Weight decay", kind: "float", step: "any", help: "Pulls adapter weights towards zero (0–0.5): a mild regulariser." },
+  { key: "gradientClip", label: "Gradient clipping", kind: "float", step: "any", help: "Caps the gradient norm so one bad batch cannot derail training." },
+  { key: "checkpointEvery", label: "Checkpoint every (steps)", kind: "int", help: "How often progress is saved. A spot interruption loses at most this many steps." },
+  { key: "seed", label: "Random seed", kind: "int", help: "Same seed, same data and same settings give the same run — useful to compare one change at a time." },
+];
+
+export type JobFormState = {
+  name: string;
+  description: string;
+  notes: string;
+  tags: string;
+  clientName: string;
+  datasetId: string;
+  preset: Preset;
+  gpuType: string;
+  pricingTier: PricingTier;
+  advanced: Record<string, string>;
+  /** null: the preset's modules. */
+  targetModules: string[] | null;
+  /** Settings a template brings that the form has no field for (kept as they are). */
+  extraOverrides: Record<string, unknown>;
+};
+
+export const emptyForm = (): JobFormState => ({
+  name: "",
+  description: "",
+  notes: "",
+  tags: "",
+  clientName: "",
+  datasetId: "",
+  preset: "BALANCED",
+  gpuType: "",
+  pricingTier: "SPOT",
+  advanced: {},
+  targetModules: null,
+  extraOverrides: {},
+});
+
+export type ParsedOverrides = { overrides: Record<string, unknown>; errors: Record<string, string> };
+
+/** The overrides to send, or the fields whose text is not a number. */
+export function parseOverrides(form: JobFormState): ParsedOverrides {
+  const overrides: Record<string, unknown> = { ...form.extraOverrides };
+  const errors: Record<string, string> = {};
+  for (const field of ADVANCED_FIELDS) {
+    const text = form.advanced[field.key]?.trim();
+    if (!text) continue;
+    const value = Number(text);
+    if (!Number.isFinite(value)) errors[field.key] = `${field.label} must be a number`;
+    else if (field.kind === "int" && !Number.isInteger(value)) errors[field.key] = `${field.label} must be a whole number`;
+    else overrides[field.key] = value;
+  }
+  if (form.targetModules) {
+    if (form.targetModules.length === 0) errors.targetModules = "Choose at least one target module";
+    else overrides.targetModules = form.targetModules;
+  }
+  return { overrides, errors };
+}
+
+export function settingsOf(form: JobFormState, overrides: Record<string, unknown>): JobSettingsInput {
+  return {
+    datasetId: form.datasetId,
+    preset: form.preset,
+    pricingTier: form.pricingTier,
+    ...(form.gpuType && { gpuType: form.gpuType }),
+    ...(Object.keys(overrides).length > 0 && { overrides }),
+  };
+}
+
+export function parseTags(text: string): string[] {
+  return [...new Set(text.split(",").map((t) => t.trim().toLowerCase()).filter(Boolean))];
+}
+
+export function toCreateInput(form: JobFormState, overrides: Record<string, unknown>, start: boolean): CreateTrainingJobInput {
+  const optional = (value: string) => (value.trim() ? value.trim() : null);
+  return {
+    name: form.name.trim(),
+    description: optional(form.description),
+    notes: optional(form.notes),
+    clientName: optional(form.clientName),
+    tags: parseTags(form.tags),
+    settings: settingsOf(form, overrides),
+    start,
+  };
+}
+
+const FIELD_KEYS = new Set(ADVANCED_FIELDS.map((f) => f.key));
+
+/** A template's saved config laid over the form: known fields as text, the rest kept aside. */
+export function applyTemplate(form: JobFormState, template: { preset: Preset; config: unknown }): JobFormState {
+  const config = (template.config && typeof template.config === "object" ? template.config : {}) as Record<string, unknown>;
+  const advanced: Record<string, string> = {};
+  const extraOverrides: Record<string, unknown> = {};
+  let targetModules: string[] | null = null;
+  for (const [key, value] of Object.entries(config)) {
+    if (FIELD_KEYS.has(key) && typeof value === "number") advanced[key] = String(value);
+    else if (key === "targetModules" && Array.isArray(value)) targetModules = value.map(String);
+    else extraOverrides[key] = value;
+  }
+  return { ...form, preset: template.preset, advanced, targetModules, extraOverrides };
+}

@@ -1,0 +1,56 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { screen, waitFor, within } from "@testing-library/react";
+import { ComparePage } from "./ComparePage";
+import { renderPage } from "../testing/render";
+import { api } from "../testing/context";
+import { TrainerRun, lossPoints, type Point } from "../testing/trainer";
+
+const unique = () => Math.random().toString(36).slice(2, 8);
+const { login } = api();
+
+/** A run whose losses are `scale` times the usual curve. */
+async function finishedRun(token: string, name: string, scale: number, overrides: Record<string, unknown>) {
+  const run = await TrainerRun.start(api(), token, { name, overrides });
+  await run.beginTraining(30);
+  await run.metrics(lossPoints(1, 30).map((p: Point) => (p.name === "learning_rate" ? p : { ...p, value: p.value * scale })));
+  await run.complete({ finalTrainLoss: 1 });
+  return run.jobId;
+}
+
+describe("ComparePage", () => {
+  let engineer: string;
+  beforeAll(async () => {
+    engineer = await login("engineer");
+  });
+
+  it("overlays the runs' curves and highlights the best of each result row", async () => {
+    const word = unique();
+    const good = await finishedRun(engineer, `Good ${word}`, 1, { rank: 16 });
+    const worse = await finishedRun(engineer, `Worse ${word}`, 1.5, { rank: 8 });
+    renderPage(<ComparePage />, { token: engineer, path: `/compare?ids=${good},${worse}`, route: "/compare" });
+
+    const table = await screen.findByRole("table", { name: /Side-by-side comparison/ });
+    const row = (label: string) => within(table).getByRole("rowheader", { name: label }).closest("tr")!;
+    await waitFor(() => expect(row("Final training loss").querySelectorAll("td.best")).toHaveLength(1));
+    // The first column is the better run: lower losses.
+    for (const label of ["Final training loss", "Final validation loss", "Best validation loss"]) {
+      const cells = row(label).querySelectorAll("td");
+      expect(cells[0].className).toBe("best");
+      expect(cells[1].className).toBe("");
+    }
+    // Hyperparameters that differ are marked, not ranked.
+    expect(row("LoRA rank").textContent).toBe("LoRA rank168");
+    expect(row("LoRA rank").querySelectorAll("td.differs")).toHaveLength(2);
+    expect(within(table).getByRole("columnheader", { name: `Good ${word}` })).toBeTruthy();
+
+    const chart = screen.getByRole("region", { name: "Loss curves" });
+    expect(within(chart).getByText(`Good ${word} (training)`)).toBeTruthy();
+    expect(within(chart).getByText(`Worse ${word} (validation)`)).toBeTruthy();
+    expect(chart.querySelectorAll("svg path").length).toBeGreaterThanOrEqual(4);
+  });
+
+  it("asks for two to four jobs", async () => {
+    renderPage(<ComparePage />, { token: engineer, path: "/compare?ids=only-one", route: "/compare" });
+    expect(await screen.findByText("Choose 2 to 4 jobs to compare")).toBeTruthy();
+  });
+});

@@ -1,0 +1,261 @@
+import { useEffect } from "react";
+import { Link, useParams } from "react-router-dom";
+import { useQuery, useSubscription } from "urql";
+import { graphql } from "../graphql";
+import type { JobDetailQuery } from "../graphql/graphql";
+import { StatusCard } from "../components/detail/StatusCard";
+import { CostTracker } from "../components/detail/CostTracker";
+import { ConfigTable } from "../components/detail/ConfigTable";
+import { JobActions } from "../components/detail/JobActions";
+import { JobMetrics } from "../components/detail/JobMetrics";
+import { EventLog } from "../components/detail/EventLog";
+import { CheckpointHistory } from "../components/detail/CheckpointHistory";
+import { Artifacts } from "../components/detail/Artifacts";
+import { SettingsDiff } from "../components/detail/SettingsDiff";
+import { useStageTimings } from "../components/detail/useStageTimings";
+import { ErrorMessage, Loading } from "../components/States";
+import { isFinal } from "../components/StatusBadge";
+import { canWrite, useMe } from "../components/Layout";
+import { useConnection } from "../session";
+import { useNow } from "../hooks/useNow";
+import { usePageTitle } from "../hooks/usePageTitle";
+import { formatDateTime, humanize } from "../format";
+
+export const JobDetailFields = graphql(`
+  fragment JobDetailFields on TrainingJob {
+    id
+    name
+    description
+    notes
+    tags
+    status
+    stage
+    preset
+    config
+    progress
+    currentEpoch
+    totalEpochs
+    currentStep
+    totalSteps
+    latestLoss
+    latestValLoss
+    latestLearningRate
+    latestPerplexity
+    estimatedCostUsd
+    estimatedCostLowUsd
+    estimatedCostHighUsd
+    estimatedDurationSec
+    actualCostUsd
+    actualDurationSec
+    billableSeconds
+    hourlyRateUsd
+    gpuType
+    pricingTier
+    errorType
+    errorMessage
+    retryCount
+    recoveryCount
+    clientName
+    createdAt
+    updatedAt
+    queuedAt
+    startedAt
+    finishedAt
+    lastReportAt
+    stalledAt
+    etaSeconds
+    projectedCostUsd
+    costVariancePct
+    spendRateUsdPerHour
+    approvalRequired
+    latestMetrics {
+      name
+      step
+      value
+      epoch
+    }
+    checkpoints {
+      id
+      step
+      epoch
+      trainLoss
+      valLoss
+      createdAt
+      artifact {
+        id
+        sizeBytes
+        downloadUrl
+      }
+    }
+    artifacts {
+      id
+      kind
+      name
+      sizeBytes
+      downloadUrl
+    }
+    failureGuidance {
+      errorType
+      explanation
+      suggestedChanges {
+        field
+        from
+        to
+      }
+    }
+    retryDiff {
+      field
+      from
+      to
+    }
+    dataset {
+      id
+      name
+    }
+    createdBy {
+      id
+      name
+    }
+    retryOf {
+      id
+      name
+    }
+  }
+`);
+
+const JobDetailQuery = graphql(`
+  query JobDetail($id: ID!) {
+    job(id: $id) {
+      ...JobDetailFields
+    }
+  }
+`);
+
+const JobUpdated = graphql(`
+  subscription JobDetailUpdated($id: ID!) {
+    trainingJobUpdated(id: $id) {
+      ...JobDetailFields
+    }
+  }
+`);
+
+export function JobDetailPage() {
+  const { id = "" } = useParams();
+  const me = useMe();
+  const [{ data, error, fetching }, refetch] = useQuery({ query: JobDetailQuery, variables: { id } });
+  const [live] = useSubscription({ query: JobUpdated, variables: { id } });
+  const listed = data?.job;
+  const update = live.data?.trainingJobUpdated;
+  const job = listed && update && update.id === listed.id && update.updatedAt >= listed.updatedAt ? update : listed;
+  const now = useNow(1000, Boolean(job && !isFinal(job.status)));
+  usePageTitle(job?.name ?? "Job");
+
+  // After a lost connection, read the job again: updates sent meanwhile were missed.
+  const { reconnects } = useConnection();
+  useEffect(() => {
+    if (reconnects > 0) refetch({ requestPolicy: "network-only" });
+  }, [reconnects, refetch]);
+
+  if (error && !job) {
+    const notFound = error.graphQLErrors[0]?.extensions?.code === "NOT_FOUND";
+    return (
+      <section className="page">
+        <h1>{notFound ? "Job not found" : "This job could not be loaded"}</h1>
+        {notFound ? (
+          <p>
+            It may have been deleted, or it belongs to another organization. <Link to="/jobs">Back to the jobs list</Link>.
+          </p>
+        ) : (
+          <ErrorMessage error={error} retry={() => refetch({ requestPolicy: "network-only" })} />
+        )}
+      </section>
+    );
+  }
+  if (!job) return fetching ? <Loading label="Loading the job…" /> : null;
+  return <JobDetail job={job} now={now} writable={canWrite(me?.role)} />;
+}
+
+type Job = NonNullable<JobDetailQuery["job"]>;
+
+function JobDetail({ job, now, writable }: { job: Job; now: number; writable: boolean }) {
+  const stageTimings = useStageTimings(job, now);
+  const config = (job.config ?? {}) as Record<string, unknown>;
+  const adapter = job.artifacts.find((a) => a.kind === "adapter_model");
+  return (
+    <section className="page" aria-labelledby="job-title">
+      <nav aria-label="Breadcrumb" className="breadcrumb">
+        <Link to="/jobs">Jobs</Link> <span aria-hidden="true">/</span>
+      </nav>
+      <div className="page-header">
+        <div>
+          <h1 id="job-title">{job.name}</h1>
+          <p className="muted">
+            {humanize(job.preset)} preset on {job.dataset.name} · created {formatDateTime(job.createdAt)} by {job.createdBy.name}
+            {job.retryOf && (
+              <>
+                {" "}
+                · retry of <Link to={`/jobs/${job.retryOf.id}`}>{job.retryOf.name}</Link>
+              </>
+            )}
+            {(job.status === "COMPLETED" || job.status === "VALIDATION") && <> · <Link to={`/jobs/${job.id}/validation`}>Validation, report and playground</Link></>}
+          </p>
+        </div>
+        <JobActions
+          job={job}
+          canWrite={writable}
+          guidance={job.failureGuidance}
+          downloads={
+            adapter && (
+              <a className="button" href={adapter.downloadUrl} download={adapter.name}>
+                Download adapter
+              </a>
+            )
+          }
+        />
+      </div>
+      {job.approvalRequired && job.status === "PENDING" && (
+        <p className="notice" role="status">
+          The estimate is above your organization's approval threshold: an owner must approve it before it can start.
+        </p>
+      )}
+      {job.retryOf && job.retryDiff.length > 0 && (
+        <section className="card" aria-labelledby="retry-diff-title">
+          <h2 id="retry-diff-title">Changed from {job.retryOf.name}</h2>
+          <SettingsDiff changes={job.retryDiff} empty="" />
+        </section>
+      )}
+      <div className="detail-grid">
+        <div className="detail-main">
+          <StatusCard job={job} now={now} etaSeconds={job.etaSeconds} stageTimings={stageTimings} />
+          <JobMetrics job={job} />
+          <EventLog jobId={job.id} />
+        </div>
+        <div className="detail-side">
+          <CostTracker job={job} />
+          <CheckpointHistory jobId={job.id} checkpoints={job.checkpoints} recoveryCount={job.recoveryCount} status={job.status} />
+          <Artifacts artifacts={job.artifacts} status={job.status} />
+          <section className="card" aria-labelledby="config-title">
+            <h2 id="config-title">Settings</h2>
+            <ConfigTable config={config} />
+          </section>
+          {(job.description || job.notes || job.tags.length > 0) && (
+            <section className="card" aria-labelledby="notes-title">
+              <h2 id="notes-title">Notes</h2>
+              {job.description && <p>{job.description}</p>}
+              {job.notes && <p className="pre-wrap">{job.notes}</p>}
+              {job.tags.length > 0 && (
+                <p className="tags">
+                  {job.tags.map((tag) => (
+                    <span key={tag} className="tag">
+                      {tag}
+                    </span>
+                  ))}
+                </p>
+              )}
+            </section>
+          )}
+        </div>
+      </div>
+    </section>
+  );
+}
