@@ -1,9 +1,9 @@
-import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { PrismaClient as SqliteClient } from "../generated/sqlite/client.js";
 import { PrismaClient as PostgresClient } from "../generated/postgres/client.js";
+import { createSqliteAdapter } from "./sqliteAdapter.js";
 
 // Both generated clients share one API (they come from one schema); the
 // application is typed against the SQLite one.
@@ -40,6 +40,5 @@ export function createDb(url: string): { db: Db; provider: DbProvider } {
   }
   const file = sqliteFilePath(url);
   mkdirSync(dirname(file), { recursive: true });
-  const adapter = new PrismaBetterSQLite3({ url: file });
-  return { db: withoutEmptySelect(new SqliteClient({ adapter })), provider: "sqlite" };
+  return { db: withoutEmptySelect(new SqliteClient({ adapter: createSqliteAdapter(file) })), provider: "sqlite" };
 }
