@@ -73,8 +73,13 @@ describe("tuneloop CLI", () => {
     expect(noKey).toBe(1);
   });
 
-  it("runs as `pnpm tuneloop`", async () => {
-    const { stdout } = await promisify(execFile)("pnpm", ["--silent", "tuneloop", "models"], { cwd: join(import.meta.dirname, "../../.."), env: { ...process.env, ...env } });
+  it("runs as the workspace's `tuneloop` script", async () => {
+    // What `pnpm tuneloop` runs: the root package's script, with the workspace's bin folder on PATH
+    // (spawned through a shell, so it works where pnpm itself came from npx and is not on PATH).
+    const root = join(import.meta.dirname, "../../..");
+    const script = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).scripts.tuneloop as string;
+    const PATH = `${join(root, "node_modules/.bin")}:${process.env.PATH}`;
+    const { stdout } = await promisify(execFile)("sh", ["-c", `${script} models`], { cwd: root, env: { ...process.env, ...env, PATH } });
     expect(stdout).toContain("cli-advisor");
   });
 });
