@@ -198,4 +198,27 @@ describe(`monthly budgets, approvals and the cost report (${usingPostgres() ? "P
     expect(summary.clients.find((c: any) => c.clientName === "Acme Wealth").spentUsd).toBeCloseTo(cancelled.actualCostUsd, 6);
     expect(summary.jobs.find((j: any) => j.jobId === job.id)).toMatchObject({ projectName: "Acme onboarding", clientName: "Acme Wealth", status: "CANCELLED", remainingCostUsd: 0 });
   });
+  it("admits jobs queued at the same moment one after the other, so together they cannot pass the budget", async () => {
+    await updateBudget({ hardStopAtBudget: false, jobApprovalUsd: 10_000 });
+    const pending = (await createMoneyJob(app, engineer, { name: "race 0", start: false })).data;
+    // Room for two more jobs: the second of four racing admissions must see the first.
+    const room = (await budget()).forecastUsd + 2.5 * pending.estimatedCostUsd;
+    await updateBudget({ monthlyBudgetUsd: room });
+    const START = `mutation($id:ID!){ startTrainingJob(id:$id){ ${ERR} ... on StartTrainingJobSuccess { data { status } } } }`;
+    const results = await Promise.all([
+      app.gql(START, { id: pending.id }, engineer).then((r) => r.data.startTrainingJob),
+      ...[1, 2, 3].map((n) => createMoneyJob(app, engineer, { name: `race ${n}`, start: true })),
+    ]);
+    const admitted = results.filter((r) => !("code" in r) || !r.code);
+    const refused = results.filter((r) => r.code);
+    expect(admitted).toHaveLength(2);
+    expect(refused.map((r) => r.code)).toEqual(["BUDGET_EXCEEDED", "BUDGET_EXCEEDED"]);
+    const after = await budget();
+    expect(after.activeJobs).toBe(2);
+    expect(after.forecastUsd).toBeLessThanOrEqual(room + 1e-9);
+    // The refused creations left nothing behind; the refused start left its job pending.
+    const created = admitted.filter((r) => r.__typename === "CreateTrainingJobSuccess").length;
+    expect(await app.services.db.trainingJob.count({ where: { name: { startsWith: "race " } } })).toBe(1 + created);
+    expect((await jobMoney(app, engineer, pending.id)).status).toBe(results[0].code ? "PENDING" : "QUEUED");
+  });
 });

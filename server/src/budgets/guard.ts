@@ -29,19 +29,32 @@ export type Funding = {
 };
 
 /**
+ * Takes the organization's budget lock until the transaction ends (a PostgreSQL
+ * row lock; SQLite's write lock), so that two jobs admitted at the same moment
+ * are checked one after the other, the second against a forecast that counts
+ * the first.
+ */
+async function lockBudget(tx: Tx, orgId: string) {
+  await tx.$executeRaw`UPDATE "Organization" SET "monthlyBudgetUsd" = "monthlyBudgetUsd" WHERE "id" = ${orgId}`;
+}
+
+/**
  * Refuses a job whose estimate would take this month's forecast over the
  * organization's budget (BUDGET_EXCEEDED with the numbers) unless an owner
  * gives a reason, or the job already has an override. A project's forecast may
  * pass its budget only with an override, and never its 110% cap.
+ * Runs inside the transaction that queues the job (see lockBudget).
  */
 export async function checkJobFunding(
-  services: AppServices,
+  tx: Tx,
   viewer: UserViewer,
   input: { jobId?: string; projectId?: string | null; estimateUsd: number; overrideReason?: string | null },
 ): Promise<Funding> {
   const reason = checkReason(viewer, input.overrideReason);
   const month = monthOf(new Date());
-  const [org, jobs] = await Promise.all([services.db.organization.findUniqueOrThrow({ where: { id: viewer.orgId } }), moneyOfMonth(services.db, viewer.orgId, month)]);
+  await lockBudget(tx, viewer.orgId);
+  const org = await tx.organization.findUniqueOrThrow({ where: { id: viewer.orgId } });
+  const jobs = await moneyOfMonth(tx, viewer.orgId, month);
   const others = jobs.filter((j) => j.id !== input.jobId);
   const totals = totalsOf(others);
   const forecastWith = totals.forecastUsd + input.estimateUsd;
@@ -52,7 +65,7 @@ export async function checkJobFunding(
         `${formatUsd(totals.spentUsd)} spent and ${formatUsd(totals.committedUsd)} still to come from ${totals.activeJobs} running or queued job(s).`,
     );
   }
-  const project = input.projectId ? await services.db.project.findFirst({ where: { id: input.projectId, orgId: viewer.orgId } }) : null;
+  const project = input.projectId ? await tx.project.findFirst({ where: { id: input.projectId, orgId: viewer.orgId } }) : null;
   if (project?.monthlyBudgetUsd != null) {
     const projectTotals = totalsOf(others.filter((j) => j.projectId === project.id));
     const projectForecast = projectTotals.forecastUsd + input.estimateUsd;
@@ -70,14 +83,14 @@ export async function checkJobFunding(
   }
   const noRecord: Funding = { record: async () => null };
   if (problems.length === 0) return noRecord;
-  if (input.jobId && (await services.db.budgetOverride.findFirst({ where: { jobId: input.jobId } }))) return noRecord;
+  if (input.jobId && (await tx.budgetOverride.findFirst({ where: { jobId: input.jobId } }))) return noRecord;
   if (!reason) throw new AppError("BUDGET_EXCEEDED", `${problems.join(" ")} An owner can let it through with a reason.`, "budgetOverrideReason");
   return {
-    record: async (tx, jobId) => {
-      await tx.budgetOverride.create({
+    record: async (recordTx, jobId) => {
+      await recordTx.budgetOverride.create({
         data: { orgId: viewer.orgId, jobId, userId: viewer.userId, reason, month, budgetUsd: org.monthlyBudgetUsd, forecastUsd: forecastWith, jobEstimateUsd: input.estimateUsd },
       });
-      const event = await appendEvent(tx, { jobId, type: "budget_overridden", message: `Allowed over the budget: ${reason}`, payload: { forecastUsd: forecastWith, budgetUsd: org.monthlyBudgetUsd }, source: "user" });
+      const event = await appendEvent(recordTx, { jobId, type: "budget_overridden", message: `Allowed over the budget: ${reason}`, payload: { forecastUsd: forecastWith, budgetUsd: org.monthlyBudgetUsd }, source: "user" });
       return event.id;
     },
   };
@@ -88,8 +101,10 @@ export async function overrideJobBudget(services: AppServices, viewer: UserViewe
   const job = await services.db.trainingJob.findFirst({ where: { id: jobId, orgId: viewer.orgId } });
   if (!job) throw notFound("Training job", "jobId");
   if (job.status !== "PENDING") throw new AppError("CONFLICT", "Only a job that has not started needs a budget override", "jobId");
-  const funding = await checkJobFunding(services, viewer, { jobId: job.id, projectId: job.projectId, estimateUsd: job.estimatedCostUsd, overrideReason: reason });
-  const eventId = await services.db.$transaction((tx) => funding.record(tx, job.id));
+  const eventId = await services.db.$transaction(async (tx) => {
+    const funding = await checkJobFunding(tx, viewer, { jobId: job.id, projectId: job.projectId, estimateUsd: job.estimatedCostUsd, overrideReason: reason });
+    return funding.record(tx, job.id);
+  });
   if (eventId) publishEvent(services.pubsub, job.id, eventId);
   return job;
 }
@@ -120,13 +135,12 @@ export async function requestApproval(services: AppServices, job: { id: string; 
   });
 }
 
-/** Refuses to start a job that still needs an owner's approval or that the budget cannot carry. */
-export async function assertJobMayStart(services: AppServices, viewer: UserViewer, job: { id: string; orgId: string; name: string; projectId: string | null; estimatedCostUsd: number }) {
+/** Refuses to start a job that still needs an owner's approval (and asks the owners for it). */
+export async function assertApproved(services: AppServices, job: { id: string; orgId: string; name: string; estimatedCostUsd: number }) {
   if (await approvalPending(services, job)) {
     await requestApproval(services, job);
     throw new AppError("APPROVAL_REQUIRED", `"${job.name}" is estimated at ${formatUsd(job.estimatedCostUsd)}, above your organization's approval threshold: an owner must approve its cost before it starts.`, "jobId");
   }
-  await checkJobFunding(services, viewer, { jobId: job.id, projectId: job.projectId, estimateUsd: job.estimatedCostUsd });
 }
 
 /** An owner confirms the cost of a job above the approval threshold. */

@@ -1,5 +1,6 @@
 import type { AppServices } from "../context.js";
 import type { Db } from "../db/client.js";
+import type { Tx } from "../events/service.js";
 import { AppError, notFound } from "../errors.js";
 import { ACTIVE_STATUSES } from "../jobs/stateMachine.js";
 import { currentCostUsd, remainingCostUsd } from "../costs/live.js";
@@ -46,7 +47,7 @@ const monthWhere = (orgId: string, month: string) => {
 };
 
 /** The month's jobs with just their money, for the budget checks (they run often). */
-export function moneyOfMonth(db: Db, orgId: string, month: string) {
+export function moneyOfMonth(db: Tx, orgId: string, month: string) {
   return db.trainingJob.findMany({ where: monthWhere(orgId, month), select: moneySelect });
 }
 export type MonthJob = Awaited<ReturnType<typeof moneyOfMonth>>[number];

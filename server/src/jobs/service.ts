@@ -5,7 +5,7 @@ import { AppError, notFound } from "../errors.js";
 import { appendEvent, publishEvent, type Tx } from "../events/service.js";
 import { resolveSettings, type JobSettings } from "../costs/service.js";
 import { FINAL_STATUSES, sourcesOf, TRANSITIONS } from "./stateMachine.js";
-import { aboveApprovalThreshold, assertJobMayStart, checkJobFunding, requestApproval } from "../budgets/guard.js";
+import { aboveApprovalThreshold, assertApproved, checkJobFunding, requestApproval } from "../budgets/guard.js";
 import { planRetry } from "../failures/retry.js";
 import { billableSecondsAt } from "../costs/live.js";
 import { costForSeconds } from "../costs/estimate.js";
@@ -55,15 +55,17 @@ export function publishJobChange(services: AppServices, job: { id: string; orgId
 /**
  * Moves a job to `to` if, and only if, its current status allows it — in one
  * conditional update, so two racing callers cannot both succeed. Records the
- * change in the event log in the same transaction.
+ * change in the event log in the same transaction, after `precondition` (which
+ * may refuse by throwing).
  */
 export async function transitionJob(
   services: AppServices,
   jobId: string,
   to: JobStatus,
-  options: { data?: Prisma.TrainingJobUncheckedUpdateManyInput; message?: string; source?: "system" | "user" | "trainer"; payload?: Record<string, unknown>; tx?: Tx } = {},
+  options: { data?: Prisma.TrainingJobUncheckedUpdateManyInput; message?: string; source?: "system" | "user" | "trainer"; payload?: Record<string, unknown>; tx?: Tx; precondition?: (tx: Tx) => Promise<void> } = {},
 ) {
   const run = async (tx: Tx) => {
+    await options.precondition?.(tx);
     const before = await tx.trainingJob.findUnique({ where: { id: jobId } });
     if (!before) throw notFound("Training job", "jobId");
     const now = new Date();
@@ -118,9 +120,9 @@ export async function createJob(services: AppServices, viewer: UserViewer, input
     throw notFound("Project", "projectId");
   }
   const { estimate, config } = settings;
-  const funding = await checkJobFunding(services, viewer, { projectId: input.projectId, estimateUsd: estimate.costUsd, overrideReason: input.budgetOverrideReason });
   const awaitsApproval = Boolean(input.start) && (await aboveApprovalThreshold(services, viewer.orgId, estimate.costUsd));
   const job = await services.db.$transaction(async (tx) => {
+    const funding = await checkJobFunding(tx, viewer, { projectId: input.projectId, estimateUsd: estimate.costUsd, overrideReason: input.budgetOverrideReason });
     const created = await tx.trainingJob.create({
       data: {
         orgId: viewer.orgId,
@@ -164,8 +166,12 @@ export async function startJob(services: AppServices, viewer: UserViewer, jobId:
   const job = await findOwnJob(services, viewer, jobId);
   const dataset = await services.db.dataset.findUniqueOrThrow({ where: { id: job.datasetId } });
   if (dataset.status !== "VALID") throw new AppError("DATASET_INVALID", `Dataset "${dataset.name}" failed validation`, "datasetId");
-  if (job.status === "PENDING") await assertJobMayStart(services, viewer, job);
-  return transitionJob(services, job.id, "QUEUED", { source: "user", message: "Started" });
+  if (job.status === "PENDING") await assertApproved(services, job);
+  // A job that was never queued joins the month's forecast now: check it in the same transaction.
+  const checkBudget = async (tx: Tx) => {
+    if (job.status === "PENDING") await checkJobFunding(tx, viewer, { jobId: job.id, projectId: job.projectId, estimateUsd: job.estimatedCostUsd });
+  };
+  return transitionJob(services, job.id, "QUEUED", { source: "user", message: "Started", precondition: checkBudget });
 }
 
 export async function cancelJob(services: AppServices, viewer: UserViewer, jobId: string, reason?: string | null) {
