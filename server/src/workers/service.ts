@@ -42,7 +42,8 @@ async function claimOne(services: AppServices, jobId: string, orgId: string, wor
   const claimed = await services.db.$transaction(async (tx) => {
     // The claim itself: one conditional UPDATE. Of two workers racing for the
     // job, the second finds the row no longer claimable and updates nothing.
-    const { count } = await tx.trainingJob.updateMany({ where: { id: jobId, ...claimable(now) }, data: { workerId, leaseExpiresAt } });
+    // The previous holder's webhook secret goes too; the new trainer asks for a fresh one.
+    const { count } = await tx.trainingJob.updateMany({ where: { id: jobId, ...claimable(now) }, data: { workerId, leaseExpiresAt, webhookSecret: null } });
     if (count === 0) return null;
     const before = await tx.trainingJob.findUniqueOrThrow({ where: { id: jobId }, select: { status: true } });
     const job = await transitionJob(services, jobId, "PROVISIONING", {

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, usingPostgres, type TestApp } from "../testing/harness.js";
 import { CLAIM, HEARTBEAT, createWorkerKey, queueJob, uploadArtifact } from "./testKit.js";
 import { expireLeases } from "./service.js";
+import { outcome, postWebhook, REPORT } from "../ingest/testTrainer.js";
 import { transitionJob } from "../jobs/service.js";
 import { FINAL_STATUSES } from "../jobs/stateMachine.js";
 
@@ -133,6 +134,9 @@ describe(`worker leases (${where})`, () => {
     await app.services.db.checkpoint.create({ data: { jobId: id, step: 20, epoch: 0.5, artifactId: artifact.id } });
     await app.services.db.trainingJob.update({ where: { id }, data: { lastSequence: 7 } });
 
+    const secretOf = (token: string) => app.gql(REPORT.webhookSecret, { j: id }, token).then(outcome);
+    const secretA = (await secretOf(first.trainerToken)).data;
+
     // Not claimable while worker A holds the lease…
     expect((await app.gql(HEARTBEAT, { id }, first.trainerToken)).data.heartbeatTrainingJob.data.status).toBe("PROVISIONING");
     expect((await claim(app, key, "worker-b")).data.claimTrainingJob.data.claim).toBeNull();
@@ -159,5 +163,11 @@ describe(`worker leases (${where})`, () => {
     expect(zombie.errors?.[0].extensions.code).toBe("UNAUTHENTICATED");
     const live = (await app.gql(HEARTBEAT, { id }, second.trainerToken)).data.heartbeatTrainingJob.data;
     expect(live.status).toBe("PROVISIONING");
+    // Nor through the webhook door: A's signing secret went with its lease, and B gets its own.
+    const report = { type: "metrics", points: [{ name: "train_loss", step: 21, value: 2 }] };
+    expect((await postWebhook(app.url, id, secretA, report)).status).toBe(401);
+    const secretB = (await secretOf(second.trainerToken)).data;
+    expect(secretB).not.toBe(secretA);
+    expect((await postWebhook(app.url, id, secretB, report)).status).toBe(200);
   });
 });
