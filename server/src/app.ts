@@ -17,6 +17,7 @@ import { AppError } from "./errors.js";
 import { seedDemo } from "./seed.js";
 import { httpRoutes } from "./routes.js";
 import { startBackgroundTasks } from "./background.js";
+import { closeRateLimiter } from "./serving/rateLimit.js";
 
 export type App = {
   services: AppServices;
@@ -117,6 +118,7 @@ export async function buildApp(config: ServerConfig): Promise<App> {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await pubsub.close();
+      closeRateLimiter(config);
       await db.$disconnect();
     },
   };

@@ -40,6 +40,8 @@ const schema = z.object({
   ARTIFACT_SIGNING_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   /** Artifacts in an S3-compatible bucket: s3://bucket[/prefix]?endpoint=…&region=… (AWS_* credentials); files under DATA_DIR when unset. */
   STORAGE_URL: z.string().startsWith("s3://", "must look like s3://bucket?endpoint=…").optional(),
+  /** Completions a credential may ask a deployed model for per minute. */
+  MODEL_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(60),
 });
 
 export type ServerConfig = {
@@ -63,6 +65,7 @@ export type ServerConfig = {
   digestHourUtc: number;
   artifactSigningSecret: string;
   storageUrl?: string;
+  modelRateLimitPerMinute: number;
 };
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -94,5 +97,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     digestHourUtc: e.DIGEST_HOUR_UTC,
     artifactSigningSecret: e.ARTIFACT_SIGNING_SECRET ?? loadOrCreateSecret(dataDir, "artifact-signing.key"),
     storageUrl: e.STORAGE_URL,
+    modelRateLimitPerMinute: e.MODEL_RATE_LIMIT_PER_MINUTE,
   };
 }

@@ -21,7 +21,7 @@ let qa: string;
 let owner: string;
 
 beforeAll(async () => {
-  app = await startTestApp();
+  app = await startTestApp({ modelRateLimitPerMinute: 5 });
   ({ jobId, session: engineer } = await trainTinyJob(app, { validationFollows: false }));
   [qa, owner] = await Promise.all([app.login("qa"), app.login("owner")]);
 }, 300_000);
@@ -140,6 +140,22 @@ describe("deployed endpoint", () => {
     expect(await bad.json()).toMatchObject({ error: { code: "VALIDATION", field: "messages.0.role" } });
     expect((await (await post(PATH, { prompt: "hi", max_tokens: 9999 }, key)).json()).error).toMatchObject({ code: "VALIDATION", field: "maxNewTokens" });
     expect((await fetch(`${app.url}${PATH}`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(405);
+  });
+
+  it("limits each key to its completions a minute, with the standard headers", async () => {
+    const [key, other] = await Promise.all(["busy app", "quiet app"].map(async (name) => (await app.gql(`mutation($n:String!){ createApiKey(name:$n, scopes:[READ]){ key } }`, { n: name }, engineer)).data.createApiKey.key));
+    // Cheap requests (refused bodies) count like completions: the limit is on calls.
+    for (let i = 0; i < 5; i++) {
+      const response = await post(PATH, { prompt: 42 }, key);
+      expect(response.status).toBe(400);
+      expect(response.headers.get("ratelimit-remaining")).toBe(String(4 - i));
+    }
+    const limited = await post(PATH, { prompt: "hi", max_tokens: 4 }, key);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(Number(limited.headers.get("retry-after"))).toBeLessThanOrEqual(60);
+    expect((await limited.json()).error).toMatchObject({ code: "RATE_LIMITED", message: expect.stringContaining("5 completion requests a minute") });
+    expect((await post(PATH, { prompt: "hi", max_tokens: 4 }, other)).status).toBe(200);
   });
 
   it("stops serving a retired version", async () => {

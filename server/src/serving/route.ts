@@ -2,6 +2,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AppServices } from "../context.js";
 import { AppError } from "../errors.js";
 import { resolveViewer, viewerHasScope } from "../auth/service.js";
+import { hashToken } from "../auth/tokens.js";
+import { takeCompletionRequest } from "./rateLimit.js";
 import { checkMessages, complete, deployedVersion, generationSettings } from "./service.js";
 
 const PATH = /^\/api\/v1\/models\/([a-z0-9-]+)\/([a-z0-9-]+)\/([0-9]+\.[0-9]+\.[0-9]+|latest)\/?$/;
@@ -47,6 +49,15 @@ export async function serveModelCompletion(req: IncomingMessage, res: ServerResp
   const viewer = await resolveViewer(services.db, req.headers.authorization);
   if (viewer?.kind !== "user" || !(viewerHasScope(viewer, "read") || viewerHasScope(viewer, "write"))) {
     fail(res, 401, "UNAUTHENTICATED", "Send an API key: Authorization: Bearer tlk_…");
+    return true;
+  }
+  const rate = await takeCompletionRequest(services.config, hashToken(req.headers.authorization!));
+  res.setHeader("ratelimit-limit", String(rate.limit));
+  res.setHeader("ratelimit-remaining", String(rate.remaining));
+  res.setHeader("ratelimit-reset", String(rate.resetSeconds));
+  if (!rate.allowed) {
+    res.setHeader("retry-after", String(rate.resetSeconds));
+    fail(res, 429, "RATE_LIMITED", `This key may make ${rate.limit} completion requests a minute; try again in ${rate.resetSeconds} s`);
     return true;
   }
   const version = await deployedVersion(services, orgSlug, modelName, versionText);
