@@ -7,7 +7,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 
 const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
-const RESULTS_DIR = "test-results";
+// Absolute: vitest resolves a relative outputFile against each config's own root.
+const RESULTS_DIR = join(process.cwd(), "test-results");
 const bin = (name: string) => `node_modules/.bin/${name}`;
 
 type Step = { name: string; command: string[]; vitest?: boolean; env?: Record<string, string>; when?: () => boolean };

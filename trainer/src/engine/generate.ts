@@ -1,10 +1,10 @@
 // Text generation for a chat prompt: greedy or seeded temperature / top-k
-// sampling, stopping at <|end|> or <|eos|>. Each token re-runs the full
-// forward pass (no KV cache): contexts are at most a few hundred tokens here.
+// sampling, stopping at <|end|> or <|eos|>. A KV cache runs each token through
+// the model once, until the context outgrows the model's window.
 import { tf } from './backend';
 import { applyChatTemplate, type Chat } from './chat';
 import type { LoraAdapter } from './lora';
-import type { LlamaModel } from './model';
+import { KvCache, type LlamaModel } from './model';
 import { Prng } from './prng';
 import type { BpeTokenizer } from './tokenizer';
 
@@ -52,19 +52,28 @@ export function generateIds(model: LlamaModel, prompt: number[], eosIds: number[
   const savedSeed = adapter?.dropoutSeed ?? null;
   if (adapter) adapter.dropoutSeed = null;
   const out: number[] = [];
+  const cache = new KvCache();
   try {
+    // Tokens the cache has not seen yet: the prompt, then each new token.
+    let pending = prompt.slice(-window);
     for (let i = 0; i < maxNew; i++) {
-      const context = [...prompt, ...out].slice(-window);
+      if (cache.length + pending.length > window) {
+        // Past the window the most recent tokens sit at new positions: start over from them.
+        cache.dispose();
+        pending = [...prompt, ...out].slice(-window);
+      }
       const logits = tf.tidy(() => {
-        const all = model.forward(Int32Array.from(context), 1, context.length, { hook: adapter ?? undefined });
-        return tf.slice(all, [context.length - 1, 0], [1, -1]).dataSync() as Float32Array;
+        const all = model.forwardCached(Int32Array.from(pending), cache, { hook: adapter ?? undefined });
+        return tf.slice(all, [pending.length - 1, 0], [1, -1]).dataSync() as Float32Array;
       });
       const next = sampleToken(logits, opts.temperature ?? 0, opts.topK ?? 0, rng);
       if (eosIds.includes(next)) return { ids: out, finishReason: 'stop' };
       out.push(next);
+      pending = [next];
     }
     return { ids: out, finishReason: 'length' };
   } finally {
+    cache.dispose();
     if (adapter) adapter.dropoutSeed = savedSeed;
   }
 }

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from './backend';
 import { parseLlamaConfig } from './config';
 import { LoraAdapter } from './lora';
-import { LlamaModel } from './model';
+import { KvCache, LlamaModel } from './model';
+import { generateIds } from './generate';
 import { Prng } from './prng';
 import { f32, type TensorMap } from './safetensors';
 
@@ -95,5 +96,64 @@ describe('LlamaModel matches the Hugging Face reference', () => {
     expect(Object.keys(a)).toContain('model.layers.0.self_attn.q_proj.weight');
     model.dispose();
     back.dispose();
+  });
+});
+
+describe('generation with a KV cache', () => {
+  const config = parseLlamaConfig({
+    hidden_size: 64, intermediate_size: 96, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2,
+    vocab_size: 50, max_position_embeddings: 16, rms_norm_eps: 1e-5, rope_theta: 500,
+  });
+  let model: LlamaModel;
+  let lora: LoraAdapter;
+  beforeAll(async () => {
+    await initBackend();
+    const shape = LlamaModel.random(config, 1);
+    model = LlamaModel.fromTensors(config, randomWeights(shape, 7));
+    shape.dispose();
+    lora = LoraAdapter.create(config, { r: 4, alpha: 8, dropout: 0.1, targetModules: ['q_proj', 'k_proj', 'v_proj', 'o_proj'], baseModelNameOrPath: 'random' }, 3);
+    const rng = new Prng(11);
+    for (const [, v] of lora.namedVariables()) v.assign(tf.tensor(Float32Array.from({ length: v.size }, () => 0.3 * rng.normal()), v.shape));
+  });
+  afterAll(() => {
+    model.dispose();
+    lora.dispose();
+  });
+
+  it('gives the full forward pass\'s logits, a few tokens at a time, with grouped KV heads and LoRA', () => {
+    const ids = [3, 14, 15, 9, 2, 6, 5, 35, 8, 9, 7, 9];
+    const parts = [[0, 5], [5, 6], [6, 7], [7, 10], [10, 11], [11, 12]];
+    let tensorsBefore = 0;
+    for (const hook of [undefined, lora]) {
+      const full = tf.tidy(() => model.forward(Int32Array.from(ids), 1, ids.length, { hook }).dataSync() as Float32Array);
+      const cache = new KvCache();
+      const cached = parts.flatMap(([from, to]) => Array.from(tf.tidy(() => model.forwardCached(Int32Array.from(ids.slice(from, to)), cache, { hook }).dataSync())));
+      expect(cache.length).toBe(ids.length);
+      expect(maxAbsDiff(Float32Array.from(cached), full)).toBeLessThan(1e-5);
+      expect(() => tf.tidy(() => model.forwardCached(Int32Array.from(ids), cache))).toThrow(/exceed the model's 16-token window/);
+      cache.dispose();
+      // The first pass made the model's RoPE tables; the second leaves nothing behind.
+      if (hook) expect(tf.memory().numTensors).toBe(tensorsBefore);
+      tensorsBefore = tf.memory().numTensors;
+    }
+  });
+
+  it('generates what re-running the whole context generates, also past the window', () => {
+    // The definition: each next token from the full forward pass over the last `window` tokens.
+    const reference = (prompt: number[], maxNew: number, adapter: LoraAdapter | null) => {
+      const out: number[] = [];
+      for (let i = 0; i < maxNew; i++) {
+        const context = [...prompt, ...out].slice(-config.max_position_embeddings);
+        const logits = tf.tidy(() => model.forward(Int32Array.from(context), 1, context.length, { hook: adapter ?? undefined }).dataSync() as Float32Array);
+        const last = logits.subarray((context.length - 1) * config.vocab_size);
+        out.push(last.indexOf(Math.max(...last)));
+      }
+      return out;
+    };
+    const prompt = [1, 4, 9, 16, 25, 36, 49];
+    for (const adapter of [null, lora]) {
+      const generated = generateIds(model, prompt, [], { maxNewTokens: 20, adapter });
+      expect(generated).toEqual({ ids: reference(prompt, 20, adapter), finishReason: 'length' });
+    }
   });
 });

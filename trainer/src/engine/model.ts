@@ -39,6 +39,27 @@ export interface ForwardOptions {
   hook?: ProjectionHook;
 }
 
+/** Keys (after RoPE) and values of the tokens seen so far, per layer, for LlamaModel.forwardCached. */
+export class KvCache {
+  length = 0;
+  private readonly keys: tf.Tensor2D[] = [];
+  private readonly values: tf.Tensor2D[] = [];
+
+  /** The layer's entries with `rows` appended; kept past the caller's tidy. */
+  append(kind: 'keys' | 'values', layer: number, rows: tf.Tensor2D): tf.Tensor2D {
+    const list = this[kind];
+    const before = list[layer];
+    list[layer] = tf.keep(before ? tf.concat([before, rows], 0) : rows);
+    before?.dispose();
+    return list[layer];
+  }
+
+  dispose(): void {
+    tf.dispose([...this.keys, ...this.values]);
+    this.keys.length = this.values.length = this.length = 0;
+  }
+}
+
 export class LlamaModel {
   /** Per sequence length: RoPE angles (query and KV head widths) and the causal mask. */
   private tables = new Map<number, { rope: RopeTables; kvRope: RopeTables; mask: tf.Tensor2D }>();
@@ -212,22 +233,52 @@ export class LlamaModel {
    */
   forward(ids: Int32Array, batch: number, seqLen: number, opts: ForwardOptions = {}): tf.Tensor2D {
     const c = this.config;
-    const d = headDim(c);
-    const heads = c.num_attention_heads;
-    const kvh = kvHeads(c);
     const { rope, kvRope, mask } = this.tablesFor(seqLen);
+    return this.decoderStack(ids, opts.hook, (i, h) => {
+      const q = applyRope(this.project(h, i, 'q_proj', opts.hook), batch, seqLen, rope);
+      const k = applyRope(this.project(h, i, 'k_proj', opts.hook), batch, seqLen, kvRope);
+      const v = this.project(h, i, 'v_proj', opts.hook);
+      return attention(q, k, v, batch, seqLen, c.num_attention_heads, kvHeads(c), headDim(c), mask);
+    });
+  }
+
+  /**
+   * Logits [ids.length, vocab] for `ids` following the tokens already in
+   * `cache` (batch 1), which it then holds too: generation runs each new token
+   * once instead of re-running the whole context. Call inside tf.tidy.
+   */
+  forwardCached(ids: Int32Array, cache: KvCache, opts: ForwardOptions = {}): tf.Tensor2D {
+    const c = this.config;
+    const start = cache.length;
+    const n = ids.length;
+    const total = start + n;
+    if (total > c.max_position_embeddings) throw new Error(`${total} tokens exceed the model's ${c.max_position_embeddings}-token window`);
+    const full = this.tablesFor(c.max_position_embeddings);
+    const at = (t: RopeTables): RopeTables => ({ ...t, cos: tf.slice(t.cos, [start, 0], [n, -1]), sin: tf.slice(t.sin, [start, 0], [n, -1]) });
+    const [rope, kvRope] = [at(full.rope), at(full.kvRope)];
+    // One new token may look at everything before it; several are causal among themselves.
+    const mask = n > 1 ? tf.slice(full.mask, [start, 0], [n, total]) : null;
+    const logits = this.decoderStack(ids, opts.hook, (i, h) => {
+      const q = applyRope(this.project(h, i, 'q_proj', opts.hook), 1, n, rope);
+      const k = cache.append('keys', i, applyRope(this.project(h, i, 'k_proj', opts.hook), 1, n, kvRope));
+      const v = cache.append('values', i, this.project(h, i, 'v_proj', opts.hook));
+      return attention(q, k, v, 1, n, c.num_attention_heads, kvHeads(c), headDim(c), mask, total);
+    });
+    cache.length = total;
+    return logits;
+  }
+
+  /** Embedding, decoder layers (attention from `attend`, then the MLP), final norm and LM head. */
+  private decoderStack(ids: Int32Array, hook: ProjectionHook | undefined, attend: (layer: number, h: tf.Tensor2D) => tf.Tensor2D): tf.Tensor2D {
+    const c = this.config;
     let x = tf.gather(this.embed, tf.tensor1d(ids, 'int32')) as tf.Tensor2D;
     for (let i = 0; i < c.num_hidden_layers; i++) {
       const layer = this.layers[i];
-      const hIn = rmsNorm(x, layer.inputNorm, c.rms_norm_eps);
-      const q = applyRope(this.project(hIn, i, 'q_proj', opts.hook), batch, seqLen, rope);
-      const k = applyRope(this.project(hIn, i, 'k_proj', opts.hook), batch, seqLen, kvRope);
-      const v = this.project(hIn, i, 'v_proj', opts.hook);
-      const att = attention(q, k, v, batch, seqLen, heads, kvh, d, mask);
-      x = tf.add<tf.Tensor2D>(x, this.project(att, i, 'o_proj', opts.hook));
+      const att = attend(i, rmsNorm(x, layer.inputNorm, c.rms_norm_eps));
+      x = tf.add<tf.Tensor2D>(x, this.project(att, i, 'o_proj', hook));
       const hPost = rmsNorm(x, layer.postNorm, c.rms_norm_eps);
-      const gated = tf.mul<tf.Tensor2D>(silu(this.project(hPost, i, 'gate_proj', opts.hook)), this.project(hPost, i, 'up_proj', opts.hook));
-      x = tf.add<tf.Tensor2D>(x, this.project(gated, i, 'down_proj', opts.hook));
+      const gated = tf.mul<tf.Tensor2D>(silu(this.project(hPost, i, 'gate_proj', hook)), this.project(hPost, i, 'up_proj', hook));
+      x = tf.add<tf.Tensor2D>(x, this.project(gated, i, 'down_proj', hook));
     }
     const hFinal = rmsNorm(x, this.norm, c.rms_norm_eps);
     return this.lmHead.w ? frozenMatmul(hFinal, this.lmHead.wT, this.lmHead.w) : matmul(hFinal, this.lmHead.wT);

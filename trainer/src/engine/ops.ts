@@ -121,20 +121,23 @@ function headsFirst(x: T2, batch: number, seqLen: number, heads: number, d: numb
  * Causal multi-head attention (with grouped KV heads) from projected q, k, v.
  * Scores and weighted sums are per-(batch, head) 2-D matmuls — 3-D batched
  * matmul is the slow path on wasm — while softmax runs once over all heads.
+ * With a KV cache the keys outnumber the queries (kvLen ≥ seqLen) and `mask`
+ * is [seqLen, kvLen].
  */
 export function attention(
-  q: T2, k: T2, v: T2, batch: number, seqLen: number, heads: number, kvHeadCount: number, d: number, mask: T2,
+  q: T2, k: T2, v: T2, batch: number, seqLen: number, heads: number, kvHeadCount: number, d: number, mask: T2 | null, kvLen = seqLen,
 ): T2 {
   const n = batch * heads;
   const group = heads / kvHeadCount;
   const qs = tf.split(headsFirst(q, batch, seqLen, heads, d, false), n, 0);
-  const kTs = tf.split(headsFirst(k, batch, seqLen, kvHeadCount, d, true), batch * kvHeadCount, 0);
-  const vs = tf.split(headsFirst(v, batch, seqLen, kvHeadCount, d, false), batch * kvHeadCount, 0);
+  const kTs = tf.split(headsFirst(k, batch, kvLen, kvHeadCount, d, true), batch * kvHeadCount, 0);
+  const vs = tf.split(headsFirst(v, batch, kvLen, kvHeadCount, d, false), batch * kvHeadCount, 0);
   const kvIndex = (i: number) => Math.floor(i / heads) * kvHeadCount + Math.floor((i % heads) / group);
   const scores = qs.map((qi, i) => matmul(qi, kTs[kvIndex(i)]));
-  const all = tf.reshape(tf.concat(scores, 0), [n, seqLen, seqLen]);
-  const probs = tf.softmax(tf.add(tf.mul(all, 1 / Math.sqrt(d)), mask));
-  const ps = tf.split(tf.reshape(probs, [n * seqLen, seqLen]), n, 0);
+  const all = tf.reshape(tf.concat(scores, 0), [n, seqLen, kvLen]);
+  const scaled = tf.mul(all, 1 / Math.sqrt(d));
+  const probs = tf.softmax(mask ? tf.add(scaled, mask) : scaled);
+  const ps = tf.split(tf.reshape(probs, [n * seqLen, kvLen]), n, 0);
   const outs = ps.map((p, i) => matmul(p, vs[kvIndex(i)]));
   const o4 = tf.reshape(tf.concat(outs, 0), [batch, heads, seqLen, d]);
   return tf.reshape(tf.transpose(o4, [0, 2, 1, 3]), [batch * seqLen, heads * d]);
