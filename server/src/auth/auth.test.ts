@@ -39,6 +39,8 @@ describe("authentication, roles and organization isolation", () => {
   it("authenticates API keys by scope, stores only their hash, and honours revocation", async () => {
     const created = await app.gql(`mutation { createApiKey(name:"ci", scopes:[READ]) { key apiKey { id prefix scopes } } }`, {}, engineer);
     const { key, apiKey } = created.data.createApiKey;
+    const lastUsed = async () => (await app.gql(`{ apiKeys { id lastUsedAt } }`, {}, engineer)).data.apiKeys.find((k: { id: string }) => k.id === apiKey.id).lastUsedAt;
+    expect(await lastUsed()).toBeNull();
     expect(key).toMatch(/^tlk_/);
     expect(apiKey.scopes).toEqual(["READ"]);
     const stored = await app.services.db.apiKey.findUniqueOrThrow({ where: { id: apiKey.id } });
@@ -50,6 +52,11 @@ describe("authentication, roles and organization isolation", () => {
     expect(write.errors![0].extensions.code).toBe("FORBIDDEN");
     const listed = await app.gql(`{ apiKeys { id prefix } }`, {}, engineer);
     expect(JSON.stringify(listed)).not.toContain(key);
+    const used = await lastUsed();
+    expect(Date.now() - Date.parse(used)).toBeLessThan(60_000);
+    // Written once a minute at most, not on every request.
+    await app.gql(`{ jobs { totalCount } }`, {}, key);
+    expect(await lastUsed()).toBe(used);
 
     const revoked = await app.gql(`mutation($id:ID!){ revokeApiKey(id:$id){ ... on RevokeApiKeySuccess { data { revokedAt } } } }`, { id: apiKey.id }, engineer);
     expect(revoked.data.revokeApiKey.data.revokedAt).toBeTruthy();

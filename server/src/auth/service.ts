@@ -6,6 +6,7 @@ import { hashPassword, hashToken, newToken, verifyPassword, TOKEN_PREFIX } from 
 export const API_KEY_SCOPES = ["read", "write", "worker"] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 const SESSION_DAYS = 14;
+const LAST_USED_PRECISION_MS = 60_000;
 
 /** Resolves the caller from `Authorization: Bearer …` (API key, session or trainer token). */
 export async function resolveViewer(db: Db, authorization: string | null | undefined): Promise<Viewer | null> {
@@ -24,6 +25,10 @@ export async function resolveViewer(db: Db, authorization: string | null | undef
   if (!key || key.revokedAt || (key.expiresAt && key.expiresAt < now)) return null;
   if (key.jobId) return { kind: "trainer", orgId: key.orgId, jobId: key.jobId, tokenId: key.id };
   if (!key.user) return null;
+  // Shown beside each key so that unused ones can be revoked; written at most once a minute per key.
+  if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_PRECISION_MS) {
+    await db.apiKey.updateMany({ where: { id: key.id, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: new Date(now.getTime() - LAST_USED_PRECISION_MS) } }] }, data: { lastUsedAt: now } });
+  }
   return { kind: "user", userId: key.user.id, orgId: key.orgId, role: key.user.role, scopes: key.scopes as string[] };
 }
 
