@@ -15,6 +15,7 @@ const DatasetsPage = lazy(() => import("./pages/DatasetsPage").then((m) => ({ de
 const ValidationPage = lazy(() => import("./pages/ValidationPage").then((m) => ({ default: m.ValidationPage })));
 const ModelsPage = lazy(() => import("./pages/ModelsPage").then((m) => ({ default: m.ModelsPage })));
 const BudgetPage = lazy(() => import("./pages/BudgetPage").then((m) => ({ default: m.BudgetPage })));
+const SettingsPage = lazy(() => import("./pages/SettingsPage").then((m) => ({ default: m.SettingsPage })));
 
 function RequireSession({ children }: { children: ReactNode }) {
   const { token } = useSession();
@@ -43,6 +44,7 @@ export function App() {
         <Route path="jobs/:id/validation" element={<ValidationPage />} />
         <Route path="models" element={<ModelsPage />} />
         <Route path="budget" element={<BudgetPage />} />
+        <Route path="settings" element={<SettingsPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

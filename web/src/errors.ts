@@ -39,3 +39,16 @@ export function errorFor(error: FieldError | null | undefined, ...fields: string
 export function appErrorOf(result: { __typename?: string } | null | undefined): FieldError | null {
   return result && result.__typename === "AppError" ? (result as unknown as FieldError) : null;
 }
+
+/**
+ * A mutation's outcome as an error to show, or null when it worked: its
+ * AppError, else a raised error (with its code and field), else a failure to reach the server.
+ */
+export function mutationError(response: { data?: Record<string, unknown> | null; error?: CombinedError }, field: string): FieldError | null {
+  const payload = response.data?.[field] as { __typename?: string } | undefined;
+  const appError = appErrorOf(payload);
+  if (appError) return appError;
+  if (payload) return null;
+  const raised = response.error?.graphQLErrors[0]?.extensions;
+  return { code: String(raised?.code ?? "NETWORK"), message: describeError(response.error) ?? "That did not work. Try again.", field: (raised?.field as string | undefined) ?? null };
+}

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import type { AppServices } from "../context.js";
 import type { NotificationChannelKind } from "../generated/sqlite/enums.js";
 import { AppError, notFound } from "../errors.js";
@@ -51,9 +51,9 @@ export function maskedUrl(url: string | null): string | null {
   return `${parsed.protocol}//${parsed.host}/…${url.slice(-4)}`;
 }
 
-async function findOwnChannel(services: AppServices, orgId: string, id: string) {
+async function findOwnChannel(services: AppServices, orgId: string, id: string, field = "id") {
   const channel = await services.db.notificationChannel.findFirst({ where: { id, orgId } });
-  if (!channel) throw notFound("Notification channel");
+  if (!channel) throw notFound("Notification channel", field);
   return channel;
 }
 
@@ -108,4 +108,27 @@ export async function deleteChannel(services: AppServices, orgId: string, id: st
   const channel = await findOwnChannel(services, orgId, id);
   await services.db.notificationChannel.delete({ where: { id: channel.id } });
   return channel;
+}
+
+/**
+ * Queues a test message to one channel, enabled or not, through the delivery
+ * log and worker that alerts use: its attempts and result show up in the log.
+ * An email channel's test goes to its fixed addresses and to whoever asked.
+ */
+export async function sendTestMessage(services: AppServices, user: { userId: string; orgId: string }, channelId: string) {
+  const channel = await findOwnChannel(services, user.orgId, channelId, "channelId");
+  const sender = await services.db.user.findUniqueOrThrow({ where: { id: user.userId }, select: { name: true, email: true } });
+  const title = `Test message for "${channel.name}"`;
+  const message = `${sender.name} sent this test from Tuneloop's settings. Alerts for this channel will arrive the same way.`;
+  const recipients = channel.kind === "EMAIL" ? [...new Set([...(channel.recipients as string[]), sender.email.toLowerCase()])] : [""];
+  const batch = randomUUID();
+  const deliveries = await services.db.$transaction(
+    recipients.map((recipient) =>
+      services.db.notificationDelivery.create({
+        data: { orgId: user.orgId, channelId: channel.id, event: "TEST", recipient, title, body: message, data: { type: "TEST", title, message, channelId: channel.id }, dedupeKey: `test:${batch}:${recipient}` },
+      }),
+    ),
+  );
+  services.pubsub.publish("notifications:queued", { orgId: user.orgId });
+  return deliveries;
 }

@@ -8,6 +8,7 @@ import { Webhook } from "standardwebhooks";
 import { buildApp, type App } from "../app.js";
 import { startTestApp, usingPostgres, type TestApp } from "../testing/harness.js";
 import { alertsOf, cancelLiveJobs, createMoneyJob, TestTrainer, waitFor } from "../budgets/testKit.js";
+import { createOtherOrganization } from "../testing/fixtures.js";
 import { queueDueDigests } from "./digest.js";
 import { startHttpReceiver, startSmtpReceiver } from "./testReceivers.js";
 
@@ -155,6 +156,35 @@ describe(`notifications (${usingPostgres() ? "PostgreSQL" : "SQLite"})`, () => {
     expect(digest.text).toMatch(/Spend in \d{4}-\d{2}: \$\d+\.\d{2} of \$500\.00/);
     expect(digest.text).toContain("- Advisor voice v4: completed");
     expect(digest.text).toContain("Alerts:");
+  });
+
+  it("sends an owner's test message through the delivery log, to the organization's channels only", async () => {
+    const SEND_TEST = `mutation($c:ID!){ sendTestNotification(channelId:$c){ ${ERR} ... on SendTestNotificationSuccess { data { id event title recipient status alert { id } } } } }`;
+    const sendTest = async (channelId: string, token = owner) => (await gql(SEND_TEST, { c: channelId }, token)).data?.sendTestNotification;
+    const channels: { id: string; name: string }[] = (await gql(`{ notificationChannels { id name } }`, {}, owner)).data.notificationChannels;
+    const hook = channels.find((c) => c.name === "Ops webhook")!;
+    expect((await gql(SEND_TEST, { c: hook.id }, engineer)).errors?.[0].extensions.code).toBe("FORBIDDEN");
+    expect(await sendTest("nope")).toMatchObject({ code: "NOT_FOUND", field: "channelId" });
+    await createOtherOrganization(app);
+    const rival = await app.services.db.organization.findFirstOrThrow({ where: { name: "Rival Corp" } });
+    const theirs = await app.services.db.notificationChannel.create({ data: { orgId: rival.id, name: "Rival hook", kind: "WEBHOOK", url: `${http.url}/rival`, secret: "whsec_x", recipients: [], events: [] } });
+    expect(await sendTest(theirs.id)).toMatchObject({ code: "NOT_FOUND", field: "channelId" });
+
+    // A webhook: one signed request, logged like an alert's (without an alert).
+    const [queued] = (await sendTest(hook.id)).data;
+    expect(queued).toMatchObject({ event: "TEST", title: 'Test message for "Ops webhook"', recipient: null, alert: null });
+    const sent = await waitFor(async () => (await deliveries(gql, owner, { channelId: hook.id })).find((d: any) => d.id === queued.id && d.status === "DELIVERED"), 5000, "the test webhook");
+    expect(sent).toMatchObject({ attempts: 1, responseCode: 200, lastError: null, nextAttemptAt: null });
+    const received = http.on("/hook").at(-1)!;
+    expect(received.headers["webhook-id"]).toBe(queued.id);
+    expect(new Webhook(hookSecret).verify(received.body, received.headers as Record<string, string>)).toMatchObject({ type: "alert.test", data: { type: "TEST", channelId: hook.id } });
+    expect(http.on("/rival")).toHaveLength(0);
+
+    // An email channel: its fixed address and the owner who asked.
+    const mails = (await sendTest(emailChannelId)).data;
+    expect(mails.map((d: any) => d.recipient)).toEqual(["finance@acme.test", "owner@demo.tuneloop.dev"]);
+    await waitFor(async () => (await deliveries(gql, owner, { channelId: emailChannelId, status: "DELIVERED" })).filter((d: any) => d.event === "TEST").length === 2, 5000, "the test emails");
+    expect(smtp.mails.filter((m) => m.subject === 'Test message for "Finance mail"')).toHaveLength(2);
   });
 
   it("alerts once when a running job stops reporting", async () => {

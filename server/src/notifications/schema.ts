@@ -1,7 +1,7 @@
 import { builder } from "../builder.js";
 import type { Viewer } from "../context.js";
 import { ALERT_LABELS, ALERT_TYPES, type AlertType } from "./alertTypes.js";
-import { createChannel, deleteChannel, maskedUrl, updateChannel } from "./channels.js";
+import { createChannel, deleteChannel, maskedUrl, sendTestMessage, updateChannel } from "./channels.js";
 import { preferencesOf, updatePreferences, type Preferences } from "./preferences.js";
 
 const userOf = (viewer: Viewer | null) => viewer as Extract<Viewer, { kind: "user" }>;
@@ -48,7 +48,7 @@ builder.prismaObject("NotificationDelivery", {
   description: "One message to one channel (and address), with its attempts.",
   fields: (t) => ({
     id: t.exposeID("id"),
-    event: t.exposeString("event", { description: "The alert type, or DAILY_DIGEST." }),
+    event: t.exposeString("event", { description: "The alert type, DAILY_DIGEST or TEST." }),
     channel: t.relation("channel"),
     alert: t.relation("alert", { nullable: true }),
     recipient: t.string({ nullable: true, resolve: (d) => d.recipient || null }),
@@ -160,6 +160,17 @@ builder.mutationFields((t) => ({
     authScopes: { role: ["OWNER"] },
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, ctx) => (await deleteChannel(ctx, ctx.viewer!.orgId, String(id))).id,
+  }),
+  sendTestNotification: t.prismaField({
+    type: ["NotificationDelivery"],
+    description: "Sends a test message to a channel through the delivery log, with the attempts and retries of a real alert.",
+    errors: { result: { name: "SendTestNotificationSuccess" } },
+    authScopes: { role: ["OWNER"] },
+    args: { channelId: t.arg.id({ required: true }) },
+    resolve: async (query, _root, { channelId }, ctx) => {
+      const queued = await sendTestMessage(ctx, userOf(ctx.viewer), String(channelId));
+      return ctx.db.notificationDelivery.findMany({ ...query, where: { id: { in: queued.map((d) => d.id) } }, orderBy: { recipient: "asc" } });
+    },
   }),
   updateNotificationPreferences: t.field({
     type: PreferencesRef,

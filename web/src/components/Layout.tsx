@@ -81,6 +81,9 @@ export function Layout() {
             <li>
               <NavLink to="/budget">Budget</NavLink>
             </li>
+            <li>
+              <NavLink to="/settings">Settings</NavLink>
+            </li>
           </ul>
         </nav>
         <div className="topbar-end">

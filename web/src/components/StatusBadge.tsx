@@ -12,6 +12,7 @@ const TONE: Record<string, string> = {
   VALIDATION: "info",
   RECOVERING: "warning",
   COMPLETED: "success",
+  DELIVERED: "success",
   FAILED: "danger",
   CANCELLED: "muted",
 };

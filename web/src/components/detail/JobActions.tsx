@@ -5,7 +5,7 @@ import { Dialog } from "../Dialog";
 import { FieldMessage } from "../States";
 import { RetryDialog, type FailureGuidance } from "./RetryDialog";
 import { isFinal } from "../StatusBadge";
-import { appErrorOf, describeError, errorFor, type FieldError } from "../../errors";
+import { errorFor, mutationError, type FieldError } from "../../errors";
 
 const StartJob = graphql(`
   mutation StartJob($id: ID!) {
@@ -66,22 +66,13 @@ const SaveTemplate = graphql(`
 
 type Job = { id: string; name: string; status: string; errorMessage?: string | null; config: unknown };
 
-/** Turns a mutation's outcome into an error to show, or null when it worked. */
-function outcome(response: { data?: Record<string, unknown> | null; error?: Parameters<typeof describeError>[0] }, field: string): FieldError | null {
-  const payload = response.data?.[field] as { __typename?: string } | undefined;
-  const appError = appErrorOf(payload);
-  if (appError) return appError;
-  if (payload) return null;
-  return { code: "NETWORK", message: describeError(response.error ?? null) ?? "That did not work. Try again.", field: null };
-}
-
 function CancelDialog({ job, open, onClose }: { job: Job; open: boolean; onClose(): void }) {
   const [reason, setReason] = useState("");
   const [error, setError] = useState<FieldError | null>(null);
   const [result, cancel] = useMutation(CancelJob);
   async function submit(event: FormEvent) {
     event.preventDefault();
-    const problem = outcome(await cancel({ id: job.id, reason: reason.trim() || null }), "cancelTrainingJob");
+    const problem = mutationError(await cancel({ id: job.id, reason: reason.trim() || null }), "cancelTrainingJob");
     setError(problem);
     if (!problem) onClose();
   }
@@ -117,7 +108,7 @@ function TemplateDialog({ job, open, onClose }: { job: Job; open: boolean; onClo
   async function submit(event: FormEvent) {
     event.preventDefault();
     if (!name.trim()) return setError({ code: "VALIDATION", message: "Give the template a name", field: "name" });
-    const problem = outcome(await save({ jobId: job.id, name: name.trim(), description: description.trim() || null }), "saveJobAsTemplate");
+    const problem = mutationError(await save({ jobId: job.id, name: name.trim(), description: description.trim() || null }), "saveJobAsTemplate");
     setError(problem);
     if (!problem) onClose(name.trim());
   }
@@ -171,7 +162,7 @@ export function JobActions({ job, canWrite, guidance, downloads }: { job: Job; c
           type="button"
           className="button button-primary"
           disabled={starting.fetching}
-          onClick={async () => setError(outcome(await startJob({ id: job.id }), "startTrainingJob"))}
+          onClick={async () => setError(mutationError(await startJob({ id: job.id }), "startTrainingJob"))}
         >
           Start
         </button>

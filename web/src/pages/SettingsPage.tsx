@@ -1,0 +1,54 @@
+import { useState } from "react";
+import { useQuery } from "urql";
+import { graphql } from "../graphql";
+import { ApiKeys } from "../components/settings/ApiKeys";
+import { NotificationChannels } from "../components/settings/NotificationChannels";
+import { MyNotifications } from "../components/settings/MyNotifications";
+import { DeliveryLog } from "../components/settings/DeliveryLog";
+import { ErrorMessage, Loading } from "../components/States";
+import { useMe } from "../components/Layout";
+import { usePageTitle } from "../hooks/usePageTitle";
+import "../components/settings/settings.css";
+
+const ChannelsQuery = graphql(`
+  query NotificationChannels {
+    notificationChannels {
+      id
+      name
+      kind
+      url
+      recipients
+      events
+      enabled
+    }
+  }
+`);
+
+/** API keys, where alerts go, what reaches me, and what was sent. */
+export function SettingsPage() {
+  usePageTitle("Settings");
+  const me = useMe();
+  const canEditChannels = me?.role === "OWNER" || me?.role === "ADMIN";
+  const [{ data, error, fetching }, refetch] = useQuery({ query: ChannelsQuery });
+  const [testsSent, setTestsSent] = useState(0);
+  const refresh = () => refetch({ requestPolicy: "network-only" });
+  const channels = data?.notificationChannels;
+
+  return (
+    <section className="page" aria-labelledby="settings-title">
+      <div className="page-header">
+        <h1 id="settings-title">Settings</h1>
+      </div>
+      <ApiKeys />
+      {error && <ErrorMessage error={error} retry={refresh} />}
+      {!channels && fetching && <Loading label="Loading notification channels…" />}
+      {channels && (
+        <>
+          <NotificationChannels channels={channels} canEdit={canEditChannels} onChange={refresh} onTestSent={() => setTestsSent((n) => n + 1)} />
+          <MyNotifications emailChannels={channels.filter((c) => c.kind === "EMAIL")} />
+          <DeliveryLog channels={channels} refreshKey={testsSent} />
+        </>
+      )}
+    </section>
+  );
+}
