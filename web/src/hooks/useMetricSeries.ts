@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef } from "react";
 import { useQuery, useSubscription } from "urql";
 import { graphql } from "../graphql";
 import { useConnection } from "../session";
+import { useDebounced } from "./useDebounced";
 
 // Metric history for a chart: a downsampled series sized to the chart (one
 // point per pixel, minima and maxima kept by the server), plus the points
@@ -97,7 +98,8 @@ export function useMetricSeries({ jobId, names, maxPoints, live, range, enabled 
     [jobId, namesKey, points, range?.from, range?.to],
   );
   const [result, refetch] = useQuery({ query: MetricSeriesQuery, variables, requestPolicy: "cache-and-network", pause: !enabled });
-  const fetched = result.data?.job.metricSeries;
+  // urql keeps the previous job's data while another job's loads: never show it as this job's.
+  const fetched = result.data?.job.id === jobId ? result.data.job.metricSeries : undefined;
   const fetchedSeries = useMemo(() => Object.fromEntries((fetched ?? []).map((s) => [s.name, s.points])) as SeriesMap, [fetched]);
 
   // Resume after the last step fetched (not the last received: that would resubscribe on every point).
@@ -142,4 +144,16 @@ export function useMetricSeries({ jobId, names, maxPoints, live, range, enabled 
     loading: !fetched && result.fetching,
     refetch: () => refetch({ requestPolicy: "network-only" }),
   };
+}
+
+/**
+ * The whole run, downsampled and live, and, while the chart is zoomed, the
+ * zoomed steps fetched in detail: `shown` is what the chart draws.
+ */
+export function useZoomableMetricSeries({ zoom, ...options }: Omit<Options, "range"> & { zoom: { from: number; to: number } | null }) {
+  const overview = useMetricSeries(options);
+  const range = useDebounced(zoom, 300);
+  const detail = useMetricSeries({ ...options, live: false, range, enabled: options.enabled !== false && Boolean(zoom && range) });
+  const shown = zoom && range && Object.keys(detail.series).length ? detail.series : overview.series;
+  return { ...overview, shown };
 }

@@ -4,6 +4,7 @@ import { ComparePage } from "./ComparePage";
 import { renderPage } from "../testing/render";
 import { api } from "../testing/context";
 import { TrainerRun, lossPoints, type Point } from "../testing/trainer";
+import { formatMetric } from "../format";
 
 const unique = () => Math.random().toString(36).slice(2, 8);
 const { login } = api();
@@ -47,6 +48,39 @@ describe("ComparePage", () => {
     expect(within(chart).getByText(`Good ${word} (training)`)).toBeTruthy();
     expect(within(chart).getByText(`Worse ${word} (validation)`)).toBeTruthy();
     expect(chart.querySelectorAll("svg path").length).toBeGreaterThanOrEqual(4);
+  });
+
+  it("follows a running run live: its row, its curves and the best values", async () => {
+    const word = unique();
+    const done = await finishedRun(engineer, `Done ${word}`, 1, {});
+    const run = await TrainerRun.start(api(), engineer, { name: `Running ${word}` });
+    await run.beginTraining(200);
+    await run.metrics(lossPoints(1, 20));
+    renderPage(<ComparePage />, { token: engineer, path: `/compare?ids=${done},${run.jobId}`, route: "/compare" });
+
+    const table = await screen.findByRole("table", { name: /Side-by-side comparison/ });
+    const cells = (label: string) => within(table).getByRole("rowheader", { name: label }).closest("tr")!.querySelectorAll("td");
+    const chartPoints = () => Number(screen.getByTestId("compare-chart").getAttribute("data-points"));
+    const trainLoss = (step: number) => formatMetric(lossPoints(step, step).find((p) => p.name === "train_loss")!.value);
+    // 30 training and 3 validation points of the finished run, 20 and 2 of the running one.
+    await waitFor(() => expect(chartPoints()).toBe(33 + 22));
+    expect(cells("Status")[1].textContent).toBe("Training");
+    expect(cells("Step")[1].textContent).toBe("20 of 200");
+    expect(cells("Final training loss")[1].textContent).toBe(trainLoss(20));
+    expect(cells("Final training loss")[0].className).toBe("best");
+
+    await new Promise((resolve) => setTimeout(resolve, 800)); // the subscriptions open
+    await run.metrics(lossPoints(21, 60));
+    await waitFor(() => expect(cells("Step")[1].textContent).toBe("60 of 200"), { timeout: 5000 });
+    // The running run's loss is now the lower one.
+    expect(cells("Final training loss")[1].textContent).toBe(`${trainLoss(60)} (best)`);
+    expect(cells("Final training loss")[1].className).toBe("best");
+    expect(cells("Final training loss")[0].className).toBe("");
+    await waitFor(() => expect(chartPoints()).toBe(33 + 66), { timeout: 5000 });
+
+    await run.complete();
+    await waitFor(() => expect(cells("Status")[1].textContent).toBe("Completed"), { timeout: 5000 });
+    expect(chartPoints()).toBe(33 + 66);
   });
 
   it("asks for two to four jobs", async () => {

@@ -1,58 +1,13 @@
-import { useMemo, useState } from "react";
+import { useState } from "react";
 import { Link, useSearchParams } from "react-router-dom";
-import { useQuery } from "urql";
-import { graphql } from "../graphql";
 import { MetricChart, type ChartSeries, type StepRange } from "../components/charts/MetricChart";
-import { compareRows, highlighted, toCsv, toJson, type ComparedJob } from "../components/compare/compareRows";
+import { compareRows, highlighted, toCsv, toJson } from "../components/compare/compareRows";
+import { useComparedRun } from "../components/compare/useComparedRun";
 import { Empty, ErrorMessage, Loading } from "../components/States";
 import { StatusBadge } from "../components/StatusBadge";
 import { useElementWidth } from "../hooks/useElementWidth";
-import { useDebounced } from "../hooks/useDebounced";
 import { usePageTitle } from "../hooks/usePageTitle";
 import { saveBlob } from "../download";
-
-export const ComparedJobFields = graphql(`
-  fragment ComparedJobFields on TrainingJob {
-    id
-    name
-    status
-    preset
-    gpuType
-    pricingTier
-    config
-    latestLoss
-    latestValLoss
-    latestPerplexity
-    actualCostUsd
-    actualDurationSec
-    billableSeconds
-    metricSeries(names: ["train_loss", "val_loss"], maxPoints: $maxPoints, fromStep: $fromStep, toStep: $toStep) {
-      name
-      points {
-        step
-        value
-      }
-    }
-  }
-`);
-
-// Up to four jobs in one request; the third and fourth only when chosen.
-const CompareQuery = graphql(`
-  query Compare($a: ID!, $b: ID!, $c: ID!, $d: ID!, $withC: Boolean!, $withD: Boolean!, $maxPoints: Int!, $fromStep: Int, $toStep: Int) {
-    a: job(id: $a) {
-      ...ComparedJobFields
-    }
-    b: job(id: $b) {
-      ...ComparedJobFields
-    }
-    c: job(id: $c) @include(if: $withC) {
-      ...ComparedJobFields
-    }
-    d: job(id: $d) @include(if: $withD) {
-      ...ComparedJobFields
-    }
-  }
-`);
 
 export const RUN_COLORS = ["#2456d6", "#d9480f", "#2b8a3e", "#862e9c"];
 
@@ -63,37 +18,19 @@ export function ComparePage() {
   const ids = idsKey ? idsKey.split(",") : [];
   const [ref, width] = useElementWidth<HTMLDivElement>(800);
   const [zoom, setZoom] = useState<StepRange | null>(null);
-  const range = useDebounced(zoom, 300);
   const valid = ids.length >= 2 && ids.length <= 4;
-  const variables = useMemo(() => {
-    const ids = idsKey.split(",");
-    return {
-      a: ids[0] ?? "",
-      b: ids[1] ?? "",
-      c: ids[2] ?? ids[0] ?? "",
-      d: ids[3] ?? ids[0] ?? "",
-      withC: ids.length > 2,
-      withD: ids.length > 3,
-      maxPoints: Math.max(50, Math.min(2000, Math.round(width / 50) * 50)),
-      fromStep: range?.from ?? null,
-      toStep: range?.to ?? null,
-    };
-  }, [idsKey, width, range?.from, range?.to]);
-  const [{ data, error, fetching }, refetch] = useQuery({ query: CompareQuery, variables, pause: !valid });
-
-  const jobs: ComparedJob[] = useMemo(
-    () =>
-      data
-        ? [data.a, data.b, data.c, data.d]
-            .filter((job): job is NonNullable<typeof job> => Boolean(job))
-            .map((job) => ({ ...job, series: Object.fromEntries(job.metricSeries.map((s) => [s.name, s.points])) }))
-        : [],
-    [data],
-  );
-  const rows = useMemo(() => compareRows(jobs), [jobs]);
+  // Hooks run the same number of times on every render: one slot per possible run, the unused ones idle.
+  const slot = (i: number) => (valid ? ids[i] : undefined);
+  const options = { maxPoints: width, zoom };
+  const runs = [useComparedRun(slot(0), options), useComparedRun(slot(1), options), useComparedRun(slot(2), options), useComparedRun(slot(3), options)].slice(0, ids.length);
+  const error = runs.find((run) => run.error)?.error;
+  const loaded = runs.flatMap((run) => (run.job ? [run.job] : []));
+  // The table and chart wait for every run, so that columns and colours do not shift.
+  const jobs = loaded.length === runs.length ? loaded : [];
+  const rows = compareRows(jobs);
   const series: ChartSeries[] = jobs.flatMap((job, i) => [
-    { key: `${job.id}-train`, label: `${job.name} (training)`, color: RUN_COLORS[i], points: job.series.train_loss ?? [] },
-    { key: `${job.id}-val`, label: `${job.name} (validation)`, color: RUN_COLORS[i], dashed: true, points: job.series.val_loss ?? [] },
+    { key: `${job.id}-train`, label: `${job.name} (training)`, color: RUN_COLORS[i], points: runs[i].shown.train_loss ?? [] },
+    { key: `${job.id}-val`, label: `${job.name} (validation)`, color: RUN_COLORS[i], dashed: true, points: runs[i].shown.val_loss ?? [] },
   ]);
 
   if (!valid) {
@@ -128,14 +65,14 @@ export function ComparePage() {
           </button>
         </div>
       </div>
-      {error && <ErrorMessage error={error} retry={() => refetch({ requestPolicy: "network-only" })} />}
-      {!data && fetching && <Loading label="Loading the runs…" />}
+      {error && <ErrorMessage error={error} retry={() => runs.forEach((run) => run.retry())} />}
+      {!error && !jobs.length && <Loading label="Loading the runs…" />}
       {jobs.length > 0 && (
         <>
           <section className="card chart-card" aria-labelledby="compare-chart-title">
             <h2 id="compare-chart-title">Loss curves</h2>
             <p className="muted small">Solid: training loss. Dashed: validation loss. One colour per run.</p>
-            <div ref={ref} className="chart-slot">
+            <div ref={ref} className="chart-slot" data-testid="compare-chart" data-points={series.reduce((n, s) => n + s.points.length, 0)}>
               {series.some((s) => s.points.length) ? (
                 <MetricChart title="Loss curves" series={series} width={width} zoom={zoom} onZoom={setZoom} height={320} />
               ) : (

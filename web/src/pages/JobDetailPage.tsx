@@ -1,6 +1,4 @@
-import { useEffect } from "react";
 import { Link, useParams } from "react-router-dom";
-import { useQuery, useSubscription } from "urql";
 import { graphql } from "../graphql";
 import type { JobDetailQuery } from "../graphql/graphql";
 import { StatusCard } from "../components/detail/StatusCard";
@@ -16,7 +14,7 @@ import { useStageTimings } from "../components/detail/useStageTimings";
 import { ErrorMessage, Loading } from "../components/States";
 import { isFinal } from "../components/StatusBadge";
 import { canWrite, useMe } from "../components/Layout";
-import { useConnection } from "../session";
+import { useLiveJob } from "../hooks/useLiveJob";
 import { useNow } from "../hooks/useNow";
 import { usePageTitle } from "../hooks/usePageTitle";
 import { formatDateTime, humanize } from "../format";
@@ -142,19 +140,9 @@ const JobUpdated = graphql(`
 export function JobDetailPage() {
   const { id = "" } = useParams();
   const me = useMe();
-  const [{ data, error, fetching }, refetch] = useQuery({ query: JobDetailQuery, variables: { id } });
-  const [live] = useSubscription({ query: JobUpdated, variables: { id } });
-  const listed = data?.job;
-  const update = live.data?.trainingJobUpdated;
-  const job = listed && update && update.id === listed.id && update.updatedAt >= listed.updatedAt ? update : listed;
+  const { job, error, fetching, refetch } = useLiveJob(JobDetailQuery, JobUpdated, id);
   const now = useNow(1000, Boolean(job && !isFinal(job.status)));
   usePageTitle(job?.name ?? "Job");
-
-  // After a lost connection, read the job again: updates sent meanwhile were missed.
-  const { reconnects } = useConnection();
-  useEffect(() => {
-    if (reconnects > 0) refetch({ requestPolicy: "network-only" });
-  }, [reconnects, refetch]);
 
   if (error && !job) {
     const notFound = error.graphQLErrors[0]?.extensions?.code === "NOT_FOUND";
@@ -166,7 +154,7 @@ export function JobDetailPage() {
             It may have been deleted, or it belongs to another organization. <Link to="/jobs">Back to the jobs list</Link>.
           </p>
         ) : (
-          <ErrorMessage error={error} retry={() => refetch({ requestPolicy: "network-only" })} />
+          <ErrorMessage error={error} retry={refetch} />
         )}
       </section>
     );

@@ -1,8 +1,7 @@
 import { useState } from "react";
 import { MetricChart, type StepRange } from "./MetricChart";
-import { useMetricSeries } from "../../hooks/useMetricSeries";
+import { useZoomableMetricSeries } from "../../hooks/useMetricSeries";
 import { useElementWidth } from "../../hooks/useElementWidth";
-import { useDebounced } from "../../hooks/useDebounced";
 import { ErrorMessage, Loading } from "../States";
 
 export type SeriesDef = { name: string; label: string; color: string; dashed?: boolean };
@@ -17,10 +16,7 @@ export function LiveMetricChart({ jobId, title, series, live, logScale, empty }:
   const [ref, width] = useElementWidth<HTMLDivElement>();
   const [zoom, setZoom] = useState<StepRange | null>(null);
   const names = series.map((s) => s.name);
-  const overview = useMetricSeries({ jobId, names, maxPoints: width, live });
-  const range = useDebounced(zoom, 300);
-  const detail = useMetricSeries({ jobId, names, maxPoints: width, live: false, range, enabled: Boolean(zoom && range) });
-  const shown = zoom && range && Object.keys(detail.series).length ? detail.series : overview.series;
+  const { shown, ...overview } = useZoomableMetricSeries({ jobId, names, maxPoints: width, live, zoom });
   const hasPoints = Object.values(overview.series).some((points) => points.length > 0);
 
   return (

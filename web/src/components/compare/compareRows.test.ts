@@ -9,6 +9,8 @@ const job = (over: Partial<ComparedJob>): ComparedJob => ({
   gpuType: "H100_PCIE_80GB",
   pricingTier: "SPOT",
   config: { rank: 16, learningRate: 2e-4, targetModules: ["q_proj", "v_proj"] },
+  currentStep: 30,
+  totalSteps: 30,
   latestLoss: 1,
   latestValLoss: 1.2,
   latestPerplexity: 3.3,
@@ -32,6 +34,8 @@ describe("compareRows", () => {
     expect(highlighted(row("LoRA rank"))).toEqual([true, true]);
     expect(highlighted(row("Learning rate"))).toEqual([false, false]);
     expect(row("Target modules").values).toEqual(["q_proj, v_proj", null]);
+    expect(highlighted(row("Step"))).toEqual([false, false]);
+    expect(row("Step").format(row("Step").values[0])).toBe("30 of 30");
   });
 
   it("does not rank a row with fewer than two values", () => {

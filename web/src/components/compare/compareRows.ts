@@ -11,6 +11,8 @@ export type ComparedJob = {
   gpuType: string;
   pricingTier: string;
   config: unknown;
+  currentStep: number;
+  totalSteps?: number | null;
   latestLoss?: number | null;
   latestValLoss?: number | null;
   latestPerplexity?: number | null;
@@ -50,6 +52,7 @@ export function compareRows(jobs: ComparedJob[]): CompareRow[] {
   const config = (job: ComparedJob) => (job.config ?? {}) as Record<string, unknown>;
   const rows: CompareRow[] = [
     { label: "Status", values: jobs.map((j) => humanize(j.status)), format: text, mode: "none" },
+    { label: "Step", values: jobs.map((j) => (j.totalSteps ? `${j.currentStep} of ${j.totalSteps}` : j.currentStep)), format: text, mode: "none" },
     { label: "Final training loss", values: jobs.map((j) => j.latestLoss ?? null), format: num, mode: "min" },
     { label: "Final validation loss", values: jobs.map((j) => j.latestValLoss ?? null), format: num, mode: "min" },
     { label: "Best validation loss", values: jobs.map((j) => minOf(j.series.val_loss)), format: num, mode: "min" },
