@@ -211,6 +211,19 @@ describe("dashboard in Chromium", () => {
     await screenshot(page, "datasets");
   });
 
+  it("lets an owner create an API key and see the channels and delivery log in settings", async () => {
+    page = await openPage(browser);
+    await signIn(page, baseUrl(), "owner");
+    await page.getByRole("link", { name: "Settings" }).click();
+    const form = page.getByRole("form", { name: "New API key" });
+    await form.getByLabel("Key name").fill(`Browser key ${unique()}`);
+    await form.getByRole("button", { name: "Create key" }).click();
+    expect(await form.getByLabel("Your new API key").inputValue()).toMatch(/^tlk_/);
+    await page.getByRole("button", { name: "Add channel" }).waitFor();
+    await page.getByRole("heading", { name: "Delivery log" }).waitFor();
+    await screenshot(page, "settings");
+  });
+
   it("stays usable in a narrow window", async () => {
     const run = await TrainerRun.start(api(), engineer, { name: `Narrow ${unique()}` });
     await run.beginTraining(80);
