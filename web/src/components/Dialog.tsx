@@ -28,3 +28,43 @@ export function Dialog({ title, open, onClose, children, wide }: { title: string
     </dialog>
   );
 }
+
+/** A confirmation's body: what will happen, why it failed (if it did), and keep / do buttons. */
+export function ConfirmActions({
+  children,
+  error,
+  keepLabel,
+  confirmLabel,
+  busyLabel,
+  busy,
+  onConfirm,
+  onClose,
+}: {
+  children: ReactNode;
+  error: string | null;
+  keepLabel: string;
+  confirmLabel: string;
+  busyLabel: string;
+  busy: boolean;
+  onConfirm(): void;
+  onClose(): void;
+}) {
+  return (
+    <>
+      {children}
+      {error && (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="form-actions">
+        <button type="button" className="button" onClick={onClose}>
+          {keepLabel}
+        </button>
+        <button type="button" className="button button-danger" onClick={onConfirm} disabled={busy}>
+          {busy ? busyLabel : confirmLabel}
+        </button>
+      </div>
+    </>
+  );
+}

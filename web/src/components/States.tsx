@@ -52,3 +52,26 @@ export function FieldMessage({ id, error, children }: { id: string; error?: stri
     </p>
   );
 }
+
+/** The end of a settings form: an error no field owns, the save button, and "Saved" once it is. */
+export function SaveActions({ error, label, saving, saved }: { error: string | null; label: string; saving: boolean; saved: boolean }) {
+  return (
+    <>
+      {error && (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="form-actions">
+        <button type="submit" className="button button-primary" disabled={saving}>
+          {saving ? "Saving…" : label}
+        </button>
+        {saved && (
+          <span className="ok-note" role="status">
+            Saved
+          </span>
+        )}
+      </div>
+    </>
+  );
+}

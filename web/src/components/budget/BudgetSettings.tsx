@@ -2,7 +2,7 @@ import { useId, useState, type FormEvent } from "react";
 import { useMutation } from "urql";
 import { graphql } from "../../graphql";
 import { appErrorOf, describeError, errorFor, type FieldError } from "../../errors";
-import { FieldMessage } from "../States";
+import { FieldMessage, SaveActions } from "../States";
 
 const UpdateBudget = graphql(`
   mutation UpdateBudget($input: UpdateBudgetInput!) {
@@ -77,21 +77,7 @@ export function BudgetSettings({ budget, onSaved }: { budget: Settings; onSaved(
       <label className="checkbox">
         <input type="checkbox" checked={hardStop} onChange={(e) => setHardStop(e.target.checked)} /> Hard stop: cancel running jobs when the budget is spent
       </label>
-      {otherError && (
-        <p className="field-error" role="alert">
-          {otherError}
-        </p>
-      )}
-      <div className="form-actions">
-        <button type="submit" className="button button-primary" disabled={result.fetching}>
-          {result.fetching ? "Saving…" : "Save budget"}
-        </button>
-        {saved && (
-          <span className="ok-note" role="status">
-            Saved
-          </span>
-        )}
-      </div>
+      <SaveActions error={otherError} label="Save budget" saving={result.fetching} saved={saved} />
     </form>
   );
 }

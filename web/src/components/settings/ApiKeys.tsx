@@ -3,7 +3,7 @@ import { useMutation, useQuery } from "urql";
 import { graphql } from "../../graphql";
 import { mutationError } from "../../errors";
 import { formatDateTime, humanize } from "../../format";
-import { Dialog } from "../Dialog";
+import { ConfirmActions, Dialog } from "../Dialog";
 import { Empty, ErrorMessage, Loading } from "../States";
 import { NewApiKeyForm } from "./NewApiKeyForm";
 
@@ -59,24 +59,11 @@ function ConfirmRevoke({ apiKey, onClose, onRevoked }: { apiKey: ApiKey; onClose
     onClose();
   }
   return (
-    <>
+    <ConfirmActions error={error} keepLabel="Keep key" confirmLabel="Revoke key" busyLabel="Revoking…" busy={result.fetching} onConfirm={confirm} onClose={onClose}>
       <p>
         Scripts and workers sending the key that starts with <code>{apiKey.prefix}</code> are refused from now on. This cannot be undone.
       </p>
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="form-actions">
-        <button type="button" className="button" onClick={onClose}>
-          Keep key
-        </button>
-        <button type="button" className="button button-danger" onClick={confirm} disabled={result.fetching}>
-          {result.fetching ? "Revoking…" : "Revoke key"}
-        </button>
-      </div>
-    </>
+    </ConfirmActions>
   );
 }
 

@@ -3,7 +3,7 @@ import { useMutation, useQuery } from "urql";
 import { graphql } from "../../graphql";
 import type { AlertType } from "../../graphql/graphql";
 import { errorFor, mutationError, type FieldError } from "../../errors";
-import { ErrorMessage, Loading } from "../States";
+import { ErrorMessage, Loading, SaveActions } from "../States";
 import { AlertTypeChoice, CheckboxList } from "./CheckboxList";
 
 const PreferencesQuery = graphql(`
@@ -73,21 +73,7 @@ function PreferencesForm({ preferences, emailChannels }: { preferences: Preferen
       <label className="checkbox">
         <input type="checkbox" checked={dailyDigest} onChange={(e) => setDailyDigest(e.target.checked)} /> Daily digest: one email a day with finished jobs, alerts and the month's spend
       </label>
-      {otherError && (
-        <p className="field-error" role="alert">
-          {otherError}
-        </p>
-      )}
-      <div className="form-actions">
-        <button type="submit" className="button button-primary" disabled={result.fetching}>
-          {result.fetching ? "Saving…" : "Save my notifications"}
-        </button>
-        {saved && (
-          <span className="ok-note" role="status">
-            Saved
-          </span>
-        )}
-      </div>
+      <SaveActions error={otherError} label="Save my notifications" saving={result.fetching} saved={saved} />
     </form>
   );
 }

@@ -3,7 +3,7 @@ import { useMutation } from "urql";
 import { graphql } from "../../graphql";
 import { mutationError } from "../../errors";
 import { humanize } from "../../format";
-import { Dialog } from "../Dialog";
+import { ConfirmActions, Dialog } from "../Dialog";
 import { Empty } from "../States";
 import { ALERT_TYPES, eventLabel } from "./alertTypes";
 import { ChannelForm, UpdateChannel, type Channel } from "./ChannelForm";
@@ -54,22 +54,9 @@ function ConfirmDelete({ channel, onClose, onDeleted }: { channel: Channel; onCl
     onClose();
   }
   return (
-    <>
+    <ConfirmActions error={error} keepLabel="Keep channel" confirmLabel="Delete channel" busyLabel="Deleting…" busy={result.fetching} onConfirm={confirm} onClose={onClose}>
       <p>Its alerts stop at once, and its entries in the delivery log are deleted with it.</p>
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="form-actions">
-        <button type="button" className="button" onClick={onClose}>
-          Keep channel
-        </button>
-        <button type="button" className="button button-danger" onClick={confirm} disabled={result.fetching}>
-          {result.fetching ? "Deleting…" : "Delete channel"}
-        </button>
-      </div>
-    </>
+    </ConfirmActions>
   );
 }
 
