@@ -10,6 +10,7 @@ import { demoDatasetId } from "../testing/fixtures.js";
 import { HEARTBEAT } from "../workers/testKit.js";
 import { alertsOf, cancelLiveJobs, createMoneyJob, jobMoney, sleep, TestTrainer, waitFor } from "./testKit.js";
 import { monthOf } from "./month.js";
+import { costForSeconds } from "../costs/estimate.js";
 
 delete process.env.GPU_CATALOG_FILE;
 
@@ -220,5 +221,21 @@ describe(`monthly budgets, approvals and the cost report (${usingPostgres() ? "P
     const created = admitted.filter((r) => r.__typename === "CreateTrainingJobSuccess").length;
     expect(await app.services.db.trainingJob.count({ where: { name: { startsWith: "race " } } })).toBe(1 + created);
     expect((await jobMoney(app, engineer, pending.id)).status).toBe(results[0].code ? "PENDING" : "QUEUED");
+  });
+  it("stops the bill when training is done: the validation stage runs on the server and is not billed", async () => {
+    const job = (await createMoneyJob(app, engineer, { name: "billed until trained", start: true })).data;
+    const trainer = await TestTrainer.claim(app, job.id);
+    await trainer.startTraining();
+    await sleep(300);
+    await trainer.complete(true);
+    const atHandOver = await app.services.db.trainingJob.findUniqueOrThrow({ where: { id: job.id } });
+    expect(atHandOver.billingEndedAt).not.toBeNull();
+    await sleep(700);
+    const later = await jobMoney(app, engineer, job.id);
+    expect(["VALIDATION", "COMPLETED"]).toContain(later.status);
+    expect(later.spendRateUsdPerHour).toBe(0);
+    const trainedSeconds = (atHandOver.billingEndedAt!.getTime() - atHandOver.startedAt!.getTime()) / 1000;
+    expect(later.billableSeconds).toBeCloseTo(trainedSeconds, 6);
+    expect(later.currentCostUsd).toBe(costForSeconds(trainedSeconds, 72));
   });
 });

@@ -27,6 +27,7 @@ const moneySelect = {
   billableSeconds: true,
   startedAt: true,
   finishedAt: true,
+  billingEndedAt: true,
 } as const;
 
 /** What the page and the report show besides. */

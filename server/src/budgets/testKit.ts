@@ -91,8 +91,9 @@ export class TestTrainer {
     await this.status("TRAINING", 10);
   }
 
-  complete() {
-    return this.send(REPORT.complete, {});
+  /** Training is done; with `validationFollows` the job moves on to the server's VALIDATION stage. */
+  complete(validationFollows = false) {
+    return this.send(REPORT.complete, { v: validationFollows });
   }
 
   fail(errorType: string, message: string) {

@@ -3,20 +3,22 @@ import { FINAL_STATUSES, RUNNING_STATUSES } from "../jobs/stateMachine.js";
 import { costForSeconds } from "./estimate.js";
 
 // A job's money while it runs. The billing rule: a job is billed from its
-// start until its end (or now), time spent recovering from a spot interruption
-// included, at its hourly rate. The ingest applies it on every report; budgets
+// start until its worker lets go of the GPU (training done, or the job ended)
+// or now, time spent recovering from a spot interruption included, at its
+// hourly rate; the VALIDATION stage runs on the server and is not billed. The ingest applies it on every report; budgets
 // apply it between reports, so a cap holds even when a trainer goes quiet.
 
 /** A job whose cost passes this multiple of its estimate is an overrun (alerted once). */
 export const OVERRUN_FACTOR = 1.2;
 
-type Billed = { startedAt: Date | null; finishedAt: Date | null; billableSeconds: number };
+type Billed = { startedAt: Date | null; finishedAt: Date | null; billingEndedAt: Date | null; billableSeconds: number };
 type JobMoney = Billed & { status: JobStatus; progress: number; estimatedCostUsd: number; actualCostUsd: number; hourlyRateUsd: number };
 
 /** Billable seconds at `now` by the billing rule; never less than what was billed already. */
 export function billableSecondsAt(job: Billed, now: Date): number {
   if (!job.startedAt) return job.billableSeconds;
-  return Math.max(job.billableSeconds, ((job.finishedAt ?? now).getTime() - job.startedAt.getTime()) / 1000);
+  const end = job.billingEndedAt ?? job.finishedAt ?? now;
+  return Math.max(job.billableSeconds, (end.getTime() - job.startedAt.getTime()) / 1000);
 }
 
 /** The cost so far at `now` (the final cost once the job has ended). */
@@ -35,9 +37,9 @@ export function projectedCostUsd(job: JobMoney, now = new Date()): number {
   return currentCostUsd(job, now) + remainingCostUsd(job);
 }
 
-/** Whether the job holds a GPU and is billed by the second (recovery included). */
+/** Whether the job holds a GPU and is billed by the second (recovery included, validation not). */
 export function isBilling(status: JobStatus): boolean {
-  return RUNNING_STATUSES.includes(status) || status === "RECOVERING";
+  return (RUNNING_STATUSES.includes(status) && status !== "VALIDATION") || status === "RECOVERING";
 }
 
 /** Dollars per hour the job costs now: its rate while billing, 0 otherwise. */

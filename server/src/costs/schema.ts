@@ -64,7 +64,7 @@ const EstimatorAccuracyRef = builder.objectRef<EstimatorAccuracy>("EstimatorAccu
   }),
 });
 
-const moneySelect = { status: true, progress: true, estimatedCostUsd: true, actualCostUsd: true, hourlyRateUsd: true, startedAt: true, finishedAt: true, billableSeconds: true } as const;
+const moneySelect = { status: true, progress: true, estimatedCostUsd: true, actualCostUsd: true, hourlyRateUsd: true, startedAt: true, finishedAt: true, billingEndedAt: true, billableSeconds: true } as const;
 
 builder.prismaObjectFields("TrainingJob", (t) => ({
   currentCostUsd: t.float({

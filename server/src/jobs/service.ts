@@ -72,13 +72,15 @@ export async function transitionJob(
     const stamps: Prisma.TrainingJobUncheckedUpdateManyInput = {};
     if (to === "QUEUED") stamps.queuedAt = now;
     if (to === "PROVISIONING" && !before.startedAt) stamps.startedAt = now;
+    // The worker lets go of the GPU when training is done (validation runs here) or the job ends.
+    if ((to === "VALIDATION" || FINAL_STATUSES.includes(to)) && !before.billingEndedAt) stamps.billingEndedAt = now;
     if (FINAL_STATUSES.includes(to)) {
       stamps.finishedAt = now;
       stamps.workerId = null;
       stamps.leaseExpiresAt = null;
       if (before.startedAt) stamps.actualDurationSec = (now.getTime() - before.startedAt.getTime()) / 1000;
       // The bill ends with the job, even when no report follows (cancelled, hard-stopped, lease lost).
-      const billable = billableSecondsAt({ ...before, finishedAt: now }, now);
+      const billable = billableSecondsAt({ ...before, finishedAt: now, billingEndedAt: before.billingEndedAt ?? now }, now);
       Object.assign(stamps, { billableSeconds: billable, actualCostUsd: costForSeconds(billable, before.hourlyRateUsd) });
     }
     const { count } = await tx.trainingJob.updateMany({

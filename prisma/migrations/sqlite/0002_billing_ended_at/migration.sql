@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "TrainingJob" ADD COLUMN "billingEndedAt" DATETIME;
+
