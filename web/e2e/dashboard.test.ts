@@ -182,7 +182,7 @@ describe("dashboard in Chromium", () => {
     await page.waitForURL(/\/compare\?ids=/);
     const table = page.getByRole("table", { name: /Side-by-side comparison/ });
     await table.waitFor();
-    const bestLoss = table.getByRole("row").filter({ has: page.getByRole("rowheader", { name: "Final training loss" }) }).locator("td.best");
+    const bestLoss = table.getByRole("row").filter({ has: page.getByRole("rowheader", { name: "Latest training loss" }) }).locator("td.best");
     await expect.poll(() => bestLoss.count()).toBe(1);
     await page.locator(".chart svg").first().waitFor();
     await screenshot(page, "compare");

@@ -32,9 +32,9 @@ describe("ComparePage", () => {
 
     const table = await screen.findByRole("table", { name: /Side-by-side comparison/ });
     const row = (label: string) => within(table).getByRole("rowheader", { name: label }).closest("tr")!;
-    await waitFor(() => expect(row("Final training loss").querySelectorAll("td.best")).toHaveLength(1));
+    await waitFor(() => expect(row("Latest training loss").querySelectorAll("td.best")).toHaveLength(1));
     // The first column is the better run: lower losses.
-    for (const label of ["Final training loss", "Final validation loss", "Best validation loss"]) {
+    for (const label of ["Latest training loss", "Latest validation loss", "Best validation loss"]) {
       const cells = row(label).querySelectorAll("td");
       expect(cells[0].className).toBe("best");
       expect(cells[1].className).toBe("");
@@ -66,16 +66,16 @@ describe("ComparePage", () => {
     await waitFor(() => expect(chartPoints()).toBe(33 + 22));
     expect(cells("Status")[1].textContent).toBe("Training");
     expect(cells("Step")[1].textContent).toBe("20 of 200");
-    expect(cells("Final training loss")[1].textContent).toBe(trainLoss(20));
-    expect(cells("Final training loss")[0].className).toBe("best");
+    expect(cells("Latest training loss")[1].textContent).toBe(trainLoss(20));
+    expect(cells("Latest training loss")[0].className).toBe("best");
 
     await new Promise((resolve) => setTimeout(resolve, 800)); // the subscriptions open
     await run.metrics(lossPoints(21, 60));
     await waitFor(() => expect(cells("Step")[1].textContent).toBe("60 of 200"), { timeout: 5000 });
     // The running run's loss is now the lower one.
-    expect(cells("Final training loss")[1].textContent).toBe(`${trainLoss(60)} (best)`);
-    expect(cells("Final training loss")[1].className).toBe("best");
-    expect(cells("Final training loss")[0].className).toBe("");
+    expect(cells("Latest training loss")[1].textContent).toBe(`${trainLoss(60)} (best)`);
+    expect(cells("Latest training loss")[1].className).toBe("best");
+    expect(cells("Latest training loss")[0].className).toBe("");
     await waitFor(() => expect(chartPoints()).toBe(33 + 66), { timeout: 5000 });
 
     await run.complete();

@@ -27,7 +27,7 @@ describe("compareRows", () => {
   const row = (label: string) => rows.find((r) => r.label === label)!;
 
   it("ranks results (lowest is best) and marks differing settings", () => {
-    expect(highlighted(row("Final training loss"))).toEqual([false, true]);
+    expect(highlighted(row("Latest training loss"))).toEqual([false, true]);
     expect(highlighted(row("Cost"))).toEqual([true, false]);
     expect(row("Best validation loss").values).toEqual([1.1, 1.1]);
     expect(highlighted(row("Best validation loss"))).toEqual([true, true]);
@@ -46,7 +46,7 @@ describe("compareRows", () => {
   it("exports CSV with formulas defused, and JSON with series and config", () => {
     const csv = toCsv(jobs, rows);
     expect(csv.split("\r\n")[0]).toBe(`"","A","'=HYPERLINK(""x"")"`);
-    expect(csv).toContain(`"Final training loss","1","0.8"`);
+    expect(csv).toContain(`"Latest training loss","1","0.8"`);
     const json = toJson(jobs, rows);
     expect(json.jobs[1].table["Cost"]).toBe(3);
     expect(json.jobs[0].series.val_loss).toHaveLength(3);

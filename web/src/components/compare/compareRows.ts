@@ -53,8 +53,8 @@ export function compareRows(jobs: ComparedJob[]): CompareRow[] {
   const rows: CompareRow[] = [
     { label: "Status", values: jobs.map((j) => humanize(j.status)), format: text, mode: "none" },
     { label: "Step", values: jobs.map((j) => (j.totalSteps ? `${j.currentStep} of ${j.totalSteps}` : j.currentStep)), format: text, mode: "none" },
-    { label: "Final training loss", values: jobs.map((j) => j.latestLoss ?? null), format: num, mode: "min" },
-    { label: "Final validation loss", values: jobs.map((j) => j.latestValLoss ?? null), format: num, mode: "min" },
+    { label: "Latest training loss", values: jobs.map((j) => j.latestLoss ?? null), format: num, mode: "min" },
+    { label: "Latest validation loss", values: jobs.map((j) => j.latestValLoss ?? null), format: num, mode: "min" },
     { label: "Best validation loss", values: jobs.map((j) => minOf(j.series.val_loss)), format: num, mode: "min" },
     { label: "Perplexity", values: jobs.map((j) => j.latestPerplexity ?? null), format: num, mode: "min" },
     { label: "Cost", values: jobs.map((j) => j.actualCostUsd), format: (v) => (typeof v === "number" ? formatUsd(v) : "—"), mode: "min" },
