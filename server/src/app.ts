@@ -17,7 +17,7 @@ import { AppError } from "./errors.js";
 import { seedDemo } from "./seed.js";
 import { httpRoutes } from "./routes.js";
 import { startBackgroundTasks } from "./background.js";
-import { closeRateLimiter } from "./serving/rateLimit.js";
+import { closeRateLimiters } from "./rateLimits.js";
 
 export type App = {
   services: AppServices;
@@ -51,10 +51,10 @@ export async function buildApp(config: ServerConfig): Promise<App> {
         return maskError(error, message, isDev);
       },
     },
-    context: async ({ request, connectionParams }) => {
+    context: async ({ request, connectionParams, req }) => {
       const fromParams = connectionParams?.authorization ?? connectionParams?.Authorization;
       const authorization = typeof fromParams === "string" ? fromParams : (request?.headers.get("authorization") ?? null);
-      return { ...services, authorization, viewer: await resolveViewer(db, authorization) };
+      return { ...services, authorization, clientAddress: req?.socket.remoteAddress ?? null, viewer: await resolveViewer(db, authorization) };
     },
   });
 
@@ -118,7 +118,7 @@ export async function buildApp(config: ServerConfig): Promise<App> {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await pubsub.close();
-      closeRateLimiter(config);
+      closeRateLimiters(config);
       await db.$disconnect();
     },
   };

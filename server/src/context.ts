@@ -18,5 +18,7 @@ export type AppServices = {
 export type Context = AppServices & {
   /** The raw Authorization header, for logout. */
   authorization: string | null;
+  /** The caller's network address (the socket's; proxies' headers are not trusted), for sign-in limits. */
+  clientAddress: string | null;
   viewer: Viewer | null;
 };

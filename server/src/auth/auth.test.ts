@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../testing/harness.js";
 import { createJob, createOtherOrganization, demoDatasetId } from "../testing/fixtures.js";
+import { setPassword } from "./service.js";
 
 describe("authentication, roles and organization isolation", () => {
   let app: TestApp;
@@ -74,5 +75,30 @@ describe("authentication, roles and organization isolation", () => {
     const onTheirData = await createJob(app, rival, { name: "steal", settings: { datasetId } });
     expect(onTheirData.data.createTrainingJob).toMatchObject({ code: "NOT_FOUND", field: "datasetId" });
     expect((await app.services.db.trainingJob.findUniqueOrThrow({ where: { id: jobId } })).status).toBe("PENDING");
+  });
+  it("pauses sign-in for an email after ten wrong passwords, and forgets failures after a success", async () => {
+    const org = await app.services.db.organization.findFirstOrThrow({ where: { slug: "demo" } });
+    const [guessed, careless] = await Promise.all(
+      ["guessed", "careless"].map(async (name) => {
+        const user = await app.services.db.user.create({ data: { orgId: org.id, email: `${name}@demo.tuneloop.dev`, name, role: "ENGINEER" } });
+        await setPassword(app.services.db, user.id, "right-password");
+        return user.email;
+      }),
+    );
+    const LOGIN = `mutation($e:String!,$p:String!){ login(email:$e,password:$p){ token } }`;
+    const signIn = async (email: string, password: string) => {
+      const r = await app.gql(LOGIN, { e: email, p: password });
+      return r.data?.login?.token ? "ok" : r.errors![0].extensions.code;
+    };
+    for (let i = 0; i < 10; i++) expect(await signIn(guessed, `guess ${i}`)).toBe("UNAUTHENTICATED");
+    // Now even the right password waits, with the reason next to the field.
+    const paused = await app.gql(LOGIN, { e: guessed, p: "right-password" });
+    expect(paused.errors![0].extensions).toMatchObject({ code: "RATE_LIMITED", field: "password" });
+    expect(paused.errors![0].message).toMatch(/try again in 15 minute/);
+    // Another user is not affected; a success in between starts the count again.
+    for (let i = 0; i < 9; i++) expect(await signIn(careless, "typo")).toBe("UNAUTHENTICATED");
+    expect(await signIn(careless, "right-password")).toBe("ok");
+    for (let i = 0; i < 9; i++) expect(await signIn(careless, "typo")).toBe("UNAUTHENTICATED");
+    expect(await signIn(careless, "right-password")).toBe("ok");
   });
 });

@@ -65,7 +65,7 @@ builder.mutationFields((t) => ({
   login: t.field({
     type: LoginPayload,
     args: { email: t.arg.string({ required: true }), password: t.arg.string({ required: true }) },
-    resolve: async (_root, { email, password }, ctx) => ({ token: (await login(ctx.db, email, password)).token }),
+    resolve: async (_root, { email, password }, ctx) => ({ token: (await login(ctx, email, password, ctx.clientAddress)).token }),
   }),
   logout: t.boolean({
     resolve: async (_root, _args, ctx) => {

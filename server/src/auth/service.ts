@@ -1,5 +1,6 @@
 import type { Db } from "../db/client.js";
-import type { Viewer } from "../context.js";
+import type { AppServices, Viewer } from "../context.js";
+import { forgetRequests, secondsBlocked, takeRequest } from "../rateLimits.js";
 import { AppError } from "../errors.js";
 import { hashPassword, hashToken, newToken, verifyPassword, TOKEN_PREFIX } from "./tokens.js";
 
@@ -38,10 +39,24 @@ export function viewerHasScope(viewer: Viewer | null, scope: ApiKeyScope): boole
   return viewer.scopes === null ? scope !== "worker" : viewer.scopes.includes(scope);
 }
 
-export async function login(db: Db, email: string, password: string) {
-  const user = await db.user.findUnique({ where: { email: email.trim().toLowerCase() } });
+/**
+ * A session for an email and password. Ten wrong passwords for one email from
+ * one address pause sign-in there for up to 15 minutes (password guessing),
+ * without locking the user out everywhere else.
+ */
+export async function login(services: AppServices, email: string, password: string, clientAddress: string | null) {
+  const { db, config } = services;
+  const normalized = email.trim().toLowerCase();
+  const attempts = `${normalized}|${clientAddress ?? "unknown"}`;
+  const wait = await secondsBlocked(config, "failedLogins", attempts);
+  if (wait > 0) throw new AppError("RATE_LIMITED", `Too many wrong passwords for this email: try again in ${Math.ceil(wait / 60)} minute(s)`, "password");
+  const user = await db.user.findUnique({ where: { email: normalized } });
   const ok = user?.passwordHash ? await verifyPassword(password, user.passwordHash) : false;
-  if (!user || !ok) throw new AppError("UNAUTHENTICATED", "Email or password is wrong", "password");
+  if (!user || !ok) {
+    await takeRequest(config, "failedLogins", attempts);
+    throw new AppError("UNAUTHENTICATED", "Email or password is wrong", "password");
+  }
+  await forgetRequests(config, "failedLogins", attempts);
   const token = newToken("session");
   await db.session.create({
     data: { userId: user.id, tokenHash: hashToken(token), expiresAt: new Date(Date.now() + SESSION_DAYS * 86400_000) },

@@ -3,7 +3,7 @@ import type { AppServices } from "../context.js";
 import { AppError } from "../errors.js";
 import { resolveViewer, viewerHasScope } from "../auth/service.js";
 import { hashToken } from "../auth/tokens.js";
-import { takeCompletionRequest } from "./rateLimit.js";
+import { takeRequest } from "../rateLimits.js";
 import { checkMessages, complete, deployedVersion, generationSettings } from "./service.js";
 
 const PATH = /^\/api\/v1\/models\/([a-z0-9-]+)\/([a-z0-9-]+)\/([0-9]+\.[0-9]+\.[0-9]+|latest)\/?$/;
@@ -51,7 +51,7 @@ export async function serveModelCompletion(req: IncomingMessage, res: ServerResp
     fail(res, 401, "UNAUTHENTICATED", "Send an API key: Authorization: Bearer tlk_…");
     return true;
   }
-  const rate = await takeCompletionRequest(services.config, hashToken(req.headers.authorization!));
+  const rate = await takeRequest(services.config, "completions", hashToken(req.headers.authorization!));
   res.setHeader("ratelimit-limit", String(rate.limit));
   res.setHeader("ratelimit-remaining", String(rate.remaining));
   res.setHeader("ratelimit-reset", String(rate.resetSeconds));
