@@ -47,6 +47,7 @@ function useFocusOnNavigation() {
 
 export function Layout() {
   const { signOut } = useSession();
+  const { pathname } = useLocation();
   useFocusOnNavigation();
   const [{ data }] = useQuery({ query: MeQuery, requestPolicy: "cache-first" });
   const me = data?.me;
@@ -99,8 +100,10 @@ export function Layout() {
         </div>
       </header>
       <main id="main" tabIndex={-1}>
-        {/* Pages other than the jobs list load on first visit (see App.tsx). */}
-        <Suspense fallback={<Loading label="Loading the page…" />}>
+        {/* Pages other than the jobs list load on first visit (see App.tsx). Keyed by path, so that
+            a navigation shows the new page's loading state at once instead of keeping the old page
+            mounted (and its pending search text able to navigate back) while the code loads. */}
+        <Suspense key={pathname} fallback={<Loading label="Loading the page…" />}>
           <Outlet />
         </Suspense>
       </main>

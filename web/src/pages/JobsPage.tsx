@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from "react";
-import { Link, useLocation, useNavigate, useSearchParams } from "react-router-dom";
+import { Link, useNavigate, useSearchParams } from "react-router-dom";
 import { useQuery, useSubscription } from "urql";
 import { graphql } from "../graphql";
 import type { JobSortField } from "../graphql/graphql";
@@ -61,7 +61,6 @@ const MAX_COMPARE = 4;
 export function JobsPage() {
   usePageTitle("Jobs");
   const [search, setSearch] = useSearchParams();
-  const { pathname } = useLocation();
   const params = readParams(search);
   const me = useMe();
   const [creators] = useQuery({ query: JobCreators, requestPolicy: "cache-first" });
@@ -103,9 +102,6 @@ export function JobsPage() {
   }, [reconnects, refetch]);
 
   const update = (next: Partial<ListParams>) => {
-    // Search text typed just before leaving (say, to Compare) settles while the next page loads:
-    // it must not pull the user back to the list.
-    if (window.location.pathname !== pathname) return;
     const pageOnly = Object.keys(next).every((k) => k === "after" || k === "before");
     setSearch(writeParams({ ...params, ...(pageOnly ? {} : { after: "", before: "" }), ...next }));
   };
