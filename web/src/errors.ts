@@ -1,10 +1,20 @@
 import type { CombinedError } from "urql";
+import { graphql } from "./graphql";
 
 // Every failure in words a user can act on. The server's own messages are
 // written for people (they name the field and the fix); transport failures
 // and masked errors are translated here.
 
 export type FieldError = { code: string; message: string; field?: string | null };
+
+/** The error branch every mutation's result union carries: spread `...AppErrorFields` into `... on AppError`'s place. */
+export const AppErrorFields = graphql(`
+  fragment AppErrorFields on AppError {
+    code
+    message
+    field
+  }
+`);
 
 export function describeError(error: CombinedError | Error | null | undefined): string | null {
   if (!error) return null;

@@ -42,11 +42,7 @@ const CreateJob = graphql(`
   mutation CreateJob($input: CreateTrainingJobInput!) {
     createTrainingJob(input: $input) {
       __typename
-      ... on AppError {
-        code
-        message
-        field
-      }
+      ...AppErrorFields
       ... on CreateTrainingJobSuccess {
         data {
           id

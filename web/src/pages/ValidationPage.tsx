@@ -75,9 +75,7 @@ const RunValidation = graphql(`
   mutation RunValidation($jobId: ID!) {
     runValidation(jobId: $jobId) {
       __typename
-      ... on AppError {
-        message
-      }
+      ...AppErrorFields
       ... on RunValidationSuccess {
         data {
           id

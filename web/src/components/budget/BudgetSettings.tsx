@@ -8,11 +8,7 @@ const UpdateBudget = graphql(`
   mutation UpdateBudget($input: UpdateBudgetInput!) {
     updateBudget(input: $input) {
       __typename
-      ... on AppError {
-        code
-        message
-        field
-      }
+      ...AppErrorFields
       ... on UpdateBudgetSuccess {
         data {
           month

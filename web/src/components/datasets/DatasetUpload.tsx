@@ -10,11 +10,7 @@ const UploadDataset = graphql(`
   mutation UploadDataset($name: String!, $file: Upload!) {
     uploadDataset(name: $name, file: $file) {
       __typename
-      ... on AppError {
-        code
-        message
-        field
-      }
+      ...AppErrorFields
       ... on UploadDatasetSuccess {
         data {
           ...DatasetDetailsFields

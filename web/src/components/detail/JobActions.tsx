@@ -11,11 +11,7 @@ const StartJob = graphql(`
   mutation StartJob($id: ID!) {
     startTrainingJob(id: $id) {
       __typename
-      ... on AppError {
-        code
-        message
-        field
-      }
+      ...AppErrorFields
       ... on StartTrainingJobSuccess {
         data {
           id
@@ -30,11 +26,7 @@ const CancelJob = graphql(`
   mutation CancelJob($id: ID!, $reason: String) {
     cancelTrainingJob(id: $id, reason: $reason) {
       __typename
-      ... on AppError {
-        code
-        message
-        field
-      }
+      ...AppErrorFields
       ... on CancelTrainingJobSuccess {
         data {
           id
@@ -49,11 +41,7 @@ const SaveTemplate = graphql(`
   mutation SaveJobAsTemplate($jobId: ID!, $name: String!, $description: String) {
     saveJobAsTemplate(jobId: $jobId, name: $name, description: $description) {
       __typename
-      ... on AppError {
-        code
-        message
-        field
-      }
+      ...AppErrorFields
       ... on SaveJobAsTemplateSuccess {
         data {
           id

@@ -13,11 +13,7 @@ const RetryJob = graphql(`
   mutation RetryJob($id: ID!, $overrides: JSON, $applySuggestedFix: Boolean) {
     retryTrainingJob(id: $id, overrides: $overrides, applySuggestedFix: $applySuggestedFix) {
       __typename
-      ... on AppError {
-        code
-        message
-        field
-      }
+      ...AppErrorFields
       ... on RetryTrainingJobSuccess {
         data {
           id

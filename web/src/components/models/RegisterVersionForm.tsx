@@ -7,11 +7,7 @@ const Register = graphql(`
   mutation RegisterModelVersion($input: RegisterModelVersionInput!) {
     registerModelVersion(input: $input) {
       __typename
-      ... on AppError {
-        code
-        message
-        field
-      }
+      ...AppErrorFields
       ... on RegisterModelVersionSuccess {
         data {
           id

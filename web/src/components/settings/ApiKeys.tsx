@@ -26,11 +26,7 @@ const RevokeApiKey = graphql(`
   mutation RevokeApiKey($id: ID!) {
     revokeApiKey(id: $id) {
       __typename
-      ... on AppError {
-        code
-        message
-        field
-      }
+      ...AppErrorFields
       ... on RevokeApiKeySuccess {
         data {
           id

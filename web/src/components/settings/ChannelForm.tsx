@@ -14,11 +14,7 @@ const CreateChannel = graphql(`
   mutation CreateNotificationChannel($input: NotificationChannelInput!) {
     createNotificationChannel(input: $input) {
       __typename
-      ... on AppError {
-        code
-        message
-        field
-      }
+      ...AppErrorFields
       ... on CreateNotificationChannelSuccess {
         data {
           signingSecret
@@ -35,11 +31,7 @@ export const UpdateChannel = graphql(`
   mutation UpdateNotificationChannel($id: ID!, $input: NotificationChannelInput!) {
     updateNotificationChannel(id: $id, input: $input) {
       __typename
-      ... on AppError {
-        code
-        message
-        field
-      }
+      ...AppErrorFields
       ... on UpdateNotificationChannelSuccess {
         data {
           id

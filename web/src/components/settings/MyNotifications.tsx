@@ -21,11 +21,7 @@ const UpdatePreferences = graphql(`
   mutation UpdateNotificationPreferences($events: [AlertType!], $channelIds: [ID!], $dailyDigest: Boolean) {
     updateNotificationPreferences(events: $events, channelIds: $channelIds, dailyDigest: $dailyDigest) {
       __typename
-      ... on AppError {
-        code
-        message
-        field
-      }
+      ...AppErrorFields
       ... on UpdateNotificationPreferencesSuccess {
         data {
           events

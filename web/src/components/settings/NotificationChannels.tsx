@@ -12,11 +12,7 @@ const DeleteChannel = graphql(`
   mutation DeleteNotificationChannel($id: ID!) {
     deleteNotificationChannel(id: $id) {
       __typename
-      ... on AppError {
-        code
-        message
-        field
-      }
+      ...AppErrorFields
     }
   }
 `);
@@ -25,11 +21,7 @@ const SendTest = graphql(`
   mutation SendTestNotification($channelId: ID!) {
     sendTestNotification(channelId: $channelId) {
       __typename
-      ... on AppError {
-        code
-        message
-        field
-      }
+      ...AppErrorFields
       ... on SendTestNotificationSuccess {
         data {
           id

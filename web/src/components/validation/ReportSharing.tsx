@@ -9,9 +9,7 @@ const CreateLink = graphql(`
   mutation CreateShareLink($runId: ID!) {
     createShareLink(runId: $runId) {
       __typename
-      ... on AppError {
-        message
-      }
+      ...AppErrorFields
       ... on CreateShareLinkSuccess {
         data {
           url
@@ -28,9 +26,7 @@ const RevokeLink = graphql(`
   mutation RevokeShareLink($id: ID!) {
     revokeShareLink(id: $id) {
       __typename
-      ... on AppError {
-        message
-      }
+      ...AppErrorFields
       ... on RevokeShareLinkSuccess {
         data {
           id
