@@ -2,6 +2,7 @@ import { useState } from "react";
 import { Link } from "react-router-dom";
 import { useMutation } from "urql";
 import { graphql } from "../../graphql";
+import { MetricCard } from "../MetricCard";
 import { formatDateTime, humanize } from "../../format";
 
 export type Version = {
@@ -20,9 +21,7 @@ const Approve = graphql(`
   mutation ApproveModelVersion($id: ID!, $reason: String) {
     approveModelVersion(id: $id, reason: $reason) {
       __typename
-      ... on AppError {
-        message
-      }
+      ...AppErrorFields
       ... on ApproveModelVersionSuccess {
         data {
           id
@@ -36,9 +35,7 @@ const Reject = graphql(`
   mutation RejectModelVersion($id: ID!, $reason: String!) {
     rejectModelVersion(id: $id, reason: $reason) {
       __typename
-      ... on AppError {
-        message
-      }
+      ...AppErrorFields
       ... on RejectModelVersionSuccess {
         data {
           id
@@ -52,10 +49,7 @@ const Deploy = graphql(`
   mutation DeployModelVersion($id: ID!, $overrideReason: String) {
     deployModelVersion(id: $id, overrideReason: $overrideReason) {
       __typename
-      ... on AppError {
-        code
-        message
-      }
+      ...AppErrorFields
       ... on DeployModelVersionSuccess {
         data {
           id
@@ -70,9 +64,7 @@ const Retire = graphql(`
   mutation RetireModelVersion($id: ID!) {
     retireModelVersion(id: $id) {
       __typename
-      ... on AppError {
-        message
-      }
+      ...AppErrorFields
       ... on RetireModelVersionSuccess {
         data {
           id
@@ -124,24 +116,12 @@ export function VersionDetails({ name, version, role, onChange }: { name: string
           </>
         )}
       </p>
-      <dl className="metric-cards">
-        <div className="metric-card">
-          <dt>Perplexity improvement</dt>
-          <dd className="metric-value">{pct(version.benchmarks.perplexityImprovementPct)}</dd>
-        </div>
-        <div className="metric-card">
-          <dt>Knowledge retention</dt>
-          <dd className="metric-value">{pct(version.benchmarks.retentionPct)}</dd>
-        </div>
-        <div className="metric-card">
-          <dt>Human review</dt>
-          <dd className="metric-value">{pct(version.benchmarks.reviewImprovementPct)}</dd>
-        </div>
-        <div className="metric-card">
-          <dt>Brand voice</dt>
-          <dd className="metric-value">{pct(version.benchmarks.brandVoicePct)}</dd>
-        </div>
-      </dl>
+      <div className="metric-cards">
+        <MetricCard title="Perplexity improvement" value={pct(version.benchmarks.perplexityImprovementPct)} />
+        <MetricCard title="Knowledge retention" value={pct(version.benchmarks.retentionPct)} />
+        <MetricCard title="Human review" value={pct(version.benchmarks.reviewImprovementPct)} />
+        <MetricCard title="Brand voice" value={pct(version.benchmarks.brandVoicePct)} />
+      </div>
       <h3>Quality gates</h3>
       <ul aria-label="Quality gates">
         {version.gates.map((g) => (

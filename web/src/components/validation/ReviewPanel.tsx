@@ -2,6 +2,7 @@ import { useState } from "react";
 import { useMutation, useQuery } from "urql";
 import { graphql } from "../../graphql";
 import { ErrorMessage, Loading } from "../States";
+import { MetricCard } from "../MetricCard";
 import { describeError } from "../../errors";
 
 const ReviewQuery = graphql(`
@@ -73,11 +74,7 @@ const ScoreMutation = graphql(`
   mutation ScoreReviewItem($itemId: ID!, $scores: [ReviewScoreInput!]!) {
     scoreReviewItem(itemId: $itemId, scores: $scores) {
       __typename
-      ... on AppError {
-        code
-        message
-        field
-      }
+      ...AppErrorFields
       ... on ScoreReviewItemSuccess {
         data {
           id
@@ -96,10 +93,7 @@ const CloseMutation = graphql(`
   mutation CloseReview($runId: ID!) {
     closeReview(runId: $runId) {
       __typename
-      ... on AppError {
-        code
-        message
-      }
+      ...AppErrorFields
       ... on CloseReviewSuccess {
         data {
           id
@@ -142,23 +136,15 @@ export function ReviewPanel({ runId, canReview }: { runId: string; canReview: bo
           Review closed: {r.reviewers} reviewer(s), {r.scores} scores, {r.completeItems} of {items.length} scenarios fully scored.
         </p>
         <div className="metric-cards">
-          <div className="metric-card">
-            <h3>Emotional intelligence</h3>
-            <div className="metric-value">
-              {n(r.emotionalIntelligence.base, 1)} → {n(r.emotionalIntelligence.adapted, 1)}
-            </div>
-            <div className="small muted">{n(r.emotionalIntelligence.improvementPct, 0)}% change (target ≥ 40%)</div>
-          </div>
-          <div className="metric-card">
-            <h3>Brand voice alignment</h3>
-            <div className="metric-value">{n(r.brandVoice.adaptedAlignmentPct, 0)}%</div>
-            <div className="small muted">Fine-tuned average {n(r.brandVoice.adapted, 1)}/5 (target ≥ 85%)</div>
-          </div>
-          <div className="metric-card">
-            <h3>Flags</h3>
-            <div className={`metric-value ${r.flags.length ? "metric-fail" : "metric-pass"}`}>{r.flags.length}</div>
-            <div className="small muted">Scores under 3</div>
-          </div>
+          <MetricCard title="Emotional intelligence" value={`${n(r.emotionalIntelligence.base, 1)} → ${n(r.emotionalIntelligence.adapted, 1)}`}>
+            {n(r.emotionalIntelligence.improvementPct, 0)}% change (target ≥ 40%)
+          </MetricCard>
+          <MetricCard title="Brand voice alignment" value={`${n(r.brandVoice.adaptedAlignmentPct, 0)}%`}>
+            Fine-tuned average {n(r.brandVoice.adapted, 1)}/5 (target ≥ 85%)
+          </MetricCard>
+          <MetricCard title="Flags" value={r.flags.length} ok={r.flags.length === 0}>
+            Scores under 3
+          </MetricCard>
         </div>
         <div className="table-wrap">
           <table className="table">

@@ -1,4 +1,4 @@
-import type { ReactNode } from "react";
+import { MetricCard } from "../MetricCard";
 
 type Run = {
   perplexityBase?: number | null;
@@ -17,29 +17,19 @@ type Run = {
 
 const n = (x: number | null | undefined, digits = 1) => (x == null ? "—" : x.toFixed(digits));
 
-function Card({ title, value, ok, children }: { title: string; value: string; ok: boolean | null; children: ReactNode }) {
-  return (
-    <div className="metric-card">
-      <h3>{title}</h3>
-      <div className={`metric-value ${ok === null ? "" : ok ? "metric-pass" : "metric-fail"}`}>{value}</div>
-      <div className="small muted">{children}</div>
-    </div>
-  );
-}
-
 /** The automatic measures of a run: perplexity and knowledge retention, with their targets. */
 export function RunSummary({ run }: { run: Run }) {
   const settings = run.settings as { perplexityPassMarkPct: number; retentionAlertPct: number };
   return (
     <>
       <div className="metric-cards">
-        <Card title="Perplexity improvement" value={`${n(run.perplexityImprovementPct, 0)}%`} ok={run.perplexityPassed ?? null}>
+        <MetricCard title="Perplexity improvement" value={`${n(run.perplexityImprovementPct, 0)}%`} ok={run.perplexityPassed ?? null}>
           Perplexity {n(run.perplexityBase)} → {n(run.perplexityAdapted)} on {run.heldOutConversations ?? "—"} held-out conversations; target ≥ {settings.perplexityPassMarkPct}%{" "}
           {run.perplexityPassed ? "✓" : "✗"}
-        </Card>
-        <Card title="Knowledge retention" value={`${n(run.retentionPct, 0)}%`} ok={run.retentionAlert == null ? null : !run.retentionAlert}>
+        </MetricCard>
+        <MetricCard title="Knowledge retention" value={`${n(run.retentionPct, 0)}%`} ok={run.retentionAlert == null ? null : !run.retentionAlert}>
           {run.knowledgeAdaptedCorrect} of {run.knowledgeQuestions} correct after training, {run.knowledgeBaseCorrect} before; alert under {settings.retentionAlertPct}%
-        </Card>
+        </MetricCard>
       </div>
       {run.retentionAlert && (
         <p className="warning" role="alert">
