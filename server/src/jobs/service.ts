@@ -80,7 +80,7 @@ export async function transitionJob(
       stamps.leaseExpiresAt = null;
       if (before.startedAt) stamps.actualDurationSec = (now.getTime() - before.startedAt.getTime()) / 1000;
       // The bill ends with the job, even when no report follows (cancelled, hard-stopped, lease lost).
-      const billable = billableSecondsAt({ ...before, finishedAt: now, billingEndedAt: before.billingEndedAt ?? now }, now);
+      const billable = billableSecondsAt({ ...before, finishedAt: now }, now);
       Object.assign(stamps, { billableSeconds: billable, actualCostUsd: costForSeconds(billable, before.hourlyRateUsd) });
     }
     const { count } = await tx.trainingJob.updateMany({
