@@ -5,7 +5,7 @@ import type { Role } from "./generated/sqlite/enums.js";
 
 /** Who is calling: a user (API key or browser session) or a trainer holding a job token. */
 export type Viewer =
-  | { kind: "user"; userId: string; orgId: string; role: Role; scopes: string[] | null }
+  | { kind: "user"; userId: string; orgId: string; role: Role; scopes: string[] | null; /** The session or API key it signed in with (what rate limits count). */ credentialId: string }
   | { kind: "trainer"; orgId: string; jobId: string; tokenId: string };
 
 export type AppServices = {

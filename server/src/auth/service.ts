@@ -19,7 +19,7 @@ export async function resolveViewer(db: Db, authorization: string | null | undef
   if (token.startsWith(TOKEN_PREFIX.session)) {
     const session = await db.session.findUnique({ where: { tokenHash: hash }, include: { user: true } });
     if (!session || session.expiresAt < now) return null;
-    return { kind: "user", userId: session.user.id, orgId: session.user.orgId, role: session.user.role, scopes: null };
+    return { kind: "user", userId: session.user.id, orgId: session.user.orgId, role: session.user.role, scopes: null, credentialId: session.id };
   }
 
   const key = await db.apiKey.findUnique({ where: { hash }, include: { user: true } });
@@ -30,7 +30,7 @@ export async function resolveViewer(db: Db, authorization: string | null | undef
   if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_PRECISION_MS) {
     await db.apiKey.updateMany({ where: { id: key.id, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: new Date(now.getTime() - LAST_USED_PRECISION_MS) } }] }, data: { lastUsedAt: now } });
   }
-  return { kind: "user", userId: key.user.id, orgId: key.orgId, role: key.user.role, scopes: key.scopes as string[] };
+  return { kind: "user", userId: key.user.id, orgId: key.orgId, role: key.user.role, scopes: key.scopes as string[], credentialId: key.id };
 }
 
 /** A session (from the SPA's login) may do all its role allows; an API key only what its scopes say. */
