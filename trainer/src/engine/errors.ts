@@ -1,7 +1,11 @@
 // Typed failures the worker maps to job errors (errorType/errorMessage) and
 // the UI turns into advice, instead of parsing message strings.
+import type { MemoryProfile } from '../../../shared/memoryModel';
 
-/** The run would not fit the worker's memory limit; `suggestedBatchSize` fits (0 if none does). */
+/**
+ * The run would not fit the worker's memory limit; `suggestedBatchSize` fits (0 if none does).
+ * `profile` and `seqLength` let the server size a retry with the same memory model.
+ */
 export class OutOfMemoryError extends Error {
   readonly code = 'OUT_OF_MEMORY';
   constructor(
@@ -9,6 +13,8 @@ export class OutOfMemoryError extends Error {
     readonly requiredBytes: number,
     readonly limitBytes: number,
     readonly suggestedBatchSize: number,
+    readonly profile: MemoryProfile,
+    readonly seqLength: number,
   ) {
     super(message);
     this.name = 'OutOfMemoryError';

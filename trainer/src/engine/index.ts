@@ -10,7 +10,7 @@ export { DatasetFormatError, OutOfMemoryError, TrainingConfigError } from './err
 export { evaluateExamples, evaluatePerplexity, scoreMultipleChoice, type LossResult, type MultipleChoiceResult } from './evaluate';
 export { generateIds, generateReply, sampleToken, type GenerateOptions, type GenerateResult } from './generate';
 export { DEFAULT_TARGET_MODULES, LoraAdapter, peftAdapterConfig, type LoraConfig } from './lora';
-export { checkMemory, estimateTrainingMemory, type MemoryEstimate, type MemoryEstimateInput } from './memory';
+export { checkMemory, estimateTrainingMemory, memoryProfile, type MemoryEstimate, type MemoryEstimateInput } from './memory';
 export type { MetricName, MetricPoint, MetricsSummary } from './metrics';
 export { LlamaModel, PROJECTIONS, type Projection } from './model';
 export { AdamW, clipGradients, learningRateAt, type AdamWState } from './optimizer';

@@ -4,6 +4,7 @@ import { makeBatch, maskedCrossEntropy } from './batch';
 import { parseLlamaConfig } from './config';
 import { OutOfMemoryError } from './errors';
 import { LoraAdapter } from './lora';
+import { bytesNeeded } from '../../../shared/memoryModel';
 import { checkMemory, estimateTrainingMemory } from './memory';
 import { LlamaModel } from './model';
 import { AdamW } from './optimizer';
@@ -58,7 +59,11 @@ describe('memory estimate', () => {
     expect(err).toBeInstanceOf(OutOfMemoryError);
     const oom = err as OutOfMemoryError;
     expect(oom.suggestedBatchSize).toBe(2);
-    expect(oom.message).toMatch(/^batch_size=8 needs \d+ MB but the worker allows \d+ MB: reduce to 2 or use Conservative$/);
+    expect(oom.message).toMatch(/^batch_size=8 needs \d+ MB but the worker allows \d+ MB: use batch size 2 with 4 accumulation steps \(same effective batch of 8\)$/);
+    // The error carries the model the server sizes a retry with: the same figures.
+    expect(bytesNeeded(oom.profile, { batchSize: 2, seqLength: oom.seqLength, rank: 8 })).toBe(estimateTrainingMemory({ ...base, batchSize: 2 }).totalBytes);
+    // An effective batch of 6 (3 × 2) is kept whole: 2 divides it, 4 would not.
+    expect(() => checkMemory({ ...base, batchSize: 3, gradientAccumulationSteps: 2, limitBytes: limit })).toThrow(/use batch size 2 with 3 accumulation steps/);
     expect(() => checkMemory({ ...base, batchSize: 8, limitBytes: 2 ** 20 })).toThrow(/shorten max_seq_length/);
   });
 });

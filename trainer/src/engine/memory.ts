@@ -2,6 +2,7 @@
 // would not fit instead of dying mid-run. Coefficients were fitted with
 // trainer/scripts/calibrate-memory.ts (tf.profile peak bytes and RSS of real
 // steps); the estimate errs on the high side.
+import { bytesNeeded, formatBytes, largestBatchThatFits, type MemoryProfile } from '../../../shared/memoryModel';
 import { countParameters, type LlamaConfig } from './config';
 import { OutOfMemoryError } from './errors';
 import { projectionShape } from './lora';
@@ -25,6 +26,8 @@ export interface MemoryEstimate {
   /** Node, tfjs and the wasm module before any tensor exists. */
   runtimeBytes: number;
   totalBytes: number;
+  /** The coefficients behind these figures (shared/memoryModel.ts). */
+  profile: MemoryProfile;
 }
 
 const F32 = 4;
@@ -41,44 +44,53 @@ const PER_TOKEN_VOCAB = 9;
 /** The wasm heap grows and never shrinks, and fragments a little. */
 const HEAP_SLACK = 1.05;
 
-export function estimateTrainingMemory(i: MemoryEstimateInput): MemoryEstimate {
-  const c = i.config;
+/** This engine's coefficients of the shared memory model, for a base model and the projections LoRA adapts. */
+export function memoryProfile(config: LlamaConfig, targetModules: Projection[]): MemoryProfile {
+  const c = config;
   const h = c.hidden_size;
   const params = countParameters(c);
   const embedAndNorms = c.vocab_size * h + (2 * c.num_hidden_layers + 1) * h;
-  const weightBytes = F32 * (2 * (params - embedAndNorms) + embedAndNorms);
-  let lora = 0;
-  for (const p of i.targetModules) {
+  let loraPerRank = 0;
+  for (const p of targetModules) {
     const [out, inp] = projectionShape(c, p);
-    lora += i.rank * (out + inp) * c.num_hidden_layers;
+    loraPerRank += (out + inp) * c.num_hidden_layers;
   }
-  const trainableBytes = F32 * 4 * lora;
-  const tokens = i.batchSize * i.seqLength;
-  const attention = c.num_attention_heads * i.seqLength;
   // Grouped KV heads save a little; ignoring that keeps the estimate on the safe side.
-  const perLayer = PER_TOKEN_HIDDEN * h + PER_TOKEN_INTERMEDIATE * c.intermediate_size + PER_TOKEN_ATTENTION * attention;
-  const activationBytes = F32 * tokens * (c.num_hidden_layers * perLayer + PER_TOKEN_VOCAB * c.vocab_size) * HEAP_SLACK;
-  const totalBytes = weightBytes + trainableBytes + activationBytes + RUNTIME_BYTES;
-  return { weightBytes, trainableBytes, activationBytes, runtimeBytes: RUNTIME_BYTES, totalBytes };
+  const perLayer = PER_TOKEN_HIDDEN * h + PER_TOKEN_INTERMEDIATE * c.intermediate_size;
+  return {
+    fixedBytes: F32 * (2 * (params - embedAndNorms) + embedAndNorms) + RUNTIME_BYTES,
+    bytesPerRank: F32 * 4 * loraPerRank,
+    bytesPerToken: F32 * (c.num_hidden_layers * perLayer + PER_TOKEN_VOCAB * c.vocab_size) * HEAP_SLACK,
+    bytesPerTokenPosition: F32 * c.num_hidden_layers * PER_TOKEN_ATTENTION * c.num_attention_heads * HEAP_SLACK,
+    // tfjs has no 4-bit kernels.
+    fourBitSavingBytes: null,
+  };
 }
 
-function formatBytes(n: number): string {
-  return n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(1)} GB` : `${Math.round(n / 2 ** 20)} MB`;
+export function estimateTrainingMemory(i: MemoryEstimateInput): MemoryEstimate {
+  const profile = memoryProfile(i.config, i.targetModules);
+  const trainableBytes = profile.bytesPerRank * i.rank;
+  const totalBytes = bytesNeeded(profile, i);
+  const weightBytes = profile.fixedBytes - RUNTIME_BYTES;
+  return { weightBytes, trainableBytes, activationBytes: totalBytes - profile.fixedBytes - trainableBytes, runtimeBytes: RUNTIME_BYTES, totalBytes, profile };
 }
 
 /**
  * Throws OutOfMemoryError when the run's estimate exceeds limitBytes, naming
- * the largest batch size that fits (halving), e.g. "batch_size=4 needs 1.3 GB
- * but the worker allows 1.0 GB: reduce to 2 or use Conservative".
+ * the largest micro-batch that fits with the accumulation that keeps the
+ * effective batch, e.g. "batch_size=16 needs 1.1 GB but the worker allows
+ * 300 MB: use batch size 2 with 8 accumulation steps (same effective batch of 16)".
  */
-export function checkMemory(i: MemoryEstimateInput & { limitBytes: number }): MemoryEstimate {
+export function checkMemory(i: MemoryEstimateInput & { gradientAccumulationSteps?: number; limitBytes: number }): MemoryEstimate {
   const est = estimateTrainingMemory(i);
   if (est.totalBytes <= i.limitBytes) return est;
-  let fit = i.batchSize;
-  while (fit > 0 && estimateTrainingMemory({ ...i, batchSize: fit }).totalBytes > i.limitBytes) fit = Math.floor(fit / 2);
-  const advice = fit > 0 ? `reduce to ${fit} or use Conservative` : `shorten max_seq_length (${i.seqLength}) or use a larger worker`;
+  const effective = i.batchSize * (i.gradientAccumulationSteps ?? 1);
+  const fit = largestBatchThatFits(est.profile, i, effective, i.limitBytes);
+  const advice = fit > 0
+    ? `use batch size ${fit} with ${effective / fit} accumulation steps (same effective batch of ${effective})`
+    : `shorten max_seq_length (${i.seqLength}), lower the rank or use a larger worker`;
   throw new OutOfMemoryError(
     `batch_size=${i.batchSize} needs ${formatBytes(est.totalBytes)} but the worker allows ${formatBytes(i.limitBytes)}: ${advice}`,
-    est.totalBytes, i.limitBytes, fit,
+    est.totalBytes, i.limitBytes, fit, est.profile, i.seqLength,
   );
 }

@@ -143,9 +143,23 @@ describe('trainLora', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('accumulating 2 micro-batches of 2 trains like batches of 4: same steps, same adapter', async () => {
+    const hp = { ...HP, dropout: 0, epochs: 1 };
+    const whole = await trainLora({ baseModelDir: base, chats, hyperparameters: hp });
+    const accumulated = await trainLora({ baseModelDir: base, chats, hyperparameters: { ...hp, batchSize: 2, gradientAccumulationSteps: 2 } });
+    if (whole.status !== 'completed' || accumulated.status !== 'completed') throw new Error('both runs complete');
+    expect(accumulated.step).toBe(whole.step);
+    const [x, y] = [adapterValues(whole.adapter), adapterValues(accumulated.adapter)];
+    let maxDiff = 0;
+    for (const [name, values] of x) values.forEach((v, i) => (maxDiff = Math.max(maxDiff, Math.abs(v - y.get(name)![i]))));
+    expect(maxDiff).toBeLessThan(1e-4);
+    whole.adapter.dispose();
+    accumulated.adapter.dispose();
+  });
+
   it('refuses a run that would not fit the memory limit', async () => {
     const err = await trainLora({ baseModelDir: base, chats, hyperparameters: { ...HP, batchSize: 64 }, memoryLimitBytes: 250 * 2 ** 20 }).catch((e) => e);
     expect(err).toBeInstanceOf(OutOfMemoryError);
-    expect(err.message).toMatch(/^batch_size=64 needs .* but the worker allows 250 MB: reduce to \d+/);
+    expect(err.message).toMatch(/^batch_size=64 needs .* but the worker allows 250 MB: use batch size (\d+) with (\d+) accumulation steps \(same effective batch of 64\)$/);
   });
 });

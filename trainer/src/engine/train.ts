@@ -4,7 +4,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { initBackend } from './backend';
-import { makeBatch, maskedCrossEntropy, type Example } from './batch';
+import { makeBatch, maskedCrossEntropy, type Batch, type Example } from './batch';
 import { applyChatTemplate, type Chat } from './chat';
 import { parseLlamaConfig } from './config';
 import { saveCheckpoint, type TrainingCheckpoint } from './checkpoint';
@@ -16,7 +16,7 @@ import { type MetricPoint, MetricsRecorder, type MetricsSummary } from './metric
 import { LlamaModel, PROJECTIONS, type Projection } from './model';
 import { AdamW, learningRateAt } from './optimizer';
 import { deriveSeed, hashString, Prng } from './prng';
-import { trainStep } from './step';
+import { accumulatedStep } from './step';
 import { BpeTokenizer } from './tokenizer';
 
 export interface LoraHyperparameters {
@@ -25,7 +25,10 @@ export interface LoraHyperparameters {
   dropout: number;
   learningRate: number;
   epochs: number;
+  /** Examples per forward pass (a micro-batch); the memory a step needs grows with it. */
   batchSize: number;
+  /** Micro-batches whose gradients make one optimizer step: the effective batch is batchSize × this. */
+  gradientAccumulationSteps: number;
   maxSeqLength: number;
   warmupRatio: number;
   weightDecay: number;
@@ -42,7 +45,7 @@ export interface LoraHyperparameters {
 }
 
 export const DEFAULT_HYPERPARAMETERS: LoraHyperparameters = {
-  rank: 8, alpha: 16, dropout: 0.05, learningRate: 2e-4, epochs: 3, batchSize: 8, maxSeqLength: 128, warmupRatio: 0.03,
+  rank: 8, alpha: 16, dropout: 0.05, learningRate: 2e-4, epochs: 3, batchSize: 8, gradientAccumulationSteps: 1, maxSeqLength: 128, warmupRatio: 0.03,
   weightDecay: 0, gradientClip: 1, targetModules: DEFAULT_TARGET_MODULES, seed: 42, checkpointEvery: 100,
   scheduler: 'cosine', validationFraction: 0.2,
 };
@@ -77,8 +80,9 @@ export type TrainLoraResult =
 
 function resolveHyperparameters(h: Partial<LoraHyperparameters> = {}): LoraHyperparameters {
   const hp = { ...DEFAULT_HYPERPARAMETERS, ...Object.fromEntries(Object.entries(h).filter(([, v]) => v !== undefined)) };
-  const positive = ['rank', 'alpha', 'learningRate', 'epochs', 'batchSize', 'maxSeqLength'] as const;
+  const positive = ['rank', 'alpha', 'learningRate', 'epochs', 'batchSize', 'gradientAccumulationSteps', 'maxSeqLength'] as const;
   for (const k of positive) if (!(hp[k] > 0)) throw new TrainingConfigError(`${k} must be positive`, k);
+  if (!Number.isInteger(hp.gradientAccumulationSteps)) throw new TrainingConfigError('gradientAccumulationSteps must be a whole number', 'gradientAccumulationSteps');
   if (!(hp.dropout >= 0 && hp.dropout < 1)) throw new TrainingConfigError('dropout must be in [0, 1)', 'dropout');
   if (!(hp.warmupRatio >= 0 && hp.warmupRatio <= 1)) throw new TrainingConfigError('warmupRatio must be in [0, 1]', 'warmupRatio');
   if (!(hp.validationFraction >= 0 && hp.validationFraction < 1)) throw new TrainingConfigError('validationFraction must be in [0, 1)', 'validationFraction');
@@ -109,6 +113,8 @@ interface RunPlan {
   dropped: number;
   train: Example[];
   val: Example[];
+  /** Examples per optimizer step: batchSize × gradientAccumulationSteps. */
+  effectiveBatch: number;
   stepsPerEpoch: number;
   totalSteps: number;
   warmupSteps: number;
@@ -123,10 +129,11 @@ function planRun(tok: BpeTokenizer, model: LlamaModel, chats: Chat[], hp: LoraHy
   const train = prepare(tok, split.train.map((i) => chats[i]), seqLength);
   const val = prepare(tok, split.val.map((i) => chats[i]), seqLength);
   if (train.length === 0) throw new TrainingConfigError('no training conversation has an assistant reply within maxSeqLength', 'chats');
-  const stepsPerEpoch = Math.ceil(train.length / hp.batchSize);
+  const effectiveBatch = hp.batchSize * hp.gradientAccumulationSteps;
+  const stepsPerEpoch = Math.ceil(train.length / effectiveBatch);
   const totalSteps = stepsPerEpoch * hp.epochs;
   return {
-    seqLength, dropped: chats.length - train.length - val.length, train, val, stepsPerEpoch, totalSteps,
+    seqLength, dropped: chats.length - train.length - val.length, train, val, effectiveBatch, stepsPerEpoch, totalSteps,
     warmupSteps: Math.round(totalSteps * hp.warmupRatio),
     // Small datasets would otherwise finish before the first checkpoint: keep at least 3 intermediate ones.
     checkpointEvery: Math.max(1, Math.min(hp.checkpointEvery, Math.floor(totalSteps / 4))),
@@ -142,7 +149,10 @@ export async function trainLora(options: TrainLoraOptions): Promise<TrainLoraRes
   const stage = async (s: TrainingStage, detail: string) => options.onStage?.(s, detail);
   if (options.memoryLimitBytes !== undefined) {
     const config = parseLlamaConfig(JSON.parse(await readFile(join(options.baseModelDir, 'config.json'), 'utf8')));
-    checkMemory({ config, batchSize: hp.batchSize, seqLength: Math.min(hp.maxSeqLength, config.max_position_embeddings), rank: hp.rank, targetModules: hp.targetModules, limitBytes: options.memoryLimitBytes });
+    checkMemory({
+      config, batchSize: hp.batchSize, gradientAccumulationSteps: hp.gradientAccumulationSteps, seqLength: Math.min(hp.maxSeqLength, config.max_position_embeddings),
+      rank: hp.rank, targetModules: hp.targetModules, limitBytes: options.memoryLimitBytes,
+    });
   }
 
   await stage('MODEL_LOADING', `loading ${options.baseModelDir}`);
@@ -156,7 +166,7 @@ export async function trainLora(options: TrainLoraOptions): Promise<TrainLoraRes
     const plan = planRun(tok, model, options.chats, hp);
     const { train, val, stepsPerEpoch, totalSteps } = plan;
     const dropped = plan.dropped ? `, ${plan.dropped} dropped (no assistant tokens within ${plan.seqLength})` : '';
-    await stage('PREPROCESSING', `${train.length} training / ${val.length} validation conversations${dropped}, ${totalSteps} steps of ${hp.batchSize} x ≤${plan.seqLength} tokens`);
+    await stage('PREPROCESSING', `${train.length} training / ${val.length} validation conversations${dropped}, ${totalSteps} steps of ${describeBatch(hp)} x ≤${plan.seqLength} tokens`);
 
     const loraConfig = { r: hp.rank, alpha: hp.alpha, dropout: hp.dropout, targetModules: hp.targetModules, baseModelNameOrPath: options.baseModelDir };
     const resume = options.resumeFrom;
@@ -206,15 +216,20 @@ export async function trainLora(options: TrainLoraOptions): Promise<TrainLoraRes
       if (signal === 'cancel') return { status: 'cancelled', step };
       if (signal === 'interrupt') return { status: 'interrupted', step, checkpoint: await checkpoint() };
       const started = performance.now();
-      const ids = order.slice(stepInEpoch * hp.batchSize, (stepInEpoch + 1) * hp.batchSize);
-      const batch = makeBatch(ids.map((i) => train[i]), plan.seqLength, tok.special('<|pad|>'));
+      const ids = order.slice(stepInEpoch * plan.effectiveBatch, (stepInEpoch + 1) * plan.effectiveBatch);
+      const micro: Batch[] = [];
+      for (let i = 0; i < ids.length; i += hp.batchSize) micro.push(makeBatch(ids.slice(i, i + hp.batchSize).map((j) => train[j]), plan.seqLength, tok.special('<|pad|>')));
+      const lossTokens = micro.reduce((n, b) => n + b.lossTokens, 0);
       const lr = learningRateAt(step, { peak: hp.learningRate, warmupSteps: plan.warmupSteps, totalSteps, kind: hp.scheduler });
-      // Dropout masks depend only on (seed, step): an interrupted run redraws the same ones.
-      lora.dropoutSeed = deriveSeed(hp.seed, step);
-      const { loss, gradNorm } = trainStep(
-        () => maskedCrossEntropy(model.forward(batch.inputIds, batch.batch, batch.seqLen, { hook: lora }), batch.targets, batch.lossMask),
-        vars, opt, lr, hp.gradientClip,
-      );
+      const { loss, gradNorm } = accumulatedStep(micro.map((batch, k) => ({
+        loss: () => {
+          // Dropout masks depend only on (seed, step, micro-batch): an interrupted run redraws the same ones.
+          lora.dropoutSeed = k === 0 ? deriveSeed(hp.seed, step) : deriveSeed(hp.seed, step, k);
+          return maskedCrossEntropy(model.forward(batch.inputIds, batch.batch, batch.seqLen, { hook: lora }), batch.targets, batch.lossMask);
+        },
+        // Each micro-batch counts as its share of the step's loss tokens: the mean over the whole effective batch.
+        weight: lossTokens > 0 ? batch.lossTokens / lossTokens : 1 / micro.length,
+      })), vars, opt, lr, hp.gradientClip);
       lora.dropoutSeed = null;
       if (!Number.isFinite(loss)) throw new TrainingConfigError(`loss became ${loss} at step ${step}: lower the learning rate`, 'learningRate');
       step++;
@@ -228,7 +243,7 @@ export async function trainLora(options: TrainLoraOptions): Promise<TrainLoraRes
       lastTrainLoss = loss;
       const seconds = (performance.now() - started) / 1000;
       await options.onMetrics?.(metrics.trainStep({
-        step, epoch: epoch + stepInEpoch / stepsPerEpoch, loss, lr, gradNorm, seconds, tokens: batch.tokens, samples: batch.batch,
+        step, epoch: epoch + stepInEpoch / stepsPerEpoch, loss, lr, gradNorm, seconds, tokens: micro.reduce((n, b) => n + b.tokens, 0), samples: ids.length,
       }));
       if (step % plan.evalEvery === 0 && step < totalSteps) await validate(false);
       if (step % plan.checkpointEvery === 0 && step < totalSteps) await checkpoint();
@@ -249,6 +264,11 @@ export async function trainLora(options: TrainLoraOptions): Promise<TrainLoraRes
     if (!completed) adapter?.dispose();
     model.dispose();
   }
+}
+
+/** "8", or "2 × 4 accumulated" when gradients are accumulated. */
+function describeBatch(hp: LoraHyperparameters): string {
+  return hp.gradientAccumulationSteps > 1 ? `${hp.batchSize} × ${hp.gradientAccumulationSteps} accumulated` : `${hp.batchSize}`;
 }
 
 export async function writeMetricsJson(dir: string, summary: MetricsSummary, points: MetricPoint[]): Promise<void> {
