@@ -82,7 +82,7 @@ function sidecar(code: string): Promise<{ line: string; stop: () => void }> {
 async function makeRunningJobs(services: AppServices, count: number) {
   const engineer = await services.db.user.findUniqueOrThrow({ where: { email: "engineer@demo.tuneloop.dev" } });
   const dataset = await services.db.dataset.findFirstOrThrow({ where: { orgId: engineer.orgId } });
-  const viewer = { kind: "user" as const, userId: engineer.id, orgId: engineer.orgId, role: engineer.role, scopes: null };
+  const viewer = { kind: "user" as const, userId: engineer.id, orgId: engineer.orgId, role: engineer.role, scopes: null, credentialId: "bench" };
   const template = await createJob(services, viewer, { name: "bench template", datasetId: dataset.id, start: true });
   await transitionJob(services, template.id, "PROVISIONING");
   // The other jobs are copies of the first, already running (setup, not what is measured).

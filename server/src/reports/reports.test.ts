@@ -106,7 +106,7 @@ describe("share links", () => {
 
     // A link made 30 days ago: valid one second before its expiry, refused at it.
     const user = await app.services.db.user.findFirstOrThrow({ where: { email: "engineer@demo.tuneloop.dev" } });
-    const viewer = { kind: "user" as const, userId: user.id, orgId: user.orgId, role: user.role, scopes: null };
+    const viewer = { kind: "user" as const, userId: user.id, orgId: user.orgId, role: user.role, scopes: null, credentialId: "test" };
     const madeAt = new Date(Date.now() - SHARE_LINK_DAYS * 86400_000);
     const old = await createShareLink(app.services, viewer, runId, madeAt);
     expect(await openShareLink(app.services, old.token, new Date(old.link.expiresAt.getTime() - 1000))).toEqual({ runId });
