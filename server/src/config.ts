@@ -42,6 +42,14 @@ const schema = z.object({
   STORAGE_URL: z.string().startsWith("s3://", "must look like s3://bucket?endpoint=…").optional(),
   /** Completions a credential may ask a deployed model for per minute. */
   MODEL_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(60),
+  /** Playground prompts one user may send per minute (each runs two generations). */
+  PLAYGROUND_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(20),
+  /** Generations one organization may have waiting for the serving engine; more are refused (503 / BUSY). */
+  ENGINE_QUEUE_PER_ORG: z.coerce.number().int().positive().default(16),
+  /** A serving engine task running longer than this is stopped. */
+  ENGINE_TASK_TIMEOUT_SECONDS: z.coerce.number().positive().default(120),
+  /** Hosts and CIDR ranges that notification webhooks may reach although they are private or loopback (comma-separated, e.g. hooks.internal,10.0.0.0/8). */
+  NOTIFY_ALLOWED_HOSTS: z.string().default(""),
 });
 
 export type ServerConfig = {
@@ -66,6 +74,10 @@ export type ServerConfig = {
   artifactSigningSecret: string;
   storageUrl?: string;
   modelRateLimitPerMinute: number;
+  playgroundRateLimitPerMinute: number;
+  engineQueuePerOrg: number;
+  engineTaskTimeoutSeconds: number;
+  notifyAllowedHosts: string[];
 };
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -98,5 +110,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     artifactSigningSecret: e.ARTIFACT_SIGNING_SECRET ?? loadOrCreateSecret(dataDir, "artifact-signing.key"),
     storageUrl: e.STORAGE_URL,
     modelRateLimitPerMinute: e.MODEL_RATE_LIMIT_PER_MINUTE,
+    playgroundRateLimitPerMinute: e.PLAYGROUND_RATE_LIMIT_PER_MINUTE,
+    engineQueuePerOrg: e.ENGINE_QUEUE_PER_ORG,
+    engineTaskTimeoutSeconds: e.ENGINE_TASK_TIMEOUT_SECONDS,
+    notifyAllowedHosts: e.NOTIFY_ALLOWED_HOSTS.split(",").map((h) => h.trim().toLowerCase()).filter(Boolean),
   };
 }

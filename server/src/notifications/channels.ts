@@ -3,6 +3,7 @@ import type { AppServices } from "../context.js";
 import type { NotificationChannelKind } from "../generated/sqlite/enums.js";
 import { AppError, notFound } from "../errors.js";
 import { ALERT_TYPES, type AlertType } from "./alertTypes.js";
+import { checkDestination, DestinationRefused } from "./outbound.js";
 
 export type ChannelInput = {
   name?: string | null;
@@ -15,7 +16,7 @@ export type ChannelInput = {
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-function checkUrl(services: AppServices, url: string | null | undefined): string {
+async function checkUrl(services: AppServices, url: string | null | undefined): Promise<string> {
   let parsed: URL;
   try {
     parsed = new URL(url ?? "");
@@ -24,6 +25,9 @@ function checkUrl(services: AppServices, url: string | null | undefined): string
   }
   const allowed = services.config.notifyAllowHttp ? ["https:", "http:"] : ["https:"];
   if (!allowed.includes(parsed.protocol)) throw new AppError("VALIDATION", "The webhook URL must start with https://", "url");
+  await checkDestination(services.config.notifyAllowedHosts, parsed).catch((error) => {
+    throw error instanceof DestinationRefused ? new AppError("VALIDATION", error.message, "url") : error;
+  });
   return parsed.toString();
 }
 
@@ -72,7 +76,7 @@ export async function createChannel(services: AppServices, orgId: string, input:
   const kind = input.kind ?? "SLACK";
   const email = kind === "EMAIL";
   if (email && !services.config.smtpUrl) throw new AppError("VALIDATION", "Email is not configured on this server: set SMTP_URL", "kind");
-  const url = email ? null : checkUrl(services, input.url);
+  const url = email ? null : await checkUrl(services, input.url);
   const signingSecret = kind === "WEBHOOK" ? newSigningSecret() : null;
   const channel = await unique(
     () =>
@@ -88,13 +92,14 @@ export async function updateChannel(services: AppServices, orgId: string, id: st
   const channel = await findOwnChannel(services, orgId, id);
   if (input.kind && input.kind !== channel.kind) throw new AppError("VALIDATION", "A channel's kind cannot change; create another channel", "kind");
   const name = input.name != null ? checkName(input.name) : channel.name;
+  const url = input.url != null && channel.kind !== "EMAIL" ? await checkUrl(services, input.url) : null;
   return unique(
     () =>
       services.db.notificationChannel.update({
         where: { id: channel.id },
         data: {
           name,
-          ...(input.url != null && channel.kind !== "EMAIL" && { url: checkUrl(services, input.url) }),
+          ...(url && { url }),
           ...(input.recipients != null && channel.kind === "EMAIL" && { recipients: checkRecipients(input.recipients) }),
           ...(input.events != null && { events: input.events }),
           ...(input.enabled != null && { enabled: input.enabled }),

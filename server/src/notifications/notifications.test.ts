@@ -53,7 +53,8 @@ describe(`notifications (${usingPostgres() ? "PostgreSQL" : "SQLite"})`, () => {
     // The webhook fails twice, Slack once, the mail server refuses its first message; "/down" always fails.
     http = await startHttpReceiver({ "/hook": 2, "/slack": 1, "/down": 1000 });
     smtp = await startSmtpReceiver(1);
-    app = await startTestApp({ smtpUrl: smtp.url, smtpFrom: "Tuneloop <alerts@tuneloop.test>", notifyAllowHttp: true, notifyRetryBaseSeconds: 0.2, notifyPollMs: 100, notifyMaxAttempts: 4, digestHourUtc: 0 });
+    // The receivers listen on 127.0.0.1, which channels may reach only when allowed explicitly.
+    app = await startTestApp({ smtpUrl: smtp.url, smtpFrom: "Tuneloop <alerts@tuneloop.test>", notifyAllowHttp: true, notifyAllowedHosts: ["127.0.0.1"], notifyRetryBaseSeconds: 0.2, notifyPollMs: 100, notifyMaxAttempts: 4, digestHourUtc: 0 });
     [owner, engineer] = await Promise.all([app.login("owner"), app.login("engineer")]);
   });
   afterEach(() => cancelLiveJobs(app));
@@ -187,6 +188,16 @@ describe(`notifications (${usingPostgres() ? "PostgreSQL" : "SQLite"})`, () => {
     expect(smtp.mails.filter((m) => m.subject === 'Test message for "Finance mail"')).toHaveLength(2);
   });
 
+  it("escapes user text in Slack messages: a job name cannot mention @channel or plant a link", async () => {
+    const name = "<!channel> <https://evil.test|Click> & co";
+    await completeJob(app, engineer, name);
+    const slack = await waitFor(async () => http.on("/slack").map((r) => JSON.parse(r.body)).find((b) => b.blocks[0].text.text.includes("evil.test")), 10_000, "the Slack message");
+    const escaped = "&lt;!channel&gt; &lt;https://evil.test|Click&gt; &amp; co";
+    expect(slack.text).toContain(escaped);
+    expect(slack.blocks[1].text.text).toContain(escaped);
+    expect(`${slack.text}${slack.blocks[1].text.text}`).not.toMatch(/[<>]/);
+  });
+
   it("alerts once when a running job stops reporting", async () => {
     const quick = await startTestApp({ stallSeconds: 1 });
     try {
@@ -209,7 +220,7 @@ describe(`notifications (${usingPostgres() ? "PostgreSQL" : "SQLite"})`, () => {
     const host = await startTestApp({ notifyPollMs: 3_600_000 });
     const receiver = await startHttpReceiver();
     receiver.state.down = true;
-    const config = { ...host.services.config, notifyAllowHttp: true, notifyRetryBaseSeconds: 1, notifyPollMs: 100 };
+    const config = { ...host.services.config, notifyAllowHttp: true, notifyAllowedHosts: ["127.0.0.0/8"], notifyRetryBaseSeconds: 1, notifyPollMs: 100 };
     const servers: App[] = [];
     const serve = async () => {
       const server = await buildApp(config);
@@ -246,6 +257,35 @@ describe(`notifications (${usingPostgres() ? "PostgreSQL" : "SQLite"})`, () => {
       await servers.at(-1)?.stop();
       await receiver.close();
       await host.stop();
+    }
+  });
+});
+
+describe(`outbound requests (${usingPostgres() ? "PostgreSQL" : "SQLite"})`, () => {
+  it("refuses channel URLs that lead into the server's own network, when saved and again after DNS at every send", async () => {
+    const receiver = await startHttpReceiver();
+    // No NOTIFY_ALLOWED_HOSTS here: loopback is as forbidden as a production server's private network.
+    const app = await startTestApp({ notifyAllowHttp: true, notifyPollMs: 100, notifyMaxAttempts: 1 });
+    try {
+      const owner = await app.login("owner");
+      const gql: Gql = (...args) => app.gql(...args);
+      const port = new URL(receiver.url).port;
+      const inside = [receiver.url, `http://localhost:${port}/`, "http://169.254.169.254/latest/meta-data/", "http://10.1.2.3/hook", "http://192.168.0.10/", "http://[::1]:8080/", "http://[::ffff:127.0.0.1]/", "http://[fd00:ec2::254]/", "http://100.100.100.200/", "http://0.0.0.0/"];
+      for (const url of inside) {
+        const refused = await createChannel(gql, owner, { name: "internal", kind: "SLACK", url });
+        expect(refused, url).toMatchObject({ code: "VALIDATION", field: "url" });
+        expect(refused.message).toContain("NOTIFY_ALLOWED_HOSTS");
+      }
+      // A host that pointed elsewhere when the channel was saved and now resolves to loopback (DNS rebinding): the connection is refused.
+      const org = await app.services.db.organization.findFirstOrThrow({ where: { slug: "demo" } });
+      const channel = await app.services.db.notificationChannel.create({ data: { orgId: org.id, name: "Rebound", kind: "SLACK", url: `http://localhost:${port}/in`, recipients: [], events: [] } });
+      await gql(`mutation($c:ID!){ sendTestNotification(channelId:$c){ __typename } }`, { c: channel.id }, owner);
+      const failed = await waitFor(async () => (await deliveries(gql, owner, { channelId: channel.id, status: "FAILED" }))[0], 10_000, "the refused delivery");
+      expect(failed.lastError).toMatch(/localhost is a private or local address \((127\.0\.0\.1|::1)\)/);
+      expect(receiver.requests).toHaveLength(0);
+    } finally {
+      await app.stop();
+      await receiver.close();
     }
   });
 });

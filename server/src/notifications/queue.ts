@@ -38,7 +38,7 @@ async function claimDue(services: AppServices) {
 async function attempt(services: AppServices, mailer: Mailer | null, delivery: Awaited<ReturnType<typeof claimDue>>[number]) {
   const attempts = delivery.attempts + 1;
   try {
-    const responseCode = await sendDelivery(delivery, mailer);
+    const responseCode = await sendDelivery(delivery, mailer, services.config.notifyAllowedHosts);
     await services.db.notificationDelivery.update({
       where: { id: delivery.id },
       data: { status: "DELIVERED", attempts, responseCode, deliveredAt: new Date(), lockedUntil: null, lastError: null },

@@ -1,6 +1,9 @@
+import http from "node:http";
+import https from "node:https";
 import nodemailer from "nodemailer";
 import { Webhook } from "standardwebhooks";
 import type { ServerConfig } from "../config.js";
+import { destinationRule } from "./outbound.js";
 
 // Sends one delivery over its channel. Throws SendError on failure (with the
 // HTTP or SMTP status when there is one); the queue decides about retries.
@@ -27,25 +30,41 @@ export type OutgoingDelivery = {
 
 const HTTP_TIMEOUT_MS = 10_000;
 
-async function post(url: string, body: string, headers: Record<string, string>): Promise<number> {
-  let response: Response;
-  try {
-    response = await fetch(url, { method: "POST", body, headers: { "content-type": "application/json", ...headers }, signal: AbortSignal.timeout(HTTP_TIMEOUT_MS), redirect: "error" });
-  } catch (error) {
-    throw new SendError(`could not reach ${new URL(url).host}: ${(error as Error).message}`);
-  }
-  await response.body?.cancel();
-  if (!response.ok) throw new SendError(`${new URL(url).host} answered ${response.status}`, response.status);
-  return response.status;
+/** POSTs JSON to a channel's URL, connecting only to an address the outbound rule allows; redirects are not followed. */
+async function post(allowedHosts: string[], url: string, body: string, headers: Record<string, string>): Promise<number> {
+  const target = new URL(url);
+  const rule = destinationRule(allowedHosts);
+  const status = await new Promise<number>((resolve, reject) => {
+    if (!rule.trusts(target.hostname)) rule.checkLiteral(target.hostname);
+    const request = (target.protocol === "https:" ? https : http).request(target, {
+      method: "POST",
+      headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...headers },
+      signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
+      ...(!rule.trusts(target.hostname) && { lookup: rule.lookup }),
+    });
+    request.on("response", (response) => {
+      response.resume();
+      response.on("end", () => resolve(response.statusCode ?? 0));
+    });
+    request.on("error", reject);
+    request.end(body);
+  }).catch((error: Error) => {
+    throw new SendError(`could not reach ${target.host}: ${error.message}`);
+  });
+  if (status < 200 || status >= 300) throw new SendError(`${target.host} answered ${status}`, status);
+  return status;
 }
+
+/** Slack reads <…> as mentions (<!channel>) and links, and & starts an entity: user text shows as written. */
+const slackEscape = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 /** A Slack-compatible incoming webhook message: plain text for notifications, blocks for the channel. */
 export function slackMessage(delivery: Pick<OutgoingDelivery, "title" | "body">) {
   return {
-    text: `${delivery.title}: ${delivery.body}`,
+    text: slackEscape(`${delivery.title}: ${delivery.body}`),
     blocks: [
       { type: "header", text: { type: "plain_text", text: delivery.title.slice(0, 150) } },
-      { type: "section", text: { type: "mrkdwn", text: delivery.body.slice(0, 3000) } },
+      { type: "section", text: { type: "mrkdwn", text: slackEscape(delivery.body.slice(0, 3000)) } },
     ],
   };
 }
@@ -80,12 +99,12 @@ export function createMailer(config: Pick<ServerConfig, "smtpUrl" | "smtpFrom">)
   };
 }
 
-export async function sendDelivery(delivery: OutgoingDelivery, mailer: Mailer | null): Promise<number> {
+export async function sendDelivery(delivery: OutgoingDelivery, mailer: Mailer | null, allowedHosts: string[]): Promise<number> {
   const { channel } = delivery;
-  if (channel.kind === "SLACK") return post(channel.url!, JSON.stringify(slackMessage(delivery)), {});
+  if (channel.kind === "SLACK") return post(allowedHosts, channel.url!, JSON.stringify(slackMessage(delivery)), {});
   if (channel.kind === "WEBHOOK") {
     const signed = signedWebhook(delivery, channel.secret!);
-    return post(channel.url!, signed.body, signed.headers);
+    return post(allowedHosts, channel.url!, signed.body, signed.headers);
   }
   if (!mailer) throw new SendError("email is not configured on this server (SMTP_URL)");
   return mailer.send(delivery);
