@@ -6,6 +6,7 @@ import { join } from "node:path";
 import yauzl from "yauzl";
 import { startTestApp, type TestApp } from "../testing/harness.js";
 import { trainTinyJob } from "../validation/testKit.js";
+import { financeChatsJsonl } from "../validation/trainedJob.js";
 import { queueJob } from "../workers/testKit.js";
 import { signDownload } from "../artifacts/signing.js";
 import { defaultBaseModelDir } from "../../../trainer/src/engine/pretrain";
@@ -14,9 +15,14 @@ let app: TestApp;
 let jobId: string;
 let engineer: string;
 
+/** A dataset's system prompt with what JavaScript replacement patterns, Python string syntax and encodings trip over. */
+const SYSTEM_PROMPT = `You advise on money. $\` $& $' $$ "double" 'single' \\ \\n """triple"""\nsecond line\ttab é ü 中文 😀 \u2028.\n") ; import os #`;
+
 beforeAll(async () => {
   app = await startTestApp();
-  ({ jobId, session: engineer } = await trainTinyJob(app, { validationFollows: false, name: "Advisor voice v1" }));
+  // One conversation carries the system prompt; the deployment package's inference.py embeds it.
+  const chatsJsonl = `${financeChatsJsonl()}\n${JSON.stringify({ messages: [{ role: "system", content: SYSTEM_PROMPT }, { role: "user", content: "Hi" }, { role: "assistant", content: "Hello." }] })}`;
+  ({ jobId, session: engineer } = await trainTinyJob(app, { validationFollows: false, name: "Advisor voice v1", chatsJsonl }));
 }, 300_000);
 afterAll(() => app?.stop());
 
@@ -69,7 +75,10 @@ describe("downloads", () => {
     expect([...files.keys()].sort()).toEqual(["README.txt", "adapter_config.json", "adapter_model.safetensors"]);
     const uploaded = await app.services.db.artifact.findFirstOrThrow({ where: { jobId, kind: "adapter_model" } });
     expect(sha(files.get("adapter_model.safetensors")!)).toBe(uploaded.sha256);
-    expect(JSON.parse(files.get("adapter_config.json")!.toString()).peft_type).toBe("LORA");
+    const adapterConfig = JSON.parse(files.get("adapter_config.json")!.toString());
+    expect(adapterConfig.peft_type).toBe("LORA");
+    // The base model by its name, not a folder of the machine that trained it.
+    expect(adapterConfig.base_model_name_or_path).toBe("tuneloop-llama-tiny");
     expect(files.get("README.txt")!.toString()).toContain(uploaded.sha256);
 
     // A second link serves the same file; each download is recorded with who asked for the link.
@@ -117,8 +126,13 @@ describe("downloads", () => {
     const inference = files.get("inference.py")!.toString();
     expect(inference).toContain("from peft import PeftModel");
     expect(inference).toContain("PeftModel.from_pretrained(model, adapter)");
-    // It is valid Python.
-    execFileSync("python3", ["-c", "import ast, sys; ast.parse(sys.stdin.read())"], { input: inference });
+    // It is valid Python, and SYSTEM_PROMPT holds the dataset's system prompt exactly (nothing else got in).
+    const read = `import ast, json, sys
+tree = ast.parse(sys.stdin.read())
+[value] = [n.value for n in tree.body if isinstance(n, ast.Assign) and [t.id for t in n.targets if isinstance(t, ast.Name)] == ["SYSTEM_PROMPT"]]
+print(json.dumps(ast.literal_eval(value)))`;
+    expect(JSON.parse(execFileSync("/usr/bin/python3", ["-c", read], { input: inference }).toString())).toBe(SYSTEM_PROMPT);
+    expect(JSON.parse(files.get("example_prompts.json")!.toString()).system).toBe(SYSTEM_PROMPT);
     expect(files.get("requirements.txt")!.toString()).toMatch(/^transformers>=/m);
     expect(files.get("requirements.txt")!.toString()).toMatch(/^peft>=/m);
     expect(files.get("README.md")!.toString()).toContain("## Troubleshooting");

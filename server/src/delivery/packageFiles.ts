@@ -47,8 +47,15 @@ export function adapterReadme(f: BundleFacts): string {
   ].join("\n");
 }
 
+/**
+ * A Python string literal holding `text` exactly. A JSON string is one: its
+ * escapes (\\ \" \n \uXXXX …) mean the same in Python, and the file is UTF-8.
+ */
+const pythonString = (text: string) => JSON.stringify(text);
+
 export function inferencePy(systemPrompt: string | null): string {
-  return INFERENCE_PY.replace("__SYSTEM_PROMPT__", JSON.stringify(systemPrompt ?? ""));
+  // A replacer function: a replacement string would expand $& $` $' found in the dataset's text.
+  return INFERENCE_PY.replace("__SYSTEM_PROMPT__", () => pythonString(systemPrompt ?? ""));
 }
 
 export const REQUIREMENTS_TXT = ["torch>=2.1", "transformers>=4.40", "peft>=0.10", "safetensors>=0.4", ""].join("\n");

@@ -3,7 +3,7 @@
 import type { TestApp } from "../testing/harness.js";
 import { trainJob } from "./trainedJob.js";
 
-export async function trainTinyJob(app: TestApp, options: { validationFollows?: boolean; name?: string } = {}) {
+export async function trainTinyJob(app: TestApp, options: { validationFollows?: boolean; name?: string; chatsJsonl?: string } = {}) {
   const { jobId, session } = await trainJob(app.url, options);
   // The worker's own held-out measurement, from its completion report.
   const completed = await app.services.db.jobEvent.findFirst({ where: { jobId, type: "completed" }, orderBy: { id: "desc" } });

@@ -31,7 +31,7 @@ export const TINY_OVERRIDES = { baseModel: "tuneloop-llama-tiny", maxSeqLength: 
 /** A quick validation: a sample of questions and scenarios, short answers. */
 export const QUICK_VALIDATION = { questionCount: 12, scenarioCount: 3, maxNewTokens: 12 };
 
-type Options = { name?: string; size?: "tiny" | "small"; validationFollows?: boolean; log?: (line: string) => void };
+type Options = { name?: string; size?: "tiny" | "small"; validationFollows?: boolean; log?: (line: string) => void; /** The tiny job's dataset (JSONL); the finance chats when unset. */ chatsJsonl?: string };
 
 export function apiAt(url: string) {
   async function gql(query: string, variables: Record<string, unknown> = {}, token?: string) {
@@ -71,7 +71,7 @@ export async function trainJob(url: string, options: Options = {}) {
   const engineer = await api.login("engineer");
   const tiny = (options.size ?? "tiny") === "tiny";
   const datasetId = tiny
-    ? await uploadDataset(url, engineer, `finance chats ${Math.random().toString(36).slice(2, 6)}`, financeChatsJsonl())
+    ? await uploadDataset(url, engineer, `finance chats ${Math.random().toString(36).slice(2, 6)}`, options.chatsJsonl ?? financeChatsJsonl())
     : (await api.gql(`{ datasets(first: 100){ edges { node { id name } } } }`, {}, engineer)).edges.find((e: any) => e.node.name.includes("demo")).node.id;
   const overrides = tiny ? TINY_OVERRIDES : { epochs: 8, learningRate: 3e-3, batchSize: 8 };
   const job = await api.gql(
@@ -79,7 +79,7 @@ export async function trainJob(url: string, options: Options = {}) {
     { i: { name: options.name ?? "tiny finance adapter", start: true, settings: { datasetId, overrides, gpuType: GPU } } },
     engineer,
   );
-  const workerKey = (await api.gql(`mutation{ createApiKey(name:"worker", scopes:[WORKER]){ key } }`, {}, engineer)).key;
+  const workerKey = (await api.gql(`mutation{ createApiKey(name:"worker", scopes:[WORKER]){ key } }`, {}, await api.login("owner"))).key;
   const stateDir = await mkdtemp(join(tmpdir(), "tuneloop-worker-"));
   const log: string[] = [];
   try {

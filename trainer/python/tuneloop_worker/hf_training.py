@@ -266,6 +266,8 @@ def train_job(config, chats, work_dir, resume_archive, hooks, memory_budget_mb=N
     with model.disable_adapter():
         base_loss = trainer.evaluate()["eval_loss"] if val_rows else None
     out = os.path.join(work_dir, "output")
+    # adapter_config.json names the base model, not the folder it was loaded from on this machine.
+    model.peft_config["default"].base_model_name_or_path = config["baseModel"]
     model.save_pretrained(out, safe_serialization=True)
     losses = [p["value"] for p in reporter.points if p["name"] == "train_loss"]
     summary = {

@@ -2,7 +2,7 @@
 // train/validation split, periodic validation, metrics and checkpoint
 // callbacks, cooperative interrupt/cancel, and exact resume from a checkpoint.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { initBackend } from './backend';
 import { makeBatch, maskedCrossEntropy, type Batch, type Example } from './batch';
 import { applyChatTemplate, type Chat } from './chat';
@@ -57,6 +57,8 @@ export type StopSignal = 'interrupt' | 'cancel' | null | undefined;
 export interface TrainLoraOptions {
   /** Directory with config.json, model.safetensors and tokenizer.json. */
   baseModelDir: string;
+  /** The base model's name, recorded in adapter_config.json (a path of this machine would mean nothing elsewhere); the folder's name when unset. */
+  baseModelName?: string;
   chats: Chat[];
   hyperparameters?: Partial<LoraHyperparameters>;
   resumeFrom?: TrainingCheckpoint;
@@ -168,7 +170,7 @@ export async function trainLora(options: TrainLoraOptions): Promise<TrainLoraRes
     const dropped = plan.dropped ? `, ${plan.dropped} dropped (no assistant tokens within ${plan.seqLength})` : '';
     await stage('PREPROCESSING', `${train.length} training / ${val.length} validation conversations${dropped}, ${totalSteps} steps of ${describeBatch(hp)} x ≤${plan.seqLength} tokens`);
 
-    const loraConfig = { r: hp.rank, alpha: hp.alpha, dropout: hp.dropout, targetModules: hp.targetModules, baseModelNameOrPath: options.baseModelDir };
+    const loraConfig = { r: hp.rank, alpha: hp.alpha, dropout: hp.dropout, targetModules: hp.targetModules, baseModelNameOrPath: options.baseModelName ?? basename(options.baseModelDir) };
     const resume = options.resumeFrom;
     if (resume && resume.fingerprint !== plan.fingerprint) {
       throw new TrainingConfigError('checkpoint was made with different data or hyperparameters', 'resumeFrom');

@@ -53,6 +53,7 @@ async function train(request: TrainingRequest) {
 
   const result = await trainLora({
     baseModelDir,
+    baseModelName: name,
     chats: request.chats,
     hyperparameters,
     resumeFrom,
