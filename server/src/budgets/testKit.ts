@@ -96,8 +96,9 @@ export class TestTrainer {
     return this.send(REPORT.complete, { v: validationFollows });
   }
 
-  fail(errorType: string, message: string) {
-    return this.send(REPORT.error, { t: errorType, m: message });
+  /** `facts`: what a trainer measured (FailureFactsInput), for the guidance to size the retry from. */
+  fail(errorType: string, message: string, facts: Record<string, unknown> | null = null) {
+    return this.send(REPORT.error, { t: errorType, m: message, f: facts });
   }
 }
 

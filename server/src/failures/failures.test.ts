@@ -44,33 +44,35 @@ describe(`failure guidance and retry with the suggested fix (${usingPostgres() ?
   afterAll(() => app.stop());
   afterEach(() => cancelLiveJobs(app));
 
-  it("out of memory: halves the batch size; at batch 1, shorter sequences and the Conservative preset", async () => {
+  it("out of memory without figures: halves the micro-batch and accumulates to the same effective batch; names no GPU", async () => {
     const id = await failedJob("oom", "OutOfMemoryError", "CUDA out of memory. Tried to allocate 2.00 GiB");
     const failed = await guidance(id);
     expect(failed).toMatchObject({ status: "FAILED", errorType: "OutOfMemoryError" });
-    expect(failed.failureGuidance.suggestedChanges).toEqual([{ field: "batchSize", from: 4, to: 2 }]);
-    expect(failed.failureGuidance.explanation).toContain("ran out of the 24 GB of the Test GPU 24GB");
+    const halved = [{ field: "batchSize", from: 4, to: 2 }, { field: "gradientAccumulationSteps", from: 1, to: 2 }];
+    expect(failed.failureGuidance.suggestedChanges).toEqual(halved);
+    // The job asked for a Test GPU, but nothing says it ran on one.
+    expect(failed.failureGuidance.explanation).not.toContain("Test GPU");
+    expect(failed.failureGuidance.explanation).toContain("did not report how much memory it needed");
     expect(failed.failureGuidance.explanation).toContain("CUDA out of memory");
 
     const retried = (await retry(id)).data;
     expect(retried).toMatchObject({ status: "QUEUED", retryCount: 1, retryOf: { id }, name: "oom (retry 1)" });
-    expect(retried.config.batchSize).toBe(2);
-    expect(retried.retryDiff).toEqual([{ field: "batchSize", from: 4, to: 2 }]);
+    expect(retried.config).toMatchObject({ batchSize: 2, gradientAccumulationSteps: 2 });
+    expect(retried.retryDiff).toEqual(halved);
     // The user's own overrides win over the suggestion; declining the fix changes nothing.
-    expect((await retry(id, { batchSize: 1 })).data.retryDiff).toEqual([{ field: "batchSize", from: 4, to: 1 }]);
+    expect((await retry(id, { batchSize: 1, gradientAccumulationSteps: 4 })).data.retryDiff).toEqual([
+      { field: "batchSize", from: 4, to: 1 }, { field: "gradientAccumulationSteps", from: 1, to: 4 },
+    ]);
     expect((await retry(id, null, false)).data.retryDiff).toEqual([]);
     expect(await retry(id, { pricingTier: "CHEAP" })).toMatchObject({ code: "VALIDATION", field: "overrides.pricingTier" });
 
+    // At batch 1 and no figures there is nothing to size: advice in words, no change offered.
     const tight = await failedJob("oom at batch 1", "OutOfMemoryError", "OOM", { preset: "AGGRESSIVE", overrides: { batchSize: 1 } });
-    expect((await guidance(tight)).failureGuidance.suggestedChanges).toEqual([
-      { field: "maxSeqLength", from: 128, to: 64 },
-      { field: "preset", from: "AGGRESSIVE", to: "CONSERVATIVE" },
-    ]);
-    const conservative = (await retry(tight)).data;
-    expect(conservative).toMatchObject({ preset: "CONSERVATIVE" });
-    // The Conservative preset brings its own rank, learning rate and epochs; the batch stays at 1.
-    expect(conservative.config).toMatchObject({ rank: 8, alpha: 16, learningRate: 1e-4, epochs: 2, batchSize: 1, maxSeqLength: 64 });
-    expect(conservative.retryDiff.map((c: any) => c.field)).toEqual(["preset", "alpha", "epochs", "learningRate", "maxSeqLength", "rank"]);
+    expect((await guidance(tight)).failureGuidance.suggestedChanges).toEqual([]);
+    // A Conservative retry brings the preset's own rank, learning rate and epochs.
+    const conservative = (await retry(tight, { preset: "CONSERVATIVE" })).data;
+    expect(conservative.config).toMatchObject({ rank: 8, alpha: 16, learningRate: 1e-4, epochs: 2, batchSize: 1 });
+    expect(conservative.retryDiff.map((c: any) => c.field)).toEqual(["preset", "alpha", "epochs", "learningRate", "rank"]);
   });
 
   it("no GPU available: switches spot to on-demand, then on-demand to another GPU", async () => {
@@ -125,8 +127,8 @@ describe(`failure guidance and retry with the suggested fix (${usingPostgres() ?
       return found.length === 9 ? found : null;
     }, 10_000, "a JOB_FAILED alert per failed job");
     const oom = failedAlerts.find((a) => a.message.startsWith('Job "oom" failed.'))!;
-    expect(oom.message).toContain("Suggested retry: batchSize 4 → 2.");
-    expect(oom.data).toMatchObject({ errorType: "OutOfMemoryError", suggestedChanges: [{ field: "batchSize", from: 4, to: 2 }] });
+    expect(oom.message).toContain("Suggested retry: batchSize 4 → 2, gradientAccumulationSteps 1 → 2.");
+    expect(oom.data).toMatchObject({ errorType: "OutOfMemoryError", suggestedChanges: [{ field: "batchSize", from: 4, to: 2 }, { field: "gradientAccumulationSteps", from: 1, to: 2 }] });
 
     const common = (await app.gql(`{ commonFailures { totalFailed byErrorType { key count } byPreset { key count } byGpuType { key count }
       combinations { errorType preset gpuType count lastSeenAt } } }`, {}, engineer)).data.commonFailures;

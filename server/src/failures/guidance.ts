@@ -1,8 +1,11 @@
 import type { Db } from "../db/client.js";
 import type { Preset, PricingTier } from "../generated/sqlite/enums.js";
-import type { JobConfig } from "../jobs/config.js";
+import { MAX_DURATION_SECONDS, type JobConfig } from "../jobs/config.js";
 import { findGpu, gpuCatalog, hourlyRate } from "../costs/catalog.js";
 import { formatUsd } from "../costs/money.js";
+import { formatBytes } from "../../../shared/memoryModel.js";
+import { failureFactsOf, type FailureFacts } from "./facts.js";
+import { memoryFix } from "./memoryFix.js";
 
 // Why a job failed, in words a user can act on, and the configuration change
 // most likely to make the retry succeed.
@@ -30,6 +33,7 @@ export function classifyFailure(errorType: string | null | undefined, message: s
 }
 
 type FailedJob = {
+  id: string;
   orgId: string;
   errorType: string | null;
   errorMessage: string | null;
@@ -42,24 +46,35 @@ type FailedJob = {
 
 const said = (job: FailedJob) => (job.errorMessage ? ` The trainer said: "${job.errorMessage.slice(0, 300)}".` : "");
 
-function outOfMemory(job: FailedJob, config: JobConfig): FailureGuidance {
-  const gpu = findGpu(job.gpuType);
-  const memory = gpu ? `the ${gpu.memoryGb} GB of the ${gpu.name}` : "the GPU's memory";
-  const changes: ConfigChange[] = [];
-  if (config.batchSize > 1) {
-    changes.push({ field: "batchSize", from: config.batchSize, to: Math.max(1, Math.floor(config.batchSize / 2)) });
-  } else {
-    if (config.maxSeqLength > 64) changes.push({ field: "maxSeqLength", from: config.maxSeqLength, to: Math.max(32, config.maxSeqLength / 2) });
-    if (job.preset !== "CONSERVATIVE") changes.push({ field: "preset", from: job.preset, to: "CONSERVATIVE" });
+function outOfMemory(job: FailedJob, config: JobConfig, facts: FailureFacts | null): FailureGuidance {
+  const memory = facts?.memory;
+  const accumulation = config.gradientAccumulationSteps ?? 1;
+  if (!facts || !memory) {
+    // A trainer that says only "out of memory": no figures to check a fix against, so the
+    // first step the memory model would also take, halving the micro-batch, keeping the effective batch.
+    const half = Math.max(1, Math.floor(config.batchSize / 2));
+    return {
+      errorType: "OutOfMemoryError",
+      explanation:
+        `Training ran out of memory with batch size ${config.batchSize} and sequences of up to ${config.maxSeqLength} tokens.${said(job)} ` +
+        (config.batchSize > 1
+          ? `The trainer did not report how much memory it needed, so this cannot be sized exactly: batch size ${half} with ${(config.batchSize / half) * accumulation} accumulation steps halves the activations and keeps the effective batch.`
+          : "The trainer did not report how much memory it needed; try shorter sequences or a lower rank."),
+      suggestedChanges: config.batchSize > 1 && config.batchSize % half === 0
+        ? [{ field: "batchSize", from: config.batchSize, to: half }, { field: "gradientAccumulationSteps", from: accumulation, to: (config.batchSize / half) * accumulation }]
+        : [],
+    };
   }
-  const how =
-    config.batchSize > 1
-      ? `Halving the batch size to ${changes[0].to} halves the memory the activations take; each example still counts the same.`
-      : "The batch is already 1: shorter sequences and the Conservative preset (rank 8) take less memory.";
+  const had = memory.limit === "WORKER_BUDGET" ? `${facts.where} allows ${formatBytes(memory.availableBytes)}` : `the ${facts.where} has ${formatBytes(memory.availableBytes)}`;
+  const fix = memoryFix(config, memory, job.gpuType);
+  const needed = memory.requiredBytes > memory.availableBytes ? `needed ${formatBytes(memory.requiredBytes)}` : `ran out of memory (the estimate was ${formatBytes(memory.requiredBytes)})`;
   return {
     errorType: "OutOfMemoryError",
-    explanation: `Training ran out of ${memory} with batch size ${config.batchSize} and sequences of up to ${config.maxSeqLength} tokens. ${how}${said(job)}`,
-    suggestedChanges: changes,
+    explanation:
+      `Training with batch size ${config.batchSize}, sequences of up to ${memory.seqLength} tokens and rank ${config.rank} ${needed}, but ${had}. ` +
+      (fix?.how ?? (memory.limit === "WORKER_BUDGET" ? "Nothing smaller fits: run it on a worker with a larger memory budget." : "Nothing smaller fits, and no GPU in the catalog has enough memory.")) +
+      said(job),
+    suggestedChanges: fix?.changes ?? [],
   };
 }
 
@@ -100,32 +115,60 @@ function provisioning(job: FailedJob): FailureGuidance {
   };
 }
 
-function timeout(job: FailedJob, config: JobConfig): FailureGuidance {
-  const change: ConfigChange | null =
-    config.epochs > 1
-      ? { field: "epochs", from: config.epochs, to: config.epochs - 1 }
-      : config.batchSize < 64
-        ? { field: "batchSize", from: config.batchSize, to: Math.min(64, config.batchSize * 2) }
-        : null;
-  const how = change?.field === "epochs" ? `${config.epochs - 1} epoch(s) instead of ${config.epochs} cut the training time by ${Math.round(100 / config.epochs)}%.` : "A larger batch makes fewer, faster steps.";
-  return {
-    errorType: "TimeoutError",
-    explanation: `Training ran past its time limit.${said(job)} ${change ? how : "Split the dataset or shorten its conversations."}`,
-    suggestedChanges: change ? [change] : [],
-  };
+function timeout(job: FailedJob, config: JobConfig, facts: FailureFacts | null): FailureGuidance {
+  const time = facts?.time;
+  if (!time) {
+    // No step time reported: one epoch fewer is the smallest cut, but cannot be sized.
+    const change = config.epochs > 1 ? { field: "epochs", from: config.epochs, to: config.epochs - 1 } : null;
+    return {
+      errorType: "TimeoutError",
+      explanation: `Training ran past its time limit.${said(job)} ${change ? `${config.epochs - 1} epoch(s) instead of ${config.epochs} cut the training time by ${Math.round(100 / config.epochs)}%.` : "Split the dataset, shorten its conversations or allow more time."}`,
+      suggestedChanges: change ? [change] : [],
+    };
+  }
+  const fix = timeFix(config, time);
+  const measured = `Training was stopped at its limit of ${formatSeconds(time.limitSeconds)} after ${time.stepsDone} of ${time.totalSteps} steps at ${time.secondsPerStep.toFixed(2)} s a step (${formatSeconds(time.overheadSeconds)} to start); all of it needs about ${formatSeconds(fix.fullSeconds)}.`;
+  return { errorType: "TimeoutError", explanation: `${measured} ${fix.how}${said(job)}`, suggestedChanges: fix.changes };
+}
+
+/** Leaves room for the step time to vary a little between runs. */
+const TIME_MARGIN = 0.9;
+
+function timeFix(config: JobConfig, time: NonNullable<FailureFacts["time"]>): { changes: ConfigChange[]; how: string; fullSeconds: number } {
+  const stepsPerEpoch = time.totalSteps / config.epochs;
+  const seconds = (epochs: number) => time.overheadSeconds + epochs * stepsPerEpoch * time.secondsPerStep;
+  const fullSeconds = seconds(config.epochs);
+  const budget = time.limitSeconds * TIME_MARGIN;
+  for (let epochs = config.epochs - 1; epochs >= 1; epochs--) {
+    if (seconds(epochs) <= budget) {
+      return { fullSeconds, changes: [{ field: "epochs", from: config.epochs, to: epochs }], how: `${epochs} epoch(s) instead of ${config.epochs} take about ${formatSeconds(seconds(epochs))}, inside the limit.` };
+    }
+  }
+  // Not even one epoch fits: more time, where the job's own limit was the one that stopped it.
+  const wanted = Math.ceil(fullSeconds / TIME_MARGIN / 60) * 60;
+  if (config.maxDurationSeconds <= time.limitSeconds && wanted <= MAX_DURATION_SECONDS) {
+    return { fullSeconds, changes: [{ field: "maxDurationSeconds", from: config.maxDurationSeconds, to: wanted }], how: `Not even one epoch fits; a limit of ${formatSeconds(wanted)} lets the run finish.` };
+  }
+  return { fullSeconds, changes: [], how: "Not even one epoch fits the worker's limit: split the dataset, shorten its conversations, or run it on a worker that allows more time." };
+}
+
+function formatSeconds(s: number): string {
+  return s >= 3600 ? `${(s / 3600).toFixed(1)} h` : s >= 120 ? `${Math.round(s / 60)} min` : `${Math.round(s)} s`;
 }
 
 export async function failureGuidance(db: Db, job: FailedJob): Promise<FailureGuidance> {
   const config = job.config as JobConfig;
-  switch (classifyFailure(job.errorType, job.errorMessage)) {
+  const errorType = classifyFailure(job.errorType, job.errorMessage);
+  const facts = errorType === "OutOfMemoryError" || errorType === "TimeoutError" ? await failureFactsOf(db, job.id) : null;
+  switch (errorType) {
     case "OutOfMemoryError":
-      return outOfMemory(job, config);
+      return outOfMemory(job, config, facts);
     case "DatasetFormatError":
       return datasetFormat(db, job);
     case "GPUProvisioningError":
       return provisioning(job);
     case "TimeoutError":
-      return timeout(job, config);
+      return timeout(job, config, facts);
     case "NetworkError":
       return {
         errorType: "NetworkError",

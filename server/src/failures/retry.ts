@@ -21,7 +21,7 @@ const SETTING_FIELDS = Object.keys(settingsSchema.shape) as (keyof Settings)[];
 /** The hyperparameters a preset decides: a new preset brings its own unless they are set explicitly. */
 const PRESET_FIELDS = ["rank", "alpha", "learningRate", "epochs"];
 
-type RetriedJob = Settings & { orgId: string; config: unknown; status: string; errorType: string | null; errorMessage: string | null };
+type RetriedJob = Settings & { id: string; orgId: string; config: unknown; status: string; errorType: string | null; errorMessage: string | null };
 
 export async function planRetry(db: Db, failed: RetriedJob, overrides: Record<string, unknown> | null | undefined, applySuggestedFix: boolean) {
   const suggested = applySuggestedFix && failed.status === "FAILED" ? (await failureGuidance(db, failed)).suggestedChanges : [];

@@ -1,7 +1,53 @@
 import { builder } from "../builder.js";
 import { ERROR_TYPES, failureGuidance, type ConfigChange, type ErrorType, type FailureGuidance } from "./guidance.js";
+import { MEMORY_LIMITS } from "./facts.js";
 import { retryDiff } from "./retry.js";
 import { commonFailures, type CommonFailures } from "./service.js";
+
+const MemoryLimitEnum = builder.enumType("MemoryLimit", {
+  values: MEMORY_LIMITS,
+  description: "Whose memory ran out: the worker's own memory budget, or the GPU's memory.",
+});
+
+const MemoryProfileInput = builder.inputType("MemoryProfileInput", {
+  description: "The trainer's memory model for the run (shared/memoryModel.ts): bytes = fixed − 4-bit saving + perRank × rank + batch × seq × (perToken + perTokenPosition × seq).",
+  fields: (t) => ({
+    fixedBytes: t.float({ required: true }),
+    bytesPerRank: t.float({ required: true }),
+    bytesPerToken: t.float({ required: true }),
+    bytesPerTokenPosition: t.float({ required: true }),
+    fourBitSavingBytes: t.float({ description: "What loading the base model in 4-bit would save; null where the trainer cannot." }),
+  }),
+});
+
+const MemoryFactsInput = builder.inputType("MemoryFactsInput", {
+  fields: (t) => ({
+    requiredBytes: t.float({ required: true }),
+    availableBytes: t.float({ required: true }),
+    limit: t.field({ type: MemoryLimitEnum, required: true }),
+    seqLength: t.int({ required: true, description: "The sequence length the run used (capped at the model's context)." }),
+    profile: t.field({ type: MemoryProfileInput, required: true }),
+  }),
+});
+
+const TimeFactsInput = builder.inputType("TimeFactsInput", {
+  fields: (t) => ({
+    limitSeconds: t.float({ required: true }),
+    overheadSeconds: t.float({ required: true, description: "Before the first step: loading the model and the data." }),
+    secondsPerStep: t.float({ required: true, description: "Measured mean wall time of one optimizer step." }),
+    stepsDone: t.int({ required: true }),
+    totalSteps: t.int({ required: true }),
+  }),
+});
+
+export const FailureFactsInput = builder.inputType("FailureFactsInput", {
+  description: "What the trainer measured when the job failed; the failure guidance sizes the retry from it.",
+  fields: (t) => ({
+    where: t.string({ required: true, description: "Where it ran, in words: a worker and its memory budget, or a GPU (e.g. NVIDIA A10G)." }),
+    memory: t.field({ type: MemoryFactsInput }),
+    time: t.field({ type: TimeFactsInput }),
+  }),
+});
 
 const ErrorTypeEnum = builder.enumType("FailureType", {
   values: ERROR_TYPES,
@@ -58,7 +104,7 @@ builder.prismaObjectFields("TrainingJob", (t) => ({
     type: FailureGuidanceRef,
     nullable: true,
     description: "For a failed job: why, and what the retry changes. Null otherwise.",
-    select: { orgId: true, status: true, errorType: true, errorMessage: true, config: true, preset: true, gpuType: true, pricingTier: true, datasetId: true },
+    select: { id: true, orgId: true, status: true, errorType: true, errorMessage: true, config: true, preset: true, gpuType: true, pricingTier: true, datasetId: true },
     resolve: (job, _args, ctx) => (job.status === "FAILED" ? failureGuidance(ctx.db, job) : null),
   }),
   retryDiff: t.field({

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AppError } from "../errors.js";
+import { failureFactsSchema } from "../failures/facts.js";
 
 // What a trainer reports, the same over GraphQL and over the signed webhook.
 // Both doors build one of these objects and hand it to ingestReport().
@@ -30,7 +31,7 @@ export const reportSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("checkpoint"), sequence, step, epoch: finite.min(0).nullish(), artifactId: z.string().min(1).nullish(), trainLoss: finite.nullish(), valLoss: finite.nullish() }),
   z.object({ type: z.literal("interrupted"), sequence, step, reason: text(2000).nullish() }),
   z.object({ type: z.literal("resumed"), sequence, fromStep: step }),
-  z.object({ type: z.literal("error"), sequence, errorType: z.enum(TRAINING_ERROR_TYPES), message: z.string().min(1).max(10_000), details: z.unknown().optional() }),
+  z.object({ type: z.literal("error"), sequence, errorType: z.enum(TRAINING_ERROR_TYPES), message: z.string().min(1).max(10_000), details: z.unknown().optional(), facts: failureFactsSchema.nullish() }),
   z.object({ type: z.literal("completed"), sequence, summary: z.unknown().optional(), validationFollows: z.boolean().nullish() }),
 ]);
 

@@ -1,6 +1,7 @@
 import { builder } from "../builder.js";
 import type { Context } from "../context.js";
 import { AppError } from "../errors.js";
+import { FailureFactsInput } from "../failures/schema.js";
 import { JobStatusEnum } from "../jobs/schema.js";
 import { requireTrainerOf } from "../workers/service.js";
 import { ingestReport } from "./service.js";
@@ -115,6 +116,7 @@ builder.mutationFields((t) => ({
       errorType: t.arg.string({ required: true, description: "OutOfMemoryError, DatasetFormatError, GPUProvisioningError, TimeoutError, NetworkError or UnknownError." }),
       message: t.arg.string({ required: true }),
       details: t.arg({ type: "JSON" }),
+      facts: t.arg({ type: FailureFactsInput, description: "What the trainer measured (memory needed and available, step time): the guidance sizes the retry from it." }),
     },
     resolve: async (query, _root, { jobId, ...args }, ctx) => {
       await report(ctx, jobId, { type: "error", ...args });

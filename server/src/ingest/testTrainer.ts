@@ -31,7 +31,7 @@ export const REPORT = {
   checkpoint: `mutation($j:ID!,$s:Int!,$step:Int!,$e:Float,$a:ID,$tl:Float,$vl:Float){ reportCheckpoint(jobId:$j, sequence:$s, step:$step, epoch:$e, artifactId:$a, trainLoss:$tl, valLoss:$vl){ ${OUTCOME} ... on ReportCheckpointSuccess { data { id step epoch trainLoss valLoss artifact { id } } } } }`,
   interrupted: `mutation($j:ID!,$s:Int!,$step:Int!,$r:String){ reportInterrupted(jobId:$j, sequence:$s, step:$step, reason:$r){ ${OUTCOME} ... on ReportInterruptedSuccess { data { ${JOB} } } } }`,
   resumed: `mutation($j:ID!,$s:Int!,$f:Int!){ reportResumed(jobId:$j, sequence:$s, fromStep:$f){ ${OUTCOME} ... on ReportResumedSuccess { data { ${JOB} } } } }`,
-  error: `mutation($j:ID!,$s:Int!,$t:String!,$m:String!,$d:JSON){ reportTrainingError(jobId:$j, sequence:$s, errorType:$t, message:$m, details:$d){ ${OUTCOME} ... on ReportTrainingErrorSuccess { data { ${JOB} } } } }`,
+  error: `mutation($j:ID!,$s:Int!,$t:String!,$m:String!,$d:JSON,$f:FailureFactsInput){ reportTrainingError(jobId:$j, sequence:$s, errorType:$t, message:$m, details:$d, facts:$f){ ${OUTCOME} ... on ReportTrainingErrorSuccess { data { ${JOB} } } } }`,
   complete: `mutation($j:ID!,$s:Int!,$sum:JSON,$v:Boolean){ completeTrainingJob(jobId:$j, sequence:$s, summary:$sum, validationFollows:$v){ ${OUTCOME} ... on CompleteTrainingJobSuccess { data { ${JOB} } } } }`,
   webhookSecret: `mutation($j:ID!){ trainerWebhookSecret(jobId:$j){ ${OUTCOME} ... on TrainerWebhookSecretSuccess { data } } }`,
 } as const;

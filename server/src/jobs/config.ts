@@ -18,6 +18,8 @@ export const PRESETS: Record<PresetName, { rank: number; learningRate: number; e
   },
 };
 
+export const MAX_DURATION_SECONDS = 7 * 86400;
+
 export const TARGET_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"] as const;
 
 // Advanced overrides and the ranges they must stay in; each message names the field.
@@ -28,6 +30,8 @@ export const overridesSchema = z
     learningRate: z.number().min(1e-6, "learning rate must be at least 1e-6").max(1e-2, "learning rate must be at most 1e-2"),
     epochs: z.number().int().min(1, "at least 1 epoch").max(20, "at most 20 epochs"),
     batchSize: z.number().int().min(1, "batch size must be at least 1").max(64, "batch size must be at most 64"),
+    // Micro-batches per optimizer step: the effective batch is batchSize × this, at the memory of one micro-batch.
+    gradientAccumulationSteps: z.number().int().min(1, "gradient accumulation must be at least 1 step").max(64, "gradient accumulation must be at most 64 steps"),
     maxSeqLength: z.number().int().min(32, "sequence length must be at least 32").max(4096, "sequence length must be at most 4096"),
     dropout: z.number().min(0, "dropout must be between 0 and 0.5").max(0.5, "dropout must be between 0 and 0.5"),
     warmupRatio: z.number().min(0, "warm-up ratio must be between 0 and 0.5").max(0.5, "warm-up ratio must be between 0 and 0.5"),
@@ -39,13 +43,19 @@ export const overridesSchema = z
     baseModel: z.string().min(1),
     // Which trainer runs the job: the TypeScript engine, or transformers + peft on a GPU (trainer/python).
     backend: z.enum(["typescript", "python"]),
-    maxDurationSeconds: z.number().int().min(60, "the time limit must be at least 60 seconds").max(7 * 86400, "the time limit must be at most 7 days"),
+    // How the python trainer loads the base model on a GPU: 4-bit NF4 (QLoRA, its default) or not quantized.
+    quantization: z.enum(["4bit", "none"]),
+    maxDurationSeconds: z.number().int().min(60, "the time limit must be at least 60 seconds").max(MAX_DURATION_SECONDS, "the time limit must be at most 7 days"),
   })
   .partial()
   .strict();
 
 export type JobOverrides = z.infer<typeof overridesSchema>;
-export type JobConfig = Required<Omit<JobOverrides, "baseModel">> & { baseModel: string };
+export type JobConfig = Required<Omit<JobOverrides, "baseModel" | "quantization">> & Pick<JobOverrides, "quantization"> & { baseModel: string };
+
+/** Examples per optimizer step. */
+export const MAX_EFFECTIVE_BATCH = 512;
+export const effectiveBatch = (config: { batchSize: number; gradientAccumulationSteps?: number }) => config.batchSize * (config.gradientAccumulationSteps ?? 1);
 
 export const DEFAULT_BASE_MODEL = "tuneloop-llama-1m";
 
@@ -59,12 +69,13 @@ export function resolveJobConfig(preset: PresetName | "CUSTOM", overrides: unkno
   }
   const base = PRESETS[preset === "CUSTOM" ? "BALANCED" : preset];
   const rank = parsed.data.rank ?? base.rank;
-  return {
+  const config: JobConfig = {
     rank,
     alpha: rank * 2,
     learningRate: base.learningRate,
     epochs: base.epochs,
     batchSize: 4,
+    gradientAccumulationSteps: 1,
     maxSeqLength: 128,
     dropout: 0.05,
     warmupRatio: 0.1,
@@ -78,4 +89,8 @@ export function resolveJobConfig(preset: PresetName | "CUSTOM", overrides: unkno
     maxDurationSeconds: 24 * 3600,
     ...parsed.data,
   };
+  if (effectiveBatch(config) > MAX_EFFECTIVE_BATCH) {
+    throw new AppError("VALIDATION", `config.gradientAccumulationSteps: the effective batch (batch size × accumulation steps) must be at most ${MAX_EFFECTIVE_BATCH}`, "config.gradientAccumulationSteps");
+  }
+  return config;
 }
