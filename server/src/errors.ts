@@ -14,6 +14,7 @@ export type ErrorCode =
   | "BUDGET_EXCEEDED"
   | "APPROVAL_REQUIRED"
   | "RATE_LIMITED"
+  | "BUSY"
   | "QUALITY_GATE_FAILED";
 
 export class AppError extends Error {

@@ -9,6 +9,8 @@ import type { ServerConfig } from "./config.js";
 const LIMITS = {
   /** Completions one credential may ask deployed models for, per minute. */
   completions: (config: ServerConfig) => ({ points: config.modelRateLimitPerMinute, duration: 60 }),
+  /** Playground prompts one user may send, per minute. */
+  playground: (config: ServerConfig) => ({ points: config.playgroundRateLimitPerMinute, duration: 60 }),
   /** Wrong passwords for one email from one address before sign-in pauses, per 15 minutes. */
   failedLogins: () => ({ points: 10, duration: 15 * 60 }),
 };

@@ -62,7 +62,7 @@ async function examplePrompts(services: AppServices, datasetId: string) {
   return { system, prompts: questions.slice(0, 8) };
 }
 
-async function build(services: AppServices, job: { id: string; name: string; config: unknown; finishedAt: Date | null; datasetId: string }, kind: DeliveryKind): Promise<Buffer> {
+async function build(services: AppServices, job: { id: string; orgId: string; name: string; config: unknown; finishedAt: Date | null; datasetId: string }, kind: DeliveryKind): Promise<Buffer> {
   if (kind === "metrics_csv") return collect((out) => metricsCsv(out, services, job.id, null));
   if (kind === "metrics_json") return collect((out) => metricsJson(out, services, job.id, null));
   const f = await facts(services, job);
@@ -72,7 +72,7 @@ async function build(services: AppServices, job: { id: string; name: string; con
     return zipToBuffer([...adapterFiles.map((name) => ({ name, file: join(dir, name) })), { name: "README.txt", content: adapterReadme(f) }]);
   }
   // The deployment package carries the base model when it is one of ours (it is not on a model hub).
-  const baseDir = await engineFor(services.config, "serving").run({ kind: "baseModelDir", baseModel: f.baseModel });
+  const baseDir = await engineFor(services.config, "serving").run({ kind: "baseModelDir", baseModel: f.baseModel }, { owner: job.orgId });
   const baseFiles = (await readdir(baseDir)).filter((name) => /^(config\.json|model\.safetensors|tokenizer\.json|tokenizer_config\.json)$/.test(name));
   const { system, prompts } = await examplePrompts(services, job.datasetId);
   const entries: ZipEntry[] = [

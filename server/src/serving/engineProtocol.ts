@@ -24,4 +24,4 @@ export type EngineResult = {
 };
 
 export type EngineRequest = { id: number; task: EngineTask };
-export type EngineResponse = { id: number; ok: true; result: unknown; ms: number } | { id: number; ok: false; error: string };
+export type EngineResponse = { id: number; ok: true; result: unknown; ms: number } | { id: number; ok: false; error: string; ms: number };

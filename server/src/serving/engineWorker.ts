@@ -84,7 +84,7 @@ parentPort!.on("message", (request: EngineRequest) => {
     try {
       response = { id: request.id, ok: true, result: await run(request.task), ms: performance.now() - started };
     } catch (error) {
-      response = { id: request.id, ok: false, error: error instanceof Error ? error.message : String(error) };
+      response = { id: request.id, ok: false, error: error instanceof Error ? error.message : String(error), ms: performance.now() - started };
     }
     parentPort!.postMessage(response);
   });

@@ -2,8 +2,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AppServices } from "../context.js";
 import { AppError } from "../errors.js";
 import { resolveViewer, viewerHasScope } from "../auth/service.js";
-import { hashToken } from "../auth/tokens.js";
 import { takeRequest } from "../rateLimits.js";
+import { EngineBusyError } from "./engineHost.js";
 import { checkMessages, complete, deployedVersion, generationSettings } from "./service.js";
 
 const PATH = /^\/api\/v1\/models\/([a-z0-9-]+)\/([a-z0-9-]+)\/([0-9]+\.[0-9]+\.[0-9]+|latest)\/?$/;
@@ -51,7 +51,8 @@ export async function serveModelCompletion(req: IncomingMessage, res: ServerResp
     fail(res, 401, "UNAUTHENTICATED", "Send an API key: Authorization: Bearer tlk_…");
     return true;
   }
-  const rate = await takeRequest(services.config, "completions", hashToken(req.headers.authorization!));
+  // Counted per key (or session), however the header spells "Bearer".
+  const rate = await takeRequest(services.config, "completions", viewer.credentialId);
   res.setHeader("ratelimit-limit", String(rate.limit));
   res.setHeader("ratelimit-remaining", String(rate.remaining));
   res.setHeader("ratelimit-reset", String(rate.resetSeconds));
@@ -67,12 +68,16 @@ export async function serveModelCompletion(req: IncomingMessage, res: ServerResp
     return true;
   }
   try {
-    const body = (await readJson(req)) as { messages?: unknown; prompt?: unknown; max_tokens?: number; temperature?: number; top_k?: number; seed?: number };
+    const body = (await readJson(req)) as { messages?: unknown; prompt?: unknown; max_tokens?: number; temperature?: number; top_k?: number; seed?: number } | null;
+    if (typeof body !== "object" || body === null || Array.isArray(body)) throw new AppError("VALIDATION", "The body must be a JSON object: {\"messages\": [...]} or {\"prompt\": \"...\"}", "body");
     if ((body.messages === undefined) === (body.prompt === undefined)) throw new AppError("VALIDATION", "Send either messages or prompt", "messages");
     if (body.prompt !== undefined && typeof body.prompt !== "string") throw new AppError("VALIDATION", "prompt must be text", "prompt");
     const messages = body.prompt !== undefined ? checkMessages([{ role: "user", content: body.prompt }], "prompt") : checkMessages(body.messages);
     const settings = generationSettings({ maxNewTokens: body.max_tokens, temperature: body.temperature, topK: body.top_k, seed: body.seed });
-    const out = await complete(services, version, { messages }, settings);
+    // A client that goes away takes its queued generation with it.
+    const abandoned = new AbortController();
+    res.once("close", () => abandoned.abort(new Error("the client closed the connection")));
+    const out = await complete(services, version, { messages }, settings, abandoned.signal);
     send(res, 200, {
       object: "chat.completion",
       created: Math.floor(Date.now() / 1000),
@@ -81,8 +86,14 @@ export async function serveModelCompletion(req: IncomingMessage, res: ServerResp
       usage: { prompt_tokens: out.promptTokens, completion_tokens: out.completionTokens, total_tokens: out.promptTokens + out.completionTokens },
     });
   } catch (error) {
+    if (res.destroyed) return true;
+    if (error instanceof EngineBusyError) {
+      res.setHeader("retry-after", String(error.retryAfterSeconds));
+      fail(res, 503, error.code, error.message);
+      return true;
+    }
     if (!(error instanceof AppError)) throw error;
-    fail(res, 400, error.code, error.message, error.field);
+    fail(res, error.code === "BUSY" ? 503 : 400, error.code, error.message, error.field);
   }
   return true;
 }

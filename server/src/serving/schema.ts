@@ -1,4 +1,5 @@
 import { builder } from "../builder.js";
+import type { Viewer } from "../context.js";
 import { playground } from "./service.js";
 
 type Generated = { text: string; promptTokens: number; completionTokens: number; finishReason: string };
@@ -44,6 +45,12 @@ builder.queryFields((t) => ({
       options: t.arg({ type: GenerationOptionsInput }),
     },
     resolve: (_root, args, ctx) =>
-      playground(ctx, ctx.viewer!, { ...args, jobId: args.jobId ? String(args.jobId) : null, modelVersionId: args.modelVersionId ? String(args.modelVersionId) : null }),
+      playground(
+        ctx,
+        ctx.viewer as Extract<Viewer, { kind: "user" }>,
+        { ...args, jobId: args.jobId ? String(args.jobId) : null, modelVersionId: args.modelVersionId ? String(args.modelVersionId) : null },
+        // Aborted when the client disconnects: its queued generations are dropped.
+        (ctx as { request?: Request }).request?.signal,
+      ),
   }),
 }));

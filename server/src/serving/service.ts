@@ -3,6 +3,7 @@ import { AppError } from "../errors.js";
 import { findOwnJob } from "../jobs/service.js";
 import type { JobConfig } from "../jobs/config.js";
 import { findOwnVersion } from "../registry/service.js";
+import { takeRequest } from "../rateLimits.js";
 import { adapterDir } from "./adapterFiles.js";
 import { engineFor } from "./engineHost.js";
 import type { Chat, ChatMessage, GenerationSettings } from "./engineProtocol.js";
@@ -44,25 +45,35 @@ export function checkMessages(messages: unknown, field = "messages"): ChatMessag
   return out;
 }
 
-/** Generates the adapted (and optionally base) reply of a job's model. */
-async function respond(services: AppServices, job: { id: string; config: unknown }, chat: Chat, settings: GenerationSettings, withBase: boolean) {
+/**
+ * Generates the adapted (and optionally base) reply of a job's model, queued
+ * for the job's organization; `signal` drops what still waits when the client goes away.
+ */
+async function respond(services: AppServices, job: { id: string; orgId: string; config: unknown }, chat: Chat, settings: GenerationSettings, withBase: boolean, signal?: AbortSignal | null) {
   const baseModel = (job.config as JobConfig).baseModel;
   const engine = engineFor(services.config, "serving");
   const dir = await adapterDir(services, job.id);
-  const [adapted] = await engine.run({ kind: "generate", model: { baseModel, adapterDir: dir }, prompts: [chat], settings });
-  const base = withBase ? (await engine.run({ kind: "generate", model: { baseModel, adapterDir: null }, prompts: [chat], settings }))[0] : null;
+  const generate = (adapter: string | null) => engine.run({ kind: "generate", model: { baseModel, adapterDir: adapter }, prompts: [chat], settings }, { owner: job.orgId, signal }).then(([reply]) => reply);
+  const [adapted, base] = await Promise.all([generate(dir), withBase ? generate(null) : null]);
   return { adapted, base };
 }
 
 /** Inference playground: a prompt answered by the base and the adapted model, side by side. */
-export async function playground(services: AppServices, viewer: Viewer, input: { jobId?: string | null; modelVersionId?: string | null; prompt: string; system?: string | null; options?: GenerationOptions | null }) {
+export async function playground(
+  services: AppServices,
+  viewer: Extract<Viewer, { kind: "user" }>,
+  input: { jobId?: string | null; modelVersionId?: string | null; prompt: string; system?: string | null; options?: GenerationOptions | null },
+  signal?: AbortSignal | null,
+) {
+  const rate = await takeRequest(services.config, "playground", viewer.userId);
+  if (!rate.allowed) throw new AppError("RATE_LIMITED", `You may send ${rate.limit} playground prompts a minute; try again in ${rate.resetSeconds} s`);
   if (!input.jobId === !input.modelVersionId) throw new AppError("VALIDATION", "Give either a job or a model version", "jobId");
   const job = input.jobId
     ? await findOwnJob(services, viewer, input.jobId)
     : await services.db.trainingJob.findUniqueOrThrow({ where: { id: (await findOwnVersion(services, viewer, input.modelVersionId!)).jobId } });
   const messages = checkMessages([...(input.system?.trim() ? [{ role: "system", content: input.system }] : []), { role: "user", content: input.prompt }], "prompt");
   const settings = generationSettings(input.options ?? {}, "options");
-  const { base, adapted } = await respond(services, job, { messages }, settings, true);
+  const { base, adapted } = await respond(services, job, { messages }, settings, true, signal);
   return { prompt: input.prompt, base: base!, adapted, settings };
 }
 
@@ -80,8 +91,8 @@ export async function deployedVersion(services: AppServices, orgSlug: string, mo
 }
 
 /** A completion from a deployed version, counted in its usage. */
-export async function complete(services: AppServices, version: NonNullable<Awaited<ReturnType<typeof deployedVersion>>>, chat: Chat, settings: GenerationSettings) {
-  const { adapted } = await respond(services, version.job, chat, settings, false);
+export async function complete(services: AppServices, version: NonNullable<Awaited<ReturnType<typeof deployedVersion>>>, chat: Chat, settings: GenerationSettings, signal: AbortSignal) {
+  const { adapted } = await respond(services, version.job, chat, settings, false, signal);
   await services.db.modelVersion.update({ where: { id: version.id }, data: { requestCount: { increment: 1 }, lastRequestAt: new Date() } });
   return adapted;
 }

@@ -46,6 +46,7 @@ export async function evaluateRun(services: AppServices, run: { id: string; jobI
   const s = run.settings;
   const job = await services.db.trainingJob.findUniqueOrThrow({ where: { id: run.jobId }, include: { dataset: true } });
   const engine = engineFor(services.config, "validation");
+  const queue = { owner: job.orgId };
   const timings: Record<string, number> = {};
   const timed = async <T>(name: string, f: () => Promise<T>) => {
     const started = performance.now();
@@ -56,15 +57,15 @@ export async function evaluateRun(services: AppServices, run: { id: string; jobI
 
   await progress("preparing held-out conversations", 0.02);
   const chats = (await readDatasetChats(services, job.dataset)) as Chat[];
-  const heldOutIndices = await engine.run({ kind: "heldOut", conversations: chats.length, fraction: s.validationFraction, seed: s.seed });
+  const heldOutIndices = await engine.run({ kind: "heldOut", conversations: chats.length, fraction: s.validationFraction, seed: s.seed }, queue);
   const heldOut = heldOutIndices.map((i) => chats[i]);
   const base: ModelRef = { baseModel: s.baseModel, adapterDir: null };
   const adapted: ModelRef = { baseModel: s.baseModel, adapterDir: await adapterDir(services, job.id) };
 
   await progress("perplexity of the base model", 0.05);
-  const pBase = await timed("perplexityBase", () => engine.run({ kind: "perplexity", model: base, chats: heldOut, maxSeqLength: s.maxSeqLength }));
+  const pBase = await timed("perplexityBase", () => engine.run({ kind: "perplexity", model: base, chats: heldOut, maxSeqLength: s.maxSeqLength }, queue));
   await progress("perplexity of the adapted model", 0.1);
-  const pAdapted = await timed("perplexityAdapted", () => engine.run({ kind: "perplexity", model: adapted, chats: heldOut, maxSeqLength: s.maxSeqLength }));
+  const pAdapted = await timed("perplexityAdapted", () => engine.run({ kind: "perplexity", model: adapted, chats: heldOut, maxSeqLength: s.maxSeqLength }, queue));
 
   const questions = KNOWLEDGE_QUESTIONS.slice(0, s.questionCount);
   const choices: Record<"base" | "adapted", number[]> = { base: [], adapted: [] };
@@ -72,7 +73,7 @@ export async function evaluateRun(services: AppServices, run: { id: string; jobI
   for (const [which, model] of [["base", base], ["adapted", adapted]] as const) {
     for (const [i, part] of questionChunks.entries()) {
       await progress(`knowledge questions, ${which} model`, 0.15 + (which === "adapted" ? 0.15 : 0) + (0.15 * i) / questionChunks.length);
-      const results = await timed(`knowledge_${which}_${i}`, () => engine.run({ kind: "multipleChoice", model, items: part.map((q) => ({ question: q.question, options: q.options })) }));
+      const results = await timed(`knowledge_${which}_${i}`, () => engine.run({ kind: "multipleChoice", model, items: part.map((q) => ({ question: q.question, options: q.options })) }, queue));
       choices[which].push(...results.map((r) => r.best));
     }
   }
@@ -84,7 +85,7 @@ export async function evaluateRun(services: AppServices, run: { id: string; jobI
     for (const [i, part] of promptChunks.entries()) {
       await progress(`scenario responses, ${which} model`, 0.45 + (which === "adapted" ? 0.25 : 0) + (0.25 * i) / promptChunks.length);
       const prompts = part.map((sc) => ({ messages: [{ role: "system" as const, content: SCENARIO_SYSTEM_PROMPT }, { role: "user" as const, content: sc.message }] }));
-      const results = await timed(`scenarios_${which}_${i}`, () => engine.run({ kind: "generate", model, prompts, settings: s.generation }));
+      const results = await timed(`scenarios_${which}_${i}`, () => engine.run({ kind: "generate", model, prompts, settings: s.generation }, queue));
       responses[which].push(...results.map((r) => r.text.trim()));
     }
   }

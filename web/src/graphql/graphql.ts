@@ -57,6 +57,7 @@ export type DeliveryStatus =
 export type ErrorCode =
   | 'APPROVAL_REQUIRED'
   | 'BUDGET_EXCEEDED'
+  | 'BUSY'
   | 'CONFLICT'
   | 'DATASET_INVALID'
   | 'FORBIDDEN'
