@@ -26,7 +26,8 @@ def deliver_to(client):
         elif kind == "resumed":
             unwrap(client.request(ops.REPORT_RESUMED, {"jobId": job_id, "sequence": seq, "fromStep": report["fromStep"]}, token)["reportResumed"])
         elif kind == "error":
-            variables = {"jobId": job_id, "sequence": seq, "errorType": report["errorType"], "message": report["message"], "details": report["details"]}
+            variables = {"jobId": job_id, "sequence": seq, "errorType": report["errorType"], "message": report["message"], "details": report["details"],
+                         "facts": report.get("facts")}
             unwrap(client.request(ops.REPORT_ERROR, variables, token)["reportTrainingError"])
         elif kind == "completed":
             variables = {"jobId": job_id, "sequence": seq, "summary": report["summary"], "validationFollows": report["validationFollows"]}

@@ -6,7 +6,7 @@ fits a Llama 3 70B on one 80 GB card. On a CPU (or with quantization "none")
 it trains in float32, which is how the engine's small models are checked.
 
 The job's hyperparameters are the server's resolved config (rank, alpha,
-learningRate, epochs, batchSize, maxSeqLength, dropout, warmupRatio,
+learningRate, epochs, batchSize, gradientAccumulationSteps, maxSeqLength, dropout, warmupRatio,
 weightDecay, gradientClip, targetModules, checkpointEvery, seed, baseModel).
 Everything is reported through `hooks` (see runner.py)."""
 import json
@@ -22,6 +22,7 @@ from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
 from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, BitsAndBytesConfig, Trainer, TrainerCallback, TrainingArguments
 
 from .failures import OutOfMemoryError
+from .memory import bytes_needed, check_memory, largest_batch_that_fits, memory_facts, memory_profile
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 VALIDATION_FRACTION = 0.2
@@ -54,40 +55,12 @@ def split(chats, seed):
     return [chats[i] for i in sorted(order[n_val:])], [chats[i] for i in sorted(order[:n_val])]
 
 
-def estimate_bytes(model_config, batch_size, seq_len, rank, n_targets, quantized):
-    """A rough, high-side estimate of peak GPU memory, to refuse a job before loading anything.
-    The precise signal is torch's own OutOfMemoryError, caught around training."""
-    h = model_config.hidden_size
-    layers = model_config.num_hidden_layers
-    inter = model_config.intermediate_size
-    vocab = model_config.vocab_size
-    kv = h * getattr(model_config, "num_key_value_heads", model_config.num_attention_heads) // model_config.num_attention_heads
-    params = 2 * vocab * h + layers * (2 * h * h + 2 * h * kv + 3 * h * inter)
-    weights = params * (0.56 if quantized else 4)  # NF4 with double quantization, or float32
-    lora = layers * n_targets * rank * 2 * max(h, inter) * 4 * 4  # weights, grads, two AdamW moments (fp32)
-    tokens = batch_size * seq_len
-    activations = tokens * layers * h * 2 * 6 + tokens * vocab * 4 * 3  # checkpointed layer inputs; logits, softmax, grads
-    return int(weights + lora + activations + 1.5 * 2**30)  # CUDA context and allocator slack
-
-
-def check_memory(model_config, hp, budget_bytes, quantized):
-    need = estimate_bytes(model_config, hp["batchSize"], hp["maxSeqLength"], hp["rank"], len(hp["targetModules"]), quantized)
-    if need <= budget_bytes:
-        return
-    fit = hp["batchSize"]
-    while fit > 0 and estimate_bytes(model_config, fit, hp["maxSeqLength"], hp["rank"], len(hp["targetModules"]), quantized) > budget_bytes:
-        fit //= 2
-    advice = f"reduce to {fit} or use Conservative" if fit > 0 else f"shorten max_seq_length ({hp['maxSeqLength']}) or use a larger GPU"
-    gb = lambda n: f"{n / 2**30:.1f} GB"  # noqa: E731
-    raise OutOfMemoryError(f"batch_size={hp['batchSize']} needs {gb(need)} but the worker allows {gb(budget_bytes)}: {advice}", need, budget_bytes, fit)
-
-
 class _Collator:
-    """Right-pads a batch; remembers its token count for tokens/s."""
+    """Right-pads a batch; counts the tokens of the micro-batches since the step began, for tokens/s."""
 
     def __init__(self, pad_id):
         self.pad_id = pad_id
-        self.last_tokens = 0
+        self.step_tokens = 0
 
     def __call__(self, rows):
         width = max(len(r["input_ids"]) for r in rows)
@@ -97,7 +70,7 @@ class _Collator:
             batch["input_ids"].append(r["input_ids"] + [self.pad_id] * pad)
             batch["attention_mask"].append([1] * len(r["input_ids"]) + [0] * pad)
             batch["labels"].append(r["labels"] + [-100] * pad)
-        self.last_tokens = sum(len(r["input_ids"]) for r in rows)
+        self.step_tokens += sum(len(r["input_ids"]) for r in rows)
         return {k: torch.tensor(v) for k, v in batch.items()}
 
 
@@ -122,13 +95,14 @@ class _Reporter(TrainerCallback):
 
     def on_step_begin(self, args, state, control, **kwargs):
         self.step_started = time.monotonic()
+        self.collator.step_tokens = 0
 
     def on_step_end(self, args, state, control, **kwargs):
         seconds = max(1e-9, time.monotonic() - (self.step_started or time.monotonic()))
-        self.tokens_seen += self.collator.last_tokens
+        self.tokens_seen += self.collator.step_tokens
         memory = torch.cuda.max_memory_allocated() if torch.cuda.is_available() else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
         self._emit(state, {
-            "tokens_per_sec": self.collator.last_tokens / seconds,
+            "tokens_per_sec": self.collator.step_tokens / seconds,
             "samples_per_sec": self.batch_size / seconds,
             "memory_mb": memory / 2**20,
             "eta_seconds": max(0, state.max_steps - state.global_step) * seconds,
@@ -180,8 +154,11 @@ def train_job(config, chats, work_dir, resume_archive, hooks, memory_budget_mb=N
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     model_config = AutoConfig.from_pretrained(base)
     budget = memory_budget_mb * 2**20 if memory_budget_mb else (torch.cuda.get_device_properties(0).total_memory * 0.95 if cuda else None)
+    # The worker's own budget, or the GPU's memory (then the facts name the GPU).
+    limit, where = ("WORKER_BUDGET", None) if memory_budget_mb else ("GPU_MEMORY", torch.cuda.get_device_name(0) if cuda else None)
+    profile = memory_profile(model_config, len(config["targetModules"]), quantized, can_quantize=cuda)
     if budget:
-        check_memory(model_config, config, budget, quantized)
+        check_memory(profile, config, budget, limit, where)
     kwargs = {"torch_dtype": torch.bfloat16 if cuda else torch.float32}
     if quantized:
         kwargs["quantization_config"] = BitsAndBytesConfig(
@@ -202,12 +179,15 @@ def train_job(config, chats, work_dir, resume_archive, hooks, memory_budget_mb=N
         raise ValueError("no training conversation has an assistant reply within maxSeqLength")
 
     output_dir = os.path.join(work_dir, "hf")
-    steps_per_epoch = math.ceil(len(train_rows) / config["batchSize"])
+    accumulation = config.get("gradientAccumulationSteps", 1)
+    steps_per_epoch = math.ceil(len(train_rows) / (config["batchSize"] * accumulation))
     total = steps_per_epoch * config["epochs"]
     args = TrainingArguments(
         output_dir=output_dir,
         num_train_epochs=config["epochs"],
         per_device_train_batch_size=config["batchSize"],
+        # One optimizer step per effective batch (batchSize × accumulation), at the memory of one micro-batch.
+        gradient_accumulation_steps=accumulation,
         per_device_eval_batch_size=config["batchSize"],
         learning_rate=config["learningRate"],
         warmup_ratio=config["warmupRatio"],
@@ -244,17 +224,20 @@ def train_job(config, chats, work_dir, resume_archive, hooks, memory_budget_mb=N
         resume_dir = os.path.join(output_dir, f"checkpoint-{resumed_from}")
         os.makedirs(output_dir, exist_ok=True)
         os.replace(unpacked, resume_dir)
-    reporter = _Reporter(hooks, collator, resumed_from, config["batchSize"])
+    reporter = _Reporter(hooks, collator, resumed_from, config["batchSize"] * accumulation)
     trainer = Trainer(model=model, args=args, train_dataset=train_rows, eval_dataset=val_rows or None, data_collator=collator, callbacks=[reporter])
 
     try:
         trainer.train(resume_from_checkpoint=resume_dir)
     except torch.cuda.OutOfMemoryError as error:
-        fit = config["batchSize"] // 2
+        # The estimate said it fits, the GPU said otherwise: the facts say both; the server asks for half the activations.
+        need = bytes_needed(profile, config["batchSize"], config["maxSeqLength"], config["rank"])
+        effective = config["batchSize"] * accumulation
+        fit = largest_batch_that_fits(profile, max(1, config["batchSize"] // 2), config["maxSeqLength"], config["rank"], effective, budget)
         raise OutOfMemoryError(
             f"batch_size={config['batchSize']} ran out of GPU memory at step {trainer.state.global_step}: "
-            + (f"reduce to {fit} or use Conservative" if fit else "shorten max_seq_length or use a larger GPU"),
-            None, int(budget) if budget else None, fit,
+            + (f"use batch size {fit} with {effective // fit} accumulation steps" if fit else "shorten max_seq_length, lower the rank or use a larger GPU"),
+            need, int(budget), fit, memory_facts(profile, need, int(budget), limit, config["maxSeqLength"], where),
         ) from error
     step = trainer.state.global_step
     stop = hooks.stop_requested()

@@ -61,7 +61,7 @@ REPORT_INTERRUPTED = _report(
 REPORT_RESUMED = _report("reportResumed", [("jobId", "ID!"), ("sequence", "Int!"), ("fromStep", "Int!")], "ReportResumedSuccess { data { id status } }")
 REPORT_ERROR = _report(
     "reportTrainingError",
-    [("jobId", "ID!"), ("sequence", "Int!"), ("errorType", "String!"), ("message", "String!"), ("details", "JSON")],
+    [("jobId", "ID!"), ("sequence", "Int!"), ("errorType", "String!"), ("message", "String!"), ("details", "JSON"), ("facts", "FailureFactsInput")],
     "ReportTrainingErrorSuccess { data { id status } }",
 )
 COMPLETE = _report(

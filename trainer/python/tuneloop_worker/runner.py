@@ -29,6 +29,7 @@ class JobRun:
         self.stop = None  # interrupt | cancel | lost | timeout | offline
         self.started = time.monotonic()
         self.step = (claim.get("resumeFrom") or {}).get("step", 0)
+        self.training_started = None  # (monotonic time, step) of this run's first step: the timeout's step time
         self.total_steps = None
         self.metrics = []
         self.metric_steps = set()
@@ -49,6 +50,8 @@ class JobRun:
     def stage(self, status, message, total_steps=None):
         if total_steps:
             self.total_steps = total_steps
+        if status == "TRAINING" and self.training_started is None:
+            self.training_started = (time.monotonic(), self.step)
         if status == "FINALIZATION":
             self.flush_metrics()
         self.report({"type": "status", "status": status, "message": message, "totalSteps": self.total_steps})
@@ -85,6 +88,12 @@ class JobRun:
             self.metric_steps.clear()
             self.report({"type": "metrics", "points": points})
 
+    def _timing(self):
+        if not self.training_started or self.step <= self.training_started[1]:
+            return None
+        at, step = self.training_started
+        return {"overheadSeconds": at - self.started, "secondsPerStep": (time.monotonic() - at) / (self.step - step)}
+
     def _check_limits(self):
         if self.limit_seconds and time.monotonic() - self.started > self.limit_seconds:
             self.request_stop("timeout")
@@ -118,6 +127,8 @@ class JobRun:
             if self.stop in ("cancel", "lost"):
                 return "cancelled" if self.stop == "cancel" else "lost"
             failure = describe_failure(error)
+            if failure.get("facts"):
+                failure["facts"] = {"where": f'worker "{self.options["worker_id"]}"', **failure["facts"]}
             self.log(f"job {self.job_id} failed: {failure['errorType']}: {failure['message']}")
             self.flush_metrics()
             self.report({"type": "error", **failure})
@@ -132,7 +143,7 @@ class JobRun:
             self.log(f"job {self.job_id}: interrupted at step {self.step}")
             return "interrupted"
         if self.stop == "timeout":
-            raise JobTimeoutError(self.limit_seconds, self.step, self.total_steps)
+            raise JobTimeoutError(self.limit_seconds, self.step, self.total_steps, self._timing())
         if self.stop == "offline":
             raise ServerUnreachableError(self.queue.unreachable_for(), self.step)
         return "cancelled" if self.stop == "cancel" else "lost"

@@ -1,9 +1,20 @@
-// Why a job failed, as the server's error classes, with the fix in the message.
+// Why a job failed, as the server's error classes, with the fix in the message
+// and the facts (memory, step time) the server sizes the retry from.
 import { DatasetFormatError, OutOfMemoryError, TrainingConfigError } from '../engine';
+import type { FailureFactsInput } from './graphql/graphql';
+
+/** How fast training went before the time limit stopped it. */
+export type StepTiming = { overheadSeconds: number; secondsPerStep: number };
 
 /** The job ran past its time limit (job config maxDurationSeconds, or the worker's --max-duration-seconds). */
 export class JobTimeoutError extends Error {
-  constructor(readonly limitSeconds: number, readonly step: number, readonly totalSteps: number | null) {
+  constructor(
+    readonly limitSeconds: number,
+    readonly step: number,
+    readonly totalSteps: number | null,
+    /** Null when no step finished in this run. */
+    readonly timing: StepTiming | null = null,
+  ) {
     super(
       `Training ran past its time limit of ${limitSeconds} s at step ${step}${totalSteps ? ` of ${totalSteps}` : ''}. ` +
         'Reduce epochs, raise the batch size, or allow more time.',
@@ -23,7 +34,9 @@ export class ServerUnreachableError extends Error {
   }
 }
 
-export type FailureReport = { errorType: string; message: string; details: Record<string, unknown> };
+/** The facts without `where`, which the job's run adds (it knows the worker). */
+export type MeasuredFacts = Omit<FailureFactsInput, 'where'>;
+export type FailureReport = { errorType: string; message: string; details: Record<string, unknown>; facts?: MeasuredFacts };
 
 export function describeFailure(error: unknown): FailureReport {
   if (error instanceof OutOfMemoryError) {
@@ -31,6 +44,9 @@ export function describeFailure(error: unknown): FailureReport {
       errorType: 'OutOfMemoryError',
       message: error.message,
       details: { requiredBytes: error.requiredBytes, limitBytes: error.limitBytes, suggestedBatchSize: error.suggestedBatchSize },
+      facts: {
+        memory: { requiredBytes: error.requiredBytes, availableBytes: error.limitBytes, limit: 'WORKER_BUDGET', seqLength: error.seqLength, profile: error.profile },
+      },
     };
   }
   if (error instanceof DatasetFormatError) {
@@ -41,7 +57,13 @@ export function describeFailure(error: unknown): FailureReport {
     };
   }
   if (error instanceof JobTimeoutError) {
-    return { errorType: 'TimeoutError', message: error.message, details: { limitSeconds: error.limitSeconds, step: error.step, totalSteps: error.totalSteps } };
+    const { limitSeconds, step, totalSteps, timing } = error;
+    return {
+      errorType: 'TimeoutError',
+      message: error.message,
+      details: { limitSeconds, step, totalSteps },
+      ...(timing && totalSteps && { facts: { time: { limitSeconds, stepsDone: step, totalSteps, ...timing } } }),
+    };
   }
   if (error instanceof ServerUnreachableError) {
     return { errorType: 'NetworkError', message: error.message, details: { offlineSeconds: Math.round(error.seconds), step: error.step } };

@@ -8,6 +8,7 @@ const jobConfigSchema = z.object({
   learningRate: z.number().positive(),
   epochs: z.number().int().positive(),
   batchSize: z.number().int().positive(),
+  gradientAccumulationSteps: z.number().int().positive().default(1),
   maxSeqLength: z.number().int().positive(),
   dropout: z.number().min(0).max(1),
   warmupRatio: z.number().min(0).max(1),
@@ -33,8 +34,8 @@ export function parseJobConfig(config: unknown): JobConfig {
 }
 
 export function hyperparametersOf(config: JobConfig): Partial<LoraHyperparameters> {
-  const { rank, alpha, learningRate, epochs, batchSize, maxSeqLength, dropout, warmupRatio, weightDecay, gradientClip, targetModules, checkpointEvery, seed } = config;
-  return { rank, alpha, learningRate, epochs, batchSize, maxSeqLength, dropout, warmupRatio, weightDecay, gradientClip, targetModules, checkpointEvery, seed };
+  const { rank, alpha, learningRate, epochs, batchSize, gradientAccumulationSteps, maxSeqLength, dropout, warmupRatio, weightDecay, gradientClip, targetModules, checkpointEvery, seed } = config;
+  return { rank, alpha, learningRate, epochs, batchSize, gradientAccumulationSteps, maxSeqLength, dropout, warmupRatio, weightDecay, gradientClip, targetModules, checkpointEvery, seed };
 }
 
 /** The engine's base models this worker can build, by the name a job asks for. */

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { parseChatJsonl, type MetricPoint } from '../engine';
 import { NetworkError, RefusedError, type ServerClient, unwrap } from './api';
-import { describeFailure, JobTimeoutError, ServerUnreachableError, type FailureReport } from './failures';
+import { describeFailure, JobTimeoutError, ServerUnreachableError, type FailureReport, type StepTiming } from './failures';
 import type { ClaimTrainingJobMutation } from './graphql/graphql';
 import { hyperparametersOf, modelSizeOf, parseJobConfig } from './jobConfig';
 import { HeartbeatTrainingJob } from './operations';
@@ -17,6 +17,8 @@ import { STOP, type TrainingMessage, type TrainingRequest } from './trainingProt
 export type Claim = NonNullable<Extract<ClaimTrainingJobMutation['claimTrainingJob'], { __typename: 'ClaimTrainingJobSuccess' }>['data']['claim']>;
 
 export type RunOptions = {
+  /** Names the worker in failure reports ("where it ran"). */
+  workerId: string;
   stateDir: string;
   memoryBudgetMb: number | null;
   maxDurationSeconds: number | null;
@@ -58,6 +60,8 @@ export class JobRun {
   private limitSeconds: number | null = null;
   private priorSeconds = 0;
   private training = false;
+  /** When this run's first step began, and at which step: the step time a timeout's fix is sized from. */
+  private trainingStarted: { at: number; step: number } | null = null;
   private step: number;
   private totalSteps: number | null = null;
   private metrics: MetricPointReport[] = [];
@@ -168,8 +172,16 @@ export class JobRun {
   private async fail(failure: FailureReport): Promise<JobOutcome> {
     this.options.log(`job ${this.jobId} failed: ${failure.errorType}: ${failure.message}`);
     await this.flushMetrics();
-    await this.report({ type: 'error', ...failure });
+    const facts = failure.facts && { where: `worker "${this.options.workerId}"`, ...failure.facts };
+    await this.report({ type: 'error', ...failure, facts });
     return 'failed';
+  }
+
+  private timing(): StepTiming | null {
+    const started = this.trainingStarted;
+    if (!started || this.step <= started.step) return null;
+    const now = Date.now();
+    return { overheadSeconds: (started.at - this.started) / 1000, secondsPerStep: (now - started.at) / 1000 / (this.step - started.step) };
   }
 
   /** Ends the run for a stop that came before or instead of the engine's own answer. */
@@ -180,7 +192,7 @@ export class JobRun {
         this.options.log(`job ${this.jobId}: interrupted at step ${this.step}`);
         return 'interrupted';
       case 'timeout':
-        throw new JobTimeoutError(this.limitSeconds!, this.step, this.totalSteps);
+        throw new JobTimeoutError(this.limitSeconds!, this.step, this.totalSteps, this.timing());
       case 'offline':
         throw new ServerUnreachableError(this.queue.unreachableForMs() / 1000, this.step);
       case 'cancel':
@@ -288,6 +300,7 @@ export class JobRun {
         this.priorSeconds = message.priorSeconds;
         if (message.stage === 'TRAINING' && !this.training) {
           this.training = true;
+          this.trainingStarted = { at: Date.now(), step: this.step };
           const resumed = message.resumedFrom;
           await this.status('TRAINING', resumed === null ? `Training ${this.totalSteps} steps` : `Resuming at step ${resumed} of ${this.totalSteps}`);
           if (resumed !== null) await this.report({ type: 'resumed', fromStep: resumed });

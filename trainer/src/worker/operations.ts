@@ -95,8 +95,8 @@ export const ReportResumed = graphql(`
 `);
 
 export const ReportTrainingError = graphql(`
-  mutation ReportTrainingError($jobId: ID!, $sequence: Int!, $errorType: String!, $message: String!, $details: JSON) {
-    reportTrainingError(jobId: $jobId, sequence: $sequence, errorType: $errorType, message: $message, details: $details) {
+  mutation ReportTrainingError($jobId: ID!, $sequence: Int!, $errorType: String!, $message: String!, $details: JSON, $facts: FailureFactsInput) {
+    reportTrainingError(jobId: $jobId, sequence: $sequence, errorType: $errorType, message: $message, details: $details, facts: $facts) {
       __typename
       ... on AppError { code message field }
       ... on ReportTrainingErrorSuccess { data { id status } }

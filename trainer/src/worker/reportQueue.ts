@@ -9,6 +9,7 @@ import { open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises
 import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { NetworkError } from './api';
+import type { FailureFactsInput } from './graphql/graphql';
 
 export type MetricPointReport = { name: string; step: number; value: number; epoch: number | null; wallTime: number };
 export type StageStatus = 'PREPROCESSING' | 'MODEL_LOADING' | 'TRAINING' | 'FINALIZATION';
@@ -21,7 +22,7 @@ export type Report =
   | { type: 'checkpoint'; step: number; epoch: number | null; trainLoss: number | null; valLoss: number | null; file: string }
   | { type: 'interrupted'; step: number; reason: string }
   | { type: 'resumed'; fromStep: number }
-  | { type: 'error'; errorType: string; message: string; details: Record<string, unknown> }
+  | { type: 'error'; errorType: string; message: string; details: Record<string, unknown>; facts?: FailureFactsInput }
   | { type: 'completed'; summary: Record<string, unknown>; validationFollows: boolean };
 
 export type QueuedReport = { id: number; jobId: string; token: string; sequence: number | null; report: Report };

@@ -75,12 +75,18 @@ describe('worker resilience', () => {
       worker.child.kill('SIGTERM');
       await worker.exited;
     }
-    expect(await jobOf(oom)).toMatchObject({ errorType: 'OutOfMemoryError', errorMessage: expect.stringMatching(/^batch_size=64 needs \d+ MB but the worker allows 300 MB: reduce to \d+ or use Conservative$/) });
+    expect(await jobOf(oom)).toMatchObject({ errorType: 'OutOfMemoryError', errorMessage: expect.stringMatching(/^batch_size=64 needs \d+ MB but the worker allows 300 MB: use batch size \d+ with \d+ accumulation steps \(same effective batch of 64\)$/) });
     expect(await jobOf(format)).toMatchObject({ errorType: 'DatasetFormatError', errorMessage: expect.stringContaining('line 3 (messages[1].role)') });
     expect(await jobOf(unknown)).toMatchObject({ errorType: 'UnknownError', errorMessage: expect.stringContaining('Unknown base model "llama-3-70b"') });
     expect(await jobOf(slow)).toMatchObject({ errorType: 'TimeoutError', errorMessage: expect.stringContaining('time limit of 4 s') });
     const oomEvent = await server.db.jobEvent.findFirstOrThrow({ where: { jobId: oom, type: 'error' } });
     expect((oomEvent.payload as any).details).toMatchObject({ limitBytes: 300 * 2 ** 20, suggestedBatchSize: expect.any(Number) });
+    // The figures the server sizes the retry from, and where it ran.
+    expect((oomEvent.payload as any).facts).toMatchObject({ where: 'worker "failing"', memory: { availableBytes: 300 * 2 ** 20, limit: 'WORKER_BUDGET', seqLength: 64 } });
+    // A timeout's step time, when a step finished before the limit (on a loaded machine it may not have).
+    const slowEvent = await server.db.jobEvent.findFirstOrThrow({ where: { jobId: slow, type: 'error' } });
+    const timed = (await jobOf(slow)).currentStep > 0;
+    expect((slowEvent.payload as any).facts?.time?.secondsPerStep > 0).toBe(timed);
     // Refused before training: no step was taken.
     expect((await jobOf(oom)).currentStep).toBe(0);
   });
