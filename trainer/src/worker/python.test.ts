@@ -8,6 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bytesNeeded } from '../../../shared/memoryModel';
 import { CLAIM } from '../../../server/src/workers/testKit';
 import { createWorkerKey, queueTinyJob, RestartableServer, uploadSyntheticDataset } from './testing';
 
@@ -119,5 +120,55 @@ q.close()
     expect(await server.db.metricPoint.count({ where: { jobId, name: 'train_loss' } })).toBe(4);
     // The TypeScript worker reads the same queue files.
     expect(JSON.parse(await readFile(join(stateDir, 'state.json'), 'utf8')).sequences[jobId]).toBe(5);
+  });
+
+  it('reports an out-of-memory failure with the shared memory model, which the server sizes a fitting retry from', async () => {
+    const app = server.asTestApp();
+    const overrides = { batchSize: 16, gradientAccumulationSteps: 2, maxSeqLength: 1024, rank: 16, targetModules: ['q_proj', 'v_proj'], backend: 'python' };
+    const jobId = await queueTinyJob(app, datasetId, 'python too big', 1, overrides);
+    const claim = (await app.gql(CLAIM, { w: 'py-oom', b: ['python'] }, key)).data.claimTrainingJob.data.claim;
+    // Llama 3 8B's shape, loaded in 4-bit on a 24 GB card: the python trainer's own estimate refuses it.
+    const script = `
+import json, sys, types
+sys.path.insert(0, ${JSON.stringify(PYTHON_DIR)})
+from tuneloop_worker.api import ServerClient
+from tuneloop_worker.delivery import deliver_to
+from tuneloop_worker.failures import OutOfMemoryError, describe_failure
+from tuneloop_worker.memory import check_memory, memory_profile
+from tuneloop_worker.report_queue import ReportQueue
+args = json.load(sys.stdin)
+llama = types.SimpleNamespace(hidden_size=4096, intermediate_size=14336, num_hidden_layers=32, num_attention_heads=32, num_key_value_heads=8, vocab_size=128256)
+profile = memory_profile(llama, 2, quantized=True, can_quantize=True)
+try:
+    check_memory(profile, args["config"], 24 * 2**30, "GPU_MEMORY", "NVIDIA L4")
+    sys.exit("expected an OutOfMemoryError")
+except OutOfMemoryError as error:
+    failure = describe_failure(error)
+q = ReportQueue(args["stateDir"], deliver_to(ServerClient(args["url"])), lambda e, err: print(err))
+q.raise_sequence(args["jobId"], args["lastSequence"])
+q.enqueue(args["jobId"], args["token"], {"type": "error", **failure})
+print(json.dumps({"drained": q.drain(20), "failure": failure}))
+q.close()
+`;
+    const input = { stateDir: mkdtempSync(join(tmpdir(), 'py-oom-')), url: server.url, jobId, token: claim.trainerToken, lastSequence: claim.lastSequence, config: claim.job.config };
+    const run = await runPython(['-c', script], JSON.stringify(input));
+    expect(run.code, run.output).toBe(0);
+    const { drained, failure } = JSON.parse(run.output.trim().split('\n').at(-1)!);
+    expect(drained).toBe(true);
+    const memory = failure.facts.memory;
+    expect(failure.facts.where).toBe('NVIDIA L4');
+    // The python trainer evaluates the same formula as the TypeScript engine and the server.
+    expect(memory.requiredBytes).toBeCloseTo(bytesNeeded(memory.profile, { batchSize: 16, seqLength: 1024, rank: 16 }), 0);
+    expect(memory.requiredBytes).toBeGreaterThan(memory.availableBytes);
+
+    const session = await app.login('engineer');
+    const guidance = (await app.gql(`query($id:ID!){ job(id:$id){ status failureGuidance { explanation suggestedChanges { field from to } } } }`, { id: jobId }, session)).data.job;
+    expect(guidance.status).toBe('FAILED');
+    const change = Object.fromEntries(guidance.failureGuidance.suggestedChanges.map((c: { field: string; to: number }) => [c.field, c.to]));
+    // The effective batch of 32 stays; the micro-batch the server offers fits by the trainer's own model.
+    expect(change.batchSize * change.gradientAccumulationSteps).toBe(32);
+    expect(bytesNeeded(memory.profile, { batchSize: change.batchSize, seqLength: 1024, rank: 16 })).toBeLessThanOrEqual(memory.availableBytes);
+    expect(bytesNeeded(memory.profile, { batchSize: change.batchSize * 2, seqLength: 1024, rank: 16 })).toBeGreaterThan(memory.availableBytes);
+    expect(guidance.failureGuidance.explanation).toContain('but the NVIDIA L4 has 24.0 GB');
   });
 });
