@@ -23,7 +23,8 @@ export type RunSettings = {
   questionCount: number;
   scenarioCount: number;
   brandVoiceSample: number;
-  generation: GenerationSettings;
+  /** How review answers are sampled; their seed is secret (drawn per run, never stored). */
+  generation: Omit<GenerationSettings, "seed">;
 };
 
 export type KnowledgeDetail = { id: string; category: KnowledgeCategory; answer: number; base: number; adapted: number };
@@ -79,13 +80,16 @@ export async function evaluateRun(services: AppServices, run: { id: string; jobI
   }
 
   const scenarios = SCENARIOS.slice(0, s.scenarioCount);
+  // The review answers are sampled with a seed drawn here and kept nowhere: the
+  // playground cannot reproduce them, so nobody can tell which side is the adapter.
+  const reviewSeed = randomInt(2 ** 31);
   const responses: Record<"base" | "adapted", string[]> = { base: [], adapted: [] };
   const promptChunks = chunks(scenarios, CHUNK.prompts);
   for (const [which, model] of [["base", base], ["adapted", adapted]] as const) {
     for (const [i, part] of promptChunks.entries()) {
       await progress(`scenario responses, ${which} model`, 0.45 + (which === "adapted" ? 0.25 : 0) + (0.25 * i) / promptChunks.length);
       const prompts = part.map((sc) => ({ messages: [{ role: "system" as const, content: SCENARIO_SYSTEM_PROMPT }, { role: "user" as const, content: sc.message }] }));
-      const results = await timed(`scenarios_${which}_${i}`, () => engine.run({ kind: "generate", model, prompts, settings: s.generation }, queue));
+      const results = await timed(`scenarios_${which}_${i}`, () => engine.run({ kind: "generate", model, prompts, settings: { ...s.generation, seed: reviewSeed } }, queue));
       responses[which].push(...results.map((r) => r.text.trim()));
     }
   }

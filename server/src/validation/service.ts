@@ -17,8 +17,8 @@ type UserViewer = Extract<Viewer, { kind: "user" }>;
 const LEASE_SECONDS = 180;
 /** The trainer holds out this share of conversations (trainer/src/engine/train.ts, DEFAULT_HYPERPARAMETERS). */
 const VALIDATION_FRACTION = 0.2;
-/** Greedy decoding: the same adapter gives reviewers the same answers on every run. */
-const GENERATION = { temperature: 0, topK: 0, seed: 1 };
+/** Review answers are sampled (with a secret seed, see runner.ts): greedy answers would be the playground's, and give the sides away. */
+const GENERATION = { temperature: 0.7, topK: 40 };
 export const BRAND_VOICE_SAMPLE = 30;
 
 export type RunOptions = { questionCount?: number | null; scenarioCount?: number | null; maxNewTokens?: number | null };

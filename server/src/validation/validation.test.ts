@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../testing/harness.js";
 import { trainTinyJob, waitForValidation } from "./testKit.js";
 import { KNOWLEDGE_QUESTIONS } from "./content/knowledgeQuestions.js";
+import { SCENARIO_SYSTEM_PROMPT } from "./content/scenarios.js";
 import type { RunDetails } from "./runner.js";
 import { initBackend } from "../../../trainer/src/engine/backend";
 import { scoreMultipleChoice } from "../../../trainer/src/engine/evaluate";
@@ -36,7 +37,9 @@ afterAll(() => app?.stop());
 describe("automatic validation after training", () => {
   it("measures held-out perplexity of base and adapted model, matching the trainer's own measurement", () => {
     expect(run).toMatchObject({ status: "COMPLETED", automatic: true, progress: 1 });
-    expect(run.settings).toMatchObject({ perplexityPassMarkPct: 30, retentionAlertPct: 95, validationFraction: 0.2, questionCount: 100, scenarioCount: 50, generation: { maxNewTokens: 16, temperature: 0 } });
+    expect(run.settings).toMatchObject({ perplexityPassMarkPct: 30, retentionAlertPct: 95, validationFraction: 0.2, questionCount: 100, scenarioCount: 50, generation: { maxNewTokens: 16, temperature: 0.7, topK: 40 } });
+    // The review answers' seed is drawn per run and kept nowhere.
+    expect(run.settings.generation).not.toHaveProperty("seed");
     expect(run.heldOutConversations).toBe(8); // 20% of 40
     // The worker measured the same split with the same engine in its own process.
     expect(run.perplexityBase).toBeCloseTo(job.summary.baseValPerplexity, 3);
@@ -84,6 +87,20 @@ describe("automatic validation after training", () => {
     const sides = run.reviewItems.map((i: any) => `${i.responseA}\u0000${i.responseB}`);
     expect(new Set(sides).size).toBeGreaterThan(1);
     expect(run.reviewItems.some((i: any) => i.responseA !== i.responseB)).toBe(true);
+  });
+
+  it("keeps the review blind: the playground cannot reproduce the review answers to tell the sides apart", async () => {
+    const items = run.reviewItems.slice(0, 10);
+    const PLAY = `query($j:ID!,$p:String!,$s:String!){ playground(jobId:$j, prompt:$p, system:$s, options:{maxNewTokens:16}){ base { text } adapted { text } } }`;
+    let reproduced = 0;
+    for (const item of items) {
+      const play = await app.gql(PLAY, { j: job.jobId, p: item.prompt, s: SCENARIO_SYSTEM_PROMPT }, job.session);
+      expect(play.errors).toBeUndefined();
+      const { base, adapted } = play.data.playground;
+      // With greedy review answers, these are the same texts, and say which side is the adapter.
+      if ([adapted.text.trim(), base.text.trim()].sort().join("\u0000") === [item.responseA, item.responseB].sort().join("\u0000")) reproduced++;
+    }
+    expect(reproduced).toBeLessThan(items.length / 2);
   });
 });
 
