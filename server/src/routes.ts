@@ -5,6 +5,7 @@ import { serveReports } from "./reports/routes.js";
 import { serveBudgetReport } from "./budgets/report.js";
 import { trainerWebhookRoute } from "./ingest/webhook.js";
 import { jobExportRoute } from "./metrics/exports.js";
+import { auditExportRoute } from "./audit/export.js";
 
 // Routes outside GraphQL, one per domain (webhooks, signed downloads). Each
 // checks its own path and returns false for requests that are not its own.
@@ -15,4 +16,5 @@ export const httpRoutes: HttpRoute[] = [
   serveBudgetReport,
   trainerWebhookRoute,
   jobExportRoute,
+  auditExportRoute,
 ];

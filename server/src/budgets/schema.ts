@@ -8,6 +8,7 @@ import { approvalPending, approveJobCost, overrideJobBudget } from "./guard.js";
 import { budgetSummary, createProject, updateBudget, updateProjectBudget, type BudgetSummary, type Totals } from "./service.js";
 import { AppError } from "../errors.js";
 import { monthRange, parseMonth } from "./month.js";
+import { audit } from "../audit/service.js";
 
 const userOf = (viewer: Viewer | null) => viewer as Extract<Viewer, { kind: "user" }>;
 
@@ -160,7 +161,9 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: UpdateBudgetInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const orgId = ctx.viewer!.orgId;
+      const before = await ctx.db.organization.findUniqueOrThrow({ where: { id: orgId }, select: { monthlyBudgetUsd: true, hardStopAtBudget: true, jobApprovalUsd: true } });
       await updateBudget(ctx, orgId, input);
+      await audit(ctx, "budget.changed", { target: { type: "Organization", id: orgId }, before, after: input });
       // A lower budget may cross a threshold (or the hard stop) at once.
       await enforceBudgets(ctx, orgId);
       return budgetSummary(ctx.db, orgId, parseMonth(null));
@@ -188,6 +191,7 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { projectId, monthlyBudgetUsd }, ctx) => {
       const orgId = ctx.viewer!.orgId;
       await updateProjectBudget(ctx, orgId, String(projectId), monthlyBudgetUsd ?? null);
+      await audit(ctx, "budget.changed", { target: { type: "Project", id: String(projectId) }, after: { monthlyBudgetUsd: monthlyBudgetUsd ?? null } });
       await enforceBudgets(ctx, orgId);
       return budgetSummary(ctx.db, orgId, parseMonth(null));
     },
@@ -200,6 +204,7 @@ builder.mutationFields((t) => ({
     args: { jobId: t.arg.id({ required: true }), reason: t.arg.string({ required: true }) },
     resolve: async (query, _root, { jobId, reason }, ctx) => {
       const job = await overrideJobBudget(ctx, userOf(ctx.viewer), String(jobId), reason);
+      await audit(ctx, "budget.overridden", { target: { type: "TrainingJob", id: job.id }, after: { reason } }); // the override itself: the job's budgetOverrides
       return ctx.db.trainingJob.findUniqueOrThrow({ ...query, where: { id: job.id } });
     },
   }),
@@ -211,6 +216,7 @@ builder.mutationFields((t) => ({
     args: { jobId: t.arg.id({ required: true }) },
     resolve: async (query, _root, { jobId }, ctx) => {
       const job = await approveJobCost(ctx, userOf(ctx.viewer), String(jobId));
+      await audit(ctx, "job.cost_approved", { target: { type: "TrainingJob", id: job.id }, after: { estimatedCostUsd: job.estimatedCostUsd } });
       return ctx.db.trainingJob.findUniqueOrThrow({ ...query, where: { id: job.id } });
     },
   }),

@@ -3,6 +3,7 @@ import type { Viewer } from "../context.js";
 import { ALERT_LABELS, ALERT_TYPES, type AlertType } from "./alertTypes.js";
 import { createChannel, deleteChannel, maskedUrl, sendTestMessage, updateChannel } from "./channels.js";
 import { preferencesOf, updatePreferences, type Preferences } from "./preferences.js";
+import { audit } from "../audit/service.js";
 
 const userOf = (viewer: Viewer | null) => viewer as Extract<Viewer, { kind: "user" }>;
 
@@ -142,7 +143,11 @@ builder.mutationFields((t) => ({
     errors: { result: { name: "CreateNotificationChannelSuccess" } },
     authScopes: { role: ["OWNER"] },
     args: { input: t.arg({ type: ChannelInput, required: true }) },
-    resolve: (_root, { input }, ctx) => createChannel(ctx, ctx.viewer!.orgId, input),
+    resolve: async (_root, { input }, ctx) => {
+      const created = await createChannel(ctx, ctx.viewer!.orgId, input);
+      await audit(ctx, "channel.changed", { target: { type: "NotificationChannel", id: created.channel.id }, after: { name: created.channel.name, kind: created.channel.kind } }); // never the URL or secret
+      return created;
+    },
   }),
   updateNotificationChannel: t.prismaField({
     type: "NotificationChannel",
@@ -151,6 +156,7 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: ChannelInput, required: true }) },
     resolve: async (query, _root, { id, input }, ctx) => {
       const channel = await updateChannel(ctx, ctx.viewer!.orgId, String(id), input);
+      await audit(ctx, "channel.changed", { target: { type: "NotificationChannel", id: channel.id }, after: { name: channel.name, kind: channel.kind, enabled: channel.enabled } });
       return ctx.db.notificationChannel.findUniqueOrThrow({ ...query, where: { id: channel.id } });
     },
   }),
@@ -159,7 +165,11 @@ builder.mutationFields((t) => ({
     errors: { result: { name: "DeleteNotificationChannelSuccess" } },
     authScopes: { role: ["OWNER"] },
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, { id }, ctx) => (await deleteChannel(ctx, ctx.viewer!.orgId, String(id))).id,
+    resolve: async (_root, { id }, ctx) => {
+      const channel = await deleteChannel(ctx, ctx.viewer!.orgId, String(id));
+      await audit(ctx, "channel.changed", { target: { type: "NotificationChannel", id: channel.id }, before: { name: channel.name, kind: channel.kind }, after: null });
+      return channel.id;
+    },
   }),
   sendTestNotification: t.prismaField({
     type: ["NotificationDelivery"],

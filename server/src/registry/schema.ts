@@ -3,6 +3,7 @@ import type { Viewer } from "../context.js";
 import { AppError } from "../errors.js";
 import { publicBaseUrl } from "../artifacts/service.js";
 import type { Benchmarks, GateResult } from "./gates.js";
+import { audit } from "../audit/service.js";
 import {
   approveModelVersion,
   deployModelVersion,
@@ -177,6 +178,7 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id({ required: true }), reason: t.arg.string() },
     resolve: async (query, _root, { id, reason }, ctx) => {
       const v = await approveModelVersion(ctx, userOf(ctx.viewer), String(id), reason);
+      await audit(ctx, "model.approved", { target: { type: "ModelVersion", id: v.id }, after: { reason } }); // details: the version's events
       return ctx.db.modelVersion.findUniqueOrThrow({ ...query, where: { id: v.id } });
     },
   }),
@@ -186,6 +188,7 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id({ required: true }), reason: t.arg.string({ required: true }) },
     resolve: async (query, _root, { id, reason }, ctx) => {
       const v = await rejectModelVersion(ctx, userOf(ctx.viewer), String(id), reason);
+      await audit(ctx, "model.rejected", { target: { type: "ModelVersion", id: v.id }, after: { reason } });
       return ctx.db.modelVersion.findUniqueOrThrow({ ...query, where: { id: v.id } });
     },
   }),
@@ -196,6 +199,7 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id({ required: true }), overrideReason: t.arg.string() },
     resolve: async (query, _root, { id, overrideReason }, ctx) => {
       const v = await deployModelVersion(ctx, userOf(ctx.viewer), String(id), overrideReason != null ? { reason: overrideReason } : null);
+      await audit(ctx, overrideReason != null ? "quality_gate.overridden" : "model.deployed", { target: { type: "ModelVersion", id: v.id }, after: { deployed: true, overrideReason } });
       return ctx.db.modelVersion.findUniqueOrThrow({ ...query, where: { id: v.id } });
     },
   }),
@@ -205,6 +209,7 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id({ required: true }), reason: t.arg.string() },
     resolve: async (query, _root, { id, reason }, ctx) => {
       const v = await retireModelVersion(ctx, userOf(ctx.viewer), String(id), reason);
+      await audit(ctx, "model.retired", { target: { type: "ModelVersion", id: v.id }, after: { reason } });
       return ctx.db.modelVersion.findUniqueOrThrow({ ...query, where: { id: v.id } });
     },
   }),

@@ -8,6 +8,7 @@ import type { RunDetails } from "./runner.js";
 import { whichSide, type GroupSummary, type ReviewSummary } from "./metrics.js";
 import { closeReview, findOwnRun, requestValidation, reviewResults, scoreReviewItem } from "./service.js";
 import { qualitySettings, updateQualitySettings } from "./settings.js";
+import { audit } from "../audit/service.js";
 
 const userOf = (viewer: Viewer | null) => viewer as Extract<Viewer, { kind: "user" }>;
 const scenarioById = new Map(SCENARIOS.map((s) => [s.id, s]));
@@ -236,7 +237,9 @@ builder.mutationFields((t) => ({
     authScopes: { role: ["OWNER"] },
     args: { input: t.arg({ type: QualitySettingsInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
+      const before = await ctx.db.qualitySettings.findUnique({ where: { orgId: ctx.viewer!.orgId } });
       await updateQualitySettings(ctx.db, ctx.viewer!.orgId, input);
+      await audit(ctx, "quality.settings_changed", { target: { type: "Organization", id: ctx.viewer!.orgId }, before, after: input });
       return ctx.db.qualitySettings.findUniqueOrThrow({ ...query, where: { orgId: ctx.viewer!.orgId } });
     },
   }),
