@@ -103,6 +103,9 @@ describe("JobDetailPage", () => {
     expect((within(dialog).getByRole("checkbox", { name: "Apply the suggested fix" }) as HTMLInputElement).checked).toBe(true);
     const diff = within(dialog).getByTestId("settings-diff");
     expect(diff.textContent).toContain("- Batch size: 8");
+    // A smaller batch, accumulated: the effective batch (and so the learning) stays the same.
+    expect(diff.textContent).toContain("+ Gradient accumulation (steps): 2");
+    expect(within(dialog).getByTestId("effective-batch").textContent).toContain("Effective batch (batch size × accumulation): 8 (unchanged");
     fireEvent.change(within(dialog).getByLabelText("Epochs"), { target: { value: "1" } });
     expect(within(dialog).getByTestId("settings-diff").textContent).toContain("+ Epochs: 1");
     fireEvent.click(within(dialog).getByRole("button", { name: "Retry with these changes" }));
@@ -112,6 +115,9 @@ describe("JobDetailPage", () => {
     const retryId = location.replace("/jobs/", "");
     const changed = await screen.findByRole("region", { name: /^Changed from OOM/ }, { timeout: 5000 });
     expect(within(changed).getByTestId("settings-diff").textContent).toContain("+ Epochs: 1");
+    expect(within(changed).getByTestId("effective-batch").textContent).toContain(": 8 (unchanged");
+    const settings = screen.getByRole("region", { name: "Settings" });
+    expect(within(settings).getByRole("row", { name: /Effective batch/ }).textContent).toContain("8");
     const { job } = await gql(`query($id: ID!) { job(id: $id) { status config retryOf { id } retryDiff { field from to } } }`, { id: retryId }, engineer);
     expect(job.retryOf.id).toBe(run.jobId);
     expect(job.config.epochs).toBe(1);

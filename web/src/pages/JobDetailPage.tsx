@@ -9,7 +9,7 @@ import { JobMetrics } from "../components/detail/JobMetrics";
 import { EventLog } from "../components/detail/EventLog";
 import { CheckpointHistory } from "../components/detail/CheckpointHistory";
 import { Artifacts } from "../components/detail/Artifacts";
-import { SettingsDiff } from "../components/detail/SettingsDiff";
+import { configBefore, SettingsDiff } from "../components/detail/SettingsDiff";
 import { useStageTimings } from "../components/detail/useStageTimings";
 import { ErrorMessage, Loading } from "../components/States";
 import { isFinal } from "../components/StatusBadge";
@@ -209,7 +209,7 @@ function JobDetail({ job, now, writable }: { job: Job; now: number; writable: bo
       {job.retryOf && job.retryDiff.length > 0 && (
         <section className="card" aria-labelledby="retry-diff-title">
           <h2 id="retry-diff-title">Changed from {job.retryOf.name}</h2>
-          <SettingsDiff changes={job.retryDiff} empty="" />
+          <SettingsDiff changes={job.retryDiff} before={configBefore(config, job.retryDiff)} empty="" />
         </section>
       )}
       <div className="detail-grid">

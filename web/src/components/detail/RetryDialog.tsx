@@ -122,7 +122,7 @@ export function RetryDialog({ job, guidance, open, onClose }: Props) {
         })}
       </div>
       <h3>What the retry will change</h3>
-      <SettingsDiff changes={changes} empty="Nothing: the retry runs the same settings as before." />
+      <SettingsDiff changes={changes} before={config} empty="Nothing: the retry runs the same settings as before." />
       {error && !fields.some((f) => errorFor(error, f.key)) && (
         <p className="field-error" role="alert">
           {error.message}
