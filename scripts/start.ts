@@ -1,6 +1,6 @@
 // `pnpm start`: the whole system on the embedded default — builds the SPA, starts
-// the API (SQLite under ./data, demo organization and dataset) and one local
-// trainer with a WORKER key of the demo engineer.
+// the API (SQLite under ./data, demo organization and dataset). The server starts a
+// trainer process for each job itself (the local compute provider, server/src/compute).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { DEMO_PASSWORD, DEMO_USERS } from "../server/src/seed.js";
 
@@ -23,15 +23,6 @@ const server = spawn("node_modules/.bin/tsx", ["server/src/main.ts"], { stdio: "
 children.push(server);
 server.on("exit", (code) => stopAll(code ?? 1));
 
-async function gql(query: string, variables: Record<string, unknown>, token?: string) {
-  const response = await fetch(`${url}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...(token && { authorization: `Bearer ${token}` }) },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await response.json()) as { data: any };
-}
-
 async function waitForServer() {
   for (let i = 0; i < 120; i++) {
     try {
@@ -45,15 +36,10 @@ async function waitForServer() {
 }
 
 await waitForServer();
-const engineer = DEMO_USERS.find((u) => u.role === "ENGINEER")!;
-const { token } = (await gql(`mutation($e:String!,$p:String!){ login(email:$e,password:$p){ token } }`, { e: engineer.email, p: DEMO_PASSWORD })).data.login;
-const { key } = (await gql(`mutation { createApiKey(name:"local trainer", scopes:[WORKER]) { key } }`, {}, token)).data.createApiKey;
-const trainer = spawn("node_modules/.bin/tsx", ["trainer/src/main.ts", "--server", url, "--token", key, "--worker-id", "local-1"], { stdio: "inherit" });
-children.push(trainer);
 
 console.log(`
 Tuneloop is running:
   Web app   ${url}/          (sign in as ${DEMO_USERS.map((u) => u.email).join(", ")}; password "${DEMO_PASSWORD}")
   GraphiQL  ${url}/graphql
-  Trainer   local-1 (the first job builds the demo base model once, cached under .cache/)
+  Trainers  one process per job, started by the server (the first job builds the demo base model once, cached under .cache/)
 Press Ctrl+C to stop.`);

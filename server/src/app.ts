@@ -110,6 +110,7 @@ export async function buildApp(config: ServerConfig): Promise<App> {
       await new Promise<void>((resolve) => server.listen(port, config.host, resolve));
       const { port: actual } = server.address() as AddressInfo;
       app.url = `http://${config.host}:${actual}`;
+      services.listeningUrl = config.publicUrl ?? app.url;
       return app.url;
     },
     async stop() {

@@ -5,6 +5,7 @@ import { startSpendingWatch } from "./budgets/watch.js";
 import { startDeliveryWorker } from "./notifications/queue.js";
 import { queueDueDigests } from "./notifications/digest.js";
 import { startValidationRunner } from "./validation/service.js";
+import { startCompute } from "./compute/providers.js";
 
 // Periodic work of a server instance (lease expiry, stall detection…). Each
 // task registers here; all stop with the app.
@@ -25,6 +26,7 @@ export const backgroundWorkers: Worker[] = [
   { name: "watch job spending", start: startSpendingWatch },
   { name: "deliver notifications", start: startDeliveryWorker },
   { name: "run validations", start: startValidationRunner },
+  { name: "launch and watch machines", start: startCompute },
 ];
 
 export function startBackgroundTasks(services: AppServices): () => Promise<void> {

@@ -40,6 +40,12 @@ const schema = z.object({
   ARTIFACT_SIGNING_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   /** Artifacts in an S3-compatible bucket: s3://bucket[/prefix]?endpoint=…&region=… (AWS_* credentials); files under DATA_DIR when unset. */
   STORAGE_URL: z.string().startsWith("s3://", "must look like s3://bucket?endpoint=…").optional(),
+  /** Launch a machine per queued job with its organization's compute provider (server/src/compute); false leaves every job to self-managed workers. */
+  COMPUTE_LAUNCHES: z.enum(["true", "false"]).default("true"),
+  /** How often the compute reconciler compares machines with jobs. */
+  COMPUTE_TICK_MS: z.coerce.number().int().positive().default(1000),
+  /** Machines launched for one job before it is failed (each interruption takes one). */
+  COMPUTE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
   /** Completions a credential may ask a deployed model for per minute. */
   MODEL_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(60),
   /** Playground prompts one user may send per minute (each runs two generations). */
@@ -74,6 +80,9 @@ export type ServerConfig = {
   artifactSigningSecret: string;
   storageUrl?: string;
   modelRateLimitPerMinute: number;
+  computeLaunches: boolean;
+  computeTickMs: number;
+  computeMaxAttempts: number;
   playgroundRateLimitPerMinute: number;
   engineQueuePerOrg: number;
   engineTaskTimeoutSeconds: number;
@@ -110,6 +119,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     artifactSigningSecret: e.ARTIFACT_SIGNING_SECRET ?? loadOrCreateSecret(dataDir, "artifact-signing.key"),
     storageUrl: e.STORAGE_URL,
     modelRateLimitPerMinute: e.MODEL_RATE_LIMIT_PER_MINUTE,
+    computeLaunches: e.COMPUTE_LAUNCHES === "true",
+    computeTickMs: e.COMPUTE_TICK_MS,
+    computeMaxAttempts: e.COMPUTE_MAX_ATTEMPTS,
     playgroundRateLimitPerMinute: e.PLAYGROUND_RATE_LIMIT_PER_MINUTE,
     engineQueuePerOrg: e.ENGINE_QUEUE_PER_ORG,
     engineTaskTimeoutSeconds: e.ENGINE_TASK_TIMEOUT_SECONDS,

@@ -13,6 +13,8 @@ export type AppServices = {
   provider: DbProvider;
   pubsub: PubSub;
   config: ServerConfig;
+  /** The server's own base URL once it listens (machines launched here report to it). */
+  listeningUrl?: string;
 };
 
 export type Context = AppServices & {

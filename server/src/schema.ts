@@ -18,6 +18,7 @@ import "./serving/schema.js";
 import "./delivery/schema.js";
 import "./reports/schema.js";
 import "./workers/schema.js";
+import "./compute/schema.js";
 import "./audit/schema.js";
 
 export const schema = builder.toSchema();

@@ -1,4 +1,4 @@
-// `pnpm trainer --server URL --token KEY [--worker-id …] [--gpu-types …] [--once] [--memory-budget-mb …]`
+// `pnpm trainer --server URL --token KEY [--worker-id …] [--gpu-types …] [--once] [--job-id …] [--memory-budget-mb …]`
 // Claims training jobs from a Tuneloop server and runs them (see trainer/README.md).
 import { hostname, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -12,6 +12,8 @@ const usage = `Usage: pnpm trainer --server URL --token KEY [options]
   --worker-id ID                 Name shown on the jobs it runs (default: the host name)
   --gpu-types A,B                Only claim jobs for these GPU types
   --once                         Run at most one job, then exit
+  --job-id ID                    Run only this job (a machine launched for it, with its job token), then exit:
+                                 0 done, 75 interrupted (launch another machine), 78 failed (do not retry)
   --memory-budget-mb N           Refuse jobs whose estimated memory exceeds N MB (OutOfMemoryError with advice)
   --max-duration-seconds N       Fail a job that trains longer than N seconds (TimeoutError)
   --offline-deadline-seconds N   Give a job up when the server is unreachable this long (NetworkError; default 600)
@@ -38,6 +40,7 @@ const { values } = parseArgs({
     'worker-id': { type: 'string' },
     'gpu-types': { type: 'string' },
     once: { type: 'boolean', default: false },
+    'job-id': { type: 'string' },
     'memory-budget-mb': { type: 'string' },
     'max-duration-seconds': { type: 'string' },
     'offline-deadline-seconds': { type: 'string' },
@@ -63,6 +66,7 @@ const code = await runWorker({
   workerId,
   gpuTypes: values['gpu-types'] ? values['gpu-types'].split(',').map((s) => s.trim()).filter(Boolean) : null,
   once: values.once,
+  jobId: values['job-id'] ?? null,
   memoryBudgetMb: number('memory-budget-mb', values['memory-budget-mb'], null),
   maxDurationSeconds: number('max-duration-seconds', values['max-duration-seconds'], null),
   offlineDeadlineSeconds: number('offline-deadline-seconds', values['offline-deadline-seconds'], 600)!,

@@ -28,6 +28,8 @@ const moneySelect = {
   startedAt: true,
   finishedAt: true,
   billingEndedAt: true,
+  machineSeconds: true,
+  machineSince: true,
 } as const;
 
 /** What the page and the report show besides. */

@@ -5,20 +5,32 @@ import { costForSeconds } from "./estimate.js";
 // A job's money while it runs. The billing rule: a job is billed from its
 // start until its worker lets go of the GPU (training done, or the job ended)
 // or now, time spent recovering from a spot interruption included, at its
-// hourly rate; the VALIDATION stage runs on the server and is not billed. The ingest applies it on every report; budgets
+// hourly rate; the VALIDATION stage runs on the server and is not billed. A job
+// the server launched machines for (server/src/compute) is billed instead for the
+// time those machines were held: waiting for a machine is free, a machine kept
+// after training is not. The ingest applies the rule on every report; budgets
 // apply it between reports, so a cap holds even when a trainer goes quiet.
 
 /** A job whose cost passes this multiple of its estimate is an overrun (alerted once). */
 export const OVERRUN_FACTOR = 1.2;
 
-type Billed = { startedAt: Date | null; finishedAt: Date | null; billingEndedAt: Date | null; billableSeconds: number };
+type Billed = { startedAt: Date | null; finishedAt: Date | null; billingEndedAt: Date | null; billableSeconds: number; machineSeconds: number; machineSince: Date | null };
 type JobMoney = Billed & { status: JobStatus; progress: number; estimatedCostUsd: number; actualCostUsd: number; hourlyRateUsd: number };
 
 /** Billable seconds at `now` by the billing rule; never less than what was billed already. */
 export function billableSecondsAt(job: Billed, now: Date): number {
+  if (billedByMachine(job)) {
+    const held = job.machineSince ? Math.max(0, now.getTime() - job.machineSince.getTime()) / 1000 : 0;
+    return Math.max(job.billableSeconds, job.machineSeconds + held);
+  }
   if (!job.startedAt) return job.billableSeconds;
   const end = job.billingEndedAt ?? job.finishedAt ?? now;
   return Math.max(job.billableSeconds, (end.getTime() - job.startedAt.getTime()) / 1000);
+}
+
+/** Whether the job ran on machines the server launched (billed by their launch intervals). */
+export function billedByMachine(job: Billed): boolean {
+  return job.machineSince !== null || job.machineSeconds > 0;
 }
 
 /** The cost so far at `now` (the final cost once the job has ended). */
@@ -44,6 +56,7 @@ export function isBilling(status: JobStatus): boolean {
 
 /** Dollars per hour the job costs now: its rate while billing, 0 otherwise. */
 export function spendRateUsdPerHour(job: JobMoney): number {
+  if (billedByMachine(job)) return job.machineSince ? job.hourlyRateUsd : 0;
   return isBilling(job.status) ? job.hourlyRateUsd : 0;
 }
 

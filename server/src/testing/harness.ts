@@ -43,7 +43,7 @@ export async function startTestApp(overrides: Partial<ServerConfig> = {}): Promi
   const dataDir = mkdtempSync(join(tmpdir(), "tuneloop-test-"));
   const postgres = usingPostgres() && !overrides.databaseUrl ? await freshPostgresUrl() : null;
   const config: ServerConfig = {
-    ...readConfig({ DATA_DIR: dataDir, PORT: "0", LOG_LEVEL: "silent" }),
+    ...readConfig({ DATA_DIR: dataDir, PORT: "0", LOG_LEVEL: "silent", COMPUTE_LAUNCHES: "false" }),
     ...(postgres && { databaseUrl: postgres.url }),
     ...overrides,
   };

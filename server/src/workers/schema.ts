@@ -55,18 +55,22 @@ builder.prismaObjectFields("TrainingJob", (t) => ({
 builder.mutationFields((t) => ({
   claimTrainingJob: t.field({
     type: JobClaimResult,
-    description: "A worker (API key with the WORKER scope) takes the oldest queued or interrupted job of its organization.",
+    description:
+      "A worker (API key with the WORKER scope) takes the oldest queued or interrupted job of its organization; a machine launched for one job (its job token) takes only that job.",
     errors: { result: { name: "ClaimTrainingJobSuccess" } },
     authScopes: { worker: true },
     args: {
       workerId: t.arg.string({ required: true, description: "A name for this worker, shown on the job." }),
       gpuTypes: t.arg.stringList({ description: "Only jobs for these GPU types." }),
       backends: t.arg.stringList({ description: 'Only jobs for these trainers (config.backend: "typescript" or "python"); all when left out.' }),
+      jobId: t.arg.id({ description: "Only this job (required with a job token, which can claim nothing else)." }),
     },
-    resolve: async (_root, { workerId, gpuTypes, backends }, ctx) => ({
-      claim: await claimNextJob(ctx, ctx.viewer!.orgId, workerId, { gpuTypes, backends }, publicBaseUrl(ctx, (ctx as { request?: Request }).request)),
-      pollAfterSeconds: CLAIM_POLL_SECONDS,
-    }),
+    resolve: async (_root, { workerId, gpuTypes, backends, jobId }, ctx) => {
+      const onlyJob = jobId == null ? null : String(jobId);
+      if (ctx.viewer!.kind === "trainer") requireTrainerOf(ctx.viewer, onlyJob ?? "");
+      const filter = { gpuTypes, backends, jobId: onlyJob };
+      return { claim: await claimNextJob(ctx, ctx.viewer!.orgId, workerId, filter, publicBaseUrl(ctx, (ctx as { request?: Request }).request)), pollAfterSeconds: CLAIM_POLL_SECONDS };
+    },
   }),
   heartbeatTrainingJob: t.field({
     type: Heartbeat,

@@ -64,7 +64,8 @@ async function claimOne(services: AppServices, jobId: string, orgId: string, wor
 
 const CLAIM_PAGE = 20;
 
-export type ClaimFilter = { gpuTypes?: string[] | null; backends?: string[] | null };
+/** `jobId`: a machine launched for one job claims only that job. */
+export type ClaimFilter = { gpuTypes?: string[] | null; backends?: string[] | null; jobId?: string | null };
 
 /** The trainer a job asks for (config.backend); jobs made before the setting existed use the TypeScript one. */
 const backendOf = (config: unknown) => ((config as { backend?: string } | null)?.backend ?? "typescript");
@@ -84,7 +85,7 @@ export async function claimNextJob(services: AppServices, orgId: string, workerI
     // Oldest first, a page at a time; the backend lives in the JSON config, so it is checked here (one query for both databases).
     for (let skip = 0; ; skip += CLAIM_PAGE) {
       const page = await services.db.trainingJob.findMany({
-        where: claimable(new Date(), orgId, filter.gpuTypes),
+        where: { ...claimable(new Date(), orgId, filter.gpuTypes), ...(filter.jobId && { id: filter.jobId }) },
         orderBy: [{ queuedAt: "asc" }, { createdAt: "asc" }, { id: "asc" }],
         skip,
         take: CLAIM_PAGE,

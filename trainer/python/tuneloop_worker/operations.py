@@ -1,8 +1,8 @@
 """The GraphQL operations the worker sends (the same as trainer/src/worker/operations.ts)."""
 
 CLAIM = """
-mutation ClaimTrainingJob($workerId: String!, $gpuTypes: [String!]) {
-  claimTrainingJob(workerId: $workerId, gpuTypes: $gpuTypes, backends: ["python"]) {
+mutation ClaimTrainingJob($workerId: String!, $gpuTypes: [String!], $jobId: ID) {
+  claimTrainingJob(workerId: $workerId, gpuTypes: $gpuTypes, backends: ["python"], jobId: $jobId) {
     __typename
     ... on AppError { code message field }
     ... on ClaimTrainingJobSuccess {

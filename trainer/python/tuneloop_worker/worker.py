@@ -15,6 +15,18 @@ from .delivery import deliver_to
 from .report_queue import ReportQueue
 from .runner import JobRun
 
+# A worker launched for one job (--job-id) says by its exit code what should
+# happen next; the same numbers as trainer/src/worker/exitCodes.ts.
+EXIT_DONE = 0
+EXIT_RECOVER = 75  # interrupted: launch another machine to resume from the last checkpoint
+EXIT_DO_NOT_RETRY = 78  # failed or refused: another machine would fail the same way
+
+
+def exit_code_of(outcome):
+    if outcome in ("completed", "cancelled"):
+        return EXIT_DONE
+    return EXIT_DO_NOT_RETRY if outcome == "failed" else EXIT_RECOVER
+
 
 def log(message):
     print(f"{datetime.now(timezone.utc).isoformat(timespec='milliseconds')} {message}", flush=True)
@@ -42,16 +54,18 @@ def run_worker(options):
         if queue.pending():
             log(f"delivering {queue.pending()} report(s) left by an earlier run")
         failures = 0
+        once = options["once"] or bool(options["job_id"])
+        exit_code = EXIT_DONE
         while not state["stopping"]:
             # The server hears everything about earlier jobs first: a job taken up again resumes from its latest checkpoint.
             if not queue.drain(1.0):
                 continue
             try:
-                claimed = unwrap(client.request(ops.CLAIM, {"workerId": options["worker_id"], "gpuTypes": options["gpu_types"]}, options["token"])["claimTrainingJob"])
+                claimed = unwrap(client.request(ops.CLAIM, {"workerId": options["worker_id"], "gpuTypes": options["gpu_types"], "jobId": options["job_id"]}, options["token"])["claimTrainingJob"])
                 failures = 0
             except RefusedError as error:
                 log(f"the server refused this worker: {error}")
-                return 2
+                return EXIT_DO_NOT_RETRY if options["job_id"] else 2
             except NetworkError as error:
                 log(f"{error}; trying again")
                 wake.wait(min(30, 2**failures))
@@ -59,7 +73,7 @@ def run_worker(options):
                 continue
             claim = claimed["claim"]
             if not claim:
-                if options["once"]:
+                if once:
                     break
                 wake.wait(claimed["pollAfterSeconds"])
                 continue
@@ -71,12 +85,14 @@ def run_worker(options):
             outcome = state["current"].run()
             state["current"] = None
             log(f"job {claim['job']['id']}: {outcome}")
-            if options["once"]:
+            if options["job_id"]:
+                exit_code = exit_code_of(outcome)
+            if once:
                 break
         delivered = queue.drain(options["shutdown_grace_seconds"] if state["stopping"] else None)
         if not delivered:
             log(f"{queue.pending()} report(s) stay queued in {options['state_dir']} until the next start")
-        return 0
+        return exit_code
     finally:
         queue.close()
 
@@ -88,6 +104,7 @@ def main(argv=None):
     parser.add_argument("--worker-id", default=socket.gethostname())
     parser.add_argument("--gpu-types", default=None, help="comma-separated GPU types to claim jobs for")
     parser.add_argument("--once", action="store_true", help="run at most one job, then exit")
+    parser.add_argument("--job-id", default=None, help="run only this job (a machine launched for it, with its job token), then exit: 0 done, 75 interrupted, 78 do not retry")
     parser.add_argument("--memory-budget-mb", type=float, default=None, help="refuse jobs whose estimated GPU memory exceeds this")
     parser.add_argument("--max-duration-seconds", type=float, default=None)
     parser.add_argument("--offline-deadline-seconds", type=float, default=600)
@@ -104,6 +121,7 @@ def main(argv=None):
         "worker_id": args.worker_id,
         "gpu_types": [g.strip() for g in args.gpu_types.split(",") if g.strip()] if args.gpu_types else None,
         "once": args.once,
+        "job_id": args.job_id,
         "memory_budget_mb": args.memory_budget_mb,
         "max_duration_seconds": args.max_duration_seconds,
         "offline_deadline_seconds": args.offline_deadline_seconds,

@@ -3,8 +3,8 @@
 import { graphql } from './graphql';
 
 export const ClaimTrainingJob = graphql(`
-  mutation ClaimTrainingJob($workerId: String!, $gpuTypes: [String!]) {
-    claimTrainingJob(workerId: $workerId, gpuTypes: $gpuTypes, backends: ["typescript"]) {
+  mutation ClaimTrainingJob($workerId: String!, $gpuTypes: [String!], $jobId: ID) {
+    claimTrainingJob(workerId: $workerId, gpuTypes: $gpuTypes, backends: ["typescript"], jobId: $jobId) {
       __typename
       ... on AppError { code message field }
       ... on ClaimTrainingJobSuccess {

@@ -7,6 +7,7 @@ import { deliverTo } from './delivery';
 import { JobRun, type RunOptions } from './jobRun';
 import { ClaimTrainingJob } from './operations';
 import { ReportQueue } from './reportQueue';
+import { EXIT_CODES, exitCodeOf } from './exitCodes';
 
 export type WorkerOptions = Omit<RunOptions, 'log'> & {
   serverUrl: string;
@@ -15,6 +16,8 @@ export type WorkerOptions = Omit<RunOptions, 'log'> & {
   gpuTypes: string[] | null;
   /** Run at most one job, then exit (also when there is none). */
   once: boolean;
+  /** Claim only this job, once, and exit with a code that says what should happen next (exitCodes.ts). */
+  jobId?: string | null;
   shutdownGraceSeconds: number;
   log?: (message: string) => void;
 };
@@ -48,17 +51,19 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
   try {
     if (queue.pending() > 0) log(`delivering ${queue.pending()} report(s) left by an earlier run`);
     let failures = 0;
+    const once = options.once || Boolean(options.jobId);
+    let exitCode: number = EXIT_CODES.done;
     while (!stopping) {
       // The server hears everything about earlier jobs first: a job taken up again resumes from its latest checkpoint.
       if (!(await queue.drain(1000))) continue;
       let claimed;
       try {
-        claimed = unwrap((await client.request(ClaimTrainingJob, { workerId: options.workerId, gpuTypes: options.gpuTypes }, options.apiKey)).claimTrainingJob);
+        claimed = unwrap((await client.request(ClaimTrainingJob, { workerId: options.workerId, gpuTypes: options.gpuTypes, jobId: options.jobId ?? null }, options.apiKey)).claimTrainingJob);
         failures = 0;
       } catch (error) {
         if (error instanceof RefusedError) {
           log(`the server refused this worker: ${error.message}`);
-          return 2;
+          return options.jobId ? EXIT_CODES.doNotRetry : 2;
         }
         if (!(error instanceof NetworkError)) throw error;
         log(`${error.message}; trying again`);
@@ -66,7 +71,8 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
         continue;
       }
       if (!claimed.claim) {
-        if (options.once) break;
+        if (options.jobId) log(`job ${options.jobId} is not waiting for a machine; nothing to do`);
+        if (once) break;
         await pause(claimed.pollAfterSeconds * 1000);
         continue;
       }
@@ -77,12 +83,13 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
       const outcome = await current.run();
       current = null;
       log(`job ${job.id}: ${outcome}`);
-      if (options.once) break;
+      if (options.jobId) exitCode = exitCodeOf(outcome);
+      if (once) break;
     }
     // Give the last reports (a checkpoint, the interruption) a chance; what is left stays on disk for the next start.
     const delivered = await queue.drain(stopping ? options.shutdownGraceSeconds * 1000 : Infinity);
     if (!delivered) log(`${queue.pending()} report(s) stay queued in ${options.stateDir} until the next start`);
-    return 0;
+    return exitCode;
   } finally {
     await queue.close();
     process.off('SIGTERM', onSignal);

@@ -8,6 +8,7 @@ import { JobActions } from "../components/detail/JobActions";
 import { JobMetrics } from "../components/detail/JobMetrics";
 import { EventLog } from "../components/detail/EventLog";
 import { CheckpointHistory } from "../components/detail/CheckpointHistory";
+import { ComputeAttempts } from "../components/detail/ComputeAttempts";
 import { Artifacts } from "../components/detail/Artifacts";
 import { configBefore, SettingsDiff } from "../components/detail/SettingsDiff";
 import { useStageTimings } from "../components/detail/useStageTimings";
@@ -221,6 +222,7 @@ function JobDetail({ job, now, writable }: { job: Job; now: number; writable: bo
         <div className="detail-side">
           <CostTracker job={job} />
           <CheckpointHistory jobId={job.id} checkpoints={job.checkpoints} recoveryCount={job.recoveryCount} status={job.status} />
+          <ComputeAttempts jobId={job.id} status={job.status} recoveryCount={job.recoveryCount} />
           <Artifacts artifacts={job.artifacts} status={job.status} />
           <section className="card" aria-labelledby="config-title">
             <h2 id="config-title">Settings</h2>
