@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createYoga, maskError } from "graphql-yoga";
+import { GraphQLError } from "graphql";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { GRAPHIQL_DEFAULT_HEADERS, GRAPHIQL_DEFAULT_QUERY } from "./graphiql.js";
 import { WebSocketServer } from "ws";
@@ -19,6 +20,7 @@ import { seedDemo } from "./seed.js";
 import { httpRoutes } from "./routes.js";
 import { startBackgroundTasks } from "./background.js";
 import { closeRateLimiters } from "./rateLimits.js";
+import { graphqlLimitPlugins, MAX_JSON_BODY_BYTES } from "./graphqlLimits.js";
 
 export type App = {
   services: AppServices;
@@ -44,6 +46,9 @@ export async function buildApp(config: ServerConfig): Promise<App> {
     renderGraphiQL,
     graphiql: { title: "Tuneloop GraphQL", subscriptionsProtocol: "WS", defaultQuery: GRAPHIQL_DEFAULT_QUERY, headers: GRAPHIQL_DEFAULT_HEADERS },
     logging: config.logLevel === "silent" ? false : config.logLevel,
+    plugins: graphqlLimitPlugins(),
+    // Multipart uploads stop at the upload cap while they are read (JSON bodies have their own, smaller cap).
+    maxRequestBodySize: config.uploadMaxBytes + MAX_JSON_BODY_BYTES,
     maskedErrors: {
       // Our typed errors reach the client with their code and field; anything else is masked.
       maskError: (error, message, isDev) => {
@@ -86,10 +91,17 @@ export async function buildApp(config: ServerConfig): Promise<App> {
           params,
           connectionParams: ctx.connectionParams,
         });
+        let document;
+        try {
+          document = parse(params.query);
+        } catch (error) {
+          if (error instanceof GraphQLError) return [error]; // a syntax error or the token limit: an error message, not a closed socket
+          throw error;
+        }
         const args = {
           schema,
           operationName: params.operationName,
-          document: parse(params.query),
+          document,
           variableValues: params.variables,
           contextValue: await contextFactory(),
           rootValue: { execute, subscribe },

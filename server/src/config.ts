@@ -48,6 +48,8 @@ const schema = z.object({
   COMPUTE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
   /** Completions a credential may ask a deployed model for per minute. */
   MODEL_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(60),
+  /** Largest multipart upload (a dataset, a trainer's artifact) in MiB, refused while it is read. */
+  UPLOAD_MAX_MB: z.coerce.number().positive().default(64),
   /** Playground prompts one user may send per minute (each runs two generations). */
   PLAYGROUND_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(20),
   /** Generations one organization may have waiting for the serving engine; more are refused (503 / BUSY). */
@@ -80,6 +82,7 @@ export type ServerConfig = {
   artifactSigningSecret: string;
   storageUrl?: string;
   modelRateLimitPerMinute: number;
+  uploadMaxBytes: number;
   computeLaunches: boolean;
   computeTickMs: number;
   computeMaxAttempts: number;
@@ -119,6 +122,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     artifactSigningSecret: e.ARTIFACT_SIGNING_SECRET ?? loadOrCreateSecret(dataDir, "artifact-signing.key"),
     storageUrl: e.STORAGE_URL,
     modelRateLimitPerMinute: e.MODEL_RATE_LIMIT_PER_MINUTE,
+    uploadMaxBytes: Math.floor(e.UPLOAD_MAX_MB * 1024 * 1024),
     computeLaunches: e.COMPUTE_LAUNCHES === "true",
     computeTickMs: e.COMPUTE_TICK_MS,
     computeMaxAttempts: e.COMPUTE_MAX_ATTEMPTS,

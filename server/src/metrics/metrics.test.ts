@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../testing/harness.js";
 import { createOtherOrganization } from "../testing/fixtures.js";
 import { outcome, REPORT, startRunningJob, type RunningJob } from "../ingest/testTrainer.js";
+import { DEFAULT_MAX_POINTS } from "./service.js";
 
 // A series of 50,000 points, one every 10 steps over 500,000 steps, with a
 // spike up and a spike down every 25,000 steps; and a dense one, every step.
@@ -93,6 +94,12 @@ describe("metric history", () => {
     const [fits] = await series(["grad_norm"], 2000, 0, 1500);
     expect(fits).toMatchObject({ totalPoints: 1501, downsampled: false });
     expect(fits.points).toHaveLength(1501);
+  });
+
+  it("downsamples to a chart's worth of points when maxPoints is left out", async () => {
+    const [s] = await series(["train_loss"], null);
+    expect(s).toMatchObject({ totalPoints: SPARSE_STEPS, downsampled: true });
+    expectFaithful(s.points, sparse, DEFAULT_MAX_POINTS);
   });
 
   it("answers several series at once, and empty ones", async () => {

@@ -2,7 +2,7 @@ import { builder } from "../builder.js";
 import { AppError } from "../errors.js";
 import { findOwnJob } from "../jobs/service.js";
 import { RUNNING_STATUSES } from "../jobs/stateMachine.js";
-import { latestPoints, pointsPage, readSeries, recentStepRate, type MetricPoint, type Series } from "./service.js";
+import { DEFAULT_MAX_POINTS, latestPoints, pointsPage, readSeries, recentStepRate, type MetricPoint, type Series } from "./service.js";
 
 const MetricPointRef = builder.objectRef<MetricPoint>("MetricPoint").implement({
   description: "One value of a series at one training step.",
@@ -36,10 +36,10 @@ builder.prismaObjectFields("TrainingJob", (t) => ({
     type: [MetricSeriesRef],
     authScopes: { user: true },
     select: { id: true },
-    description: "Metric history. With maxPoints, a long range is downsampled on the server to at most that many points, keeping every spike.",
+    description: "Metric history. A long range is downsampled on the server to at most maxPoints points, keeping every spike.",
     args: {
       names: t.arg.stringList({ required: true }),
-      maxPoints: t.arg.int({ description: "10–10,000; full resolution when left out." }),
+      maxPoints: t.arg.int({ description: `10–10,000; ${DEFAULT_MAX_POINTS} when left out (a shorter range comes at full resolution).` }),
       fromStep: t.arg.int(),
       toStep: t.arg.int(),
     },

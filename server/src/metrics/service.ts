@@ -10,6 +10,8 @@ export type MetricPoint = { name: string; step: number; value: number; epoch: nu
 
 const INSERT_CHUNK = 5000;
 const MAX_POINTS_LIMIT = 10_000;
+/** Points of a series when the client does not say how many it wants: a chart's worth, not the whole history. */
+export const DEFAULT_MAX_POINTS = 1000;
 
 const num = (v: unknown) => Number(v);
 const toPoint = (r: Record<string, unknown>): MetricPoint => ({
@@ -86,13 +88,13 @@ export type SeriesOptions = { maxPoints?: number | null; fromStep?: number | nul
 export type Series = { name: string; points: MetricPoint[]; totalPoints: number; downsampled: boolean };
 
 /**
- * One series between two steps, at full resolution when `maxPoints` is not
- * given or the range holds no more points than that, else downsampled to at
- * most `maxPoints` points (bucket minima and maxima plus both ends).
+ * One series between two steps, at full resolution when the range holds no
+ * more than `maxPoints` points (DEFAULT_MAX_POINTS when not given), else
+ * downsampled to at most that many (bucket minima and maxima plus both ends).
  */
 export async function readSeries(tx: Tx, provider: DbProvider, jobId: string, name: string, options: SeriesOptions): Promise<Series> {
-  const { maxPoints } = options;
-  if (maxPoints != null && (maxPoints < 10 || maxPoints > MAX_POINTS_LIMIT)) {
+  const maxPoints = options.maxPoints ?? DEFAULT_MAX_POINTS;
+  if (maxPoints < 10 || maxPoints > MAX_POINTS_LIMIT) {
     throw new AppError("VALIDATION", `maxPoints must be between 10 and ${MAX_POINTS_LIMIT}`, "maxPoints");
   }
   const range = Prisma.sql`FROM "MetricPoint" WHERE "jobId" = ${jobId} AND "name" = ${name} AND "step" >= ${options.fromStep ?? 0} AND "step" <= ${options.toStep ?? 2 ** 31 - 1}`;
@@ -109,7 +111,7 @@ export async function readSeries(tx: Tx, provider: DbProvider, jobId: string, na
   };
   // A series has at most one point per step, so a short range is a small one.
   const span = last - first + 1;
-  if (maxPoints == null || span <= maxPoints) return whole();
+  if (span <= maxPoints) return whole();
 
   const buckets = Math.floor((maxPoints - 2) / 2);
   const width = ROLLUP_WIDTHS.find((w) => Math.floor(span / w) >= buckets);
