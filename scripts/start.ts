@@ -19,7 +19,7 @@ console.log("Building the web app…");
 const build = spawnSync("node_modules/.bin/vite", ["build", "--logLevel", "warn"], { cwd: "web", stdio: "inherit" });
 if (build.status !== 0) process.exit(build.status ?? 1);
 
-const server = spawn("node_modules/.bin/tsx", ["server/src/main.ts"], { stdio: "inherit", env: { ...process.env, PORT: String(port), WEB_DIST: "web/dist" } });
+const server = spawn("node_modules/.bin/tsx", ["server/src/main.ts"], { stdio: "inherit", env: { ...process.env, PORT: String(port), WEB_DIST: "web/dist", SEED_DEMO: process.env.SEED_DEMO ?? "true" } });
 children.push(server);
 server.on("exit", (code) => stopAll(code ?? 1));
 

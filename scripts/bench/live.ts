@@ -84,7 +84,8 @@ async function makeRunningJobs(services: AppServices, count: number) {
   const dataset = await services.db.dataset.findFirstOrThrow({ where: { orgId: engineer.orgId } });
   const viewer = { kind: "user" as const, userId: engineer.id, orgId: engineer.orgId, role: engineer.role, scopes: null, credentialId: "bench" };
   const template = await createJob(services, viewer, { name: "bench template", datasetId: dataset.id, start: true });
-  await transitionJob(services, template.id, "PROVISIONING");
+  // Held by a bench worker for longer than the bench runs (trainer tokens work only under a lease).
+  await transitionJob(services, template.id, "PROVISIONING", { data: { workerId: "bench", leaseExpiresAt: new Date(Date.now() + 3600_000) } });
   // The other jobs are copies of the first, already running (setup, not what is measured).
   const { id: _id, createdAt: _c, updatedAt: _u, config, ...fields } = await services.db.trainingJob.findUniqueOrThrow({ where: { id: template.id } });
   const ids = Array.from({ length: count - 1 }, () => createId());

@@ -15,6 +15,10 @@ import { migrateDatabase } from "./db/migrate.js";
 import { createAppPubSub } from "./pubsub.js";
 import { schema } from "./schema.js";
 import { resolveViewer } from "./auth/service.js";
+import { clientAddressOf } from "./auth/clientAddress.js";
+import { watchRevocations } from "./auth/liveConnections.js";
+import { confineJobTokens } from "./auth/jobTokenReach.js";
+import { MAX_SUBSCRIPTIONS_PER_CONNECTION, subscriptionGuard } from "./subscriptions/guard.js";
 import { AppError } from "./errors.js";
 import { seedDemo } from "./seed.js";
 import { httpRoutes } from "./routes.js";
@@ -41,12 +45,12 @@ export async function buildApp(config: ServerConfig): Promise<App> {
   if (config.seedDemo) await seedDemo(services);
 
   const yoga = createYoga<{ req?: IncomingMessage; connectionParams?: Record<string, unknown> }, Context>({
-    schema,
+    schema: confineJobTokens(schema),
     graphqlEndpoint: "/graphql",
     renderGraphiQL,
     graphiql: { title: "Tuneloop GraphQL", subscriptionsProtocol: "WS", defaultQuery: GRAPHIQL_DEFAULT_QUERY, headers: GRAPHIQL_DEFAULT_HEADERS },
     logging: config.logLevel === "silent" ? false : config.logLevel,
-    plugins: graphqlLimitPlugins(),
+    plugins: [...graphqlLimitPlugins(), subscriptionGuard()],
     // Multipart uploads stop at the upload cap while they are read (JSON bodies have their own, smaller cap).
     maxRequestBodySize: config.uploadMaxBytes + MAX_JSON_BODY_BYTES,
     maskedErrors: {
@@ -60,7 +64,7 @@ export async function buildApp(config: ServerConfig): Promise<App> {
     context: async ({ request, connectionParams, req }) => {
       const fromParams = connectionParams?.authorization ?? connectionParams?.Authorization;
       const authorization = typeof fromParams === "string" ? fromParams : (request?.headers.get("authorization") ?? null);
-      return { ...services, authorization, clientAddress: req?.socket.remoteAddress ?? null, viewer: await resolveViewer(db, authorization) };
+      return { ...services, authorization, clientAddress: clientAddressOf(req, config), viewer: await resolveViewer(db, authorization) };
     },
   });
 
@@ -78,12 +82,17 @@ export async function buildApp(config: ServerConfig): Promise<App> {
   });
 
   // graphql-ws goes through Yoga's envelop so auth, limits and context are the same as over HTTP.
-  const wsServer = new WebSocketServer({ server, path: "/graphql" });
+  // No client message is larger than a GraphQL request body may be.
+  const wsServer = new WebSocketServer({ server, path: "/graphql", maxPayload: MAX_JSON_BODY_BYTES });
   const wsCleanup = useServer(
     {
       execute: (args: any) => args.rootValue.execute(args),
       subscribe: (args: any) => args.rootValue.subscribe(args),
       onSubscribe: async (ctx, _id, params) => {
+        // graphql-ws has already entered this one among the connection's subscriptions.
+        if (Object.keys(ctx.subscriptions).length > MAX_SUBSCRIPTIONS_PER_CONNECTION) {
+          return [new AppError("RATE_LIMITED", `At most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions per connection: end one first`).toGraphQLError()];
+        }
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
@@ -115,6 +124,7 @@ export async function buildApp(config: ServerConfig): Promise<App> {
   );
 
   const stopBackground = startBackgroundTasks(services);
+  const stopWatchingRevocations = watchRevocations(pubsub);
   const app: App = {
     services,
     url: "",
@@ -127,6 +137,7 @@ export async function buildApp(config: ServerConfig): Promise<App> {
     },
     async stop() {
       await stopBackground();
+      await stopWatchingRevocations();
       await wsCleanup.dispose();
       wsServer.close();
       server.closeAllConnections();

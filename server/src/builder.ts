@@ -39,7 +39,8 @@ export const builder = new SchemaBuilder<{
         context.viewer?.kind === "user" &&
         viewerHasScope(context.viewer, "write") &&
         (roles.includes(context.viewer.role) || context.viewer.role === "ADMIN"),
-      trainer: context.viewer?.kind === "trainer",
+      // A job's own trainer, while its worker holds the job's lease (not after the job ended or was taken back).
+      trainer: context.viewer?.kind === "trainer" && context.viewer.holdsLease,
       // Claiming jobs: only an API key made with the worker scope (never a browser session).
       worker: viewerHasScope(context.viewer, "worker"),
     }),

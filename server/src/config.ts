@@ -1,4 +1,5 @@
 import { z } from "zod";
+import proxyaddr from "proxy-addr";
 import { resolve } from "node:path";
 import { loadOrCreateSecret } from "./artifacts/signingSecret.js";
 
@@ -19,8 +20,14 @@ const schema = z.object({
   LEASE_SECONDS: z.coerce.number().positive().default(30),
   /** Seconds without any report before a running job is flagged as stalled. */
   STALL_SECONDS: z.coerce.number().positive().default(300),
-  /** Seed the demo organization, users and dataset on start. */
-  SEED_DEMO: z.enum(["true", "false"]).default("true"),
+  /** Seed the demo organization, users and dataset (password `demo`) on start; `pnpm start` turns it on. */
+  SEED_DEMO: z.enum(["true", "false"]).default("false"),
+  /**
+   * Which proxies in front of the server to believe about the client's address (X-Forwarded-For):
+   * false (none, the default), true (all), a number of hops, or a comma list of addresses/CIDRs
+   * and the names loopback, linklocal, uniquelocal.
+   */
+  TRUST_PROXY: z.string().default("false"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   /** Mail server for EMAIL notification channels, e.g. smtp://user:pass@mail.example.com:587 (smtps:// for TLS from the start). */
   SMTP_URL: z.string().url("must be a URL like smtp://user:pass@host:587").optional(),
@@ -71,6 +78,8 @@ export type ServerConfig = {
   leaseSeconds: number;
   stallSeconds: number;
   seedDemo: boolean;
+  /** TRUST_PROXY as proxy-addr's trust function: may the proxy at this address (the hop-th from the server) be believed? */
+  trustProxy: (address: string, hop: number) => boolean;
   logLevel: z.infer<typeof schema>["LOG_LEVEL"];
   smtpUrl?: string;
   smtpFrom: string;
@@ -92,6 +101,17 @@ export type ServerConfig = {
   notifyAllowedHosts: string[];
 };
 
+function parseTrustProxy(value: string): ServerConfig["trustProxy"] {
+  const text = value.trim().toLowerCase();
+  if (text === "true" || text === "false") return () => text === "true";
+  if (/^\d+$/.test(text)) return (_address, hop) => hop < Number(text);
+  try {
+    return proxyaddr.compile(text.split(",").map((part) => part.trim()).filter(Boolean));
+  } catch (error) {
+    throw new Error(`Invalid configuration: TRUST_PROXY: ${(error as Error).message}`);
+  }
+}
+
 export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
@@ -111,6 +131,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     leaseSeconds: e.LEASE_SECONDS,
     stallSeconds: e.STALL_SECONDS,
     seedDemo: e.SEED_DEMO === "true",
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
     logLevel: e.LOG_LEVEL,
     smtpUrl: e.SMTP_URL,
     smtpFrom: e.SMTP_FROM,

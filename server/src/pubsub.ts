@@ -20,6 +20,8 @@ export type Topics = {
   "jobs:changed": [payload: { jobId: string; orgId: string; change: "created" | "updated" | "deleted" }];
   /** Notification deliveries were queued: wakes the delivery worker. */
   "notifications:queued": [payload: { orgId: string }];
+  /** A session or API key was ended, or a user removed: every instance ends their live subscriptions (auth/liveConnections.ts). */
+  "auth:revoked": [payload: { credentialId?: string; userId?: string }];
 };
 
 export type PubSub = ReturnType<typeof createPubSub<Topics>> & { close(): Promise<void> };

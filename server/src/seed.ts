@@ -13,15 +13,25 @@ export const DEMO_USERS = [
 export const DEMO_PASSWORD = "demo";
 export const DEMO_DATASET_NAME = "Financial advisor voice (demo)";
 
-/** Creates the demo organization once; later starts leave it as it is. */
+/**
+ * Creates the demo organization once (only when asked for: SEED_DEMO=true, as
+ * `pnpm start` does); later starts leave it as it is. Several instances may
+ * start at once: the organization's unique slug decides which one seeds.
+ */
 export async function seedDemo(services: AppServices) {
   const { db } = services;
   if (await db.organization.findUnique({ where: { slug: "demo" } })) return;
   const passwordHash = await hashPassword(DEMO_PASSWORD);
-  const org = await db.organization.create({
-    data: { name: "Demo Advisory", slug: "demo", users: { create: DEMO_USERS.map((u) => ({ ...u, passwordHash })) } },
-    include: { users: true },
-  });
+  const org = await db.organization
+    .create({
+      data: { name: "Demo Advisory", slug: "demo", users: { create: DEMO_USERS.map((u) => ({ ...u, passwordHash })) } },
+      include: { users: true },
+    })
+    .catch((error: { code?: string }) => {
+      if (error?.code === "P2002") return null; // another instance seeded it first
+      throw error;
+    });
+  if (!org) return;
   const engineer = org.users.find((u) => u.role === "ENGINEER")!;
   await createDataset(services, org.id, engineer.id, DEMO_DATASET_NAME, new TextEncoder().encode(demoDatasetJsonl()));
 }

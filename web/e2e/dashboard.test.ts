@@ -268,6 +268,6 @@ async function uploadDataset(name: string, jsonl: string) {
 }
 
 async function workerKey() {
-  const data = await api().gql(`mutation { createApiKey(name: "e2e trainer", scopes: [WORKER]) { key } }`, {}, engineer);
+  const data = await api().gql(`mutation { createApiKey(name: "e2e trainer", scopes: [WORKER]) { key } }`, {}, await api().login("owner"));
   return data.createApiKey.key as string;
 }

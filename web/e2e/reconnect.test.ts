@@ -24,7 +24,7 @@ let page: TestPage;
 beforeAll(async () => {
   const [{ buildApp }, { readConfig }] = await Promise.all([import(/* @vite-ignore */ `${root}server/src/app.ts`), import(/* @vite-ignore */ `${root}server/src/config.ts`)]);
   server = { buildApp, readConfig };
-  config = { ...server.readConfig({ DATA_DIR: dataDir, PORT: "0", LOG_LEVEL: "silent", COMPUTE_LAUNCHES: "false" }), webDist: `${root}web/dist`, leaseSeconds: 600 };
+  config = { ...server.readConfig({ DATA_DIR: dataDir, PORT: "0", LOG_LEVEL: "silent", COMPUTE_LAUNCHES: "false", SEED_DEMO: "true" }), webDist: `${root}web/dist`, leaseSeconds: 600 };
   app = await server.buildApp(config);
   await app.start(0);
   browser = await launchChromium();

@@ -1,6 +1,9 @@
 import { builder } from "../builder.js";
 import { AppError } from "../errors.js";
+import type { Viewer } from "../context.js";
 import { API_KEY_SCOPES, createApiKey, login, logout } from "./service.js";
+import { endCredentialSessions } from "./liveConnections.js";
+import { audit } from "../audit/service.js";
 
 export const RoleEnum = builder.enumType("Role", { values: ["ENGINEER", "OWNER", "QA", "ADMIN"] as const });
 const ApiKeyScopeEnum = builder.enumType("ApiKeyScope", {
@@ -13,6 +16,7 @@ builder.prismaObject("Organization", {
     id: t.exposeID("id"),
     name: t.exposeString("name"),
     slug: t.exposeString("slug"),
+    apiKeyMaxLifetimeDays: t.exposeInt("apiKeyMaxDays", { nullable: true, description: "The longest an API key may live, in days; null: no limit." }),
     members: t.relation("users", { authScopes: { user: true }, description: "The organization's users, by name (the job list filters by creator).", query: { orderBy: { name: "asc" } } }),
   }),
 });
@@ -69,7 +73,7 @@ builder.mutationFields((t) => ({
   }),
   logout: t.boolean({
     resolve: async (_root, _args, ctx) => {
-      await logout(ctx.db, ctx.authorization);
+      await logout(ctx, ctx.authorization);
       return true;
     },
   }),
@@ -89,18 +93,37 @@ builder.mutationFields((t) => ({
     resolve: async (_root, args, ctx) => {
       if (ctx.viewer?.kind !== "user") throw new AppError("UNAUTHENTICATED", "Sign in first");
       const scopes = args.scopes.map((s) => s.toLowerCase() as (typeof API_KEY_SCOPES)[number]);
-      return createApiKey(ctx.db, ctx.viewer, args.name, scopes, args.expiresAt);
+      const created = await createApiKey(ctx.db, ctx.viewer, args.name, scopes, args.expiresAt);
+      await audit(ctx, "api_key.created", { target: { type: "ApiKey", id: created.apiKey.id }, after: { name: created.apiKey.name, prefix: created.apiKey.prefix, scopes } });
+      return created;
     },
   }),
   revokeApiKey: t.prismaField({
     type: "ApiKey",
     errors: { result: { name: "RevokeApiKeySuccess" } },
+    description: "Revokes one of your keys (owners and admins: any key of the organization); its live subscriptions end at once.",
     authScopes: { role: ["ENGINEER", "OWNER", "QA"] },
     args: { id: t.arg.id({ required: true }) },
     resolve: async (query, _root, { id }, ctx) => {
-      const key = await ctx.db.apiKey.findFirst({ where: { id: String(id), orgId: ctx.viewer!.orgId, jobId: null } });
+      const viewer = ctx.viewer as Extract<Viewer, { kind: "user" }>;
+      const anyKey = viewer.role === "OWNER" || viewer.role === "ADMIN";
+      const key = await ctx.db.apiKey.findFirst({ where: { id: String(id), orgId: viewer.orgId, jobId: null, ...(!anyKey && { userId: viewer.userId }) } });
       if (!key) throw new AppError("NOT_FOUND", "API key not found", "id");
-      return ctx.db.apiKey.update({ ...query, where: { id: key.id }, data: { revokedAt: key.revokedAt ?? new Date() } });
+      const revoked = await ctx.db.apiKey.update({ ...query, where: { id: key.id }, data: { revokedAt: key.revokedAt ?? new Date() } });
+      await endCredentialSessions(ctx.pubsub, { credentialId: key.id });
+      if (!key.revokedAt) await audit(ctx, "api_key.revoked", { target: { type: "ApiKey", id: key.id }, before: { name: key.name, prefix: key.prefix } });
+      return revoked;
+    },
+  }),
+  setApiKeyMaxLifetime: t.prismaField({
+    type: "Organization",
+    description: "The longest an API key of the organization may live, in days (null: no limit). Keys older than that are refused from then on.",
+    errors: { result: { name: "SetApiKeyMaxLifetimeSuccess" } },
+    authScopes: { role: ["OWNER"] },
+    args: { days: t.arg.int({ required: false }) },
+    resolve: async (query, _root, { days }, ctx) => {
+      if (days != null && (days < 1 || days > 3650)) throw new AppError("VALIDATION", "Between 1 and 3650 days, or null for no limit", "days");
+      return ctx.db.organization.update({ ...query, where: { id: ctx.viewer!.orgId }, data: { apiKeyMaxDays: days ?? null } });
     },
   }),
 }));

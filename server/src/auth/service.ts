@@ -1,11 +1,17 @@
 import type { Db } from "../db/client.js";
 import type { AppServices, Viewer } from "../context.js";
-import { forgetRequests, secondsBlocked, takeRequest } from "../rateLimits.js";
+import { forgetRequests, takeRequest } from "../rateLimits.js";
 import { AppError } from "../errors.js";
-import { hashPassword, hashToken, newToken, verifyPassword, TOKEN_PREFIX } from "./tokens.js";
+import { audit } from "../audit/service.js";
+import type { Role } from "../generated/sqlite/enums.js";
+import { holdsLease } from "../workers/lease.js";
+import { hashPassword, hashToken, newToken, verifyAgainstDummy, verifyPassword, TOKEN_PREFIX } from "./tokens.js";
+import { endCredentialSessions } from "./liveConnections.js";
 
 export const API_KEY_SCOPES = ["read", "write", "worker"] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+/** Scopes each role may put on an API key: QA reads; keys that claim training jobs are for owners and admins. */
+const GRANTABLE_SCOPES: Record<Role, readonly ApiKeyScope[]> = { QA: ["read"], ENGINEER: ["read", "write"], OWNER: API_KEY_SCOPES, ADMIN: API_KEY_SCOPES };
 const SESSION_DAYS = 14;
 const LAST_USED_PRECISION_MS = 60_000;
 
@@ -18,14 +24,19 @@ export async function resolveViewer(db: Db, authorization: string | null | undef
 
   if (token.startsWith(TOKEN_PREFIX.session)) {
     const session = await db.session.findUnique({ where: { tokenHash: hash }, include: { user: true } });
-    if (!session || session.expiresAt < now) return null;
+    if (!session || session.expiresAt < now || session.user.deactivatedAt) return null;
     return { kind: "user", userId: session.user.id, orgId: session.user.orgId, role: session.user.role, scopes: null, credentialId: session.id };
   }
 
-  const key = await db.apiKey.findUnique({ where: { hash }, include: { user: true } });
+  const key = await db.apiKey.findUnique({ where: { hash }, include: { user: true, org: { select: { apiKeyMaxDays: true } } } });
   if (!key || key.revokedAt || (key.expiresAt && key.expiresAt < now)) return null;
-  if (key.jobId) return { kind: "trainer", orgId: key.orgId, jobId: key.jobId, tokenId: key.id };
-  if (!key.user) return null;
+  if (key.jobId) {
+    const job = await db.trainingJob.findUnique({ where: { id: key.jobId }, select: { status: true, leaseExpiresAt: true } });
+    return job && { kind: "trainer", orgId: key.orgId, jobId: key.jobId, tokenId: key.id, holdsLease: holdsLease(job, now) };
+  }
+  if (!key.user || key.user.deactivatedAt) return null;
+  // The organization's maximum key lifetime applies to keys made before it was set, too.
+  if (key.org.apiKeyMaxDays && key.createdAt.getTime() + key.org.apiKeyMaxDays * 86400_000 < now.getTime()) return null;
   // Shown beside each key so that unused ones can be revoked; written at most once a minute per key.
   if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_PRECISION_MS) {
     await db.apiKey.updateMany({ where: { id: key.id, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: new Date(now.getTime() - LAST_USED_PRECISION_MS) } }] }, data: { lastUsedAt: now } });
@@ -42,36 +53,70 @@ export function viewerHasScope(viewer: Viewer | null, scope: ApiKeyScope): boole
 /**
  * A session for an email and password. Ten wrong passwords for one email from
  * one address pause sign-in there for up to 15 minutes (password guessing),
- * without locking the user out everywhere else.
+ * without locking the user out everywhere else. Every try is counted before the
+ * password is checked (one atomic step), so tries sent in parallel cannot pass
+ * the limit; a success forgets the count. An unknown email costs the same hash
+ * as a known one, so the answer's timing does not tell which emails exist.
  */
 export async function login(services: AppServices, email: string, password: string, clientAddress: string | null) {
   const { db, config } = services;
   const normalized = email.trim().toLowerCase();
   const attempts = `${normalized}|${clientAddress ?? "unknown"}`;
-  const wait = await secondsBlocked(config, "failedLogins", attempts);
-  if (wait > 0) throw new AppError("RATE_LIMITED", `Too many wrong passwords for this email: try again in ${Math.ceil(wait / 60)} minute(s)`, "password");
+  const counted = await takeRequest(config, "failedLogins", attempts);
+  if (!counted.allowed) throw new AppError("RATE_LIMITED", `Too many wrong passwords for this email: try again in ${Math.ceil(counted.resetSeconds / 60)} minute(s)`, "password");
   const user = await db.user.findUnique({ where: { email: normalized } });
-  const ok = user?.passwordHash ? await verifyPassword(password, user.passwordHash) : false;
-  if (!user || !ok) {
-    await takeRequest(config, "failedLogins", attempts);
+  const check = user?.passwordHash ? await verifyPassword(password, user.passwordHash) : await verifyAgainstDummy(password).then(() => null);
+  if (!user || !check?.ok) {
+    // The failure that starts the pause is recorded once; the refused tries after it stop above.
+    if (counted.remaining === 0) await audit({ db, viewer: null, clientAddress }, "auth.sign_in_failures_burst", { orgId: user?.orgId ?? null, actorId: user?.id ?? null, after: { email: normalized } });
     throw new AppError("UNAUTHENTICATED", "Email or password is wrong", "password");
   }
+  if (user.deactivatedAt) throw new AppError("FORBIDDEN", "This account was deactivated: ask an owner or admin of your organization", "email");
   await forgetRequests(config, "failedLogins", attempts);
-  const token = newToken("session");
-  await db.session.create({
-    data: { userId: user.id, tokenHash: hashToken(token), expiresAt: new Date(Date.now() + SESSION_DAYS * 86400_000) },
-  });
+  // A hash made at a lower cost than today's is replaced while the password is at hand.
+  if (check.outdated) await setPassword(db, user.id, password);
+  const token = await createSession(db, user.id, clientAddress);
+  await audit({ db, viewer: null, clientAddress }, "auth.signed_in", { orgId: user.orgId, actorId: user.id, target: { type: "User", id: user.id } });
   return { token, user };
 }
 
-export async function logout(db: Db, authorization: string | null | undefined) {
-  const token = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
-  if (token?.startsWith(TOKEN_PREFIX.session)) await db.session.deleteMany({ where: { tokenHash: hashToken(token) } });
+/** Starts a browser session for a user; returns its token (only the hash is stored). */
+export async function createSession(db: Pick<Db, "session">, userId: string, address: string | null) {
+  const token = newToken("session");
+  await db.session.create({
+    data: { userId, tokenHash: hashToken(token), address, expiresAt: new Date(Date.now() + SESSION_DAYS * 86400_000) },
+  });
+  return token;
 }
 
+/** Ends the session; its live subscriptions end with it, on every instance. */
+export async function logout(services: AppServices, authorization: string | null | undefined) {
+  const token = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
+  if (!token?.startsWith(TOKEN_PREFIX.session)) return;
+  const session = await services.db.session.findUnique({ where: { tokenHash: hashToken(token) }, select: { id: true } });
+  if (!session) return;
+  await services.db.session.deleteMany({ where: { id: session.id } });
+  await endCredentialSessions(services.pubsub, { credentialId: session.id });
+}
+
+/**
+ * A new API key. A user grants only the scopes their role allows (and a key
+ * minting another, only its own); the organization's maximum lifetime, when
+ * set, bounds the expiry and is the default one.
+ */
 export async function createApiKey(db: Db, viewer: Extract<Viewer, { kind: "user" }>, name: string, scopes: ApiKeyScope[], expiresAt?: Date | null) {
   if (!name.trim()) throw new AppError("VALIDATION", "Give the key a name", "name");
   if (scopes.length === 0) throw new AppError("VALIDATION", "Choose at least one scope", "scopes");
+  const refused = scopes.find((scope) => !GRANTABLE_SCOPES[viewer.role].includes(scope) || (viewer.scopes !== null && !viewer.scopes.includes(scope)));
+  if (refused) throw new AppError("FORBIDDEN", `Your ${viewer.scopes ? "key" : "role"} cannot grant the ${refused.toUpperCase()} scope`, "scopes");
+  const now = Date.now();
+  if (expiresAt && expiresAt.getTime() <= now) throw new AppError("VALIDATION", "The expiry must be in the future", "expiresAt");
+  const { apiKeyMaxDays } = await db.organization.findUniqueOrThrow({ where: { id: viewer.orgId }, select: { apiKeyMaxDays: true } });
+  if (apiKeyMaxDays) {
+    const latest = new Date(now + apiKeyMaxDays * 86400_000);
+    if (expiresAt && expiresAt > latest) throw new AppError("VALIDATION", `Keys of this organization live at most ${apiKeyMaxDays} days`, "expiresAt");
+    expiresAt ??= latest;
+  }
   const key = newToken("apiKey");
   const apiKey = await db.apiKey.create({
     data: { orgId: viewer.orgId, userId: viewer.userId, name: name.trim(), prefix: key.slice(0, 10), hash: hashToken(key), scopes, expiresAt },
@@ -79,7 +124,10 @@ export async function createApiKey(db: Db, viewer: Extract<Viewer, { kind: "user
   return { key, apiKey };
 }
 
-/** A token that lets a trainer report on one job and nothing else. */
+/**
+ * A token that lets a trainer report on one job and nothing else, and only
+ * while its worker holds the job's lease (resolveViewer checks the job each time).
+ */
 export async function createTrainerToken(db: Db, orgId: string, jobId: string, leaseHours = 72) {
   const token = newToken("trainer");
   await db.apiKey.create({

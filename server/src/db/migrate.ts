@@ -26,19 +26,22 @@ export async function migrateDatabase(url: string): Promise<string[]> {
 
 function migrateSqlite(file: string): string[] {
   mkdirSync(dirname(file), { recursive: true });
-  const sqlite = new Database(file);
+  // Instances starting together wait for each other (up to 30 s) instead of failing on a locked file.
+  const sqlite = new Database(file, { timeout: 30_000 });
   try {
     sqlite.pragma("journal_mode = WAL");
-    sqlite.exec(ledger);
-    const applied = new Set(sqlite.prepare(`SELECT "name" FROM "_tuneloop_migrations"`).pluck().all() as string[]);
-    const todo = pending("sqlite", applied);
-    for (const m of todo) {
-      sqlite.transaction(() => {
+    // One write transaction from reading the ledger to the last migration: a second migrator finds them applied.
+    const migrate = sqlite.transaction(() => {
+      sqlite.exec(ledger);
+      const applied = new Set(sqlite.prepare(`SELECT "name" FROM "_tuneloop_migrations"`).pluck().all() as string[]);
+      const todo = pending("sqlite", applied);
+      for (const m of todo) {
         sqlite.exec(m.sql);
         sqlite.prepare(`INSERT INTO "_tuneloop_migrations" VALUES (?, ?)`).run(m.name, new Date().toISOString());
-      })();
-    }
-    return todo.map((m) => m.name);
+      }
+      return todo.map((m) => m.name);
+    });
+    return migrate.immediate();
   } finally {
     sqlite.close();
   }

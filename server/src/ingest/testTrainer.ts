@@ -1,6 +1,7 @@
 // Helpers for tests and benches that play a trainer against a real server.
 import { Webhook } from "standardwebhooks";
 import type { TestApp } from "../testing/harness.js";
+import type { AppServices } from "../context.js";
 import { createJob, demoDatasetId } from "../testing/fixtures.js";
 import { createTrainerToken } from "../auth/service.js";
 import { transitionJob } from "../jobs/service.js";
@@ -8,17 +9,25 @@ import { transitionJob } from "../jobs/service.js";
 export type RunningJob = { jobId: string; orgId: string; trainerToken: string; session: string };
 
 /**
- * A job created and queued by the demo engineer through GraphQL, then moved to
- * PROVISIONING with a trainer token for it, as a worker's claim would.
+ * A job created and queued by the demo engineer through GraphQL, then claimed
+ * as a worker's claim would (see claimForTest).
  */
 export async function startRunningJob(app: TestApp, name = "live progress test"): Promise<RunningJob> {
   const session = await app.login("engineer");
   const created = await createJob(app, session, { name, start: true, settings: { datasetId: await demoDatasetId(app, session) } });
   const job = created.data?.createTrainingJob?.data;
   if (!job) throw new Error(`createTrainingJob failed: ${JSON.stringify(created)}`);
-  const { orgId } = await app.services.db.trainingJob.findUniqueOrThrow({ where: { id: job.id } });
-  await transitionJob(app.services, job.id, "PROVISIONING", { message: "claimed by a test worker" });
-  return { jobId: job.id, orgId, trainerToken: await createTrainerToken(app.services.db, orgId, job.id), session };
+  return { jobId: job.id, session, ...(await claimForTest(app.services, job.id)) };
+}
+
+/**
+ * Moves a queued job to PROVISIONING under a test worker's lease (one that
+ * outlasts any test, as heartbeats would keep it) with a trainer token for it.
+ */
+export async function claimForTest(services: AppServices, jobId: string) {
+  const leaseExpiresAt = new Date(Date.now() + 3600_000);
+  const job = await transitionJob(services, jobId, "PROVISIONING", { message: "claimed by a test worker", data: { workerId: "test-worker", leaseExpiresAt } });
+  return { orgId: job.orgId, trainerToken: await createTrainerToken(services.db, job.orgId, jobId) };
 }
 
 const OUTCOME = `__typename ... on AppError { code message field }`;

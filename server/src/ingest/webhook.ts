@@ -5,6 +5,7 @@ import type { HttpRoute } from "../app.js";
 import type { AppServices } from "../context.js";
 import { AppError, notFound } from "../errors.js";
 import { ingestReport } from "./service.js";
+import { FINAL_STATUSES } from "../jobs/stateMachine.js";
 
 // The webhook door: POST /api/webhooks/trainer/:jobId, signed per the
 // Standard Webhooks spec with the job's own secret. A trainer that cannot hold
@@ -52,7 +53,7 @@ export const trainerWebhookRoute: HttpRoute = async (req, res, services) => {
     return true;
   }
   // An unknown job and a wrong signature get the same answer: nothing to learn from probing.
-  const job = await services.db.trainingJob.findUnique({ where: { id: jobId }, select: { webhookSecret: true } });
+  const job = await services.db.trainingJob.findUnique({ where: { id: jobId }, select: { webhookSecret: true, status: true } });
   let input: unknown;
   try {
     if (!job?.webhookSecret) throw new WebhookVerificationError("No matching signature found");
@@ -60,6 +61,11 @@ export const trainerWebhookRoute: HttpRoute = async (req, res, services) => {
   } catch (error) {
     if (error instanceof SyntaxError) reply(res, 400, { error: { code: "VALIDATION", message: "The body is not JSON", field: null } });
     else reply(res, 401, { error: { code: "UNAUTHENTICATED", message: `Webhook signature refused: ${(error as Error).message}`, field: null } });
+    return true;
+  }
+  // Like a trainer token, the secret serves only until the job ends.
+  if (FINAL_STATUSES.includes(job.status)) {
+    reply(res, 409, { error: { code: "INVALID_TRANSITION", message: `The job is ${job.status.toLowerCase()}: it takes no more reports`, field: "jobId" } });
     return true;
   }
   try {

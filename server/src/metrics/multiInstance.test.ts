@@ -8,10 +8,8 @@ import { createDb } from "../db/client.js";
 import { createAppPubSub } from "../pubsub.js";
 import { readConfig } from "../config.js";
 import type { AppServices } from "../context.js";
-import { createTrainerToken } from "../auth/service.js";
-import { transitionJob } from "../jobs/service.js";
 import { DEMO_PASSWORD } from "../seed.js";
-import { REPORT, trainingPoints } from "../ingest/testTrainer.js";
+import { claimForTest, REPORT, trainingPoints } from "../ingest/testTrainer.js";
 import { subscribeSse, subscribeWs, wsClient } from "./testSubscribers.js";
 import { startServerProcess, type ServerProcess } from "./serverProcess.js";
 
@@ -86,8 +84,7 @@ async function runningJob(name: string) {
     i: { name, start: true, settings: { datasetId: datasets.data.datasets.edges[0].node.id } },
   }, session);
   const jobId = created.data.createTrainingJob.data.id as string;
-  const job = await transitionJob(services, jobId, "PROVISIONING");
-  return { jobId, token: await createTrainerToken(services.db, job.orgId, jobId) };
+  return { jobId, token: (await claimForTest(services, jobId)).trainerToken };
 }
 
 const SUBSCRIPTION = `subscription($j:ID!,$a:Int){ metricPointsAdded(jobId:$j, afterStep:$a){ points { name step } } }`;

@@ -19,7 +19,8 @@ export type TestApp = App & {
 
 export const usingPostgres = () => Boolean(process.env.TEST_POSTGRES_URL);
 
-async function freshPostgresUrl(): Promise<{ url: string; drop: () => Promise<void> }> {
+/** A new, empty PostgreSQL database on TEST_POSTGRES_URL's server, and the way to drop it. */
+export async function freshPostgresUrl(): Promise<{ url: string; drop: () => Promise<void> }> {
   const admin = process.env.TEST_POSTGRES_URL!;
   const name = `tuneloop_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
   const client = new pg.Client({ connectionString: admin });
@@ -43,7 +44,8 @@ export async function startTestApp(overrides: Partial<ServerConfig> = {}): Promi
   const dataDir = mkdtempSync(join(tmpdir(), "tuneloop-test-"));
   const postgres = usingPostgres() && !overrides.databaseUrl ? await freshPostgresUrl() : null;
   const config: ServerConfig = {
-    ...readConfig({ DATA_DIR: dataDir, PORT: "0", LOG_LEVEL: "silent", COMPUTE_LAUNCHES: "false" }),
+    // Tests sign in as the demo users: seeded on request only, like `pnpm start` does.
+    ...readConfig({ DATA_DIR: dataDir, PORT: "0", LOG_LEVEL: "silent", COMPUTE_LAUNCHES: "false", SEED_DEMO: "true" }),
     ...(postgres && { databaseUrl: postgres.url }),
     ...overrides,
   };

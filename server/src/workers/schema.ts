@@ -1,7 +1,8 @@
 import { builder } from "../builder.js";
 import { TrainingJob, JobStatusEnum } from "../jobs/schema.js";
 import { publicBaseUrl } from "../artifacts/service.js";
-import { claimNextJob, heartbeat, requireTrainerOf } from "./service.js";
+import { anyJobToken, claimNextJob, heartbeat, requireTrainerOf } from "./service.js";
+import { viewerHasScope } from "../auth/service.js";
 
 /** Idle workers ask this often; short enough that a queued job starts within seconds. */
 const CLAIM_POLL_SECONDS = 2;
@@ -58,7 +59,7 @@ builder.mutationFields((t) => ({
     description:
       "A worker (API key with the WORKER scope) takes the oldest queued or interrupted job of its organization; a machine launched for one job (its job token) takes only that job.",
     errors: { result: { name: "ClaimTrainingJobSuccess" } },
-    authScopes: { worker: true },
+    authScopes: (parent, args, ctx) => viewerHasScope(ctx.viewer, "worker") || anyJobToken(parent, args, ctx),
     args: {
       workerId: t.arg.string({ required: true, description: "A name for this worker, shown on the job." }),
       gpuTypes: t.arg.stringList({ description: "Only jobs for these GPU types." }),
@@ -74,9 +75,9 @@ builder.mutationFields((t) => ({
   }),
   heartbeatTrainingJob: t.field({
     type: Heartbeat,
-    description: "A trainer renews its lease on the job (every few seconds).",
+    description: "A trainer renews its lease on the job (every few seconds). Once the job ended or was taken back, the answer says so (the token serves nothing else then).",
     errors: { result: { name: "HeartbeatTrainingJobSuccess" } },
-    authScopes: { trainer: true },
+    authScopes: anyJobToken,
     args: { jobId: t.arg.id({ required: true }) },
     resolve: (_root, { jobId }, ctx) => {
       requireTrainerOf(ctx.viewer, String(jobId));

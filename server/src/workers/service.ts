@@ -1,19 +1,18 @@
 import type { AppServices, Viewer } from "../context.js";
 import type { Db } from "../db/client.js";
 import type { Prisma } from "../generated/sqlite/client.js";
-import type { JobStatus } from "../generated/sqlite/enums.js";
 import { AppError } from "../errors.js";
 import { createTrainerToken } from "../auth/service.js";
 import { readDatasetText } from "../datasets/service.js";
 import { appendEvent, publishEvent, type Tx } from "../events/service.js";
 import { publishJobChange, transitionJob } from "../jobs/service.js";
 import { artifactDownloadUrl } from "../artifacts/service.js";
+import { LEASED_STATUSES } from "./lease.js";
 
-/**
- * Statuses in which a worker holds the job and must keep its lease alive.
- * VALIDATION is left out: once training is complete the worker lets go.
- */
-export const LEASED_STATUSES: JobStatus[] = ["PROVISIONING", "PREPROCESSING", "MODEL_LOADING", "TRAINING", "FINALIZATION"];
+export { LEASED_STATUSES };
+
+/** A job token of any state (the lease is not required): what may claim its job and hear, by heartbeat, that it ended. */
+export const anyJobToken = (_parent: unknown, _args: unknown, ctx: { viewer: Viewer | null }) => ctx.viewer?.kind === "trainer";
 
 /** The job a trainer token was made for; any other job is refused. */
 export function requireTrainerOf(viewer: Viewer | null, jobId: string): Extract<Viewer, { kind: "trainer" }> {

@@ -2,9 +2,9 @@
 import type { TestApp } from "../testing/harness.js";
 import { createJob, demoDatasetId } from "../testing/fixtures.js";
 
-/** An API key with the WORKER scope, made by the demo engineer. */
+/** An API key with the WORKER scope, made by the demo owner (WORKER keys are for owners and admins). */
 export async function createWorkerKey(app: TestApp, scopes: string[] = ["WORKER"]): Promise<string> {
-  const session = await app.login("engineer");
+  const session = await app.login("owner");
   const result = await app.gql(`mutation($s:[ApiKeyScope!]!){ createApiKey(name:"worker", scopes:$s){ key } }`, { s: scopes }, session);
   if (!result.data) throw new Error(`createApiKey failed: ${JSON.stringify(result.errors)}`);
   return result.data.createApiKey.key;

@@ -72,7 +72,7 @@ describe(`worker claims (${where})`, () => {
     expect((await claim(app, key, "w-a100", ["A100_SXM_80GB"])).data.claimTrainingJob.data.claim).toBeNull();
     const other = await app.services.db.organization.create({ data: { name: "Other", slug: `other-${Date.now()}`, users: { create: { email: `w${Date.now()}@other.test`, name: "Other", role: "ENGINEER" } } }, include: { users: true } });
     const { createApiKey } = await import("../auth/service.js");
-    const { key: otherKey } = await createApiKey(app.services.db, { kind: "user", userId: other.users[0].id, orgId: other.id, role: "ENGINEER", scopes: null, credentialId: "test" }, "w", ["worker"]);
+    const { key: otherKey } = await createApiKey(app.services.db, { kind: "user", userId: other.users[0].id, orgId: other.id, role: "OWNER", scopes: null, credentialId: "test" }, "w", ["worker"]);
     expect((await claim(app, otherKey, "w-other")).data.claimTrainingJob.data.claim).toBeNull();
     expect((await claim(app, key, "w-h100", ["H100_PCIE_80GB"])).data.claimTrainingJob.data.claim.job.id).toBe(job);
   });

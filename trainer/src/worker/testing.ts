@@ -24,7 +24,7 @@ export class RestartableServer {
   private port = 0;
 
   constructor(overrides: Partial<ServerConfig> = {}) {
-    this.config = { ...readConfig({ DATA_DIR: this.dataDir, PORT: '0', LOG_LEVEL: 'silent', COMPUTE_LAUNCHES: 'false' }), ...overrides };
+    this.config = { ...readConfig({ DATA_DIR: this.dataDir, PORT: '0', LOG_LEVEL: 'silent', COMPUTE_LAUNCHES: 'false', SEED_DEMO: 'true' }), ...overrides };
   }
 
   async start() {

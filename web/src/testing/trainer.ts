@@ -44,8 +44,9 @@ export class TrainerRun {
     private trainerToken: string,
   ) {}
 
-  private static async workerKey(api: Api, userToken: string) {
-    const data = await api.gql(`mutation { createApiKey(name: "test worker", scopes: [WORKER]) { key } }`, {}, userToken);
+  /** WORKER keys are for owners and admins. */
+  private static async workerKey(api: Api) {
+    const data = await api.gql(`mutation { createApiKey(name: "test worker", scopes: [WORKER]) { key } }`, {}, await api.login("owner"));
     return data.createApiKey.key as string;
   }
 
@@ -59,7 +60,7 @@ export class TrainerRun {
   /** Creates and starts a job as `userToken`'s user, then claims it as a worker. */
   static async start(api: Api, userToken: string, job: { name: string; overrides?: Record<string, unknown>; preset?: string; tags?: string[] }) {
     const jobId = await api.createJob(userToken, { ...job, start: true, gpuType: DRIVEN_GPU });
-    const workerKey = await TrainerRun.workerKey(api, userToken);
+    const workerKey = await TrainerRun.workerKey(api);
     const claim = await TrainerRun.claim(api, workerKey, jobId);
     const run = new TrainerRun(api, workerKey, jobId, claim.trainerToken);
     run.sequence = claim.lastSequence;
