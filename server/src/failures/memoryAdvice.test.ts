@@ -100,6 +100,15 @@ describe(`failure advice sized from the trainer's figures (${usingPostgres() ? "
     expect((await guidance(big)).suggestedChanges).toEqual([{ field: "gpuType", from: "TEST_GPU", to: "L40S_48GB" }]);
     expect((await retry(big)).gpuType).toBe("L40S_48GB");
 
+    // A CUDA out-of-memory error although the estimate (408 MiB) fitted the 1 GiB card: the model was optimistic
+    // for this run, so the fix halves the activations (200 → 100 MiB): micro-batches of 8, accumulated twice.
+    const optimistic = await failedJob("optimistic", "OutOfMemoryError", "CUDA out of memory", {
+      where: "NVIDIA L4", memory: { requiredBytes: 408 * MiB, availableBytes: GiB, limit: "GPU_MEMORY", seqLength: 128, profile },
+    }, python);
+    const o = await guidance(optimistic);
+    expect(o.suggestedChanges).toEqual([{ field: "batchSize", from: 16, to: 8 }, { field: "gradientAccumulationSteps", from: 1, to: 2 }]);
+    expect(o.explanation).toContain("ran out of memory (the estimate was 408 MB), but the NVIDIA L4 has 1.0 GB");
+
     // On a worker's own budget a bigger GPU is no answer: the advice says so and changes nothing.
     const stuck = await failedJob("stuck", "OutOfMemoryError", "OOM", onWorker(100 * MiB, 408 * MiB), aggressive);
     const s = await guidance(stuck);
@@ -127,5 +136,11 @@ describe(`failure advice sized from the trainer's figures (${usingPostgres() ? "
     expect(await create({ batchSize: 64, gradientAccumulationSteps: 16 }))
       .toMatchObject({ code: "VALIDATION", field: "config.gradientAccumulationSteps", message: expect.stringContaining("effective batch") });
     expect((await create({ batchSize: 2, gradientAccumulationSteps: 8 })).data.config).toMatchObject({ batchSize: 2, gradientAccumulationSteps: 8 });
+  });
+
+  it("refuses failure facts that make no sense, naming the field", async () => {
+    const job = (await createMoneyJob(app, engineer, { name: "bad facts", start: true })).data;
+    const trainer = await TestTrainer.claim(app, job.id);
+    await expect(trainer.fail("OutOfMemoryError", "OOM", onWorker(-1, 408 * MiB))).rejects.toThrow("report refused: VALIDATION facts.memory.availableBytes");
   });
 });
