@@ -61,7 +61,7 @@ const schema = z.object({
   PLAYGROUND_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(20),
   /** Generations one organization may have waiting for the serving engine; more are refused (503 / BUSY). */
   ENGINE_QUEUE_PER_ORG: z.coerce.number().int().positive().default(16),
-  /** A serving engine task running longer than this is stopped. */
+  /** A serving engine task running longer than this (once its models are loaded) is stopped. */
   ENGINE_TASK_TIMEOUT_SECONDS: z.coerce.number().positive().default(120),
   /** Hosts and CIDR ranges that notification webhooks may reach although they are private or loopback (comma-separated, e.g. hooks.internal,10.0.0.0/8). */
   NOTIFY_ALLOWED_HOSTS: z.string().default(""),

@@ -41,6 +41,7 @@ export class EngineHost {
     worker.unref();
     worker.on("message", (message: EngineResponse | { ready: true }) => {
       if ("ready" in message || message.id !== this.running?.request.id) return;
+      if ("loaded" in message) return this.startClock(this.running);
       this.averageMs = 0.8 * this.averageMs + 0.2 * message.ms;
       if (message.ok) this.finish((task) => task.resolve(message.result));
       else this.finish((task) => task.reject(new Error(message.error)));
@@ -101,8 +102,7 @@ export class EngineHost {
     this.worker ??= this.start();
     // Keep the process alive while an answer is awaited, not longer.
     this.worker.ref();
-    const { taskTimeoutMs } = this.limits();
-    this.running = { ...task, timer: taskTimeoutMs === null ? null : setTimeout(() => this.stopOverdue(taskTimeoutMs), taskTimeoutMs) };
+    this.running = { ...task, timer: null };
     this.worker.postMessage(task.request);
   }
 
@@ -113,6 +113,12 @@ export class EngineHost {
     this.running = null;
     settle(task);
     this.dispatch();
+  }
+
+  /** The time limit counts from when the task's models are loaded. */
+  private startClock(task: NonNullable<typeof this.running>) {
+    const { taskTimeoutMs } = this.limits();
+    if (taskTimeoutMs !== null) task.timer = setTimeout(() => this.stopOverdue(taskTimeoutMs), taskTimeoutMs);
   }
 
   /** A task past its time is stopped with its thread (tensor work cannot be interrupted); the next task starts a fresh one. */

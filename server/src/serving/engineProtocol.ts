@@ -24,4 +24,8 @@ export type EngineResult = {
 };
 
 export type EngineRequest = { id: number; task: EngineTask };
-export type EngineResponse = { id: number; ok: true; result: unknown; ms: number } | { id: number; ok: false; error: string; ms: number };
+export type EngineResponse =
+  | { id: number; ok: true; result: unknown; ms: number }
+  | { id: number; ok: false; error: string; ms: number }
+  /** The task's models are loaded; the work itself starts. */
+  | { id: number; loaded: true };

@@ -53,11 +53,13 @@ async function load(ref: ModelRef): Promise<Base & { adapter: LoraAdapter | null
   return { ...base, adapter };
 }
 
-async function run(task: EngineTask): Promise<unknown> {
+/** `loaded` tells the host that the models are in memory: its time limit covers the work from here, not a first load (which may build a base model). */
+async function run(task: EngineTask, loaded: () => void): Promise<unknown> {
   // The trainer's own split, so "held out" means the conversations it never trained on.
   if (task.kind === "heldOut") return splitIndices(task.conversations, task.fraction, task.seed).val;
   if (task.kind === "baseModelDir") return baseModelDir(task.baseModel);
   const { model, tok, adapter } = await load(task.model);
+  loaded();
   switch (task.kind) {
     case "perplexity": {
       const maxSeqLength = Math.min(task.maxSeqLength, model.config.max_position_embeddings);
@@ -82,7 +84,7 @@ parentPort!.on("message", (request: EngineRequest) => {
     const started = performance.now();
     let response: EngineResponse;
     try {
-      response = { id: request.id, ok: true, result: await run(request.task), ms: performance.now() - started };
+      response = { id: request.id, ok: true, result: await run(request.task, () => parentPort!.postMessage({ id: request.id, loaded: true } satisfies EngineResponse)), ms: performance.now() - started };
     } catch (error) {
       response = { id: request.id, ok: false, error: error instanceof Error ? error.message : String(error), ms: performance.now() - started };
     }
