@@ -100,5 +100,5 @@ describe("authentication, roles and organization isolation", () => {
     expect(await signIn(careless, "right-password")).toBe("ok");
     for (let i = 0; i < 9; i++) expect(await signIn(careless, "typo")).toBe("UNAUTHENTICATED");
     expect(await signIn(careless, "right-password")).toBe("ok");
-  });
+  }, 180_000); // 32 sign-ins, each a scrypt hash at N = 2^17
 });
