@@ -44,24 +44,31 @@ type FailedJob = {
   datasetId: string;
 };
 
+/** The largest divisor of n that is at most max (0 when max < 1). */
+const largestDivisor = (n: number, max: number) => {
+  for (let d = max; d >= 1; d--) if (n % d === 0) return d;
+  return 0;
+};
+
 const said = (job: FailedJob) => (job.errorMessage ? ` The trainer said: "${job.errorMessage.slice(0, 300)}".` : "");
 
 function outOfMemory(job: FailedJob, config: JobConfig, facts: FailureFacts | null): FailureGuidance {
   const memory = facts?.memory;
   const accumulation = config.gradientAccumulationSteps ?? 1;
   if (!facts || !memory) {
-    // A trainer that says only "out of memory": no figures to check a fix against, so the
-    // first step the memory model would also take, halving the micro-batch, keeping the effective batch.
-    const half = Math.max(1, Math.floor(config.batchSize / 2));
+    // A trainer that says only "out of memory": no figures to size a fix with, so the first step
+    // the memory model would take too, half the micro-batch (or less, to divide it), the same effective batch.
+    const micro = largestDivisor(config.batchSize, Math.floor(config.batchSize / 2));
+    const steps = (config.batchSize / micro) * accumulation;
     return {
       errorType: "OutOfMemoryError",
       explanation:
         `Training ran out of memory with batch size ${config.batchSize} and sequences of up to ${config.maxSeqLength} tokens.${said(job)} ` +
-        (config.batchSize > 1
-          ? `The trainer did not report how much memory it needed, so this cannot be sized exactly: batch size ${half} with ${(config.batchSize / half) * accumulation} accumulation steps halves the activations and keeps the effective batch.`
+        (micro
+          ? `The trainer did not report how much memory it needed, so this cannot be sized exactly: batch size ${micro} with ${steps} accumulation steps takes at most half the activations and keeps the effective batch.`
           : "The trainer did not report how much memory it needed; try shorter sequences or a lower rank."),
-      suggestedChanges: config.batchSize > 1 && config.batchSize % half === 0
-        ? [{ field: "batchSize", from: config.batchSize, to: half }, { field: "gradientAccumulationSteps", from: accumulation, to: (config.batchSize / half) * accumulation }]
+      suggestedChanges: micro
+        ? [{ field: "batchSize", from: config.batchSize, to: micro }, { field: "gradientAccumulationSteps", from: accumulation, to: steps }]
         : [],
     };
   }
