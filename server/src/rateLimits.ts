@@ -13,6 +13,8 @@ const LIMITS = {
   playground: (config: ServerConfig) => ({ points: config.playgroundRateLimitPerMinute, duration: 60 }),
   /** Wrong passwords for one email from one address before sign-in pauses, per 15 minutes. */
   failedLogins: () => ({ points: 10, duration: 15 * 60 }),
+  /** Password reset emails one address may be sent, per hour (no mail bombing through the reset form). */
+  passwordResetMails: () => ({ points: 5, duration: 3600 }),
 };
 export type LimitName = keyof typeof LIMITS;
 

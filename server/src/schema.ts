@@ -19,6 +19,7 @@ import "./delivery/schema.js";
 import "./reports/schema.js";
 import "./workers/schema.js";
 import "./compute/schema.js";
+import "./members/schema.js";
 import "./audit/schema.js";
 
 export const schema = builder.toSchema();

@@ -5,6 +5,10 @@ import { Layout } from "./components/Layout";
 import { LoginPage } from "./pages/LoginPage";
 import { JobsPage } from "./pages/JobsPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
+// Signed-out pages reached from emailed or printed links load with the app, like sign-in.
+import { SetupPage } from "./pages/SetupPage";
+import { AcceptInvitationPage } from "./pages/AcceptInvitationPage";
+import { ResetPasswordPage } from "./pages/ResetPasswordPage";
 
 // The jobs list (the landing page) and sign-in load with the app; the other
 // pages, and the chart library most of them use, load on first visit.
@@ -28,6 +32,9 @@ export function App() {
   return (
     <Routes>
       <Route path="/login" element={<LoginPage />} />
+      <Route path="/setup" element={<SetupPage />} />
+      <Route path="/accept-invitation" element={<AcceptInvitationPage />} />
+      <Route path="/reset-password" element={<ResetPasswordPage />} />
       <Route
         element={
           <RequireSession>

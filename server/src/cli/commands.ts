@@ -2,6 +2,7 @@ import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { ApiClient, CliError } from "./client.js";
 import { num, pct, table } from "./format.js";
+import { SETUP_USAGE } from "./setup.js";
 
 type Out = (text: string) => void;
 type Command = { usage: string; run(api: ApiClient, args: string[], out: Out, json: boolean): Promise<void> };
@@ -142,5 +143,6 @@ export function help(): string {
     "Add --json to any command for machine-readable output.",
     "",
     ...Object.values(COMMANDS).map((c) => `  tuneloop ${c.usage}`),
+    `  tuneloop ${SETUP_USAGE}`,
   ].join("\n");
 }

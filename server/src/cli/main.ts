@@ -1,5 +1,6 @@
 import { ApiClient, CliError, type Env } from "./client.js";
 import { COMMANDS, help } from "./commands.js";
+import { runSetup } from "./setup.js";
 
 /** Runs one CLI invocation; returns the exit code. */
 export async function runCli(argv: string[], env: Env, out: (text: string) => void, err: (text: string) => void): Promise<number> {
@@ -9,6 +10,7 @@ export async function runCli(argv: string[], env: Env, out: (text: string) => vo
     out(help());
     return name ? 0 : 2;
   }
+  if (name === "setup") return runSetup(args, env as NodeJS.ProcessEnv, out, err);
   const command = COMMANDS[name];
   if (!command) {
     err(`Unknown command "${name}".\n\n${help()}`);

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from "react";
-import { Navigate, useLocation, useNavigate } from "react-router-dom";
-import { useMutation } from "urql";
+import { Link, Navigate, useLocation, useNavigate } from "react-router-dom";
+import { useMutation, useQuery } from "urql";
 import { graphql } from "../graphql";
 import { useSession } from "../session";
 import { describeError } from "../errors";
@@ -15,6 +15,12 @@ const LoginMutation = graphql(`
   }
 `);
 
+const SetupRequiredQuery = graphql(`
+  query SetupRequired {
+    setupRequired
+  }
+`);
+
 const DEMO_USERS = ["engineer", "owner", "qa", "admin"];
 
 export function LoginPage() {
@@ -25,6 +31,7 @@ export function LoginPage() {
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [result, login] = useMutation(LoginMutation);
+  const [{ data: setup }] = useQuery({ query: SetupRequiredQuery });
   const [error, setError] = useState<{ message: string; field: string | null } | null>(null);
   const from = (location.state as { from?: string } | null)?.from ?? "/jobs";
 
@@ -58,6 +65,11 @@ export function LoginPage() {
           Tuneloop
         </div>
         <h1 id="login-title">Sign in</h1>
+        {setup?.setupRequired && (
+          <p className="notice" role="status">
+            This server has no organization yet. Open the one-time setup link the server printed when it started (or run <code>pnpm tuneloop setup --org NAME --email ADDRESS</code>).
+          </p>
+        )}
         {signOutReason && (
           <p className="notice" role="status">
             {signOutReason}
@@ -93,6 +105,7 @@ export function LoginPage() {
         <button type="submit" className="button button-primary button-block" disabled={result.fetching}>
           {result.fetching ? "Signing in…" : "Sign in"}
         </button>
+        <Link to="/reset-password">Forgot your password?</Link>
         <details className="demo-users">
           <summary>Demo accounts</summary>
           <p>

@@ -5,6 +5,9 @@ import { ApiKeys } from "../components/settings/ApiKeys";
 import { NotificationChannels } from "../components/settings/NotificationChannels";
 import { MyNotifications } from "../components/settings/MyNotifications";
 import { DeliveryLog } from "../components/settings/DeliveryLog";
+import { MyAccount } from "../components/settings/MyAccount";
+import { Members } from "../components/settings/Members";
+import { AuditLog } from "../components/settings/AuditLog";
 import { ErrorMessage, Loading } from "../components/States";
 import { useMe } from "../components/Layout";
 import { usePageTitle } from "../hooks/usePageTitle";
@@ -39,6 +42,8 @@ export function SettingsPage() {
       <div className="page-header">
         <h1 id="settings-title">Settings</h1>
       </div>
+      {me && <MyAccount name={me.name} />}
+      {me && canEditChannels && <Members myRole={me.role} />}
       <ApiKeys />
       {error && <ErrorMessage error={error} retry={refresh} />}
       {!channels && fetching && <Loading label="Loading notification channels…" />}
@@ -49,6 +54,7 @@ export function SettingsPage() {
           <DeliveryLog channels={channels} refreshKey={testsSent} />
         </>
       )}
+      {(canEditChannels || me?.role === "QA") && <AuditLog />}
     </section>
   );
 }

@@ -1,0 +1,183 @@
+import { builder } from "../builder.js";
+import { RoleEnum } from "../auth/schema.js";
+import { AppError } from "../errors.js";
+import { acceptInvitation, changeMemberRole, deactivateMember, inviteMember, reactivateMember, resendInvitation, revokeInvitation } from "./service.js";
+import { changeMyPassword, completeSetup, endMySession, mySessions, requestPasswordReset, resetPassword, setupLinkPreset, setupRequired, signOutEverywhere, updateMyName } from "./account.js";
+
+builder.prismaObjectFields("User", (t) => ({
+  deactivatedAt: t.expose("deactivatedAt", { type: "DateTime", nullable: true, description: "When an owner or admin removed the member; null while active." }),
+}));
+
+const InvitationStatus = builder.enumType("InvitationStatus", { values: ["PENDING", "ACCEPTED", "REVOKED", "EXPIRED"] as const });
+
+const InvitationRef = builder.prismaObject("AccountLink", {
+  name: "Invitation",
+  description: "An invitation to join the organization: a single-use link valid 7 days.",
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    email: t.string({ resolve: (l) => l.email ?? "" }),
+    role: t.field({ type: RoleEnum, resolve: (l) => l.role ?? "ENGINEER" }),
+    status: t.field({
+      type: InvitationStatus,
+      resolve: (l) => (l.usedAt ? "ACCEPTED" : l.revokedAt ? "REVOKED" : l.expiresAt <= new Date() ? "EXPIRED" : "PENDING"),
+    }),
+    invitedBy: t.relation("createdBy", { nullable: true }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    expiresAt: t.expose("expiresAt", { type: "DateTime" }),
+  }),
+});
+
+builder.prismaObject("Session", {
+  description: "A signed-in browser session of the current user.",
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    address: t.exposeString("address", { nullable: true, description: "The address it signed in from." }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    expiresAt: t.expose("expiresAt", { type: "DateTime" }),
+    current: t.boolean({ description: "The session making this request.", resolve: (s, _args, ctx) => ctx.viewer?.kind === "user" && ctx.viewer.credentialId === s.id }),
+  }),
+});
+
+const InvitationSent = builder.simpleObject("InvitationSent", {
+  fields: (t) => ({
+    invitation: t.field({ type: InvitationRef }),
+    emailSent: t.boolean({ description: "Whether the mail server took the invitation email." }),
+    link: t.string({ nullable: true, description: "Only when no email could be sent: the link to pass on yourself. Shown once." }),
+  }),
+});
+const SignedIn = builder.simpleObject("SignedIn", {
+  fields: (t) => ({ token: t.string({ description: "A session token: send as `Authorization: Bearer <token>`." }) }),
+});
+const SetupPreset = builder.simpleObject("SetupPreset", {
+  fields: (t) => ({ orgName: t.string({ nullable: true }), email: t.string({ nullable: true }) }),
+});
+
+const result = (name: string) => ({ errors: { result: { name } } }) as const;
+
+builder.queryFields((t) => ({
+  setupRequired: t.boolean({ description: "True on a fresh server without an organization: follow the setup link printed at start.", resolve: (_root, _args, ctx) => setupRequired(ctx) }),
+  setupLink: t.field({
+    type: SetupPreset,
+    description: "What a setup link was made with (organization name, email), or an error if it cannot be used.",
+    args: { token: t.arg.string({ required: true }) },
+    resolve: (_root, { token }, ctx) => setupLinkPreset(ctx, token),
+  }),
+  invitations: t.prismaField({
+    type: ["AccountLink"],
+    description: "The organization's invitations not yet accepted, newest first (owners and admins).",
+    authScopes: { role: ["OWNER"] },
+    resolve: (query, _root, _args, ctx) =>
+      ctx.db.accountLink.findMany({ ...query, where: { orgId: ctx.viewer!.orgId, kind: "INVITATION", usedAt: null }, orderBy: { createdAt: "desc" } }),
+  }),
+  mySessions: t.prismaField({ type: ["Session"], authScopes: { user: true }, resolve: (_query, _root, _args, ctx) => mySessions(ctx) }),
+}));
+
+builder.mutationFields((t) => ({
+  completeSetup: t.field({
+    type: SignedIn,
+    ...result("CompleteSetupSuccess"),
+    description: "Creates the first organization and its admin from the setup link; signs them in.",
+    args: { token: t.arg.string({ required: true }), organization: t.arg.string({ required: true }), name: t.arg.string({ required: true }), email: t.arg.string({ required: true }), password: t.arg.string({ required: true }) },
+    resolve: async (_root, { token, ...input }, ctx) => ({ token: await completeSetup(ctx, token, input) }),
+  }),
+  inviteMember: t.field({
+    type: InvitationSent,
+    ...result("InviteMemberSuccess"),
+    authScopes: { role: ["OWNER"] },
+    args: { email: t.arg.string({ required: true }), role: t.arg({ type: RoleEnum, required: true }) },
+    resolve: (_root, { email, role }, ctx) => inviteMember(ctx, email, role),
+  }),
+  resendInvitation: t.field({
+    type: InvitationSent,
+    ...result("ResendInvitationSuccess"),
+    description: "Sends a new link valid 7 days; the earlier link stops working.",
+    authScopes: { role: ["OWNER"] },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, { id }, ctx) => resendInvitation(ctx, String(id)),
+  }),
+  revokeInvitation: t.field({
+    type: InvitationRef,
+    ...result("RevokeInvitationSuccess"),
+    authScopes: { role: ["OWNER"] },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, { id }, ctx) => revokeInvitation(ctx, String(id)),
+  }),
+  acceptInvitation: t.field({
+    type: SignedIn,
+    ...result("AcceptInvitationSuccess"),
+    description: "Joins the organization with a name and password; signs in.",
+    args: { token: t.arg.string({ required: true }), name: t.arg.string({ required: true }), password: t.arg.string({ required: true }) },
+    resolve: async (_root, { token, name, password }, ctx) => ({ token: await acceptInvitation(ctx, token, name, password) }),
+  }),
+  changeMemberRole: t.prismaField({
+    type: "User",
+    ...result("ChangeMemberRoleSuccess"),
+    description: "Takes effect on the member's next request. The last owner or admin keeps their role.",
+    authScopes: { role: ["OWNER"] },
+    args: { userId: t.arg.id({ required: true }), role: t.arg({ type: RoleEnum, required: true }) },
+    resolve: (_query, _root, { userId, role }, ctx) => changeMemberRole(ctx, String(userId), role),
+  }),
+  deactivateMember: t.prismaField({
+    type: "User",
+    ...result("DeactivateMemberSuccess"),
+    description: "Removes a member: their sessions and API keys end now; what they created stays, under their name.",
+    authScopes: { role: ["OWNER"] },
+    args: { userId: t.arg.id({ required: true }) },
+    resolve: (_query, _root, { userId }, ctx) => deactivateMember(ctx, String(userId)),
+  }),
+  reactivateMember: t.prismaField({
+    type: "User",
+    ...result("ReactivateMemberSuccess"),
+    authScopes: { role: ["OWNER"] },
+    args: { userId: t.arg.id({ required: true }) },
+    resolve: (_query, _root, { userId }, ctx) => reactivateMember(ctx, String(userId)),
+  }),
+  updateMyName: t.prismaField({
+    type: "User",
+    ...result("UpdateMyNameSuccess"),
+    authScopes: { user: true },
+    args: { name: t.arg.string({ required: true }) },
+    resolve: (_query, _root, { name }, ctx) => updateMyName(ctx, name),
+  }),
+  changeMyPassword: t.boolean({
+    ...result("ChangeMyPasswordSuccess"),
+    description: "Needs the current password; every other session of yours is signed out.",
+    authScopes: { user: true },
+    args: { currentPassword: t.arg.string({ required: true }), newPassword: t.arg.string({ required: true }) },
+    resolve: async (_root, { currentPassword, newPassword }, ctx) => {
+      if (ctx.viewer?.kind === "user" && ctx.viewer.scopes !== null) throw new AppError("FORBIDDEN", "Change your password from a signed-in session, not with an API key");
+      await changeMyPassword(ctx, currentPassword, newPassword);
+      return true;
+    },
+  }),
+  endMySession: t.boolean({
+    ...result("EndMySessionSuccess"),
+    authScopes: { user: true },
+    args: { sessionId: t.arg.id({ required: true }) },
+    resolve: async (_root, { sessionId }, ctx) => {
+      await endMySession(ctx, String(sessionId));
+      return true;
+    },
+  }),
+  signOutEverywhere: t.int({
+    description: "Ends every session of yours, this one included; returns how many ended.",
+    authScopes: { user: true },
+    resolve: (_root, _args, ctx) => signOutEverywhere(ctx),
+  }),
+  requestPasswordReset: t.boolean({
+    ...result("RequestPasswordResetSuccess"),
+    description: "Emails a reset link valid 15 minutes if the address belongs to a member. Always answers true.",
+    args: { email: t.arg.string({ required: true }) },
+    resolve: async (_root, { email }, ctx) => {
+      await requestPasswordReset(ctx, email);
+      return true;
+    },
+  }),
+  resetPassword: t.field({
+    type: SignedIn,
+    ...result("ResetPasswordSuccess"),
+    description: "Sets a new password from an emailed link; every session is signed out and a new one starts.",
+    args: { token: t.arg.string({ required: true }), password: t.arg.string({ required: true }) },
+    resolve: async (_root, { token, password }, ctx) => ({ token: await resetPassword(ctx, token, password) }),
+  }),
+}));
