@@ -1,6 +1,6 @@
 // The job's resolved hyperparameters (server/src/jobs/config.ts) as the engine takes them.
 import { z } from 'zod';
-import { MODEL_SIZES, PROJECTIONS, type LoraHyperparameters, type ModelSize } from '../engine';
+import { checkMemory, MODEL_SIZES, parseLlamaConfig, PROJECTIONS, type LoraHyperparameters, type ModelSize } from '../engine';
 
 const jobConfigSchema = z.object({
   rank: z.number().int().positive(),
@@ -46,4 +46,11 @@ export function modelSizeOf(baseModel: string): ModelSize {
     throw new Error(`Unknown base model "${baseModel}"; this worker trains ${known}`);
   }
   return size;
+}
+
+/** The engine's memory check, made before the training thread loads anything: an OutOfMemoryError when the job cannot fit. */
+export function checkJobMemory(config: JobConfig, limitBytes: number) {
+  const model = parseLlamaConfig(MODEL_SIZES[modelSizeOf(config.baseModel)].config);
+  const { batchSize, gradientAccumulationSteps, rank, targetModules } = config;
+  checkMemory({ config: model, batchSize, gradientAccumulationSteps, rank, targetModules, seqLength: Math.min(config.maxSeqLength, model.max_position_embeddings), limitBytes });
 }

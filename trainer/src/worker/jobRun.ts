@@ -9,7 +9,7 @@ import { parseChatJsonl, type MetricPoint } from '../engine';
 import { NetworkError, RefusedError, type ServerClient, unwrap } from './api';
 import { describeFailure, JobTimeoutError, ServerUnreachableError, type FailureReport, type StepTiming } from './failures';
 import type { ClaimTrainingJobMutation } from './graphql/graphql';
-import { hyperparametersOf, modelSizeOf, parseJobConfig } from './jobConfig';
+import { checkJobMemory, hyperparametersOf, modelSizeOf, parseJobConfig } from './jobConfig';
 import { HeartbeatTrainingJob } from './operations';
 import type { MetricPointReport, Report, ReportQueue, StageStatus } from './reportQueue';
 import { STOP, type TrainingMessage, type TrainingRequest } from './trainingProtocol';
@@ -232,6 +232,7 @@ export class JobRun {
       this.options.log(`job ${this.jobId}: resuming from the checkpoint at step ${this.claim.resumeFrom.step}`);
     }
     const size = modelSizeOf(config.baseModel);
+    if (this.options.memoryBudgetMb !== null) checkJobMemory(config, this.options.memoryBudgetMb * 2 ** 20);
     if (this.stop) return this.stopped();
     await this.status('MODEL_LOADING', `Loading base model ${config.baseModel}`);
 
