@@ -17,9 +17,10 @@ let last = 0;
 await ensureBaseModel(dir, {
   size,
   onProgress: (p) => {
-    if (p.step === p.steps || performance.now() - last > 5000) {
+    if (p.loss !== null && (p.step === p.steps || performance.now() - last > 5000)) {
       last = performance.now();
-      console.log(`step ${p.step}/${p.steps} loss ${p.loss.toFixed(3)} ${Math.round(p.tokensPerSecond)} tokens/s`);
+      const left = p.secondsLeft === null ? '' : `, ${Math.round(p.secondsLeft)} s left`;
+      console.log(`step ${p.step}/${p.steps} loss ${p.loss.toFixed(3)} ${Math.round(p.tokensPerSecond!)} tokens/s${left}`);
     }
   },
 });

@@ -1,3 +1,4 @@
+import { resolveArrayConnection } from "@pothos/plugin-relay";
 import { builder } from "../builder.js";
 import type { Viewer } from "../context.js";
 import { JobStatusEnum } from "../jobs/schema.js";
@@ -69,7 +70,15 @@ const Budget = builder.objectRef<BudgetSummary>("Budget").implement({
     forecastPercent: t.exposeFloat("forecastPercent"),
     hardStopAtBudget: t.exposeBoolean("hardStopAtBudget", { description: "Cancel running jobs when the budget is spent." }),
     jobApprovalUsd: t.exposeFloat("jobApprovalUsd", { description: "Jobs estimated above this need an owner's approval to start." }),
-    jobs: t.field({ type: [BudgetJobLine], description: "The month's jobs, costliest first.", resolve: (b) => b.jobs }),
+    jobs: t.field({ type: [BudgetJobLine], description: "The month's jobs, costliest first.", deprecationReason: "Use jobPage: a busy month has thousands of jobs.", resolve: (b) => b.jobs }),
+    jobPage: t.connection(
+      {
+        type: BudgetJobLine,
+        description: "The month's jobs, costliest first, a page at a time (`first`, `after`).",
+        resolve: (b, args) => resolveArrayConnection({ args, defaultSize: 25, maxSize: 200 }, b.jobs),
+      },
+      { name: "BudgetJobConnection", fields: (c) => ({ totalCount: c.int({ description: "All the month's jobs.", resolve: (connection) => connection.totalCount }) }) },
+    ),
     projects: t.field({ type: [ProjectBudgetLine], resolve: (b) => b.projects }),
     clients: t.field({ type: [ClientSpendLine], resolve: (b) => b.clients }),
     reportUrl: t.string({ description: "The month's financial CSV (send the same Bearer token).", resolve: (b) => `/api/budgets/${b.month}/report.csv` }),

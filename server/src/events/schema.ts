@@ -1,6 +1,6 @@
 import { builder } from "../builder.js";
 import { findOwnJob } from "../jobs/service.js";
-import { eventFilterWhere } from "./service.js";
+import { eventFilterWhere, stageProgressOf, type StageProgress } from "./service.js";
 
 // The job's event log: every report received (processed or refused), every
 // status change, stalls and lease expiries, newest last.
@@ -30,6 +30,28 @@ builder.prismaObjectField("TrainingJob", "events", (t) =>
       search: t.arg.string({ description: "Words in the type, message or error." }),
     },
     query: ({ types, search }, ctx) => ({ where: eventFilterWhere({ types, search }, ctx.provider), orderBy: { id: "asc" } }),
+  }),
+);
+
+const StageProgressRef = builder.objectRef<StageProgress>("StageProgress").implement({
+  description: "How far the current stage has gone, for a stage long enough that the trainer reports it (building the demo base model on first use).",
+  fields: (t) => ({
+    status: t.exposeString("status", { description: "The stage (the job's status) this progress is of." }),
+    percent: t.exposeFloat("percent"),
+    secondsLeft: t.exposeFloat("secondsLeft", { nullable: true, description: "The trainer's estimate; null until it can tell." }),
+    message: t.exposeString("message", { nullable: true }),
+    reportedAt: t.expose("reportedAt", { type: "DateTime" }),
+  }),
+});
+
+builder.prismaObjectField("TrainingJob", "stageProgress", (t) =>
+  t.field({
+    type: StageProgressRef,
+    nullable: true,
+    authScopes: { user: true },
+    description: "The current stage's own progress, from the trainer's latest report of it; null when it reports none.",
+    select: { id: true, status: true },
+    resolve: (job, _args, ctx) => stageProgressOf(ctx.db, job),
   }),
 );
 

@@ -54,3 +54,22 @@ export function eventFilterWhere(filter: EventFilter, provider: DbProvider): Pri
   }
   return where;
 }
+
+export type StageProgress = { status: string; percent: number; secondsLeft: number | null; message: string | null; reportedAt: Date };
+
+/**
+ * The current stage's progress: the newest status report (an event of its own, or carried by
+ * the status change it made), when it is of the stage the job is in and says how far it has got.
+ */
+export async function stageProgressOf(db: Tx, job: { id: string; status: string }): Promise<StageProgress | null> {
+  const event = await db.jobEvent.findFirst({
+    where: { jobId: job.id, type: { in: ["status", "status_changed"] }, processingError: null },
+    orderBy: { id: "desc" },
+    select: { payload: true, message: true, receivedAt: true },
+  });
+  const payload = event?.payload as { report?: StatusReport } & StatusReport | undefined;
+  const report = payload?.report ?? payload;
+  if (!event || report?.type !== "status" || report.status !== job.status || report.stagePercent == null) return null;
+  return { status: report.status, percent: report.stagePercent, secondsLeft: report.stageSecondsLeft ?? null, message: event.message, reportedAt: event.receivedAt };
+}
+type StatusReport = { type?: string; status?: string; stagePercent?: number | null; stageSecondsLeft?: number | null };

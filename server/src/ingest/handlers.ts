@@ -5,7 +5,7 @@ import type { Tx } from "../events/service.js";
 import { notFound } from "../errors.js";
 import { transitionJob } from "../jobs/service.js";
 import { latestPoints, storePoints, type MetricPoint } from "../metrics/service.js";
-import type { Report } from "./reports.js";
+import { reportPayload, type Report } from "./reports.js";
 import type { JobChanges, JobState } from "./jobRow.js";
 
 // What each kind of report does to a job, inside the ingest transaction.
@@ -17,11 +17,13 @@ export type Effect = {
   message: string;
   /** Status changes made (each logged its own status_changed event). */
   transitions: number;
+  /** The report is logged by the status change it made, not by an event of its own. */
+  loggedByTransition?: boolean;
   newPoints?: MetricPoint[];
   checkpointId?: string;
 };
 
-type Ctx = { services: AppServices; tx: Tx; job: JobState; now: Date; source: "trainer" | "webhook" };
+type Ctx = { services: AppServices; tx: Tx; job: JobState; now: Date; source: "trainer" | "webhook"; dedupeKey: string | null; receivedAt: Date };
 type Handler<T extends Report["type"]> = (ctx: Ctx, report: Extract<Report, { type: T }>) => Promise<Effect>;
 
 /** Series whose latest value the job keeps in a column of its own. */
@@ -40,8 +42,10 @@ function progressAt(job: Pick<JobState, "progress" | "totalSteps">, step: number
   return Math.max(job.progress, Math.min(100, (100 * step) / job.totalSteps));
 }
 
-async function move(ctx: Ctx, to: JobStatus, options: { message?: string; data?: Prisma.TrainingJobUncheckedUpdateManyInput; payload?: Record<string, unknown> } = {}) {
-  await transitionJob(ctx.services, ctx.job.id, to, { tx: ctx.tx, source: "trainer", ...options });
+type MoveOptions = Pick<NonNullable<Parameters<typeof transitionJob>[3]>, "message" | "data" | "payload" | "event">;
+
+async function move(ctx: Ctx, to: JobStatus, options: MoveOptions = {}) {
+  await transitionJob(ctx.services, ctx.job.id, to, { tx: ctx.tx, source: ctx.source, ...options });
 }
 
 const metrics: Handler<"metrics"> = async ({ services, tx, job, now }, report) => {
@@ -66,8 +70,14 @@ const status: Handler<"status"> = async (ctx, report) => {
   if (report.totalSteps) Object.assign(data, { totalSteps: report.totalSteps, progress: progressAt({ ...ctx.job, totalSteps: report.totalSteps }, ctx.job.currentStep) });
   // A stage reported again (after a resume, say) is not a change.
   if (report.status === ctx.job.status) return { data, transitions: 0, message: report.message ?? `Still ${words(report.status)}` };
-  await move(ctx, report.status, { message: report.message ?? undefined, data: report.status === "COMPLETED" ? { progress: 100 } : {} });
-  return { data, transitions: 1, message: report.message ?? words(report.status) };
+  // One entry in the event log: the status change, carrying the report (its sequence, as received).
+  await move(ctx, report.status, {
+    message: report.message ?? undefined,
+    data: report.status === "COMPLETED" ? { progress: 100 } : {},
+    payload: { report: reportPayload(report, 0) },
+    event: { dedupeKey: ctx.dedupeKey, receivedAt: ctx.receivedAt },
+  });
+  return { data, transitions: 1, loggedByTransition: true, message: report.message ?? words(report.status) };
 };
 
 const checkpoint: Handler<"checkpoint"> = async ({ tx, job }, report) => {
@@ -83,7 +93,8 @@ const checkpoint: Handler<"checkpoint"> = async ({ tx, job }, report) => {
 const interrupted: Handler<"interrupted"> = async (ctx, report) => {
   const message = `Interrupted at step ${report.step}${report.reason ? `: ${report.reason}` : ""}; waiting for a worker to resume from the last checkpoint`;
   // The trainer is gone: release the lease so another worker can take the job at once.
-  await move(ctx, "RECOVERING", { message, data: { leaseExpiresAt: null }, payload: { step: report.step, reason: report.reason ?? null } });
+  // The status change says only "training → recovering": the report's own entry has the details.
+  await move(ctx, "RECOVERING", { data: { leaseExpiresAt: null }, payload: { step: report.step, reason: report.reason ?? null } });
   return { data: {}, transitions: 1, message };
 };
 
@@ -94,7 +105,7 @@ const resumed: Handler<"resumed"> = async ({ job }, report) => ({
 });
 
 const error: Handler<"error"> = async (ctx, report) => {
-  await move(ctx, "FAILED", { message: `${report.errorType}: ${report.message}`, data: { errorType: report.errorType, errorMessage: report.message }, payload: { errorType: report.errorType } });
+  await move(ctx, "FAILED", { data: { errorType: report.errorType, errorMessage: report.message }, payload: { errorType: report.errorType } });
   return { data: {}, transitions: 1, message: `${report.errorType}: ${report.message}` };
 };
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../testing/harness.js";
-import { outcome, REPORT, startRunningJob, trainingPoints, type RunningJob } from "./testTrainer.js";
+import { claimForTest, outcome, REPORT, startRunningJob, trainingPoints, type RunningJob } from "./testTrainer.js";
 
 let app: TestApp;
 beforeAll(async () => {
@@ -81,9 +81,41 @@ describe("trainer reports through GraphQL", () => {
     const replay = await report(job, "checkpoint", { s: 2, step: 100, tl: 1.5 });
     expect(replay.data.id).toBe(checkpoint.data.id);
     const log = await events(job.jobId);
-    expect(log.filter((e) => e.type === "status")).toHaveLength(1);
+    // The stage change is the status report's one entry.
+    expect(log.filter((e) => e.type === "status")).toHaveLength(0);
     expect(log.filter((e) => e.type === "checkpoint")).toHaveLength(1);
-    expect(log.filter((e) => e.type === "status_changed" && (e.payload as { to: string }).to === "PREPROCESSING")).toHaveLength(1);
+    expect(log.filter((e) => e.type === "status_changed" && (e.payload as { to: string }).to === "PREPROCESSING")).toEqual([expect.objectContaining({ dedupeKey: "seq:1" })]);
+  });
+
+  it("logs each stage change once, carrying the report, and keeps a long stage's progress", async () => {
+    const job = await startRunningJob(app);
+    await report(job, "status", { s: 1, st: "PREPROCESSING", m: "Reading the dataset (100 bytes)" });
+    await report(job, "status", { s: 2, st: "MODEL_LOADING", m: "Loading base model tuneloop-llama-1m" });
+    // Sent again (its acknowledgement was lost): still one entry.
+    expect((await report(job, "status", { s: 2, st: "MODEL_LOADING", m: "Loading base model tuneloop-llama-1m" })).__typename).toBe("ReportTrainingStatusSuccess");
+    const progress = `query($id:ID!){ job(id:$id){ stageProgress { status percent secondsLeft message } } }`;
+    expect((await app.gql(progress, { id: job.jobId }, job.session)).data.job.stageProgress).toBeNull();
+    await report(job, "status", { s: 3, st: "MODEL_LOADING", m: "Building the demo base model: 40%", sp: 40, sl: 90 });
+    expect((await app.gql(progress, { id: job.jobId }, job.session)).data.job.stageProgress).toEqual({ status: "MODEL_LOADING", percent: 40, secondsLeft: 90, message: "Building the demo base model: 40%" });
+    const badPercent = await report(job, "status", { s: 4, st: "MODEL_LOADING", sp: 140 });
+    expect(badPercent).toMatchObject({ code: "VALIDATION", field: "stagePercent" });
+    await report(job, "status", { s: 5, st: "TRAINING", t: 24 });
+    // Progress belongs to its stage: the next one starts without.
+    expect((await app.gql(progress, { id: job.jobId }, job.session)).data.job.stageProgress).toBeNull();
+
+    const log = (await events(job.jobId)).filter((e) => !e.processingError);
+    expect(log.map((e) => [e.type, e.message])).toEqual([
+      ["created", expect.any(String)],
+      ["status_changed", expect.any(String)],
+      ["status_changed", expect.any(String)],
+      ["status_changed", "Reading the dataset (100 bytes)"],
+      ["status_changed", "Loading base model tuneloop-llama-1m"],
+      ["status", "Building the demo base model: 40%"],
+      ["status_changed", "model loading → training"],
+    ]);
+    const loading = log[4];
+    expect(loading).toMatchObject({ source: "trainer", dedupeKey: "seq:2" });
+    expect(loading.payload).toMatchObject({ from: "PREPROCESSING", to: "MODEL_LOADING", report: { type: "status", sequence: 2, status: "MODEL_LOADING" } });
   });
 
   it("logs a refused report with its error, and refuses bad input with the field", async () => {
@@ -114,12 +146,11 @@ describe("trainer reports through GraphQL", () => {
     await report(job, "status", { s: 3, st: "TRAINING" });
     const interrupted = await report(job, "interrupted", { s: 4, step: 120, r: "spot instance reclaimed" });
     expect(interrupted.data.status).toBe("RECOVERING");
-    // The worker that takes over moves it back to PROVISIONING, then the trainer says where it resumed.
-    const { transitionJob } = await import("../jobs/service.js");
-    await transitionJob(app.services, job.jobId, "PROVISIONING");
-    const resumed = await report(job, "resumed", { s: 5, f: 100 });
+    // The worker that takes over claims it (PROVISIONING, a token of its own), then its trainer says where it resumed.
+    const takeover = { ...job, ...(await claimForTest(app.services, job.jobId)) };
+    const resumed = await report(takeover, "resumed", { s: 5, f: 100 });
     expect(resumed.data).toMatchObject({ status: "PROVISIONING", recoveryCount: 1 });
-    const failed = await report(job, "error", { s: 6, t: "OutOfMemoryError", m: "CUDA out of memory", d: { batchSize: 8 } });
+    const failed = await report(takeover, "error", { s: 6, t: "OutOfMemoryError", m: "CUDA out of memory", d: { batchSize: 8 } });
     expect(failed.data).toMatchObject({ status: "FAILED", errorType: "OutOfMemoryError", errorMessage: "CUDA out of memory" });
     const log = await events(job.jobId);
     expect(log.find((e) => e.type === "interrupted")).toMatchObject({ payload: expect.objectContaining({ step: 120, reason: "spot instance reclaimed" }) });

@@ -27,7 +27,16 @@ const sequence = z.number().int().min(1).max(2 ** 31 - 1).nullish();
 
 export const reportSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("metrics"), sequence, points: z.array(metricPointSchema).min(1, "send at least one point").max(MAX_POINTS_PER_REPORT, `at most ${MAX_POINTS_PER_REPORT} points per report`) }),
-  z.object({ type: z.literal("status"), sequence, status: z.enum(STAGE_STATUSES), message: text(2000).nullish(), totalSteps: z.number().int().positive().nullish() }),
+  z.object({
+    type: z.literal("status"),
+    sequence,
+    status: z.enum(STAGE_STATUSES),
+    message: text(2000).nullish(),
+    totalSteps: z.number().int().positive().nullish(),
+    // Progress within a long stage (building the demo base model), reported again as it moves.
+    stagePercent: finite.min(0).max(100).nullish(),
+    stageSecondsLeft: finite.min(0).nullish(),
+  }),
   z.object({ type: z.literal("checkpoint"), sequence, step, epoch: finite.min(0).nullish(), artifactId: z.string().min(1).nullish(), trainLoss: finite.nullish(), valLoss: finite.nullish() }),
   z.object({ type: z.literal("interrupted"), sequence, step, reason: text(2000).nullish() }),
   z.object({ type: z.literal("resumed"), sequence, fromStep: step }),

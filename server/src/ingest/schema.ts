@@ -61,8 +61,16 @@ builder.mutationFields((t) => ({
   }),
   reportTrainingStatus: t.prismaField({
     ...jobResult("ReportTrainingStatusSuccess"),
-    description: "The job entered a stage (PROVISIONING → PREPROCESSING → MODEL_LOADING → TRAINING → FINALIZATION → VALIDATION → COMPLETED).",
-    args: { jobId: t.arg.id({ required: true }), sequence: t.arg.int({ required: true, description: SEQUENCE }), status: t.arg({ type: JobStatusEnum, required: true }), message: t.arg.string(), totalSteps: t.arg.int() },
+    description: "The job entered a stage (PROVISIONING → PREPROCESSING → MODEL_LOADING → TRAINING → FINALIZATION → VALIDATION → COMPLETED), or reports how far it has got in one.",
+    args: {
+      jobId: t.arg.id({ required: true }),
+      sequence: t.arg.int({ required: true, description: SEQUENCE }),
+      status: t.arg({ type: JobStatusEnum, required: true }),
+      message: t.arg.string(),
+      totalSteps: t.arg.int(),
+      stagePercent: t.arg.float({ description: "How far a long stage has got (0–100): report the same status again as it moves. Shown as the job's stageProgress." }),
+      stageSecondsLeft: t.arg.float({ description: "The stage's remaining time, in seconds, when the trainer can tell." }),
+    },
     resolve: async (query, _root, { jobId, ...args }, ctx) => {
       await report(ctx, jobId, { type: "status", ...args });
       return ctx.db.trainingJob.findUniqueOrThrow({ ...query, where: { id: String(jobId) } });

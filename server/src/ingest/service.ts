@@ -68,26 +68,28 @@ export async function ingestReport(services: AppServices, jobId: string, input: 
       if (!job) throw new AppError("NOT_FOUND", "Training job not found", "jobId");
       if (dedupeKey && (await tx.jobEvent.findUnique({ where: { jobId_dedupeKey: { jobId, dedupeKey } }, select: { id: true } }))) return null;
       const now = new Date();
-      const effect = await applyReport({ services, tx, job, now, source: origin.source }, report);
+      const effect = await applyReport({ services, tx, job, now, source: origin.source, dedupeKey, receivedAt }, report);
       // A transition may have ended the job (finishedAt): bill up to then.
       const current = effect.transitions ? (await lockJob(tx, jobId))! : job;
       await updateJob(tx, jobId, { ...effect.data, ...bookkeeping(current, report.sequence, now) });
-      // The status_changed events transitionJob logged, then ours.
+      // The status_changed events transitionJob logged, then the report's own (unless a status change logged it).
       const statusEvents = effect.transitions
         ? await tx.jobEvent.findMany({ where: { jobId, type: "status_changed" }, orderBy: { id: "desc" }, take: effect.transitions, select: { id: true } })
         : [];
       const eventIds = statusEvents.map((e) => e.id).reverse();
       if (job.stalledAt) eventIds.push((await appendEvent(tx, { jobId, type: "stall_cleared", message: "Reports arrive again", source: "system" })).id);
-      const event = await appendEvent(tx, {
-        jobId,
-        type: report.type,
-        message: effect.message,
-        payload: reportPayload(report, effect.newPoints?.length ?? 0),
-        source: origin.source,
-        dedupeKey,
-        receivedAt,
-      });
-      eventIds.push(event.id);
+      if (!effect.loggedByTransition) {
+        const event = await appendEvent(tx, {
+          jobId,
+          type: report.type,
+          message: effect.message,
+          payload: reportPayload(report, effect.newPoints?.length ?? 0),
+          source: origin.source,
+          dedupeKey,
+          receivedAt,
+        });
+        eventIds.push(event.id);
+      }
       return { orgId: job.orgId, wasStalled: Boolean(job.stalledAt), effect, eventIds };
     }, TRANSACTION);
   } catch (error) {

@@ -2,7 +2,7 @@ import type { AppServices, Viewer } from "../context.js";
 import type { Prisma } from "../generated/sqlite/client.js";
 import type { JobStatus } from "../generated/sqlite/enums.js";
 import { AppError, notFound } from "../errors.js";
-import { appendEvent, publishEvent, type Tx } from "../events/service.js";
+import { appendEvent, publishEvent, type NewEvent, type Tx } from "../events/service.js";
 import { resolveSettings, type JobSettings } from "../costs/service.js";
 import { FINAL_STATUSES, sourcesOf, TRANSITIONS } from "./stateMachine.js";
 import { aboveApprovalThreshold, assertApproved, checkJobFunding, requestApproval } from "../budgets/guard.js";
@@ -62,7 +62,16 @@ export async function transitionJob(
   services: AppServices,
   jobId: string,
   to: JobStatus,
-  options: { data?: Prisma.TrainingJobUncheckedUpdateManyInput; message?: string; source?: "system" | "user" | "trainer"; payload?: Record<string, unknown>; tx?: Tx; precondition?: (tx: Tx) => Promise<void> } = {},
+  options: {
+    data?: Prisma.TrainingJobUncheckedUpdateManyInput;
+    message?: string;
+    source?: NewEvent["source"];
+    payload?: Record<string, unknown>;
+    /** When the change is a trainer's report: the event is also the report's entry (its dedupe key, when it arrived). */
+    event?: Pick<NewEvent, "dedupeKey" | "receivedAt">;
+    tx?: Tx;
+    precondition?: (tx: Tx) => Promise<void>;
+  } = {},
 ) {
   const run = async (tx: Tx) => {
     await options.precondition?.(tx);
@@ -97,6 +106,7 @@ export async function transitionJob(
       message: options.message ?? `${words(before.status)} → ${words(to)}`,
       payload: { from: before.status, to, ...options.payload },
       source: options.source ?? "system",
+      ...options.event,
     });
     return { job: await tx.trainingJob.findUniqueOrThrow({ where: { id: jobId } }), eventId: event.id };
   };

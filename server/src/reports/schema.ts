@@ -1,6 +1,8 @@
 import { builder } from "../builder.js";
 import type { Viewer } from "../context.js";
 import { publicBaseUrl } from "../artifacts/service.js";
+import type { RunSettings } from "../validation/runner.js";
+import { demoModelNote } from "./demoModel.js";
 import { buildReport } from "./report.js";
 import { createShareLink, revokeShareLink } from "./shareLinks.js";
 
@@ -35,6 +37,12 @@ builder.prismaObjectFields("ValidationRun", (t) => ({
     resolve: (run, _args, ctx) => buildReport(ctx, run.id),
   }),
   pdfPath: t.string({ description: "GET it with your Bearer token for the PDF.", select: { id: true }, resolve: (run) => `/api/reports/${run.id}/report.pdf` }),
+  baseModelNote: t.string({
+    nullable: true,
+    description: "Set when the base model is one of Tuneloop's built-in demo models (about a million parameters or fewer): what its answers can and cannot show a reviewer.",
+    select: { settings: true },
+    resolve: (run) => demoModelNote((run.settings as RunSettings).baseModel),
+  }),
 }));
 
 builder.mutationFields((t) => ({

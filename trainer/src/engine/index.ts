@@ -15,7 +15,7 @@ export type { MetricName, MetricPoint, MetricsSummary } from './metrics';
 export { LlamaModel, PROJECTIONS, type Projection } from './model';
 export { AdamW, clipGradients, learningRateAt, type AdamWState } from './optimizer';
 export {
-  defaultBaseModelDir, ensureBaseModel, MODEL_SIZES, pretrainBaseModel, recipeHash,
+  defaultBaseModelDir, ensureBaseModel, isBaseModelBuilt, MODEL_SIZES, pretrainBaseModel, recipeHash,
   type ModelSize, type PretrainProgress, type PretrainRecipe,
 } from './pretrain';
 export { Prng } from './prng';

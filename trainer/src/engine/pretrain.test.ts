@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { evaluateExamples } from './evaluate';
 import { LlamaModel } from './model';
-import { ensureBaseModel, MODEL_SIZES, pretrainBaseModel, type PretrainRecipe } from './pretrain';
+import { ensureBaseModel, MODEL_SIZES, pretrainBaseModel, type PretrainProgress, type PretrainRecipe } from './pretrain';
+import { parameterCount } from './recipes';
+import { readSafetensors } from './safetensors';
 import { tinyBaseModel } from './testing';
 import { BpeTokenizer } from './tokenizer';
 
@@ -17,8 +19,14 @@ afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true 
 
 describe('pretraining', () => {
   it('is reproducible: the same recipe gives byte-identical weights and tokenizer', async () => {
-    await pretrainBaseModel(micro, dirs[0]);
+    const progress: PretrainProgress[] = [];
+    await pretrainBaseModel(micro, dirs[0], (p) => progress.push(p));
     await pretrainBaseModel(micro, dirs[1]);
+    // Announced before the first step; the time left once the pace is known, down to none.
+    expect(progress.map((p) => p.step)).toEqual([0, 1, 2, 3, 4]);
+    expect(progress[0]).toMatchObject({ loss: null, secondsLeft: null });
+    expect(progress.slice(1, 3).every((p) => p.secondsLeft === null && p.loss !== null)).toBe(true);
+    expect(progress.at(-1)!.secondsLeft).toBe(0);
     for (const f of ['model.safetensors', 'tokenizer.json', 'config.json']) {
       expect((await readFile(join(dirs[0], f))).equals(await readFile(join(dirs[1], f)))).toBe(true);
     }
@@ -42,6 +50,9 @@ describe('pretraining', () => {
     const tok = await BpeTokenizer.load(dir);
     expect(tok.vocabSize).toBe(cfg.vocab_size);
     expect(cfg.eos_token_id).toBe(tok.special('<|eos|>'));
+    // The count the server quotes for a demo model is the weights' own.
+    const { tensors } = await readSafetensors(join(dir, 'model.safetensors'));
+    expect(Object.values(tensors).reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0)).toBe(parameterCount(MODEL_SIZES.tiny));
     const model = await LlamaModel.load(dir);
     const ids = [tok.special('<|bos|>'), ...tok.encode('The state of our Union is strong, and the budget of the Government must be balanced.')];
     const { loss } = evaluateExamples(model, null, [{ ids, mask: ids.map((_, i) => (i === 0 ? 0 : 1)) }]);

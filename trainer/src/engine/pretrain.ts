@@ -14,42 +14,13 @@ import { AdamW, learningRateAt } from './optimizer';
 import { deriveSeed, hashString, Prng } from './prng';
 import { trainStep } from './step';
 import { BpeTokenizer } from './tokenizer';
+import { MODEL_SIZES, type ModelSize, type PretrainRecipe } from './recipes';
 
-export type ModelSize = 'tiny' | 'small';
+export { MODEL_SIZES, type ModelSize, type PretrainRecipe } from './recipes';
 
-export interface PretrainRecipe {
-  name: string;
-  config: {
-    hidden_size: number; intermediate_size: number; num_hidden_layers: number; num_attention_heads: number;
-    num_key_value_heads: number; vocab_size: number; max_position_embeddings: number; rms_norm_eps: number; rope_theta: number;
-  };
-  corpusBytes: number;
-  steps: number;
-  batchSize: number;
-  learningRate: number;
-  warmupSteps: number;
-  weightDecay: number;
-  seed: number;
-}
-
-export const MODEL_SIZES: Record<ModelSize, PretrainRecipe> = {
-  // Builds in a few seconds: for tests.
-  tiny: {
-    name: 'tuneloop-llama-tiny',
-    config: { hidden_size: 64, intermediate_size: 172, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 4, vocab_size: 384, max_position_embeddings: 64, rms_norm_eps: 1e-6, rope_theta: 10000 },
-    corpusBytes: 30_000, steps: 100, batchSize: 8, learningRate: 1e-2, warmupSteps: 10, weightDecay: 0.01, seed: 1,
-  },
-  // ~1.05M parameters; a few minutes on two cores.
-  small: {
-    name: 'tuneloop-llama-1m',
-    config: { hidden_size: 128, intermediate_size: 344, num_hidden_layers: 4, num_attention_heads: 4, num_key_value_heads: 4, vocab_size: 1024, max_position_embeddings: 128, rms_norm_eps: 1e-6, rope_theta: 10000 },
-    corpusBytes: 400_000, steps: 320, batchSize: 8, learningRate: 2e-3, warmupSteps: 20, weightDecay: 0.01, seed: 1,
-  },
-};
-
-/** Repository-root cache directory for a size (.cache/base-model/<name>). */
+/** Cache directory for a size: $TUNELOOP_MODEL_CACHE/<name>, by default .cache/base-model/<name> at the repository root. */
 export function defaultBaseModelDir(size: ModelSize = 'small'): string {
-  return resolve(import.meta.dirname, '../../../.cache/base-model', MODEL_SIZES[size].name);
+  return resolve(process.env.TUNELOOP_MODEL_CACHE || resolve(import.meta.dirname, '../../../.cache/base-model'), MODEL_SIZES[size].name);
 }
 
 export function recipeHash(recipe: PretrainRecipe): string {
@@ -58,11 +29,17 @@ export function recipeHash(recipe: PretrainRecipe): string {
 }
 
 export interface PretrainProgress {
+  /** 0 before the first step (the tokenizer is trained), then each step done. */
   step: number;
   steps: number;
-  loss: number;
-  tokensPerSecond: number;
+  loss: number | null;
+  tokensPerSecond: number | null;
+  /** From the pace of the steps so far; null for the first few (they include start-up). */
+  secondsLeft: number | null;
 }
+
+/** Steps before the pace says anything about the time left. */
+const PACE_AFTER_STEPS = 3;
 
 /**
  * The token stream: speeches as <|bos|> text <|eos|> documents, and every
@@ -111,9 +88,12 @@ export async function pretrainBaseModel(recipe: PretrainRecipe, dir: string, onP
   const optimizer = new AdamW(vars, { weightDecay: recipe.weightDecay, noDecay: (n) => n.endsWith('norm') || n === 'embed' });
   const rng = new Prng(deriveSeed(recipe.seed, 0xb47c));
   const seq = recipe.config.max_position_embeddings;
+  onProgress?.({ step: 0, steps: recipe.steps, loss: null, tokensPerSecond: null, secondsLeft: null });
+  let paceFrom = 0;
   try {
     for (let step = 0; step < recipe.steps; step++) {
       const started = performance.now();
+      if (step === PACE_AFTER_STEPS) paceFrom = started;
       const examples = Array.from({ length: recipe.batchSize }, () => {
         const o = rng.int(stream.length - seq - 1);
         const ids = stream.slice(o, o + seq + 1);
@@ -122,7 +102,10 @@ export async function pretrainBaseModel(recipe: PretrainRecipe, dir: string, onP
       const b = makeBatch(examples, seq, tok.special('<|pad|>'));
       const lr = learningRateAt(step, { peak: recipe.learningRate, warmupSteps: recipe.warmupSteps, totalSteps: recipe.steps, kind: 'cosine' });
       const { loss } = trainStep(() => maskedCrossEntropy(model.forward(b.inputIds, b.batch, b.seqLen), b.targets, b.lossMask), vars, optimizer, lr, 1);
-      onProgress?.({ step: step + 1, steps: recipe.steps, loss, tokensPerSecond: b.tokens / ((performance.now() - started) / 1000) });
+      const now = performance.now();
+      const paced = step + 1 - PACE_AFTER_STEPS;
+      const secondsLeft = paced > 0 ? ((now - paceFrom) / 1000 / paced) * (recipe.steps - step - 1) : null;
+      onProgress?.({ step: step + 1, steps: recipe.steps, loss, tokensPerSecond: b.tokens / ((now - started) / 1000), secondsLeft });
     }
     await mkdir(dir, { recursive: true });
     await tok.save(dir);
@@ -131,6 +114,11 @@ export async function pretrainBaseModel(recipe: PretrainRecipe, dir: string, onP
     optimizer.dispose();
     model.dispose();
   }
+}
+
+/** Whether the cache already holds this size's base model (otherwise the first job builds it). */
+export function isBaseModelBuilt(size: ModelSize, dir = defaultBaseModelDir(size)): Promise<boolean> {
+  return isBuilt(dir, recipeHash(MODEL_SIZES[size]));
 }
 
 async function isBuilt(dir: string, hash: string): Promise<boolean> {

@@ -13,7 +13,7 @@ export function deliverTo(client: ServerClient): Deliver {
         unwrap((await client.request(ReportMetrics, { jobId, points: report.points }, token)).reportMetrics);
         return;
       case 'status':
-        unwrap((await client.request(ReportTrainingStatus, { jobId, sequence: seq, status: report.status, message: report.message, totalSteps: report.totalSteps }, token)).reportTrainingStatus);
+        unwrap((await client.request(ReportTrainingStatus, { jobId, sequence: seq, status: report.status, message: report.message, totalSteps: report.totalSteps, stagePercent: report.stagePercent, stageSecondsLeft: report.stageSecondsLeft }, token)).reportTrainingStatus);
         return;
       case 'artifact':
         unwrap((await client.upload(UploadArtifact, { jobId, kind: report.kind }, report.file, token)).uploadArtifact);

@@ -5,7 +5,7 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { parseChatJsonl, type MetricPoint } from '../engine';
+import { isBaseModelBuilt, parseChatJsonl, type MetricPoint } from '../engine';
 import { NetworkError, RefusedError, type ServerClient, unwrap } from './api';
 import { describeFailure, JobTimeoutError, ServerUnreachableError, type FailureReport, type StepTiming } from './failures';
 import type { ClaimTrainingJobMutation } from './graphql/graphql';
@@ -35,6 +35,10 @@ export type JobOutcome = 'completed' | 'failed' | 'interrupted' | 'cancelled' | 
 const LEASED = new Set(['PROVISIONING', 'PREPROCESSING', 'MODEL_LOADING', 'TRAINING', 'FINALIZATION']);
 const ADAPTER_FILES = { adapter_model: 'adapter_model.safetensors', adapter_config: 'adapter_config.json', metrics: 'metrics.json' } as const;
 const LIMITS_EVERY_MS = 250;
+/** A base model build is reported at each tenth of it (and once more when its pace gives the time left). */
+const BUILD_REPORT_PERCENT = 10;
+
+const aboutDuration = (seconds: number) => (seconds < 90 ? `about ${Math.max(5, Math.round(seconds / 5) * 5)} s` : `about ${Math.round(seconds / 60)} min`);
 
 // The engine's metric names, as the server's charts know them.
 const METRIC_NAMES: Record<string, { name: string; scale?: number }> = {
@@ -66,6 +70,8 @@ export class JobRun {
   private totalSteps: number | null = null;
   private metrics: MetricPointReport[] = [];
   private metricSteps = new Set<number>();
+  /** The base model build's last reported tenth, and whether its time left was reported yet. */
+  private build = { reportedTenth: -1, estimated: false };
   private onStop: () => void = () => {};
 
   constructor(
@@ -97,8 +103,20 @@ export class JobRun {
     return this.queue.enqueue(this.jobId, this.claim.trainerToken, report);
   }
 
-  private status(status: StageStatus, message: string) {
-    return this.report({ type: 'status', status, message, totalSteps: this.totalSteps });
+  private status(status: StageStatus, message: string, stage?: { percent: number; secondsLeft: number | null }) {
+    return this.report({ type: 'status', status, message, totalSteps: this.totalSteps, ...(stage && { stagePercent: stage.percent, stageSecondsLeft: stage.secondsLeft }) });
+  }
+
+  /** Progress of the base model build, in the job's stage card and event log (and this worker's log). */
+  private async reportBuild(baseModel: string, step: number, steps: number, secondsLeft: number | null) {
+    const percent = Math.floor((100 * step) / steps);
+    const tenth = Math.floor(percent / BUILD_REPORT_PERCENT);
+    const firstEstimate = secondsLeft !== null && !this.build.estimated;
+    if (tenth === this.build.reportedTenth && !firstEstimate) return;
+    this.build = { reportedTenth: tenth, estimated: this.build.estimated || secondsLeft !== null };
+    const message = `Building the demo base model ${baseModel} (first use; cached afterwards): ${percent}%${secondsLeft === null || step === steps ? '' : `, ${aboutDuration(secondsLeft)} left`}`;
+    this.options.log(`job ${this.jobId}: ${message}`);
+    await this.status('MODEL_LOADING', message, { percent, secondsLeft });
   }
 
   private async flushMetrics() {
@@ -234,7 +252,9 @@ export class JobRun {
     const size = modelSizeOf(config.baseModel);
     if (this.options.memoryBudgetMb !== null) checkJobMemory(config, this.options.memoryBudgetMb * 2 ** 20);
     if (this.stop) return this.stopped();
-    await this.status('MODEL_LOADING', `Loading base model ${config.baseModel}`);
+    // A first use builds the base model (minutes): say so at once, so the stage's estimate counts it.
+    if (await isBaseModelBuilt(size)) await this.status('MODEL_LOADING', `Loading base model ${config.baseModel}`);
+    else await this.reportBuild(config.baseModel, 0, 1, null);
 
     const request: TrainingRequest = {
       baseModel: { name: config.baseModel, size },
@@ -295,6 +315,9 @@ export class JobRun {
     switch (message.type) {
       case 'log':
         this.options.log(`job ${this.jobId}: ${message.message}`);
+        return;
+      case 'baseModelBuild':
+        await this.reportBuild(parseJobConfig(this.claim.job.config).baseModel, message.step, message.steps, message.secondsLeft);
         return;
       case 'stage':
         this.totalSteps = message.totalSteps ?? this.totalSteps;

@@ -55,8 +55,8 @@ export const ReportMetrics = graphql(`
 `);
 
 export const ReportTrainingStatus = graphql(`
-  mutation ReportTrainingStatus($jobId: ID!, $sequence: Int!, $status: JobStatus!, $message: String, $totalSteps: Int) {
-    reportTrainingStatus(jobId: $jobId, sequence: $sequence, status: $status, message: $message, totalSteps: $totalSteps) {
+  mutation ReportTrainingStatus($jobId: ID!, $sequence: Int!, $status: JobStatus!, $message: String, $totalSteps: Int, $stagePercent: Float, $stageSecondsLeft: Float) {
+    reportTrainingStatus(jobId: $jobId, sequence: $sequence, status: $status, message: $message, totalSteps: $totalSteps, stagePercent: $stagePercent, stageSecondsLeft: $stageSecondsLeft) {
       __typename
       ... on AppError { code message field }
       ... on ReportTrainingStatusSuccess { data { id status } }

@@ -17,7 +17,7 @@ export type StageStatus = 'PREPROCESSING' | 'MODEL_LOADING' | 'TRAINING' | 'FINA
 /** What a worker tells the server. `file` paths are the queue's own copies, deleted once delivered. */
 export type Report =
   | { type: 'metrics'; points: MetricPointReport[] }
-  | { type: 'status'; status: StageStatus; message: string | null; totalSteps: number | null }
+  | { type: 'status'; status: StageStatus; message: string | null; totalSteps: number | null; stagePercent?: number; stageSecondsLeft?: number | null }
   | { type: 'artifact'; kind: string; file: string }
   | { type: 'checkpoint'; step: number; epoch: number | null; trainLoss: number | null; valLoss: number | null; file: string }
   | { type: 'interrupted'; step: number; reason: string }

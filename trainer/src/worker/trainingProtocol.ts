@@ -25,6 +25,8 @@ export type Evaluation = { baseValPerplexity: number | null; adaptedValPerplexit
 
 export type TrainingMessage =
   | { type: 'log'; message: string }
+  /** The base model is being built (first use of this size on this machine). */
+  | { type: 'baseModelBuild'; step: number; steps: number; secondsLeft: number | null }
   | { type: 'stage'; stage: TrainingStage; detail: string; totalSteps: number | null; resumedFrom: number | null; priorSeconds: number }
   | { type: 'metrics'; points: MetricPoint[] }
   | { type: 'checkpoint'; step: number; epoch: number; trainLoss: number | null; valLoss: number | null; archive: string }

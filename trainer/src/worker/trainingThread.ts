@@ -38,7 +38,10 @@ async function compareWithBase(baseModelDir: string, chats: Chat[], hp: Partial<
 async function train(request: TrainingRequest) {
   const stop = new Int32Array(request.stop);
   const { name, size } = request.baseModel;
-  const baseModelDir = await ensureBaseModel(defaultBaseModelDir(size), { size });
+  const baseModelDir = await ensureBaseModel(defaultBaseModelDir(size), {
+    size,
+    onProgress: ({ step, steps, secondsLeft }) => post({ type: 'baseModelBuild', step, steps, secondsLeft }),
+  });
   const hyperparameters = { ...request.hyperparameters };
   const context = JSON.parse(await readFile(join(baseModelDir, 'config.json'), 'utf8')).max_position_embeddings as number;
   if ((hyperparameters.maxSeqLength ?? 0) > context) {
