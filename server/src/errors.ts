@@ -32,4 +32,21 @@ export class AppError extends Error {
   }
 }
 
+/** A unique constraint refused the write (Prisma's P2002, on SQLite and PostgreSQL alike). */
+export const isUniqueViolation = (error: unknown) => (error as { code?: unknown } | null)?.code === "P2002";
+
+/**
+ * Runs a write that a concurrent request may win: a check-then-create loses the
+ * race on the database's unique constraint, and the caller gets CONFLICT
+ * rather than an unexpected error.
+ */
+export async function conflictOnDuplicate<T>(write: () => Promise<T>, message: string, field: string): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new AppError("CONFLICT", message, field);
+    throw error;
+  }
+}
+
 export const notFound = (what: string, field = "id") => new AppError("NOT_FOUND", `${what} not found`, field);

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startTestApp, usingPostgres, type TestApp } from "../testing/harness.js";
 import { readConfig } from "../config.js";
 import { CLAIM, createWorkerKey, queueJob, uploadArtifact } from "../workers/testKit.js";
@@ -90,6 +90,38 @@ describe(`artifacts: upload, signed download, audit (${usingPostgres() ? "Postgr
     const wrongMethod = await fetch(good, { method: "DELETE" });
     expect(wrongMethod.status).toBe(405);
     expect(await app.services.db.download.count({ where: { artifactId: artifact.id } })).toBe(1);
+  });
+
+  it("answers a malformed link with 400, and logs a storage failure instead of a silent 404", async () => {
+    const malformed = await fetch(`${app.url}/api/artifacts/%E0%A4%A?expires=1&u=&signature=x`);
+    expect(malformed.status).toBe(400);
+    expect((await malformed.json()).error.code).toBe("VALIDATION");
+
+    const [artifact] = await app.services.db.artifact.findMany({ where: { jobId }, orderBy: { createdAt: "asc" } });
+    const link = `${app.url}/api/artifacts/${artifact.id}?${signDownload(app.services.config.artifactSigningSecret, artifact.id, null)}`;
+    const file = join(app.dataDir, "artifacts", artifact.storageKey);
+    const folder = dirname(file);
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      renameSync(folder, `${folder}.moved`);
+      const missing = await fetch(link);
+      expect(missing.status).toBe(404);
+      expect((await missing.json()).error).toEqual({ code: "NOT_FOUND", message: "The artifact's file is missing from storage" });
+      // A file where the job's folder should be: the storage itself fails.
+      writeFileSync(folder, "");
+      const broken = await fetch(link);
+      expect(broken.status).toBe(503);
+      expect((await broken.json()).error.code).toBe("STORAGE_UNAVAILABLE");
+      expect(logged.mock.calls.map((call) => String(call[0]))).toEqual([
+        `artifact ${artifact.id}: reading ${artifact.storageKey} from storage failed`,
+        `artifact ${artifact.id}: reading ${artifact.storageKey} from storage failed`,
+      ]);
+    } finally {
+      logged.mockRestore();
+      rmSync(folder, { force: true });
+      renameSync(`${folder}.moved`, folder);
+    }
+    expect((await fetch(link)).status).toBe(200);
   });
 
   it("keeps the signing secret in the data folder across restarts, or takes it from the environment", () => {

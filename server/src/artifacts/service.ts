@@ -1,10 +1,11 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Readable } from "node:stream";
 import type { AppServices } from "../context.js";
 import { AppError, notFound } from "../errors.js";
 import { FINAL_STATUSES } from "../jobs/stateMachine.js";
 import { signDownload, verifyDownload } from "./signing.js";
-import { storageFor } from "./storage.js";
+import { isMissingObject, storageFor } from "./storage.js";
 
 /** What a trainer may upload. Other domains add their kinds here. */
 export const ARTIFACT_KINDS = ["adapter_model", "adapter_config", "checkpoint", "metrics", "training_log", "evaluation"] as const;
@@ -102,16 +103,31 @@ export async function serveArtifactDownload(req: IncomingMessage, res: ServerRes
     refuse(res, 405, "METHOD_NOT_ALLOWED", "Use GET");
     return true;
   }
-  const artifactId = decodeURIComponent(match[1]);
+  let artifactId: string;
+  try {
+    artifactId = decodeURIComponent(match[1]);
+  } catch {
+    refuse(res, 400, "VALIDATION", "The artifact id in this link is not valid; ask for a new link");
+    return true;
+  }
   const check = verifyDownload(services.config.artifactSigningSecret, artifactId, url.searchParams);
   if (!check.ok) {
     refuse(res, 403, check.reason === "expired" ? "LINK_EXPIRED" : "FORBIDDEN", check.reason === "expired" ? "This download link has expired; ask for a new one" : "This download link is not valid");
     return true;
   }
   const artifact = await services.db.artifact.findUnique({ where: { id: artifactId } });
-  const body = artifact && (await storageFor(services.config).get(artifact.storageKey).catch(() => null));
-  if (!artifact || !body) {
+  if (!artifact) {
     refuse(res, 404, "NOT_FOUND", "Artifact not found");
+    return true;
+  }
+  let body: Readable;
+  try {
+    body = await storageFor(services.config).get(artifact.storageKey);
+  } catch (error) {
+    // The row exists, so its file should too: a storage fault for the operator, not a bad link.
+    console.error(`artifact ${artifact.id}: reading ${artifact.storageKey} from storage failed`, error);
+    if (isMissingObject(error)) refuse(res, 404, "NOT_FOUND", "The artifact's file is missing from storage");
+    else refuse(res, 503, "STORAGE_UNAVAILABLE", "The file could not be read from storage; try again later");
     return true;
   }
   // A user's download is the audit trail of client deliveries; a link made for a trainer (resuming from a checkpoint) has no user.

@@ -19,6 +19,12 @@ export interface Storage {
   size(key: string): Promise<number | null>;
 }
 
+/** True when `get` failed because there is no object under the key (a local file or an S3 object). */
+export function isMissingObject(error: unknown): boolean {
+  const e = error as { code?: string; name?: string; $metadata?: { httpStatusCode?: number } } | null;
+  return e?.code === "ENOENT" || e?.name === "NoSuchKey" || e?.$metadata?.httpStatusCode === 404;
+}
+
 /** Files under `root` (config.dataDir/artifacts). */
 export class LocalStorage implements Storage {
   private readonly root: string;

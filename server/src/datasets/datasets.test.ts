@@ -1,3 +1,5 @@
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../testing/harness.js";
 import { createJob, uploadDataset } from "../testing/fixtures.js";
@@ -81,6 +83,27 @@ describe("dataset upload over GraphQL multipart", () => {
     expect(demo.conversationCount).toBeGreaterThanOrEqual(40);
     expect(demo.preview).toHaveLength(3);
     expect(demo.preview[0].messages.map((m: any) => m.role)).toEqual(["system", "user", "assistant"]);
+  });
+
+  it("names the line that is not UTF-8, and a content that is not a string", async () => {
+    const good = Buffer.from(`${chat("q1", "a1")}\n${chat("q2", "a2")}\n`);
+    const latin1 = Buffer.from(`${JSON.stringify({ messages: [{ role: "user", content: "caf\u00e9" }, { role: "assistant", content: "a" }] })}\n`, "latin1");
+    const bad = await uploadDataset(app, token, "latin-1", Buffer.concat([good, latin1]));
+    expect(bad.data.uploadDataset).toMatchObject({ code: "VALIDATION", field: "file", message: expect.stringMatching(/^Line 3 is not UTF-8 text/) });
+
+    const numeric = JSON.stringify({ messages: [{ role: "user", content: 42 }, { role: "assistant", content: "a" }] });
+    const report = (await uploadDataset(app, token, "numeric", [chat("q", "a"), numeric].join("\n"))).data.uploadDataset.data.validationReport;
+    expect(report.errors).toEqual([{ line: 2, field: "messages[0].content", message: "line 2: message 1 has content of type number; content must be a string" }]);
+  });
+
+  it("serves a preview from what was stored at upload, without reading the file again", async () => {
+    const lines = Array.from({ length: 30 }, (_, i) => chat(`q${i}`, `a${i}`));
+    const { id } = (await uploadDataset(app, token, "previewed", lines.join("\n"))).data.uploadDataset.data;
+    const { storagePath } = await app.services.db.dataset.findUniqueOrThrow({ where: { id } });
+    rmSync(join(app.dataDir, "datasets", storagePath));
+    const preview = async (first: number) => (await app.gql(`query($id:ID!,$n:Int){ dataset(id:$id){ preview(first:$n){ messages { content } } } }`, { id, n: first }, token)).data.dataset.preview;
+    expect((await preview(2)).map((c: any) => c.messages[0].content)).toEqual(["q0", "q1"]);
+    expect(await preview(500)).toHaveLength(20);
   });
 
   it("does not let a QA analyst upload", async () => {

@@ -1,5 +1,5 @@
 import { builder } from "../builder.js";
-import { createDataset, findOwnDataset, readDatasetChats } from "./service.js";
+import { createDataset, datasetPreview, findOwnDataset } from "./service.js";
 import type { ValidationIssue, ValidationReport } from "./validate.js";
 
 const DatasetStatusEnum = builder.enumType("DatasetStatus", { values: ["VALID", "INVALID"] as const });
@@ -38,9 +38,9 @@ builder.prismaObject("Dataset", {
     validationReport: t.field({ type: Report, resolve: (d) => d.validationReport as ValidationReport }),
     preview: t.field({
       type: [Conversation],
-      description: "The first conversations of the file.",
+      description: "The first conversations of the file (at most 20).",
       args: { first: t.arg.int({ defaultValue: 3 }) },
-      resolve: async (d, { first }, ctx) => (await readDatasetChats(ctx, d)).slice(0, Math.min(first ?? 3, 20)),
+      resolve: (d, { first }, ctx) => datasetPreview(ctx, d, first ?? 3),
     }),
   }),
 });

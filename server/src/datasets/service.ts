@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import type { AppServices } from "../context.js";
 import { AppError, notFound } from "../errors.js";
-import { validateChatJsonl, type Chat } from "./validate.js";
+import { firstNonUtf8Line, validateChatJsonl, type Chat } from "./validate.js";
 
 export const MAX_DATASET_BYTES = 50 * 1024 * 1024;
 
@@ -20,13 +20,9 @@ export async function createDataset(services: AppServices, orgId: string, userId
   if (!name.trim()) throw new AppError("VALIDATION", "Give the dataset a name", "name");
   if (bytes.byteLength === 0) throw new AppError("VALIDATION", "The file is empty", "file");
   if (bytes.byteLength > MAX_DATASET_BYTES) throw new AppError("VALIDATION", `The file is larger than ${MAX_DATASET_BYTES / 1024 / 1024} MB`, "file");
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    throw new AppError("VALIDATION", "The file is not UTF-8 text; upload JSON Lines (.jsonl)", "file");
-  }
-  const { report } = validateChatJsonl(text);
+  const badLine = firstNonUtf8Line(bytes);
+  if (badLine != null) throw new AppError("VALIDATION", `Line ${badLine} is not UTF-8 text; upload JSON Lines (.jsonl) saved as UTF-8`, "file");
+  const { report, chats } = validateChatJsonl(new TextDecoder().decode(bytes));
 
   // Write under a temporary name and rename once the row exists: no orphan rows, no half files.
   const fileName = `${randomUUID()}.jsonl`;
@@ -48,7 +44,27 @@ export async function createDataset(services: AppServices, orgId: string, userId
     },
   });
   await rename(`${path}.part`, path);
+  await writePreview(path, chats);
   return dataset;
+}
+
+/** The conversations a preview may show; stored beside the file at upload, so a preview never parses the whole file. */
+export const MAX_PREVIEW = 20;
+const previewPath = (filePath: string) => `${filePath}.preview.json`;
+const writePreview = (filePath: string, chats: Chat[]) => writeFile(previewPath(filePath), JSON.stringify(chats.slice(0, MAX_PREVIEW)));
+
+export async function datasetPreview(services: AppServices, dataset: { storagePath: string }, first: number): Promise<Chat[]> {
+  const path = datasetPath(services, dataset.storagePath);
+  let chats: Chat[];
+  try {
+    chats = JSON.parse(await readFile(previewPath(path), "utf8"));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    // A dataset stored before previews were: made once from its file.
+    chats = await readDatasetChats(services, dataset);
+    await writePreview(path, chats);
+  }
+  return chats.slice(0, Math.max(0, Math.min(first, MAX_PREVIEW)));
 }
 
 export async function readDatasetText(services: AppServices, dataset: { storagePath: string }) {

@@ -16,6 +16,25 @@ export type Chat = { messages: { role: "system" | "user" | "assistant"; content:
 const MAX_LISTED_ERRORS = 100;
 const ROLES = new Set(["system", "user", "assistant"]);
 
+const jsonType = (value: unknown) => (Array.isArray(value) ? "array" : typeof value);
+
+/** The 1-based number of the first line that is not valid UTF-8, or null when the whole file is. */
+export function firstNonUtf8Line(bytes: Uint8Array): number | null {
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  let line = 1;
+  for (let start = 0; start < bytes.length; line++) {
+    const newline = bytes.indexOf(0x0a, start);
+    const end = newline < 0 ? bytes.length : newline;
+    try {
+      decoder.decode(bytes.subarray(start, end));
+    } catch {
+      return line;
+    }
+    start = end + 1;
+  }
+  return null;
+}
+
 /** Rough token count (≈4 characters a token), used for estimates before the trainer tokenizes. */
 export const approximateTokens = (text: string) => Math.ceil(text.length / 4);
 
@@ -58,7 +77,10 @@ export function validateChatJsonl(text: string): { report: ValidationReport; cha
         ok = false;
         fail({ line, field: `messages[${i}].role`, message: `line ${line}: message ${n} has role ${JSON.stringify(message.role ?? null)}; use system, user or assistant` });
       }
-      if (typeof message.content !== "string" || !message.content.trim()) {
+      if (message.content != null && typeof message.content !== "string") {
+        ok = false;
+        fail({ line, field: `messages[${i}].content`, message: `line ${line}: message ${n} has content of type ${jsonType(message.content)}; content must be a string` });
+      } else if (!message.content?.trim()) {
         ok = false;
         fail({ line, field: `messages[${i}].content`, message: `line ${line}: message ${n} has no content` });
       }

@@ -1,7 +1,7 @@
 import type { Db } from "../db/client.js";
 import type { Viewer } from "../context.js";
 import type { Preset } from "../generated/sqlite/enums.js";
-import { AppError } from "../errors.js";
+import { AppError, conflictOnDuplicate } from "../errors.js";
 import { resolveJobConfig } from "../jobs/config.js";
 
 export async function saveTemplate(
@@ -12,10 +12,13 @@ export async function saveTemplate(
   const name = input.name.trim();
   if (!name) throw new AppError("VALIDATION", "Give the template a name", "name");
   if (name.length > 100) throw new AppError("VALIDATION", "name must be at most 100 characters", "name");
-  if (await db.template.findFirst({ where: { orgId: viewer.orgId, name } })) {
-    throw new AppError("CONFLICT", `A template named "${name}" already exists`, "name");
-  }
+  const taken = `A template named "${name}" already exists`;
+  if (await db.template.findFirst({ where: { orgId: viewer.orgId, name } })) throw new AppError("CONFLICT", taken, "name");
   // Stored resolved, so later preset changes do not alter what the template means.
   const config = resolveJobConfig(input.preset, input.config);
-  return db.template.create({ data: { orgId: viewer.orgId, name, description: input.description, preset: input.preset, config, createdById: viewer.userId } });
+  return conflictOnDuplicate(
+    () => db.template.create({ data: { orgId: viewer.orgId, name, description: input.description, preset: input.preset, config, createdById: viewer.userId } }),
+    taken,
+    "name",
+  );
 }
