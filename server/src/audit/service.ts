@@ -22,6 +22,7 @@ export const AUDIT_ACTIONS = [
   "member.reactivated",
   "api_key.created",
   "api_key.revoked",
+  "api_key.policy_changed",
   "budget.changed",
   "budget.overridden",
   "job.cost_approved",

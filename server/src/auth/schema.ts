@@ -123,7 +123,10 @@ builder.mutationFields((t) => ({
     args: { days: t.arg.int({ required: false }) },
     resolve: async (query, _root, { days }, ctx) => {
       if (days != null && (days < 1 || days > 3650)) throw new AppError("VALIDATION", "Between 1 and 3650 days, or null for no limit", "days");
-      return ctx.db.organization.update({ ...query, where: { id: ctx.viewer!.orgId }, data: { apiKeyMaxDays: days ?? null } });
+      const before = await ctx.db.organization.findUniqueOrThrow({ where: { id: ctx.viewer!.orgId }, select: { apiKeyMaxDays: true } });
+      const org = await ctx.db.organization.update({ ...query, where: { id: ctx.viewer!.orgId }, data: { apiKeyMaxDays: days ?? null } });
+      await audit(ctx, "api_key.policy_changed", { target: { type: "Organization", id: ctx.viewer!.orgId }, before, after: { apiKeyMaxDays: days ?? null } });
+      return org;
     },
   }),
 }));

@@ -1,4 +1,5 @@
 import { builder } from "../builder.js";
+import { audit } from "../audit/service.js";
 import { AppError } from "../errors.js";
 import { interruptionCost } from "./interruptions.js";
 
@@ -66,7 +67,10 @@ builder.mutationFields((t) => ({
     args: { provider: t.arg({ type: ComputeProviderEnum, required: true }) },
     resolve: async (query, _root, { provider }, ctx) => {
       if (ctx.viewer?.kind !== "user") throw new AppError("FORBIDDEN", "Only a signed-in owner or admin can change this", "provider");
-      return ctx.db.organization.update({ ...query, where: { id: ctx.viewer.orgId }, data: { computeProvider: provider } });
+      const before = await ctx.db.organization.findUniqueOrThrow({ where: { id: ctx.viewer.orgId }, select: { computeProvider: true } });
+      const org = await ctx.db.organization.update({ ...query, where: { id: ctx.viewer.orgId }, data: { computeProvider: provider } });
+      await audit(ctx, "provider.settings_changed", { target: { type: "Organization", id: ctx.viewer.orgId }, before, after: { computeProvider: provider } });
+      return org;
     },
   }),
 }));

@@ -176,6 +176,13 @@ describe("audit log", () => {
     await app.gql(`mutation { updateBudget(input:{ monthlyBudgetUsd: 900 }) { __typename } }`, {}, owner);
     const money = (await app.gql(AUDIT, { f: { actions: ["budget.changed", "api_key.created"] } }, admin)).data.auditEvents.edges.map((e: any) => e.node);
     expect(money.find((e: any) => e.action === "budget.changed")).toMatchObject({ actorEmail: "owner@demo.tuneloop.dev", targetType: "Organization", before: { monthlyBudgetUsd: 500 }, after: { monthlyBudgetUsd: 900 } });
+    await app.gql(`mutation { setComputeProvider(provider: WORKERS) { __typename } }`, {}, owner);
+    await app.gql(`mutation { setApiKeyMaxLifetime(days: 90) { __typename } }`, {}, owner);
+    const settings = (await app.gql(AUDIT, { f: { actions: ["provider.settings_changed", "api_key.policy_changed"] } }, admin)).data.auditEvents.edges.map((e: any) => e.node);
+    expect(settings).toEqual(expect.arrayContaining([
+      expect.objectContaining({ action: "provider.settings_changed", before: { computeProvider: "LOCAL" }, after: { computeProvider: "WORKERS" } }),
+      expect.objectContaining({ action: "api_key.policy_changed", before: { apiKeyMaxDays: null }, after: { apiKeyMaxDays: 90 } }),
+    ]));
     expect(money.find((e: any) => e.action === "api_key.created")).toMatchObject({ actorEmail: "nia@example.com", targetType: "ApiKey", after: { name: "ci", scopes: ["read"] } });
 
     expect((await app.gql(AUDIT, {}, await app.login("engineer"))).errors?.[0].extensions.code).toBe("FORBIDDEN");

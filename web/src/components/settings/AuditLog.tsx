@@ -35,7 +35,7 @@ const AuditEventsQuery = graphql(`
 const ACTION_GROUPS: Record<string, string[]> = {
   "Sign-ins": ["auth.signed_in", "auth.sign_in_failures_burst", "auth.password_changed", "auth.password_reset", "auth.signed_out_everywhere"],
   Members: ["setup.completed", "member.invited", "member.invitation_resent", "member.invitation_revoked", "member.joined", "member.role_changed", "member.deactivated", "member.reactivated"],
-  "API keys": ["api_key.created", "api_key.revoked"],
+  "API keys": ["api_key.created", "api_key.revoked", "api_key.policy_changed"],
   Money: ["budget.changed", "budget.overridden", "job.cost_approved"],
   Models: ["model.approved", "model.rejected", "model.deployed", "model.retired", "quality_gate.overridden", "quality.settings_changed"],
   Settings: ["provider.settings_changed", "channel.changed"],
