@@ -12,8 +12,9 @@ export default defineConfig({
   plugins: [react()],
   resolve: {
     // One copy of graphql for the server started in globalSetup (as in the root config):
-    // with two, its typed errors are not recognised and reach the client masked.
-    alias: { graphql: require.resolve("graphql", { paths: [new URL("../server", import.meta.url).pathname] }) },
+    // with two, its typed errors are not recognised and reach the client masked. Only the bare
+    // specifier: deep imports (graphql/language/parser, used by graphql-armor) resolve as usual.
+    alias: [{ find: /^graphql$/, replacement: require.resolve("graphql", { paths: [new URL("../server", import.meta.url).pathname] }) }],
   },
   test: {
     include: ["src/**/*.test.tsx", "src/**/*.test.ts"],
