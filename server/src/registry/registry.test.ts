@@ -3,6 +3,7 @@ import { startTestApp, type TestApp } from "../testing/harness.js";
 import { createOtherOrganization } from "../testing/fixtures.js";
 import { createWorkerKey } from "../workers/testKit.js";
 import { trainTinyJob, waitForValidation } from "../validation/testKit.js";
+import { registerModelVersion } from "./service.js";
 
 const VERSION = `id version status benchmarks { perplexityImprovementPct retentionPct } gates { gate passed message } endpoint requestCount
   events { action fromStatus toStatus reason actor { email } payload }`;
@@ -100,6 +101,18 @@ describe("model registry", () => {
   it("compares versions side by side", async () => {
     const r = await app.gql(`query($ids:[ID!]!){ compareModelVersions(ids:$ids){ version status benchmarks { perplexityImprovementPct } } }`, { ids: [v2.id, v1.id] }, engineer);
     expect(r.data.compareModelVersions.map((v: any) => [v.version, v.status])).toEqual([["1.1.0", "REJECTED"], ["1.0.0", "DEPLOYED"]]);
+  });
+
+  it("registers a version once when registrations race for it: the others get CONFLICT", async () => {
+    // Called side by side (HTTP requests reach the check one after another), so both race on the unique constraints.
+    const user = await app.services.db.user.findUniqueOrThrow({ where: { email: "engineer@demo.tuneloop.dev" } });
+    const viewer = { kind: "user" as const, userId: user.id, orgId: user.orgId, role: user.role, scopes: null, credentialId: "test" };
+    const settled = await Promise.allSettled(Array.from({ length: 4 }, () => registerModelVersion(app.services, viewer, { jobId, name: "raced-model", version: "2.0.0" })));
+    expect(settled.filter((s) => s.status === "fulfilled")).toHaveLength(1);
+    for (const refused of settled.filter((s) => s.status === "rejected")) {
+      expect((refused as PromiseRejectedResult).reason).toMatchObject({ code: "CONFLICT", field: "version" });
+    }
+    expect(await app.services.db.modelVersion.count({ where: { model: { name: "raced-model" } } })).toBe(1);
   });
 });
 

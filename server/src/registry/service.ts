@@ -1,7 +1,7 @@
 import type { AppServices, Viewer } from "../context.js";
 import type { Prisma } from "../generated/sqlite/client.js";
 import type { ModelVersionStatus } from "../generated/sqlite/enums.js";
-import { AppError, notFound } from "../errors.js";
+import { AppError, conflictOnDuplicate, notFound } from "../errors.js";
 import { findOwnJob } from "../jobs/service.js";
 import { adapterArtifacts } from "../serving/adapterFiles.js";
 import { reviewResults } from "../validation/service.js";
@@ -55,7 +55,7 @@ export async function registerModelVersion(services: AppServices, viewer: UserVi
   if (job.status !== "COMPLETED") throw new AppError("INVALID_TRANSITION", `Only a completed job can be registered; this one is ${job.status.toLowerCase()}`, "jobId");
   await adapterArtifacts(services, job.id);
   const benchmarks = await benchmarksOf(services, job.id);
-  const version = await services.db.$transaction(async (tx) => {
+  const register = () => services.db.$transaction(async (tx) => {
     const model =
       (await tx.registeredModel.findUnique({ where: { orgId_name: { orgId: viewer.orgId, name } } })) ??
       (await tx.registeredModel.create({ data: { orgId: viewer.orgId, name, description: input.description, createdById: viewer.userId } }));
@@ -71,7 +71,8 @@ export async function registerModelVersion(services: AppServices, viewer: UserVi
     await tx.modelVersionEvent.create({ data: { versionId: created.id, action: "registered", toStatus: "REGISTERED", actorId: viewer.userId, payload: { jobId: job.id, benchmarks } } });
     return created;
   });
-  return version;
+  // Two registrations at once may both create the model or pick the same next version: the loser gets CONFLICT.
+  return conflictOnDuplicate(register, `${name} was registered by another request at the same time; reload and try again`, "version");
 }
 
 async function move(
