@@ -1,5 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { launchChromium, openPage, signIn, screenshot, expectNoConsoleErrors, type TestPage } from "./browser";
 import { api, baseUrl } from "./context";
@@ -67,10 +70,17 @@ describe("dashboard in Chromium", () => {
     await page.getByRole("heading", { name }).waitFor();
     await page.locator('.status-head [data-status="QUEUED"]').waitFor();
 
-    // The real trainer (its CLI, in its own process) claims the job and trains it.
-    const worker = startTrainer(baseUrl(), await workerKey(), ["--once", "--gpu-types", DRIVEN_GPU, "--metrics-every", "1"]);
+    // The real trainer (its CLI, in its own process) claims the job and trains it. Its model cache is
+    // empty, as on a new user's machine: the first job builds the base model, and the stage card says so.
+    const freshCache = mkdtempSync(join(tmpdir(), "tuneloop-e2e-models-"));
+    const worker = startTrainer(baseUrl(), await workerKey(), ["--once", "--gpu-types", DRIVEN_GPU, "--metrics-every", "1"], { TUNELOOP_MODEL_CACHE: freshCache });
     try {
+      const building = page.getByTestId("stage-progress");
+      await building.getByText(/^Building the demo base model tuneloop-llama-tiny \(first use; cached afterwards\): \d+%/).waitFor({ timeout: 60_000 });
+      expect(await page.getByRole("progressbar", { name: "Model loading progress" }).getAttribute("aria-valuenow")).toMatch(/^\d+$/);
+      await screenshot(page, "job-detail-building-base-model");
       await page.locator('.status-head [data-status="TRAINING"]').waitFor({ timeout: 60_000 });
+      expect(await building.count()).toBe(0);
       await expect.poll(() => chartPoints("train_loss-val_loss"), { timeout: 30_000 }).toBeGreaterThan(0);
       const early = await chartPoints("train_loss-val_loss");
       await screenshot(page, "job-detail-training");
@@ -81,7 +91,12 @@ describe("dashboard in Chromium", () => {
     } finally {
       worker.child.kill();
       await api().cancelJob(engineer, jobId).catch(() => {}); // a run that did not finish must not be claimed by the next test
+      rmSync(freshCache, { recursive: true, force: true });
     }
+    // One line per happening: no stage appears twice in the event log.
+    const messages = await page.locator(".events .event-message").evaluateAll((items) => items.map((item) => item.firstChild?.textContent ?? ""));
+    expect(messages.filter((m) => /^Reading the dataset/.test(m))).toHaveLength(1);
+    expect(messages.filter((m) => /^Building the demo base model .*: 100%$/.test(m))).toHaveLength(1);
     const { job } = await api().gql(`query($id: ID!) { job(id: $id) { status currentStep config tags } }`, { id: jobId }, engineer);
     expect(job.status).toBe("COMPLETED");
     expect(job.config).toMatchObject({ baseModel: "tuneloop-llama-tiny", rank: 4 });
@@ -222,6 +237,28 @@ describe("dashboard in Chromium", () => {
     await page.getByRole("button", { name: "Add channel" }).waitFor();
     await page.getByRole("heading", { name: "Delivery log" }).waitFor();
     await screenshot(page, "settings");
+  });
+
+  it("shows the budget page's alert history readably and the month's jobs a page at a time", async () => {
+    const owner = await api().login("owner");
+    const setBudget = (usd: number) => api().gql(`mutation($i: UpdateBudgetInput!) { updateBudget(input: $i) { __typename } }`, { i: { monthlyBudgetUsd: usd } }, owner);
+    // A budget below what the month's jobs already spent crosses every threshold: the alerts fill the history.
+    await setBudget(0.0001);
+    try {
+      page = await openPage(browser);
+      await signIn(page, baseUrl(), "owner");
+      await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Budget" }).click();
+      const alert = page.locator(".alert-item").first();
+      await alert.waitFor();
+      // The message has the card's width, under its badge (not squeezed into a column beside it).
+      const [badge, message] = await Promise.all([alert.locator(".badge").boundingBox(), alert.locator(".alert-item-message").boundingBox()]);
+      expect(message!.y).toBeGreaterThanOrEqual(badge!.y + badge!.height);
+      expect(message!.width).toBeGreaterThan(400);
+      await page.getByTestId("budget-jobs-shown").waitFor();
+      await screenshot(page, "budget");
+    } finally {
+      await setBudget(500);
+    }
   });
 
   it("stays usable in a narrow window", async () => {

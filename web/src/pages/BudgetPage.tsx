@@ -5,6 +5,7 @@ import { graphql } from "../graphql";
 import { BudgetOverview } from "../components/budget/BudgetOverview";
 import { BudgetSettings } from "../components/budget/BudgetSettings";
 import { SpendTables } from "../components/budget/SpendTables";
+import { TOP_JOBS } from "../components/budget/BudgetJobTable";
 import { AlertHistory } from "../components/budget/AlertHistory";
 import { ErrorMessage, Loading } from "../components/States";
 import { useMe } from "../components/Layout";
@@ -14,7 +15,7 @@ import { useSession } from "../session";
 import "../components/budget/budget.css";
 
 const BudgetQuery = graphql(`
-  query BudgetPage($month: String) {
+  query BudgetPage($month: String, $topJobs: Int!) {
     budget(month: $month) {
       month
       budgetUsd
@@ -28,15 +29,8 @@ const BudgetQuery = graphql(`
       hardStopAtBudget
       jobApprovalUsd
       reportUrl
-      jobs {
-        jobId
-        name
-        status
-        costUsd
-        estimatedCostUsd
-        remainingCostUsd
-        clientName
-        projectName
+      jobPage(first: $topJobs) {
+        ...BudgetJobPageFields
       }
       projects {
         projectId
@@ -68,7 +62,7 @@ export function BudgetPage() {
   const [search, setSearch] = useSearchParams();
   const month = search.get("month") ?? currentMonth();
   const isCurrentMonth = month === currentMonth();
-  const [{ data, error, fetching }, refetch] = useQuery({ query: BudgetQuery, variables: { month } });
+  const [{ data, error, fetching }, refetch] = useQuery({ query: BudgetQuery, variables: { month, topJobs: TOP_JOBS } });
   const [refreshes, setRefreshes] = useState(0);
   const [downloadError, setDownloadError] = useState<string | null>(null);
 

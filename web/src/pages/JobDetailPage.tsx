@@ -29,6 +29,13 @@ export const JobDetailFields = graphql(`
     tags
     status
     stage
+    stageProgress {
+      status
+      percent
+      secondsLeft
+      message
+      reportedAt
+    }
     preset
     config
     progress

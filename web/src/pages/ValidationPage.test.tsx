@@ -31,6 +31,8 @@ describe("ValidationPage", () => {
     await render("qa");
     const review = await screen.findByRole("region", { name: "Human review" });
     await within(review).findByText(/Scenario 1 of 3/);
+    // The built-in demo model's answers are near nonsense: the reviewer is told before scoring them.
+    expect(within(review).getByRole("note", { name: "About these answers" }).textContent).toMatch(/built-in demo base model: about 150 thousand parameters/);
     expect(within(review).getByLabelText("Response A")).toBeTruthy();
     for (const select of within(review).getAllByRole("combobox")) fireEvent.change(select, { target: { value: select.getAttribute("aria-label")!.endsWith("A") ? "4" : "2" } });
     fireEvent.click(within(review).getByRole("button", { name: "Save scores" }));

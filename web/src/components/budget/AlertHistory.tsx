@@ -1,4 +1,5 @@
 import { useEffect } from "react";
+import { Link } from "react-router-dom";
 import { useQuery } from "urql";
 import { graphql } from "../../graphql";
 import { formatDateTime, humanize } from "../../format";
@@ -34,13 +35,22 @@ export function AlertHistory({ refreshKey }: { refreshKey: number }) {
       {!data && fetching && <Loading label="Loading alerts…" />}
       {data && alerts.length === 0 && <Empty title="No alerts yet" />}
       {alerts.length > 0 && (
-        <ul className="plain-list">
+        <ul className="plain-list alert-list">
           {alerts.map((alert) => (
-            <li key={alert.id} className="event">
-              <span className="badge badge-neutral">{humanize(alert.type)}</span> <span className="event-message">{alert.message}</span>{" "}
-              <time className="event-time muted small" dateTime={alert.createdAt}>
-                {formatDateTime(alert.createdAt)}
-              </time>
+            // Kind and time on one line, the message below at the card's full width.
+            <li key={alert.id} className="alert-item">
+              <div className="alert-item-head">
+                <span className="badge badge-neutral">{humanize(alert.type)}</span>
+                <time className="muted small" dateTime={alert.createdAt}>
+                  {formatDateTime(alert.createdAt)}
+                </time>
+                {alert.jobId && (
+                  <Link className="small" to={`/jobs/${alert.jobId}`}>
+                    View job
+                  </Link>
+                )}
+              </div>
+              <p className="alert-item-message">{alert.message}</p>
             </li>
           ))}
         </ul>

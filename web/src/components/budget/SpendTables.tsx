@@ -1,13 +1,13 @@
-import { Link } from "react-router-dom";
 import type { BudgetPageQuery } from "../../graphql/graphql";
-import { formatUsd, humanize } from "../../format";
+import { formatUsd } from "../../format";
+import { BudgetJobTable } from "./BudgetJobTable";
 import { Empty } from "../States";
 
 type Budget = BudgetPageQuery["budget"];
 
-/** Where the month's money went: per job (costliest first), per project and per client. */
+/** Where the month's money went: per job (costliest first, a page at a time), per project and per client. */
 export function SpendTables({ budget }: { budget: Budget }) {
-  if (budget.jobs.length === 0 && budget.projects.length === 0) {
+  if (budget.jobPage.totalCount === 0 && budget.projects.length === 0) {
     return (
       <Empty title={`No job ran in ${budget.month}`}>
         <p>Spend appears here as soon as a job starts.</p>
@@ -16,39 +16,7 @@ export function SpendTables({ budget }: { budget: Budget }) {
   }
   return (
     <>
-      <section className="card" aria-labelledby="budget-jobs-title">
-        <h2 id="budget-jobs-title">Jobs</h2>
-        <div className="table-wrap">
-          <table className="table table-compact">
-            <thead>
-              <tr>
-                <th scope="col">Job</th>
-                <th scope="col">Client</th>
-                <th scope="col">Project</th>
-                <th scope="col">Status</th>
-                <th scope="col" className="num">Cost</th>
-                <th scope="col" className="num">Estimate</th>
-                <th scope="col" className="num">Still to come</th>
-              </tr>
-            </thead>
-            <tbody>
-              {budget.jobs.map((job) => (
-                <tr key={job.jobId}>
-                  <th scope="row" className="cell-name">
-                    <Link to={`/jobs/${job.jobId}`}>{job.name}</Link>
-                  </th>
-                  <td>{job.clientName ?? "—"}</td>
-                  <td>{job.projectName ?? "—"}</td>
-                  <td>{humanize(job.status)}</td>
-                  <td className="num">{formatUsd(job.costUsd)}</td>
-                  <td className="num">{formatUsd(job.estimatedCostUsd)}</td>
-                  <td className="num">{job.remainingCostUsd > 0 ? formatUsd(job.remainingCostUsd) : "—"}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      </section>
+      {budget.jobPage.totalCount > 0 && <BudgetJobTable key={budget.month} month={budget.month} first={budget.jobPage} />}
       <div className="budget-grid">
         {budget.projects.length > 0 && (
           <section className="card" aria-labelledby="budget-projects-title">

@@ -1,7 +1,8 @@
 import { formatDuration, humanize } from "../../format";
 
 export const STAGES = ["preprocessing", "model_loading", "training", "finalization"] as const;
-export type StageTiming = { elapsed: number | null; expected: number | null };
+/** Seconds spent and expected; percent when the trainer reports the stage's own progress. */
+export type StageTiming = { elapsed: number | null; expected: number | null; percent?: number | null };
 
 type StageState = "done" | "current" | "upcoming" | "stopped";
 
@@ -31,6 +32,7 @@ export function StageIndicator({ stage, status, timings }: { stage: string | nul
             <span className="stage-time">
               {timing?.elapsed != null ? formatDuration(timing.elapsed) : state === "upcoming" ? "not started" : "—"}
               {timing?.expected != null && <span className="muted"> / ~{formatDuration(timing.expected)}</span>}
+              {state === "current" && timing?.percent != null && <span className="stage-percent"> · {Math.floor(timing.percent)}%</span>}
             </span>
             <span className="visually-hidden">
               {state === "done" ? "(done)" : state === "current" ? "(in progress)" : state === "stopped" ? "(stopped here)" : "(upcoming)"}

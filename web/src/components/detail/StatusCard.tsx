@@ -1,7 +1,7 @@
 import { StatusBadge, isFinal } from "../StatusBadge";
 import { ProgressBar } from "../ProgressBar";
 import { StageIndicator, type StageTiming } from "./StageIndicator";
-import { formatCount, formatDateTime, formatDuration, secondsBetween } from "../../format";
+import { formatCount, formatDateTime, formatDuration, humanize, secondsBetween } from "../../format";
 
 type Job = {
   name: string;
@@ -19,6 +19,7 @@ type Job = {
   errorMessage?: string | null;
   errorType?: string | null;
   stalledAt?: string | null;
+  stageProgress?: { status: string; percent: number; message?: string | null } | null;
 };
 
 type Props = { job: Job; now: number; etaSeconds?: number | null; stageTimings: Partial<Record<string, StageTiming>> };
@@ -42,6 +43,13 @@ export function StatusCard({ job, now, etaSeconds, stageTimings }: Props) {
         {job.stalledAt && !isFinal(job.status) && <span className="badge badge-warning">No report since {formatDateTime(job.stalledAt)}</span>}
       </div>
       <StageIndicator stage={job.stage ?? null} status={job.status} timings={stageTimings} />
+      {job.stageProgress?.status === job.status && (
+        // A long stage the trainer reports on (the demo base model's first build): what it is doing, how far.
+        <div className="stage-progress" data-testid="stage-progress">
+          <ProgressBar value={job.stageProgress.percent} label={`${humanize(job.status)} progress`} />
+          <p className="small">{job.stageProgress.message}</p>
+        </div>
+      )}
       <div className="status-progress">
         <ProgressBar value={job.progress} label="Job progress" />
         <span className="status-percent" aria-hidden="true">

@@ -1,7 +1,7 @@
 import { useEffect, useMemo } from "react";
 import { useQuery } from "urql";
 import { graphql } from "../../graphql";
-import type { StageTiming } from "./StageIndicator";
+import { STAGES, type StageTiming } from "./StageIndicator";
 
 const StageHistory = graphql(`
   query StageHistory($id: ID!, $settings: JobSettingsInput!) {
@@ -30,6 +30,7 @@ type Job = {
   id: string;
   status: string;
   finishedAt?: string | null;
+  stageProgress?: StageProgress | null;
   config: unknown;
   preset: string;
   gpuType: string;
@@ -38,6 +39,18 @@ type Job = {
 };
 
 type Change = { at: number; to: string };
+type StageProgress = { status: string; percent: number; secondsLeft?: number | null; reportedAt: string };
+
+/**
+ * What the trainer says of the stage it is in (building the demo base model): its percent, and an
+ * expected time of elapsed + time left, counted down since the report. The estimator's figure does
+ * not know about the build; unknown until the trainer can tell.
+ */
+export function withStageProgress(timing: StageTiming, progress: StageProgress, now: number): StageTiming {
+  const sinceReport = Math.max(0, now - new Date(progress.reportedAt).getTime()) / 1000;
+  const left = progress.secondsLeft == null ? null : Math.max(0, progress.secondsLeft - sinceReport);
+  return { elapsed: timing.elapsed, expected: left == null ? null : (timing.elapsed ?? 0) + left, percent: progress.percent };
+}
 
 /** Seconds spent in each status, from the log of status changes (a stage entered twice, after a recovery, adds up). */
 export function timeInStatus(changes: Change[], end: number): Record<string, number> {
@@ -74,7 +87,12 @@ export function useStageTimings(job: Job, now: number): Partial<Record<string, S
     const end = job.finishedAt ? new Date(job.finishedAt).getTime() : now;
     const spent = timeInStatus(changes, end);
     const expected = Object.fromEntries((data?.costEstimate.stages ?? []).map((s) => [s.stage, s.seconds]));
-    const stages = ["preprocessing", "model_loading", "training", "finalization"];
-    return Object.fromEntries(stages.map((stage) => [stage, { elapsed: spent[stage.toUpperCase()] ?? null, expected: expected[stage] ?? null }]));
-  }, [data, job.finishedAt, now]);
+    const progress = job.stageProgress;
+    return Object.fromEntries(
+      STAGES.map((stage) => {
+        const timing = { elapsed: spent[stage.toUpperCase()] ?? null, expected: expected[stage] ?? null };
+        return [stage, progress?.status === stage.toUpperCase() ? withStageProgress(timing, progress, now) : timing];
+      }),
+    );
+  }, [data, job.finishedAt, job.stageProgress, now]);
 }

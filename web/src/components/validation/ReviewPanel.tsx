@@ -10,6 +10,7 @@ const ReviewQuery = graphql(`
     validationRun(id: $id) {
       id
       reviewClosedAt
+      baseModelNote
       reviewItems {
         id
         position
@@ -126,12 +127,19 @@ export function ReviewPanel({ runId, canReview }: { runId: string; canReview: bo
   if (!run) return null;
   const items = run.reviewItems;
   if (items.length === 0) return <p className="muted">This run has no scenarios to review.</p>;
+  // A built-in demo base model answers in near nonsense: the reviewer should know what they are scoring.
+  const demoNote = run.baseModelNote && (
+    <p className="notice" role="note" aria-label="About these answers">
+      <strong>About these answers:</strong> {run.baseModelNote}
+    </p>
+  );
 
   if (run.reviewClosedAt && run.reviewResults) {
     const r = run.reviewResults;
     const rows = [...r.emotionalIntelligence.byCriterion, ...r.brandVoice.byCriterion];
     return (
       <div>
+        {demoNote}
         <p>
           Review closed: {r.reviewers} reviewer(s), {r.scores} scores, {r.completeItems} of {items.length} scenarios fully scored.
         </p>
@@ -196,6 +204,7 @@ export function ReviewPanel({ runId, canReview }: { runId: string; canReview: bo
 
   return (
     <div>
+      {demoNote}
       <p className="muted">
         You have scored {scored} of {items.length} scenarios. Responses A and B come from the base and the fine-tuned model in an order you are not told.
       </p>
