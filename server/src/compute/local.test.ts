@@ -113,6 +113,28 @@ describe("local provider", () => {
     expect(cost.costUsd).toBeGreaterThan(0);
   }, 400_000);
 
+  it("releases a machine whose trainer hangs once the job is taken back, and resumes the job on a new one", async () => {
+    const hangs = await startTestApp({ seedDemo: true, computeLaunches: true, computeTickMs: 250, leaseSeconds: 8 });
+    try {
+      const jobId = await queueTinyJob(hangs, await uploadSyntheticDataset(hangs), "hangs", 2, { checkpointEvery: 4 });
+      const { db } = hangs.services;
+      await waitFor("a checkpoint", async () => (await db.checkpoint.count({ where: { jobId, artifactId: { not: null } } })) > 0, 180_000, 100);
+      const { pid } = JSON.parse(readFileSync(join(hangs.dataDir, "compute", "local", `${jobId}-1.json`), "utf8")) as { pid: number };
+      process.kill(pid, "SIGSTOP");
+      const [first] = await waitFor("the hung machine to be released", async () => {
+        const launches = await db.computeLaunch.findMany({ where: { jobId }, orderBy: { attempt: "asc" } });
+        return launches[0].state === "ENDED" ? launches : null;
+      }, 90_000, 200);
+      expect(first).toMatchObject({ outcome: "LOST", reason: expect.stringContaining("heartbeats") });
+      await waitFor("the job to finish on another machine", async () => ["VALIDATION", "COMPLETED"].includes((await db.trainingJob.findUniqueOrThrow({ where: { id: jobId } })).status), 240_000, 200);
+      const launches = await db.computeLaunch.findMany({ where: { jobId }, orderBy: { attempt: "asc" } });
+      expect(launches.length).toBeGreaterThan(1);
+      expect(launches.at(-1)!.state === "RUNNING" || launches.at(-1)!.outcome === "SUCCEEDED").toBe(true);
+    } finally {
+      await hangs.stop();
+    }
+  }, 500_000);
+
   it("releases a labelled machine that has no launch on record (an orphan)", async () => {
     const orphan = spawn("sleep", ["60"], { stdio: "ignore" });
     writeFileSync(join(a.dataDir, "compute", "local", "orphanjob-1.json"), JSON.stringify({ pid: orphan.pid, jobId: "orphanjob", attempt: 1 }));

@@ -92,7 +92,11 @@ export class LocalProvider implements ComputeProvider {
 
   async cancel(externalId: string) {
     const record = this.record(externalId);
-    if (record && !this.read(externalId, "exit.json") && alive(record.pid)) process.kill(record.pid, "SIGTERM");
+    if (record && !this.read(externalId, "exit.json") && alive(record.pid)) {
+      process.kill(record.pid, "SIGTERM");
+      // A stopped (hung) process receives the signal only once it runs again.
+      process.kill(record.pid, "SIGCONT");
+    }
   }
 
   async listLabelled(): Promise<LabelledMachine[]> {

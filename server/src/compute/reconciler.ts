@@ -141,7 +141,7 @@ async function endLaunch(services: AppServices, launch: { id: string; jobId: str
 
 /** Asks the provider about every running machine and acts on what ended: a lost machine sends its job to recovery at once. */
 async function pollMachines(services: AppServices, providers: Providers) {
-  const running = await services.db.computeLaunch.findMany({ where: { state: "RUNNING" }, include: { job: { select: { status: true, finishedAt: true, orgId: true } } } });
+  const running = await services.db.computeLaunch.findMany({ where: { state: "RUNNING" }, include: { job: { select: { status: true, finishedAt: true, updatedAt: true } } } });
   for (const launch of running) {
     const provider = providers[launch.provider];
     if (!provider) continue;
@@ -149,11 +149,14 @@ async function pollMachines(services: AppServices, providers: Providers) {
     try {
       const machine = await provider.poll(launch.externalId!);
       if (machine.state !== "ENDED") {
-        const overdue = launch.job.status === "CANCELLED" || (jobEnded && Date.now() - launch.job.finishedAt!.getTime() > EXIT_GRACE_MS);
+        // A job taken back (lease expired) from a machine that still runs: its worker hangs, and the next attempt waits for the release.
+        const hung = launch.job.status === "RECOVERING" && Date.now() - launch.job.updatedAt.getTime() > EXIT_GRACE_MS;
+        const overdue = launch.job.status === "CANCELLED" || hung || (jobEnded && Date.now() - launch.job.finishedAt!.getTime() > EXIT_GRACE_MS);
         if (!overdue) continue;
         await provider.cancel(launch.externalId!);
-        if (await endLaunch(services, launch, "CANCELLED", `The job is ${launch.job.status.toLowerCase()}: machine released`)) {
-          await emit(services, launch.jobId, "machine_released", `Attempt ${launch.attempt}: machine ${launch.externalId} released`, { attempt: launch.attempt });
+        const reason = hung ? "The worker stopped sending heartbeats: machine released" : `The job is ${launch.job.status.toLowerCase()}: machine released`;
+        if (await endLaunch(services, launch, hung ? "LOST" : "CANCELLED", reason)) {
+          await emit(services, launch.jobId, "machine_released", `Attempt ${launch.attempt}: ${reason}`, { attempt: launch.attempt });
         }
         continue;
       }
