@@ -185,6 +185,12 @@ describe("audit log", () => {
     ]));
     expect(money.find((e: any) => e.action === "api_key.created")).toMatchObject({ actorEmail: "nia@example.com", targetType: "ApiKey", after: { name: "ci", scopes: ["read"] } });
 
+    // A burst of wrong passwords is one record, however long it goes on.
+    for (let i = 0; i < 12; i++) await app.gql(LOGIN, { e: "nia@example.com", p: "not the password" });
+    const bursts = (await app.gql(AUDIT, { f: { actions: ["auth.sign_in_failures_burst"] } }, admin)).data.auditEvents;
+    expect(bursts.totalCount).toBe(1);
+    expect(bursts.edges[0].node).toMatchObject({ actorEmail: "nia@example.com", after: { email: "nia@example.com" } });
+
     expect((await app.gql(AUDIT, {}, await app.login("engineer"))).errors?.[0].extensions.code).toBe("FORBIDDEN");
     const qa = (await app.gql(LOGIN, { e: "qa@demo.tuneloop.dev", p: "a brand new password" })).data.login.token;
     expect((await app.gql(AUDIT, {}, qa)).data.auditEvents.totalCount).toBeGreaterThan(5);
