@@ -13,7 +13,7 @@ export type RunningJob = { jobId: string; orgId: string; trainerToken: string; s
  * as a worker's claim would (see claimForTest).
  */
 export async function startRunningJob(app: TestApp, name = "live progress test"): Promise<RunningJob> {
-  const session = await app.login("engineer");
+  const session = await app.session("engineer");
   const created = await createJob(app, session, { name, start: true, settings: { datasetId: await demoDatasetId(app, session) } });
   const job = created.data?.createTrainingJob?.data;
   if (!job) throw new Error(`createTrainingJob failed: ${JSON.stringify(created)}`);

@@ -14,8 +14,12 @@ export type TestApp = App & {
   /** POST a GraphQL operation; returns the parsed body. */
   gql<T = any>(query: string, variables?: Record<string, unknown>, token?: string | null): Promise<{ data?: T; errors?: { message: string; extensions?: any }[] }>;
   /** Session token of a demo user. */
-  login(role: "engineer" | "owner" | "qa" | "admin"): Promise<string>;
+  login(role: DemoRole): Promise<string>;
+  /** One session per demo user, made on first use and shared by the helpers that need one (a sign-in costs a scrypt hash). */
+  session(role: DemoRole): Promise<string>;
 };
+
+type DemoRole = "engineer" | "owner" | "qa" | "admin";
 
 export const usingPostgres = () => Boolean(process.env.TEST_POSTGRES_URL);
 
@@ -67,10 +71,17 @@ export async function startTestApp(overrides: Partial<ServerConfig> = {}): Promi
     return result.data.login.token;
   };
 
+  const sessions = new Map<DemoRole, Promise<string>>();
+  const session: TestApp["session"] = (role) => {
+    if (!sessions.has(role)) sessions.set(role, login(role));
+    return sessions.get(role)!;
+  };
+
   return Object.assign(app, {
     dataDir,
     gql,
     login,
+    session,
     async stop() {
       await stop();
       await postgres?.drop();

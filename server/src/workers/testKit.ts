@@ -4,7 +4,7 @@ import { createJob, demoDatasetId } from "../testing/fixtures.js";
 
 /** An API key with the WORKER scope, made by the demo owner (WORKER keys are for owners and admins). */
 export async function createWorkerKey(app: TestApp, scopes: string[] = ["WORKER"]): Promise<string> {
-  const session = await app.login("owner");
+  const session = await app.session("owner");
   const result = await app.gql(`mutation($s:[ApiKeyScope!]!){ createApiKey(name:"worker", scopes:$s){ key } }`, { s: scopes }, session);
   if (!result.data) throw new Error(`createApiKey failed: ${JSON.stringify(result.errors)}`);
   return result.data.createApiKey.key;
@@ -12,7 +12,7 @@ export async function createWorkerKey(app: TestApp, scopes: string[] = ["WORKER"
 
 /** Creates and queues a job on the demo dataset (or `datasetId`); returns its id. */
 export async function queueJob(app: TestApp, name: string, overrides: Record<string, unknown> = {}, settings: Record<string, unknown> = {}): Promise<string> {
-  const session = await app.login("engineer");
+  const session = await app.session("engineer");
   const datasetId = (settings.datasetId as string | undefined) ?? (await demoDatasetId(app, session));
   const result = await createJob(app, session, { name, start: true, settings: { datasetId, overrides, ...settings } });
   const job = result.data?.createTrainingJob?.data;

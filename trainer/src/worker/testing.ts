@@ -60,7 +60,7 @@ export class RestartableServer {
     };
     const login: TestApp['login'] = async (role) =>
       (await gql(`mutation($e:String!,$p:String!){ login(email:$e,password:$p){ token } }`, { e: `${role}@demo.tuneloop.dev`, p: DEMO_PASSWORD })).data.login.token;
-    return { url: this.url, dataDir: this.dataDir, services: this.app!.services, gql, login } as unknown as TestApp;
+    return { url: this.url, dataDir: this.dataDir, services: this.app!.services, gql, login, session: login } as unknown as TestApp;
   }
 }
 
