@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../testing/harness.js";
-import { outcome, REPORT, trainingPoints } from "../ingest/testTrainer.js";
+import { outcome, postWebhook, REPORT, trainingPoints } from "../ingest/testTrainer.js";
 import { CLAIM, HEARTBEAT, createWorkerKey, queueJob } from "./testKit.js";
 
 // A job's trainer token serves its job only while its worker holds the job's
@@ -41,11 +41,15 @@ describe("trainer tokens", () => {
     }
   });
 
-  it("is refused once the job is cancelled; the heartbeat still tells the worker to stop", async () => {
+  it("is refused once the job is cancelled, and so is its webhook secret; the heartbeat still tells the worker to stop", async () => {
     const job = await claimed("to cancel");
     expect(outcome(await metrics(job, 1)).data).toBe(2);
+    const secret = outcome(await app.gql(REPORT.webhookSecret, { j: job.jobId }, job.token)).data;
     await app.gql(`mutation($id:ID!){ cancelTrainingJob(id:$id){ __typename } }`, { id: job.jobId }, engineer);
     expect((await metrics(job, 2)).errors![0].extensions.code).toBe("FORBIDDEN");
+    const late = await postWebhook(app.url, job.jobId, secret, { type: "metrics", points: trainingPoints(3, 3) });
+    expect(late).toMatchObject({ status: 409, body: { error: { code: "INVALID_TRANSITION" } } });
+    expect(await app.services.db.metricPoint.count({ where: { jobId: job.jobId, step: { gt: 1 } } })).toBe(0);
     expect((await app.gql(HEARTBEAT, { id: job.jobId }, job.token)).data.heartbeatTrainingJob.data).toMatchObject({ leaseExpiresAt: null, status: "CANCELLED", cancelRequested: true });
   });
 
