@@ -37,9 +37,9 @@ export const GRAPHQL_LIMITS = {
 /** Largest JSON request body (uploads are multipart and have their own cap). */
 export const MAX_JSON_BODY_BYTES = 1024 * 1024;
 
-export type LimitCode = "QUERY_TOO_DEEP" | "TOO_MANY_ALIASES" | "TOO_MANY_TOKENS" | "TOO_MANY_DIRECTIVES" | "QUERY_TOO_COSTLY" | "REQUEST_TOO_LARGE";
+type LimitCode = "QUERY_TOO_DEEP" | "TOO_MANY_ALIASES" | "TOO_MANY_TOKENS" | "TOO_MANY_DIRECTIVES" | "QUERY_TOO_COSTLY" | "REQUEST_TOO_LARGE";
 
-export function limitError(code: LimitCode, message: string, status = 400) {
+function limitError(code: LimitCode, message: string, status = 400) {
   // spec: false, or Yoga answers 200 to clients that accept application/json (as the GraphQL over HTTP spec allows).
   return new GraphQLError(message, { extensions: { code, http: { status, spec: false } } });
 }
@@ -80,7 +80,7 @@ function listSize(args: Record<string, any>, returnsConnection: boolean, isList:
  * times the items it returns. Computed with the request's variables, which is
  * why it runs at execution rather than as a (cached) validation rule.
  */
-export function operationCost(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>): number {
+function operationCost(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>): number {
   const fragments = new Map(document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
   const costOf = (selectionSet: SelectionSetNode, parent: GraphQLObjectType, insideConnection: boolean): number => {
     let total = 0;
@@ -89,7 +89,7 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
         const fragment = selection.kind === Kind.FRAGMENT_SPREAD ? fragments.get(selection.name.value) : selection;
         if (!fragment) continue;
         const type = fragment.typeCondition ? schema.getType(fragment.typeCondition.name.value) : parent;
-        // An interface or union fragment: priced as the parent (our schema's unions are small result types).
+        // A fragment on an interface or union: priced as the parent type.
         total += costOf(fragment.selectionSet, isObjectType(type) ? type : parent, insideConnection);
         continue;
       }
@@ -98,6 +98,7 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
       const args = getArgumentValues(field, selection, variables);
       const own = FIELD_COSTS[`${parent.name}.${field.name}`]?.(args) ?? 1;
       const type = getNamedType(field.type);
+      // A scalar, or a union or interface (mutation results, small): the field alone.
       if (!selection.selectionSet || !isObjectType(type)) {
         total += own;
         continue;
