@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { timeInStatus } from "./useStageTimings";
+import { timeInStatus, withStageProgress } from "./useStageTimings";
 import { plannedChanges } from "./RetryDialog";
 
 describe("timeInStatus", () => {
@@ -15,6 +15,18 @@ describe("timeInStatus", () => {
       at(100),
     );
     expect(spent).toEqual({ PREPROCESSING: 10, TRAINING: 80, RECOVERING: 10 });
+  });
+});
+
+describe("withStageProgress", () => {
+  it("counts the trainer's time left (a base model build) in the stage's expected time, down since the report", () => {
+    const reportedAt = "2026-12-06T10:00:00.000Z";
+    const now = new Date(reportedAt).getTime() + 30_000;
+    const progress = { status: "MODEL_LOADING", percent: 20, secondsLeft: 200, reportedAt };
+    // The estimator's 8 s did not know about the build: 60 s spent, 200 − 30 s left.
+    expect(withStageProgress({ elapsed: 60, expected: 8 }, progress, now)).toEqual({ elapsed: 60, expected: 230, percent: 20 });
+    // No pace yet: the expected time is unknown rather than the estimator's.
+    expect(withStageProgress({ elapsed: 2, expected: 8 }, { ...progress, secondsLeft: null }, now)).toEqual({ elapsed: 2, expected: null, percent: 20 });
   });
 });
 
