@@ -9,8 +9,9 @@ const require = createRequire(import.meta.url);
 export default defineConfig({
   root: fileURLToPath(new URL("..", import.meta.url)),
   resolve: {
-    // One copy of graphql for the server the setup starts (see web/vitest.config.ts).
-    alias: { graphql: require.resolve("graphql", { paths: [new URL("../../server", import.meta.url).pathname] }) },
+    // One copy of graphql for the server the setup starts (see web/vitest.config.ts); only the bare
+    // specifier, so that deep imports (graphql-armor's graphql/language/parser) still resolve.
+    alias: [{ find: /^graphql$/, replacement: require.resolve("graphql", { paths: [new URL("../../server", import.meta.url).pathname] }) }],
   },
   test: {
     include: ["e2e/**/*.test.ts"],
