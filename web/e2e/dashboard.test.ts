@@ -116,7 +116,7 @@ describe("dashboard in Chromium", () => {
     await page.getByRole("button", { name: "Zoom in on Loss" }).click();
     await page.getByTestId("chart-train_loss-val_loss").getByText(/^steps \d+–\d+$/).waitFor();
     expect(await page.getByRole("button", { name: "Zoom out of Loss" }).isEnabled()).toBe(true);
-  });
+  }, 120_000); // the first job also builds the base model, on two cores shared with the rest of the suite
 
   it("updates the jobs list live and cancels a running job", async () => {
     const run = await TrainerRun.start(api(), engineer, { name: `Cancel ${unique()}` });
