@@ -150,9 +150,11 @@ describe("event log", () => {
     const newest = await events({ last: 1 });
     expect(newest.edges[0].node.id).toBe(all.edges[all.edges.length - 1].node.id);
 
-    const statuses = await events({ first: 50, types: ["status"] });
-    expect(statuses.edges.map((e: any) => e.node.payload.status)).toEqual(["PREPROCESSING", "MODEL_LOADING", "TRAINING"]);
-    expect(statuses.edges[0].node).toMatchObject({ source: "trainer", processingError: null });
+    // Each stage the trainer reported is one status change, carrying its report.
+    const changes = await events({ first: 50, types: ["status_changed"] });
+    const reported = changes.edges.map((e: any) => e.node).filter((node: any) => node.source === "trainer");
+    expect(reported.map((node: any) => node.payload.to)).toEqual(["PREPROCESSING", "MODEL_LOADING", "TRAINING"]);
+    expect(reported[0]).toMatchObject({ processingError: null, payload: { report: expect.any(Object) } });
     const found = await events({ first: 50, search: "MODEL_LOADING" });
     expect(found.totalCount).toBeGreaterThan(0);
     const searched = await events({ first: 50, search: "model loading" });
@@ -190,9 +192,10 @@ describe("exports", () => {
   });
 
   it("exports the event log as JSON, and wants a token", async () => {
-    const log = await (await get("events.json?types=status")).json();
+    const log = await (await get("events.json?types=status_changed")).json();
     expect(log.jobId).toBe(job.jobId);
-    expect(log.events.map((e: any) => e.payload.status)).toEqual(["PREPROCESSING", "MODEL_LOADING", "TRAINING"]);
+    const reported = log.events.filter((e: any) => e.source === "trainer");
+    expect(reported.map((e: any) => e.payload.to)).toEqual(["PREPROCESSING", "MODEL_LOADING", "TRAINING"]);
     expect(log.events[0]).not.toHaveProperty("dedupeKey");
     expect((await get("events.json", null)).status).toBe(401);
     expect((await get("metrics.json", "tls_not-a-token")).status).toBe(401);
