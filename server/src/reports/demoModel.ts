@@ -1,4 +1,4 @@
-import { MODEL_SIZES, parameterCount } from "../../../trainer/src/engine/recipes";
+import { MODEL_SIZES, parameterCount } from "../../../shared/demoModels.js";
 
 // Tuneloop's built-in demo base models are tiny: fine for seeing the product
 // work end to end, not for judging answers. Wherever their answers are shown

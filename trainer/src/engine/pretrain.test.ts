@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { evaluateExamples } from './evaluate';
 import { LlamaModel } from './model';
 import { ensureBaseModel, MODEL_SIZES, pretrainBaseModel, type PretrainProgress, type PretrainRecipe } from './pretrain';
-import { parameterCount } from './recipes';
+import { parameterCount } from '../../../shared/demoModels';
 import { readSafetensors } from './safetensors';
 import { tinyBaseModel } from './testing';
 import { BpeTokenizer } from './tokenizer';

@@ -14,9 +14,9 @@ import { AdamW, learningRateAt } from './optimizer';
 import { deriveSeed, hashString, Prng } from './prng';
 import { trainStep } from './step';
 import { BpeTokenizer } from './tokenizer';
-import { MODEL_SIZES, type ModelSize, type PretrainRecipe } from './recipes';
+import { MODEL_SIZES, type ModelSize, type PretrainRecipe } from '../../../shared/demoModels';
 
-export { MODEL_SIZES, type ModelSize, type PretrainRecipe } from './recipes';
+export { MODEL_SIZES, type ModelSize, type PretrainRecipe } from '../../../shared/demoModels';
 
 /** Cache directory for a size: $TUNELOOP_MODEL_CACHE/<name>, by default .cache/base-model/<name> at the repository root. */
 export function defaultBaseModelDir(size: ModelSize = 'small'): string {

@@ -1,5 +1,5 @@
-// The recipes of the built-in demo base models (pretrain.ts builds them): plain
-// data, so that the server can name them without loading the engine.
+// The recipes of the built-in demo base models (the trainer's pretrain.ts builds them): plain
+// data shared by the trainer and the server, so that the server can name them without the engine.
 
 export type ModelSize = 'tiny' | 'small';
 
