@@ -53,6 +53,21 @@ const schema = z.object({
   COMPUTE_TICK_MS: z.coerce.number().int().positive().default(1000),
   /** Machines launched for one job before it is failed (each interruption takes one). */
   COMPUTE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
+  /** Images the kubernetes and skypilot providers run: the TypeScript worker (trainer/Dockerfile) and the GPU worker (trainer/Dockerfile.gpu). */
+  WORKER_IMAGE: z.string().default("tuneloop-worker:latest"),
+  WORKER_GPU_IMAGE: z.string().default("tuneloop-worker-gpu:latest"),
+  /** The kubernetes provider is offered when one of these is set: an API server URL (with KUBERNETES_TOKEN) or a kubeconfig file. */
+  KUBERNETES_API_URL: z.string().url().optional(),
+  KUBERNETES_TOKEN: z.string().optional(),
+  KUBERNETES_KUBECONFIG: z.string().optional(),
+  KUBERNETES_NAMESPACE: z.string().default("tuneloop"),
+  /** Node labels (k=v,k=v) for every job's pod, and for spot jobs' pods; tolerations (JSON list) for spot jobs' pods. */
+  KUBERNETES_NODE_SELECTOR: z.string().default(""),
+  KUBERNETES_SPOT_NODE_SELECTOR: z.string().default(""),
+  KUBERNETES_SPOT_TOLERATIONS: z.string().default("[]"),
+  /** The skypilot provider is offered when its API server's URL is set (`sky api info`); the token is a service-account token, if the server asks for one. */
+  SKYPILOT_API_URL: z.string().url().optional(),
+  SKYPILOT_API_TOKEN: z.string().optional(),
   /** Completions a credential may ask a deployed model for per minute. */
   MODEL_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(60),
   /** Largest multipart upload (a dataset, a trainer's artifact) in MiB, refused while it is read. */
@@ -95,6 +110,7 @@ export type ServerConfig = {
   computeLaunches: boolean;
   computeTickMs: number;
   computeMaxAttempts: number;
+  compute: ComputeSettings;
   playgroundRateLimitPerMinute: number;
   engineQueuePerOrg: number;
   engineTaskTimeoutSeconds: number;
@@ -111,6 +127,14 @@ function parseTrustProxy(value: string): ServerConfig["trustProxy"] {
     throw new Error(`Invalid configuration: TRUST_PROXY: ${(error as Error).message}`);
   }
 }
+
+/** What the kubernetes and skypilot providers need; a provider left unconfigured is not offered. */
+export type ComputeSettings = {
+  workerImage: string;
+  gpuWorkerImage: string;
+  kubernetes: { apiUrl?: string; token?: string; kubeconfig?: string; namespace: string; nodeSelector: string; spotNodeSelector: string; spotTolerations: string } | null;
+  skypilot: { apiUrl: string; token?: string } | null;
+};
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const parsed = schema.safeParse(env);
@@ -147,6 +171,14 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     computeLaunches: e.COMPUTE_LAUNCHES === "true",
     computeTickMs: e.COMPUTE_TICK_MS,
     computeMaxAttempts: e.COMPUTE_MAX_ATTEMPTS,
+    compute: {
+      workerImage: e.WORKER_IMAGE,
+      gpuWorkerImage: e.WORKER_GPU_IMAGE,
+      kubernetes: e.KUBERNETES_API_URL || e.KUBERNETES_KUBECONFIG
+        ? { apiUrl: e.KUBERNETES_API_URL, token: e.KUBERNETES_TOKEN, kubeconfig: e.KUBERNETES_KUBECONFIG, namespace: e.KUBERNETES_NAMESPACE, nodeSelector: e.KUBERNETES_NODE_SELECTOR, spotNodeSelector: e.KUBERNETES_SPOT_NODE_SELECTOR, spotTolerations: e.KUBERNETES_SPOT_TOLERATIONS }
+        : null,
+      skypilot: e.SKYPILOT_API_URL ? { apiUrl: e.SKYPILOT_API_URL, token: e.SKYPILOT_API_TOKEN } : null,
+    },
     playgroundRateLimitPerMinute: e.PLAYGROUND_RATE_LIMIT_PER_MINUTE,
     engineQueuePerOrg: e.ENGINE_QUEUE_PER_ORG,
     engineTaskTimeoutSeconds: e.ENGINE_TASK_TIMEOUT_SECONDS,

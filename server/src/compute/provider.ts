@@ -23,7 +23,8 @@ export type Launched = { externalId: string; region: string; instanceType: strin
 
 /** The machine's state as the provider sees it. */
 export type MachineStatus =
-  | { state: "PENDING" | "RUNNING" }
+  /** RECOVERING: preempted, and a provider that recovers by itself is bringing the machine back (the lease still guards the job). */
+  | { state: "PENDING" | "RUNNING" | "RECOVERING" }
   | { state: "ENDED"; outcome: Exclude<ComputeLaunchOutcome, "CANCELLED">; reason: string };
 
 /** A machine the provider runs under our label, to find orphans (launched, but not on record). */

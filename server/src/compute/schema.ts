@@ -4,8 +4,8 @@ import { AppError } from "../errors.js";
 import { interruptionCost } from "./interruptions.js";
 
 const ComputeProviderEnum = builder.enumType("ComputeProviderName", {
-  values: ["LOCAL", "WORKERS"] as const,
-  description: "LOCAL: the server starts a trainer process per job on its own machine (the demo; prices simulated from the GPU catalog). WORKERS: nothing is launched; self-managed workers claim the jobs.",
+  values: ["LOCAL", "WORKERS", "KUBERNETES", "SKYPILOT"] as const,
+  description: "LOCAL: the server starts a trainer process per job on its own machine (the demo; prices simulated from the GPU catalog). WORKERS: nothing is launched; self-managed workers claim the jobs. KUBERNETES: a batch/v1 Job per attempt on the configured cluster. SKYPILOT: a managed job per attempt through the configured SkyPilot API server.",
 });
 const LaunchStateEnum = builder.enumType("ComputeLaunchState", { values: ["LAUNCHING", "RUNNING", "ENDED"] as const });
 const LaunchOutcomeEnum = builder.enumType("ComputeLaunchOutcome", { values: ["SUCCEEDED", "INTERRUPTED", "FAILED", "CANCELLED", "LOST"] as const });
@@ -67,6 +67,10 @@ builder.mutationFields((t) => ({
     args: { provider: t.arg({ type: ComputeProviderEnum, required: true }) },
     resolve: async (query, _root, { provider }, ctx) => {
       if (ctx.viewer?.kind !== "user") throw new AppError("FORBIDDEN", "Only a signed-in owner or admin can change this", "provider");
+      const { kubernetes, skypilot } = ctx.config.compute;
+      if ((provider === "KUBERNETES" && !kubernetes) || (provider === "SKYPILOT" && !skypilot)) {
+        throw new AppError("VALIDATION", `This server has no ${provider.toLowerCase()} settings (README, "Compute providers")`, "provider");
+      }
       const before = await ctx.db.organization.findUniqueOrThrow({ where: { id: ctx.viewer.orgId }, select: { computeProvider: true } });
       const org = await ctx.db.organization.update({ ...query, where: { id: ctx.viewer.orgId }, data: { computeProvider: provider } });
       await audit(ctx, "provider.settings_changed", { target: { type: "Organization", id: ctx.viewer.orgId }, before, after: { computeProvider: provider } });

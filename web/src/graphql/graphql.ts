@@ -54,9 +54,11 @@ export type ComputeLaunchState =
   | 'LAUNCHING'
   | 'RUNNING';
 
-/** LOCAL: the server starts a trainer process per job on its own machine (the demo; prices simulated from the GPU catalog). WORKERS: nothing is launched; self-managed workers claim the jobs. */
+/** LOCAL: the server starts a trainer process per job on its own machine (the demo; prices simulated from the GPU catalog). WORKERS: nothing is launched; self-managed workers claim the jobs. KUBERNETES: a batch/v1 Job per attempt on the configured cluster. SKYPILOT: a managed job per attempt through the configured SkyPilot API server. */
 export type ComputeProviderName =
+  | 'KUBERNETES'
   | 'LOCAL'
+  | 'SKYPILOT'
   | 'WORKERS';
 
 export type CreateTrainingJobInput = {
