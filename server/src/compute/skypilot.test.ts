@@ -113,6 +113,10 @@ describe("skypilot provider", () => {
     expect(refused.message).toContain("ResourcesUnavailableError");
     expect(api.jobs).toHaveLength(0);
 
+    // A failed queue request (controller unreachable) is retried, not taken as the job's failure.
+    api.failNextQueue = { type: "ClusterNotUpError", message: "The jobs controller is not up" };
+    await expect(provider.poll("1")).rejects.toBeInstanceOf(ComputeUnavailableError);
+
     const down = new SkyPilotProvider({ apiUrl: "http://127.0.0.1:9" }, images);
     await expect(down.poll("1")).rejects.toBeInstanceOf(ComputeUnavailableError);
     expect(provider.quote("A100_SXM_80GB", "SPOT")).toMatchObject({ provider: "SKYPILOT", instanceType: "A100-80GB:1", simulated: false });

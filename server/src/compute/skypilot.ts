@@ -121,7 +121,10 @@ export class SkyPilotProvider implements ComputeProvider {
   }
 
   private async queue(filter: Record<string, unknown>): Promise<ManagedJob[]> {
-    const value = await this.result(await this.submit("/jobs/queue/v2", { skip_finished: false, ...filter }));
+    // A refused queue request is the API server's trouble, never the job's: asked again next tick.
+    const value = await this.result(await this.submit("/jobs/queue/v2", { skip_finished: false, ...filter })).catch((error) => {
+      throw error instanceof AppError ? new ComputeUnavailableError(error.message) : error;
+    });
     // queue/v2 returns {jobs, total, …}; servers before it return the list.
     return (Array.isArray(value) ? value : (value as { jobs: ManagedJob[] }).jobs) as ManagedJob[];
   }

@@ -38,6 +38,8 @@ export async function startSkyPilotStandIn() {
     holdLaunches: false,
     /** The next launch request fails with this error (e.g. an invalid task). */
     failNextLaunch: null as { type: string; message: string } | null,
+    /** The next queue request fails with this error (the controller unreachable). */
+    failNextQueue: null as { type: string; message: string } | null,
     /** The next this many calls answer 503 with Retry-After. */
     busy: { count: 0, retryAfterSeconds: 11 },
   };
@@ -92,7 +94,10 @@ export async function startSkyPilotStandIn() {
     }
     if (request.method === "POST" && url.pathname === "/jobs/queue/v2") {
       const filter = body as { job_ids?: number[]; name_match?: string; skip_finished?: boolean };
+      const failure = state.failNextQueue;
+      state.failNextQueue = null;
       return accepted(schedule("jobs.queue_v2", () => {
+        if (failure) throw failure;
         const jobs = state.jobs.filter((j) => (!filter.job_ids || filter.job_ids.includes(j.job_id)) && (!filter.name_match || j.job_name.includes(filter.name_match)) && !(filter.skip_finished && TERMINAL.has(j.status)));
         return { jobs, total: jobs.length, total_no_filter: state.jobs.length, status_counts: {} };
       }));
