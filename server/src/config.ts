@@ -107,14 +107,14 @@ export type ServerConfig = {
   storageUrl?: string;
   modelRateLimitPerMinute: number;
   uploadMaxBytes: number;
-  computeLaunches: boolean;
-  computeTickMs: number;
-  computeMaxAttempts: number;
-  compute: ComputeSettings;
   playgroundRateLimitPerMinute: number;
   engineQueuePerOrg: number;
   engineTaskTimeoutSeconds: number;
   notifyAllowedHosts: string[];
+  computeLaunches: boolean;
+  computeTickMs: number;
+  computeMaxAttempts: number;
+  compute: ComputeSettings;
 };
 
 function parseTrustProxy(value: string): ServerConfig["trustProxy"] {
