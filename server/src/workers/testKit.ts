@@ -20,7 +20,7 @@ export async function queueJob(app: TestApp, name: string, overrides: Record<str
   return job.id;
 }
 
-export const CLAIM = `mutation($w:String!,$g:[String!],$b:[String!]){ claimTrainingJob(workerId:$w, gpuTypes:$g, backends:$b){
+export const CLAIM = `mutation($w:String!,$g:[String!],$b:[String!],$j:ID){ claimTrainingJob(workerId:$w, gpuTypes:$g, backends:$b, jobId:$j){
   __typename
   ... on AppError { code message field }
   ... on ClaimTrainingJobSuccess { data { pollAfterSeconds claim { trainerToken leaseExpiresAt lastSequence datasetContent

@@ -69,7 +69,10 @@ describe('python worker (trainer/python)', () => {
     expect(broken).toMatchObject({ status: 'FAILED', errorType: 'DatasetFormatError' });
     expect(broken.errorMessage).toContain('line 3 (messages[1].role)');
     const job = await jobOf(pythonJob);
-    const statuses = (await server.db.jobEvent.findMany({ where: { jobId: pythonJob, type: 'status' }, orderBy: { id: 'asc' } })).map((e) => (e.payload as any).status);
+    // Each stage the trainer reported is one status change.
+    const statuses = (await server.db.jobEvent.findMany({ where: { jobId: pythonJob, type: 'status_changed', source: 'trainer' }, orderBy: { id: 'asc' } }))
+      .map((e) => (e.payload as any).to)
+      .filter((status) => status !== 'FAILED');
     if (hasTorch) {
       expect(job.status).toBe('COMPLETED');
     } else {
@@ -82,7 +85,7 @@ describe('python worker (trainer/python)', () => {
   it('delivers queued reports and checkpoint uploads in order, with the same wire format as the TypeScript worker', async () => {
     const app = server.asTestApp();
     const jobId = await queueTinyJob(app, datasetId, 'python queue', 2, { backend: 'python' });
-    const claim = (await app.gql(CLAIM, { w: 'py-queue', b: ['python'] }, key)).data.claimTrainingJob.data.claim;
+    const claim = (await app.gql(CLAIM, { w: 'py-queue', b: ['python'], j: jobId }, key)).data.claimTrainingJob.data.claim;
     const stateDir = mkdtempSync(join(tmpdir(), 'py-queue-'));
     const script = `
 import io, json, os, sys, tarfile, time
@@ -126,7 +129,7 @@ q.close()
     const app = server.asTestApp();
     const overrides = { batchSize: 16, gradientAccumulationSteps: 2, maxSeqLength: 1024, rank: 16, targetModules: ['q_proj', 'v_proj'], backend: 'python' };
     const jobId = await queueTinyJob(app, datasetId, 'python too big', 1, overrides);
-    const claim = (await app.gql(CLAIM, { w: 'py-oom', b: ['python'] }, key)).data.claimTrainingJob.data.claim;
+    const claim = (await app.gql(CLAIM, { w: 'py-oom', b: ['python'], j: jobId }, key)).data.claimTrainingJob.data.claim;
     // Llama 3 8B's shape, loaded in 4-bit on a 24 GB card: the python trainer's own estimate refuses it.
     const script = `
 import json, sys, types
