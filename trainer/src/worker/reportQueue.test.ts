@@ -51,12 +51,13 @@ describe('report queue', () => {
     expect(given).toEqual(['status']);
     const job = await server.db.trainingJob.findUniqueOrThrow({ where: { id: jobId } });
     expect(job).toMatchObject({ status: 'MODEL_LOADING', totalSteps: 10, lastSequence: 3, latestLoss: 2.5 });
-    const events = await server.db.jobEvent.findMany({ where: { jobId, type: { in: ['status', 'metrics'] } }, orderBy: { id: 'asc' } });
+    // The reports' entries: a stage report that moved the job is logged by its status change; a refused one as itself.
+    const events = await server.db.jobEvent.findMany({ where: { jobId, OR: [{ dedupeKey: { not: null } }, { type: 'metrics' }] }, orderBy: { id: 'asc' } });
     expect(events.map((e) => [e.type, e.dedupeKey, e.processingError === null])).toEqual([
-      ['status', 'seq:1', true],
+      ['status_changed', 'seq:1', true],
       ['metrics', null, true],
       ['status', 'seq:2', false],
-      ['status', 'seq:3', true],
+      ['status_changed', 'seq:3', true],
     ]);
     expect(await readFile(join(dir, 'queue.jsonl'), 'utf8')).toBe('');
     expect(JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')).sequences[jobId]).toBe(3);

@@ -42,7 +42,9 @@ describe('worker resilience', () => {
     const sequences = events.map((e) => (e.payload as { sequence?: number }).sequence).filter((s): s is number => typeof s === 'number');
     expect(sequences).toEqual([...sequences].sort((a, b) => a - b)); // applied in the order they were made
     expect(new Set(sequences).size).toBe(sequences.length); // none twice
-    expect(events.filter((e) => e.type === 'status').map((e) => (e.payload as any).status)).toEqual(['PREPROCESSING', 'MODEL_LOADING', 'TRAINING', 'FINALIZATION']);
+    // Each stage report is logged once, by the status change it made.
+    const stageReports = events.filter((e) => e.type === 'status_changed' && (e.payload as any).report);
+    expect(stageReports.map((e) => (e.payload as any).to)).toEqual(['PREPROCESSING', 'MODEL_LOADING', 'TRAINING', 'FINALIZATION']);
     expect(events.filter((e) => e.type === 'completed')).toHaveLength(1);
     const checkpoints = await server.db.checkpoint.count({ where: { jobId } });
     expect(events.filter((e) => e.type === 'checkpoint')).toHaveLength(checkpoints);
