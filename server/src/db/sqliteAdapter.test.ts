@@ -22,13 +22,17 @@ afterAll(async () => {
 
 it("keeps a concurrent write when another request's transaction rolls back", async () => {
   let releaseTransaction!: () => void;
+  let wrote!: () => void;
   const holdOpen = new Promise<void>((resolve) => (releaseTransaction = resolve));
+  const transactionWrote = new Promise<void>((resolve) => (wrote = resolve));
   const failing = db.$transaction(async (tx) => {
     await tx.organization.create({ data: { name: "rolled back", slug: "rolled-back" } });
+    wrote();
     await holdOpen;
     throw new Error("refused");
   });
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  // The transaction is open and has written before the outside write starts (a fixed pause was not enough on a loaded machine).
+  await transactionWrote;
   // A single statement, as the ingest path's raw SQL writes are: Prisma runs it without a transaction of its own.
   const outside = db.$executeRaw`INSERT INTO "Organization" ("id", "name", "slug", "createdAt") VALUES ('kept-id', 'kept', 'kept', CURRENT_TIMESTAMP)`;
   // Give the outside write every chance to run before the transaction ends.
