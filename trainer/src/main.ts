@@ -20,7 +20,7 @@ const usage = `Usage: pnpm trainer --server URL --token KEY [options]
   --state-dir DIR                Report queue and scratch files (default ~/.tuneloop/worker/<worker-id>)
   --metrics-every N              Send metrics every N steps (default 5)
   --shutdown-grace-seconds N     After SIGTERM, try this long to upload the last checkpoint (default 10)
-  --no-validation                Complete jobs directly instead of handing them to the server's validation stage
+  --no-validation                Complete jobs without validation, and claim no validation runs
 `;
 
 function number(name: string, value: string | undefined, fallback: number | null): number | null {

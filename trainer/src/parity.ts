@@ -5,8 +5,7 @@
 //   tsx trainer/src/parity.ts logits MODEL_DIR ADAPTER_DIR|- IDS_JSON OUT_F32
 //     IDS_JSON: [[id, …], …] (rows of equal length); OUT_F32: little-endian float32 [rows, length, vocab]
 import { writeFile } from 'node:fs/promises';
-import { applyChatTemplate, BpeTokenizer, LlamaModel, LoraAdapter } from './engine';
-import { tf } from './engine/backend';
+import { applyChatTemplate, BpeTokenizer, LlamaModel, LoraAdapter, tf } from '@tuneloop/engine';
 
 const [command, modelDir, ...rest] = process.argv.slice(2);
 if (command === 'tokens') {

@@ -1,15 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import yauzl from "yauzl";
 import { startTestApp, type TestApp } from "../testing/harness.js";
 import { trainTinyJob } from "../validation/testKit.js";
 import { financeChatsJsonl } from "../validation/trainedJob.js";
 import { queueJob } from "../workers/testKit.js";
 import { signDownload } from "../artifacts/signing.js";
-import { defaultBaseModelDir } from "../../../trainer/src/engine/pretrain";
+import { defaultBaseModelDir } from "@tuneloop/engine";
 
 let app: TestApp;
 let jobId: string;
@@ -138,6 +139,54 @@ print(json.dumps(ast.literal_eval(value)))`;
     expect(files.get("README.md")!.toString()).toContain("## Troubleshooting");
     const prompts = JSON.parse(files.get("example_prompts.json")!.toString());
     expect(prompts.prompts.map((p: any) => p.prompt)).toContain("How big should my emergency fund be?");
+  });
+
+  it("ships an inference.py that runs against the files it ships and answers as the playground does", async () => {
+    const { data } = await link("DEPLOYMENT_PACKAGE");
+    const files = await unzip(Buffer.from(await (await fetch(data.url)).arrayBuffer()));
+    const dir = mkdtempSync(join(tmpdir(), "tuneloop-package-"));
+    for (const [name, content] of files) {
+      mkdirSync(dirname(join(dir, name)), { recursive: true });
+      writeFileSync(join(dir, name), content);
+    }
+    // torch, transformers and peft are not installed here (CI has numpy): the runner stands in for them with numpy
+    // (./numpyRuntime: a byte-level BPE tokenizer and jinja2 chat template, and the independent numpy Llama of
+    // packages/engine/scripts/hf_llama_reference.py with the adapter merged). What it cannot run: sampling, GPUs.
+    const runtime = [join(import.meta.dirname, "numpyRuntime"), resolve(import.meta.dirname, "../../../packages/engine/scripts")].join(":");
+    const python = (args: string[]) => execFileSync("/usr/bin/python3", args, { cwd: dir, env: { ...process.env, PYTHONPATH: runtime }, encoding: "utf8" });
+    const question = "How big should my emergency fund be?";
+    const script = `import json, inference
+tokenizer, model, device = inference.load()
+print(json.dumps(inference.reply(tokenizer, model, device, [{"role": "user", "content": ${JSON.stringify(question)}}], max_new_tokens=8)))`;
+    const answer = JSON.parse(python(["-c", script]));
+    const play = await app.gql(`query($j:ID!,$p:String!){ playground(jobId:$j, prompt:$p, options:{maxNewTokens:8}){ adapted { text } } }`, { j: jobId, p: question }, engineer);
+    expect(answer.length).toBeGreaterThan(0);
+    expect(answer).toBe(play.data.playground.adapted.text.trim());
+    // The command line too, with the dataset's system prompt (longer than the tiny model's window: the oldest tokens go).
+    expect(python(["inference.py", "--max-new-tokens", "4", question]).trim().length).toBeGreaterThan(0);
+  });
+
+  it("references a Hugging Face base model by its hub id, with a vLLM serve command, instead of bundling it", async () => {
+    const hubId = "meta-llama/Llama-3.1-8B-Instruct";
+    const db = app.services.db;
+    const { id: _id, createdAt: _c, updatedAt: _u, config, ...job } = await db.trainingJob.findUniqueOrThrow({ where: { id: jobId } });
+    const copy = await db.trainingJob.create({ data: { ...job, name: "Advisor on Llama", config: { ...(config as object), baseModel: hubId, rank: 16 } } });
+    for (const { id: _a, jobId: _j, createdAt: _t, ...artifact } of await db.artifact.findMany({ where: { jobId, kind: { in: ["adapter_model", "adapter_config"] } } })) {
+      await db.artifact.create({ data: { ...artifact, jobId: copy.id } });
+    }
+    const r = await app.gql(LINK, { j: copy.id, k: "DEPLOYMENT_PACKAGE" }, engineer);
+    const files = await unzip(Buffer.from(await (await fetch(r.data.createDownloadLink.data.url)).arrayBuffer()));
+    expect([...files.keys()].sort()).toEqual(["README.md", "adapter/adapter_config.json", "adapter/adapter_model.safetensors", "example_prompts.json", "inference.py", "requirements.txt", "serve_vllm.sh"]);
+    const base = `import ast, json, sys
+tree = ast.parse(sys.stdin.read())
+[value] = [n.value for n in tree.body if isinstance(n, ast.Assign) and [t.id for t in n.targets if isinstance(t, ast.Name)] == ["BASE_MODEL"]]
+print(json.dumps(ast.literal_eval(value.args[1])))`;
+    expect(JSON.parse(execFileSync("/usr/bin/python3", ["-c", base], { input: files.get("inference.py")! }).toString())).toBe(hubId);
+    const serve = files.get("serve_vllm.sh")!.toString();
+    expect(serve).toContain(`exec vllm serve '${hubId}' --enable-lora --max-lora-rank 16 --lora-modules "adapter=$HERE/adapter"`);
+    execFileSync("sh", ["-n"], { input: serve });
+    expect(files.get("README.md")!.toString()).toContain(`download \`${hubId}\` from the Hugging Face Hub`);
+    expect(files.get("requirements.txt")!.toString()).toMatch(/^peft>=/m);
   });
 
   it("exports the metric history as CSV and JSON", async () => {

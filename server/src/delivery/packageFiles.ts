@@ -53,12 +53,37 @@ export function adapterReadme(f: BundleFacts): string {
  */
 const pythonString = (text: string) => JSON.stringify(text);
 
-export function inferencePy(systemPrompt: string | null): string {
-  // A replacer function: a replacement string would expand $& $` $' found in the dataset's text.
-  return INFERENCE_PY.replace("__SYSTEM_PROMPT__", () => pythonString(systemPrompt ?? ""));
+/** The files of a built-in base model that a deployment package carries. */
+export const BASE_MODEL_FILES = ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"] as const;
+
+/** inference.py for the package: the base model is ./base_model (built-in) or a Hugging Face hub id. */
+export function inferencePy(systemPrompt: string | null, hubId: string | null): string {
+  // Replacer functions: a replacement string would expand $& $` $' found in the dataset's text.
+  return INFERENCE_PY.replace("__SYSTEM_PROMPT__", () => pythonString(systemPrompt ?? "")).replace("__BASE_MODEL__", () =>
+    hubId === null ? 'os.path.join(HERE, "base_model")' : pythonString(hubId),
+  );
 }
 
-export const REQUIREMENTS_TXT = ["torch>=2.1", "transformers>=4.40", "peft>=0.10", "safetensors>=0.4", ""].join("\n");
+export const REQUIREMENTS_TXT = ["torch>=2.1", "transformers>=4.40", "peft>=0.10", "safetensors>=0.4", "accelerate>=0.30", ""].join("\n");
+
+/** A shell word holding `text` exactly. */
+const shellWord = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
+
+/** serve_vllm.sh: the base model from the hub with this adapter, behind vLLM's OpenAI-compatible API. */
+export function vllmServeScript(hubId: string, rank: number): string {
+  // vLLM takes these LoRA ranks; the adapter's rank rounded up.
+  const maxRank = [8, 16, 32, 64, 128, 256, 320, 512].find((r) => r >= rank) ?? 512;
+  return `#!/bin/sh
+# Serves ${hubId.replace(/[^\w./-]/g, "")} with this package's LoRA adapter behind an OpenAI-compatible API (GPU, vLLM >= 0.6):
+#   pip install vllm && sh serve_vllm.sh
+#   curl http://127.0.0.1:8000/v1/chat/completions -H 'content-type: application/json' \\
+#     -d '{"model": "adapter", "messages": [{"role": "user", "content": "Hello"}]}'
+# Extra arguments go to vllm serve (e.g. --port 8001 --quantization bitsandbytes).
+set -e
+HERE="$(cd "$(dirname "$0")" && pwd)"
+exec vllm serve ${shellWord(hubId)} --enable-lora --max-lora-rank ${maxRank} --lora-modules "adapter=$HERE/adapter" "$@"
+`;
+}
 
 export function deploymentReadme(f: BundleFacts, includesBaseModel: boolean): string {
   return `# ${f.jobName}: deployment package
@@ -72,7 +97,8 @@ the LoRA adapter trained by Tuneloop job \`${f.jobId}\`${includesBaseModel ? " a
 ${includesBaseModel ? "| `base_model/` | The base model `" + f.baseModel + "` (Llama architecture, weights, tokenizer, chat template) |\n" : ""}| \`inference.py\` | Loads base model + adapter and answers prompts |
 | \`requirements.txt\` | Python packages |
 | \`example_prompts.json\` | Prompts to try, with the system prompt used in training |
-
+${includesBaseModel ? "" : "| `serve_vllm.sh` | Serves the model with vLLM behind an OpenAI-compatible API (GPU) |\n"}
+${includesBaseModel ? "" : "The base model is not in this package: `inference.py` and `serve_vllm.sh` download `" + f.baseModel + "` from the Hugging Face Hub (set `HF_TOKEN` if it is gated), or set `TUNELOOP_BASE_MODEL` to a local copy.\n"}
 ## Quick start
 
 \`\`\`bash
@@ -98,7 +124,7 @@ ${validationLines(f).map((l) => `- ${l}`).join("\n")}
 
 - **\`ModuleNotFoundError: No module named 'peft'\` (or torch, transformers)**: install the requirements inside the environment you run Python from: \`pip install -r requirements.txt\`.
 - **\`KeyError: 'llama'\` or \`Unrecognized configuration class\`**: transformers is too old; upgrade with \`pip install -U "transformers>=4.40"\`.
-- **\`size mismatch for base_model.model...lora_A\`**: the adapter is loaded on a different base model than it was trained on. Use the included \`base_model/\`, or set \`TUNELOOP_BASE_MODEL\` to the exact model \`${f.baseModel}\`.
+- **\`size mismatch for base_model.model...lora_A\`**: the adapter is loaded on a different base model than it was trained on. ${includesBaseModel ? "Use the included `base_model/`, or set" : "Set"} \`TUNELOOP_BASE_MODEL\` to the exact model \`${f.baseModel}\`.
 - **\`Cannot use chat template functions because tokenizer.chat_template is not set\`**: load the tokenizer from \`base_model/\` (its \`tokenizer_config.json\` carries the chat template), not from another model.
 - **Answers run on or repeat**: generation stops at the \`<|end|>\` token; keep \`--max-new-tokens\` small (the base model's window is ${"`max_position_embeddings`"} tokens in \`base_model/config.json\`) and leave temperature at 0 for deterministic answers.
 - **\`CUDA out of memory\`**: run on CPU (\`CUDA_VISIBLE_DEVICES= python inference.py ...\`) or free the GPU; this model is small and runs well on CPU.

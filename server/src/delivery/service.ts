@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import { randomUUID } from "node:crypto";
-import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import type { AppServices, Viewer } from "../context.js";
@@ -13,9 +12,9 @@ import { DOWNLOAD_LINK_SECONDS } from "../artifacts/signing.js";
 import { metricsCsv, metricsJson } from "../metrics/exports.js";
 import { readDatasetChats } from "../datasets/service.js";
 import { adapterArtifacts, adapterDir, ADAPTER_FILES } from "../serving/adapterFiles.js";
-import { engineFor } from "../serving/engineHost.js";
+import { engineBackend, isBuiltInModel } from "../serving/backends.js";
 import { latestRun } from "../validation/service.js";
-import { adapterReadme, deploymentReadme, examplePromptsJson, inferencePy, REQUIREMENTS_TXT, type BundleFacts } from "./packageFiles.js";
+import { adapterReadme, BASE_MODEL_FILES, deploymentReadme, examplePromptsJson, inferencePy, REQUIREMENTS_TXT, vllmServeScript, type BundleFacts } from "./packageFiles.js";
 import { zipToBuffer, type ZipEntry } from "./zip.js";
 
 /** What can be downloaded for a completed job, as files built once and kept as artifacts. */
@@ -42,6 +41,12 @@ async function facts(services: AppServices, job: { id: string; name: string; con
     files: [config, model].map((a) => ({ name: ADAPTER_FILES[a.kind as keyof typeof ADAPTER_FILES], sha256: a.sha256, sizeBytes: a.sizeBytes })),
     validation: done && { perplexityBase: done.perplexityBase, perplexityAdapted: done.perplexityAdapted, perplexityImprovementPct: done.perplexityImprovementPct, retentionPct: done.retentionPct },
   };
+}
+
+async function buffer(stream: AsyncIterable<Buffer>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return Buffer.concat(chunks);
 }
 
 async function collect(write: (out: PassThrough) => Promise<void>): Promise<Buffer> {
@@ -71,17 +76,21 @@ async function build(services: AppServices, job: { id: string; orgId: string; na
   if (kind === "adapter_zip") {
     return zipToBuffer([...adapterFiles.map((name) => ({ name, file: join(dir, name) })), { name: "README.txt", content: adapterReadme(f) }]);
   }
-  // The deployment package carries the base model when it is one of ours (it is not on a model hub).
-  const baseDir = await engineFor(services.config, "serving").run({ kind: "baseModelDir", baseModel: f.baseModel }, { owner: job.orgId });
-  const baseFiles = (await readdir(baseDir)).filter((name) => /^(config\.json|model\.safetensors|tokenizer\.json|tokenizer_config\.json)$/.test(name));
+  // A built-in base model is in the package (it is on no model hub), fetched from the engine's serving process;
+  // a Hugging Face model is referenced by its hub id and downloaded where the package runs.
+  const builtIn = isBuiltInModel(f.baseModel);
+  const baseFiles = builtIn
+    ? await Promise.all(BASE_MODEL_FILES.map(async (name) => ({ name: `base_model/${name}`, content: await buffer(await engineBackend(services.config).baseModelFile(f.baseModel, name)) })))
+    : [];
   const { system, prompts } = await examplePrompts(services, job.datasetId);
   const entries: ZipEntry[] = [
     ...adapterFiles.map((name) => ({ name: `adapter/${name}`, file: join(dir, name) })),
-    ...baseFiles.map((name) => ({ name: `base_model/${name}`, file: join(baseDir, name) })),
-    { name: "inference.py", content: inferencePy(system) },
+    ...baseFiles,
+    { name: "inference.py", content: inferencePy(system, builtIn ? null : f.baseModel) },
     { name: "requirements.txt", content: REQUIREMENTS_TXT },
-    { name: "README.md", content: deploymentReadme(f, baseFiles.length > 0) },
+    { name: "README.md", content: deploymentReadme(f, builtIn) },
     { name: "example_prompts.json", content: examplePromptsJson(system, prompts) },
+    ...(builtIn ? [] : [{ name: "serve_vllm.sh", content: vllmServeScript(f.baseModel, Number(f.config.rank) || 8) }]),
   ];
   return zipToBuffer(entries);
 }

@@ -21,12 +21,13 @@ export async function adapterArtifacts(services: AppServices, jobId: string) {
 
 /**
  * A local folder holding the job's adapter files, copied out of artifact
- * storage once (the engine loads adapters from disk; storage may be S3).
+ * storage once (inference backends load adapters from disk by path; storage
+ * may be S3), under INFERENCE_ADAPTER_DIR.
  * Keyed by the weights' artifact id, so a folder never changes once written.
  */
 export async function adapterDir(services: AppServices, jobId: string): Promise<string> {
   const { model, config } = await adapterArtifacts(services, jobId);
-  const dir = join(services.config.dataDir, "cache", "adapters", model.id);
+  const dir = join(services.config.inference.adapterDir, model.id);
   if (await stat(join(dir, ADAPTER_FILES.adapter_model)).then(() => true, () => false)) return dir;
   const partial = `${dir}.${randomUUID()}.part`;
   try {

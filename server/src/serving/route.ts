@@ -1,10 +1,11 @@
+import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AppServices } from "../context.js";
 import { AppError } from "../errors.js";
 import { resolveViewer, viewerHasScope } from "../auth/service.js";
 import { takeRequest } from "../rateLimits.js";
-import { EngineBusyError } from "./engineHost.js";
-import { checkMessages, complete, deployedVersion, generationSettings } from "./service.js";
+import { BackendBusyError, BackendUnavailableError } from "./backend.js";
+import { alertServingDown, checkMessages, complete, completeStream, deployedVersion, generationSettings } from "./service.js";
 
 const PATH = /^\/api\/v1\/models\/([a-z0-9-]+)\/([a-z0-9-]+)\/([0-9]+\.[0-9]+\.[0-9]+|latest)\/?$/;
 const MAX_BODY_BYTES = 64 * 1024;
@@ -31,11 +32,15 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
+/** One server-sent event, as OpenAI's streaming API writes them. */
+const event = (res: ServerResponse, data: unknown) => res.write(`data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`);
+
 /**
  * POST /api/v1/models/{org}/{model}/{version}: a completion from a deployed
- * model version (API key of that organization). {messages} answers as a chat,
- * {prompt} as a single user turn; the reply follows the familiar
- * chat-completion shape so existing clients need little change.
+ * model version (API key of that organization), proxied to the version's
+ * inference backend. {messages} answers as a chat, {prompt} as a single user
+ * turn; the reply follows OpenAI's chat-completion shape, and `stream: true`
+ * streams it as OpenAI does (chat.completion.chunk events, then `data: [DONE]`).
  */
 export async function serveModelCompletion(req: IncomingMessage, res: ServerResponse, services: AppServices): Promise<boolean> {
   const match = new URL(req.url ?? "/", "http://local").pathname.match(PATH);
@@ -67,33 +72,70 @@ export async function serveModelCompletion(req: IncomingMessage, res: ServerResp
     fail(res, 404, "NOT_FOUND", `No deployed model ${orgSlug}/${modelName}/${versionText}`);
     return true;
   }
+  // A client that goes away takes its queued or running generation with it.
+  const abandoned = new AbortController();
+  res.once("close", () => abandoned.abort(new Error("the client closed the connection")));
   try {
-    const body = (await readJson(req)) as { messages?: unknown; prompt?: unknown; max_tokens?: number; temperature?: number; top_k?: number; seed?: number } | null;
+    const body = (await readJson(req)) as { messages?: unknown; prompt?: unknown; max_tokens?: number; temperature?: number; top_k?: number; seed?: number; stream?: unknown } | null;
     if (typeof body !== "object" || body === null || Array.isArray(body)) throw new AppError("VALIDATION", "The body must be a JSON object: {\"messages\": [...]} or {\"prompt\": \"...\"}", "body");
     if ((body.messages === undefined) === (body.prompt === undefined)) throw new AppError("VALIDATION", "Send either messages or prompt", "messages");
     if (body.prompt !== undefined && typeof body.prompt !== "string") throw new AppError("VALIDATION", "prompt must be text", "prompt");
+    if (body.stream !== undefined && typeof body.stream !== "boolean") throw new AppError("VALIDATION", "stream must be true or false", "stream");
     const messages = body.prompt !== undefined ? checkMessages([{ role: "user", content: body.prompt }], "prompt") : checkMessages(body.messages);
     const settings = generationSettings({ maxNewTokens: body.max_tokens, temperature: body.temperature, topK: body.top_k, seed: body.seed });
-    // A client that goes away takes its queued generation with it.
-    const abandoned = new AbortController();
-    res.once("close", () => abandoned.abort(new Error("the client closed the connection")));
+    const id = `chatcmpl-${randomUUID()}`;
+    const created = Math.floor(Date.now() / 1000);
+    const model = `${orgSlug}/${modelName}/${version.version}`;
+    if (body.stream) {
+      const pieces = completeStream(services, version, { messages }, settings, abandoned.signal);
+      // Headers wait for the first piece: until then a failure is still a status code.
+      let next = await pieces.next();
+      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive" });
+      const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) => event(res, { id, object: "chat.completion.chunk", created, model, choices, ...extra });
+      chunk([{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }]);
+      try {
+        for (; !next.done; next = await pieces.next()) {
+          const piece = next.value;
+          if ("text" in piece) chunk([{ index: 0, delta: { content: piece.text }, finish_reason: null }]);
+          else {
+            chunk([{ index: 0, delta: {}, finish_reason: piece.done.finishReason }]);
+            const { promptTokens, completionTokens } = piece.done;
+            chunk([], { usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens } });
+          }
+        }
+      } catch (error) {
+        // Mid-stream the status is sent: the error goes as an event, as OpenAI's API does.
+        const known = error instanceof AppError ? error : new AppError("UNAVAILABLE", "The model server failed mid-answer");
+        if (error instanceof BackendUnavailableError) await alertServingDown(services, version, error);
+        event(res, { error: { code: known.code, message: known.message } });
+      }
+      res.end("data: [DONE]\n\n");
+      return true;
+    }
     const out = await complete(services, version, { messages }, settings, abandoned.signal);
     send(res, 200, {
+      id,
       object: "chat.completion",
-      created: Math.floor(Date.now() / 1000),
-      model: `${orgSlug}/${modelName}/${version.version}`,
+      created,
+      model,
       choices: [{ index: 0, message: { role: "assistant", content: out.text }, finish_reason: out.finishReason }],
       usage: { prompt_tokens: out.promptTokens, completion_tokens: out.completionTokens, total_tokens: out.promptTokens + out.completionTokens },
     });
   } catch (error) {
-    if (res.destroyed) return true;
-    if (error instanceof EngineBusyError) {
+    if (res.destroyed || res.headersSent) return true;
+    if (error instanceof BackendBusyError) {
       res.setHeader("retry-after", String(error.retryAfterSeconds));
       fail(res, 503, error.code, error.message);
       return true;
     }
+    if (error instanceof BackendUnavailableError) {
+      await alertServingDown(services, version, error);
+      res.setHeader("retry-after", "30");
+      fail(res, 503, error.code, error.message);
+      return true;
+    }
     if (!(error instanceof AppError)) throw error;
-    fail(res, error.code === "BUSY" ? 503 : 400, error.code, error.message, error.field);
+    fail(res, 400, error.code, error.message, error.field);
   }
   return true;
 }

@@ -2,11 +2,12 @@ import type { AppServices, Viewer } from "../context.js";
 import { AppError } from "../errors.js";
 import { findOwnJob } from "../jobs/service.js";
 import type { JobConfig } from "../jobs/config.js";
+import { raiseAlert } from "../notifications/alerts.js";
 import { findOwnVersion } from "../registry/service.js";
 import { takeRequest } from "../rateLimits.js";
-import { adapterDir } from "./adapterFiles.js";
-import { engineFor } from "./engineHost.js";
-import type { Chat, ChatMessage, GenerationSettings } from "./engineProtocol.js";
+import { adapterArtifacts, adapterDir } from "./adapterFiles.js";
+import { BackendUnavailableError, ModelNotLoadedError, type ChatMessage, type Completion, type CompletionPiece, type CompletionRequest, type GenerationSettings, type InferenceBackend } from "./backend.js";
+import { backendFor, checkServesBase } from "./backends.js";
 
 export const GENERATION_LIMITS = { maxNewTokens: 256, defaultMaxNewTokens: 64 };
 const MAX_PROMPT_CHARS = 8000;
@@ -45,16 +46,62 @@ export function checkMessages(messages: unknown, field = "messages"): ChatMessag
   return out;
 }
 
+type ServedJob = { id: string; orgId: string; config: unknown; status?: string };
+
+/** Adapter names of completed jobs (whose adapter files no longer change), so that a request does not look them up again. */
+const completedAdapterNames = new Map<string, string>();
+
+/** The name an adapter answers to on its backend: one per trained adapter file, shared by the playground and every version of the job. */
+async function adapterName(services: AppServices, job: ServedJob): Promise<string> {
+  const known = completedAdapterNames.get(job.id);
+  if (known) return known;
+  const { model } = await adapterArtifacts(services, job.id);
+  const name = `tuneloop-${model.id}`;
+  if (job.status === "COMPLETED") {
+    if (completedAdapterNames.size >= 10_000) completedAdapterNames.delete(completedAdapterNames.keys().next().value!);
+    completedAdapterNames.set(job.id, name);
+  }
+  return name;
+}
+
+/** Loads a job's adapter onto its backend (the files unpacked where the backend reads them). */
+async function loadAdapter(services: AppServices, backend: InferenceBackend, job: ServedJob, name: string, signal?: AbortSignal | null) {
+  await backend.loadAdapter(name, await adapterDir(services, job.id), signal ?? undefined);
+}
+
 /**
- * Generates the adapted (and optionally base) reply of a job's model, queued
- * for the job's organization; `signal` drops what still waits when the client goes away.
+ * Runs one backend request for a job's model in the organization's turn. An
+ * adapter the backend does not know (never loaded, or dropped by a restart) is
+ * loaded and the request sent once more.
  */
-async function respond(services: AppServices, job: { id: string; orgId: string; config: unknown }, chat: Chat, settings: GenerationSettings, withBase: boolean, signal?: AbortSignal | null) {
+async function onBackend<T>(services: AppServices, job: ServedJob, adapted: boolean, signal: AbortSignal | null | undefined, send: (backend: InferenceBackend, model: string) => Promise<T>): Promise<T> {
   const baseModel = (job.config as JobConfig).baseModel;
-  const engine = engineFor(services.config, "serving");
-  const dir = await adapterDir(services, job.id);
-  const generate = (adapter: string | null) => engine.run({ kind: "generate", model: { baseModel, adapterDir: adapter }, prompts: [chat], settings }, { owner: job.orgId, signal }).then(([reply]) => reply);
-  const [adapted, base] = await Promise.all([generate(dir), withBase ? generate(null) : null]);
+  const { backend, queue } = backendFor(services.config, baseModel);
+  const model = adapted ? await adapterName(services, job) : baseModel;
+  return queue.run(
+    job.orgId,
+    async () => {
+      try {
+        return await send(backend, model);
+      } catch (error) {
+        if (!(error instanceof ModelNotLoadedError)) throw error;
+        if (adapted) await loadAdapter(services, backend, job, model, signal);
+        return send(backend, model).catch((again) => {
+          // Still unknown after loading (or a base model it does not serve): the backend cannot answer for this model.
+          throw again instanceof ModelNotLoadedError ? new BackendUnavailableError(backend.kind, again.message) : again;
+        });
+      }
+    },
+    signal,
+  );
+}
+
+const request = (model: string, chat: { messages: ChatMessage[] }, settings: GenerationSettings): CompletionRequest => ({ model, messages: chat.messages, settings });
+
+/** The adapted (and optionally base) reply of a job's model; `signal` drops what still waits when the client goes away. */
+async function respond(services: AppServices, job: ServedJob, chat: { messages: ChatMessage[] }, settings: GenerationSettings, withBase: boolean, signal?: AbortSignal | null) {
+  const generate = (adapted: boolean) => onBackend(services, job, adapted, signal, (backend, model) => backend.complete(request(model, chat, settings), signal ?? undefined));
+  const [adapted, base] = await Promise.all([generate(true), withBase ? generate(false) : null]);
   return { adapted, base };
 }
 
@@ -90,9 +137,78 @@ export async function deployedVersion(services: AppServices, orgSlug: string, mo
   return found ? { ...found, model } : null;
 }
 
+type DeployedVersion = NonNullable<Awaited<ReturnType<typeof deployedVersion>>>;
+
+const countRequest = (services: AppServices, versionId: string) =>
+  services.db.modelVersion.update({ where: { id: versionId }, data: { requestCount: { increment: 1 }, lastRequestAt: new Date() } });
+
+/** A deployed version whose backend cannot be reached stays deployed; its organization is told (once an hour). */
+export async function alertServingDown(services: AppServices, version: { id: string; jobId: string; version: string; model: { name: string; orgId: string } }, error: BackendUnavailableError) {
+  const hour = new Date().toISOString().slice(0, 13);
+  const name = `${version.model.name} ${version.version}`;
+  await raiseAlert(services, {
+    orgId: version.model.orgId,
+    type: "MODEL_SERVING_DOWN",
+    title: `${name}: inference backend unreachable`,
+    message: `Requests to the deployed model ${name} are answered 503: ${error.message}`,
+    jobId: version.jobId,
+    dedupeKey: `serving-down:${version.id}:${hour}`,
+    data: { versionId: version.id, backend: error.backend },
+  });
+}
+
 /** A completion from a deployed version, counted in its usage. */
-export async function complete(services: AppServices, version: NonNullable<Awaited<ReturnType<typeof deployedVersion>>>, chat: Chat, settings: GenerationSettings, signal: AbortSignal) {
+export async function complete(services: AppServices, version: DeployedVersion, chat: { messages: ChatMessage[] }, settings: GenerationSettings, signal: AbortSignal): Promise<Completion> {
   const { adapted } = await respond(services, version.job, chat, settings, false, signal);
-  await services.db.modelVersion.update({ where: { id: version.id }, data: { requestCount: { increment: 1 }, lastRequestAt: new Date() } });
+  await countRequest(services, version.id);
   return adapted;
+}
+
+/**
+ * A streamed completion from a deployed version: the organization's turn is
+ * held until the stream ends (or the client leaves); counted once it has ended.
+ */
+export async function* completeStream(services: AppServices, version: DeployedVersion, chat: { messages: ChatMessage[] }, settings: GenerationSettings, signal: AbortSignal): AsyncGenerator<CompletionPiece> {
+  // Pieces pass from the backend's stream (inside the queue's turn) to the caller through this hand-off.
+  const pieces: CompletionPiece[] = [];
+  let wake: (() => void) | null = null;
+  let ended = false;
+  let failure: unknown = null;
+  const turn = onBackend(services, version.job, true, signal, async (backend, model) => {
+    // The first piece is read inside the retry: an unknown adapter fails there, before anything is sent to the client.
+    for await (const piece of backend.stream(request(model, chat, settings), signal)) {
+      pieces.push(piece);
+      wake?.();
+    }
+  }).then(
+    () => (ended = true),
+    (error) => ((failure = error), (ended = true)),
+  ).finally(() => wake?.());
+  try {
+    for (;;) {
+      while (pieces.length) yield pieces.shift()!;
+      if (ended) break;
+      await new Promise<void>((resolve) => (wake = resolve));
+      wake = null;
+    }
+    if (failure) throw failure;
+    await countRequest(services, version.id);
+  } finally {
+    await turn;
+  }
+}
+
+/** On deploy: the version's adapter is loaded on its backend (a base model it does not serve is refused before anything changes). */
+export async function deployAdapter(services: AppServices, job: ServedJob) {
+  const baseModel = (job.config as JobConfig).baseModel;
+  const { backend } = backendFor(services.config, baseModel);
+  await checkServesBase(backend, baseModel);
+  await loadAdapter(services, backend, job, await adapterName(services, job));
+}
+
+/** On retire: the adapter is unloaded once no deployed version uses it (the playground loads it again when asked). */
+export async function retireAdapter(services: AppServices, job: ServedJob) {
+  if (await services.db.modelVersion.count({ where: { jobId: job.id, status: "DEPLOYED" } })) return;
+  const { backend } = backendFor(services.config, (job.config as JobConfig).baseModel);
+  await backend.unloadAdapter(await adapterName(services, job));
 }

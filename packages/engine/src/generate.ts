@@ -43,8 +43,12 @@ export function sampleToken(logits: Float32Array, temperature: number, topK: num
   return candidates[candidates.length - 1];
 }
 
-/** Continue a token sequence. Contexts longer than the model's window keep their most recent tokens. */
-export function generateIds(model: LlamaModel, prompt: number[], eosIds: number[], opts: GenerateOptions = {}): { ids: number[]; finishReason: 'stop' | 'length' } {
+/**
+ * Continue a token sequence one token at a time (a generator, so that a server
+ * can stream tokens and interleave requests); returns why it stopped.
+ * Contexts longer than the model's window keep their most recent tokens.
+ */
+export function* streamIds(model: LlamaModel, prompt: number[], eosIds: number[], opts: GenerateOptions = {}): Generator<number, 'stop' | 'length'> {
   const maxNew = opts.maxNewTokens ?? 64;
   const window = model.config.max_position_embeddings;
   const rng = new Prng(opts.seed ?? 0);
@@ -67,14 +71,26 @@ export function generateIds(model: LlamaModel, prompt: number[], eosIds: number[
         return tf.slice(all, [pending.length - 1, 0], [1, -1]).dataSync() as Float32Array;
       });
       const next = sampleToken(logits, opts.temperature ?? 0, opts.topK ?? 0, rng);
-      if (eosIds.includes(next)) return { ids: out, finishReason: 'stop' };
+      if (eosIds.includes(next)) return 'stop';
       out.push(next);
+      yield next;
       pending = [next];
     }
-    return { ids: out, finishReason: 'length' };
+    return 'length';
   } finally {
     cache.dispose();
     if (adapter) adapter.dropoutSeed = savedSeed;
+  }
+}
+
+/** Continue a token sequence to the end. */
+export function generateIds(model: LlamaModel, prompt: number[], eosIds: number[], opts: GenerateOptions = {}): { ids: number[]; finishReason: 'stop' | 'length' } {
+  const ids: number[] = [];
+  const tokens = streamIds(model, prompt, eosIds, opts);
+  for (;;) {
+    const next = tokens.next();
+    if (next.done) return { ids, finishReason: next.value };
+    ids.push(next.value);
   }
 }
 

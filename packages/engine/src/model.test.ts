@@ -1,5 +1,5 @@
 // The engine's Llama forward pass against an independent numpy port of
-// transformers' LlamaForCausalLM (trainer/scripts/hf_llama_reference.py), with
+// transformers' LlamaForCausalLM (packages/engine/scripts/hf_llama_reference.py), with
 // and without a PEFT-merged LoRA adapter.
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -14,7 +14,7 @@ import { generateIds } from './generate';
 import { Prng } from './prng';
 import { f32, type TensorMap } from './safetensors';
 
-const SCRIPT = join(import.meta.dirname, '../../scripts/hf_llama_reference.py');
+const SCRIPT = join(import.meta.dirname, '../scripts/hf_llama_reference.py');
 
 function randomWeights(model: LlamaModel, seed: number): TensorMap {
   // Larger-than-init weights and non-unit norms so every term visibly matters.
