@@ -42,3 +42,40 @@ export function largestBatchThatFits(p: MemoryProfile, s: MemorySettings, effect
 export function formatBytes(n: number): string {
   return n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(1)} GB` : `${Math.round(n / 2 ** 20)} MB`;
 }
+
+/** The fields of a Hugging Face Llama-style config that size a model. */
+export type ModelShape = {
+  hidden_size: number;
+  intermediate_size: number;
+  num_hidden_layers: number;
+  num_attention_heads: number;
+  num_key_value_heads: number;
+  vocab_size: number;
+};
+
+/** How the python trainer loads the frozen base weights on a GPU; 8-bit is shown for comparison (it does not train in 8-bit). */
+export type WeightFormat = 'bf16' | 'int8' | 'nf4';
+export const WEIGHT_BYTES: Record<WeightFormat, number> = { bf16: 2, int8: 1, nf4: 0.56 };
+const CUDA_CONTEXT_BYTES = 1.5 * 2 ** 30;
+
+/** Embeddings, untied head and per layer attention (grouped keys and values) and MLP. */
+export function parametersOf(s: ModelShape): number {
+  const kv = (s.hidden_size * s.num_key_value_heads) / s.num_attention_heads;
+  return 2 * s.vocab_size * s.hidden_size + s.num_hidden_layers * (2 * s.hidden_size ** 2 + 2 * s.hidden_size * kv + 3 * s.hidden_size * s.intermediate_size);
+}
+
+/**
+ * The python trainer's profile of a LoRA run on a GPU (trainer/python/tuneloop_worker/memory.py,
+ * the same terms): frozen weights in `format`, LoRA weights with gradients and two AdamW moments
+ * in fp32, checkpointed layer inputs and the logits per token.
+ */
+export function gpuLoraProfile(s: ModelShape, targetModules: number, format: WeightFormat): MemoryProfile {
+  const params = parametersOf(s);
+  return {
+    fixedBytes: params * WEIGHT_BYTES[format] + CUDA_CONTEXT_BYTES,
+    bytesPerRank: s.num_hidden_layers * targetModules * 2 * Math.max(s.hidden_size, s.intermediate_size) * 4 * 4,
+    bytesPerToken: s.num_hidden_layers * s.hidden_size * 2 * 6 + s.vocab_size * 4 * 3,
+    bytesPerTokenPosition: 0,
+    fourBitSavingBytes: format === 'nf4' ? null : params * (WEIGHT_BYTES[format] - WEIGHT_BYTES.nf4),
+  };
+}

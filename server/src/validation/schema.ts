@@ -127,6 +127,16 @@ builder.prismaObjectField("TrainingJob", "validationRuns", (t) =>
   t.relation("validationRuns", { description: "Validations of this job's adapter, newest first.", query: { orderBy: [{ createdAt: "desc" }, { id: "desc" }] } }),
 );
 
+builder.prismaObjectField("TrainingJob", "latestValidation", (t) =>
+  t.field({
+    type: ValidationRun,
+    nullable: true,
+    description: "The newest completed validation: the scores Compare and the job history show.",
+    select: { id: true },
+    resolve: (job, _args, ctx) => ctx.db.validationRun.findFirst({ where: { jobId: job.id, status: "COMPLETED" }, orderBy: [{ finishedAt: "desc" }, { id: "desc" }] }),
+  }),
+);
+
 const QualitySettingsRef = builder.prismaObject("QualitySettings", {
   description: "The organization's validation pass marks and the gates a model must pass to be deployed (a null gate is not checked).",
   fields: (t) => ({

@@ -1,3 +1,4 @@
+import { randomInt } from "node:crypto";
 import type { AppServices, Viewer } from "../context.js";
 import type { Prisma } from "../generated/sqlite/client.js";
 import { AppError, notFound } from "../errors.js";
@@ -7,17 +8,19 @@ import type { JobConfig } from "../jobs/config.js";
 import { KNOWLEDGE_QUESTIONS } from "./content/knowledgeQuestions.js";
 import { SCENARIOS } from "./content/scenarios.js";
 import { qualitySettings } from "./settings.js";
-import { evaluateRun, resultSentence, type RunSettings } from "./runner.js";
-import { closeEngines } from "../serving/engineHost.js";
+import { aggregateRun, parseResult, resultSentence, stageOf, tasksOf, type RunSettings } from "./runner.js";
+import { backendOf, type ClaimFilter } from "../workers/service.js";
 import { summarizeReview } from "./metrics.js";
+import { readDatasetText } from "../datasets/service.js";
+import { adapterArtifacts } from "../serving/adapterFiles.js";
 
 type UserViewer = Extract<Viewer, { kind: "user" }>;
 
-/** Seconds a server may work on a run without renewing its claim before another may take it over. */
+/** Seconds a worker may work on a run without reporting or renewing its claim before another may take it over. */
 const LEASE_SECONDS = 180;
-/** The trainer holds out this share of conversations (trainer/src/engine/train.ts, DEFAULT_HYPERPARAMETERS). */
+/** The trainer holds out this share of conversations (packages/engine/src/train.ts, DEFAULT_HYPERPARAMETERS). */
 const VALIDATION_FRACTION = 0.2;
-/** Review answers are sampled (with a secret seed, see runner.ts): greedy answers would be the playground's, and give the sides away. */
+/** Review answers are sampled (with a secret seed drawn per claim): greedy answers would be the playground's, and give the sides away. */
 const GENERATION = { temperature: 0.7, topK: 40 };
 export const BRAND_VOICE_SAMPLE = 30;
 
@@ -62,7 +65,7 @@ export async function requestValidation(services: AppServices, viewer: UserViewe
   return run;
 }
 
-/** Jobs that reached their VALIDATION stage get their one automatic run. */
+/** Jobs that reached their VALIDATION stage get their one automatic run (pending until a worker claims it). */
 export async function queueAutomaticRuns(services: AppServices) {
   const jobs = await services.db.trainingJob.findMany({ where: { status: "VALIDATION", validationRuns: { none: { automaticForJobId: { not: null } } } }, take: 20 });
   for (const job of jobs) {
@@ -78,59 +81,140 @@ export async function queueAutomaticRuns(services: AppServices) {
   }
 }
 
-/** Takes the oldest queued run, or one whose server stopped renewing its lease. Null when none. */
-export async function claimNextRun(services: AppServices) {
+/** Takes the oldest queued run of the organization that the worker can evaluate, or one whose worker stopped renewing its lease. Null when none. */
+export async function claimNextRun(services: AppServices, orgId: string, workerId: string, filter: ClaimFilter) {
+  if (!/^[A-Za-z0-9._:@-]{1,100}$/.test(workerId)) throw new AppError("VALIDATION", "The worker id must be 1–100 letters, digits or . _ : @ -", "workerId");
+  // The job that just finished training gets its automatic run now, so its own worker can go straight on.
+  await queueAutomaticRuns(services);
   const now = new Date();
   const claimable: Prisma.ValidationRunWhereInput = { OR: [{ status: "PENDING" }, { status: "RUNNING", leaseExpiresAt: { lt: now } }] };
-  for (const candidate of await services.db.validationRun.findMany({ where: claimable, orderBy: { createdAt: "asc" }, take: 5, select: { id: true } })) {
+  const candidates = await services.db.validationRun.findMany({
+    where: { ...claimable, job: { orgId, ...(filter.gpuTypes?.length && { gpuType: { in: filter.gpuTypes } }) }, ...(filter.jobId && { jobId: filter.jobId }) },
+    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+    take: 20,
+    select: { id: true, job: { select: { config: true } } },
+  });
+  for (const candidate of candidates) {
+    if (filter.backends?.length && !filter.backends.includes(backendOf(candidate.job.config))) continue;
     const { count } = await services.db.validationRun.updateMany({
       where: { id: candidate.id, ...claimable },
-      data: { status: "RUNNING", startedAt: now, leaseExpiresAt: new Date(now.getTime() + LEASE_SECONDS * 1000), stage: "starting", progress: 0, error: null },
+      data: { status: "RUNNING", workerId, startedAt: now, leaseExpiresAt: new Date(now.getTime() + LEASE_SECONDS * 1000), error: null },
     });
-    if (count === 1) return services.db.validationRun.findUniqueOrThrow({ where: { id: candidate.id } });
+    if (count === 0) continue;
+    const run = await services.db.validationRun.findUniqueOrThrow({ where: { id: candidate.id }, include: { job: { include: { dataset: true } }, results: { select: { key: true } } } });
+    publishRun(services, run);
+    let adapter;
+    try {
+      adapter = await adapterArtifacts(services, run.jobId);
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      await finishRun(services, run, { failure: error.message });
+      continue;
+    }
+    const done = new Set(run.results.map((r) => r.key));
+    const settings = run.settings as RunSettings;
+    return {
+      run,
+      settings,
+      adapter,
+      datasetContent: await readDatasetText(services, run.job.dataset),
+      // Drawn per claim and kept nowhere: the playground cannot reproduce the review answers, so nobody can tell which side is the adapter.
+      reviewSeed: randomInt(2 ** 31),
+      leaseExpiresAt: new Date(now.getTime() + LEASE_SECONDS * 1000),
+      tasks: tasksOf(settings).filter((t) => !done.has(t.key)),
+    };
   }
   return null;
 }
 
+/** What a worker may evaluate: its organization's runs, or one job's runs for a machine launched with that job's token. */
+export type WorkerScope = { orgId: string; jobId: string | null };
+
+/** The run, if this worker holds it and it is still running. */
+async function heldRun(services: AppServices, scope: WorkerScope, runId: string, workerId: string) {
+  const run = await services.db.validationRun.findFirst({ where: { id: runId, job: { orgId: scope.orgId }, ...(scope.jobId && { jobId: scope.jobId }) } });
+  if (!run) throw notFound("Validation run", "runId");
+  if (run.status !== "RUNNING" || run.workerId !== workerId) throw new AppError("CONFLICT", `This validation run is no longer ${workerId}'s to run (${run.status.toLowerCase()})`, "runId");
+  return run;
+}
+
+/** Renews the worker's lease on a run. */
+export async function heartbeatRun(services: AppServices, scope: WorkerScope, runId: string, workerId: string) {
+  const run = await heldRun(services, scope, runId, workerId);
+  const leaseExpiresAt = new Date(Date.now() + LEASE_SECONDS * 1000);
+  await services.db.validationRun.updateMany({ where: { id: run.id, status: "RUNNING", workerId }, data: { leaseExpiresAt } });
+  return { leaseExpiresAt };
+}
+
 /**
- * Evaluates a claimed run and records the outcome. `stopping` tells a server
- * that is shutting down: its run is then left to be taken over, not failed.
+ * Stores one task's result and renews the lease; the last one completes the
+ * run. A result already stored (a worker that died after reporting it, a
+ * report sent twice) is kept as it was: nothing is counted twice.
  */
-export async function executeRun(services: AppServices, run: { id: string; jobId: string; settings: unknown; automaticForJobId: string | null }, stopping: () => boolean) {
-  const progress = async (stage: string, value: number) => {
-    if (stopping()) throw new Error("server stopping");
-    await services.db.validationRun.update({ where: { id: run.id }, data: { stage, progress: value, leaseExpiresAt: new Date(Date.now() + LEASE_SECONDS * 1000) } });
-    publishRun(services, run);
-  };
-  let outcome: Awaited<ReturnType<typeof evaluateRun>> | null = null;
-  let failure: string | null = null;
+export async function recordResult(services: AppServices, scope: WorkerScope, runId: string, workerId: string, key: string, result: unknown) {
+  const run = await heldRun(services, scope, runId, workerId);
+  const settings = run.settings as RunSettings;
+  const tasks = tasksOf(settings);
+  const task = tasks.find((t) => t.key === key);
+  if (!task) throw new AppError("VALIDATION", `This run has no task ${key}`, "key");
+  const value = parseResult(task, result);
   try {
-    outcome = await evaluateRun(services, { id: run.id, jobId: run.jobId, settings: run.settings as RunSettings }, progress);
+    await services.db.validationResult.create({ data: { runId, key, result: value, workerId } });
   } catch (error) {
-    if (stopping()) return;
-    failure = error instanceof Error ? error.message : String(error);
+    if ((error as { code?: string }).code !== "P2002") throw error;
   }
+  const done = await services.db.validationResult.count({ where: { runId } });
+  await services.db.validationRun.update({
+    where: { id: runId },
+    data: { stage: stageOf(task), progress: done / tasks.length, leaseExpiresAt: new Date(Date.now() + LEASE_SECONDS * 1000) },
+  });
+  if (done === tasks.length) await completeRun(services, run);
+  else publishRun(services, run);
+  return services.db.validationRun.findUniqueOrThrow({ where: { id: runId } });
+}
+
+/** The worker could not evaluate (the adapter does not load, the model does not fit): the run fails with its message. */
+export async function failRun(services: AppServices, scope: WorkerScope, runId: string, workerId: string, message: string) {
+  const run = await heldRun(services, scope, runId, workerId);
+  await finishRun(services, run, { failure: message.slice(0, 2000) });
+  return services.db.validationRun.findUniqueOrThrow({ where: { id: runId } });
+}
+
+async function completeRun(services: AppServices, run: { id: string; jobId: string; settings: unknown; automaticForJobId: string | null }) {
+  const stored = await services.db.validationResult.findMany({ where: { runId: run.id } });
+  const outcome = aggregateRun(run.id, run.settings as RunSettings, new Map(stored.map((r) => [r.key, r.result])));
+  await finishRun(services, run, { outcome });
+}
+
+/** Records the outcome in one transaction; of two reports that both see the run finish, the second changes nothing. */
+async function finishRun(services: AppServices, run: { id: string; jobId: string; settings: unknown; automaticForJobId: string | null }, end: { outcome: ReturnType<typeof aggregateRun> } | { failure: string }) {
   const job = await services.db.trainingJob.findUniqueOrThrow({ where: { id: run.jobId } });
+  const outcome = "outcome" in end ? end.outcome : null;
   const eventIds = await services.db.$transaction(async (tx) => {
     const ids: number[] = [];
+    const finished = { finishedAt: new Date(), leaseExpiresAt: null };
     if (outcome) {
       const r = outcome.results;
-      await tx.reviewItem.deleteMany({ where: { runId: run.id } });
+      const { count } = await tx.validationRun.updateMany({ where: { id: run.id, status: "RUNNING" }, data: { ...r, ...finished, status: "COMPLETED", stage: "done", progress: 1 } });
+      if (count === 0) return null;
+      // The job history sorts by it (jobs(sort: { field: QUALITY })).
+      await tx.trainingJob.update({ where: { id: job.id }, data: { qualityScore: r.perplexityImprovementPct } });
       await tx.reviewItem.createMany({ data: outcome.reviewItems });
-      await tx.validationRun.update({ where: { id: run.id }, data: { ...r, status: "COMPLETED", stage: "done", progress: 1, finishedAt: new Date(), leaseExpiresAt: null } });
-      const sentence = resultSentence(r);
-      ids.push((await appendEvent(tx, { jobId: job.id, type: "validation_completed", message: sentence, payload: { runId: run.id }, source: "system" })).id);
+      ids.push((await appendEvent(tx, { jobId: job.id, type: "validation_completed", message: resultSentence(r), payload: { runId: run.id }, source: "system" })).id);
       if (r.retentionAlert) {
         const message = `Knowledge retention of "${job.name}" is ${r.retentionPct.toFixed(0)}%, under the ${(run.settings as RunSettings).retentionAlertPct}% alert level: the model may have forgotten what it knew (overtraining).`;
         await tx.alert.create({ data: { orgId: job.orgId, type: "knowledge_retention", message, jobId: job.id, dedupeKey: `retention:${run.id}` } });
         ids.push((await appendEvent(tx, { jobId: job.id, type: "retention_alert", message, payload: { runId: run.id, retentionPct: r.retentionPct }, source: "system" })).id);
       }
     } else {
-      await tx.validationRun.update({ where: { id: run.id }, data: { status: "FAILED", error: failure, finishedAt: new Date(), leaseExpiresAt: null } });
+      const failure = (end as { failure: string }).failure;
+      const { count } = await tx.validationRun.updateMany({ where: { id: run.id, status: "RUNNING" }, data: { ...finished, status: "FAILED", error: failure } });
+      if (count === 0) return null;
       ids.push((await appendEvent(tx, { jobId: job.id, type: "validation_failed", message: `Validation failed: ${failure}`, payload: { runId: run.id }, source: "system" })).id);
     }
     return ids;
   });
+  if (!eventIds) return;
   for (const id of eventIds) publishEvent(services.pubsub, job.id, id);
   publishRun(services, run);
   // The automatic run ends the job's VALIDATION stage either way: the adapter is
@@ -140,30 +224,6 @@ export async function executeRun(services: AppServices, run: { id: string; jobId
       if (!(error instanceof AppError && error.code === "INVALID_TRANSITION")) throw error;
     });
   }
-}
-
-/** The background worker: queues automatic runs and works through the queue, one run at a time per server. */
-export function startValidationRunner(services: AppServices, pollMs = 1000): () => Promise<void> {
-  let stopped = false;
-  let current: Promise<void> = Promise.resolve();
-  const tick = async () => {
-    await queueAutomaticRuns(services);
-    for (let run = await claimNextRun(services); run && !stopped; run = stopped ? null : await claimNextRun(services)) {
-      await executeRun(services, run, () => stopped);
-    }
-  };
-  const timer = setInterval(() => {
-    current = current.then(tick).catch((error) => {
-      if (!stopped) console.error("validation runner failed", error);
-    });
-  }, pollMs);
-  return async () => {
-    stopped = true;
-    clearInterval(timer);
-    // Terminating the engine threads ends a run in flight at once; it is left for another server to take over.
-    await closeEngines(services.config);
-    await current;
-  };
 }
 
 // ── Reading runs and human review ──

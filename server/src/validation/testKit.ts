@@ -1,7 +1,7 @@
 // Test helpers over trainedJob.ts: a job trained by the real worker against a
 // test server, and waiting for its validation.
 import type { TestApp } from "../testing/harness.js";
-import { trainJob } from "./trainedJob.js";
+import { runTestWorker, trainJob } from "./trainedJob.js";
 
 export async function trainTinyJob(app: TestApp, options: { validationFollows?: boolean; name?: string; chatsJsonl?: string } = {}) {
   const { jobId, session } = await trainJob(app.url, options);
@@ -10,9 +10,11 @@ export async function trainTinyJob(app: TestApp, options: { validationFollows?: 
   return { jobId, session, summary: ((completed?.payload as { summary?: Record<string, number> }) ?? {}).summary ?? {} };
 }
 
-/** Polls until the job's latest validation run has finished. */
+/** Polls until the job's latest validation run has finished; a run still waiting for a worker gets one (the real worker, once). */
 export async function waitForValidation(app: TestApp, jobId: string, timeoutMs = 120_000) {
   const started = Date.now();
+  const pending = await app.services.db.validationRun.findFirst({ where: { jobId }, orderBy: { createdAt: "desc" } });
+  if (pending?.status === "PENDING") await runTestWorker(app.url, { validationFollows: true });
   for (;;) {
     const run = await app.services.db.validationRun.findFirst({ where: { jobId }, orderBy: { createdAt: "desc" } });
     if (run && (run.status === "COMPLETED" || run.status === "FAILED")) return run;

@@ -63,8 +63,8 @@ async function uploadDataset(url: string, token: string, name: string, content: 
 /**
  * Creates a job and lets one real worker train it. `tiny` trains the tiny base
  * model on short finance chats (seconds); `small` the 1M-parameter model on
- * the demo dataset (minutes). With validationFollows the job stops in
- * VALIDATION for the server's runner; otherwise it completes directly.
+ * the demo dataset (minutes). With validationFollows the same worker goes on
+ * to validate the job; otherwise it completes directly.
  */
 export async function trainJob(url: string, options: Options = {}) {
   const api = apiAt(url);
@@ -79,14 +79,27 @@ export async function trainJob(url: string, options: Options = {}) {
     { i: { name: options.name ?? "tiny finance adapter", start: true, settings: { datasetId, overrides, gpuType: GPU } } },
     engineer,
   );
+  const log: string[] = [];
+  const code = await runTestWorker(url, { validationFollows: options.validationFollows ?? true, log: (line) => (log.push(line), options.log?.(line)) });
+  const after = await api.gql(`query($id:ID!){ job(id:$id){ status } }`, { id: job.id }, engineer);
+  if (code !== 0 || !["VALIDATION", "COMPLETED"].includes(after.status)) throw new Error(`the worker did not finish the job (${after.status}):\n${log.join("\n")}`);
+  return { jobId: job.id as string, session: engineer };
+}
+
+/**
+ * One run of the real worker (trainer/src/worker) for this file's GPU type: it
+ * trains the job waiting, or, with none, evaluates a waiting validation run;
+ * with validationFollows it goes on to validate the job it trained.
+ */
+export async function runTestWorker(url: string, options: { validationFollows: boolean; log?: (line: string) => void }) {
+  const api = apiAt(url);
   const workerKey = (await api.gql(`mutation{ createApiKey(name:"worker", scopes:[WORKER]){ key } }`, {}, await api.login("owner"))).key;
   const stateDir = await mkdtemp(join(tmpdir(), "tuneloop-worker-"));
-  const log: string[] = [];
   try {
-    const code = await runWorker({
+    return await runWorker({
       serverUrl: url,
       apiKey: workerKey,
-      workerId: `worker-${job.id}`,
+      workerId: `worker-${Math.random().toString(36).slice(2, 8)}`,
       gpuTypes: [GPU],
       once: true,
       shutdownGraceSeconds: 1,
@@ -95,15 +108,12 @@ export async function trainJob(url: string, options: Options = {}) {
       maxDurationSeconds: null,
       offlineDeadlineSeconds: 60,
       metricsEverySteps: 1,
-      validationFollows: options.validationFollows ?? true,
-      log: (line) => (log.push(line), options.log?.(line)),
+      validationFollows: options.validationFollows,
+      log: options.log ?? (() => {}),
     });
-    const after = await api.gql(`query($id:ID!){ job(id:$id){ status } }`, { id: job.id }, engineer);
-    if (code !== 0 || !["VALIDATION", "COMPLETED"].includes(after.status)) throw new Error(`the worker did not finish the job (${after.status}):\n${log.join("\n")}`);
   } finally {
     await rm(stateDir, { recursive: true, force: true });
   }
-  return { jobId: job.id as string, session: engineer };
 }
 
 /** Polls the API until the job's newest validation run has finished; returns its id and status. */
@@ -123,7 +133,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({ options: { server: { type: "string", default: "http://127.0.0.1:4000" }, size: { type: "string", default: "tiny" }, quick: { type: "boolean", default: false }, name: { type: "string" } } });
   const size = values.size === "small" ? "small" : "tiny";
   const { jobId, session } = await trainJob(values.server!, { size, name: values.name, validationFollows: !values.quick, log: (l) => console.error(l) });
-  if (values.quick) await apiAt(values.server!).gql(`mutation($j:ID!,$o:RunValidationInput){ runValidation(jobId:$j, options:$o){ __typename ... on AppError { message } ... on RunValidationSuccess { data { id } } } }`, { j: jobId, o: QUICK_VALIDATION }, session);
+  if (values.quick) {
+    await apiAt(values.server!).gql(`mutation($j:ID!,$o:RunValidationInput){ runValidation(jobId:$j, options:$o){ __typename ... on AppError { message } ... on RunValidationSuccess { data { id } } } }`, { j: jobId, o: QUICK_VALIDATION }, session);
+    await runTestWorker(values.server!, { validationFollows: true, log: (l) => console.error(l) });
+  }
   const run = await awaitValidation(values.server!, jobId, session);
   console.log(JSON.stringify({ jobId, runId: run.id, status: run.status }));
 }

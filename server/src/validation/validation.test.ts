@@ -4,12 +4,7 @@ import { trainTinyJob, waitForValidation } from "./testKit.js";
 import { KNOWLEDGE_QUESTIONS } from "./content/knowledgeQuestions.js";
 import { SCENARIO_SYSTEM_PROMPT } from "./content/scenarios.js";
 import type { RunDetails } from "./runner.js";
-import { initBackend } from "../../../trainer/src/engine/backend";
-import { scoreMultipleChoice } from "../../../trainer/src/engine/evaluate";
-import { LoraAdapter } from "../../../trainer/src/engine/lora";
-import { LlamaModel } from "../../../trainer/src/engine/model";
-import { defaultBaseModelDir } from "../../../trainer/src/engine/pretrain";
-import { BpeTokenizer } from "../../../trainer/src/engine/tokenizer";
+import { initBackend, scoreMultipleChoice, LoraAdapter, LlamaModel, defaultBaseModelDir, BpeTokenizer } from "@tuneloop/engine";
 import { adapterDir } from "../serving/adapterFiles.js";
 
 const RUN_FIELDS = `id status automatic stage progress settings heldOutConversations perplexityBase perplexityAdapted perplexityImprovementPct perplexityPassed
@@ -47,6 +42,20 @@ describe("automatic validation after training", () => {
     expect(run.perplexityAdapted).toBeLessThan(run.perplexityBase);
     expect(run.perplexityImprovementPct).toBeCloseTo(((run.perplexityBase - run.perplexityAdapted) / run.perplexityBase) * 100, 6);
     expect(run.perplexityPassed).toBe(run.perplexityImprovementPct >= 30);
+  });
+
+  it("gives the job its quality score (what the history sorts by) and its latest validation", async () => {
+    const scored = await app.gql(`query($id:ID!){ job(id:$id){ qualityScore latestValidation { id perplexityImprovementPct } } }`, { id: job.jobId }, job.session);
+    expect(scored.data.job.qualityScore).toBeCloseTo(run.perplexityImprovementPct, 6);
+    expect(scored.data.job.latestValidation).toEqual({ id: run.id, perplexityImprovementPct: run.perplexityImprovementPct });
+  });
+
+  it("was computed by the worker that trained the job, one stored result per task", async () => {
+    const results = await app.services.db.validationResult.findMany({ where: { runId: run.id } });
+    // 2 perplexities, 2 × 4 chunks of 25 questions, 2 × 10 chunks of 5 scenarios.
+    expect(results).toHaveLength(30);
+    const claimed = await app.services.db.jobEvent.findFirstOrThrow({ where: { jobId: job.jobId, type: "status_changed", message: { contains: "claimed the job" } } });
+    expect(new Set(results.map((r) => r.workerId))).toEqual(new Set([(claimed.payload as { workerId: string }).workerId]));
   });
 
   it("scores the 100 knowledge questions by answer likelihood for both models", async () => {
@@ -172,6 +181,7 @@ describe("validation on demand", () => {
       job.session,
     );
     expect(queued.data.runValidation.data).toMatchObject({ status: "PENDING", automatic: false });
+    // A worker with nothing to train takes the run (waitForValidation runs one).
     const done = await waitForValidation(app, job.jobId);
     expect(done.id).toBe(queued.data.runValidation.data.id);
     expect(done).toMatchObject({ status: "COMPLETED", knowledgeQuestions: 8 });
@@ -183,5 +193,37 @@ describe("validation on demand", () => {
 
     const bad = await app.gql(`mutation($j:ID!){ runValidation(jobId:$j, options:{questionCount:500}){ __typename ... on AppError { code field } } }`, { j: job.jobId }, job.session);
     expect(bad.data.runValidation).toMatchObject({ code: "VALIDATION", field: "questionCount" });
+  });
+
+  it("takes a worker's results only in the shape of their task, and a worker's failure fails the run", async () => {
+    const queued = await app.gql(`mutation($j:ID!){ runValidation(jobId:$j, options:{questionCount:3, scenarioCount:1}){ ... on RunValidationSuccess { data { id } } } }`, { j: job.jobId }, job.session);
+    const runId = queued.data.runValidation.data.id;
+    const CLAIM = `mutation($w:String!){ claimValidationRun(workerId:$w, backends:["typescript"]){ __typename ... on AppError { code }
+      ... on ClaimValidationRunSuccess { data { claim { run { id status } settings tasks { key kind model questions { id options } prompts { messages { role } } } } } } } }`;
+    const refused = await app.gql(CLAIM, { w: "probe" }, job.session);
+    expect(refused.errors?.[0]?.extensions?.code ?? refused.data?.claimValidationRun?.code).toMatch(/FORBIDDEN|UNAUTHENTICATED/);
+    const key = (await app.gql(`mutation{ createApiKey(name:"probe", scopes:[WORKER]){ key } }`, {}, await app.login("owner"))).data.createApiKey.key;
+    const claim = (await app.gql(CLAIM, { w: "probe" }, key)).data.claimValidationRun.data.claim;
+    expect(claim.run).toEqual({ id: runId, status: "RUNNING" });
+    expect(claim.settings).toMatchObject({ questionCount: 3, scenarioCount: 1 });
+    expect(claim.tasks.map((t: any) => t.key)).toEqual(["perplexity:base", "perplexity:adapted", "knowledge:base:0", "knowledge:adapted:0", "review:base:0", "review:adapted:0"]);
+    expect(claim.tasks[2]).toMatchObject({ kind: "MULTIPLE_CHOICE", model: "BASE" });
+    expect(claim.tasks[2].questions).toHaveLength(3);
+
+    const REPORT = `mutation($r:ID!,$w:String!,$k:String!,$v:JSON!){ reportValidationResult(runId:$r, workerId:$w, key:$k, result:$v){ __typename ... on AppError { code field message } ... on ReportValidationResultSuccess { data { progress } } } }`;
+    const report = async (k: string, v: unknown, w = "probe") => (await app.gql(REPORT, { r: runId, w, k, v }, key)).data.reportValidationResult;
+    expect(await report("knowledge:base:0", { best: [0, 1] })).toMatchObject({ code: "VALIDATION", field: "result" });
+    expect(await report("knowledge:base:0", { best: [0, 1, 9] })).toMatchObject({ code: "VALIDATION", field: "result" });
+    expect(await report("perplexity:base", { loss: 1, perplexity: -2, tokens: 3, conversations: 1 })).toMatchObject({ code: "VALIDATION", field: "result" });
+    expect(await report("knowledge:base:7", { best: [] })).toMatchObject({ code: "VALIDATION", field: "key" });
+    expect(await report("knowledge:base:0", { best: [0, 1, 2] }, "someone-else")).toMatchObject({ code: "CONFLICT" });
+    expect((await report("knowledge:base:0", { best: [0, 1, 2] })).data.progress).toBeCloseTo(1 / 6, 9);
+    expect((await report("knowledge:base:0", { best: [2, 2, 2] })).data.progress).toBeCloseTo(1 / 6, 9);
+    expect((await app.services.db.validationResult.findUniqueOrThrow({ where: { runId_key: { runId, key: "knowledge:base:0" } } })).result).toEqual({ best: [0, 1, 2] });
+
+    const failed = await app.gql(`mutation($r:ID!){ failValidationRun(runId:$r, workerId:"probe", message:"CUDA out of memory"){ ... on FailValidationRunSuccess { data { status error } } } }`, { r: runId }, key);
+    expect(failed.data.failValidationRun.data).toEqual({ status: "FAILED", error: "CUDA out of memory" });
+    expect(await report("knowledge:adapted:0", { best: [0, 1, 2] })).toMatchObject({ code: "CONFLICT" });
+    expect((await app.services.db.trainingJob.findUniqueOrThrow({ where: { id: job.jobId } })).status).toBe("COMPLETED");
   });
 });

@@ -1,5 +1,5 @@
 """Chat datasets (JSON Lines, one {"messages": [...]} per line), validated with the
-line and field of the first problem — the same rules as trainer/src/engine/dataset.ts."""
+line and field of the first problem — the same rules as packages/engine/src/dataset.ts."""
 import json
 
 from .failures import DatasetFormatError

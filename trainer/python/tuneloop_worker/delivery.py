@@ -27,7 +27,7 @@ def deliver_to(client):
             unwrap(client.request(ops.REPORT_RESUMED, {"jobId": job_id, "sequence": seq, "fromStep": report["fromStep"]}, token)["reportResumed"])
         elif kind == "error":
             variables = {"jobId": job_id, "sequence": seq, "errorType": report["errorType"], "message": report["message"], "details": report["details"],
-                         "facts": report.get("facts")}
+                         "facts": report.get("facts"), "outputLines": report.get("outputLines")}
             unwrap(client.request(ops.REPORT_ERROR, variables, token)["reportTrainingError"])
         elif kind == "completed":
             variables = {"jobId": job_id, "sequence": seq, "summary": report["summary"], "validationFollows": report["validationFollows"]}

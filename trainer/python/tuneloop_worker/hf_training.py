@@ -12,7 +12,6 @@ Everything is reported through `hooks` (see runner.py)."""
 import json
 import math
 import os
-import random
 import resource
 import tarfile
 import time
@@ -21,11 +20,11 @@ import torch
 from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
 from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, BitsAndBytesConfig, Trainer, TrainerCallback, TrainingArguments
 
+from .chat_tokens import split, tokenize_chat
 from .failures import OutOfMemoryError
 from .memory import bytes_needed, check_memory, largest_batch_that_fits, memory_facts, memory_profile
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-VALIDATION_FRACTION = 0.2
 
 
 def resolve_base_model(name):
@@ -33,26 +32,6 @@ def resolve_base_model(name):
     Hugging Face model id or local path (gated models need HF_TOKEN, or a filled HF cache)."""
     local = os.path.join(REPO, ".cache", "base-model", name)
     return local if os.path.isdir(local) else name
-
-
-def tokenize_chat(tokenizer, chat, max_len):
-    """Token ids of a conversation through the model's chat template, with labels only on the
-    assistant turns (-100 elsewhere). Each message's tokens are what the template adds for it."""
-    ids, labels = [], []
-    for i, message in enumerate(chat["messages"]):
-        upto = tokenizer.apply_chat_template(chat["messages"][: i + 1], tokenize=True)
-        new = upto[len(ids):]
-        ids = list(upto)
-        labels += new if message["role"] == "assistant" else [-100] * len(new)
-    # Labels stay aligned with the inputs: transformers shifts them when it computes the loss.
-    return {"input_ids": ids[:max_len], "labels": labels[:max_len]}
-
-
-def split(chats, seed):
-    order = list(range(len(chats)))
-    random.Random(seed).shuffle(order)
-    n_val = max(1, round(len(chats) * VALIDATION_FRACTION)) if len(chats) >= 2 else 0
-    return [chats[i] for i in sorted(order[n_val:])], [chats[i] for i in sorted(order[:n_val])]
 
 
 class _Collator:
@@ -100,12 +79,12 @@ class _Reporter(TrainerCallback):
     def on_step_end(self, args, state, control, **kwargs):
         seconds = max(1e-9, time.monotonic() - (self.step_started or time.monotonic()))
         self.tokens_seen += self.collator.step_tokens
-        memory = torch.cuda.max_memory_allocated() if torch.cuda.is_available() else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
         self._emit(state, {
             "tokens_per_sec": self.collator.step_tokens / seconds,
             "samples_per_sec": self.batch_size / seconds,
-            "memory_mb": memory / 2**20,
+            "memory_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "eta_seconds": max(0, state.max_steps - state.global_step) * seconds,
+            **gpu_usage(),
         })
         stop = self.hooks.stop_requested()
         if stop:
@@ -138,6 +117,19 @@ class _Reporter(TrainerCallback):
         points = [{"name": k, "step": state.global_step, "value": float(v), "epoch": float(state.epoch or 0), "wallTime": now} for k, v in values.items()]
         self.points += points
         self.hooks.metrics(points)
+
+
+def gpu_usage():
+    """The device's memory in use and, where NVML answers, its utilisation: what the job page shows as GPU metrics."""
+    if not torch.cuda.is_available():
+        return {}
+    free, total = torch.cuda.mem_get_info()
+    usage = {"gpu_memory_used_mb": (total - free) / 2**20, "gpu_memory_total_mb": total / 2**20, "gpu_memory_allocated_mb": torch.cuda.max_memory_allocated() / 2**20}
+    try:
+        usage["gpu_utilization_pct"] = float(torch.cuda.utilization())
+    except Exception:  # noqa: BLE001 — torch.cuda.utilization needs pynvml; without it the memory still tells
+        pass
+    return usage
 
 
 def train_job(config, chats, work_dir, resume_archive, hooks, memory_budget_mb=None):

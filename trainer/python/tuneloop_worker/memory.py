@@ -10,21 +10,25 @@ CUDA_CONTEXT_BYTES = 1.5 * 2**30  # CUDA context and allocator slack
 NF4_BYTES_PER_PARAM = 0.56  # 4-bit NF4 with double quantization
 
 
+BF16_BYTES_PER_PARAM = 2  # the trainer loads unquantized weights in bfloat16 on a GPU, float32 on a CPU
+
+
 def memory_profile(model_config, n_targets, quantized, can_quantize):
-    """A rough, high-side profile of peak GPU memory (float32 weights unless quantized)."""
+    """A rough, high-side profile of peak memory; the same terms as gpuLoraProfile in shared/memoryModel.ts."""
     h = model_config.hidden_size
     layers = model_config.num_hidden_layers
     inter = model_config.intermediate_size
     vocab = model_config.vocab_size
     kv = h * getattr(model_config, "num_key_value_heads", model_config.num_attention_heads) // model_config.num_attention_heads
     params = 2 * vocab * h + layers * (2 * h * h + 2 * h * kv + 3 * h * inter)
-    weights = params * (NF4_BYTES_PER_PARAM if quantized else 4)
+    unquantized = BF16_BYTES_PER_PARAM if can_quantize else 4
+    weights = params * (NF4_BYTES_PER_PARAM if quantized else unquantized)
     return {
         "fixedBytes": weights + CUDA_CONTEXT_BYTES,
         "bytesPerRank": layers * n_targets * 2 * max(h, inter) * 4 * 4,  # weights, grads, two AdamW moments (fp32)
         "bytesPerToken": layers * h * 2 * 6 + vocab * 4 * 3,  # checkpointed layer inputs; logits, softmax, grads
         "bytesPerTokenPosition": 0,
-        "fourBitSavingBytes": params * (4 - NF4_BYTES_PER_PARAM) if can_quantize and not quantized else None,
+        "fourBitSavingBytes": params * (unquantized - NF4_BYTES_PER_PARAM) if can_quantize and not quantized else None,
     }
 
 

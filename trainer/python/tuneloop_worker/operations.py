@@ -61,7 +61,7 @@ REPORT_INTERRUPTED = _report(
 REPORT_RESUMED = _report("reportResumed", [("jobId", "ID!"), ("sequence", "Int!"), ("fromStep", "Int!")], "ReportResumedSuccess { data { id status } }")
 REPORT_ERROR = _report(
     "reportTrainingError",
-    [("jobId", "ID!"), ("sequence", "Int!"), ("errorType", "String!"), ("message", "String!"), ("details", "JSON"), ("facts", "FailureFactsInput")],
+    [("jobId", "ID!"), ("sequence", "Int!"), ("errorType", "String!"), ("message", "String!"), ("details", "JSON"), ("facts", "FailureFactsInput"), ("outputLines", "[String!]")],
     "ReportTrainingErrorSuccess { data { id status } }",
 )
 COMPLETE = _report(
@@ -69,3 +69,51 @@ COMPLETE = _report(
     [("jobId", "ID!"), ("sequence", "Int!"), ("summary", "JSON"), ("validationFollows", "Boolean")],
     "CompleteTrainingJobSuccess { data { id status } }",
 )
+
+CLAIM_VALIDATION = """
+mutation ClaimValidationRun($workerId: String!, $gpuTypes: [String!], $jobId: ID) {
+  claimValidationRun(workerId: $workerId, gpuTypes: $gpuTypes, backends: ["python"], jobId: $jobId) {
+    __typename
+    ... on AppError { code message field }
+    ... on ClaimValidationRunSuccess {
+      data {
+        pollAfterSeconds
+        claim {
+          run { id }
+          job { id name config }
+          settings reviewSeed datasetContent
+          adapterModel { downloadUrl sha256 }
+          adapterConfig { downloadUrl sha256 }
+          tasks { key kind model questions { id question options } prompts { scenarioId messages { role content } } }
+        }
+      }
+    }
+  }
+}"""
+
+REPORT_VALIDATION_RESULT = """
+mutation ReportValidationResult($runId: ID!, $workerId: String!, $key: String!, $result: JSON!) {
+  reportValidationResult(runId: $runId, workerId: $workerId, key: $key, result: $result) {
+    __typename
+    ... on AppError { code message field }
+    ... on ReportValidationResultSuccess { data { id status progress } }
+  }
+}"""
+
+FAIL_VALIDATION = """
+mutation FailValidationRun($runId: ID!, $workerId: String!, $message: String!) {
+  failValidationRun(runId: $runId, workerId: $workerId, message: $message) {
+    __typename
+    ... on AppError { code message field }
+    ... on FailValidationRunSuccess { data { id status } }
+  }
+}"""
+
+HEARTBEAT_VALIDATION = """
+mutation HeartbeatValidationRun($runId: ID!, $workerId: String!) {
+  heartbeatValidationRun(runId: $runId, workerId: $workerId) {
+    __typename
+    ... on AppError { code message field }
+    ... on HeartbeatValidationRunSuccess { data { leaseExpiresAt } }
+  }
+}"""

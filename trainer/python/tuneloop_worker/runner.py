@@ -2,6 +2,7 @@
 adapter files and the final report — all through the report queue. A heartbeat
 thread keeps the lease and brings news of a cancellation; SIGTERM is turned
 into an interruption at the next step (checkpoint first)."""
+import collections
 import os
 import shutil
 import threading
@@ -12,7 +13,7 @@ from .api import RefusedError, unwrap
 from .dataset import parse_chat_jsonl
 from .failures import JobTimeoutError, ServerUnreachableError, describe_failure
 
-LEASED = {"PROVISIONING", "PREPROCESSING", "MODEL_LOADING", "TRAINING", "FINALIZATION"}
+OUTPUT_LINES_KEPT = 100  # the server takes at most 200
 ADAPTER_FILES = {"adapter_model": "adapter_model.safetensors", "adapter_config": "adapter_config.json", "metrics": "metrics.json"}
 
 
@@ -22,7 +23,14 @@ class JobRun:
         self.queue = queue
         self.claim = claim
         self.options = options
-        self.log = log
+        # This job's last lines of output, sent with a failure for the error log a support ticket gets.
+        self.output_lines = collections.deque(maxlen=OUTPUT_LINES_KEPT)
+
+        def log_line(line):
+            log(line)
+            self.output_lines.append(f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} {line}")
+
+        self.log = log_line
         self.job_id = claim["job"]["id"]
         self.token = claim["trainerToken"]
         self.work_dir = os.path.join(options["state_dir"], "jobs", self.job_id)
@@ -107,7 +115,8 @@ class JobRun:
                 data = unwrap(self.client.request(ops.HEARTBEAT, {"jobId": self.job_id}, self.token)["heartbeatTrainingJob"])
                 if data["cancelRequested"]:
                     self.request_stop("cancel")
-                elif data["status"] not in LEASED and data["status"] not in ("VALIDATION", "COMPLETED"):
+                # No renewed lease: the server took the job back (unless this worker's own completion report moved it on).
+                elif data["leaseExpiresAt"] is None and data["status"] not in ("VALIDATION", "COMPLETED"):
                     self.request_stop("lost")
             except RefusedError:
                 self.request_stop("lost")  # the job is someone else's now
@@ -131,7 +140,9 @@ class JobRun:
                 failure["facts"] = {"where": f'worker "{self.options["worker_id"]}"', **failure["facts"]}
             self.log(f"job {self.job_id} failed: {failure['errorType']}: {failure['message']}")
             self.flush_metrics()
-            self.report({"type": "error", **failure})
+            stack = (failure.get("details") or {}).get("stack") or ""
+            lines = list(self.output_lines) + (stack.splitlines() if isinstance(stack, str) else [])
+            self.report({"type": "error", **failure, "outputLines": lines[-OUTPUT_LINES_KEPT:]})
             return "failed"
         finally:
             self.finished.set()

@@ -14,6 +14,7 @@ from .api import NetworkError, RefusedError, ServerClient, unwrap
 from .delivery import deliver_to
 from .report_queue import ReportQueue
 from .runner import JobRun
+from .validation import validate
 
 # A worker launched for one job (--job-id) says by its exit code what should
 # happen next; the same numbers as trainer/src/worker/exitCodes.ts.
@@ -48,6 +49,21 @@ def run_worker(options):
             state["current"].request_stop("interrupt")
         wake.set()
 
+    def validate_next(job_id):
+        """Claims and evaluates one validation run (of job_id when given); False when none was waiting."""
+        try:
+            answer = unwrap(client.request(ops.CLAIM_VALIDATION, {"workerId": options["worker_id"], "gpuTypes": options["gpu_types"], "jobId": job_id}, options["token"])["claimValidationRun"])
+        except (NetworkError, RefusedError) as error:
+            log(f"could not claim a validation run: {error}")
+            return False
+        claim = answer["claim"]
+        if not claim:
+            return False
+        log(f"claimed validation {claim['run']['id']} of job {claim['job']['id']} ({len(claim['tasks'])} task(s) to do)")
+        outcome = validate(client, options["token"], options["worker_id"], claim, options["state_dir"], log, options.get("load_model"))
+        log(f"validation {claim['run']['id']}: {outcome}")
+        return True
+
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     try:
@@ -73,6 +89,11 @@ def run_worker(options):
                 continue
             claim = claimed["claim"]
             if not claim:
+                # No training waiting: a validation run of a python job, if one waits (or the job's own, for a machine launched for it).
+                if options["validation_follows"] and validate_next(options["job_id"]):
+                    if once:
+                        break
+                    continue
                 if once:
                     break
                 wake.wait(claimed["pollAfterSeconds"])
@@ -85,6 +106,9 @@ def run_worker(options):
             outcome = state["current"].run()
             state["current"] = None
             log(f"job {claim['job']['id']}: {outcome}")
+            # The machine that trained the job has the base model cached: it validates the job too.
+            if outcome == "completed" and options["validation_follows"] and not state["stopping"]:
+                validate_next(claim["job"]["id"])
             if options["job_id"]:
                 exit_code = exit_code_of(outcome)
             if once:
@@ -98,7 +122,7 @@ def run_worker(options):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python trainer/python/worker.py", description="Claims python-backend training jobs from a Tuneloop server and runs them with transformers + peft.")
+    parser = argparse.ArgumentParser(prog="python trainer/python/worker.py", description="Claims python-backend training jobs and validation runs from a Tuneloop server and runs them with transformers + peft.")
     parser.add_argument("--server", default=os.environ.get("TUNELOOP_SERVER"), help="Tuneloop server (or TUNELOOP_SERVER)")
     parser.add_argument("--token", default=os.environ.get("TUNELOOP_WORKER_TOKEN"), help="API key with the WORKER scope (or TUNELOOP_WORKER_TOKEN)")
     parser.add_argument("--worker-id", default=socket.gethostname())
@@ -111,7 +135,7 @@ def main(argv=None):
     parser.add_argument("--state-dir", default=None)
     parser.add_argument("--metrics-every", type=int, default=5)
     parser.add_argument("--shutdown-grace-seconds", type=float, default=10)
-    parser.add_argument("--no-validation", action="store_true")
+    parser.add_argument("--no-validation", action="store_true", help="complete jobs without validation, and claim no validation runs")
     args = parser.parse_args(argv)
     if not args.server or not args.token:
         parser.error("--server and --token (or TUNELOOP_SERVER and TUNELOOP_WORKER_TOKEN) are required")
