@@ -10,6 +10,7 @@ export const AUDIT_ACTIONS = [
   "setup.completed",
   "auth.signed_in",
   "auth.sign_in_failures_burst",
+  "auth.sso_sign_in_failed",
   "auth.password_changed",
   "auth.password_reset",
   "auth.signed_out_everywhere",
@@ -20,6 +21,9 @@ export const AUDIT_ACTIONS = [
   "member.role_changed",
   "member.deactivated",
   "member.reactivated",
+  "organization.created",
+  "service_account.created",
+  "service_account.deactivated",
   "api_key.created",
   "api_key.revoked",
   "api_key.policy_changed",
@@ -34,6 +38,7 @@ export const AUDIT_ACTIONS = [
   "quality.settings_changed",
   "provider.settings_changed",
   "channel.changed",
+  "sso.settings_changed",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

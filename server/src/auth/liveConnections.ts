@@ -6,10 +6,10 @@ import type { PubSub } from "../pubsub.js";
 // its live subscriptions by credential and user; a revocation is published on
 // the pub/sub ("auth:revoked"), so with Redis every instance hears it.
 
-/** Which credentials to end: one session or API key (its id), or every credential of a user. */
-export type RevokedCredentials = { credentialId?: string; userId?: string };
+/** Which credentials to end: one session or API key (its id), or every credential of a user (in one organization, with `orgId`). */
+export type RevokedCredentials = { credentialId?: string; userId?: string; orgId?: string };
 
-type LiveConnection = { credentialId: string; userId: string; end: () => void };
+type LiveConnection = { credentialId: string; userId: string; orgId: string; end: () => void };
 
 // One registry per server instance; the instance's pub/sub identifies it (tests run several in one process).
 const registries = new WeakMap<PubSub, Set<LiveConnection>>();
@@ -31,8 +31,8 @@ export async function endCredentialSessions(pubsub: PubSub, which: RevokedCreden
 }
 
 /** Registers a live subscription; `end` is called when its credential is revoked. Returns the way to forget it. */
-export function trackLiveConnection(pubsub: PubSub, owner: { credentialId: string; userId: string }, end: () => void): () => void {
-  const connection = { ...owner, end };
+export function trackLiveConnection(pubsub: PubSub, owner: { credentialId: string; userId: string; orgId: string }, end: () => void): () => void {
+  const connection = { credentialId: owner.credentialId, userId: owner.userId, orgId: owner.orgId, end };
   registryOf(pubsub).add(connection);
   return () => registryOf(pubsub).delete(connection);
 }
@@ -45,7 +45,7 @@ export function watchRevocations(pubsub: PubSub): () => Promise<void> {
       const { value, done } = await revocations.next();
       if (done) return;
       for (const connection of registryOf(pubsub)) {
-        if (connection.credentialId === value.credentialId || connection.userId === value.userId) {
+        if (connection.credentialId === value.credentialId || (connection.userId === value.userId && (!value.orgId || connection.orgId === value.orgId))) {
           registryOf(pubsub).delete(connection);
           connection.end();
         }

@@ -1,37 +1,72 @@
 import { builder } from "../builder.js";
 import { AppError } from "../errors.js";
-import type { Viewer } from "../context.js";
+import type { Context, Viewer } from "../context.js";
+import type { Prisma } from "../generated/sqlite/client.js";
 import { API_KEY_SCOPES, createApiKey, login, logout } from "./service.js";
 import { endCredentialSessions } from "./liveConnections.js";
 import { audit } from "../audit/service.js";
 
 export const RoleEnum = builder.enumType("Role", { values: ["ENGINEER", "OWNER", "QA", "ADMIN"] as const });
-const ApiKeyScopeEnum = builder.enumType("ApiKeyScope", {
+export const ApiKeyScopeEnum = builder.enumType("ApiKeyScope", {
   values: API_KEY_SCOPES.map((s) => s.toUpperCase()) as ["READ", "WRITE", "WORKER"],
   description: "READ: queries and subscriptions. WRITE: mutations the key's user may do. WORKER: claim and run training jobs.",
 });
 
-builder.prismaObject("Organization", {
+const OrganizationRef = builder.prismaObject("Organization", {
   fields: (t) => ({
     id: t.exposeID("id"),
     name: t.exposeString("name"),
     slug: t.exposeString("slug"),
     apiKeyMaxLifetimeDays: t.exposeInt("apiKeyMaxDays", { nullable: true, description: "The longest an API key may live, in days; null: no limit." }),
-    members: t.relation("users", { authScopes: { user: true }, description: "The organization's users, by name (the job list filters by creator).", query: { orderBy: { name: "asc" } } }),
   }),
 });
 
-builder.prismaObject("User", {
+/** What User's per-organization fields (role, organization, deactivatedAt) select: one query for a list of users. */
+export const MEMBERSHIPS_SEEN = { memberships: { include: { org: true }, orderBy: { createdAt: "asc" } } } as const;
+type SeenMembership = Prisma.MembershipGetPayload<{ include: { org: true } }>;
+
+/**
+ * A user's membership where they are seen: the viewer's organization (or, without a viewer, the
+ * first they joined). Loaded here when a resolver returned the user without the selection above.
+ */
+export async function membershipSeen(user: { id: string }, ctx: Context): Promise<SeenMembership> {
+  const memberships = (user as { memberships?: SeenMembership[] }).memberships ?? (await ctx.db.membership.findMany({ where: { userId: user.id }, ...MEMBERSHIPS_SEEN.memberships }));
+  const membership = memberships.find((m) => m.orgId === ctx.viewer?.orgId) ?? memberships[0];
+  if (!membership) throw new AppError("NOT_FOUND", "This user belongs to no organization");
+  return membership;
+}
+
+const UserRef = builder.prismaObject("User", {
   fields: (t) => ({
     id: t.exposeID("id"),
     email: t.exposeString("email"),
     name: t.exposeString("name"),
-    role: t.expose("role", { type: RoleEnum }),
-    organization: t.relation("org"),
+    role: t.field({
+      type: RoleEnum,
+      description: "Their role in the organization you are working in.",
+      select: MEMBERSHIPS_SEEN,
+      resolve: async (user, _args, ctx) => (await membershipSeen(user, ctx)).role,
+    }),
+    organization: t.field({
+      type: OrganizationRef,
+      description: "The organization you are working in (switchOrganization changes it).",
+      select: MEMBERSHIPS_SEEN,
+      resolve: async (user, _args, ctx) => (await membershipSeen(user, ctx)).org,
+    }),
   }),
 });
 
-const ApiKeyRef = builder.prismaObject("ApiKey", {
+builder.prismaObjectField("Organization", "members", (t) =>
+  t.field({
+    type: [UserRef],
+    authScopes: { user: true },
+    description: "The organization's people (not its service accounts), removed ones included, by name (the job list filters by creator).",
+    select: (_args, _ctx, nestedSelection) => ({ memberships: { where: { user: { serviceAccount: false } }, orderBy: { user: { name: "asc" } }, select: { user: nestedSelection(true) } } }),
+    resolve: (org) => org.memberships.map((m) => m.user),
+  }),
+);
+
+export const ApiKeyRef = builder.prismaObject("ApiKey", {
   description: "An API key. The secret itself is shown once, when it is created.",
   fields: (t) => ({
     id: t.exposeID("id"),
@@ -61,6 +96,13 @@ builder.queryFields((t) => ({
   }),
 }));
 
+export const CreatedApiKeyRef = builder.simpleObject("CreatedApiKey", {
+  fields: (f) => ({
+    key: f.string({ description: "The secret. It is not stored and cannot be shown again." }),
+    apiKey: f.field({ type: ApiKeyRef }),
+  }),
+});
+
 const LoginPayload = builder.simpleObject("LoginPayload", {
   fields: (t) => ({ token: t.string({ description: "Send as `Authorization: Bearer <token>`." }) }),
 });
@@ -78,12 +120,7 @@ builder.mutationFields((t) => ({
     },
   }),
   createApiKey: t.field({
-    type: builder.simpleObject("CreatedApiKey", {
-      fields: (f) => ({
-        key: f.string({ description: "The secret. It is not stored and cannot be shown again." }),
-        apiKey: f.field({ type: ApiKeyRef }),
-      }),
-    }),
+    type: CreatedApiKeyRef,
     authScopes: { role: ["ENGINEER", "OWNER", "QA"] },
     args: {
       name: t.arg.string({ required: true }),

@@ -23,26 +23,35 @@ export async function resolveViewer(db: Db, authorization: string | null | undef
   const now = new Date();
 
   if (token.startsWith(TOKEN_PREFIX.session)) {
-    const session = await db.session.findUnique({ where: { tokenHash: hash }, include: { user: true } });
-    if (!session || session.expiresAt < now || session.user.deactivatedAt) return null;
-    return { kind: "user", userId: session.user.id, orgId: session.user.orgId, role: session.user.role, scopes: null, credentialId: session.id };
+    const session = await db.session.findUnique({ where: { tokenHash: hash }, include: MEMBERSHIPS });
+    const role = session && roleIn(session.user.memberships, session.orgId);
+    if (!session || !role || session.expiresAt < now) return null;
+    return { kind: "user", userId: session.userId, orgId: session.orgId, role, scopes: null, credentialId: session.id };
   }
 
-  const key = await db.apiKey.findUnique({ where: { hash }, include: { user: true, org: { select: { apiKeyMaxDays: true } } } });
+  const key = await db.apiKey.findUnique({ where: { hash }, include: { ...MEMBERSHIPS, org: { select: { apiKeyMaxDays: true } } } });
   if (!key || key.revokedAt || (key.expiresAt && key.expiresAt < now)) return null;
   if (key.jobId) {
     const job = await db.trainingJob.findUnique({ where: { id: key.jobId }, select: { status: true, leaseExpiresAt: true } });
-    return job && { kind: "trainer", orgId: key.orgId, jobId: key.jobId, tokenId: key.id, holdsLease: holdsLease(job, now) };
+    // A machine's launch token claims; reports need the token that claim returned.
+    return job && { kind: "trainer", orgId: key.orgId, jobId: key.jobId, tokenId: key.id, holdsLease: !key.launchId && holdsLease(job, now) };
   }
-  if (!key.user || key.user.deactivatedAt) return null;
+  const role = key.user && roleIn(key.user.memberships, key.orgId);
+  if (!key.userId || !role) return null;
   // The organization's maximum key lifetime applies to keys made before it was set, too.
   if (key.org.apiKeyMaxDays && key.createdAt.getTime() + key.org.apiKeyMaxDays * 86400_000 < now.getTime()) return null;
   // Shown beside each key so that unused ones can be revoked; written at most once a minute per key.
   if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_PRECISION_MS) {
     await db.apiKey.updateMany({ where: { id: key.id, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: new Date(now.getTime() - LAST_USED_PRECISION_MS) } }] }, data: { lastUsedAt: now } });
   }
-  return { kind: "user", userId: key.user.id, orgId: key.orgId, role: key.user.role, scopes: key.scopes as string[], credentialId: key.id };
+  return { kind: "user", userId: key.userId, orgId: key.orgId, role, scopes: key.scopes as string[], credentialId: key.id };
 }
+
+// A credential works in one organization (a session's, or the one its API key was made in), with the
+// role of its user's membership there; a removed membership ends it, other organizations' stay.
+const MEMBERSHIPS = { user: { select: { memberships: { select: { orgId: true, role: true, deactivatedAt: true } } } } } as const;
+const roleIn = (memberships: { orgId: string; role: Role; deactivatedAt: Date | null }[], orgId: string) =>
+  memberships.find((m) => m.orgId === orgId && !m.deactivatedAt)?.role ?? null;
 
 /** A session (from the SPA's login) may do all its role allows; an API key only what its scopes say. */
 export function viewerHasScope(viewer: Viewer | null, scope: ApiKeyScope): boolean {
@@ -65,26 +74,38 @@ export async function login(services: AppServices, email: string, password: stri
   const counted = await takeRequest(config, "failedLogins", attempts);
   if (!counted.allowed) throw new AppError("RATE_LIMITED", `Too many wrong passwords for this email: try again in ${Math.ceil(counted.resetSeconds / 60)} minute(s)`, "password");
   const user = await db.user.findUnique({ where: { email: normalized } });
-  const check = user?.passwordHash ? await verifyPassword(password, user.passwordHash) : await verifyAgainstDummy(password).then(() => null);
+  const check = user?.passwordHash ? await verifyPassword(password, user.passwordHash, config.passwordHashCost) : await verifyAgainstDummy(password, config.passwordHashCost).then(() => null);
   if (!user || !check?.ok) {
     // The failure that starts the pause is recorded once; the refused tries after it stop above.
-    if (counted.remaining === 0) await audit({ db, viewer: null, clientAddress }, "auth.sign_in_failures_burst", { orgId: user?.orgId ?? null, actorId: user?.id ?? null, after: { email: normalized } });
+    if (counted.remaining === 0) await audit({ db, viewer: null, clientAddress }, "auth.sign_in_failures_burst", { orgId: (user && (await firstOrganization(db, user.id, true))) ?? null, actorId: user?.id ?? null, after: { email: normalized } });
     throw new AppError("UNAUTHENTICATED", "Email or password is wrong", "password");
   }
-  if (user.deactivatedAt) throw new AppError("FORBIDDEN", "This account was deactivated: ask an owner or admin of your organization", "email");
+  const orgId = await firstOrganization(db, user.id);
+  if (!orgId) throw new AppError("FORBIDDEN", "This account was deactivated: ask an owner or admin of your organization", "email");
   await forgetRequests(config, "failedLogins", attempts);
-  // A hash made at a lower cost than today's is replaced while the password is at hand.
-  if (check.outdated) await setPassword(db, user.id, password);
-  const token = await createSession(db, user.id, clientAddress);
-  await audit({ db, viewer: null, clientAddress }, "auth.signed_in", { orgId: user.orgId, actorId: user.id, target: { type: "User", id: user.id } });
+  // A hash made at a lower cost than the configured one is replaced while the password is at hand.
+  if (check.outdated) await setPassword(services, user.id, password);
+  const token = await createSession(db, user.id, clientAddress, orgId);
+  await audit({ db, viewer: null, clientAddress }, "auth.signed_in", { orgId, actorId: user.id, target: { type: "User", id: user.id } });
   return { token, user };
 }
 
-/** Starts a browser session for a user; returns its token (only the hash is stored). */
-export async function createSession(db: Pick<Db, "session">, userId: string, address: string | null) {
+/** The organization a sign-in starts in: the first the user joined and still belongs to (`removedToo`: or was removed from); null: none. */
+export async function firstOrganization(db: Pick<Db, "membership">, userId: string, removedToo = false): Promise<string | null> {
+  const membership = await db.membership.findFirst({ where: { userId, ...(!removedToo && { deactivatedAt: null }) }, orderBy: { createdAt: "asc" }, select: { orgId: true } });
+  return membership?.orgId ?? null;
+}
+
+/**
+ * Starts a browser session for a user in one organization (by default their
+ * first); returns its token (only the hash is stored).
+ */
+export async function createSession(db: Pick<Db, "session" | "membership">, userId: string, address: string | null, orgId?: string) {
+  const org = orgId ?? (await firstOrganization(db, userId));
+  if (!org) throw new AppError("FORBIDDEN", "This account belongs to no organization any more: ask an owner or admin to let you back in");
   const token = newToken("session");
   await db.session.create({
-    data: { userId, tokenHash: hashToken(token), address, expiresAt: new Date(Date.now() + SESSION_DAYS * 86400_000) },
+    data: { userId, orgId: org, tokenHash: hashToken(token), address, expiresAt: new Date(Date.now() + SESSION_DAYS * 86400_000) },
   });
   return token;
 }
@@ -100,11 +121,12 @@ export async function logout(services: AppServices, authorization: string | null
 }
 
 /**
- * A new API key. A user grants only the scopes their role allows (and a key
- * minting another, only its own); the organization's maximum lifetime, when
- * set, bounds the expiry and is the default one.
+ * A new API key, for the caller or (owners and admins) for one of the
+ * organization's service accounts (`holderId`). The caller grants only the
+ * scopes their role allows (and a key minting another, only its own); the
+ * organization's maximum lifetime, when set, bounds the expiry and is the default one.
  */
-export async function createApiKey(db: Db, viewer: Extract<Viewer, { kind: "user" }>, name: string, scopes: ApiKeyScope[], expiresAt?: Date | null) {
+export async function createApiKey(db: Db, viewer: Extract<Viewer, { kind: "user" }>, name: string, scopes: ApiKeyScope[], expiresAt?: Date | null, holderId = viewer.userId) {
   if (!name.trim()) throw new AppError("VALIDATION", "Give the key a name", "name");
   if (scopes.length === 0) throw new AppError("VALIDATION", "Choose at least one scope", "scopes");
   const refused = scopes.find((scope) => !GRANTABLE_SCOPES[viewer.role].includes(scope) || (viewer.scopes !== null && !viewer.scopes.includes(scope)));
@@ -119,7 +141,7 @@ export async function createApiKey(db: Db, viewer: Extract<Viewer, { kind: "user
   }
   const key = newToken("apiKey");
   const apiKey = await db.apiKey.create({
-    data: { orgId: viewer.orgId, userId: viewer.userId, name: name.trim(), prefix: key.slice(0, 10), hash: hashToken(key), scopes, expiresAt },
+    data: { orgId: viewer.orgId, userId: holderId, name: name.trim(), prefix: key.slice(0, 10), hash: hashToken(key), scopes, expiresAt },
   });
   return { key, apiKey };
 }
@@ -127,15 +149,17 @@ export async function createApiKey(db: Db, viewer: Extract<Viewer, { kind: "user
 /**
  * A token that lets a trainer report on one job and nothing else, and only
  * while its worker holds the job's lease (resolveViewer checks the job each time).
+ * With `launchId` it is a launched machine's token instead: it only claims its
+ * job, as often as the provider restarts the machine, until the launch ends.
  */
-export async function createTrainerToken(db: Db, orgId: string, jobId: string, leaseHours = 72) {
+export async function createTrainerToken(db: Db, orgId: string, jobId: string, launchId: string | null = null) {
   const token = newToken("trainer");
   await db.apiKey.create({
-    data: { orgId, name: `trainer for job ${jobId}`, prefix: token.slice(0, 10), hash: hashToken(token), scopes: ["trainer"], jobId, expiresAt: new Date(Date.now() + leaseHours * 3600_000) },
+    data: { orgId, name: `${launchId ? "machine" : "trainer"} for job ${jobId}`, prefix: token.slice(0, 10), hash: hashToken(token), scopes: ["trainer"], jobId, launchId, expiresAt: new Date(Date.now() + 72 * 3600_000) },
   });
   return token;
 }
 
-export async function setPassword(db: Db, userId: string, password: string) {
-  await db.user.update({ where: { id: userId }, data: { passwordHash: await hashPassword(password) } });
+export async function setPassword({ db, config }: Pick<AppServices, "db" | "config">, userId: string, password: string) {
+  await db.user.update({ where: { id: userId }, data: { passwordHash: await hashPassword(password, config.passwordHashCost) } });
 }

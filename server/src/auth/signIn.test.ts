@@ -26,7 +26,8 @@ const count = (codes: string[]) => codes.reduce<Record<string, number>>((tally, 
 describe("sign-in", () => {
   let app: TestApp;
   beforeAll(async () => {
-    app = await startTestApp();
+    // Above the oldest hashes' N = 2^14 (they must count as outdated), and slow enough that a skipped hash would show.
+    app = await startTestApp({ passwordHashCost: 15 });
   });
   afterAll(() => app.stop());
 
@@ -49,15 +50,20 @@ describe("sign-in", () => {
     expect(unknown).toBeGreaterThan(known / 3);
   });
 
-  it("re-hashes a password stored at the older, cheaper cost when its user signs in", async () => {
+  it("re-hashes a password stored at a cheaper cost than the configured one when its user signs in", async () => {
     const salt = randomBytes(16);
     const legacy = `scrypt$${salt.toString("base64")}$${scryptSync("old-password", salt, 32).toString("base64")}`; // N = 2^14
     const user = await app.services.db.user.update({ where: { email: "admin@demo.tuneloop.dev" }, data: { passwordHash: legacy } });
     expect(await signIn(app, user.email, "old-password")).toBe("ok");
     const { passwordHash } = await app.services.db.user.findUniqueOrThrow({ where: { id: user.id } });
-    expect(passwordHash).toMatch(/^scrypt\$ln=17,r=8,p=1\$/);
+    expect(passwordHash).toMatch(/^scrypt\$ln=15,r=8,p=1\$/);
     expect(await signIn(app, user.email, "old-password")).toBe("ok");
     expect(await signIn(app, user.email, "not it")).toBe("UNAUTHENTICATED");
+  });
+
+  it("hashes at N = 2^17 unless PASSWORD_HASH_COST says otherwise, and refuses a cost that protects nothing", () => {
+    expect(readConfig(ENV).passwordHashCost).toBe(17);
+    expect(() => readConfig({ ...ENV, PASSWORD_HASH_COST: "4" })).toThrow(/PASSWORD_HASH_COST/);
   });
 });
 

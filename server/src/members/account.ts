@@ -3,7 +3,8 @@ import { AppError, notFound } from "../errors.js";
 import { audit } from "../audit/service.js";
 import { takeRequest } from "../rateLimits.js";
 import { endCredentialSessions } from "../auth/liveConnections.js";
-import { createSession } from "../auth/service.js";
+import { createSession, firstOrganization } from "../auth/service.js";
+import { assertOrgName, freeSlug } from "./organizations.js";
 import { verifyPassword } from "../auth/tokens.js";
 import { consumeLink, linkExpiry, linkUrl, newLinkToken, usableLink } from "./links.js";
 import { sendAccountMail } from "./mail.js";
@@ -22,8 +23,8 @@ export async function changeMyPassword(ctx: Context, currentPassword: string, ne
   const viewer = ctx.viewer;
   assertMember(viewer);
   const user = await ctx.db.user.findUniqueOrThrow({ where: { id: viewer.userId } });
-  if (!user.passwordHash || !(await verifyPassword(currentPassword, user.passwordHash)).ok) throw new AppError("UNAUTHENTICATED", "The current password is wrong", "currentPassword");
-  const passwordHash = await assertPassword(newPassword);
+  if (!user.passwordHash || !(await verifyPassword(currentPassword, user.passwordHash, ctx.config.passwordHashCost)).ok) throw new AppError("UNAUTHENTICATED", "The current password is wrong", "currentPassword");
+  const passwordHash = await assertPassword(ctx, newPassword);
   await ctx.db.user.update({ where: { id: user.id }, data: { passwordHash } });
   await endSessionsOf(ctx, user.id, viewer.credentialId);
   await audit(ctx, "auth.password_changed", { target: { type: "User", id: user.id } });
@@ -65,9 +66,11 @@ async function endSessionsOf(ctx: Context, userId: string, exceptId?: string) {
 export async function requestPasswordReset(ctx: Context, rawEmail: string) {
   const email = normalizeEmail(rawEmail);
   const user = await ctx.db.user.findUnique({ where: { email } });
-  if (!user || user.deactivatedAt || !(await takeRequest(ctx.config, "passwordResetMails", email)).allowed) return;
+  // Service accounts have no password to reset (nor a mailbox).
+  const orgId = user && !user.serviceAccount && (await firstOrganization(ctx.db, user.id));
+  if (!orgId || !(await takeRequest(ctx.config, "passwordResetMails", email)).allowed) return;
   const { token, tokenHash } = newLinkToken();
-  await ctx.db.accountLink.create({ data: { kind: "PASSWORD_RESET", tokenHash, orgId: user.orgId, email, expiresAt: linkExpiry("PASSWORD_RESET") } });
+  await ctx.db.accountLink.create({ data: { kind: "PASSWORD_RESET", tokenHash, orgId, email, expiresAt: linkExpiry("PASSWORD_RESET") } });
   const text = `Someone asked to reset the password of your Tuneloop account.\n\nChoose a new password within 15 minutes (the link works once):\n${linkUrl(ctx.config, "PASSWORD_RESET", token)}\n\nIf it was not you, ignore this email: your password stays as it is.`;
   void sendAccountMail(ctx.config, email, "Reset your Tuneloop password", text);
 }
@@ -75,13 +78,14 @@ export async function requestPasswordReset(ctx: Context, rawEmail: string) {
 /** Sets the new password, signs out every session, and returns a fresh one. */
 export async function resetPassword(ctx: Context, token: string, password: string) {
   const link = await usableLink(ctx.db, "PASSWORD_RESET", token);
-  const passwordHash = await assertPassword(password);
+  const passwordHash = await assertPassword(ctx, password);
   const userId = await ctx.db.$transaction(async (tx) => {
     await consumeLink(tx, link.id);
     const user = await tx.user.findUnique({ where: { email: link.email! } });
-    if (!user || user.deactivatedAt) throw new AppError("FORBIDDEN", "This account was deactivated", "token");
+    const orgId = user && (await firstOrganization(tx, user.id));
+    if (!user || !orgId) throw new AppError("FORBIDDEN", "This account was deactivated", "token");
     await tx.user.update({ where: { id: user.id }, data: { passwordHash } });
-    await audit({ db: tx, viewer: null, clientAddress: ctx.clientAddress }, "auth.password_reset", { orgId: user.orgId, actorId: user.id, target: { type: "User", id: user.id } });
+    await audit({ db: tx, viewer: null, clientAddress: ctx.clientAddress }, "auth.password_reset", { orgId, actorId: user.id, target: { type: "User", id: user.id } });
     return user.id;
   });
   await endSessionsOf(ctx, userId);
@@ -112,22 +116,19 @@ export async function setupLinkPreset(ctx: Context, token: string) {
   return { orgName: link.orgName, email: link.email };
 }
 
-const slugOf = (name: string) => name.toLowerCase().normalize("NFKD").replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 40) || "org";
-
 /** Creates the first organization and its admin from a setup link; returns a session token. */
 export async function completeSetup(ctx: Context, token: string, input: { organization: string; name: string; email: string; password: string }) {
   const link = await usableLink(ctx.db, "SETUP", token);
-  const orgName = input.organization.trim();
-  if (!orgName || orgName.length > 100) throw new AppError("VALIDATION", "Enter an organization name of 1 to 100 characters", "organization");
+  const orgName = assertOrgName(input.organization);
   const name = assertName(input.name);
   const email = normalizeEmail(input.email);
-  const passwordHash = await assertPassword(input.password);
+  const passwordHash = await assertPassword(ctx, input.password);
   return ctx.db.$transaction(async (tx) => {
     await consumeLink(tx, link.id);
     if ((await tx.organization.count()) > 0) throw new AppError("CONFLICT", "This server is already set up: sign in instead", "token");
-    const org = await tx.organization.create({ data: { name: orgName, slug: slugOf(orgName) } });
-    const user = await tx.user.create({ data: { orgId: org.id, email, name, role: "ADMIN", passwordHash } });
+    const org = await tx.organization.create({ data: { name: orgName, slug: await freeSlug(tx, orgName) } });
+    const user = await tx.user.create({ data: { email, name, passwordHash, memberships: { create: { orgId: org.id, role: "ADMIN" } } } });
     await audit({ db: tx, viewer: null, clientAddress: ctx.clientAddress }, "setup.completed", { orgId: org.id, actorId: user.id, target: { type: "Organization", id: org.id }, after: { organization: orgName, admin: email } });
-    return createSession(tx, user.id, ctx.clientAddress);
+    return createSession(tx, user.id, ctx.clientAddress, org.id);
   });
 }

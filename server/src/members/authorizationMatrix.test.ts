@@ -10,7 +10,7 @@ import { startTestApp, type TestApp } from "../testing/harness.js";
 // rule refuses must be refused (only refusals are sent, so no resolver runs).
 
 /** Reachable without signing in, each on purpose. */
-const PUBLIC = new Set(["login", "logout", "completeSetup", "acceptInvitation", "requestPasswordReset", "resetPassword"]);
+const PUBLIC = new Set(["login", "logout", "completeSetup", "acceptInvitation", "requestPasswordReset", "resetPassword", "completeSsoSignIn"]);
 const ROLES = ["ENGINEER", "OWNER", "QA", "ADMIN"] as const;
 type Rule = { user?: boolean; role?: string[]; trainer?: boolean; worker?: boolean } | ((...args: never[]) => unknown) | undefined;
 
@@ -75,5 +75,15 @@ it("each mutation refuses the callers its rule does not allow: anonymous, and ea
     }
     checked.push(field.name);
   }
-  expect(checked).toEqual(expect.arrayContaining(["inviteMember", "changeMemberRole", "deactivateMember", "updateBudget", "deployModelVersion"]));
+  expect(checked).toEqual(expect.arrayContaining(["inviteMember", "changeMemberRole", "deactivateMember", "updateBudget", "deployModelVersion", "createServiceAccount", "createServiceAccountKey", "deactivateServiceAccount", "switchOrganization", "createOrganization"]));
+});
+
+it("a role holds in its own organization only: an admin elsewhere is refused by the role they have here", async () => {
+  const qa = await app.login("qa");
+  const created = await app.gql(`mutation { createOrganization(name:"Matrix Org"){ ... on CreateOrganizationSuccess { data { token } } } }`, {}, qa);
+  const adminThere = created.data.createOrganization.data.token;
+  const invite = `mutation { inviteMember(email:"x", role:ENGINEER){ __typename } }`;
+  expect((await app.gql(invite, {}, sessions.QA)).errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+  const there = await app.gql(invite, {}, adminThere);
+  expect([there.errors, there.data.inviteMember.__typename]).toEqual([undefined, "AppError"]); // past the rule, refused by the resolver (the email)
 });

@@ -1,12 +1,52 @@
 import { builder } from "../builder.js";
-import { RoleEnum } from "../auth/schema.js";
+import { ApiKeyRef, ApiKeyScopeEnum, CreatedApiKeyRef, MEMBERSHIPS_SEEN, membershipSeen, RoleEnum } from "../auth/schema.js";
+import type { ApiKeyScope } from "../auth/service.js";
+import { createOrganization, myMemberships, switchOrganization } from "./organizations.js";
+import { createServiceAccount, createServiceAccountKey, deactivateServiceAccount, serviceAccounts } from "./serviceAccounts.js";
 import { AppError } from "../errors.js";
 import { acceptInvitation, changeMemberRole, deactivateMember, inviteMember, reactivateMember, resendInvitation, revokeInvitation } from "./service.js";
 import { changeMyPassword, completeSetup, endMySession, mySessions, requestPasswordReset, resetPassword, setupLinkPreset, setupRequired, signOutEverywhere, updateMyName } from "./account.js";
 
 builder.prismaObjectFields("User", (t) => ({
-  deactivatedAt: t.expose("deactivatedAt", { type: "DateTime", nullable: true, description: "When an owner or admin removed the member; null while active." }),
+  deactivatedAt: t.field({
+    type: "DateTime",
+    nullable: true,
+    description: "When an owner or admin removed the member from the organization you are working in; null while active.",
+    select: MEMBERSHIPS_SEEN,
+    resolve: async (user, _args, ctx) => (await membershipSeen(user, ctx)).deactivatedAt,
+  }),
+  organizations: t.field({
+    type: [MembershipRef],
+    description: "The organizations you work in, with your role in each (only on `me`: empty for anyone else).",
+    resolve: (user, _args, ctx) => (ctx.viewer?.kind === "user" && ctx.viewer.userId === user.id ? myMemberships(ctx) : []),
+  }),
 }));
+
+const MembershipRef = builder.prismaObject("Membership", {
+  description: "Your place in one organization.",
+  fields: (t) => ({
+    organization: t.relation("org"),
+    role: t.expose("role", { type: RoleEnum }),
+    current: t.boolean({ description: "The organization this session works in.", resolve: (m, _args, ctx) => m.orgId === ctx.viewer?.orgId }),
+  }),
+});
+
+const ServiceAccountRef = builder.prismaObject("Membership", {
+  variant: "ServiceAccount",
+  description: "An identity of the organization for integrations and workers: its API keys do not depend on any person.",
+  fields: (t) => ({
+    id: t.exposeID("userId"),
+    name: t.string({ select: { user: { select: { name: true } } }, resolve: (m) => m.user.name }),
+    role: t.expose("role", { type: RoleEnum }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    deactivatedAt: t.expose("deactivatedAt", { type: "DateTime", nullable: true }),
+    apiKeys: t.field({
+      type: [ApiKeyRef],
+      select: { orgId: true, user: { select: { apiKeys: { orderBy: { createdAt: "desc" } } } } },
+      resolve: (m) => m.user.apiKeys.filter((k) => k.orgId === m.orgId),
+    }),
+  }),
+});
 
 const InvitationStatus = builder.enumType("InvitationStatus", { values: ["PENDING", "ACCEPTED", "REVOKED", "EXPIRED"] as const });
 
@@ -45,7 +85,7 @@ const InvitationSent = builder.simpleObject("InvitationSent", {
     link: t.string({ nullable: true, description: "Only when no email could be sent: the link to pass on yourself. Shown once." }),
   }),
 });
-const SignedIn = builder.simpleObject("SignedIn", {
+export const SignedIn = builder.simpleObject("SignedIn", {
   fields: (t) => ({ token: t.string({ description: "A session token: send as `Authorization: Bearer <token>`." }) }),
 });
 const SetupPreset = builder.simpleObject("SetupPreset", {
@@ -68,6 +108,12 @@ builder.queryFields((t) => ({
     authScopes: { role: ["OWNER"] },
     resolve: (query, _root, _args, ctx) =>
       ctx.db.accountLink.findMany({ ...query, where: { orgId: ctx.viewer!.orgId, kind: "INVITATION", usedAt: null }, orderBy: { createdAt: "desc" } }),
+  }),
+  serviceAccounts: t.prismaField({
+    type: [ServiceAccountRef],
+    description: "The organization's service accounts, deactivated ones included (owners and admins).",
+    authScopes: { role: ["OWNER"] },
+    resolve: (query, _root, _args, ctx) => serviceAccounts(ctx, query),
   }),
   mySessions: t.prismaField({ type: ["Session"], authScopes: { user: true }, resolve: (_query, _root, _args, ctx) => mySessions(ctx) }),
 }));
@@ -163,6 +209,47 @@ builder.mutationFields((t) => ({
     description: "Ends every session of yours, this one included; returns how many ended.",
     authScopes: { user: true },
     resolve: (_root, _args, ctx) => signOutEverywhere(ctx),
+  }),
+  switchOrganization: t.field({
+    type: SignedIn,
+    ...result("SwitchOrganizationSuccess"),
+    description: "Starts a session in another organization you belong to; this session ends (and its subscriptions). Sessions only: an API key stays in its organization.",
+    authScopes: { user: true },
+    args: { organizationId: t.arg.id({ required: true }) },
+    resolve: async (_root, { organizationId }, ctx) => ({ token: await switchOrganization(ctx, String(organizationId)) }),
+  }),
+  createOrganization: t.field({
+    type: SignedIn,
+    ...result("CreateOrganizationSuccess"),
+    description: "Creates an organization with you as its admin and starts a session in it (this session ends).",
+    authScopes: { user: true },
+    args: { name: t.arg.string({ required: true }) },
+    resolve: async (_root, { name }, ctx) => ({ token: await createOrganization(ctx, name) }),
+  }),
+  createServiceAccount: t.prismaField({
+    type: ServiceAccountRef,
+    ...result("CreateServiceAccountSuccess"),
+    description: "An identity for an integration or the worker fleet, with a role you may give.",
+    authScopes: { role: ["OWNER"] },
+    args: { name: t.arg.string({ required: true }), role: t.arg({ type: RoleEnum, required: true }) },
+    resolve: async (query, _root, { name, role }, ctx) => ctx.db.membership.findUniqueOrThrow({ ...query, where: { id: (await createServiceAccount(ctx, name, role)).id } }),
+  }),
+  createServiceAccountKey: t.field({
+    type: CreatedApiKeyRef,
+    ...result("CreateServiceAccountKeySuccess"),
+    description: "An API key held by the service account: WORKER for the fleet's workers, READ/WRITE for integrations. Revoke it with revokeApiKey.",
+    authScopes: { role: ["OWNER"] },
+    args: { serviceAccountId: t.arg.id({ required: true }), name: t.arg.string({ required: true }), scopes: t.arg({ type: [ApiKeyScopeEnum], required: true }), expiresAt: t.arg({ type: "DateTime" }) },
+    resolve: (_root, args, ctx) =>
+      createServiceAccountKey(ctx, String(args.serviceAccountId), args.name, args.scopes.map((s) => s.toLowerCase() as ApiKeyScope), args.expiresAt),
+  }),
+  deactivateServiceAccount: t.prismaField({
+    type: ServiceAccountRef,
+    ...result("DeactivateServiceAccountSuccess"),
+    description: "Revokes every key of the service account now; its live subscriptions end.",
+    authScopes: { role: ["OWNER"] },
+    args: { serviceAccountId: t.arg.id({ required: true }) },
+    resolve: async (query, _root, { serviceAccountId }, ctx) => ctx.db.membership.findUniqueOrThrow({ ...query, where: { id: (await deactivateServiceAccount(ctx, String(serviceAccountId))).id } }),
   }),
   requestPasswordReset: t.boolean({
     ...result("RequestPasswordResetSuccess"),

@@ -6,6 +6,7 @@ import { mutationError } from "../errors";
 import { useSession } from "../session";
 import { usePageTitle } from "../hooks/usePageTitle";
 import { AccountCard, AccountField, useLinkToken, type FormError } from "../components/AccountCard";
+import { useSsoStart } from "../components/SsoSignIn";
 
 const AcceptInvitation = graphql(`
   mutation AcceptInvitation($token: String!, $name: String!, $password: String!) {
@@ -21,7 +22,7 @@ const AcceptInvitation = graphql(`
   }
 `);
 
-/** From an invitation email: choose a name and password, and join. */
+/** From an invitation email: join through the organization's single sign-on, or choose a name and password. */
 export function AcceptInvitationPage() {
   usePageTitle("Join your team");
   const token = useLinkToken();
@@ -31,6 +32,7 @@ export function AcceptInvitationPage() {
   const [password, setPassword] = useState("");
   const [error, setError] = useState<FormError>(null);
   const [result, accept] = useMutation(AcceptInvitation);
+  const startSso = useSsoStart();
 
   async function submit() {
     const response = await accept({ token, name, password });
@@ -43,6 +45,10 @@ export function AcceptInvitationPage() {
   }
   return (
     <AccountCard title="Join your team on Tuneloop" error={error ?? (!token ? { message: "This page needs the link from your invitation email." } : null)} busy={result.fetching} submitLabel={result.fetching ? "Joining…" : "Join"} onSubmit={submit}>
+      <button type="button" className="button button-block" disabled={!token} onClick={async () => setError(await startSso({ invitationToken: token }).then((message) => (message ? { message } : null)))}>
+        Join with single sign-on
+      </button>
+      <p className="muted">Or choose a name and password. Already in another organization on this server? Enter your account's password instead (your name stays as it is).</p>
       <AccountField id="name" label="Your name" value={name} onChange={setName} error={error} autoComplete="name" />
       <AccountField id="password" label="Choose a password" type="password" value={password} onChange={setPassword} error={error} autoComplete="new-password" help="At least 10 characters." />
     </AccountCard>

@@ -29,4 +29,21 @@ describe("LoginPage", () => {
     await screen.findByText("Elsewhere");
     await waitFor(() => expect(window.localStorage.getItem("tuneloop.token")).toMatch(/^tls_/));
   });
+
+  it("says why single sign-on cannot start for an organization", async () => {
+    renderPage(<LoginPage />, { path: "/login", route: "/login" });
+    fireEvent.click(screen.getByRole("button", { name: "Sign in with SSO" }));
+    fireEvent.change(screen.getByLabelText("Organization or work email"), { target: { value: "no-such-org" } });
+    fireEvent.click(screen.getByRole("button", { name: "Continue with SSO" }));
+    const message = await screen.findByText('No organization "no-such-org" signs in with single sign-on here');
+    expect(screen.getByLabelText("Organization or work email").getAttribute("aria-describedby")).toBe(message.id);
+  });
+
+  it("shows the outcome of a single sign-on that came back unknown, and drops the code from the address", async () => {
+    window.history.replaceState(null, "", "/login#sso=unknown");
+    renderPage(<LoginPage />, { path: "/login", route: "/login" });
+    expect(await screen.findByText("This single sign-on attempt expired or is unknown: start again")).toBeTruthy();
+    expect(window.location.hash).toBe("");
+    expect(window.localStorage.getItem("tuneloop.token")).toBeNull();
+  });
 });

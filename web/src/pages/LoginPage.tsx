@@ -6,6 +6,7 @@ import { useSession } from "../session";
 import { describeError } from "../errors";
 import { FieldMessage } from "../components/States";
 import { usePageTitle } from "../hooks/usePageTitle";
+import { SsoSignInForm, useSsoReturn } from "../components/SsoSignIn";
 
 const LoginMutation = graphql(`
   mutation Login($email: String!, $password: String!) {
@@ -34,6 +35,7 @@ export function LoginPage() {
   const [{ data: setup }] = useQuery({ query: SetupRequiredQuery });
   const [error, setError] = useState<{ message: string; field: string | null } | null>(null);
   const from = (location.state as { from?: string } | null)?.from ?? "/jobs";
+  const ssoReturn = useSsoReturn(signIn);
 
   if (token) return <Navigate to={from} replace />;
 
@@ -59,53 +61,62 @@ export function LoginPage() {
   const passwordError = error && error.field !== "email" ? error.message : null;
   return (
     <main className="login" id="main">
-      <form className="card login-card" onSubmit={submit} noValidate aria-labelledby="login-title">
-        <div className="brand brand-large">
-          <span className="brand-mark" aria-hidden="true" />
-          Tuneloop
-        </div>
-        <h1 id="login-title">Sign in</h1>
-        {setup?.setupRequired && (
+      <div className="card login-card">
+        <form onSubmit={submit} noValidate aria-labelledby="login-title">
+          <div className="brand brand-large">
+            <span className="brand-mark" aria-hidden="true" />
+            Tuneloop
+          </div>
+          <h1 id="login-title">Sign in</h1>
+          {setup?.setupRequired && (
+            <p className="notice" role="status">
+              This server has no organization yet. Open the one-time setup link the server printed when it started (or run <code>pnpm tuneloop setup --org NAME --email ADDRESS</code>).
+            </p>
+          )}
+          {signOutReason && (
+            <p className="notice" role="status">
+              {signOutReason}
+            </p>
+          )}
+          <div className="field">
+            <label htmlFor="email">Email</label>
+            <input
+              id="email"
+              type="email"
+              autoComplete="username"
+              value={email}
+              onChange={(e) => setEmail(e.target.value)}
+              aria-invalid={Boolean(emailError)}
+              aria-describedby="email-message"
+              autoFocus
+            />
+            <FieldMessage id="email-message" error={emailError} />
+          </div>
+          <div className="field">
+            <label htmlFor="password">Password</label>
+            <input
+              id="password"
+              type="password"
+              autoComplete="current-password"
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+              aria-invalid={Boolean(passwordError)}
+              aria-describedby="password-message"
+            />
+            <FieldMessage id="password-message" error={passwordError} />
+          </div>
+          <button type="submit" className="button button-primary button-block" disabled={result.fetching}>
+            {result.fetching ? "Signing in…" : "Sign in"}
+          </button>
+          <Link to="/reset-password">Forgot your password?</Link>
+        </form>
+        {ssoReturn.busy ? (
           <p className="notice" role="status">
-            This server has no organization yet. Open the one-time setup link the server printed when it started (or run <code>pnpm tuneloop setup --org NAME --email ADDRESS</code>).
+            Signing you in with single sign-on…
           </p>
+        ) : (
+          <SsoSignInForm returnError={ssoReturn.error} />
         )}
-        {signOutReason && (
-          <p className="notice" role="status">
-            {signOutReason}
-          </p>
-        )}
-        <div className="field">
-          <label htmlFor="email">Email</label>
-          <input
-            id="email"
-            type="email"
-            autoComplete="username"
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-            aria-invalid={Boolean(emailError)}
-            aria-describedby="email-message"
-            autoFocus
-          />
-          <FieldMessage id="email-message" error={emailError} />
-        </div>
-        <div className="field">
-          <label htmlFor="password">Password</label>
-          <input
-            id="password"
-            type="password"
-            autoComplete="current-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            aria-invalid={Boolean(passwordError)}
-            aria-describedby="password-message"
-          />
-          <FieldMessage id="password-message" error={passwordError} />
-        </div>
-        <button type="submit" className="button button-primary button-block" disabled={result.fetching}>
-          {result.fetching ? "Signing in…" : "Sign in"}
-        </button>
-        <Link to="/reset-password">Forgot your password?</Link>
         <details className="demo-users">
           <summary>Demo accounts</summary>
           <p>
@@ -128,7 +139,7 @@ export function LoginPage() {
             ))}
           </ul>
         </details>
-      </form>
+      </div>
     </main>
   );
 }
