@@ -38,7 +38,7 @@ const quote = provider.quote(values.gpu!, tier);
 log(`quote: ${quote.instanceType} in ${quote.region}, ${tier}, $${quote.pricePerHourUsd.toFixed(2)}/h`);
 
 const jobId = `smoke${Date.now().toString(36)}`;
-const launched = await provider.launch({ jobId, attempt: 1, gpuType: values.gpu!, tier, backend: "typescript", serverUrl: values.server!, workerToken: "tl_smoke_not_a_real_token" });
+const launched = await provider.launch({ jobId, attempt: 1, gpuType: values.gpu!, tier, onDemandFallback: tier === "SPOT", backend: "typescript", serverUrl: values.server!, workerToken: "tl_smoke_not_a_real_token" });
 log(`launched ${launched.externalId} (${launched.instanceType}, ${launched.region})`);
 
 let status: MachineStatus = { state: "PENDING" };

@@ -27,7 +27,7 @@ describe("claims with a job token", () => {
 
     const claimed = await app.gql(CLAIM, { w: "machine-1", j: mine }, token);
     expect(claimed.data.claimTrainingJob.data.claim.job).toEqual({ id: mine, status: "PROVISIONING" });
-    // The launch token is spent by the claim: the job now has its own trainer token.
+    // A job token made outside a launch is spent by the claim (a launch's token lasts until the launch ends: remoteProviders.test.ts).
     const again = await app.gql(CLAIM, { w: "machine-1", j: mine }, token);
     expect(again.errors?.[0]?.extensions?.code ?? again.data?.claimTrainingJob?.code).toMatch(/UNAUTHENTICATED|FORBIDDEN/);
   });

@@ -14,7 +14,7 @@ import { ComputeUnavailableError, type LaunchRequest } from "./provider.js";
 import { startKubernetesStandIn, type KubernetesStandIn } from "./testing/kubernetesStandIn.js";
 
 const images = { workerImage: "registry.example/tuneloop-worker:1", gpuWorkerImage: "registry.example/tuneloop-worker-gpu:1" };
-const request: LaunchRequest = { jobId: "cjob123", attempt: 1, gpuType: "H100_PCIE_80GB", tier: "SPOT", backend: "python", serverUrl: "https://tuneloop.example", workerToken: "tl_trainer_secret" };
+const request: LaunchRequest = { jobId: "cjob123", attempt: 1, gpuType: "H100_PCIE_80GB", tier: "SPOT", onDemandFallback: true, backend: "python", serverUrl: "https://tuneloop.example", workerToken: "tl_trainer_secret" };
 const spot = { spotNodeSelector: "cloud.google.com/gke-spot=true", spotTolerations: JSON.stringify([{ key: "cloud.google.com/gke-spot", operator: "Equal", value: "true", effect: "NoSchedule" }]) };
 
 let api: KubernetesStandIn;
@@ -109,19 +109,34 @@ describe("kubernetes provider", () => {
     expect(await provider.poll("tuneloop-cjob123-1")).toMatchObject({ state: "ENDED", outcome: "LOST" });
   });
 
-  it("reports a preempted pod (DisruptionTarget) once it has stopped, and deletes its Job so no second pod starts", async () => {
+  it("reports a preempted pod (DisruptionTarget) as recovering while the Job replaces it, and keeps the Job", async () => {
     await provider.launch(request);
     const preemption = { type: "DisruptionTarget", status: "True", reason: "TerminationByKubelet", message: "Pod was terminated in response to imminent node shutdown." };
     api.pods.push(pod("Running", { conditions: [preemption] }));
     // Still checkpointing within its grace period: not ended yet.
     expect(await provider.poll("tuneloop-cjob123-1")).toEqual({ state: "RUNNING" });
 
+    // Stopped: the pod failure policy ignores it, so the Job (not us) starts a replacement pod with the same Secret.
     api.pods[0] = pod("Failed", { conditions: [preemption], ...exited(75) });
-    expect(await provider.poll("tuneloop-cjob123-1")).toEqual({ state: "ENDED", outcome: "INTERRUPTED", reason: `Preempted (TerminationByKubelet: ${preemption.message})` });
-    const deletion = api.requests.at(-1)!;
-    expect(`${deletion.method} ${deletion.path}`).toBe("DELETE /apis/batch/v1/namespaces/ml/jobs/tuneloop-cjob123-1");
-    expect(deletion.query.get("propagationPolicy") ?? (deletion.body as { propagationPolicy?: string })?.propagationPolicy).toBe("Background");
-    expect(api.jobs.size).toBe(0);
+    expect(await provider.poll("tuneloop-cjob123-1")).toEqual({ state: "RECOVERING" });
+    api.pods.push(pod("Pending"));
+    expect(await provider.poll("tuneloop-cjob123-1")).toEqual({ state: "RECOVERING" });
+    api.pods[1] = pod("Running");
+    expect(await provider.poll("tuneloop-cjob123-1")).toEqual({ state: "RUNNING" });
+    expect(api.requests.some((r) => r.method === "DELETE")).toBe(false);
+    expect(api.jobs.has("tuneloop-cjob123-1")).toBe(true);
+  });
+
+  it("a pod no node can take past the deadline is no capacity: the Job is released", async () => {
+    const impatient = new KubernetesProvider({ apiUrl: api.url, token: "t", namespace: "ml", nodeSelector: "", ...spot }, images, 60_000);
+    await impatient.launch(request);
+    // PodScheduled=False/Unschedulable, as the scheduler writes it (pod-v1 PodCondition).
+    const unschedulable = (since: Date) => ({ conditions: [{ type: "PodScheduled", status: "False", reason: "Unschedulable", message: "0/3 nodes are available: 3 Insufficient nvidia.com/gpu.", lastTransitionTime: since }] });
+    api.pods.push(pod("Pending", unschedulable(new Date())));
+    expect(await impatient.poll("tuneloop-cjob123-1")).toEqual({ state: "PENDING" });
+    api.pods[0] = pod("Pending", unschedulable(new Date(Date.now() - 61_000)));
+    expect(await impatient.poll("tuneloop-cjob123-1")).toMatchObject({ state: "ENDED", outcome: "FAILED", noCapacity: true, reason: expect.stringContaining("Insufficient nvidia.com/gpu") });
+    expect(api.jobs.has("tuneloop-cjob123-1")).toBe(false);
   });
 
   it("cancels idempotently (404 is already gone) and lists only its own live Jobs by label", async () => {

@@ -12,6 +12,8 @@ import { LABELS, MANAGED_BY, jobManifest, parseSelector, tokenSecret, type JobPl
 
 export type KubernetesSettings = NonNullable<ComputeSettings["kubernetes"]>;
 
+const UNSCHEDULABLE_DEADLINE_MS = 15 * 60_000;
+
 const condition = (conditions: { type: string; status: string }[] | undefined, type: string) => conditions?.find((c) => c.type === type && c.status === "True");
 const podEnded = (pod: V1Pod) => pod.status?.phase === "Failed" || pod.status?.phase === "Succeeded";
 
@@ -44,8 +46,8 @@ async function unless404<T>(call: Promise<T>): Promise<T | null> {
 
 export class KubernetesProvider implements ComputeProvider {
   readonly name = "KUBERNETES" as const;
-  /** Spot via a node selector and tolerations; a reclaimed pod gets SIGTERM and its grace period; the next attempt is ours to launch. */
-  readonly capabilities = { spot: true, recoversItself: false, preemptionNotice: "signal" } as const;
+  /** Spot via a node selector and tolerations; a reclaimed pod gets SIGTERM and its grace period, then the Job replaces it. */
+  readonly capabilities = { spot: true, recoversItself: true, preemptionNotice: "signal" } as const;
   private readonly batch: BatchV1Api;
   private readonly core: CoreV1Api;
   private readonly namespace: string;
@@ -54,6 +56,8 @@ export class KubernetesProvider implements ComputeProvider {
   constructor(
     settings: KubernetesSettings,
     private readonly images: Pick<ComputeSettings, "workerImage" | "gpuWorkerImage">,
+    /** A pod no node can take (Unschedulable) this long means no capacity: the attempt fails with GPUProvisioningError. */
+    private readonly unschedulableDeadlineMs = UNSCHEDULABLE_DEADLINE_MS,
   ) {
     const config = new KubeConfig();
     if (settings.kubeconfig) config.loadFromFile(settings.kubeconfig);
@@ -107,7 +111,7 @@ export class KubernetesProvider implements ComputeProvider {
     try {
       await this.core.createNamespacedSecret({ namespace, body: tokenSecret(request, { name, uid: job.metadata!.uid! }) });
     } catch (error) {
-      // 409: an earlier call stored a token that is still valid (or already spent on the claim).
+      // 409: an earlier call stored a token; it stays valid until the launch ends.
       if (!(error instanceof ApiException && error.code === 409)) throw translate(error);
     }
     return { externalId: name, region: `kubernetes/${namespace}`, instanceType: `${findGpu(request.gpuType)?.name ?? request.gpuType} x1` };
@@ -121,14 +125,6 @@ export class KubernetesProvider implements ComputeProvider {
 
     const labels = job.metadata?.labels ?? {};
     const pods = (await unless404(this.core.listNamespacedPod({ namespace: this.namespace, labelSelector: `${LABELS.jobId}=${labels[LABELS.jobId]},${LABELS.attempt}=${labels[LABELS.attempt]}` })))?.items ?? [];
-    // A pod stopped by a preemption (spot reclaimed, node drained): the policy ignores it and Kubernetes would start
-    // another pod, but its token is spent; the Job is released and the reconciler launches the next attempt.
-    const preempted = pods.find((pod) => podEnded(pod) && condition(pod.status?.conditions, "DisruptionTarget"));
-    if (preempted) {
-      await this.cancel(externalId);
-      const cause = condition(preempted.status?.conditions, "DisruptionTarget") as { reason?: string; message?: string };
-      return { state: "ENDED", outcome: "INTERRUPTED", reason: `Preempted (${cause.reason ?? "DisruptionTarget"}${cause.message ? `: ${cause.message}` : ""})` };
-    }
 
     const failed = condition(conditions, "Failed") as { reason?: string; message?: string } | undefined;
     if (failed) {
@@ -137,7 +133,19 @@ export class KubernetesProvider implements ComputeProvider {
       if (exit) return outcomeOfExit(exit.exitCode, null);
       return { state: "ENDED", outcome: "FAILED", reason: `The Job failed (${failed.reason ?? "unknown"}${failed.message ? `: ${failed.message}` : ""})` };
     }
-    return { state: pods.some((pod) => pod.status?.phase === "Running") ? "RUNNING" : "PENDING" };
+
+    const live = pods.filter((pod) => !podEnded(pod));
+    if (live.some((pod) => pod.status?.phase === "Running")) return { state: "RUNNING" };
+    const unschedulable = live.flatMap((pod) => pod.status?.conditions ?? []).find((c) => c.type === "PodScheduled" && c.status === "False" && c.reason === "Unschedulable");
+    if (unschedulable?.lastTransitionTime && Date.now() - new Date(unschedulable.lastTransitionTime).getTime() > this.unschedulableDeadlineMs) {
+      // No node can take the pod (no GPU of this kind, no spot node free) for longer than we wait: release it.
+      await this.cancel(externalId);
+      return { state: "ENDED", outcome: "FAILED", reason: `No node could take the pod for ${Math.round(this.unschedulableDeadlineMs / 60_000)} min${unschedulable.message ? ` (${unschedulable.message})` : ""}`, noCapacity: true };
+    }
+    // A pod stopped by a preemption (spot reclaimed, node drained): the pod failure policy ignores it and Kubernetes
+    // starts a replacement (podReplacementPolicy: Failed), which claims the job with the launch's token again.
+    if (pods.some((pod) => podEnded(pod) && condition(pod.status?.conditions, "DisruptionTarget"))) return { state: "RECOVERING" };
+    return { state: "PENDING" };
   }
 
   async cancel(externalId: string) {

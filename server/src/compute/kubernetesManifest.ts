@@ -49,7 +49,7 @@ export function jobManifest(request: LaunchRequest, placement: JobPlacement): V1
     kind: "Job",
     metadata: { name, labels },
     spec: {
-      // Our reconciler launches the next attempt (a new Job, a new token): Kubernetes does not retry a failed pod.
+      // A failed pod is not retried (our reconciler judges failures); a preempted one is replaced (the policy ignores it).
       backoffLimit: 0,
       // A pod is replaced only once the old one has stopped, never two workers at once.
       podReplacementPolicy: "Failed",

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../testing/harness.js";
 import { queueTinyJob, uploadSyntheticDataset, waitFor } from "../../../trainer/src/worker/testing.js";
-import { tinyBaseModel } from "../../../trainer/src/engine/testing.js";
+import { tinyBaseModel } from "@tuneloop/engine/testing";
 import { costForSeconds } from "../costs/estimate.js";
 import { findGpu } from "../costs/catalog.js";
 
@@ -68,7 +68,8 @@ describe("local provider", () => {
     expect(view.interruptionCost).toEqual({ attempts: 1, interruptions: 0, costUsd: 0 });
   }, 300_000);
 
-  it("adopts a machine launched before a restart instead of launching a second one, and recovers a killed trainer by itself", async () => {
+  // The two recoveries run side by side: each mostly waits (for a lease to run out, a grace period to pass), not on the CPU.
+  it.concurrent("adopts a machine launched before a restart instead of launching a second one, and recovers a killed trainer by itself", async () => {
     const jobId = await queueTinyJob(a, datasetId, "killed", 3, { checkpointEvery: 4 });
     await waitFor("training to start", async () => (await jobOf(jobId)).currentStep >= 2, 90_000, 100);
     const { pid } = recordOf(`${jobId}-1`);
@@ -113,7 +114,7 @@ describe("local provider", () => {
     expect(cost.costUsd).toBeGreaterThan(0);
   }, 400_000);
 
-  it("releases a machine whose trainer hangs once the job is taken back, and resumes the job on a new one", async () => {
+  it.concurrent("releases a machine whose trainer hangs once the job is taken back, and resumes the job on a new one", async () => {
     const hangs = await startTestApp({ seedDemo: true, computeLaunches: true, computeTickMs: 250, leaseSeconds: 8 });
     try {
       const jobId = await queueTinyJob(hangs, await uploadSyntheticDataset(hangs), "hangs", 2, { checkpointEvery: 4 });

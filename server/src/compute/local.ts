@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import type { PricingTier } from "../generated/sqlite/enums.js";
 import { AppError } from "../errors.js";
 import { findGpu, hourlyRate } from "../costs/catalog.js";
-import { outcomeOfExit, type ComputeProvider, type LabelledMachine, type LaunchRequest, type MachineStatus, type Quote } from "./provider.js";
+import { NoCapacityError, outcomeOfExit, type ComputeProvider, type LabelledMachine, type LaunchRequest, type MachineStatus, type Quote } from "./provider.js";
 
 // The default provider and the embedded demo: a trainer process per job on the
 // server's own machine. Its record lives in files under DATA_DIR/compute/local
@@ -71,7 +71,10 @@ export class LocalProvider implements ComputeProvider {
       stdio: ["ignore", log, log],
     });
     closeSync(log);
-    if (!child.pid) throw new Error(`could not start ${command}`);
+    // A spawn that fails reports it as an 'error' event too (handled here: pid is then unset).
+    child.on("error", () => {});
+    // This machine is the only one the local provider has: a trainer that cannot start here cannot start anywhere.
+    if (!child.pid) throw new NoCapacityError(`The trainer process could not start on this machine (${command})`);
     writeFileSync(this.file(key, "json"), JSON.stringify({ pid: child.pid, jobId: request.jobId, attempt: request.attempt } satisfies Record_));
     this.children.set(key, child);
     child.on("exit", (code, signal) => {

@@ -11,6 +11,8 @@ export type LaunchRequest = {
   attempt: number;
   gpuType: string;
   tier: PricingTier;
+  /** A spot launch may take on-demand capacity when spot has none (the job allows it). */
+  onDemandFallback: boolean;
   /** typescript or python (the job's config.backend). */
   backend: string;
   serverUrl: string;
@@ -25,7 +27,8 @@ export type Launched = { externalId: string; region: string; instanceType: strin
 export type MachineStatus =
   /** RECOVERING: preempted, and a provider that recovers by itself is bringing the machine back (the lease still guards the job). */
   | { state: "PENDING" | "RUNNING" | "RECOVERING" }
-  | { state: "ENDED"; outcome: Exclude<ComputeLaunchOutcome, "CANCELLED">; reason: string };
+  /** `noCapacity`: the provider found no machine for this GPU and tier anywhere it may look (the job fails with GPUProvisioningError). */
+  | { state: "ENDED"; outcome: Exclude<ComputeLaunchOutcome, "CANCELLED">; reason: string; noCapacity?: boolean };
 
 /** A machine the provider runs under our label, to find orphans (launched, but not on record). */
 export type LabelledMachine = { externalId: string; jobId: string; attempt: number };
@@ -33,7 +36,7 @@ export type LabelledMachine = { externalId: string; jobId: string; attempt: numb
 export type Capabilities = {
   /** Can run on spot capacity. */
   spot: boolean;
-  /** Restarts a preempted machine by itself (the reconciler then waits rather than launching again). */
+  /** Restarts a preempted machine by itself, with the launch's token (the reconciler then waits rather than launching again). */
   recoversItself: boolean;
   /** How a preemption is learned: a notice before it happens, or only afterwards. */
   preemptionNotice: "signal" | "none";
@@ -52,6 +55,14 @@ export interface ComputeProvider {
   logs?(externalId: string): Promise<string>;
   /** Stops what this server instance started itself (app shutdown). */
   close?(): Promise<void>;
+}
+
+/** No machine for this GPU and tier anywhere the provider may look: the job fails with GPUProvisioningError (and its retry advice). */
+export class NoCapacityError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "NoCapacityError";
+  }
 }
 
 /** The provider's API cannot be reached or refuses for now (down, rate-limited): try again later, nothing is lost. */

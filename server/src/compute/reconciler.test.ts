@@ -3,9 +3,12 @@
 // provider cannot produce. The local provider itself is tested end to end in local.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../testing/harness.js";
-import { queueJob } from "../workers/testKit.js";
+import { CLAIM, queueJob, uploadArtifact } from "../workers/testKit.js";
+import { REPORT } from "../ingest/testTrainer.js";
+import { queueAutomaticRuns } from "../validation/service.js";
 import { AppError } from "../errors.js";
 import { reconcile } from "./reconciler.js";
+import { LocalProvider } from "./local.js";
 import { ComputeUnavailableError, type ComputeProvider, type LaunchRequest, type MachineStatus } from "./provider.js";
 
 /** A provider with a scripted API: `failures` launch calls are refused before one succeeds. */
@@ -14,20 +17,23 @@ class ScriptedProvider implements ComputeProvider {
   readonly capabilities = { spot: true, recoversItself: false, preemptionNotice: "none" } as const;
   launches: LaunchRequest[] = [];
   cancelled: string[] = [];
+  /** Machines the cloud took back (spot preemption). */
+  preempted = new Set<string>();
   constructor(
     private failures: number,
     private readonly offers = true,
   ) {}
   quote(gpuType: string, tier: "SPOT" | "ON_DEMAND") {
     if (!this.offers) throw new AppError("VALIDATION", `No ${gpuType} in any region`, "gpuType");
-    return { provider: this.name, region: "test-1", instanceType: "gpu-1x", tier, pricePerHourUsd: 1.5, simulated: false };
+    return { provider: this.name, region: "test-1", instanceType: "gpu-1x", tier, pricePerHourUsd: tier === "SPOT" ? 1.5 : 4.5, simulated: false };
   }
   async launch(request: LaunchRequest) {
     this.launches.push(request);
     if (this.failures-- > 0) throw new ComputeUnavailableError("429 Too Many Requests");
     return { externalId: `m-${request.jobId}-${request.attempt}`, region: "test-1", instanceType: "gpu-1x" };
   }
-  async poll(): Promise<MachineStatus> {
+  async poll(externalId: string): Promise<MachineStatus> {
+    if (this.preempted.has(externalId)) return { state: "ENDED", outcome: "INTERRUPTED", reason: "Preempted" };
     return { state: "RUNNING" };
   }
   async cancel(externalId: string) {
@@ -90,6 +96,77 @@ describe("compute reconciler", () => {
     expect(job.machineSeconds).toBeCloseTo((released.endedAt!.getTime() - released.startedAt!.getTime()) / 1000, 3);
   });
 
+  it("after the job's number of preemptions, launches the next attempt on on-demand at the on-demand price", async () => {
+    const jobId = await queueJob(app, "spot then on-demand", {}, { pricingTier: "SPOT", onDemandFallback: true, onDemandAfterPreemptions: 2 });
+    const provider = new ScriptedProvider(0);
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      await reconcile(app.services, { LOCAL: provider });
+      const request = provider.launches.at(-1)!;
+      expect(request).toMatchObject({ attempt, tier: "SPOT", onDemandFallback: true });
+      // The machine's worker claims with the launch's token, then the cloud takes the machine back.
+      const claimed = await app.gql(CLAIM, { w: `m-${attempt}`, j: jobId }, request.workerToken);
+      expect(claimed.data.claimTrainingJob.data.claim.job.status).toBe("PROVISIONING");
+      provider.preempted.add(`m-${jobId}-${attempt}`);
+      await reconcile(app.services, { LOCAL: provider });
+      expect((await db().trainingJob.findUniqueOrThrow({ where: { id: jobId } })).status).toBe("RECOVERING");
+    }
+    await reconcile(app.services, { LOCAL: provider });
+    const launches = await db().computeLaunch.findMany({ where: { jobId }, orderBy: { attempt: "asc" } });
+    expect(launches.map((l) => [l.attempt, l.tier, l.pricePerHourUsd, l.outcome])).toEqual([
+      [1, "SPOT", 1.5, "INTERRUPTED"],
+      [2, "SPOT", 1.5, "INTERRUPTED"],
+      [3, "ON_DEMAND", 4.5, null],
+    ]);
+    expect(provider.launches.at(-1)).toMatchObject({ attempt: 3, tier: "ON_DEMAND", onDemandFallback: false });
+    const engineer = await app.login("engineer");
+    await app.gql(`mutation($id:ID!){ cancelTrainingJob(id:$id){ __typename } }`, { id: jobId }, engineer);
+    await reconcile(app.services, { LOCAL: provider });
+  });
+
+  it("launches a machine for a validation no worker holds once the machine that trained the job is gone; its token claims only that validation", async () => {
+    const jobId = await queueJob(app, "validated elsewhere");
+    const provider = new ScriptedProvider(0);
+    await reconcile(app.services, { LOCAL: provider });
+    const first = provider.launches.at(-1)!;
+    const claim = (await app.gql(CLAIM, { w: "m-train", j: jobId }, first.workerToken)).data.claimTrainingJob.data.claim;
+    for (const [kind, name] of [["adapter_model", "adapter_model.safetensors"], ["adapter_config", "adapter_config.json"]]) {
+      expect((await uploadArtifact(app, claim.trainerToken, jobId, kind, name, "{}")).data.uploadArtifact.__typename).toBe("UploadArtifactSuccess");
+    }
+    let sequence = claim.lastSequence;
+    for (const status of ["PREPROCESSING", "MODEL_LOADING", "TRAINING"]) await app.gql(REPORT.status, { j: jobId, s: ++sequence, st: status }, claim.trainerToken);
+    expect((await app.gql(REPORT.complete, { j: jobId, s: ++sequence, v: true }, claim.trainerToken)).data.completeTrainingJob.data.status).toBe("VALIDATION");
+    await queueAutomaticRuns(app.services);
+    // While the training machine is held, it is the one to validate: no second launch.
+    await reconcile(app.services, { LOCAL: provider });
+    expect(provider.launches).toHaveLength(1);
+
+    provider.preempted.add(`m-${jobId}-1`);
+    await reconcile(app.services, { LOCAL: provider });
+    await reconcile(app.services, { LOCAL: provider });
+    const second = provider.launches.at(-1)!;
+    expect(second).toMatchObject({ jobId, attempt: 2 });
+    const CLAIM_RUN = `mutation($j:ID){ claimValidationRun(workerId:"m-validate", jobId:$j){ __typename ... on AppError { code }
+      ... on ClaimValidationRunSuccess { data { claim { run { id automatic } job { id } tasks { key } } } } } }`;
+    const other = await queueJob(app, "not this token's");
+    expect((await app.gql(CLAIM_RUN, { j: other }, second.workerToken)).data.claimValidationRun.code).toBe("FORBIDDEN");
+    const taken = (await app.gql(CLAIM_RUN, { j: jobId }, second.workerToken)).data.claimValidationRun.data.claim;
+    expect(taken).toMatchObject({ run: { automatic: true }, job: { id: jobId } });
+    expect(taken.tasks.length).toBeGreaterThan(2);
+    // Held by a worker now: no further launch for the job.
+    await reconcile(app.services, { LOCAL: provider });
+    expect(provider.launches.filter((l) => l.jobId === jobId)).toHaveLength(2);
+    const engineer = await app.login("engineer");
+    for (const id of [jobId, other]) await app.gql(`mutation($id:ID!){ cancelTrainingJob(id:$id){ __typename } }`, { id }, engineer);
+    await reconcile(app.services, { LOCAL: provider });
+  });
+
+  it("refuses switching to on-demand after preemptions when the job does not allow on-demand", async () => {
+    const engineer = await app.login("engineer");
+    const datasetId = (await db().dataset.findFirstOrThrow({ where: { status: "VALID" } })).id;
+    const result = await app.gql(`mutation($i:CreateTrainingJobInput!){ createTrainingJob(input:$i){ __typename ... on AppError { code field } } }`, { i: { name: "no fallback", settings: { datasetId, onDemandAfterPreemptions: 2 } } }, engineer);
+    expect(result.data.createTrainingJob).toEqual({ __typename: "AppError", code: "VALIDATION", field: "onDemandAfterPreemptions" });
+  });
+
   it("fails a job the provider cannot offer before launching anything", async () => {
     const jobId = await queueJob(app, "no such gpu");
     const provider = new ScriptedProvider(0, false);
@@ -99,6 +176,21 @@ describe("compute reconciler", () => {
     expect(job.errorMessage).toContain("No H100_PCIE_80GB in any region");
     expect(provider.launches).toHaveLength(0);
     expect(await db().computeLaunch.count({ where: { jobId } })).toBe(0);
+  });
+
+  it("fails the job with the no-capacity guidance when the local provider cannot start a trainer", async () => {
+    const jobId = await queueJob(app, "cannot start", { backend: "python" });
+    const path = process.env.PATH;
+    process.env.PATH = "/nonexistent"; // no python3 to start: this machine, the only one the local provider has, cannot run it
+    try {
+      await reconcile(app.services, { LOCAL: new LocalProvider(app.services.config.dataDir) });
+    } finally {
+      process.env.PATH = path;
+    }
+    expect(await db().computeLaunch.findMany({ where: { jobId } })).toEqual([expect.objectContaining({ state: "ENDED", outcome: "FAILED" })]);
+    const engineer = await app.login("engineer");
+    const job = (await app.gql(`query($id:ID!){ job(id:$id){ status errorType failureGuidance { suggestedChanges { field to } } } }`, { id: jobId }, engineer)).data.job;
+    expect(job).toMatchObject({ status: "FAILED", errorType: "GPUProvisioningError", failureGuidance: { suggestedChanges: [{ field: "pricingTier", to: "ON_DEMAND" }] } });
   });
 
   it("launches nothing for an organization whose jobs are run by its own workers", async () => {

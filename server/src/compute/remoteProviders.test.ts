@@ -1,9 +1,10 @@
 // The kubernetes and skypilot providers driven by the real reconciler and
-// database, against their API stand-ins: a preempted Kubernetes pod gets the job
-// a new Job, a recovering SkyPilot job is left to SkyPilot.
+// database, against their API stand-ins: a preempted Kubernetes pod is replaced
+// by its Job and a recovering SkyPilot job by SkyPilot, and either claims the job
+// again with the launch's token; no capacity fails the job with its retry advice.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../testing/harness.js";
-import { queueJob } from "../workers/testKit.js";
+import { CLAIM, queueJob } from "../workers/testKit.js";
 import { hashToken } from "../auth/tokens.js";
 import { reconcile } from "./reconciler.js";
 import { KubernetesProvider } from "./kubernetes.js";
@@ -25,6 +26,8 @@ afterAll(async () => {
 
 const db = () => app.services.db;
 const useProvider = (computeProvider: "KUBERNETES" | "SKYPILOT") => db().organization.update({ where: { slug: "demo" }, data: { computeProvider } });
+/** A machine's worker claiming its job with the launch's token (as trainer/src/worker does with --job-id). */
+const claim = async (token: string, jobId: string, workerId: string) => (await app.gql(CLAIM, { w: workerId, j: jobId }, token)).data.claimTrainingJob;
 const launchesOf = (jobId: string) => db().computeLaunch.findMany({ where: { jobId }, orderBy: { attempt: "asc" } });
 
 describe("remote providers through the reconciler", () => {
@@ -35,7 +38,7 @@ describe("remote providers through the reconciler", () => {
     expect((await db().organization.findUniqueOrThrow({ where: { slug: "demo" } })).computeProvider).toBe("LOCAL");
   });
 
-  it("kubernetes: launches a Job with the job's token in its Secret; a preempted pod ends the attempt and the next Job is launched", async () => {
+  it("kubernetes: the launch's token claims again after the Job replaces a preempted pod, and is refused once the launch ends", async () => {
     await useProvider("KUBERNETES");
     const jobId = await queueJob(app, "on kubernetes");
     const providers = { KUBERNETES: new KubernetesProvider({ apiUrl: kube.url, namespace: "ml", nodeSelector: "", spotNodeSelector: "spot=true", spotTolerations: "[]" }, images) };
@@ -45,24 +48,37 @@ describe("remote providers through the reconciler", () => {
     const name = `tuneloop-${jobId}-1`;
     expect(first).toMatchObject({ provider: "KUBERNETES", state: "RUNNING", externalId: name, region: "kubernetes/ml", simulated: false });
     const token = kube.secrets.get(name)!.stringData!["worker-token"];
-    // The Secret holds a live token scoped to this job only.
-    expect(await db().apiKey.findFirst({ where: { hash: hashToken(token), jobId, revokedAt: null } })).not.toBeNull();
+    // The Secret holds a live token scoped to this job and this launch only.
+    expect(await db().apiKey.findFirst({ where: { hash: hashToken(token), jobId, launchId: first.id, revokedAt: null } })).not.toBeNull();
     expect(kube.jobs.get(name)!.spec!.template.spec!.containers[0].args).toEqual(["--server", app.services.listeningUrl, "--job-id", jobId, "--worker-id", name]);
 
     const labels = kube.jobs.get(name)!.spec!.template.metadata!.labels!;
-    kube.pods.push({ metadata: { name: `${name}-x`, labels }, status: { phase: "Failed", conditions: [{ type: "DisruptionTarget", status: "True", reason: "PreemptionByScheduler" }] } });
+    kube.pods.push({ metadata: { name: `${name}-a`, labels }, status: { phase: "Running" } });
+    expect((await claim(token, jobId, "pod-a")).__typename).toBe("ClaimTrainingJobSuccess");
+
+    // Preempted: the Job replaces the pod by itself; the job goes back at once, and nothing new is launched.
+    kube.pods[0] = { metadata: { name: `${name}-a`, labels }, status: { phase: "Failed", conditions: [{ type: "DisruptionTarget", status: "True", reason: "PreemptionByScheduler" }] } };
     await reconcile(app.services, providers);
+    expect((await db().trainingJob.findUniqueOrThrow({ where: { id: jobId } })).status).toBe("RECOVERING");
+    kube.pods.push({ metadata: { name: `${name}-b`, labels }, status: { phase: "Running" } });
     await reconcile(app.services, providers);
-    const launches = await launchesOf(jobId);
-    expect(launches.map((l) => [l.attempt, l.state, l.outcome])).toEqual([
-      [1, "ENDED", "INTERRUPTED"],
-      [2, "RUNNING", null],
-    ]);
-    expect(launches[0].reason).toContain("PreemptionByScheduler");
-    expect([...kube.jobs.keys()]).toEqual([`tuneloop-${jobId}-2`]);
+    expect(await launchesOf(jobId)).toEqual([expect.objectContaining({ attempt: 1, state: "RUNNING" })]);
+    expect([...kube.jobs.keys()]).toEqual([name]);
+    // The replacement pod reads the same Secret: the same token claims the job again.
+    const again = await claim(token, jobId, "pod-b");
+    expect(again.data.claim.job).toMatchObject({ id: jobId, status: "PROVISIONING", workerId: "pod-b" });
+
+    kube.jobs.get(name)!.status = { conditions: [{ type: "Complete", status: "True" }] };
+    await reconcile(app.services, providers);
+    expect(await launchesOf(jobId)).toEqual([expect.objectContaining({ state: "ENDED", outcome: "SUCCEEDED" })]);
+    await db().trainingJob.update({ where: { id: jobId }, data: { status: "RECOVERING", leaseExpiresAt: null } });
+    // The launch has ended: its token claims nothing any more.
+    const refused = await app.gql(CLAIM, { w: "pod-c", j: jobId }, token);
+    expect(refused.errors?.[0]?.extensions?.code ?? refused.data?.claimTrainingJob?.code).toMatch(/UNAUTHENTICATED|FORBIDDEN/);
+    await db().trainingJob.update({ where: { id: jobId }, data: { status: "CANCELLED" } });
   });
 
-  it("skypilot: a recovering managed job is left to SkyPilot (no second launch); its end is recorded", async () => {
+  it("skypilot: a recovering managed job is left to SkyPilot and claims again with its token; no capacity fails the job with the retry advice", async () => {
     await useProvider("SKYPILOT");
     const jobId = await queueJob(app, "on skypilot");
     const providers = { SKYPILOT: new SkyPilotProvider({ apiUrl: sky.url }, images) };
@@ -71,16 +87,33 @@ describe("remote providers through the reconciler", () => {
     const [launch] = await launchesOf(jobId);
     expect(launch).toMatchObject({ provider: "SKYPILOT", state: "RUNNING", externalId: "1" });
     expect(sky.tasks[0]).toMatchObject({ name: `tuneloop-${jobId}-1`, envs: { TUNELOOP_JOB_ID: jobId } });
+    const token = (sky.tasks[0].secrets as Record<string, string>).TUNELOOP_WORKER_TOKEN;
+    expect((await claim(token, jobId, "sky-1")).__typename).toBe("ClaimTrainingJobSuccess");
 
     sky.jobs[0].status = "RECOVERING";
     await reconcile(app.services, providers);
+    expect((await db().trainingJob.findUniqueOrThrow({ where: { id: jobId } })).status).toBe("RECOVERING");
     await reconcile(app.services, providers);
     expect(await launchesOf(jobId)).toEqual([expect.objectContaining({ attempt: 1, state: "RUNNING" })]);
     expect(sky.requests.filter((r) => r.path === "/jobs/launch")).toHaveLength(1);
+    sky.jobs[0].status = "RUNNING";
+    expect((await claim(token, jobId, "sky-1-recovered")).data.claim.job).toMatchObject({ status: "PROVISIONING" });
 
     sky.jobs[0].status = "FAILED_NO_RESOURCE";
+    sky.jobs[0].failure_reason = "Failed to acquire resources in all zones in [RunPod]";
     await reconcile(app.services, providers);
     expect(await launchesOf(jobId)).toEqual([expect.objectContaining({ state: "ENDED", outcome: "FAILED" })]);
-    expect((await db().trainingJob.findUniqueOrThrow({ where: { id: jobId } })).status).toBe("FAILED");
+    const engineer = await app.login("engineer");
+    const failed = (await app.gql(`query($id:ID!){ job(id:$id){ status errorType failureGuidance { explanation suggestedChanges { field from to } } } }`, { id: jobId }, engineer)).data.job;
+    expect(failed).toMatchObject({ status: "FAILED", errorType: "GPUProvisioningError", failureGuidance: { suggestedChanges: [{ field: "pricingTier", from: "SPOT", to: "ON_DEMAND" }] } });
+    expect(failed.failureGuidance.explanation).toContain("switch to on-demand");
+
+    // The one-click retry: a new job on on-demand, launched on on-demand.
+    const retried = (await app.gql(`mutation($id:ID!){ retryTrainingJob(id:$id){ __typename ... on RetryTrainingJobSuccess { data { id status pricingTier } } } }`, { id: jobId }, engineer)).data.retryTrainingJob.data;
+    expect(retried).toMatchObject({ status: "QUEUED", pricingTier: "ON_DEMAND" });
+    await reconcile(app.services, providers);
+    expect(await launchesOf(retried.id)).toEqual([expect.objectContaining({ attempt: 1, tier: "ON_DEMAND", state: "RUNNING" })]);
+    expect((sky.tasks.at(-1)!.resources as { any_of: unknown[] }).any_of).toEqual([{ accelerators: "H100:1", use_spot: false }]);
+    await app.gql(`mutation($id:ID!){ cancelTrainingJob(id:$id){ __typename } }`, { id: retried.id }, engineer);
   });
 });

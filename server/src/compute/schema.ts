@@ -2,6 +2,8 @@ import { builder } from "../builder.js";
 import { audit } from "../audit/service.js";
 import { AppError } from "../errors.js";
 import { interruptionCost } from "./interruptions.js";
+import { JobSettingsInput, PricingTierEnum } from "../jobs/inputs.js";
+import { computeQuote, setComputeCredential } from "./service.js";
 
 const ComputeProviderEnum = builder.enumType("ComputeProviderName", {
   values: ["LOCAL", "WORKERS", "KUBERNETES", "SKYPILOT"] as const,
@@ -46,6 +48,8 @@ const InterruptionCostRef = builder.simpleObject("InterruptionCost", {
 });
 
 builder.prismaObjectFields("TrainingJob", (t) => ({
+  onDemandFallback: t.exposeBoolean("onDemandFallback", { description: "A spot job may run on on-demand capacity when spot has none." }),
+  onDemandAfterPreemptions: t.exposeInt("onDemandAfterPreemptions", { nullable: true, description: "After this many preemptions the next machine is on-demand." }),
   computeLaunches: t.relation("computeLaunches", { description: "The machines launched for the job, first attempt first.", query: { orderBy: { attempt: "asc" } } }),
   interruptionCost: t.field({
     type: InterruptionCostRef,
@@ -54,8 +58,64 @@ builder.prismaObjectFields("TrainingJob", (t) => ({
   }),
 }));
 
+builder.prismaObject("ComputeCredential", {
+  description: "An organization's own credentials for a provider. The token is stored encrypted and never returned: only its last four characters.",
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    provider: t.expose("provider", { type: ComputeProviderEnum }),
+    apiUrl: t.exposeString("apiUrl"),
+    namespace: t.exposeString("namespace", { description: "Kubernetes namespace; empty for SkyPilot." }),
+    tokenSet: t.boolean({ resolve: (c) => c.tokenCipher !== "" }),
+    tokenLast4: t.exposeString("tokenLast4"),
+    updatedAt: t.expose("updatedAt", { type: "DateTime" }),
+  }),
+});
+
+const FallbackRef = builder.simpleObject("ComputeFallback", {
+  fields: (t) => ({
+    tier: t.field({ type: PricingTierEnum }),
+    pricePerHourUsd: t.float(),
+    when: t.string({ description: "When the job moves to it." }),
+  }),
+});
+
+const QuoteRef = builder.simpleObject("ComputeQuote", {
+  description: "Where a job would run and at what price, from the organization's provider.",
+  fields: (t) => ({
+    provider: t.field({ type: ComputeProviderEnum }),
+    region: t.string(),
+    instanceType: t.string(),
+    tier: t.field({ type: PricingTierEnum }),
+    pricePerHourUsd: t.float(),
+    simulated: t.boolean({ description: "The price is the catalog's for the chosen GPU, not this machine's (the local provider)." }),
+    fallback: t.field({ type: FallbackRef, nullable: true }),
+  }),
+});
+
 builder.prismaObjectFields("Organization", (t) => ({
   computeProvider: t.expose("computeProvider", { type: ComputeProviderEnum, description: "Where the organization's jobs run." }),
+  computeCredentials: t.relation("computeCredentials", { description: "The organization's own provider credentials (owners and admins).", authScopes: { role: ["OWNER", "ADMIN"] } }),
+  serverComputeProviders: t.field({
+    type: [ComputeProviderEnum],
+    description: "Providers this server offers from its own settings (the fallback when the organization has no credentials).",
+    resolve: (_org, _args, ctx) => {
+      const offered: ("LOCAL" | "WORKERS" | "KUBERNETES" | "SKYPILOT")[] = ["LOCAL", "WORKERS"];
+      if (ctx.config.compute.kubernetes) offered.push("KUBERNETES");
+      if (ctx.config.compute.skypilot) offered.push("SKYPILOT");
+      return offered;
+    },
+  }),
+}));
+
+builder.queryFields((t) => ({
+  computeQuote: t.field({
+    type: QuoteRef,
+    description: "The provider, region, machine and price a job with these settings would get, and its fallback.",
+    errors: { result: { name: "ComputeQuoteSuccess" } },
+    authScopes: { user: true },
+    args: { input: t.arg({ type: JobSettingsInput, required: true }) },
+    resolve: (_root, { input }, ctx) => computeQuote(ctx, ctx.viewer!.orgId, { ...input, datasetId: String(input.datasetId) }),
+  }),
 }));
 
 builder.mutationFields((t) => ({
@@ -68,13 +128,47 @@ builder.mutationFields((t) => ({
     resolve: async (query, _root, { provider }, ctx) => {
       if (ctx.viewer?.kind !== "user") throw new AppError("FORBIDDEN", "Only a signed-in owner or admin can change this", "provider");
       const { kubernetes, skypilot } = ctx.config.compute;
-      if ((provider === "KUBERNETES" && !kubernetes) || (provider === "SKYPILOT" && !skypilot)) {
-        throw new AppError("VALIDATION", `This server has no ${provider.toLowerCase()} settings (README, "Compute providers")`, "provider");
+      const own = await ctx.db.computeCredential.findUnique({ where: { orgId_provider: { orgId: ctx.viewer.orgId, provider } } });
+      if (!own && ((provider === "KUBERNETES" && !kubernetes) || (provider === "SKYPILOT" && !skypilot))) {
+        throw new AppError("VALIDATION", `Neither this server nor your organization has ${provider.toLowerCase()} settings (Settings → Compute)`, "provider");
       }
       const before = await ctx.db.organization.findUniqueOrThrow({ where: { id: ctx.viewer.orgId }, select: { computeProvider: true } });
       const org = await ctx.db.organization.update({ ...query, where: { id: ctx.viewer.orgId }, data: { computeProvider: provider } });
       await audit(ctx, "provider.settings_changed", { target: { type: "Organization", id: ctx.viewer.orgId }, before, after: { computeProvider: provider } });
       return org;
+    },
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  setComputeCredential: t.prismaField({
+    type: "ComputeCredential",
+    description: "Owners and admins store the organization's own credentials for a provider; leave the token out to keep the stored one.",
+    errors: { result: { name: "SetComputeCredentialSuccess" } },
+    authScopes: { role: ["OWNER", "ADMIN"] },
+    args: {
+      provider: t.arg({ type: ComputeProviderEnum, required: true }),
+      apiUrl: t.arg.string({ required: true }),
+      token: t.arg.string(),
+      namespace: t.arg.string(),
+    },
+    resolve: async (_query, _root, args, ctx) => {
+      if (ctx.viewer?.kind !== "user") throw new AppError("FORBIDDEN", "Only a signed-in owner or admin can change this", "provider");
+      const credential = await setComputeCredential(ctx, ctx.viewer.orgId, args);
+      // Never the token: which provider, where, and whether the token changed.
+      await audit(ctx, "provider.settings_changed", { target: { type: "ComputeCredential", id: credential.id }, after: { provider: args.provider, apiUrl: credential.apiUrl, tokenChanged: Boolean(args.token) } });
+      return credential;
+    },
+  }),
+  deleteComputeCredential: t.boolean({
+    description: "Removes the organization's own credentials for a provider; the server's settings apply again.",
+    errors: { result: { name: "DeleteComputeCredentialSuccess" } },
+    authScopes: { role: ["OWNER", "ADMIN"] },
+    args: { provider: t.arg({ type: ComputeProviderEnum, required: true }) },
+    resolve: async (_root, { provider }, ctx) => {
+      const { count } = await ctx.db.computeCredential.deleteMany({ where: { orgId: ctx.viewer!.orgId, provider } });
+      if (count) await audit(ctx, "provider.settings_changed", { target: { type: "Organization", id: ctx.viewer!.orgId }, after: { provider, credential: "removed" } });
+      return count > 0;
     },
   }),
 }));

@@ -11,7 +11,7 @@ import { taskYaml } from "./skypilotTask.js";
 import { startSkyPilotStandIn, type SkyPilotStandIn } from "./testing/skypilotStandIn.js";
 
 const images = { workerImage: "registry.example/tuneloop-worker:1", gpuWorkerImage: "registry.example/tuneloop-worker-gpu:1" };
-const request: LaunchRequest = { jobId: "cjob123", attempt: 1, gpuType: "H100_PCIE_80GB", tier: "SPOT", backend: "python", serverUrl: "https://tuneloop.example", workerToken: "tl_trainer_secret" };
+const request: LaunchRequest = { jobId: "cjob123", attempt: 1, gpuType: "H100_PCIE_80GB", tier: "SPOT", onDemandFallback: true, backend: "python", serverUrl: "https://tuneloop.example", workerToken: "tl_trainer_secret" };
 
 let api: SkyPilotStandIn;
 let provider: SkyPilotProvider;
@@ -36,6 +36,8 @@ describe("skypilot task", () => {
     expect(task.secrets).toEqual({ TUNELOOP_WORKER_TOKEN: request.workerToken });
     expect(JSON.stringify(task.envs)).not.toContain(request.workerToken);
     expect(parse(taskYaml({ ...request, tier: "ON_DEMAND" }, "i")).resources.any_of).toEqual([{ accelerators: "H100:1", use_spot: false }]);
+    // A spot job that does not allow on-demand stays on spot.
+    expect(parse(taskYaml({ ...request, onDemandFallback: false }, "i")).resources.any_of).toEqual([{ accelerators: "H100:1", use_spot: true }]);
     expect(() => taskYaml({ ...request, gpuType: "TPU_V5" }, "i")).toThrow(AppError);
   });
 });

@@ -39,7 +39,7 @@ function statusOf(job: ManagedJob): MachineStatus {
     case "FAILED_CONTROLLER":
       return { state: "ENDED", outcome: "LOST", reason: `SkyPilot's jobs controller failed${detail}` };
     case "FAILED_NO_RESOURCE":
-      return { state: "ENDED", outcome: "FAILED", reason: `No capacity for this GPU in any allowed region${detail}` };
+      return { state: "ENDED", outcome: "FAILED", reason: `No capacity for this GPU in any allowed region${detail}`, noCapacity: true };
     case "FAILED":
     case "FAILED_SETUP":
     case "FAILED_PRECHECKS":

@@ -4,7 +4,7 @@ import { WORKER_EXIT, type LaunchRequest } from "./provider.js";
 
 // The SkyPilot task YAML for one attempt of one job, launched as a managed job
 // (docs.skypilot.co, "YAML spec" and "Managed jobs"): one GPU, spot first with
-// an on-demand fallback for spot jobs, SkyPilot's own recovery for the worker's
+// an on-demand fallback for spot jobs that allow it, SkyPilot's own recovery for the worker's
 // "recover me" exit code, and the job-scoped token as a secret (SkyPilot
 // redacts secrets in its dashboard and logs; envs are shown).
 
@@ -28,12 +28,13 @@ export function acceleratorOf(gpuType: string) {
 export function taskYaml(request: LaunchRequest, image: string): string {
   const accelerators = acceleratorOf(request.gpuType);
   const name = taskName(request.jobId, request.attempt);
-  const choices = request.tier === "SPOT" ? [{ accelerators, use_spot: true }, { accelerators, use_spot: false }] : [{ accelerators, use_spot: false }];
+  const spot = request.tier === "SPOT";
+  const choices = spot && request.onDemandFallback ? [{ accelerators, use_spot: true }, { accelerators, use_spot: false }] : [{ accelerators, use_spot: spot }];
   const task = {
     name,
     resources: {
       image_id: `docker:${image}`,
-      // SkyPilot picks the cheapest of these that has capacity: spot first, on-demand when no spot is left.
+      // SkyPilot picks the cheapest of these that has capacity: spot first, on-demand when no spot is left (when the job allows it).
       any_of: choices,
       job_recovery: {
         // A preempted machine is relaunched in the next region at once; other failures are ours to judge.
