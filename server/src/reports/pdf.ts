@@ -6,6 +6,9 @@ import type { Content, TDocumentDefinitions, TableCell } from "pdfmake/interface
 import { figures } from "./figures.js";
 import type { ValidationReport } from "./report.js";
 import { ALL_CRITERIA } from "../validation/content/rubric.js";
+import { SCENARIO_TYPE_LABELS, type ScenarioType } from "./beforeAfter.js";
+import { costBenefitLines } from "./costBenefit.js";
+import type { CustomReportData } from "./customReports.js";
 
 const require = createRequire(import.meta.url);
 // The fonts ship inside pdfmake as base64 (its browser build's virtual file system).
@@ -40,10 +43,10 @@ function resultsTable(r: ValidationReport): Content {
   return { table: { headerRows: 1, widths: ["*", "auto", "auto", "auto", "auto", "auto"], body: [head, ...rows] }, layout: "lightHorizontalLines", margin: [0, 4, 0, 10] };
 }
 
-function examples(r: ValidationReport): Content[] {
-  if (r.examples.length === 0) return [{ text: "Before/after examples appear once the blind human review is closed.", italics: true, color: "#6b7280" }];
-  return r.examples.flatMap((e) => [
-    { text: `“${e.prompt}”`, bold: true, margin: [0, 8, 0, 4] },
+function examples(list: { prompt: string; base: string; adapted: string; scenarioType?: ScenarioType }[]): Content[] {
+  if (list.length === 0) return [{ text: "Before/after examples appear once the blind human review is closed.", italics: true, color: "#6b7280" }];
+  return list.flatMap((e) => [
+    { text: [{ text: `“${e.prompt}”`, bold: true }, e.scenarioType ? { text: `  ${SCENARIO_TYPE_LABELS[e.scenarioType]}`, color: "#6b7280" } : ""], margin: [0, 8, 0, 4] },
     {
       table: { widths: ["*", "*"], body: [[{ text: "Base model", style: "th" }, { text: "Fine-tuned", style: "th" }], [e.base || "(no answer)", e.adapted || "(no answer)"]] },
       layout: "lightHorizontalLines",
@@ -111,23 +114,50 @@ export function reportDocument(r: ValidationReport): TDocumentDefinitions {
       resultsTable(r),
       ...figures(r).map((f): Content => ({ svg: f.svg, width: 480, margin: [0, 6, 0, 6] })),
       { text: "Before and after", style: "h1", margin: [0, 12, 0, 4] },
-      ...examples(r),
+      ...examples(r.examples),
+      { text: "Cost and benefit", style: "h1", margin: [0, 12, 0, 4] },
+      { ul: costBenefitLines(r.costBenefit) },
       ...appendix(r),
     ],
-    styles: {
-      title: { fontSize: 22, bold: true },
-      subtitle: { fontSize: 14, color: "#374151" },
-      h1: { fontSize: 14, bold: true, margin: [0, 10, 0, 6] },
-      h2: { fontSize: 11, bold: true, margin: [0, 10, 0, 4] },
-      th: { bold: true, color: "#374151" },
-    },
-    defaultStyle: { font: "Roboto", fontSize: 10, lineHeight: 1.2 },
+    styles: STYLES,
+    defaultStyle: DEFAULT_STYLE,
   };
 }
 
+/** A custom report: a prospect's prompts, both models' answers. */
+export function customReportDocument(r: CustomReportData): TDocumentDefinitions {
+  return {
+    info: { title: r.title, author: "Tuneloop" },
+    pageMargins: [40, 48, 40, 48],
+    footer: (page, pages) => ({ text: `Tuneloop custom report · ${r.title} · page ${page} of ${pages}`, alignment: "center", fontSize: 8, color: "#6b7280" }),
+    content: [
+      { text: "Custom report", style: "title" },
+      { text: r.title, style: "subtitle" },
+      { text: [r.prospectName ? `Prepared for ${r.prospectName} · ` : "", `Generated ${r.createdAt.slice(0, 10)}`].join(""), color: "#6b7280", margin: [0, 0, 0, 12] },
+      { text: `Your prompts, answered by the base model ${r.baseModel} and by the model fine-tuned on our data (job “${r.job.name}”).` },
+      { text: "Before and after", style: "h1", margin: [0, 12, 0, 4] },
+      ...examples(r.items),
+      { text: `Generation: ${r.settings.temperature === 0 ? "greedy" : `temperature ${r.settings.temperature}`}, up to ${r.settings.maxNewTokens} new tokens.`, color: "#6b7280", margin: [0, 12, 0, 0] },
+    ],
+    styles: STYLES,
+    defaultStyle: DEFAULT_STYLE,
+  };
+}
+
+const STYLES: TDocumentDefinitions["styles"] = {
+  title: { fontSize: 22, bold: true },
+  subtitle: { fontSize: 14, color: "#374151" },
+  h1: { fontSize: 14, bold: true, margin: [0, 10, 0, 6] },
+  h2: { fontSize: 11, bold: true, margin: [0, 10, 0, 4] },
+  th: { bold: true, color: "#374151" },
+};
+const DEFAULT_STYLE: TDocumentDefinitions["defaultStyle"] = { font: "Roboto", fontSize: 10, lineHeight: 1.2 };
+
 /** Renders the report to PDF bytes. */
-export function renderReportPdf(r: ValidationReport): Promise<Buffer> {
-  const doc = printer.createPdfKitDocument(reportDocument(r));
+export const renderReportPdf = (r: ValidationReport) => renderPdf(reportDocument(r));
+
+export function renderPdf(definition: TDocumentDefinitions): Promise<Buffer> {
+  const doc = printer.createPdfKitDocument(definition);
   const chunks: Buffer[] = [];
   return new Promise((resolve, reject) => {
     doc.on("data", (c: Buffer) => chunks.push(c));

@@ -8,9 +8,11 @@ import { reviewResults } from "../validation/service.js";
 import type { RunDetails, RunSettings } from "../validation/runner.js";
 import type { ReviewSummary } from "../validation/metrics.js";
 import { KNOWLEDGE_QUESTIONS } from "../validation/content/knowledgeQuestions.js";
+import { beforeAfterExamples, type Example } from "./beforeAfter.js";
+import { costBenefitOf, type CostBenefit } from "./costBenefit.js";
 
 export type Curve = { name: string; points: { step: number; value: number }[] };
-export type Example = { scenarioId: string; prompt: string; base: string; adapted: string };
+export type { Example };
 
 export type ValidationReport = {
   generatedAt: string;
@@ -21,11 +23,11 @@ export type ValidationReport = {
   review: (ReviewSummary & { closedAt: string }) | { closedAt: null; items: number; scoredItems: number };
   curves: Curve[];
   examples: Example[];
+  costBenefit: CostBenefit;
   summary: string[];
 };
 
 const CURVES = ["train_loss", "val_loss"];
-const EXAMPLES = 3;
 
 const fmt = (x: number, digits = 1) => x.toFixed(digits);
 
@@ -99,8 +101,8 @@ export async function buildReport(services: AppServices, runId: string): Promise
   const items = await services.db.reviewItem.findMany({ where: { runId }, orderBy: { position: "asc" }, include: { _count: { select: { scores: true } } } });
   const review = closed && run.reviewClosedAt ? { ...closed, closedAt: run.reviewClosedAt.toISOString() } : { closedAt: null, items: items.length, scoredItems: items.filter((i) => i._count.scores > 0).length };
   const curves = await Promise.all(CURVES.map(async (name) => ({ name, points: (await readSeries(services.db, services.provider, job.id, name, { maxPoints: 200 })).points.map((p) => ({ step: p.step, value: p.value })) })));
-  // Examples only once the review is closed: before that they would tell reviewers which side is which.
-  const examples = run.reviewClosedAt ? items.slice(0, EXAMPLES).map((i) => ({ scenarioId: i.scenarioId, prompt: i.prompt, base: i.baseResponse, adapted: i.adaptedResponse })) : [];
+  const examples = await beforeAfterExamples(services, run);
+  const deal = await services.db.reportDeal.findUnique({ where: { runId }, select: { outcome: true, valueUsd: true } });
   const partial = { perplexity, knowledge, review };
   return {
     generatedAt: new Date().toISOString(),
@@ -122,6 +124,7 @@ export async function buildReport(services: AppServices, runId: string): Promise
     review,
     curves: curves.filter((c) => c.points.length > 0),
     examples,
+    costBenefit: await costBenefitOf(services, job.id, deal?.outcome === "WON" ? deal.valueUsd : null),
     summary: plainSummary(partial),
   };
 }

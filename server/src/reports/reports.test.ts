@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../testing/harness.js";
-import { createOtherOrganization } from "../testing/fixtures.js";
+import { createOtherOrganization, viewerOf } from "../testing/fixtures.js";
 import { trainTinyJob, waitForValidation } from "../validation/testKit.js";
 import { buildReport, type ValidationReport } from "./report.js";
 import { reportDocument, renderReportPdf } from "./pdf.js";
 import { createShareLink, openShareLink, SHARE_LINK_DAYS } from "./shareLinks.js";
+import { scenarioTypeOf } from "./beforeAfter.js";
 
 let app: TestApp;
 let engineer: string;
@@ -43,7 +44,7 @@ describe("validation report", () => {
     expect(report.review.closedAt).not.toBeNull();
     expect(report.examples).toHaveLength(3);
     const items = await app.services.db.reviewItem.findMany({ where: { runId }, orderBy: { position: "asc" } });
-    expect(report.examples[0]).toEqual({ scenarioId: items[0].scenarioId, prompt: items[0].prompt, base: items[0].baseResponse, adapted: items[0].adaptedResponse });
+    expect(report.examples[0]).toEqual({ scenarioId: items[0].scenarioId, scenarioType: scenarioTypeOf(items[0].scenarioId), prompt: items[0].prompt, base: items[0].baseResponse, adapted: items[0].adaptedResponse });
     expect(report.summary.join(" ")).toContain(`perplexity from ${run.perplexityBase!.toFixed(1)} to ${run.perplexityAdapted!.toFixed(1)}`);
   });
 
@@ -105,10 +106,9 @@ describe("share links", () => {
     expect(await gone.text()).toContain("revoked");
 
     // A link made 30 days ago: valid one second before its expiry, refused at it.
-    const user = await app.services.db.user.findFirstOrThrow({ where: { email: "engineer@demo.tuneloop.dev" } });
-    const viewer = { kind: "user" as const, userId: user.id, orgId: user.orgId, role: user.role, scopes: null, credentialId: "test" };
+    const viewer = await viewerOf(app.services.db, "engineer@demo.tuneloop.dev");
     const madeAt = new Date(Date.now() - SHARE_LINK_DAYS * 86400_000);
-    const old = await createShareLink(app.services, viewer, runId, madeAt);
+    const old = await createShareLink(app.services, viewer, { runId }, madeAt);
     expect(await openShareLink(app.services, old.token, new Date(old.link.expiresAt.getTime() - 1000))).toEqual({ runId });
     expect(await openShareLink(app.services, old.token, old.link.expiresAt)).toEqual({ refused: "expired" });
     const expired = await fetch(`${app.url}/share/${old.token}`);

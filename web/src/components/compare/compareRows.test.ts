@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compareRows, highlighted, toCsv, toJson, type ComparedJob } from "./compareRows";
+import { compareRows, highlighted, toCsv, toJson, toPdfRequest, type ComparedJob } from "./compareRows";
 
 const job = (over: Partial<ComparedJob>): ComparedJob => ({
   id: "j",
@@ -50,5 +50,44 @@ describe("compareRows", () => {
     const json = toJson(jobs, rows);
     expect(json.jobs[1].table["Cost"]).toBe(3);
     expect(json.jobs[0].series.val_loss).toHaveLength(3);
+  });
+});
+
+describe("compareRows with validation scores and estimates", () => {
+  const validation = (ppl: number, retention: number, ei: number, bv: number) => ({
+    perplexityImprovementPct: ppl,
+    retentionPct: retention,
+    reviewResults: { emotionalIntelligence: { base: 3.2, adapted: ei, improvementPct: ((ei - 3.2) / 3.2) * 100 }, brandVoice: { adapted: (bv / 100) * 5, adaptedAlignmentPct: bv } },
+  });
+  const jobs = [
+    job({ id: "a", name: "A", estimatedCostUsd: 2.5, estimatedDurationSec: 80, latestValidation: validation(31, 97, 4.5, 88) }),
+    job({ id: "b", name: "B", actualCostUsd: 3, estimatedCostUsd: 2, estimatedDurationSec: 120, latestValidation: validation(22, 99, 4.1, 80) }),
+  ];
+  const rows = compareRows(jobs);
+  const row = (label: string) => rows.find((r) => r.label === label)!;
+
+  it("ranks validation scores (highest is best) in their own section", () => {
+    expect(row("Perplexity improvement")).toMatchObject({ section: "Validation", values: [31, 22] });
+    expect(highlighted(row("Perplexity improvement"))).toEqual([true, false]);
+    expect(highlighted(row("Knowledge retention"))).toEqual([false, true]);
+    expect(highlighted(row("Emotional intelligence, fine-tuned (1–5)"))).toEqual([true, false]);
+    expect(row("Brand voice alignment").format(88)).toBe("88%");
+    expect(row("Emotional intelligence improvement").values[0]).toBeCloseTo(40.6, 1);
+  });
+
+  it("sets estimates beside actual cost and duration", () => {
+    expect(row("Estimated cost")).toMatchObject({ section: "Cost and time", values: [2.5, 2] });
+    expect(row("Cost vs estimate").values).toEqual([-20, 50]);
+    expect(row("Cost vs estimate").format(-20)).toBe("−20%");
+    expect(row("Duration vs estimate").values[0]).toBeCloseTo(25);
+    expect(row("Duration vs estimate").format(25)).toBe("+25%");
+  });
+
+  it("leaves the validation section out when no run was validated, and sends the rows as shown for the PDF", () => {
+    expect(compareRows([job({ id: "x" }), job({ id: "y" })]).some((r) => r.section === "Validation")).toBe(false);
+    const request = toPdfRequest(jobs, rows);
+    expect(request.jobIds).toEqual(["a", "b"]);
+    expect(request.rows.find((r) => r.label === "Perplexity improvement")).toEqual({ label: "Perplexity improvement", section: "Validation", cells: ["31%", "22%"], best: [true, false] });
+    expect(request.rows.find((r) => r.label === "Preset")!.best).toBeNull();
   });
 });

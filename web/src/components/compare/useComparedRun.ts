@@ -2,7 +2,6 @@ import { graphql } from "../../graphql";
 import { useLiveJob } from "../../hooks/useLiveJob";
 import { useZoomableMetricSeries } from "../../hooks/useMetricSeries";
 import type { StepRange } from "../charts/MetricChart";
-import { isFinal } from "../StatusBadge";
 import type { ComparedJob } from "./compareRows";
 
 const ComparedJobFields = graphql(`
@@ -10,6 +9,7 @@ const ComparedJobFields = graphql(`
     id
     name
     status
+    isFinal
     updatedAt
     preset
     gpuType
@@ -23,6 +23,24 @@ const ComparedJobFields = graphql(`
     actualCostUsd
     actualDurationSec
     billableSeconds
+    estimatedCostUsd
+    estimatedDurationSec
+    latestValidation {
+      id
+      perplexityImprovementPct
+      retentionPct
+      reviewResults {
+        emotionalIntelligence {
+          base
+          adapted
+          improvementPct
+        }
+        brandVoice {
+          adapted
+          adaptedAlignmentPct
+        }
+      }
+    }
   }
 `);
 
@@ -51,7 +69,7 @@ const LOSSES = ["train_loss", "val_loss"];
  */
 export function useComparedRun(id: string | undefined, { maxPoints, zoom }: { maxPoints: number; zoom: StepRange | null }) {
   const live = useLiveJob(ComparedJobQuery, ComparedJobUpdated, id ?? "", { pause: !id, stopWhenFinal: true });
-  const running = Boolean(live.job && !isFinal(live.job.status));
+  const running = Boolean(live.job && !live.job.isFinal);
   const metrics = useZoomableMetricSeries({ jobId: id ?? "", names: LOSSES, maxPoints, zoom, live: running, enabled: Boolean(id) });
   // Ready once its curves are in too: the chart would otherwise first say there are none.
   const job: ComparedJob | null = live.job && !metrics.loading ? { ...live.job, series: metrics.series } : null;

@@ -2,7 +2,7 @@ import { Link } from "react-router-dom";
 import { useSubscription } from "urql";
 import { graphql } from "../../graphql";
 import type { JobRowFieldsFragment, JobSortField, SortDirection } from "../../graphql/graphql";
-import { StatusBadge, isFinal } from "../StatusBadge";
+import { StatusBadge } from "../StatusBadge";
 import { ProgressBar } from "../ProgressBar";
 import { formatDateTime, formatDuration, formatUsd, humanize, secondsBetween } from "../../format";
 
@@ -11,6 +11,7 @@ export const JobRowFields = graphql(`
     id
     name
     status
+    isFinal
     stage
     progress
     preset
@@ -20,6 +21,7 @@ export const JobRowFields = graphql(`
     actualCostUsd
     estimatedCostUsd
     actualDurationSec
+    qualityScore
     startedAt
     finishedAt
     createdAt
@@ -62,7 +64,7 @@ function newer(a: JobRowFieldsFragment, b: JobRowFieldsFragment | undefined) {
 
 function JobRow({ job: listed, now, selected, onToggle }: { job: JobRowFieldsFragment; now: number; selected: boolean; onToggle(id: string): void }) {
   // Jobs that can still change follow their own updates; finished ones cannot change.
-  const [live] = useSubscription({ query: JobRowUpdated, variables: { id: listed.id }, pause: isFinal(listed.status) });
+  const [live] = useSubscription({ query: JobRowUpdated, variables: { id: listed.id }, pause: listed.isFinal });
   const job = newer(listed, live.data?.trainingJobUpdated);
   const duration = job.actualDurationSec ?? (job.startedAt ? secondsBetween(job.startedAt, job.finishedAt, now) : null);
   return (
@@ -96,6 +98,9 @@ function JobRow({ job: listed, now, selected, onToggle }: { job: JobRowFieldsFra
         <span className="muted small block">est. {formatUsd(job.estimatedCostUsd)}</span>
       </td>
       <td className="num col-optional">{formatDuration(duration)}</td>
+      <td className="num col-optional" title="Perplexity improvement of the latest validation">
+        {job.qualityScore == null ? "—" : `${job.qualityScore.toFixed(0)}%`}
+      </td>
       <td className="col-optional">{humanize(job.preset)}</td>
       <td className="col-optional">
         {formatDateTime(job.createdAt)}
@@ -126,6 +131,7 @@ export function JobsTable({
             <SortHeader field="PROGRESS" label="Progress" {...sortProps} />
             <SortHeader field="COST" label="Cost" className="num" {...sortProps} />
             <SortHeader field="DURATION" label="Duration" className="num col-optional" {...sortProps} />
+            <SortHeader field="QUALITY" label="Quality" className="num col-optional" {...sortProps} />
             <th scope="col" className="col-optional">
               Preset
             </th>

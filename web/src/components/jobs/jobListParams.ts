@@ -34,7 +34,7 @@ export type ListParams = {
   before: string;
 };
 
-const SORT_FIELDS: JobSortField[] = ["CREATED_AT", "NAME", "COST", "STATUS", "DURATION", "PROGRESS"];
+const SORT_FIELDS: JobSortField[] = ["CREATED_AT", "NAME", "COST", "STATUS", "DURATION", "PROGRESS", "QUALITY"];
 
 export function readParams(search: URLSearchParams): ListParams {
   const sort = search.get("sort") as JobSortField | null;

@@ -1,0 +1,101 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+
+vi.hoisted(() => {
+  process.env.GPU_CATALOG_FILE = new URL("../costs/testGpuCatalog.json", import.meta.url).pathname;
+});
+
+import { startTestApp, usingPostgres, type TestApp } from "../testing/harness.js";
+import { cancelLiveJobs, createMoneyJob, TestTrainer, waitFor } from "../budgets/testKit.js";
+import { runDueAutoRetries } from "./autoRetry.js";
+
+delete process.env.GPU_CATALOG_FILE;
+
+// Transient failures are retried by themselves after AUTO_RETRY_DELAY_SECONDS
+// (60 s in production; a fraction of a second here), at most AUTO_RETRY_MAX
+// times in a row, each retry in the event log; other failures wait for a person.
+
+const JOB = `query($id:ID!){ job(id:$id){ id name status errorType autoRetryAt autoRetryAttempt retryCount retryOf { id }
+  events(last: 30){ edges { node { type message payload } } } } }`;
+
+describe(`automatic retry of transient failures (${usingPostgres() ? "PostgreSQL" : "SQLite"})`, () => {
+  let app: TestApp;
+  let engineer: string;
+
+  beforeAll(async () => {
+    app = await startTestApp({ autoRetryDelaySeconds: 0.2, autoRetryMax: 2 });
+    engineer = await app.session("engineer");
+  });
+  afterAll(() => app?.stop());
+  afterEach(() => cancelLiveJobs(app));
+
+  const job = async (id: string) => (await app.gql(JOB, { id }, engineer)).data.job;
+  const events = async (id: string) => (await job(id)).events.edges.map((e: any) => e.node);
+  const retryOf = (id: string) => waitFor(() => app.services.db.trainingJob.findFirst({ where: { retryOfId: id } }), 15_000, `the automatic retry of ${id}`);
+
+  /** Claims `jobId` with a test worker and fails it with `errorType`. */
+  async function fail(jobId: string, errorType: string, message: string, transient?: boolean) {
+    const trainer = await TestTrainer.claim(app, jobId);
+    await trainer.status("PREPROCESSING");
+    if (transient === undefined) await trainer.fail(errorType, message);
+    else {
+      const r = await app.gql(`mutation($j:ID!,$t:String!,$m:String!,$tr:Boolean){ reportTrainingError(jobId:$j, sequence:99, errorType:$t, message:$m, transient:$tr){ __typename } }`, { j: jobId, t: errorType, m: message, tr: transient }, trainer.token);
+      expect(r.data.reportTrainingError.__typename).toBe("ReportTrainingErrorSuccess");
+    }
+  }
+
+  it("retries a NetworkError by itself after the delay, up to the bound, each retry in the event log", async () => {
+    const first = (await createMoneyJob(app, engineer, { name: "flaky network", start: true })).data;
+    await fail(first.id, "NetworkError", "Lost connection to the API for 120 s");
+    expect(await job(first.id)).toMatchObject({ status: "FAILED", errorType: "NetworkError" });
+    const log = await events(first.id);
+    expect(log.find((e: any) => e.type === "error").message).toMatch(/retried automatically in 0 s \(automatic retry 1 of 2\)/);
+    expect(log.find((e: any) => e.type === "status_changed" && e.payload.to === "FAILED").payload.autoRetryAt).toEqual(expect.any(String));
+
+    const second = await retryOf(first.id);
+    expect(await job(second.id)).toMatchObject({ status: "QUEUED", autoRetryAttempt: 1, retryCount: 1, retryOf: { id: first.id }, name: "flaky network (retry 1)" });
+    await waitFor(async () => (await events(first.id)).some((e: any) => e.type === "auto_retry"), 5000, "the auto_retry event");
+    expect((await events(first.id)).find((e: any) => e.type === "auto_retry")).toMatchObject({ message: expect.stringContaining("automatic retry 1 of 2"), payload: { retryJobId: second.id, attempt: 1 } });
+    expect((await job(first.id)).autoRetryAt).toBeNull();
+
+    await fail(second.id, "NetworkError", "Lost connection again");
+    const third = await retryOf(second.id);
+    expect(await job(third.id)).toMatchObject({ autoRetryAttempt: 2, retryCount: 2 });
+
+    // The bound is reached: this failure waits for a person (the one-click retry).
+    await fail(third.id, "NetworkError", "Still no connection");
+    expect(await job(third.id)).toMatchObject({ status: "FAILED", autoRetryAt: null });
+    expect((await events(third.id)).find((e: any) => e.type === "error").message).not.toMatch(/automatically/);
+  });
+
+  it("leaves other failures to a person, unless the trainer marks them transient", async () => {
+    const oom = (await createMoneyJob(app, engineer, { name: "out of memory", start: true })).data;
+    await fail(oom.id, "OutOfMemoryError", "CUDA out of memory");
+    expect((await job(oom.id)).autoRetryAt).toBeNull();
+
+    const marked = (await createMoneyJob(app, engineer, { name: "marked transient", start: true })).data;
+    await fail(marked.id, "UnknownError", "Storage returned 503", true);
+    const retry = await retryOf(marked.id);
+    expect(retry.autoRetryAttempt).toBe(1);
+    // Nothing retried the out-of-memory job meanwhile.
+    expect(await app.services.db.trainingJob.count({ where: { retryOfId: oom.id } })).toBe(0);
+  });
+
+  it("a retry due on several instances at once is started once; a person retrying first takes its place", async () => {
+    const job1 = (await createMoneyJob(app, engineer, { name: "raced", start: true })).data;
+    await fail(job1.id, "NetworkError", "Lost connection");
+    // Several instances' ticks (and this app's own) at the same moment.
+    await Promise.all([runDueAutoRetries(app.services), runDueAutoRetries(app.services), runDueAutoRetries(app.services)]);
+    await retryOf(job1.id);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await app.services.db.trainingJob.count({ where: { retryOfId: job1.id } })).toBe(1);
+    await cancelLiveJobs(app);
+
+    const job2 = (await createMoneyJob(app, engineer, { name: "retried by hand", start: true })).data;
+    // A long delay on this one, so that the person is first.
+    await fail(job2.id, "NetworkError", "Lost connection");
+    await app.services.db.trainingJob.update({ where: { id: job2.id }, data: { autoRetryAt: new Date(Date.now() + 3600_000) } });
+    const manual = await app.gql(`mutation($id:ID!){ retryTrainingJob(id:$id){ __typename ... on RetryTrainingJobSuccess { data { id autoRetryAttempt } } } }`, { id: job2.id }, engineer);
+    expect(manual.data.retryTrainingJob).toMatchObject({ __typename: "RetryTrainingJobSuccess", data: { autoRetryAttempt: 0 } });
+    expect((await job(job2.id)).autoRetryAt).toBeNull();
+  });
+});
