@@ -13,6 +13,7 @@ export default defineConfig({
     proxy: {
       "/graphql": { target: api, ws: true, changeOrigin: true },
       "/api": { target: api, changeOrigin: true },
+      "/auth": { target: api, changeOrigin: true },
     },
   },
   build: { outDir: "dist", emptyOutDir: true, sourcemap: false },

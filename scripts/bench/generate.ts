@@ -3,10 +3,7 @@
 // run, re-running the whole context for every token (the engine before the
 // cache). Both must produce the same tokens. Median of 5 runs each.
 // Usage: npx tsx scripts/bench/generate.ts
-import { initBackend, tf } from "../../trainer/src/engine/backend";
-import { generateIds } from "../../trainer/src/engine/generate";
-import { LlamaModel } from "../../trainer/src/engine/model";
-import { defaultBaseModelDir, ensureBaseModel } from "../../trainer/src/engine/pretrain";
+import { initBackend, tf, generateIds, LlamaModel, defaultBaseModelDir, ensureBaseModel } from "@tuneloop/engine";
 
 const RUNS = 5;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -17,6 +17,7 @@ import { createDb, type DbProvider } from "../../server/src/db/client.js";
 import { createAppPubSub } from "../../server/src/pubsub.js";
 import { readConfig } from "../../server/src/config.js";
 import { createTrainerToken } from "../../server/src/auth/service.js";
+import { viewerOf } from "../../server/src/testing/fixtures.js";
 import { createJob, transitionJob } from "../../server/src/jobs/service.js";
 import { DEMO_PASSWORD } from "../../server/src/seed.js";
 import { storePoints } from "../../server/src/metrics/service.js";
@@ -80,9 +81,8 @@ function sidecar(code: string): Promise<{ line: string; stop: () => void }> {
 // ── 1. ingest ───────────────────────────────────────────────────────────────
 
 async function makeRunningJobs(services: AppServices, count: number) {
-  const engineer = await services.db.user.findUniqueOrThrow({ where: { email: "engineer@demo.tuneloop.dev" } });
-  const dataset = await services.db.dataset.findFirstOrThrow({ where: { orgId: engineer.orgId } });
-  const viewer = { kind: "user" as const, userId: engineer.id, orgId: engineer.orgId, role: engineer.role, scopes: null, credentialId: "bench" };
+  const viewer = await viewerOf(services.db, "engineer@demo.tuneloop.dev");
+  const dataset = await services.db.dataset.findFirstOrThrow({ where: { orgId: viewer.orgId } });
   const template = await createJob(services, viewer, { name: "bench template", datasetId: dataset.id, start: true });
   // Held by a bench worker for longer than the bench runs (trainer tokens work only under a lease).
   await transitionJob(services, template.id, "PROVISIONING", { data: { workerId: "bench", leaseExpiresAt: new Date(Date.now() + 3600_000) } });
@@ -91,7 +91,7 @@ async function makeRunningJobs(services: AppServices, count: number) {
   const ids = Array.from({ length: count - 1 }, () => createId());
   await services.db.trainingJob.createMany({ data: ids.map((id, i) => ({ ...fields, config: config as object, id, name: `bench trainer ${i + 2}`, totalSteps: 1_000_000 })) });
   const jobs = [template.id, ...ids];
-  return Promise.all(jobs.map(async (jobId) => ({ jobId, token: await createTrainerToken(services.db, engineer.orgId, jobId) })));
+  return Promise.all(jobs.map(async (jobId) => ({ jobId, token: await createTrainerToken(services.db, viewer.orgId, jobId) })));
 }
 
 async function benchIngest(db: string, server: ServerProcess, services: AppServices, dataDir: string) {

@@ -1,23 +1,18 @@
 // Validation and serving, measured on a real server with a job trained by the
 // real worker (tiny base model; `--size small` for the 1M-parameter one), each
 // beside a baseline measured in the same run:
-// - the 100-question knowledge test through the server's validation (engine
-//   worker thread, database, queue) vs the engine scoring the same questions in-process;
+// - the 100-question knowledge test through a validation run (claimed by a
+//   worker, reported task by task through the API) vs the engine scoring the
+//   same questions in-process;
 // - completions from the deployed endpoint (HTTP, API key, registry lookup,
 //   worker thread) vs generateReply in-process with the same adapter and prompt.
 // Usage: npx tsx scripts/bench/quality.ts [--size small] [--requests 10]
 import { parseArgs } from "node:util";
 import { startTestApp } from "../../server/src/testing/harness";
-import { apiAt, awaitValidation, trainJob } from "../../server/src/validation/trainedJob";
+import { apiAt, awaitValidation, runTestWorker, trainJob } from "../../server/src/validation/trainedJob";
 import { adapterDir } from "../../server/src/serving/adapterFiles";
 import { KNOWLEDGE_QUESTIONS } from "../../server/src/validation/content/knowledgeQuestions";
-import { initBackend } from "../../trainer/src/engine/backend";
-import { scoreMultipleChoice } from "../../trainer/src/engine/evaluate";
-import { generateReply } from "../../trainer/src/engine/generate";
-import { LoraAdapter } from "../../trainer/src/engine/lora";
-import { LlamaModel } from "../../trainer/src/engine/model";
-import { defaultBaseModelDir, ensureBaseModel } from "../../trainer/src/engine/pretrain";
-import { BpeTokenizer } from "../../trainer/src/engine/tokenizer";
+import { initBackend, scoreMultipleChoice, generateReply, LoraAdapter, LlamaModel, defaultBaseModelDir, ensureBaseModel, BpeTokenizer } from "@tuneloop/engine";
 
 const { values } = parseArgs({ options: { size: { type: "string", default: "tiny" }, requests: { type: "string", default: "10" } } });
 const size = values.size === "small" ? "small" : "tiny";
@@ -35,11 +30,12 @@ try {
   // Validation: only the knowledge test, so the figure is comparable with the baseline.
   const started = performance.now();
   await api.gql(`mutation($j:ID!){ runValidation(jobId:$j, options:{scenarioCount:1, maxNewTokens:1}){ __typename } }`, { j: jobId }, session);
+  await runTestWorker(app.url, { validationFollows: true });
   const run = await awaitValidation(app.url, jobId, session);
   const serverValidationMs = performance.now() - started;
   const stored = await app.services.db.validationRun.findUniqueOrThrow({ where: { id: run.id } });
   const timings = (stored.details as { timings: Record<string, number> }).timings;
-  const knowledgeMs = Object.entries(timings).filter(([k]) => k.startsWith("knowledge_")).reduce((a, [, v]) => a + v, 0);
+  const knowledgeMs = Object.entries(timings).filter(([k]) => k.startsWith("knowledge:")).reduce((a, [, v]) => a + v, 0);
 
   // Serving: deploy with the gates off, then time completions.
   await api.gql(`mutation{ updateQualitySettings(input:{gateMinPerplexityImprovementPct:null, gateMinRetentionPct:null, gateRequireApproval:false}){ __typename ... on UpdateQualitySettingsSuccess { data { gateRequireApproval } } } }`, {}, owner);
@@ -80,8 +76,8 @@ try {
   console.log(`
 Base model ${size === "tiny" ? "tuneloop-llama-tiny" : "tuneloop-llama-1m"}; validation on job ${jobId}
   knowledge test, engine in-process (baseline)   ${ms(engineKnowledgeMs)} for ${KNOWLEDGE_QUESTIONS.length} questions × 2 models
-  knowledge test inside a server validation      ${ms(knowledgeMs)}  ratio ${(knowledgeMs / engineKnowledgeMs).toFixed(2)}×
-  whole quick validation (queue → result)        ${ms(serverValidationMs)} (perplexity, 100 questions, 1 scenario)
+  knowledge test inside a worker's validation    ${ms(knowledgeMs)}  ratio ${(knowledgeMs / engineKnowledgeMs).toFixed(2)}×
+  whole quick validation (queue → result)        ${ms(serverValidationMs)} (worker start, model load, perplexity, 100 questions, 1 scenario)
   perplexity base → adapted                      ${stored.perplexityBase!.toFixed(2)} → ${stored.perplexityAdapted!.toFixed(2)} (${stored.perplexityImprovementPct!.toFixed(1)}% lower)
 Completions of up to 32 tokens, ${requests} sequential requests after one warm-up
   generateReply in-process (baseline)            median ${ms(median(direct))}

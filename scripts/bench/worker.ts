@@ -5,9 +5,7 @@
 // Reports wall time, the ratio, train loss start → end and held-out
 // perplexity of the base model vs the adapter. These are the README's figures.
 // Usage: npx tsx scripts/bench/worker.ts
-import { parseChatJsonl } from "../../trainer/src/engine/dataset";
-import { defaultBaseModelDir, ensureBaseModel } from "../../trainer/src/engine/pretrain";
-import { trainLora } from "../../trainer/src/engine/train";
+import { parseChatJsonl, defaultBaseModelDir, ensureBaseModel, trainLora } from "@tuneloop/engine";
 import { hyperparametersOf, parseJobConfig } from "../../trainer/src/worker/jobConfig";
 import { createWorkerKey, RestartableServer, startWorker, waitFor } from "../../trainer/src/worker/testing";
 import { demoDatasetJsonl } from "../../server/src/datasets/demoDataset";

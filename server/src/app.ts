@@ -24,6 +24,7 @@ import { seedDemo } from "./seed.js";
 import { httpRoutes } from "./routes.js";
 import { startBackgroundTasks } from "./background.js";
 import { closeRateLimiters } from "./rateLimits.js";
+import { closeBackends } from "./serving/backends.js";
 import { graphqlLimitPlugins, MAX_JSON_BODY_BYTES } from "./graphqlLimits.js";
 
 export type App = {
@@ -144,6 +145,7 @@ export async function buildApp(config: ServerConfig): Promise<App> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await pubsub.close();
       closeRateLimiters(config);
+      await closeBackends(config);
       await db.$disconnect();
     },
   };

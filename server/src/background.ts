@@ -4,8 +4,9 @@ import { flagStalledJobs } from "./ingest/stall.js";
 import { startSpendingWatch } from "./budgets/watch.js";
 import { startDeliveryWorker } from "./notifications/queue.js";
 import { queueDueDigests } from "./notifications/digest.js";
-import { startValidationRunner } from "./validation/service.js";
+import { queueAutomaticRuns } from "./validation/service.js";
 import { startCompute } from "./compute/providers.js";
+import { runDueAutoRetries } from "./failures/autoRetry.js";
 
 // Periodic work of a server instance (lease expiry, stall detection…). Each
 // task registers here; all stop with the app.
@@ -13,6 +14,8 @@ type Task = { name: string; everyMs: number; run: (services: AppServices) => Pro
 export const backgroundTasks: Task[] = [
   { name: "expire worker leases", everyMs: 1000, run: async (services) => void (await expireLeases(services)) },
   { name: "flag stalled jobs", everyMs: 1000, run: async (services) => void (await flagStalledJobs(services)) },
+  { name: "retry transient failures", everyMs: 1000, run: async (services) => void (await runDueAutoRetries(services)) },
+  { name: "queue automatic validations", everyMs: 1000, run: queueAutomaticRuns },
   { name: "queue daily digests", everyMs: 60_000, run: async (services) => void (await queueDueDigests(services)) },
 ];
 
@@ -25,7 +28,6 @@ type Worker = { name: string; start: (services: AppServices) => () => Promise<vo
 export const backgroundWorkers: Worker[] = [
   { name: "watch job spending", start: startSpendingWatch },
   { name: "deliver notifications", start: startDeliveryWorker },
-  { name: "run validations", start: startValidationRunner },
   { name: "launch and watch machines", start: startCompute },
 ];
 

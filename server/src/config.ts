@@ -1,6 +1,6 @@
 import { z } from "zod";
 import proxyaddr from "proxy-addr";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { loadOrCreateSecret } from "./artifacts/signingSecret.js";
 
 // Every setting the server reads, validated once at start (see README "Configuration").
@@ -68,18 +68,35 @@ const schema = z.object({
   /** The skypilot provider is offered when its API server's URL is set (`sky api info`); the token is a service-account token, if the server asks for one. */
   SKYPILOT_API_URL: z.string().url().optional(),
   SKYPILOT_API_TOKEN: z.string().optional(),
+  /** Key that encrypts organizations' provider credentials (Settings → Compute) at rest; generated into DATA_DIR when unset. */
+  COMPUTE_SECRETS_KEY: z.string().min(32, "must be at least 32 characters").optional(),
   /** Completions a credential may ask a deployed model for per minute. */
   MODEL_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(60),
   /** Largest multipart upload (a dataset, a trainer's artifact) in MiB, refused while it is read. */
   UPLOAD_MAX_MB: z.coerce.number().positive().default(64),
   /** Playground prompts one user may send per minute (each runs two generations). */
   PLAYGROUND_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(20),
-  /** Generations one organization may have waiting for the serving engine; more are refused (503 / BUSY). */
-  ENGINE_QUEUE_PER_ORG: z.coerce.number().int().positive().default(16),
-  /** A serving engine task running longer than this (once its models are loaded) is stopped. */
-  ENGINE_TASK_TIMEOUT_SECONDS: z.coerce.number().positive().default(120),
+  /** Generations one organization may have waiting for an inference backend; more are refused (503 / BUSY). */
+  INFERENCE_QUEUE_PER_ORG: z.coerce.number().int().positive().default(16),
+  /** Requests in flight to one inference backend at once; the rest wait in the organizations' queues. */
+  INFERENCE_CONCURRENCY: z.coerce.number().int().positive().default(4),
+  /** A backend request with no answer in this time fails (503, UNAVAILABLE). */
+  INFERENCE_TIMEOUT_SECONDS: z.coerce.number().positive().default(120),
+  /** The engine's serving process (built-in models), e.g. http://127.0.0.1:4100/v1; unset: the server starts its own on first use. */
+  ENGINE_SERVING_URL: z.string().url().optional(),
+  /** An OpenAI-compatible server with LoRA adapters (vLLM) for Hugging Face base models, e.g. http://gpu-host:8000/v1. */
+  OPENAI_COMPATIBLE_URL: z.string().url().optional(),
+  OPENAI_COMPATIBLE_API_KEY: z.string().optional(),
+  /** Where adapters are unpacked for the backends to load (lora_path): a folder the backend's machine sees at the same path. Default DATA_DIR/cache/adapters. */
+  INFERENCE_ADAPTER_DIR: z.string().optional(),
   /** Hosts and CIDR ranges that notification webhooks may reach although they are private or loopback (comma-separated, e.g. hooks.internal,10.0.0.0/8). */
   NOTIFY_ALLOWED_HOSTS: z.string().default(""),
+  /** A transient failure (NetworkError, or one its trainer marks transient) is retried by itself after this many seconds… */
+  AUTO_RETRY_DELAY_SECONDS: z.coerce.number().min(0).default(60),
+  /** …at most this many times in a row (0: never). */
+  AUTO_RETRY_MAX: z.coerce.number().int().min(0).max(20).default(3),
+  /** log2 of scrypt's N for new password hashes (17: 128 MiB, ~1 s of CPU each); lower only in tests. */
+  PASSWORD_HASH_COST: z.coerce.number().int().min(10).max(20).default(17),
 });
 
 export type ServerConfig = {
@@ -108,9 +125,18 @@ export type ServerConfig = {
   modelRateLimitPerMinute: number;
   uploadMaxBytes: number;
   playgroundRateLimitPerMinute: number;
-  engineQueuePerOrg: number;
-  engineTaskTimeoutSeconds: number;
+  inference: {
+    queuePerOrg: number;
+    concurrency: number;
+    timeoutSeconds: number;
+    engineUrl: string | null;
+    openaiCompatible: { url: string; apiKey: string | null } | null;
+    adapterDir: string;
+  };
   notifyAllowedHosts: string[];
+  passwordHashCost: number;
+  autoRetryDelaySeconds: number;
+  autoRetryMax: number;
   computeLaunches: boolean;
   computeTickMs: number;
   computeMaxAttempts: number;
@@ -134,6 +160,7 @@ export type ComputeSettings = {
   gpuWorkerImage: string;
   kubernetes: { apiUrl?: string; token?: string; kubeconfig?: string; namespace: string; nodeSelector: string; spotNodeSelector: string; spotTolerations: string } | null;
   skypilot: { apiUrl: string; token?: string } | null;
+  secretsKey: string;
 };
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -178,10 +205,20 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
         ? { apiUrl: e.KUBERNETES_API_URL, token: e.KUBERNETES_TOKEN, kubeconfig: e.KUBERNETES_KUBECONFIG, namespace: e.KUBERNETES_NAMESPACE, nodeSelector: e.KUBERNETES_NODE_SELECTOR, spotNodeSelector: e.KUBERNETES_SPOT_NODE_SELECTOR, spotTolerations: e.KUBERNETES_SPOT_TOLERATIONS }
         : null,
       skypilot: e.SKYPILOT_API_URL ? { apiUrl: e.SKYPILOT_API_URL, token: e.SKYPILOT_API_TOKEN } : null,
+      secretsKey: e.COMPUTE_SECRETS_KEY ?? loadOrCreateSecret(dataDir, "compute-secrets.key"),
     },
     playgroundRateLimitPerMinute: e.PLAYGROUND_RATE_LIMIT_PER_MINUTE,
-    engineQueuePerOrg: e.ENGINE_QUEUE_PER_ORG,
-    engineTaskTimeoutSeconds: e.ENGINE_TASK_TIMEOUT_SECONDS,
+    inference: {
+      queuePerOrg: e.INFERENCE_QUEUE_PER_ORG,
+      concurrency: e.INFERENCE_CONCURRENCY,
+      timeoutSeconds: e.INFERENCE_TIMEOUT_SECONDS,
+      engineUrl: e.ENGINE_SERVING_URL ?? null,
+      openaiCompatible: e.OPENAI_COMPATIBLE_URL ? { url: e.OPENAI_COMPATIBLE_URL, apiKey: e.OPENAI_COMPATIBLE_API_KEY ?? null } : null,
+      adapterDir: resolve(e.INFERENCE_ADAPTER_DIR ?? join(dataDir, "cache", "adapters")),
+    },
     notifyAllowedHosts: e.NOTIFY_ALLOWED_HOSTS.split(",").map((h) => h.trim().toLowerCase()).filter(Boolean),
+    passwordHashCost: e.PASSWORD_HASH_COST,
+    autoRetryDelaySeconds: e.AUTO_RETRY_DELAY_SECONDS,
+    autoRetryMax: e.AUTO_RETRY_MAX,
   };
 }

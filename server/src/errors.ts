@@ -15,6 +15,7 @@ export type ErrorCode =
   | "APPROVAL_REQUIRED"
   | "RATE_LIMITED"
   | "BUSY"
+  | "UNAVAILABLE"
   | "QUALITY_GATE_FAILED";
 
 export class AppError extends Error {

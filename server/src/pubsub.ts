@@ -21,7 +21,7 @@ export type Topics = {
   /** Notification deliveries were queued: wakes the delivery worker. */
   "notifications:queued": [payload: { orgId: string }];
   /** A session or API key was ended, or a user removed: every instance ends their live subscriptions (auth/liveConnections.ts). */
-  "auth:revoked": [payload: { credentialId?: string; userId?: string }];
+  "auth:revoked": [payload: { credentialId?: string; userId?: string; orgId?: string }];
 };
 
 export type PubSub = ReturnType<typeof createPubSub<Topics>> & { close(): Promise<void> };

@@ -15,6 +15,8 @@ const LIMITS = {
   failedLogins: () => ({ points: 10, duration: 15 * 60 }),
   /** Password reset emails one address may be sent, per hour (no mail bombing through the reset form). */
   passwordResetMails: () => ({ points: 5, duration: 3600 }),
+  /** Single sign-on attempts one address may start (each stores a row until it expires), per 10 minutes. */
+  ssoStarts: () => ({ points: 30, duration: 600 }),
 };
 export type LimitName = keyof typeof LIMITS;
 

@@ -19,19 +19,19 @@ export const DEMO_DATASET_NAME = "Financial advisor voice (demo)";
  * start at once: the organization's unique slug decides which one seeds.
  */
 export async function seedDemo(services: AppServices) {
-  const { db } = services;
+  const { db, config } = services;
   if (await db.organization.findUnique({ where: { slug: "demo" } })) return;
-  const passwordHash = await hashPassword(DEMO_PASSWORD);
+  const passwordHash = await hashPassword(DEMO_PASSWORD, config.passwordHashCost);
   const org = await db.organization
     .create({
-      data: { name: "Demo Advisory", slug: "demo", users: { create: DEMO_USERS.map((u) => ({ ...u, passwordHash })) } },
-      include: { users: true },
+      data: { name: "Demo Advisory", slug: "demo", memberships: { create: DEMO_USERS.map(({ role, ...u }) => ({ role, user: { create: { ...u, passwordHash } } })) } },
+      include: { memberships: true },
     })
     .catch((error: { code?: string }) => {
       if (error?.code === "P2002") return null; // another instance seeded it first
       throw error;
     });
   if (!org) return;
-  const engineer = org.users.find((u) => u.role === "ENGINEER")!;
-  await createDataset(services, org.id, engineer.id, DEMO_DATASET_NAME, new TextEncoder().encode(demoDatasetJsonl()));
+  const engineer = org.memberships.find((m) => m.role === "ENGINEER")!;
+  await createDataset(services, org.id, engineer.userId, DEMO_DATASET_NAME, new TextEncoder().encode(demoDatasetJsonl()));
 }

@@ -1,12 +1,7 @@
 // LoRA training throughput of the engine: full optimizer steps (forward,
 // backward, clipping, AdamW) on the cached base model of the given size.
 //   tsx trainer/scripts/bench-lora-step.ts [small|tiny] [batch=8] [seq=128] [steps=8]
-import { ensureBaseModel, defaultBaseModelDir, type ModelSize } from '../src/engine/pretrain';
-import { makeBatch, maskedCrossEntropy } from '../src/engine/batch';
-import { LoraAdapter } from '../src/engine/lora';
-import { LlamaModel } from '../src/engine/model';
-import { AdamW } from '../src/engine/optimizer';
-import { trainStep } from '../src/engine/step';
+import { ensureBaseModel, defaultBaseModelDir, type ModelSize, makeBatch, maskedCrossEntropy, LoraAdapter, LlamaModel, AdamW, trainStep } from '@tuneloop/engine';
 
 const [size = 'small', b = '8', s = '128', n = '8'] = process.argv.slice(2);
 const dir = await ensureBaseModel(defaultBaseModelDir(size as ModelSize), { size: size as ModelSize });

@@ -2,14 +2,7 @@
 // step, to calibrate src/engine/memory.ts. Run one configuration per process so
 // RSS reflects that configuration alone:
 //   tsx trainer/scripts/calibrate-memory.ts small 8 128
-import { initBackend, tf } from '../src/engine/backend';
-import { makeBatch, maskedCrossEntropy } from '../src/engine/batch';
-import { LoraAdapter } from '../src/engine/lora';
-import { estimateTrainingMemory } from '../src/engine/memory';
-import { LlamaModel } from '../src/engine/model';
-import { AdamW } from '../src/engine/optimizer';
-import { MODEL_SIZES, type ModelSize } from '../src/engine/pretrain';
-import { trainStep } from '../src/engine/step';
+import { initBackend, tf, makeBatch, maskedCrossEntropy, LoraAdapter, estimateTrainingMemory, LlamaModel, AdamW, MODEL_SIZES, type ModelSize, trainStep } from '@tuneloop/engine';
 
 await initBackend();
 const [size = 'small', b = '8', s = '128', r = '8'] = process.argv.slice(2);

@@ -3,7 +3,7 @@
 //   tsx trainer/scripts/pretrain.ts [--size tiny|small] [--out DIR] [--force]
 import { rm } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { defaultBaseModelDir, ensureBaseModel, MODEL_SIZES, recipeHash, type ModelSize } from '../src/engine/pretrain';
+import { defaultBaseModelDir, ensureBaseModel, MODEL_SIZES, recipeHash, type ModelSize } from '@tuneloop/engine';
 
 const { values } = parseArgs({
   options: { size: { type: 'string', default: 'small' }, out: { type: 'string' }, force: { type: 'boolean', default: false } },

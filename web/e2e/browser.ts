@@ -29,7 +29,7 @@ export async function signIn(page: Page, baseUrl: string, role = "engineer") {
   await page.goto(`${baseUrl}/login`);
   await page.getByLabel("Email").fill(`${role}@demo.tuneloop.dev`);
   await page.getByLabel("Password").fill("demo");
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await page.waitForURL(/\/jobs$/);
 }
 

@@ -11,7 +11,7 @@ import { TrainerRun, lossPoints } from "../src/testing/trainer";
 // then catches up by itself (re-query, resubscribe after the last step) — no reload.
 
 type App = { url: string; start(port?: number): Promise<string>; stop(): Promise<void> };
-type Server = { buildApp(config: unknown): Promise<App>; readConfig(env: Record<string, string>): Record<string, unknown> };
+type Server = { buildApp(config: unknown): Promise<App>; testConfig(dataDir: string): Record<string, unknown> };
 
 const root = new URL("../../", import.meta.url).pathname;
 const dataDir = mkdtempSync(join(tmpdir(), "tuneloop-e2e-restart-"));
@@ -22,9 +22,9 @@ let browser: Browser;
 let page: TestPage;
 
 beforeAll(async () => {
-  const [{ buildApp }, { readConfig }] = await Promise.all([import(/* @vite-ignore */ `${root}server/src/app.ts`), import(/* @vite-ignore */ `${root}server/src/config.ts`)]);
-  server = { buildApp, readConfig };
-  config = { ...server.readConfig({ DATA_DIR: dataDir, PORT: "0", LOG_LEVEL: "silent", COMPUTE_LAUNCHES: "false", SEED_DEMO: "true" }), webDist: `${root}web/dist`, leaseSeconds: 600 };
+  const [{ buildApp }, { testConfig }] = await Promise.all([import(/* @vite-ignore */ `${root}server/src/app.ts`), import(/* @vite-ignore */ `${root}server/src/testing/harness.ts`)]);
+  server = { buildApp, testConfig };
+  config = { ...server.testConfig(dataDir), webDist: `${root}web/dist`, leaseSeconds: 600 };
   app = await server.buildApp(config);
   await app.start(0);
   browser = await launchChromium();

@@ -19,6 +19,11 @@ const DatasetsPage = lazy(() => import("./pages/DatasetsPage").then((m) => ({ de
 const ValidationPage = lazy(() => import("./pages/ValidationPage").then((m) => ({ default: m.ValidationPage })));
 const ModelsPage = lazy(() => import("./pages/ModelsPage").then((m) => ({ default: m.ModelsPage })));
 const BudgetPage = lazy(() => import("./pages/BudgetPage").then((m) => ({ default: m.BudgetPage })));
+const BeforeAfterPage = lazy(() => import("./components/reports/BeforeAfterPage").then((m) => ({ default: m.BeforeAfterPage })));
+const ReportLibraryPage = lazy(() => import("./components/reports/ReportLibraryPage").then((m) => ({ default: m.ReportLibraryPage })));
+const CustomReportPage = lazy(() => import("./components/reports/CustomReportPage").then((m) => ({ default: m.CustomReportPage })));
+const NewCustomReportPage = lazy(() => import("./components/reports/NewCustomReportPage").then((m) => ({ default: m.NewCustomReportPage })));
+const TemplatesPage = lazy(() => import("./pages/TemplatesPage").then((m) => ({ default: m.TemplatesPage })));
 const SettingsPage = lazy(() => import("./pages/SettingsPage").then((m) => ({ default: m.SettingsPage })));
 
 function RequireSession({ children }: { children: ReactNode }) {
@@ -47,8 +52,13 @@ export function App() {
         <Route path="jobs/new" element={<NewJobPage />} />
         <Route path="jobs/:id" element={<JobDetailPage />} />
         <Route path="compare" element={<ComparePage />} />
+        <Route path="templates" element={<TemplatesPage />} />
         <Route path="datasets" element={<DatasetsPage />} />
         <Route path="jobs/:id/validation" element={<ValidationPage />} />
+        <Route path="jobs/:id/before-after" element={<BeforeAfterPage />} />
+        <Route path="reports" element={<ReportLibraryPage />} />
+        <Route path="reports/custom/new" element={<NewCustomReportPage />} />
+        <Route path="reports/custom/:id" element={<CustomReportPage />} />
         <Route path="models" element={<ModelsPage />} />
         <Route path="budget" element={<BudgetPage />} />
         <Route path="settings" element={<SettingsPage />} />

@@ -12,8 +12,10 @@ export function saveBlob(blob: Blob, filename: string) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-export async function downloadWithToken(path: string, token: string | null, filename: string) {
-  const response = await fetch(path, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+/** `body`: POST it as JSON (an export made from what the page shows, such as the comparison PDF). */
+export async function downloadWithToken(path: string, token: string | null, filename: string, body?: unknown) {
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  const response = await fetch(path, body === undefined ? { headers } : { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify(body) });
   if (!response.ok) {
     const text = await response.text().catch(() => "");
     let message = text;

@@ -1,6 +1,6 @@
 import type { AppServices, Viewer } from "../context.js";
 import type { Tx } from "../events/service.js";
-import { appendEvent, publishEvent } from "../events/service.js";
+import { appendEvent, inTransaction } from "../events/service.js";
 import { AppError, notFound } from "../errors.js";
 import { formatUsd } from "../costs/money.js";
 import { publishJobChange } from "../jobs/service.js";
@@ -24,8 +24,8 @@ function checkReason(viewer: UserViewer, reason: string | null | undefined): str
 }
 
 export type Funding = {
-  /** Stores the owner's override, if one was needed, with the job it let through; returns the job event it logged. */
-  record(tx: Tx, jobId: string): Promise<number | null>;
+  /** Stores the owner's override, if one was needed, with the job it let through (and logs it on the job: published after the commit of an inTransaction). */
+  record(tx: Tx, jobId: string): Promise<void>;
 };
 
 /**
@@ -81,7 +81,7 @@ export async function checkJobFunding(
       problems.push(`It would also bring project "${project.name}" to ${formatUsd(projectForecast)}, over its ${formatUsd(project.monthlyBudgetUsd)} budget.`);
     }
   }
-  const noRecord: Funding = { record: async () => null };
+  const noRecord: Funding = { record: async () => {} };
   if (problems.length === 0) return noRecord;
   if (input.jobId && (await tx.budgetOverride.findFirst({ where: { jobId: input.jobId } }))) return noRecord;
   if (!reason) throw new AppError("BUDGET_EXCEEDED", `${problems.join(" ")} An owner can let it through with a reason.`, "budgetOverrideReason");
@@ -90,8 +90,7 @@ export async function checkJobFunding(
       await recordTx.budgetOverride.create({
         data: { orgId: viewer.orgId, jobId, userId: viewer.userId, reason, month, budgetUsd: org.monthlyBudgetUsd, forecastUsd: forecastWith, jobEstimateUsd: input.estimateUsd },
       });
-      const event = await appendEvent(recordTx, { jobId, type: "budget_overridden", message: `Allowed over the budget: ${reason}`, payload: { forecastUsd: forecastWith, budgetUsd: org.monthlyBudgetUsd }, source: "user" });
-      return event.id;
+      await appendEvent(recordTx, { jobId, type: "budget_overridden", message: `Allowed over the budget: ${reason}`, payload: { forecastUsd: forecastWith, budgetUsd: org.monthlyBudgetUsd }, source: "user" });
     },
   };
 }
@@ -101,11 +100,10 @@ export async function overrideJobBudget(services: AppServices, viewer: UserViewe
   const job = await services.db.trainingJob.findFirst({ where: { id: jobId, orgId: viewer.orgId } });
   if (!job) throw notFound("Training job", "jobId");
   if (job.status !== "PENDING") throw new AppError("CONFLICT", "Only a job that has not started needs a budget override", "jobId");
-  const eventId = await services.db.$transaction(async (tx) => {
+  await inTransaction(services, async (tx) => {
     const funding = await checkJobFunding(tx, viewer, { jobId: job.id, projectId: job.projectId, estimateUsd: job.estimatedCostUsd, overrideReason: reason });
-    return funding.record(tx, job.id);
+    await funding.record(tx, job.id);
   });
-  if (eventId) publishEvent(services.pubsub, job.id, eventId);
   return job;
 }
 
@@ -152,15 +150,14 @@ export async function approveJobCost(services: AppServices, viewer: UserViewer, 
     throw new AppError("CONFLICT", `This job's estimate (${formatUsd(job.estimatedCostUsd)}) is within the ${formatUsd(org.jobApprovalUsd)} threshold: it needs no approval`, "jobId");
   }
   if (job.status !== "PENDING") throw new AppError("CONFLICT", "Only a job that has not started can be approved", "jobId");
-  const event = await services.db.$transaction(async (tx) => {
+  await inTransaction(services, async (tx) => {
     await tx.costApproval.upsert({
       where: { jobId: job.id },
       create: { jobId: job.id, approvedById: viewer.userId, estimateUsd: job.estimatedCostUsd, thresholdUsd: org.jobApprovalUsd },
       update: {},
     });
-    return appendEvent(tx, { jobId: job.id, type: "cost_approved", message: `Cost of ${formatUsd(job.estimatedCostUsd)} approved`, payload: { by: viewer.userId }, source: "user" });
+    await appendEvent(tx, { jobId: job.id, type: "cost_approved", message: `Cost of ${formatUsd(job.estimatedCostUsd)} approved`, payload: { by: viewer.userId }, source: "user" });
   });
-  publishEvent(services.pubsub, job.id, event.id);
   publishJobChange(services, job, "updated");
   return job;
 }

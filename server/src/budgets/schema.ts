@@ -6,7 +6,8 @@ import { PresetEnum, PricingTierEnum } from "../jobs/inputs.js";
 import { billableSecondsAt, currentCostUsd, remainingCostUsd } from "../costs/live.js";
 import { enforceBudgets } from "./enforce.js";
 import { approvalPending, approveJobCost, overrideJobBudget } from "./guard.js";
-import { budgetSummary, createProject, updateBudget, updateProjectBudget, type BudgetSummary, type Totals } from "./service.js";
+import { budgetSummary, createProject, updateBudget, updateProjectBudget, updateProjectRevenue, type BudgetSummary, type Totals } from "./service.js";
+import { profitability, type Margin, type Profitability } from "./profitability.js";
 import { AppError } from "../errors.js";
 import { monthRange, parseMonth } from "./month.js";
 import { audit } from "../audit/service.js";
@@ -126,7 +127,41 @@ builder.prismaObject("Project", {
     name: t.exposeString("name"),
     clientName: t.exposeString("clientName", { nullable: true }),
     monthlyBudgetUsd: t.exposeFloat("monthlyBudgetUsd", { nullable: true, description: "Spend may pass it only with an owner's override, and never 110% of it." }),
+    contractValueUsd: t.exposeFloat("contractValueUsd", { nullable: true, description: "What the client pays for the project: its revenue." }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
+  }),
+});
+
+const MarginFields = builder.interfaceRef<Margin>("ProjectMargin").implement({
+  description: "Revenue against training cost (all time).",
+  fields: (t) => ({
+    revenueUsd: t.exposeFloat("revenueUsd", { nullable: true, description: "Contract value; null when none is recorded." }),
+    trainingCostUsd: t.exposeFloat("trainingCostUsd"),
+    jobs: t.exposeInt("jobs"),
+    marginUsd: t.exposeFloat("marginUsd", { nullable: true }),
+    marginPct: t.exposeFloat("marginPct", { nullable: true }),
+    trainingSharePct: t.exposeFloat("trainingSharePct", { nullable: true, description: "Training cost as a percentage of revenue." }),
+    meetsTarget: t.exposeBoolean("meetsTarget", { nullable: true, description: "Training under the target share of revenue (5%)." }),
+  }),
+});
+
+const ProjectProfit = builder.objectRef<Profitability["projects"][number]>("ProjectProfit").implement({
+  interfaces: [MarginFields],
+  fields: (t) => ({ projectId: t.exposeID("projectId"), name: t.exposeString("name"), clientName: t.exposeString("clientName", { nullable: true }) }),
+});
+
+const ClientProfit = builder.objectRef<Profitability["clients"][number]>("ClientProfit").implement({
+  interfaces: [MarginFields],
+  fields: (t) => ({ clientName: t.exposeString("clientName") }),
+});
+
+const ProfitabilityRef = builder.objectRef<Profitability>("Profitability").implement({
+  description: "Revenue, training cost and margin per project and per client, over their whole life.",
+  fields: (t) => ({
+    targetPct: t.exposeFloat("targetPct", { description: "Training cost should stay under this share of the sale price." }),
+    projects: t.field({ type: [ProjectProfit], resolve: (p) => p.projects }),
+    clients: t.field({ type: [ClientProfit], resolve: (p) => p.clients }),
+    csvUrl: t.string({ description: "The same lines as CSV (send the same Bearer token).", resolve: () => "/api/budgets/profitability.csv" }),
   }),
 });
 
@@ -144,6 +179,11 @@ builder.queryFields((t) => ({
     authScopes: { user: true },
     args: { month: t.arg.string({ description: "YYYY-MM; the current month by default." }) },
     resolve: (_root, { month }, ctx) => budgetSummary(ctx.db, ctx.viewer!.orgId, parseMonth(month)),
+  }),
+  profitability: t.field({
+    type: ProfitabilityRef,
+    authScopes: { user: true },
+    resolve: (_root, _args, ctx) => profitability(ctx.db, ctx.viewer!.orgId),
   }),
   projects: t.prismaField({
     type: ["Project"],
@@ -182,10 +222,13 @@ builder.mutationFields((t) => ({
     type: "Project",
     errors: { result: { name: "CreateProjectSuccess" } },
     authScopes: { role: ["ENGINEER", "OWNER"] },
-    args: { name: t.arg.string({ required: true }), clientName: t.arg.string(), monthlyBudgetUsd: t.arg.float({ description: "Owners only." }) },
+    args: { name: t.arg.string({ required: true }), clientName: t.arg.string(), monthlyBudgetUsd: t.arg.float({ description: "Owners only." }), contractValueUsd: t.arg.float({ description: "Owners only: what the client pays." }) },
     resolve: async (query, _root, args, ctx) => {
       if (args.monthlyBudgetUsd != null && !["OWNER", "ADMIN"].includes(userOf(ctx.viewer).role)) {
         throw new AppError("FORBIDDEN", "Only an owner can set a budget", "monthlyBudgetUsd");
+      }
+      if (args.contractValueUsd != null && !["OWNER", "ADMIN"].includes(userOf(ctx.viewer).role)) {
+        throw new AppError("FORBIDDEN", "Only an owner can set a contract value", "contractValueUsd");
       }
       const project = await createProject(ctx, ctx.viewer!.orgId, args);
       return ctx.db.project.findUniqueOrThrow({ ...query, where: { id: project.id } });
@@ -203,6 +246,18 @@ builder.mutationFields((t) => ({
       await audit(ctx, "budget.changed", { target: { type: "Project", id: String(projectId) }, after: { monthlyBudgetUsd: monthlyBudgetUsd ?? null } });
       await enforceBudgets(ctx, orgId);
       return budgetSummary(ctx.db, orgId, parseMonth(null));
+    },
+  }),
+  updateProjectRevenue: t.prismaField({
+    type: "Project",
+    description: "Owners set (or, with null, remove) what the client pays for a project.",
+    errors: { result: { name: "UpdateProjectRevenueSuccess" } },
+    authScopes: { role: ["OWNER"] },
+    args: { projectId: t.arg.id({ required: true }), contractValueUsd: t.arg.float() },
+    resolve: async (query, _root, { projectId, contractValueUsd }, ctx) => {
+      const project = await updateProjectRevenue(ctx, ctx.viewer!.orgId, String(projectId), contractValueUsd ?? null);
+      await audit(ctx, "budget.changed", { target: { type: "Project", id: project.id }, after: { contractValueUsd: contractValueUsd ?? null } });
+      return ctx.db.project.findUniqueOrThrow({ ...query, where: { id: project.id } });
     },
   }),
   overrideJobBudget: t.prismaField({

@@ -128,17 +128,32 @@ function checkBudgetAmount(amount: number | null | undefined, field: string) {
 }
 
 /** A client project: jobs can be attributed to it, and it may have a monthly budget of its own. */
-export async function createProject(services: AppServices, orgId: string, input: { name: string; clientName?: string | null; monthlyBudgetUsd?: number | null }) {
+export async function createProject(services: AppServices, orgId: string, input: { name: string; clientName?: string | null; monthlyBudgetUsd?: number | null; contractValueUsd?: number | null }) {
   const name = input.name.trim();
   if (!name || name.length > 200) throw new AppError("VALIDATION", "Give the project a name of 1–200 characters", "name");
   if (input.clientName && input.clientName.length > 200) throw new AppError("VALIDATION", "clientName must be at most 200 characters", "clientName");
   checkBudgetAmount(input.monthlyBudgetUsd, "monthlyBudgetUsd");
+  checkContractValue(input.contractValueUsd);
   try {
-    return await services.db.project.create({ data: { orgId, name, clientName: input.clientName?.trim() || null, monthlyBudgetUsd: input.monthlyBudgetUsd ?? null } });
+    return await services.db.project.create({
+      data: { orgId, name, clientName: input.clientName?.trim() || null, monthlyBudgetUsd: input.monthlyBudgetUsd ?? null, contractValueUsd: input.contractValueUsd ?? null },
+    });
   } catch (error) {
     if ((error as { code?: string }).code === "P2002") throw new AppError("CONFLICT", `A project named "${name}" already exists`, "name");
     throw error;
   }
+}
+
+function checkContractValue(amount: number | null | undefined) {
+  if (amount != null && !(amount >= 0 && amount <= 1e9)) throw new AppError("VALIDATION", "A contract value must be between $0 and $1,000,000,000", "contractValueUsd");
+}
+
+/** Sets or (with null) removes what the client pays for a project: its revenue. */
+export async function updateProjectRevenue(services: AppServices, orgId: string, projectId: string, contractValueUsd: number | null) {
+  checkContractValue(contractValueUsd);
+  const project = await services.db.project.findFirst({ where: { id: projectId, orgId } });
+  if (!project) throw notFound("Project", "projectId");
+  return services.db.project.update({ where: { id: project.id }, data: { contractValueUsd } });
 }
 
 /** Sets or (with null) removes a project's monthly budget. */

@@ -5,6 +5,7 @@ import { resolveSettings } from "./service.js";
 import { JobSettingsInput, PresetEnum } from "../jobs/inputs.js";
 import { estimatorAccuracy, type EstimatorAccuracy } from "./calibration.js";
 import { currentCostUsd, isCostOverrun, projectedCostUsd, remainingCostUsd, spendRateUsdPerHour } from "./live.js";
+import { costAdvice, type CostAdvice } from "./advice.js";
 
 const GpuTypeRef = builder.objectRef<(typeof gpuCatalog)[number]>("GpuType").implement({
   fields: (t) => ({
@@ -99,7 +100,36 @@ builder.prismaObjectFields("TrainingJob", (t) => ({
   }),
 }));
 
+const CostAdviceKindEnum = builder.enumType("CostAdviceKind", { values: ["OUT_OF_MEMORY", "SPOT_SAVINGS", "PRESET_VALUE"] as const });
+
+const field = <K extends string>(a: CostAdvice, key: K) => ((a as Record<string, unknown>)[key] ?? null) as never;
+const CostAdviceRef = builder.objectRef<CostAdvice>("CostAdvice").implement({
+  description: "A suggestion drawn from the organization's own finished and failed jobs; the fields that apply to its kind are set.",
+  fields: (t) => ({
+    kind: t.field({ type: CostAdviceKindEnum, resolve: (a) => a.kind }),
+    message: t.exposeString("message"),
+    jobs: t.exposeInt("jobs", { description: "Jobs the advice rests on." }),
+    gpuType: t.string({ nullable: true, resolve: (a) => field(a, "gpuType") }),
+    batchSize: t.int({ nullable: true, resolve: (a) => field(a, "batchSize") }),
+    suggestedBatchSize: t.int({ nullable: true, resolve: (a) => field(a, "suggestedBatchSize") }),
+    failedJobs: t.int({ nullable: true, resolve: (a) => field(a, "failedJobs") }),
+    savingsUsd: t.float({ nullable: true, resolve: (a) => field(a, "savingsUsd") }),
+    interruptions: t.int({ nullable: true, resolve: (a) => field(a, "interruptions") }),
+    preset: t.field({ type: PresetEnum, nullable: true, resolve: (a) => field(a, "preset") }),
+    datasetSize: t.string({ nullable: true, resolve: (a) => field(a, "datasetSize") }),
+    improvementPct: t.float({ nullable: true, resolve: (a) => field(a, "improvementPct") }),
+    costUsd: t.float({ nullable: true, resolve: (a) => field(a, "costUsd") }),
+  }),
+});
+
 builder.queryFields((t) => ({
+  costAdvice: t.field({
+    type: [CostAdviceRef],
+    description: "Suggestions from the organization's own history: batch sizes that ran out of memory, what spot saved this month, the preset with the best quality per dollar by dataset size.",
+    authScopes: { user: true },
+    args: { datasetId: t.arg.id({ description: "Compare presets on datasets of this one's size only." }) },
+    resolve: (_root, { datasetId }, ctx) => costAdvice(ctx.db, ctx.viewer!.orgId, { datasetId: datasetId && String(datasetId) }),
+  }),
   estimatorAccuracy: t.field({
     type: EstimatorAccuracyRef,
     authScopes: { user: true },

@@ -4,6 +4,7 @@ import { resolveJobConfig, type JobConfig, type PresetName } from "../jobs/confi
 import { DEFAULT_GPU, findGpu, type GpuType } from "./catalog.js";
 import { estimateCost, type CostEstimate } from "./estimate.js";
 import { throughputCalibration } from "./calibration.js";
+import { checkFitsGpu, requireBaseModel } from "../jobs/baseModels.js";
 
 export type JobSettings = {
   datasetId: string;
@@ -11,6 +12,8 @@ export type JobSettings = {
   overrides?: unknown;
   gpuType?: string | null;
   pricingTier?: "SPOT" | "ON_DEMAND" | null;
+  onDemandFallback?: boolean | null;
+  onDemandAfterPreemptions?: number | null;
 };
 
 export type ResolvedSettings = {
@@ -19,6 +22,8 @@ export type ResolvedSettings = {
   config: JobConfig;
   gpu: GpuType;
   tier: "SPOT" | "ON_DEMAND";
+  onDemandFallback: boolean;
+  onDemandAfterPreemptions: number | null;
   estimate: CostEstimate;
 };
 
@@ -31,8 +36,17 @@ export async function resolveSettings(db: Db, orgId: string, settings: JobSettin
   const gpuId = settings.gpuType ?? DEFAULT_GPU;
   const gpu = findGpu(gpuId);
   if (!gpu) throw new AppError("VALIDATION", `Unknown GPU type ${gpuId}`, "gpuType");
+  checkFitsGpu(requireBaseModel(config.baseModel), config, gpu);
   const tier = settings.pricingTier ?? "SPOT";
+  const onDemandFallback = settings.onDemandFallback ?? false;
+  const onDemandAfterPreemptions = settings.onDemandAfterPreemptions ?? null;
+  if (onDemandAfterPreemptions !== null && !onDemandFallback) {
+    throw new AppError("VALIDATION", "Switching to on-demand after preemptions needs the on-demand fallback allowed", "onDemandAfterPreemptions");
+  }
+  if (onDemandAfterPreemptions !== null && (!Number.isInteger(onDemandAfterPreemptions) || onDemandAfterPreemptions < 1 || onDemandAfterPreemptions > 100)) {
+    throw new AppError("VALIDATION", "Preemptions before on-demand must be between 1 and 100", "onDemandAfterPreemptions");
+  }
   const calibration = await throughputCalibration(db, orgId, preset, gpu.id);
   const estimate = estimateCost({ datasetTokens: dataset.tokenCount, config, gpu, tier, ...calibration });
-  return { dataset, preset, config, gpu, tier, estimate };
+  return { dataset, preset, config, gpu, tier, onDemandFallback, onDemandAfterPreemptions, estimate };
 }

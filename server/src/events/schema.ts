@@ -1,15 +1,22 @@
 import { builder } from "../builder.js";
 import { findOwnJob } from "../jobs/service.js";
 import { eventFilterWhere, stageProgressOf, type StageProgress } from "./service.js";
+import { isJobEventType, JOB_EVENT_TYPES, type JobEventType } from "./types.js";
 
 // The job's event log: every report received (processed or refused), every
 // status change, stalls and lease expiries, newest last.
+
+export const JobEventTypeEnum = builder.enumType("JobEventType", {
+  description: "The kinds of entry in a job's event log (server/src/events/types.ts).",
+  values: Object.fromEntries(Object.entries(JOB_EVENT_TYPES).map(([type, description]) => [type, { description }])) as Record<JobEventType, { description: string }>,
+});
 
 builder.prismaObject("JobEvent", {
   description: "One entry of a job's event log.",
   fields: (t) => ({
     id: t.exposeID("id"),
-    type: t.exposeString("type", { description: "status_changed, metrics, status, checkpoint, interrupted, resumed, error, completed, stalled, …" }),
+    // An entry logged before its type was listed reads as unknown.
+    type: t.field({ type: JobEventTypeEnum, resolve: (event) => (isJobEventType(event.type) ? event.type : "unknown") }),
     message: t.exposeString("message", { nullable: true }),
     payload: t.expose("payload", { type: "JSON", description: "The report or change as received." }),
     source: t.exposeString("source", { description: "system, user, trainer (GraphQL) or webhook." }),
@@ -26,7 +33,7 @@ builder.prismaObjectField("TrainingJob", "events", (t) =>
     totalCount: true,
     description: "The event log, oldest first (`last` gives the newest).",
     args: {
-      types: t.arg.stringList({ description: "Only these event types." }),
+      types: t.arg({ type: [JobEventTypeEnum], description: "Only these event types." }),
       search: t.arg.string({ description: "Words in the type, message or error." }),
     },
     query: ({ types, search }, ctx) => ({ where: eventFilterWhere({ types, search }, ctx.provider), orderBy: { id: "asc" } }),

@@ -1,13 +1,14 @@
 import type { Db, DbProvider } from "../db/client.js";
 import type { Prisma } from "../generated/sqlite/client.js";
 import type { PubSub } from "../pubsub.js";
+import type { JobEventType } from "./types.js";
 
 /** A Prisma client or an interactive transaction over it. */
 export type Tx = Omit<Db, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;
 
 export type NewEvent = {
   jobId: string;
-  type: string;
+  type: JobEventType;
   message?: string | null;
   payload?: Record<string, unknown>;
   source: "system" | "user" | "trainer" | "webhook";
@@ -18,9 +19,37 @@ export type NewEvent = {
   receivedAt?: Date;
 };
 
-/** Appends to the job's event log. Call inside the transaction that made the change. */
+/** What a transaction started by inTransaction does once it has committed. */
+const afterCommitOf = new WeakMap<Tx, { pubsub: PubSub; runs: (() => void)[] }>();
+
+/**
+ * One transaction whose announcements wait for its commit: appendEvent (and so
+ * transitionJob) given its `tx` queue their publications, which go out once it
+ * has committed and never after a rollback. Returns what `work` returns.
+ */
+export async function inTransaction<T>(services: { db: Db; pubsub: PubSub }, work: (tx: Tx) => Promise<T>, options?: { maxWait?: number; timeout?: number }): Promise<T> {
+  const runs: (() => void)[] = [];
+  const result = await services.db.$transaction(async (tx) => {
+    afterCommitOf.set(tx, { pubsub: services.pubsub, runs });
+    return work(tx);
+  }, options);
+  for (const run of runs) run();
+  return result;
+}
+
+/**
+ * Queues `publish` for after the commit of `tx`'s transaction (one from inTransaction).
+ * Returns false, doing nothing, for any other `tx`: its caller publishes after its own commit.
+ */
+export function afterCommit(tx: Tx, publish: (pubsub: PubSub) => void): boolean {
+  const pending = afterCommitOf.get(tx);
+  pending?.runs.push(() => publish(pending.pubsub));
+  return Boolean(pending);
+}
+
+/** Appends to the job's event log. Call inside the transaction that made the change: in one from inTransaction, the event is published once it commits. */
 export async function appendEvent(tx: Tx, event: NewEvent) {
-  return tx.jobEvent.create({
+  const created = await tx.jobEvent.create({
     data: {
       jobId: event.jobId,
       type: event.type,
@@ -33,6 +62,8 @@ export async function appendEvent(tx: Tx, event: NewEvent) {
       processingError: event.processingError ?? null,
     },
   });
+  afterCommit(tx, (pubsub) => publishEvent(pubsub, created.jobId, created.id));
+  return created;
 }
 
 /** Tells subscribers about a committed event. */

@@ -6,6 +6,7 @@ import { notFound } from "../errors.js";
 import { transitionJob } from "../jobs/service.js";
 import { latestPoints, storePoints, type MetricPoint } from "../metrics/service.js";
 import { reportPayload, type Report } from "./reports.js";
+import { describeAutoRetry, planAutoRetry } from "../failures/autoRetry.js";
 import type { JobChanges, JobState } from "./jobRow.js";
 
 // What each kind of report does to a job, inside the ingest transaction.
@@ -105,9 +106,16 @@ const resumed: Handler<"resumed"> = async ({ job }, report) => ({
 });
 
 const error: Handler<"error"> = async (ctx, report) => {
-  await move(ctx, "FAILED", { data: { errorType: report.errorType, errorMessage: report.message }, payload: { errorType: report.errorType } });
-  return { data: {}, transitions: 1, message: `${report.errorType}: ${report.message}` };
+  const retry = planAutoRetry(ctx.services.config, ctx.job, report.errorType, report.transient, ctx.now);
+  await move(ctx, "FAILED", {
+    data: { errorType: report.errorType, errorMessage: report.message, autoRetryAt: retry?.at ?? null },
+    payload: { errorType: report.errorType, ...(retry && { autoRetryAt: retry.at.toISOString() }) },
+  });
+  return { data: {}, transitions: 1, message: `${report.errorType}: ${report.message}${retry ? ` (${describeAutoRetry(retry, ctx.now)})` : ""}` };
 };
+
+/** Something the trainer wants a person to see that changes nothing (the overview's `warning` event). */
+const warning: Handler<"warning"> = async (_ctx, report) => ({ data: {}, transitions: 0, message: report.message });
 
 const completed: Handler<"completed"> = async (ctx, report) => {
   let transitions = 0;
@@ -121,7 +129,7 @@ const completed: Handler<"completed"> = async (ctx, report) => {
   return { data: {}, transitions: transitions + 1, message: report.validationFollows ? "Training complete; validation follows" : "Completed" };
 };
 
-const handlers: { [T in Report["type"]]: Handler<T> } = { metrics, status, checkpoint, interrupted, resumed, error, completed };
+const handlers: { [T in Report["type"]]: Handler<T> } = { metrics, status, checkpoint, interrupted, resumed, error, warning, completed };
 
 export function applyReport(ctx: Ctx, report: Report): Promise<Effect> {
   return (handlers[report.type] as Handler<typeof report.type>)(ctx, report as never);

@@ -1,13 +1,14 @@
 import { z } from "zod";
 import { AppError } from "../errors.js";
 import { failureFactsSchema } from "../failures/facts.js";
+import { ERROR_TYPES } from "../failures/guidance.js";
 
 // What a trainer reports, the same over GraphQL and over the signed webhook.
 // Both doors build one of these objects and hand it to ingestReport().
 
 const STAGE_STATUSES = ["PROVISIONING", "PREPROCESSING", "MODEL_LOADING", "TRAINING", "FINALIZATION", "VALIDATION", "COMPLETED"] as const;
-const TRAINING_ERROR_TYPES = ["OutOfMemoryError", "DatasetFormatError", "GPUProvisioningError", "TimeoutError", "NetworkError", "UnknownError"] as const;
 const MAX_POINTS_PER_REPORT = 10_000;
+export const MAX_OUTPUT_LINES = 200;
 
 const step = z.number().int().min(0).max(2 ** 31 - 1);
 const finite = z.number().finite();
@@ -40,7 +41,19 @@ export const reportSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("checkpoint"), sequence, step, epoch: finite.min(0).nullish(), artifactId: z.string().min(1).nullish(), trainLoss: finite.nullish(), valLoss: finite.nullish() }),
   z.object({ type: z.literal("interrupted"), sequence, step, reason: text(2000).nullish() }),
   z.object({ type: z.literal("resumed"), sequence, fromStep: step }),
-  z.object({ type: z.literal("error"), sequence, errorType: z.enum(TRAINING_ERROR_TYPES), message: z.string().min(1).max(10_000), details: z.unknown().optional(), facts: failureFactsSchema.nullish() }),
+  z.object({
+    type: z.literal("error"),
+    sequence,
+    errorType: z.enum(ERROR_TYPES),
+    message: z.string().min(1).max(10_000),
+    details: z.unknown().optional(),
+    facts: failureFactsSchema.nullish(),
+    /** The trainer knows the failure will pass (a lost connection): the job is retried by itself after a delay. NetworkError always is. */
+    transient: z.boolean().nullish(),
+    /** The trainer's last lines of output, for the error log a support ticket gets. */
+    outputLines: z.array(text(2000)).max(MAX_OUTPUT_LINES, `at most ${MAX_OUTPUT_LINES} lines`).nullish(),
+  }),
+  z.object({ type: z.literal("warning"), sequence, message: z.string().min(1).max(2000), details: z.unknown().optional() }),
   z.object({ type: z.literal("completed"), sequence, summary: z.unknown().optional(), validationFollows: z.boolean().nullish() }),
 ]);
 

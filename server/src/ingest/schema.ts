@@ -29,7 +29,7 @@ builder.prismaObjectField("TrainingJob", "checkpoints", (t) =>
 
 const MetricPointInput = builder.inputType("MetricPointInput", {
   fields: (t) => ({
-    name: t.string({ required: true, description: "train_loss, val_loss, perplexity, learning_rate, grad_norm, tokens_per_sec, samples_per_sec, memory_mb, epoch, eta_seconds, or your own." }),
+    name: t.string({ required: true, description: "train_loss, val_loss, perplexity, learning_rate, grad_norm, tokens_per_sec, samples_per_sec, gpu_utilization_pct, gpu_memory_used_mb, gpu_memory_total_mb, cpu_percent and memory_mb (the trainer process's), epoch, eta_seconds, or your own." }),
     step: t.int({ required: true }),
     value: t.float({ required: true }),
     epoch: t.float(),
@@ -121,13 +121,24 @@ builder.mutationFields((t) => ({
     args: {
       jobId: t.arg.id({ required: true }),
       sequence: t.arg.int({ required: true, description: SEQUENCE }),
-      errorType: t.arg.string({ required: true, description: "OutOfMemoryError, DatasetFormatError, GPUProvisioningError, TimeoutError, NetworkError or UnknownError." }),
+      errorType: t.arg.string({ required: true, description: "One of the FailureType values (a String, so that another one is refused as a VALIDATION error on this field)." }),
       message: t.arg.string({ required: true }),
       details: t.arg({ type: "JSON" }),
       facts: t.arg({ type: FailureFactsInput, description: "What the trainer measured (memory needed and available, step time): the guidance sizes the retry from it." }),
+      transient: t.arg.boolean({ description: "The failure will pass by itself (a lost connection): the job is retried automatically after AUTO_RETRY_DELAY_SECONDS. NetworkError always is." }),
+      outputLines: t.arg.stringList({ description: "The trainer's last lines of output (at most 200), kept for the job's error log export." }),
     },
     resolve: async (query, _root, { jobId, ...args }, ctx) => {
       await report(ctx, jobId, { type: "error", ...args });
+      return ctx.db.trainingJob.findUniqueOrThrow({ ...query, where: { id: String(jobId) } });
+    },
+  }),
+  reportTrainingWarning: t.prismaField({
+    ...jobResult("ReportTrainingWarningSuccess"),
+    description: "Something a person should see that changes nothing (a slow step, a retried upload): logged in the job's event log.",
+    args: { jobId: t.arg.id({ required: true }), sequence: t.arg.int({ required: true, description: SEQUENCE }), message: t.arg.string({ required: true }), details: t.arg({ type: "JSON" }) },
+    resolve: async (query, _root, { jobId, ...args }, ctx) => {
+      await report(ctx, jobId, { type: "warning", ...args });
       return ctx.db.trainingJob.findUniqueOrThrow({ ...query, where: { id: String(jobId) } });
     },
   }),

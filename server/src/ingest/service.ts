@@ -1,6 +1,7 @@
 import type { AppServices } from "../context.js";
 import { AppError } from "../errors.js";
-import { appendEvent, publishEvent } from "../events/service.js";
+import { appendEvent, inTransaction } from "../events/service.js";
+import { refusedEventType } from "../events/types.js";
 import { costForSeconds } from "../costs/estimate.js";
 import { billableSecondsAt } from "../costs/live.js";
 import { publishJobChange } from "../jobs/service.js";
@@ -63,7 +64,7 @@ export async function ingestReport(services: AppServices, jobId: string, input: 
 
   let outcome;
   try {
-    outcome = await services.db.$transaction(async (tx) => {
+    outcome = await inTransaction(services, async (tx) => {
       const job = await lockJob(tx, jobId);
       if (!job) throw new AppError("NOT_FOUND", "Training job not found", "jobId");
       if (dedupeKey && (await tx.jobEvent.findUnique({ where: { jobId_dedupeKey: { jobId, dedupeKey } }, select: { id: true } }))) return null;
@@ -72,14 +73,10 @@ export async function ingestReport(services: AppServices, jobId: string, input: 
       // A transition may have ended the job (finishedAt): bill up to then.
       const current = effect.transitions ? (await lockJob(tx, jobId))! : job;
       await updateJob(tx, jobId, { ...effect.data, ...bookkeeping(current, report.sequence, now) });
-      // The status_changed events transitionJob logged, then the report's own (unless a status change logged it).
-      const statusEvents = effect.transitions
-        ? await tx.jobEvent.findMany({ where: { jobId, type: "status_changed" }, orderBy: { id: "desc" }, take: effect.transitions, select: { id: true } })
-        : [];
-      const eventIds = statusEvents.map((e) => e.id).reverse();
-      if (job.stalledAt) eventIds.push((await appendEvent(tx, { jobId, type: "stall_cleared", message: "Reports arrive again", source: "system" })).id);
+      // After the status changes transitionJob logged: the report's own entry (unless a status change logged it).
+      if (job.stalledAt) await appendEvent(tx, { jobId, type: "stall_cleared", message: "Reports arrive again", source: "system" });
       if (!effect.loggedByTransition) {
-        const event = await appendEvent(tx, {
+        await appendEvent(tx, {
           jobId,
           type: report.type,
           message: effect.message,
@@ -88,9 +85,8 @@ export async function ingestReport(services: AppServices, jobId: string, input: 
           dedupeKey,
           receivedAt,
         });
-        eventIds.push(event.id);
       }
-      return { orgId: job.orgId, wasStalled: Boolean(job.stalledAt), effect, eventIds };
+      return { orgId: job.orgId, wasStalled: Boolean(job.stalledAt), effect };
     }, TRANSACTION);
   } catch (error) {
     if (!(error instanceof AppError) || (error.code === "NOT_FOUND" && error.field === "jobId")) throw error;
@@ -99,9 +95,8 @@ export async function ingestReport(services: AppServices, jobId: string, input: 
   }
   if (!outcome) return { duplicate: true, storedPoints: 0, checkpointId: null };
 
-  const { orgId, effect, eventIds } = outcome;
+  const { orgId, effect } = outcome;
   if (effect.newPoints?.length) services.pubsub.publish("job:metrics", jobId, { jobId, points: effect.newPoints });
-  for (const id of eventIds) publishEvent(services.pubsub, jobId, id);
   // A metrics report (hundreds a second across jobs) tells only the job's own
   // watchers; other reports tell the organization and every job watcher. The
   // spending watch re-checks billing jobs every second on its own, so it need
@@ -112,7 +107,7 @@ export async function ingestReport(services: AppServices, jobId: string, input: 
 }
 
 /** A refused report is logged with the reason, and still counts as a sign of life. */
-async function logRefusedReport(
+export async function logRefusedReport(
   services: AppServices,
   jobId: string,
   entry: { type: string; payload: Record<string, unknown>; dedupeKey: string | null; sequence: number | null },
@@ -121,14 +116,15 @@ async function logRefusedReport(
   receivedAt: Date,
 ) {
   const now = new Date();
-  const logged = await services.db
-    .$transaction(async (tx) => {
+  const logged = await inTransaction(
+    services,
+    async (tx) => {
       const job = await lockJob(tx, jobId);
-      if (!job) return null;
+      if (!job) return false;
       await updateJob(tx, jobId, bookkeeping(job, entry.sequence, now));
-      const event = await appendEvent(tx, {
+      await appendEvent(tx, {
         jobId,
-        type: entry.type,
+        type: refusedEventType(entry.type),
         message: `Refused: ${error.message}`,
         payload: entry.payload,
         source: origin.source,
@@ -136,15 +132,15 @@ async function logRefusedReport(
         receivedAt,
         processingError: `${error.code}: ${error.message}`,
       });
-      return { job, eventId: event.id };
-    }, TRANSACTION)
-    .catch((failure: { code?: string }) => {
-      // The same refused report logged by a concurrent copy of it.
-      if (failure?.code === "P2002") return null;
-      throw failure;
-    });
+      return true;
+    },
+    TRANSACTION,
+  ).catch((failure: { code?: string }) => {
+    // The same refused report logged by a concurrent copy of it.
+    if (failure?.code === "P2002") return false;
+    throw failure;
+  });
   if (!logged) return;
-  publishEvent(services.pubsub, jobId, logged.eventId);
   services.pubsub.publish("job:updated", jobId, { jobId });
 }
 

@@ -1,5 +1,5 @@
 import type { AppServices } from "../context.js";
-import { appendEvent, publishEvent } from "../events/service.js";
+import { appendEvent, inTransaction } from "../events/service.js";
 import { publishJobChange } from "../jobs/service.js";
 import { RUNNING_STATUSES } from "../jobs/stateMachine.js";
 
@@ -18,21 +18,20 @@ export async function flagStalledJobs(services: AppServices, now = new Date()): 
     const recentChange = await services.db.jobEvent.findFirst({ where: { jobId: id, type: "status_changed", receivedAt: { gte: cutoff } }, select: { id: true } });
     if (recentChange) continue;
     const seconds = Math.round(services.config.stallSeconds);
-    const result = await services.db.$transaction(async (tx) => {
+    const job = await inTransaction(services, async (tx) => {
       const { count } = await tx.trainingJob.updateMany({ where: { id, ...quiet }, data: { stalledAt: now } });
       if (count === 0) return null;
-      const event = await appendEvent(tx, {
+      await appendEvent(tx, {
         jobId: id,
         type: "stalled",
         message: lastReportAt ? `No report for over ${seconds} s (last at ${lastReportAt.toISOString()})` : `No report for over ${seconds} s since the job started`,
         payload: { lastReportAt: lastReportAt?.toISOString() ?? null, stallSeconds: services.config.stallSeconds },
         source: "system",
       });
-      return { job: await tx.trainingJob.findUniqueOrThrow({ where: { id } }), eventId: event.id };
+      return tx.trainingJob.findUniqueOrThrow({ where: { id } });
     });
-    if (!result) continue;
-    publishEvent(services.pubsub, id, result.eventId);
-    publishJobChange(services, result.job, "updated");
+    if (!job) continue;
+    publishJobChange(services, job, "updated");
     flagged.push(id);
   }
   return flagged;

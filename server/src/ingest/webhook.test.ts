@@ -73,8 +73,10 @@ describe("the signed webhook door", () => {
     expect(r).toMatchObject({ status: 422, body: { error: { code: "VALIDATION", field: "errorType" } } });
     const unknownType = await postWebhook(app.url, job.jobId, secret, { type: "telemetry", sequence: 51 });
     expect(unknownType).toMatchObject({ status: 422, body: { error: { code: "VALIDATION", field: "type" } } });
-    const logged = await app.services.db.jobEvent.findMany({ where: { jobId: job.jobId, type: { in: ["error", "telemetry"] } } });
+    const logged = await app.services.db.jobEvent.findMany({ where: { jobId: job.jobId, type: { in: ["error", "unknown"] } }, orderBy: { id: "asc" } });
     expect(logged.map((e) => e.processingError)).toEqual([expect.stringMatching(/^VALIDATION/), expect.stringMatching(/^VALIDATION/)]);
+    // A type that is none of the event log's is logged as unknown, the report as received in the payload.
+    expect(logged[1]).toMatchObject({ type: "unknown", payload: { received: { type: "telemetry", sequence: 51 } } });
     const notJson = await fetch(`${app.url}/api/webhooks/trainer/${job.jobId}`, {
       method: "POST",
       headers: { "webhook-id": "msg_nj", "webhook-timestamp": String(Math.floor(Date.now() / 1000)), "webhook-signature": new Webhook(secret).sign("msg_nj", new Date(), "{nope") },

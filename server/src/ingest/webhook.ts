@@ -4,7 +4,8 @@ import { Webhook, WebhookVerificationError } from "standardwebhooks";
 import type { HttpRoute } from "../app.js";
 import type { AppServices } from "../context.js";
 import { AppError, notFound } from "../errors.js";
-import { ingestReport } from "./service.js";
+import { ingestReport, logRefusedReport, type IngestResult } from "./service.js";
+import { isContractEvent, parseContractEvent, reportsForContractEvent } from "./overviewContract.js";
 import { FINAL_STATUSES } from "../jobs/stateMachine.js";
 
 // The webhook door: POST /api/webhooks/trainer/:jobId, signed per the
@@ -68,8 +69,11 @@ export const trainerWebhookRoute: HttpRoute = async (req, res, services) => {
     reply(res, 409, { error: { code: "INVALID_TRANSITION", message: `The job is ${job.status.toLowerCase()}: it takes no more reports`, field: "jobId" } });
     return true;
   }
+  const webhookId = String(req.headers["webhook-id"]);
   try {
-    const result = await ingestReport(services, jobId, input, { source: "webhook", webhookId: String(req.headers["webhook-id"]) });
+    const result = isContractEvent(input)
+      ? await ingestContractEvent(services, jobId, input, webhookId)
+      : await ingestReport(services, jobId, input, { source: "webhook", webhookId });
     reply(res, 200, { ok: true, ...result });
   } catch (error) {
     if (!(error instanceof AppError)) throw error;
@@ -77,3 +81,30 @@ export const trainerWebhookRoute: HttpRoute = async (req, res, services) => {
   }
   return true;
 };
+
+/**
+ * An event in the overview's contract: its reports, in order, through the same
+ * ingest path. Each gets its own de-duplication key from the webhook id, so a
+ * redelivered event is acknowledged and changes nothing.
+ */
+async function ingestContractEvent(services: AppServices, jobId: string, body: { event: string }, webhookId: string): Promise<IngestResult> {
+  let reports: Record<string, unknown>[];
+  try {
+    const event = parseContractEvent(body);
+    const job = await services.db.trainingJob.findUniqueOrThrow({ where: { id: jobId }, select: { status: true } });
+    reports = reportsForContractEvent(event, job.status);
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    await logRefusedReport(services, jobId, { type: String(body.event).slice(0, 40), payload: { received: body }, dedupeKey: null, sequence: null }, error, { source: "webhook", webhookId }, new Date());
+    throw error;
+  }
+  const total: IngestResult = { duplicate: reports.length > 0, storedPoints: 0, checkpointId: null };
+  for (const [i, report] of reports.entries()) {
+    const key = i === reports.length - 1 ? webhookId : `${webhookId}#${i}`;
+    const result = await ingestReport(services, jobId, report, { source: "webhook", webhookId: key });
+    total.duplicate &&= result.duplicate;
+    total.storedPoints += result.storedPoints;
+    total.checkpointId ??= result.checkpointId;
+  }
+  return total;
+}

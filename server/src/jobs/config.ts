@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { AppError } from "../errors.js";
+import { checkBackend, requireBaseModel, TARGET_MODULES } from "./baseModels.js";
+import { SETTING_RANGES, type SettingRange } from "../../../shared/jobSettings.js";
 
 export type PresetName = "CONSERVATIVE" | "BALANCED" | "AGGRESSIVE";
 
@@ -20,7 +22,8 @@ export const PRESETS: Record<PresetName, { rank: number; learningRate: number; e
 
 export const MAX_DURATION_SECONDS = 7 * 86400;
 
-export const TARGET_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"] as const;
+/** A number in one of the ranges the trainers check too; the message names the setting. */
+const inRange = (label: string, { min, max }: SettingRange) => z.number().min(min, `${label} must be between ${min} and ${max}`).max(max, `${label} must be between ${min} and ${max}`);
 
 // Advanced overrides and the ranges they must stay in; each message names the field.
 export const overridesSchema = z
@@ -33,9 +36,9 @@ export const overridesSchema = z
     // Micro-batches per optimizer step: the effective batch is batchSize × this, at the memory of one micro-batch.
     gradientAccumulationSteps: z.number().int().min(1, "gradient accumulation must be at least 1 step").max(64, "gradient accumulation must be at most 64 steps"),
     maxSeqLength: z.number().int().min(32, "sequence length must be at least 32").max(4096, "sequence length must be at most 4096"),
-    dropout: z.number().min(0, "dropout must be between 0 and 0.5").max(0.5, "dropout must be between 0 and 0.5"),
-    warmupRatio: z.number().min(0, "warm-up ratio must be between 0 and 0.5").max(0.5, "warm-up ratio must be between 0 and 0.5"),
-    weightDecay: z.number().min(0, "weight decay must be between 0 and 0.5").max(0.5, "weight decay must be between 0 and 0.5"),
+    dropout: inRange("dropout", SETTING_RANGES.dropout),
+    warmupRatio: inRange("warm-up ratio", SETTING_RANGES.warmupRatio),
+    weightDecay: inRange("weight decay", SETTING_RANGES.weightDecay),
     gradientClip: z.number().positive("gradient clip must be positive").max(100, "gradient clip must be at most 100"),
     targetModules: z.array(z.enum(TARGET_MODULES)).min(1, "choose at least one target module"),
     checkpointEvery: z.number().int().min(1, "checkpoint interval must be at least 1 step").max(100000),
@@ -69,26 +72,29 @@ export function resolveJobConfig(preset: PresetName | "CUSTOM", overrides: unkno
   }
   const base = PRESETS[preset === "CUSTOM" ? "BALANCED" : preset];
   const rank = parsed.data.rank ?? base.rank;
+  // The base model decides the backend and the settings that were sized for the 1M demo model.
+  const model = requireBaseModel(parsed.data.baseModel ?? DEFAULT_BASE_MODEL);
   const config: JobConfig = {
     rank,
     alpha: rank * 2,
     learningRate: base.learningRate,
     epochs: base.epochs,
-    batchSize: 4,
-    gradientAccumulationSteps: 1,
-    maxSeqLength: 128,
+    batchSize: model.defaults.batchSize,
+    gradientAccumulationSteps: model.defaults.gradientAccumulationSteps,
+    maxSeqLength: model.defaults.maxSeqLength,
     dropout: 0.05,
     warmupRatio: 0.1,
     weightDecay: 0.01,
     gradientClip: 1,
-    targetModules: ["q_proj", "v_proj"],
+    targetModules: model.defaults.targetModules as JobConfig["targetModules"],
     checkpointEvery: 100,
     seed: 42,
     baseModel: DEFAULT_BASE_MODEL,
-    backend: "typescript",
+    backend: model.backends[0],
     maxDurationSeconds: 24 * 3600,
     ...parsed.data,
   };
+  checkBackend(model, config.backend);
   if (effectiveBatch(config) > MAX_EFFECTIVE_BATCH) {
     throw new AppError("VALIDATION", `config.gradientAccumulationSteps: the effective batch (batch size × accumulation steps) must be at most ${MAX_EFFECTIVE_BATCH}`, "config.gradientAccumulationSteps");
   }

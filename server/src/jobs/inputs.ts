@@ -28,5 +28,7 @@ export const JobSettingsInput = builder.inputType("JobSettingsInput", {
     }),
     gpuType: t.string({ description: "An id from `gpuTypes`; H100 PCIe by default." }),
     pricingTier: t.field({ type: PricingTierEnum, defaultValue: "SPOT" }),
+    onDemandFallback: t.boolean({ description: "A spot job may run on on-demand capacity (at the on-demand price) when spot has none.", defaultValue: false }),
+    onDemandAfterPreemptions: t.int({ description: "With onDemandFallback: after this many preemptions the next machine is on-demand." }),
   }),
 });

@@ -142,7 +142,7 @@ describe("job list: filters, search, sort and pagination", () => {
     expect((await list(`filter:{status:[QUEUED]}`)).data.jobs.totalCount).toBe(4);
     expect((await list(`filter:{tag:"ODD"}`)).data.jobs.totalCount).toBe(6);
     expect((await list(`filter:{preset:[AGGRESSIVE]}`)).data.jobs.totalCount).toBe(3);
-    const owner = await app.services.db.user.findFirstOrThrow({ where: { role: "OWNER" } });
+    const owner = await app.services.db.user.findFirstOrThrow({ where: { memberships: { some: { role: "OWNER" } } } });
     const byOwner = await list(`filter:{createdById:"${owner.id}"}`);
     expect(byOwner.data.jobs.totalCount).toBe(4);
     expect(byOwner.data.jobs.edges.every((e: any) => e.node.createdBy.email.startsWith("owner@"))).toBe(true);

@@ -15,7 +15,7 @@ export type JobFilter = {
   projectId?: string | null;
 };
 
-export type JobSortField = "CREATED_AT" | "NAME" | "COST" | "STATUS" | "DURATION" | "PROGRESS";
+export type JobSortField = "CREATED_AT" | "NAME" | "COST" | "STATUS" | "DURATION" | "PROGRESS" | "QUALITY";
 
 const SORT_COLUMN: Record<JobSortField, keyof Prisma.TrainingJobOrderByWithRelationInput> = {
   CREATED_AT: "createdAt",
@@ -24,6 +24,7 @@ const SORT_COLUMN: Record<JobSortField, keyof Prisma.TrainingJobOrderByWithRelat
   STATUS: "status",
   DURATION: "actualDurationSec",
   PROGRESS: "progress",
+  QUALITY: "qualityScore",
 };
 
 /** The job list's filter as a Prisma `where`, always inside one organization. */
@@ -50,6 +51,8 @@ export function jobWhere(orgId: string, filter: JobFilter | null | undefined, pr
 
 export function jobOrderBy(field: JobSortField = "CREATED_AT", direction: "ASC" | "DESC" = "DESC"): Prisma.TrainingJobOrderByWithRelationInput[] {
   const dir = direction === "ASC" ? "asc" : "desc";
-  // The id breaks ties so that pages never overlap.
-  return [{ [SORT_COLUMN[field]]: dir }, { id: dir }];
+  const column = SORT_COLUMN[field];
+  // Jobs without a value (never validated, never finished) come last either way. The id breaks ties so that pages never overlap.
+  const nullable = column === "qualityScore" || column === "actualDurationSec";
+  return [{ [column]: nullable ? { sort: dir, nulls: "last" } : dir }, { id: dir }];
 }

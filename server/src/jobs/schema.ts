@@ -1,7 +1,10 @@
 import { builder } from "../builder.js";
 import { PRESETS } from "./config.js";
+import { FINAL_STATUSES } from "./stateMachine.js";
 import { PresetEnum, PricingTierEnum, JobSettingsInput } from "./inputs.js";
 import { jobOrderBy, jobWhere } from "./list.js";
+import { jobTrends, type TrendRow } from "./history.js";
+import { AppError } from "../errors.js";
 import { cancelJob, createJob, deleteJob, findOwnJob, retryJob, startJob, updateJobDetails } from "./service.js";
 import type { Viewer } from "../context.js";
 
@@ -19,6 +22,7 @@ export const TrainingJob = builder.prismaObject("TrainingJob", {
     notes: t.exposeString("notes", { nullable: true }),
     tags: t.stringList({ select: { tags: { select: { tag: true } } }, resolve: (job) => job.tags.map((t) => t.tag).sort() }),
     status: t.expose("status", { type: JobStatusEnum }),
+    isFinal: t.boolean({ description: "The job has finished (completed, failed or cancelled): its status, cost and metrics no longer change.", resolve: (job) => FINAL_STATUSES.includes(job.status) }),
     stage: t.exposeString("stage", { nullable: true }),
     preset: t.expose("preset", { type: PresetEnum }),
     config: t.expose("config", { type: "JSON", description: "The resolved hyperparameters the trainer uses." }),
@@ -45,6 +49,9 @@ export const TrainingJob = builder.prismaObject("TrainingJob", {
     errorMessage: t.exposeString("errorMessage", { nullable: true }),
     retryCount: t.exposeInt("retryCount"),
     recoveryCount: t.exposeInt("recoveryCount", { description: "How many times the job resumed from a checkpoint after an interruption." }),
+    autoRetryAt: t.expose("autoRetryAt", { type: "DateTime", nullable: true, description: "A transient failure is retried by itself at this time (AUTO_RETRY_DELAY_SECONDS after it); null when none is due." }),
+    autoRetryAttempt: t.exposeInt("autoRetryAttempt", { description: "How many automatic retries in a row led to this job (at most AUTO_RETRY_MAX)." }),
+    qualityScore: t.exposeFloat("qualityScore", { nullable: true, description: "Perplexity improvement (%) of the job's latest completed validation run: the history's quality score." }),
     clientName: t.exposeString("clientName", { nullable: true }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
@@ -74,12 +81,37 @@ const JobFilterInput = builder.inputType("JobFilter", {
   }),
 });
 
-const JobSortField = builder.enumType("JobSortField", { values: ["CREATED_AT", "NAME", "COST", "STATUS", "DURATION", "PROGRESS"] as const });
+const JobSortField = builder.enumType("JobSortField", {
+  values: {
+    CREATED_AT: {},
+    NAME: {},
+    COST: {},
+    STATUS: {},
+    DURATION: { description: "Actual duration; unfinished jobs last." },
+    PROGRESS: {},
+    QUALITY: { description: "Quality score (perplexity improvement of the latest validation); jobs never validated last." },
+  } as const,
+});
 const SortDirection = builder.enumType("SortDirection", { values: ["ASC", "DESC"] as const });
 const JobSortInput = builder.inputType("JobSort", {
   fields: (t) => ({
     field: t.field({ type: JobSortField, required: true }),
     direction: t.field({ type: SortDirection, defaultValue: "DESC" }),
+  }),
+});
+
+const JobTrendRow = builder.objectRef<TrendRow>("JobTrendRow").implement({
+  fields: (t) => ({
+    month: t.exposeString("month", { description: "YYYY-MM (UTC), by the jobs' creation." }),
+    preset: t.field({ type: PresetEnum, nullable: true, description: "Null: every preset of the month.", resolve: (r) => r.preset as "BALANCED" | null }),
+    jobs: t.exposeInt("jobs"),
+    completed: t.exposeInt("completed"),
+    failed: t.exposeInt("failed"),
+    cancelled: t.exposeInt("cancelled"),
+    successRate: t.exposeFloat("successRate", { nullable: true, description: "Completed ÷ (completed + failed), 0–1." }),
+    averageCostUsd: t.exposeFloat("averageCostUsd", { nullable: true, description: "Of the jobs that ended." }),
+    averageDurationSec: t.exposeFloat("averageDurationSec", { nullable: true }),
+    averageQualityScore: t.exposeFloat("averageQualityScore", { nullable: true, description: "Mean perplexity improvement (%) of the validated jobs." }),
   }),
 });
 
@@ -121,6 +153,17 @@ builder.queryFields((t) => ({
       return ctx.db.trainingJob.findUniqueOrThrow({ ...query, where: { id: job.id } });
     },
   }),
+  jobTrends: t.field({
+    type: [JobTrendRow],
+    authScopes: { user: true },
+    description: "The organization's jobs per month (preset null) and per month and preset, oldest first: success rate, average cost, duration and quality score.",
+    args: { months: t.arg.int({ defaultValue: 12, description: "1–36 months back, this one included." }) },
+    resolve: (_root, { months }, ctx) => {
+      const count = months ?? 12;
+      if (count < 1 || count > 36) throw new AppError("VALIDATION", "months must be between 1 and 36", "months");
+      return jobTrends(ctx.db, ctx.viewer!.orgId, count);
+    },
+  }),
   presets: t.field({
     type: [PresetInfo],
     resolve: () => (Object.keys(PRESETS) as (keyof typeof PRESETS)[]).map((id) => ({ id, ...PRESETS[id] })),
@@ -138,6 +181,7 @@ const CreateJobInput = builder.inputType("CreateTrainingJobInput", {
     settings: t.field({ type: JobSettingsInput, required: true }),
     start: t.boolean({ defaultValue: false, description: "Queue the job at once (above the approval threshold it waits, PENDING, for an owner)." }),
     budgetOverrideReason: t.string({ description: "Owners only: why this job may take the month over its budget (recorded)." }),
+    templateId: t.id({ description: "The template the settings came from: counted as one use of it." }),
   }),
 });
 
@@ -151,7 +195,13 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: CreateJobInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
       const { settings, ...rest } = input;
-      const job = await createJob(ctx, userOf(ctx.viewer), { ...rest, ...settings, datasetId: String(settings.datasetId), projectId: rest.projectId ? String(rest.projectId) : null });
+      const job = await createJob(ctx, userOf(ctx.viewer), {
+        ...rest,
+        ...settings,
+        datasetId: String(settings.datasetId),
+        projectId: rest.projectId ? String(rest.projectId) : null,
+        templateId: rest.templateId ? String(rest.templateId) : null,
+      });
       return ctx.db.trainingJob.findUniqueOrThrow({ ...query, where: { id: job.id } });
     },
   }),

@@ -2,11 +2,12 @@ import type { AppServices, Viewer } from "../context.js";
 import type { Prisma } from "../generated/sqlite/client.js";
 import type { JobStatus } from "../generated/sqlite/enums.js";
 import { AppError, notFound } from "../errors.js";
-import { appendEvent, publishEvent, type NewEvent, type Tx } from "../events/service.js";
+import { appendEvent, inTransaction, type NewEvent, type Tx } from "../events/service.js";
 import { resolveSettings, type JobSettings } from "../costs/service.js";
 import { FINAL_STATUSES, sourcesOf, TRANSITIONS } from "./stateMachine.js";
 import { aboveApprovalThreshold, assertApproved, checkJobFunding, requestApproval } from "../budgets/guard.js";
 import { planRetry } from "../failures/retry.js";
+import { countTemplateUse } from "../templates/service.js";
 import { billableSecondsAt } from "../costs/live.js";
 import { costForSeconds } from "../costs/estimate.js";
 
@@ -22,6 +23,8 @@ export type CreateJobInput = JobSettings & {
   start?: boolean | null;
   /** An owner's reason to let the job go over the monthly budget. */
   budgetOverrideReason?: string | null;
+  /** The template the job is started from: counted as one more use of it. */
+  templateId?: string | null;
 };
 
 const words = (status: string) => status.toLowerCase().replace("_", " ");
@@ -100,7 +103,7 @@ export async function transitionJob(
       const allowed = TRANSITIONS[before.status].map(words).join(", ") || "nothing (it has finished)";
       throw new AppError("INVALID_TRANSITION", `A ${words(before.status)} job cannot become ${words(to)}; from ${words(before.status)} it can become: ${allowed}`, "status");
     }
-    const event = await appendEvent(tx, {
+    await appendEvent(tx, {
       jobId,
       type: "status_changed",
       message: options.message ?? `${words(before.status)} → ${words(to)}`,
@@ -108,13 +111,11 @@ export async function transitionJob(
       source: options.source ?? "system",
       ...options.event,
     });
-    return { job: await tx.trainingJob.findUniqueOrThrow({ where: { id: jobId } }), eventId: event.id };
+    return { job: await tx.trainingJob.findUniqueOrThrow({ where: { id: jobId } }) };
   };
-  const { job, eventId } = options.tx ? await run(options.tx) : await services.db.$transaction(run);
-  if (!options.tx) {
-    publishEvent(services.pubsub, jobId, eventId);
-    publishJobChange(services, job, "updated");
-  }
+  // Its event is published once the transaction commits (inTransaction); a caller's own transaction tells the job's watchers itself.
+  const { job } = options.tx ? await run(options.tx) : await inTransaction(services, run);
+  if (!options.tx) publishJobChange(services, job, "updated");
   return job;
 }
 
@@ -133,7 +134,8 @@ export async function createJob(services: AppServices, viewer: UserViewer, input
   }
   const { estimate, config } = settings;
   const awaitsApproval = Boolean(input.start) && (await aboveApprovalThreshold(services, viewer.orgId, estimate.costUsd));
-  const job = await services.db.$transaction(async (tx) => {
+  // Its events (created, budget_overridden, status_changed) are published once the job exists.
+  const job = await inTransaction(services, async (tx) => {
     const funding = await checkJobFunding(tx, viewer, { projectId: input.projectId, estimateUsd: estimate.costUsd, overrideReason: input.budgetOverrideReason });
     const created = await tx.trainingJob.create({
       data: {
@@ -151,13 +153,17 @@ export async function createJob(services: AppServices, viewer: UserViewer, input
         estimatedDurationSec: estimate.durationSeconds,
         gpuType: settings.gpu.id,
         pricingTier: settings.tier,
+        onDemandFallback: settings.onDemandFallback,
+        onDemandAfterPreemptions: settings.onDemandAfterPreemptions,
         hourlyRateUsd: estimate.hourlyRateUsd,
         createdById: viewer.userId,
         clientName: input.clientName,
         projectId: input.projectId,
+        templateId: input.templateId,
         tags: { create: tags.map((tag) => ({ tag })) },
       },
     });
+    if (input.templateId) await countTemplateUse(tx, viewer.orgId, input.templateId);
     await appendEvent(tx, {
       jobId: created.id,
       type: "created",
@@ -203,11 +209,21 @@ export async function deleteJob(services: AppServices, viewer: UserViewer, jobId
 }
 
 /** A new job with the failed one's settings, the suggested fix (unless declined) and `overrides`, started at once. */
-export async function retryJob(services: AppServices, viewer: UserViewer, jobId: string, overrides?: Record<string, unknown> | null, applySuggestedFix = true) {
+export async function retryJob(
+  services: AppServices,
+  viewer: UserViewer,
+  jobId: string,
+  overrides?: Record<string, unknown> | null,
+  applySuggestedFix = true,
+  /** Set by the automatic retry of a transient failure (failures/autoRetry.ts): how many in a row this one is. */
+  automatic?: { autoRetryAttempt: number },
+) {
   const failed = await findOwnJob(services, viewer, jobId);
   if (failed.status !== "FAILED" && failed.status !== "CANCELLED") {
     throw new AppError("INVALID_TRANSITION", `Only a failed or cancelled job can be retried; this one is ${words(failed.status)}`, "jobId");
   }
+  // A person retrying first takes the place of a pending automatic retry.
+  if (!automatic && failed.autoRetryAt) await services.db.trainingJob.updateMany({ where: { id: failed.id }, data: { autoRetryAt: null } });
   const tags = await services.db.jobTag.findMany({ where: { jobId: failed.id } });
   const job = await createJob(services, viewer, {
     name: failed.name.replace(/( \(retry \d+\))?$/, ` (retry ${failed.retryCount + 1})`),
@@ -216,10 +232,12 @@ export async function retryJob(services: AppServices, viewer: UserViewer, jobId:
     tags: tags.map((t) => t.tag),
     clientName: failed.clientName,
     projectId: failed.projectId,
+    onDemandFallback: failed.onDemandFallback,
+    onDemandAfterPreemptions: failed.onDemandAfterPreemptions,
     ...(await planRetry(services.db, failed, overrides, applySuggestedFix)),
     start: true,
   });
-  return services.db.trainingJob.update({ where: { id: job.id }, data: { retryOfId: failed.id, retryCount: failed.retryCount + 1 } });
+  return services.db.trainingJob.update({ where: { id: job.id }, data: { retryOfId: failed.id, retryCount: failed.retryCount + 1, autoRetryAttempt: automatic?.autoRetryAttempt ?? 0 } });
 }
 
 export async function updateJobDetails(

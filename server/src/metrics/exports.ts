@@ -7,12 +7,14 @@ import type { AppServices } from "../context.js";
 import { resolveViewer, viewerHasScope } from "../auth/service.js";
 import { eventFilterWhere } from "../events/service.js";
 import { pointsPage, type MetricPoint } from "./service.js";
+import { errorLogOf } from "../failures/errorLog.js";
 
 // Downloads of a job's metric history and event log, for spreadsheets and
 // support tickets: GET /api/jobs/:id/metrics.csv | metrics.json | events.json
+// | error-log.json (failures/errorLog.ts)
 // with the same Bearer token as the API. Large histories stream page by page.
 
-const PATH = /^\/api\/jobs\/([A-Za-z0-9_-]{1,64})\/(metrics\.csv|metrics\.json|events\.json)$/;
+const PATH = /^\/api\/jobs\/([A-Za-z0-9_-]{1,64})\/(metrics\.csv|metrics\.json|events\.json|error-log\.json)$/;
 const CSV_COLUMNS = ["name", "step", "value", "epoch", "wall_time"];
 
 /** A spreadsheet runs a cell that starts with = + - @ (or tab, CR) as a formula: make it text. */
@@ -105,6 +107,7 @@ export const jobExportRoute: HttpRoute = async (req, res, services) => {
   res.writeHead(200, { "content-type": type, "content-disposition": `attachment; filename="job-${jobId}-${file}"`, "cache-control": "no-store" });
   if (file === "metrics.csv") await metricsCsv(res, services, jobId, names);
   else if (file === "metrics.json") await metricsJson(res, services, jobId, names);
+  else if (file === "error-log.json") await send(res, JSON.stringify(await errorLogOf(services, jobId), null, 2));
   else await eventsJson(res, services, jobId, url);
   res.end();
   return true;

@@ -132,7 +132,7 @@ describe("metric history", () => {
 });
 
 describe("event log", () => {
-  const EVENTS = `query($id:ID!,$first:Int,$after:String,$last:Int,$types:[String!],$search:String){ job(id:$id){ events(first:$first, after:$after, last:$last, types:$types, search:$search){
+  const EVENTS = `query($id:ID!,$first:Int,$after:String,$last:Int,$types:[JobEventType!],$search:String){ job(id:$id){ events(first:$first, after:$after, last:$last, types:$types, search:$search){
     totalCount pageInfo { hasNextPage endCursor } edges { node { id type message payload source receivedAt processedAt processingError } } } } }`;
   const events = async (vars: Record<string, unknown>) => (await app.gql(EVENTS, { id: job.jobId, ...vars }, job.session)).data.job.events;
 

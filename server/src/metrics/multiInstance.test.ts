@@ -12,6 +12,7 @@ import { DEMO_PASSWORD } from "../seed.js";
 import { claimForTest, REPORT, trainingPoints } from "../ingest/testTrainer.js";
 import { subscribeSse, subscribeWs, wsClient } from "./testSubscribers.js";
 import { startServerProcess, type ServerProcess } from "./serverProcess.js";
+import { TEST_ENV } from "../testing/harness.js";
 
 // Two real server processes sharing one database (PostgreSQL when
 // TEST_POSTGRES_URL is set, else one SQLite file) and Redis: a report to one
@@ -36,7 +37,7 @@ let a: ServerProcess;
 let b: ServerProcess;
 
 async function startServer(env: Record<string, string>) {
-  const server = await startServerProcess({ DATABASE_URL: databaseUrl, REDIS_URL, DATA_DIR: dataDir, ...env });
+  const server = await startServerProcess({ DATABASE_URL: databaseUrl, REDIS_URL, DATA_DIR: dataDir, PASSWORD_HASH_COST: TEST_ENV.PASSWORD_HASH_COST, ...env });
   servers.push(server);
   return server;
 }

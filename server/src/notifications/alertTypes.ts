@@ -12,6 +12,7 @@ export const ALERT_TYPES = [
   "BUDGET_95",
   "BUDGET_100",
   "PROJECT_BUDGET_EXCEEDED",
+  "MODEL_SERVING_DOWN",
 ] as const;
 export type AlertType = (typeof ALERT_TYPES)[number];
 
@@ -25,6 +26,7 @@ export const ALERT_LABELS: Record<AlertType, string> = {
   BUDGET_95: "95% of the monthly budget spent",
   BUDGET_100: "Monthly budget spent",
   PROJECT_BUDGET_EXCEEDED: "Project budget exceeded",
+  MODEL_SERVING_DOWN: "A deployed model's inference backend is unreachable",
 };
 
 /** Alerts about one job: by default they reach the job's creator, and owners. */
@@ -32,7 +34,7 @@ export const JOB_ALERTS: AlertType[] = ["JOB_COMPLETED", "JOB_FAILED", "JOB_STAL
 
 /** What a user hears about by email before choosing for themselves. */
 export function defaultAlertTypes(role: Role): AlertType[] {
-  if (role === "OWNER" || role === "ADMIN") return ["COST_OVERRUN", "APPROVAL_REQUESTED", "BUDGET_80", "BUDGET_95", "BUDGET_100", "PROJECT_BUDGET_EXCEEDED"];
+  if (role === "OWNER" || role === "ADMIN") return ["COST_OVERRUN", "APPROVAL_REQUESTED", "BUDGET_80", "BUDGET_95", "BUDGET_100", "PROJECT_BUDGET_EXCEEDED", "MODEL_SERVING_DOWN"];
   if (role === "ENGINEER") return ["JOB_COMPLETED", "JOB_FAILED", "JOB_STALLED", "COST_OVERRUN"];
   return [];
 }

@@ -34,16 +34,17 @@ export async function queueDueDigests(services: AppServices, now = new Date()): 
   const today = now.toISOString().slice(0, 10);
   const due = await services.db.notificationPreference.findMany({
     where: { dailyDigest: true, OR: [{ lastDigestOn: null }, { lastDigestOn: { not: today } }] },
-    include: { user: { select: { id: true, email: true, orgId: true } } },
+    include: { user: { select: { id: true, email: true } } },
   });
   let queued = 0;
   for (const preference of due) {
-    const { user } = preference;
+    // The digest is of the organization whose email channel the user chose, while they still work in it.
     const channel = await services.db.notificationChannel.findFirst({
-      where: { orgId: user.orgId, kind: "EMAIL", enabled: true, id: { in: preference.channelIds as string[] } },
+      where: { kind: "EMAIL", enabled: true, id: { in: preference.channelIds as string[] }, org: { memberships: { some: { userId: preference.userId, deactivatedAt: null } } } },
       orderBy: { createdAt: "asc" },
     });
     if (!channel) continue;
+    const user = { ...preference.user, orgId: channel.orgId };
     const digest = await digestText(services, user.orgId, now);
     const sent = await services.db.$transaction(async (tx) => {
       // Claims the day first: two server instances never both send it.

@@ -36,13 +36,13 @@ export async function planDeliveries(tx: Tx, alert: { orgId: string; type: Alert
   let users: UserWithPreference[] = [];
   if (channels.some((c) => c.kind === "EMAIL")) {
     const job = alert.jobId ? await tx.trainingJob.findUnique({ where: { id: alert.jobId }, select: { createdById: true } }) : null;
-    users = (
-      await tx.user.findMany({
-        where: { orgId: alert.orgId },
-        select: { id: true, email: true, role: true, notificationPreference: { select: { events: true, channelIds: true } } },
-        orderBy: { email: "asc" },
-      })
-    ).filter((u) => concernsUser(u, alert.type, job?.createdById ?? null));
+    // The organization's active people, each with their role there.
+    const memberships = await tx.membership.findMany({
+      where: { orgId: alert.orgId, deactivatedAt: null, user: { serviceAccount: false } },
+      select: { role: true, user: { select: { id: true, email: true, notificationPreference: { select: { events: true, channelIds: true } } } } },
+      orderBy: { user: { email: "asc" } },
+    });
+    users = memberships.map((m) => ({ ...m.user, role: m.role })).filter((u) => concernsUser(u, alert.type, job?.createdById ?? null));
   }
   return channels.flatMap((channel) => {
     if (channel.kind !== "EMAIL") return [{ channelId: channel.id, recipient: "" }];

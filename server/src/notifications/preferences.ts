@@ -1,5 +1,6 @@
 import type { AppServices } from "../context.js";
 import { AppError } from "../errors.js";
+import type { Role } from "../generated/sqlite/enums.js";
 import { defaultAlertTypes, type AlertType } from "./alertTypes.js";
 
 export type Preferences = { events: AlertType[]; channelIds: string[]; dailyDigest: boolean; isDefault: boolean };
@@ -10,18 +11,15 @@ async function emailChannelIds(services: AppServices, orgId: string): Promise<st
 }
 
 /** A user's choices, or the defaults of their role (every email channel, no digest) until they choose. */
-export async function preferencesOf(services: AppServices, user: { userId: string; orgId: string }): Promise<Preferences> {
-  const [row, account] = await Promise.all([
-    services.db.notificationPreference.findUnique({ where: { userId: user.userId } }),
-    services.db.user.findUniqueOrThrow({ where: { id: user.userId }, select: { role: true } }),
-  ]);
+export async function preferencesOf(services: AppServices, user: { userId: string; orgId: string; role: Role }): Promise<Preferences> {
+  const row = await services.db.notificationPreference.findUnique({ where: { userId: user.userId } });
   if (row) return { events: row.events as AlertType[], channelIds: row.channelIds as string[], dailyDigest: row.dailyDigest, isDefault: false };
-  return { events: defaultAlertTypes(account.role), channelIds: await emailChannelIds(services, user.orgId), dailyDigest: false, isDefault: true };
+  return { events: defaultAlertTypes(user.role), channelIds: await emailChannelIds(services, user.orgId), dailyDigest: false, isDefault: true };
 }
 
 export async function updatePreferences(
   services: AppServices,
-  user: { userId: string; orgId: string },
+  user: { userId: string; orgId: string; role: Role },
   input: { events?: AlertType[] | null; channelIds?: string[] | null; dailyDigest?: boolean | null },
 ): Promise<Preferences> {
   const current = await preferencesOf(services, user);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../testing/harness.js";
-import { createOtherOrganization } from "../testing/fixtures.js";
+import { createOtherOrganization, viewerOf } from "../testing/fixtures.js";
 import { createWorkerKey } from "../workers/testKit.js";
 import { trainTinyJob, waitForValidation } from "../validation/testKit.js";
 import { registerModelVersion } from "./service.js";
@@ -105,8 +105,7 @@ describe("model registry", () => {
 
   it("registers a version once when registrations race for it: the others get CONFLICT", async () => {
     // Called side by side (HTTP requests reach the check one after another), so both race on the unique constraints.
-    const user = await app.services.db.user.findUniqueOrThrow({ where: { email: "engineer@demo.tuneloop.dev" } });
-    const viewer = { kind: "user" as const, userId: user.id, orgId: user.orgId, role: user.role, scopes: null, credentialId: "test" };
+    const viewer = await viewerOf(app.services.db, "engineer@demo.tuneloop.dev");
     const settled = await Promise.allSettled(Array.from({ length: 4 }, () => registerModelVersion(app.services, viewer, { jobId, name: "raced-model", version: "2.0.0" })));
     expect(settled.filter((s) => s.status === "fulfilled")).toHaveLength(1);
     for (const refused of settled.filter((s) => s.status === "rejected")) {

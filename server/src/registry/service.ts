@@ -4,6 +4,8 @@ import type { ModelVersionStatus } from "../generated/sqlite/enums.js";
 import { AppError, conflictOnDuplicate, notFound } from "../errors.js";
 import { findOwnJob } from "../jobs/service.js";
 import { adapterArtifacts } from "../serving/adapterFiles.js";
+import { BackendUnavailableError } from "../serving/backend.js";
+import { alertServingDown, deployAdapter, retireAdapter } from "../serving/service.js";
 import { reviewResults } from "../validation/service.js";
 import { qualitySettings } from "../validation/settings.js";
 import { evaluateGates, type Benchmarks } from "./gates.js";
@@ -108,8 +110,14 @@ export function rejectModelVersion(services: AppServices, viewer: UserViewer, ve
   return move(services, viewer, versionId, "REJECTED", "rejected", { reason });
 }
 
-export function retireModelVersion(services: AppServices, viewer: UserViewer, versionId: string, reason?: string | null) {
-  return move(services, viewer, versionId, "RETIRED", "retired", { reason });
+export async function retireModelVersion(services: AppServices, viewer: UserViewer, versionId: string, reason?: string | null) {
+  const retired = await move(services, viewer, versionId, "RETIRED", "retired", { reason });
+  // Its adapter leaves the backend; a backend that is down has lost it anyway.
+  const job = await services.db.trainingJob.findUniqueOrThrow({ where: { id: retired.jobId } });
+  await retireAdapter(services, job).catch((error) => {
+    if (!(error instanceof BackendUnavailableError)) throw error;
+  });
+  return retired;
 }
 
 /** The gates as they stand now for a version (benchmarks refreshed: a review closed after registration counts). */
@@ -134,9 +142,28 @@ export async function deployModelVersion(services: AppServices, viewer: UserView
     if (viewer.role !== "OWNER" && viewer.role !== "ADMIN") throw new AppError("FORBIDDEN", "Only an owner can override a failed quality gate", "override");
     if (!override.reason?.trim()) throw new AppError("VALIDATION", "Say why the gates are overridden", "override.reason");
   }
+  // Refused transitions are refused before the backend is asked anything.
+  if (TRANSITIONS[version.status].includes("DEPLOYED")) {
+    await loadOnDeploy(services, version, await services.db.trainingJob.findUniqueOrThrow({ where: { id: version.jobId } }));
+  }
   return move(services, viewer, versionId, "DEPLOYED", failed.length ? "deployed_with_override" : "deployed", {
     reason: failed.length ? override!.reason : null,
     payload: { gates, overridden: failed.map((g) => g.gate) },
     data: { deployedAt: new Date(), benchmarks },
   });
+}
+
+/**
+ * Loads the version's adapter on its inference backend before the version is
+ * deployed: an adapter the backend cannot serve (another base model) is refused
+ * first. A backend that cannot be reached does not block the deploy: the
+ * adapter loads on the first request, and the organization is told.
+ */
+async function loadOnDeploy(services: AppServices, version: { id: string; jobId: string; version: string; model: { name: string; orgId: string } }, job: { id: string; orgId: string; config: unknown }) {
+  try {
+    await deployAdapter(services, job);
+  } catch (error) {
+    if (!(error instanceof BackendUnavailableError)) throw error;
+    await alertServingDown(services, version, error);
+  }
 }

@@ -1,5 +1,12 @@
 import type { TestApp } from "./harness.js";
 import { hashPassword } from "../auth/tokens.js";
+import type { Db } from "../db/client.js";
+
+/** The viewer of a user's session in the first organization they joined, for calling services directly. */
+export async function viewerOf(db: Pick<Db, "membership">, email: string) {
+  const m = await db.membership.findFirstOrThrow({ where: { user: { email } }, orderBy: { createdAt: "asc" } });
+  return { kind: "user" as const, userId: m.userId, orgId: m.orgId, role: m.role, scopes: null, credentialId: "test" };
+}
 
 /** A second organization with its own engineer, to prove isolation. Returns that engineer's session token. */
 export async function createOtherOrganization(app: TestApp): Promise<string> {
@@ -7,7 +14,7 @@ export async function createOtherOrganization(app: TestApp): Promise<string> {
     data: {
       name: "Rival Corp",
       slug: `rival-${Math.random().toString(36).slice(2, 8)}`,
-      users: { create: { email: `eng-${Math.random().toString(36).slice(2, 8)}@rival.test`, name: "Rival Engineer", role: "ENGINEER", passwordHash: await hashPassword("rival-pass") } },
+      memberships: { create: { role: "ENGINEER", user: { create: { email: `eng-${Math.random().toString(36).slice(2, 8)}@rival.test`, name: "Rival Engineer", passwordHash: await hashPassword("rival-pass", app.services.config.passwordHashCost) } } } },
     },
   });
   const user = await app.services.db.user.findFirstOrThrow({ where: { name: "Rival Engineer" }, orderBy: { createdAt: "desc" } });

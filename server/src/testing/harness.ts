@@ -15,11 +15,19 @@ export type TestApp = App & {
   gql<T = any>(query: string, variables?: Record<string, unknown>, token?: string | null): Promise<{ data?: T; errors?: { message: string; extensions?: any }[] }>;
   /** Session token of a demo user. */
   login(role: DemoRole): Promise<string>;
-  /** One session per demo user, made on first use and shared by the helpers that need one (a sign-in costs a scrypt hash). */
+  /** One session per demo user, made on first use and shared by the helpers that need one. */
   session(role: DemoRole): Promise<string>;
 };
 
 type DemoRole = "engineer" | "owner" | "qa" | "admin";
+
+/**
+ * Settings of every test server: the demo users seeded (tests sign in as them, like
+ * `pnpm start` does), no machine launches, and passwords hashed at scrypt's N = 2^10
+ * instead of 2^17 (a sign-in costs milliseconds, not a second of CPU).
+ */
+export const TEST_ENV = { PORT: "0", LOG_LEVEL: "silent", COMPUTE_LAUNCHES: "false", SEED_DEMO: "true", PASSWORD_HASH_COST: "10" };
+export const testConfig = (dataDir: string): ServerConfig => readConfig({ ...TEST_ENV, DATA_DIR: dataDir });
 
 export const usingPostgres = () => Boolean(process.env.TEST_POSTGRES_URL);
 
@@ -48,8 +56,7 @@ export async function startTestApp(overrides: Partial<ServerConfig> = {}): Promi
   const dataDir = mkdtempSync(join(tmpdir(), "tuneloop-test-"));
   const postgres = usingPostgres() && !overrides.databaseUrl ? await freshPostgresUrl() : null;
   const config: ServerConfig = {
-    // Tests sign in as the demo users: seeded on request only, like `pnpm start` does.
-    ...readConfig({ DATA_DIR: dataDir, PORT: "0", LOG_LEVEL: "silent", COMPUTE_LAUNCHES: "false", SEED_DEMO: "true" }),
+    ...testConfig(dataDir),
     ...(postgres && { databaseUrl: postgres.url }),
     ...overrides,
   };

@@ -4,7 +4,7 @@ import type { Prisma } from "../generated/sqlite/client.js";
 import { AppError } from "../errors.js";
 import { createTrainerToken } from "../auth/service.js";
 import { readDatasetText } from "../datasets/service.js";
-import { appendEvent, publishEvent, type Tx } from "../events/service.js";
+import { appendEvent, inTransaction } from "../events/service.js";
 import { publishJobChange, transitionJob } from "../jobs/service.js";
 import { artifactDownloadUrl } from "../artifacts/service.js";
 import { LEASED_STATUSES } from "./lease.js";
@@ -28,17 +28,12 @@ function claimable(now: Date, orgId?: string, gpuTypes?: string[] | null): Prism
   };
 }
 
-/** The newest status_changed event of a job, to tell subscribers after the commit. */
-async function lastStatusEvent(tx: Tx, jobId: string) {
-  const event = await tx.jobEvent.findFirst({ where: { jobId, type: "status_changed" }, orderBy: { id: "desc" }, select: { id: true } });
-  return event!.id;
-}
 
 /** Tries to take one job; null when another worker got it first. */
 async function claimOne(services: AppServices, jobId: string, orgId: string, workerId: string) {
   const now = new Date();
   const leaseExpiresAt = new Date(now.getTime() + services.config.leaseSeconds * 1000);
-  const claimed = await services.db.$transaction(async (tx) => {
+  const claimed = await inTransaction(services, async (tx) => {
     // The claim itself: one conditional UPDATE. Of two workers racing for the
     // job, the second finds the row no longer claimable and updates nothing.
     // The previous holder's webhook secret goes too; the new trainer asks for a fresh one.
@@ -51,12 +46,12 @@ async function claimOne(services: AppServices, jobId: string, orgId: string, wor
       payload: { workerId },
     });
     // One live trainer token per job: a worker that lost its lease can no longer report.
-    await tx.apiKey.updateMany({ where: { jobId, revokedAt: null }, data: { revokedAt: now } });
+    // The launch's own token stays: a machine its provider restarts claims with it again.
+    await tx.apiKey.updateMany({ where: { jobId, revokedAt: null, launchId: null }, data: { revokedAt: now } });
     const trainerToken = await createTrainerToken(tx as unknown as Db, orgId, jobId);
-    return { job, trainerToken, leaseExpiresAt, eventId: await lastStatusEvent(tx, jobId) };
+    return { job, trainerToken, leaseExpiresAt };
   });
   if (!claimed) return null;
-  publishEvent(services.pubsub, jobId, claimed.eventId);
   publishJobChange(services, claimed.job, "updated");
   return claimed;
 }
@@ -67,7 +62,7 @@ const CLAIM_PAGE = 20;
 export type ClaimFilter = { gpuTypes?: string[] | null; backends?: string[] | null; jobId?: string | null };
 
 /** The trainer a job asks for (config.backend); jobs made before the setting existed use the TypeScript one. */
-const backendOf = (config: unknown) => ((config as { backend?: string } | null)?.backend ?? "typescript");
+export const backendOf = (config: unknown) => ((config as { backend?: string } | null)?.backend ?? "typescript");
 
 /**
  * Gives the worker the oldest claimable job of its organization — a RECOVERING
@@ -146,19 +141,17 @@ export async function expireLeases(services: AppServices): Promise<string[]> {
   });
   const recovered: string[] = [];
   for (const { id, workerId } of expired) {
-    const result = await services.db.$transaction(async (tx) => {
+    const job = await inTransaction(services, async (tx) => {
       // Guarded like a claim: a heartbeat that renewed the lease in the meantime wins.
       const { count } = await tx.trainingJob.updateMany({ where: { id, status: { in: LEASED_STATUSES }, leaseExpiresAt: { lt: now } }, data: { leaseExpiresAt: null } });
       if (count === 0) return null;
       const reason = `Worker ${workerId ?? "?"} stopped sending heartbeats`;
-      const job = await transitionJob(services, id, "RECOVERING", { tx, message: `${reason}; waiting for a worker to resume from the last checkpoint`, payload: { reason: "lease_expired", workerId } });
-      const statusEventId = await lastStatusEvent(tx, id);
-      const event = await appendEvent(tx, { jobId: id, type: "lease_expired", message: reason, payload: { workerId, leaseSeconds: services.config.leaseSeconds }, source: "system" });
-      return { job, eventIds: [statusEventId, event.id] };
+      const recovering = await transitionJob(services, id, "RECOVERING", { tx, message: `${reason}; waiting for a worker to resume from the last checkpoint`, payload: { reason: "lease_expired", workerId } });
+      await appendEvent(tx, { jobId: id, type: "lease_expired", message: reason, payload: { workerId, leaseSeconds: services.config.leaseSeconds }, source: "system" });
+      return recovering;
     });
-    if (!result) continue;
-    for (const eventId of result.eventIds) publishEvent(services.pubsub, id, eventId);
-    publishJobChange(services, result.job, "updated");
+    if (!job) continue;
+    publishJobChange(services, job, "updated");
     recovered.push(id);
   }
   return recovered;

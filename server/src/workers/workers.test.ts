@@ -70,9 +70,9 @@ describe(`worker claims (${where})`, () => {
   it("only offers jobs of the worker's organization and GPU types", async () => {
     const job = await queueJob(app, "h100 only", {}, { gpuType: "H100_PCIE_80GB" });
     expect((await claim(app, key, "w-a100", ["A100_SXM_80GB"])).data.claimTrainingJob.data.claim).toBeNull();
-    const other = await app.services.db.organization.create({ data: { name: "Other", slug: `other-${Date.now()}`, users: { create: { email: `w${Date.now()}@other.test`, name: "Other", role: "ENGINEER" } } }, include: { users: true } });
+    const other = await app.services.db.organization.create({ data: { name: "Other", slug: `other-${Date.now()}`, memberships: { create: { role: "ENGINEER", user: { create: { email: `w${Date.now()}@other.test`, name: "Other" } } } } }, include: { memberships: true } });
     const { createApiKey } = await import("../auth/service.js");
-    const { key: otherKey } = await createApiKey(app.services.db, { kind: "user", userId: other.users[0].id, orgId: other.id, role: "OWNER", scopes: null, credentialId: "test" }, "w", ["worker"]);
+    const { key: otherKey } = await createApiKey(app.services.db, { kind: "user", userId: other.memberships[0].userId, orgId: other.id, role: "OWNER", scopes: null, credentialId: "test" }, "w", ["worker"]);
     expect((await claim(app, otherKey, "w-other")).data.claimTrainingJob.data.claim).toBeNull();
     expect((await claim(app, key, "w-h100", ["H100_PCIE_80GB"])).data.claimTrainingJob.data.claim.job.id).toBe(job);
   });

@@ -3,7 +3,7 @@
 // single artifact and opened with any tar.
 import { mkdir, rm } from 'node:fs/promises';
 import * as tar from 'tar';
-import { loadCheckpoint, saveCheckpoint, type TrainingCheckpoint } from '../engine';
+import { loadCheckpoint, saveCheckpoint, type TrainingCheckpoint } from '@tuneloop/engine';
 
 export async function packCheckpoint(checkpoint: TrainingCheckpoint, scratchDir: string, archive: string): Promise<void> {
   await rm(scratchDir, { recursive: true, force: true });

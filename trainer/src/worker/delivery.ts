@@ -33,7 +33,7 @@ export function deliverTo(client: ServerClient): Deliver {
         unwrap((await client.request(ReportResumed, { jobId, sequence: seq, fromStep: report.fromStep }, token)).reportResumed);
         return;
       case 'error':
-        unwrap((await client.request(ReportTrainingError, { jobId, sequence: seq, errorType: report.errorType, message: report.message, details: report.details, facts: report.facts }, token)).reportTrainingError);
+        unwrap((await client.request(ReportTrainingError, { jobId, sequence: seq, errorType: report.errorType, message: report.message, details: report.details, facts: report.facts, outputLines: report.outputLines ?? null }, token)).reportTrainingError);
         return;
       case 'completed':
         unwrap((await client.request(CompleteTrainingJob, { jobId, sequence: seq, summary: report.summary, validationFollows: report.validationFollows }, token)).completeTrainingJob);

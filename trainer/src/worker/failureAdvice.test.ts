@@ -2,20 +2,15 @@
 // worker's memory budget fails with the figures, and the one-click retry
 // (the suggested fix) fits the same worker and trains the same effective batch.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tinyBaseModel } from '../engine/testing';
 import { queueJob } from '../../../server/src/workers/testKit';
-import { createWorkerKey, RestartableServer, startWorker, uploadSyntheticDataset, waitFor } from './testing';
+import { startWorker, startWorkerFixture, waitFor, type RestartableServer } from './testing';
 
 let server: RestartableServer;
 let key: string;
 let datasetId: string;
 
 beforeAll(async () => {
-  await tinyBaseModel();
-  server = new RestartableServer();
-  await server.start();
-  key = await createWorkerKey(server.asTestApp());
-  datasetId = await uploadSyntheticDataset(server.asTestApp());
+  ({ server, key, datasetId } = await startWorkerFixture());
 }, 120_000);
 afterAll(() => server.dispose());
 

@@ -1,6 +1,6 @@
 // Why a job failed, as the server's error classes, with the fix in the message
 // and the facts (memory, step time) the server sizes the retry from.
-import { DatasetFormatError, OutOfMemoryError, TrainingConfigError } from '../engine';
+import { DatasetFormatError, OutOfMemoryError, TrainingConfigError } from '@tuneloop/engine';
 import type { FailureFactsInput } from './graphql/graphql';
 
 /** How fast training went before the time limit stopped it. */

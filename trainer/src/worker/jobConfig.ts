@@ -1,6 +1,7 @@
 // The job's resolved hyperparameters (server/src/jobs/config.ts) as the engine takes them.
 import { z } from 'zod';
-import { checkMemory, MODEL_SIZES, parseLlamaConfig, PROJECTIONS, type LoraHyperparameters, type ModelSize } from '../engine';
+import { SETTING_RANGES } from '../../../shared/jobSettings';
+import { checkMemory, MODEL_SIZES, parseLlamaConfig, PROJECTIONS, type LoraHyperparameters, type ModelSize } from '@tuneloop/engine';
 
 const jobConfigSchema = z.object({
   rank: z.number().int().positive(),
@@ -10,9 +11,9 @@ const jobConfigSchema = z.object({
   batchSize: z.number().int().positive(),
   gradientAccumulationSteps: z.number().int().positive().default(1),
   maxSeqLength: z.number().int().positive(),
-  dropout: z.number().min(0).max(1),
-  warmupRatio: z.number().min(0).max(1),
-  weightDecay: z.number().min(0),
+  dropout: z.number().min(SETTING_RANGES.dropout.min).max(SETTING_RANGES.dropout.max),
+  warmupRatio: z.number().min(SETTING_RANGES.warmupRatio.min).max(SETTING_RANGES.warmupRatio.max),
+  weightDecay: z.number().min(SETTING_RANGES.weightDecay.min).max(SETTING_RANGES.weightDecay.max),
   gradientClip: z.number().positive(),
   targetModules: z.array(z.enum(PROJECTIONS)).min(1),
   checkpointEvery: z.number().int().positive(),

@@ -5,7 +5,7 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { isBaseModelBuilt, parseChatJsonl, type MetricPoint } from '../engine';
+import { isBaseModelBuilt, parseChatJsonl, type MetricPoint } from '@tuneloop/engine';
 import { NetworkError, RefusedError, type ServerClient, unwrap } from './api';
 import { describeFailure, JobTimeoutError, ServerUnreachableError, type FailureReport, type StepTiming } from './failures';
 import type { ClaimTrainingJobMutation } from './graphql/graphql';
@@ -32,9 +32,10 @@ export type RunOptions = {
 type StopReason = 'interrupt' | 'cancel' | 'lost' | 'timeout' | 'offline';
 export type JobOutcome = 'completed' | 'failed' | 'interrupted' | 'cancelled' | 'lost';
 
-const LEASED = new Set(['PROVISIONING', 'PREPROCESSING', 'MODEL_LOADING', 'TRAINING', 'FINALIZATION']);
 const ADAPTER_FILES = { adapter_model: 'adapter_model.safetensors', adapter_config: 'adapter_config.json', metrics: 'metrics.json' } as const;
 const LIMITS_EVERY_MS = 250;
+/** Lines of a job's output kept for its failure report (the server takes at most 200). */
+const OUTPUT_LINES_KEPT = 100;
 /** A base model build is reported at each tenth of it (and once more when its pace gives the time left). */
 const BUILD_REPORT_PERCENT = 10;
 
@@ -73,6 +74,9 @@ export class JobRun {
   /** The base model build's last reported tenth, and whether its time left was reported yet. */
   private build = { reportedTenth: -1, estimated: false };
   private onStop: () => void = () => {};
+  /** This job's last lines of output, sent with a failure for the error log a support ticket gets. */
+  private outputLines: string[] = [];
+  private cpuSample = { usage: process.cpuUsage(), at: performance.now() };
 
   constructor(
     private readonly client: ServerClient,
@@ -99,6 +103,12 @@ export class JobRun {
     this.onStop();
   }
 
+  private say(line: string) {
+    this.options.log(line);
+    this.outputLines.push(`${new Date().toISOString()} ${line}`);
+    if (this.outputLines.length > OUTPUT_LINES_KEPT) this.outputLines.shift();
+  }
+
   private report(report: Report) {
     return this.queue.enqueue(this.jobId, this.claim.trainerToken, report);
   }
@@ -115,8 +125,17 @@ export class JobRun {
     if (tenth === this.build.reportedTenth && !firstEstimate) return;
     this.build = { reportedTenth: tenth, estimated: this.build.estimated || secondsLeft !== null };
     const message = `Building the demo base model ${baseModel} (first use; cached afterwards): ${percent}%${secondsLeft === null || step === steps ? '' : `, ${aboutDuration(secondsLeft)} left`}`;
-    this.options.log(`job ${this.jobId}: ${message}`);
+    this.say(`job ${this.jobId}: ${message}`);
     await this.status('MODEL_LOADING', message, { percent, secondsLeft });
+  }
+
+  /** The process's CPU time since the last sample over the wall time since, in percent of one core (threads can take it past 100). */
+  private cpuPercent(): number {
+    const now = performance.now();
+    const used = process.cpuUsage(this.cpuSample.usage);
+    const wallMicros = (now - this.cpuSample.at) * 1000;
+    this.cpuSample = { usage: process.cpuUsage(), at: now };
+    return wallMicros > 0 ? Math.round((1000 * (used.user + used.system)) / wallMicros) / 10 : 0;
   }
 
   private async flushMetrics() {
@@ -132,6 +151,8 @@ export class JobRun {
       const mapped = METRIC_NAMES[p.name];
       if (!mapped) continue;
       this.metrics.push({ name: mapped.name, step: p.step, value: p.value * (mapped.scale ?? 1), epoch: p.epoch, wallTime: p.wallTime });
+      // This worker has no GPU: what it measures is the process's CPU (beside its RSS, memory_mb), once per step.
+      if (p.name === 'memory_rss_bytes') this.metrics.push({ name: 'cpu_percent', step: p.step, value: this.cpuPercent(), epoch: p.epoch, wallTime: p.wallTime });
       this.metricSteps.add(p.step);
       this.step = Math.max(this.step, p.step);
     }
@@ -153,7 +174,8 @@ export class JobRun {
       try {
         const data = unwrap((await this.client.request(HeartbeatTrainingJob, { jobId: this.jobId }, this.claim.trainerToken)).heartbeatTrainingJob);
         if (data.cancelRequested) this.requestStop('cancel');
-        else if (!LEASED.has(data.status) && data.status !== 'VALIDATION' && data.status !== 'COMPLETED') this.requestStop('lost');
+        // No renewed lease: the server took the job back (unless this worker's own completion report moved it on).
+        else if (data.leaseExpiresAt === null && data.status !== 'VALIDATION' && data.status !== 'COMPLETED') this.requestStop('lost');
       } catch (error) {
         // Unreachable: train on, the reports wait in the queue. Refused: the job is someone else's now.
         if (error instanceof RefusedError) this.requestStop('lost');
@@ -188,10 +210,11 @@ export class JobRun {
   }
 
   private async fail(failure: FailureReport): Promise<JobOutcome> {
-    this.options.log(`job ${this.jobId} failed: ${failure.errorType}: ${failure.message}`);
+    this.say(`job ${this.jobId} failed: ${failure.errorType}: ${failure.message}`);
     await this.flushMetrics();
     const facts = failure.facts && { where: `worker "${this.options.workerId}"`, ...failure.facts };
-    await this.report({ type: 'error', ...failure, facts });
+    const stack = typeof failure.details.stack === 'string' ? failure.details.stack.split('\n') : [];
+    await this.report({ type: 'error', ...failure, facts, outputLines: [...this.outputLines, ...stack].slice(-OUTPUT_LINES_KEPT) });
     return 'failed';
   }
 
@@ -207,7 +230,7 @@ export class JobRun {
     switch (this.stop) {
       case 'interrupt':
         await this.report({ type: 'interrupted', step: this.step, reason: 'worker stopped (SIGTERM, e.g. spot interruption)' });
-        this.options.log(`job ${this.jobId}: interrupted at step ${this.step}`);
+        this.say(`job ${this.jobId}: interrupted at step ${this.step}`);
         return 'interrupted';
       case 'timeout':
         throw new JobTimeoutError(this.limitSeconds!, this.step, this.totalSteps, this.timing());
@@ -247,7 +270,7 @@ export class JobRun {
     if (this.claim.resumeFrom) {
       resumeArchive = join(this.workDir, 'resume.tar.gz');
       await this.downloadCheckpoint(this.claim.resumeFrom.downloadUrl, resumeArchive, this.claim.resumeFrom.sha256);
-      this.options.log(`job ${this.jobId}: resuming from the checkpoint at step ${this.claim.resumeFrom.step}`);
+      this.say(`job ${this.jobId}: resuming from the checkpoint at step ${this.claim.resumeFrom.step}`);
     }
     const size = modelSizeOf(config.baseModel);
     if (this.options.memoryBudgetMb !== null) checkJobMemory(config, this.options.memoryBudgetMb * 2 ** 20);
@@ -278,7 +301,7 @@ export class JobRun {
     }
     await this.report({ type: 'completed', summary: { ...finished.summary, ...finished.evaluation }, validationFollows: this.options.validationFollows });
     const { baseValPerplexity: base, adaptedValPerplexity: adapted } = finished.evaluation;
-    this.options.log(
+    this.say(
       `job ${this.jobId}: completed ${finished.step} steps in ${finished.summary.durationSeconds.toFixed(1)} s; ` +
         `validation perplexity ${base?.toFixed(2)} (base) → ${adapted?.toFixed(2)} (adapted)`,
     );
@@ -314,7 +337,7 @@ export class JobRun {
   private async handle(message: TrainingMessage, settle: (result: Extract<TrainingMessage, { type: 'finished' | 'failed' }>) => void) {
     switch (message.type) {
       case 'log':
-        this.options.log(`job ${this.jobId}: ${message.message}`);
+        this.say(`job ${this.jobId}: ${message.message}`);
         return;
       case 'baseModelBuild':
         await this.reportBuild(parseJobConfig(this.claim.job.config).baseModel, message.step, message.steps, message.secondsLeft);
@@ -339,7 +362,7 @@ export class JobRun {
       case 'checkpoint':
         await this.flushMetrics();
         await this.report({ type: 'checkpoint', step: message.step, epoch: message.epoch, trainLoss: message.trainLoss, valLoss: message.valLoss, file: message.archive });
-        this.options.log(`job ${this.jobId}: checkpoint at step ${message.step} queued for upload`);
+        this.say(`job ${this.jobId}: checkpoint at step ${message.step} queued for upload`);
         return;
       default:
         if (message.type === 'finished') this.step = message.step;

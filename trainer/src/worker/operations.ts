@@ -95,8 +95,8 @@ export const ReportResumed = graphql(`
 `);
 
 export const ReportTrainingError = graphql(`
-  mutation ReportTrainingError($jobId: ID!, $sequence: Int!, $errorType: String!, $message: String!, $details: JSON, $facts: FailureFactsInput) {
-    reportTrainingError(jobId: $jobId, sequence: $sequence, errorType: $errorType, message: $message, details: $details, facts: $facts) {
+  mutation ReportTrainingError($jobId: ID!, $sequence: Int!, $errorType: String!, $message: String!, $details: JSON, $facts: FailureFactsInput, $outputLines: [String!]) {
+    reportTrainingError(jobId: $jobId, sequence: $sequence, errorType: $errorType, message: $message, details: $details, facts: $facts, outputLines: $outputLines) {
       __typename
       ... on AppError { code message field }
       ... on ReportTrainingErrorSuccess { data { id status } }
@@ -110,6 +110,60 @@ export const CompleteTrainingJob = graphql(`
       __typename
       ... on AppError { code message field }
       ... on CompleteTrainingJobSuccess { data { id status } }
+    }
+  }
+`);
+
+export const ClaimValidationRun = graphql(`
+  mutation ClaimValidationRun($workerId: String!, $gpuTypes: [String!], $jobId: ID) {
+    claimValidationRun(workerId: $workerId, gpuTypes: $gpuTypes, backends: ["typescript"], jobId: $jobId) {
+      __typename
+      ... on AppError { code message field }
+      ... on ClaimValidationRunSuccess {
+        data {
+          pollAfterSeconds
+          claim {
+            run { id }
+            job { id name }
+            settings
+            reviewSeed
+            datasetContent
+            adapterModel { downloadUrl sha256 }
+            adapterConfig { downloadUrl sha256 }
+            tasks { key kind model questions { id question options } prompts { scenarioId messages { role content } } }
+          }
+        }
+      }
+    }
+  }
+`);
+
+export const ReportValidationResult = graphql(`
+  mutation ReportValidationResult($runId: ID!, $workerId: String!, $key: String!, $result: JSON!) {
+    reportValidationResult(runId: $runId, workerId: $workerId, key: $key, result: $result) {
+      __typename
+      ... on AppError { code message field }
+      ... on ReportValidationResultSuccess { data { id status progress } }
+    }
+  }
+`);
+
+export const FailValidationRun = graphql(`
+  mutation FailValidationRun($runId: ID!, $workerId: String!, $message: String!) {
+    failValidationRun(runId: $runId, workerId: $workerId, message: $message) {
+      __typename
+      ... on AppError { code message field }
+      ... on FailValidationRunSuccess { data { id status } }
+    }
+  }
+`);
+
+export const HeartbeatValidationRun = graphql(`
+  mutation HeartbeatValidationRun($runId: ID!, $workerId: String!) {
+    heartbeatValidationRun(runId: $runId, workerId: $workerId) {
+      __typename
+      ... on AppError { code message field }
+      ... on HeartbeatValidationRunSuccess { data { leaseExpiresAt } }
     }
   }
 `);

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesNeeded } from '../../../shared/memoryModel';
 import { CLAIM } from '../../../server/src/workers/testKit';
-import { createWorkerKey, queueTinyJob, RestartableServer, uploadSyntheticDataset } from './testing';
+import { queueTinyJob, startWorkerFixture, uploadSyntheticDataset, type RestartableServer } from './testing';
 
 const PYTHON_DIR = resolve(import.meta.dirname, '../../python');
 const hasTorch = (() => {
@@ -26,11 +26,8 @@ let server: RestartableServer;
 let key: string;
 let datasetId: string;
 beforeAll(async () => {
-  server = new RestartableServer();
-  await server.start();
-  key = await createWorkerKey(server.asTestApp());
-  datasetId = await uploadSyntheticDataset(server.asTestApp());
-});
+  ({ server, key, datasetId } = await startWorkerFixture());
+}, 120_000);
 afterAll(() => server.dispose());
 
 function runPython(args: string[], input?: string): Promise<{ code: number | null; output: string }> {
@@ -68,6 +65,9 @@ describe('python worker (trainer/python)', () => {
     const broken = await jobOf(pythonBroken);
     expect(broken).toMatchObject({ status: 'FAILED', errorType: 'DatasetFormatError' });
     expect(broken.errorMessage).toContain('line 3 (messages[1].role)');
+    // The worker's last lines of output travel with the failure, for the error log export.
+    const brokenError = await server.db.jobEvent.findFirstOrThrow({ where: { jobId: pythonBroken, type: 'error' } });
+    expect((brokenError.payload as any).outputLines).toEqual(expect.arrayContaining([expect.stringMatching(/failed: DatasetFormatError/)]));
     const job = await jobOf(pythonJob);
     // Each stage the trainer reported is one status change.
     const statuses = (await server.db.jobEvent.findMany({ where: { jobId: pythonJob, type: 'status_changed', source: 'trainer' }, orderBy: { id: 'asc' } }))

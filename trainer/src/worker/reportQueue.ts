@@ -22,7 +22,7 @@ export type Report =
   | { type: 'checkpoint'; step: number; epoch: number | null; trainLoss: number | null; valLoss: number | null; file: string }
   | { type: 'interrupted'; step: number; reason: string }
   | { type: 'resumed'; fromStep: number }
-  | { type: 'error'; errorType: string; message: string; details: Record<string, unknown>; facts?: FailureFactsInput }
+  | { type: 'error'; errorType: string; message: string; details: Record<string, unknown>; facts?: FailureFactsInput; outputLines?: string[] }
   | { type: 'completed'; summary: Record<string, unknown>; validationFollows: boolean };
 
 export type QueuedReport = { id: number; jobId: string; token: string; sequence: number | null; report: Report };

@@ -3,19 +3,14 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tinyBaseModel } from '../engine/testing';
-import { createWorkerKey, queueTinyJob, RestartableServer, startWorker, uploadSyntheticDataset, waitFor } from './testing';
+import { queueTinyJob, startWorker, startWorkerFixture, uploadSyntheticDataset, waitFor, type RestartableServer } from './testing';
 
 let server: RestartableServer;
 let key: string;
 let datasetId: string;
 
 beforeAll(async () => {
-  await tinyBaseModel();
-  server = new RestartableServer();
-  await server.start();
-  key = await createWorkerKey(server.asTestApp());
-  datasetId = await uploadSyntheticDataset(server.asTestApp());
+  ({ server, key, datasetId } = await startWorkerFixture());
 }, 120_000);
 afterAll(() => server.dispose());
 
@@ -64,13 +59,14 @@ describe('worker resilience', () => {
     lines[2] = '{"messages": [{"role": "user", "content": "hi"}, {"role": "robot", "content": "beep"}]}';
     await writeFile(path, lines.join('\n'));
     const format = await queueTinyJob(app, brokenId, 'damaged dataset', 2);
-    const unknown = await queueTinyJob(app, datasetId, 'unknown model', 2, { baseModel: 'llama-3-70b' });
+    // An unknown base model never reaches a worker: the server refuses the job with a typed error.
+    await expect(queueTinyJob(app, datasetId, 'unknown model', 2, { baseModel: 'llama-3-70b' })).rejects.toThrow(/"code":"VALIDATION".*Unknown base model \\"llama-3-70b\\"/);
     const slow = await queueTinyJob(app, datasetId, 'too slow', 20);
 
     const worker = startWorker(server.url, key, ['--worker-id', 'failing', '--memory-budget-mb', '300', '--max-duration-seconds', '4']);
     try {
-      await waitFor('all four jobs to fail', async () => {
-        const jobs = await server.db.trainingJob.findMany({ where: { id: { in: [oom, format, unknown, slow] } } });
+      await waitFor('all three jobs to fail', async () => {
+        const jobs = await server.db.trainingJob.findMany({ where: { id: { in: [oom, format, slow] } } });
         return jobs.every((j) => j.status === 'FAILED');
       }, 90_000, 200);
     } finally {
@@ -79,12 +75,13 @@ describe('worker resilience', () => {
     }
     expect(await jobOf(oom)).toMatchObject({ errorType: 'OutOfMemoryError', errorMessage: expect.stringMatching(/^batch_size=64 needs \d+ MB but the worker allows 300 MB: use batch size \d+ with \d+ accumulation steps \(same effective batch of 64\)$/) });
     expect(await jobOf(format)).toMatchObject({ errorType: 'DatasetFormatError', errorMessage: expect.stringContaining('line 3 (messages[1].role)') });
-    expect(await jobOf(unknown)).toMatchObject({ errorType: 'UnknownError', errorMessage: expect.stringContaining('Unknown base model "llama-3-70b"') });
     expect(await jobOf(slow)).toMatchObject({ errorType: 'TimeoutError', errorMessage: expect.stringContaining('time limit of 4 s') });
     const oomEvent = await server.db.jobEvent.findFirstOrThrow({ where: { jobId: oom, type: 'error' } });
     expect((oomEvent.payload as any).details).toMatchObject({ limitBytes: 300 * 2 ** 20, suggestedBatchSize: expect.any(Number) });
     // The figures the server sizes the retry from, and where it ran.
     expect((oomEvent.payload as any).facts).toMatchObject({ where: 'worker "failing"', memory: { availableBytes: 300 * 2 ** 20, limit: 'WORKER_BUDGET', seqLength: 64 } });
+    // The worker's last lines of output travel with the failure, for the error log export.
+    expect((oomEvent.payload as any).outputLines).toEqual(expect.arrayContaining([expect.stringMatching(/failed: OutOfMemoryError: batch_size=64/)]));
     // A timeout's step time, when a step finished before the limit (on a loaded machine it may not have).
     const slowEvent = await server.db.jobEvent.findFirstOrThrow({ where: { jobId: slow, type: 'error' } });
     const timed = (await jobOf(slow)).currentStep > 0;

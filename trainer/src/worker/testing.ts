@@ -6,12 +6,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildApp, type App } from '../../../server/src/app';
-import { readConfig, type ServerConfig } from '../../../server/src/config';
+import type { ServerConfig } from '../../../server/src/config';
 import { DEMO_PASSWORD } from '../../../server/src/seed';
 import { createWorkerKey, queueJob } from '../../../server/src/workers/testKit';
-import type { TestApp } from '../../../server/src/testing/harness';
+import { testConfig, type TestApp } from '../../../server/src/testing/harness';
 import { uploadDataset } from '../../../server/src/testing/fixtures';
-import { syntheticChats } from '../engine/testing';
+import { syntheticChats, tinyBaseModel } from '@tuneloop/engine/testing';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 
@@ -24,7 +24,7 @@ export class RestartableServer {
   private port = 0;
 
   constructor(overrides: Partial<ServerConfig> = {}) {
-    this.config = { ...readConfig({ DATA_DIR: this.dataDir, PORT: '0', LOG_LEVEL: 'silent', COMPUTE_LAUNCHES: 'false', SEED_DEMO: 'true' }), ...overrides };
+    this.config = { ...testConfig(this.dataDir), ...overrides };
   }
 
   async start() {
@@ -81,6 +81,21 @@ export async function queueTinyJob(app: TestApp, datasetId: string, name: string
 }
 
 export { createWorkerKey };
+
+/**
+ * What every worker test file starts with (in its beforeAll, 120 s): the tiny base
+ * model built once (not raced by the worker processes), a server, a WORKER key and
+ * the synthetic dataset. The caller disposes of the server in its afterAll.
+ */
+export async function startWorkerFixture(overrides: Partial<ServerConfig> = {}) {
+  await tinyBaseModel();
+  const server = new RestartableServer(overrides);
+  await server.start();
+  const app = server.asTestApp();
+  const key = await createWorkerKey(app);
+  const datasetId = await uploadSyntheticDataset(app);
+  return { server, key, datasetId };
+}
 
 export type WorkerProcess = { child: ChildProcess; output: () => string; exited: Promise<number | null>; stateDir: string };
 

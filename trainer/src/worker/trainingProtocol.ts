@@ -1,7 +1,7 @@
 // Messages between a job's run (main thread: heartbeats, signals, reports)
 // and its training thread (the engine). Training never blocks the main
 // thread, so a signal or a cancellation is seen within milliseconds.
-import type { Chat, LoraHyperparameters, MetricPoint, MetricsSummary, ModelSize, TrainingStage } from '../engine';
+import type { Chat, LoraHyperparameters, MetricPoint, MetricsSummary, ModelSize, TrainingStage } from '@tuneloop/engine';
 import type { FailureReport } from './failures';
 
 export type TrainingRequest = {

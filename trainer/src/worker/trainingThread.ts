@@ -9,7 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import {
   DEFAULT_HYPERPARAMETERS, defaultBaseModelDir, ensureBaseModel, evaluatePerplexity, LlamaModel, BpeTokenizer, splitIndices, trainLora,
   type Chat, type LoraAdapter, type LoraHyperparameters, type TrainingCheckpoint,
-} from '../engine';
+} from '@tuneloop/engine';
 import { packCheckpoint, unpackCheckpoint } from './checkpointArchive';
 import { describeFailure } from './failures';
 import { STOP, type Evaluation, type TrainingMessage, type TrainingRequest } from './trainingProtocol';

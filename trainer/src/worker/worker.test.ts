@@ -1,9 +1,8 @@
 // The worker as users run it: the real CLI in its own process, against a real
 // server and database, training the engine's tiny model for real.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readSafetensors } from '../engine';
-import { tinyBaseModel } from '../engine/testing';
-import { createWorkerKey, queueTinyJob, RestartableServer, startWorker, uploadSyntheticDataset, waitFor } from './testing';
+import { readSafetensors } from '@tuneloop/engine';
+import { queueTinyJob, startWorker, startWorkerFixture, waitFor, type RestartableServer } from './testing';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,11 +12,7 @@ let key: string;
 let datasetId: string;
 
 beforeAll(async () => {
-  await tinyBaseModel(); // built once here, not raced by worker processes
-  server = new RestartableServer({ leaseSeconds: 3 });
-  await server.start();
-  key = await createWorkerKey(server.asTestApp());
-  datasetId = await uploadSyntheticDataset(server.asTestApp());
+  ({ server, key, datasetId } = await startWorkerFixture({ leaseSeconds: 3 }));
 }, 120_000);
 afterAll(() => server.dispose());
 
@@ -47,9 +42,13 @@ describe('worker process', () => {
     const points = await server.db.metricPoint.findMany({ where: { jobId } });
     const series = (name: string) => points.filter((p) => p.name === name).sort((a, b) => a.step - b.step);
     expect(series('train_loss').map((p) => p.step)).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
-    for (const name of ['learning_rate', 'grad_norm', 'tokens_per_sec', 'samples_per_sec', 'memory_mb', 'epoch', 'eta_seconds', 'val_loss', 'perplexity']) {
+    for (const name of ['learning_rate', 'grad_norm', 'tokens_per_sec', 'samples_per_sec', 'memory_mb', 'cpu_percent', 'epoch', 'eta_seconds', 'val_loss', 'perplexity']) {
       expect(series(name).length, name).toBeGreaterThan(0);
     }
+    // What this worker measures of itself: the process's CPU (no GPU here), every step, and no GPU series.
+    expect(series('cpu_percent').map((p) => p.step)).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
+    expect(series('cpu_percent').every((p) => p.value >= 0)).toBe(true);
+    expect(points.some((p) => p.name.startsWith('gpu_'))).toBe(false);
     const loss = series('train_loss');
     expect(loss.at(-1)!.value).toBeLessThan(loss[0].value);
 
@@ -109,7 +108,7 @@ describe('worker process', () => {
       for (let i = 0; i < x.length; i++) maxDiff = Math.max(maxDiff, Math.abs(x[i] - y[i]));
     }
     expect(maxDiff).toBeLessThan(1e-5);
-  });
+  }, 120_000); // three tiny trainings, one of them interrupted
 
   it('stops within seconds when the job is cancelled', async () => {
     const app = server.asTestApp();

@@ -5,7 +5,8 @@
 import { NetworkError, RefusedError, ServerClient, unwrap } from './api';
 import { deliverTo } from './delivery';
 import { JobRun, type RunOptions } from './jobRun';
-import { ClaimTrainingJob } from './operations';
+import { ClaimTrainingJob, ClaimValidationRun } from './operations';
+import { runValidation } from './validationRun';
 import { ReportQueue } from './reportQueue';
 import { EXIT_CODES, exitCodeOf } from './exitCodes';
 
@@ -48,6 +49,23 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
     wake = () => (clearTimeout(timer), resolve());
   });
 
+  /** Claims and evaluates one validation run (of `jobId` when given); false when none was waiting. */
+  const validateNext = async (jobId: string | null): Promise<boolean> => {
+    let answer;
+    try {
+      answer = unwrap((await client.request(ClaimValidationRun, { workerId: options.workerId, gpuTypes: options.gpuTypes, jobId }, options.apiKey)).claimValidationRun);
+    } catch (error) {
+      if (!(error instanceof NetworkError || error instanceof RefusedError)) throw error;
+      log(`could not claim a validation run: ${error.message}`);
+      return false;
+    }
+    if (!answer.claim) return false;
+    log(`claimed validation ${answer.claim.run.id} of job ${answer.claim.job.id} (${answer.claim.tasks.length} task(s) to do)`);
+    const outcome = await runValidation(client, options.apiKey, options.workerId, answer.claim, options.stateDir, log);
+    log(`validation ${answer.claim.run.id}: ${outcome}`);
+    return true;
+  };
+
   try {
     if (queue.pending() > 0) log(`delivering ${queue.pending()} report(s) left by an earlier run`);
     let failures = 0;
@@ -71,6 +89,11 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
         continue;
       }
       if (!claimed.claim) {
+        // No training waiting: a validation run of the same backend, if one waits (or a job's own, for a machine launched for it).
+        if (options.validationFollows && (await validateNext(options.jobId ?? null))) {
+          if (once) break;
+          continue;
+        }
         if (options.jobId) log(`job ${options.jobId} is not waiting for a machine; nothing to do`);
         if (once) break;
         await pause(claimed.pollAfterSeconds * 1000);
@@ -83,6 +106,8 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
       const outcome = await current.run();
       current = null;
       log(`job ${job.id}: ${outcome}`);
+      // The machine that trained the job has its base model built and cached: it validates the job too.
+      if (outcome === 'completed' && options.validationFollows && !stopping) await validateNext(job.id);
       if (options.jobId) exitCode = exitCodeOf(outcome);
       if (once) break;
     }

@@ -5,6 +5,7 @@ import { useQuery } from "urql";
 import { graphql } from "../graphql";
 import { useConnection, useSession } from "../session";
 import { humanize } from "../format";
+import { OrganizationSwitcher } from "./OrganizationSwitcher";
 
 const MeQuery = graphql(`
   query Me {
@@ -74,10 +75,16 @@ export function Layout() {
               </li>
             )}
             <li>
+              <NavLink to="/templates">Templates</NavLink>
+            </li>
+            <li>
               <NavLink to="/datasets">Datasets</NavLink>
             </li>
             <li>
               <NavLink to="/models">Models</NavLink>
+            </li>
+            <li>
+              <NavLink to="/reports">Reports</NavLink>
             </li>
             <li>
               <NavLink to="/budget">Budget</NavLink>
@@ -89,6 +96,7 @@ export function Layout() {
         </nav>
         <div className="topbar-end">
           <ConnectionIndicator />
+          <OrganizationSwitcher />
           {me && (
             <span className="user" title={me.email}>
               {me.name} <span className="user-role">{humanize(me.role)}</span>

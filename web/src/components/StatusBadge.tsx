@@ -17,9 +17,6 @@ const TONE: Record<string, string> = {
   CANCELLED: "muted",
 };
 
-export const FINAL_STATUSES = ["COMPLETED", "FAILED", "CANCELLED"];
-export const isFinal = (status: string) => FINAL_STATUSES.includes(status);
-
 export function StatusBadge({ status }: { status: string }) {
   const tone = TONE[status] ?? "neutral";
   const live = tone === "info" || tone === "warning";

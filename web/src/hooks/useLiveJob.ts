@@ -1,10 +1,9 @@
 import { useEffect } from "react";
 import { useQuery, useSubscription } from "urql";
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
-import { isFinal } from "../components/StatusBadge";
 import { useConnection } from "../session";
 
-type Job = { id: string; status: string; updatedAt: string };
+type Job = { id: string; isFinal: boolean; updatedAt: string };
 
 type Options = {
   /** Ask nothing (no job chosen). */
@@ -27,13 +26,13 @@ export function useLiveJob<J extends Job>(
   const [{ data, error, fetching }, refetch] = useQuery({ query, variables: { id }, pause });
   // urql keeps the previous job's data while another job's loads: never show it as this job's.
   const listed = data?.job.id === id ? data.job : undefined;
-  const following = Boolean(!pause && listed && !(stopWhenFinal && isFinal(listed.status)));
+  const following = Boolean(!pause && listed && !(stopWhenFinal && listed.isFinal));
   const [live] = useSubscription({ query: subscription, variables: { id }, pause: !following });
   const update = live.data?.trainingJobUpdated;
   const job = listed && update?.id === id && update.updatedAt >= listed.updatedAt ? update : listed;
 
   // The job finished while followed: read it once more, which closes the subscription.
-  const ended = Boolean(stopWhenFinal && following && job && isFinal(job.status));
+  const ended = Boolean(stopWhenFinal && following && job && job.isFinal);
   useEffect(() => {
     if (ended) refetch({ requestPolicy: "network-only" });
   }, [ended, refetch]);

@@ -7,6 +7,8 @@ import { BudgetSettings } from "../components/budget/BudgetSettings";
 import { SpendTables } from "../components/budget/SpendTables";
 import { TOP_JOBS } from "../components/budget/BudgetJobTable";
 import { AlertHistory } from "../components/budget/AlertHistory";
+import { Profitability } from "../components/budget/Profitability";
+import { CostAdvice } from "../components/budget/CostAdvice";
 import { ErrorMessage, Loading } from "../components/States";
 import { useMe } from "../components/Layout";
 import { downloadWithToken } from "../download";
@@ -111,6 +113,8 @@ export function BudgetPage() {
           <SpendTables budget={budget} />
         </>
       )}
+      <Profitability isOwner={isOwner} />
+      <CostAdvice />
       <AlertHistory refreshKey={refreshes} />
     </section>
   );

@@ -1,13 +1,14 @@
-import { useState } from "react";
+import { Fragment, useState } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 import { MetricChart, type ChartSeries, type StepRange } from "../components/charts/MetricChart";
-import { compareRows, highlighted, toCsv, toJson } from "../components/compare/compareRows";
+import { compareRows, highlighted, toCsv, toJson, toPdfRequest } from "../components/compare/compareRows";
 import { useComparedRun } from "../components/compare/useComparedRun";
 import { Empty, ErrorMessage, Loading } from "../components/States";
 import { StatusBadge } from "../components/StatusBadge";
 import { useElementWidth } from "../hooks/useElementWidth";
 import { usePageTitle } from "../hooks/usePageTitle";
-import { saveBlob } from "../download";
+import { downloadWithToken, saveBlob } from "../download";
+import { useSession } from "../session";
 
 export const RUN_COLORS = ["#2456d6", "#d9480f", "#2b8a3e", "#862e9c"];
 
@@ -18,6 +19,8 @@ export function ComparePage() {
   const ids = idsKey ? idsKey.split(",") : [];
   const [ref, width] = useElementWidth<HTMLDivElement>(800);
   const [zoom, setZoom] = useState<StepRange | null>(null);
+  const [pdfError, setPdfError] = useState<string | null>(null);
+  const { token } = useSession();
   const valid = ids.length >= 2 && ids.length <= 4;
   // Hooks run the same number of times on every render: one slot per possible run, the unused ones idle.
   const slot = (i: number) => (valid ? ids[i] : undefined);
@@ -47,6 +50,14 @@ export function ComparePage() {
   }
 
   const stamp = new Date().toISOString().slice(0, 10);
+  const exportPdf = async () => {
+    setPdfError(null);
+    try {
+      await downloadWithToken("/api/compare/report.pdf", token, `tuneloop-compare-${stamp}.pdf`, toPdfRequest(jobs, rows));
+    } catch (e) {
+      setPdfError((e as Error).message);
+    }
+  };
   return (
     <section className="page" aria-labelledby="compare-title">
       <div className="page-header">
@@ -63,8 +74,16 @@ export function ComparePage() {
           >
             Export JSON
           </button>
+          <button type="button" className="button" disabled={!jobs.length} onClick={exportPdf}>
+            Export PDF
+          </button>
         </div>
       </div>
+      {pdfError && (
+        <p className="field-error" role="alert">
+          {pdfError}
+        </p>
+      )}
       {error && <ErrorMessage error={error} retry={() => runs.forEach((run) => run.retry())} />}
       {!error && !jobs.length && <Loading label="Loading the runs…" />}
       {jobs.length > 0 && (
@@ -97,18 +116,28 @@ export function ComparePage() {
                 </tr>
               </thead>
               <tbody>
-                {rows.map((row) => {
+                {rows.map((row, index) => {
                   const marks = highlighted(row);
+                  const best = row.mode === "min" || row.mode === "max";
                   return (
-                    <tr key={row.label}>
+                    <Fragment key={row.label}>
+                    {row.section !== rows[index - 1]?.section && (
+                      <tr className="compare-section">
+                        <th scope="rowgroup" colSpan={jobs.length + 1}>
+                          {row.section}
+                        </th>
+                      </tr>
+                    )}
+                    <tr>
                       <th scope="row">{row.label}</th>
                       {row.values.map((value, i) => (
-                        <td key={jobs[i].id} className={marks[i] ? (row.mode === "min" ? "best" : "differs") : undefined}>
+                        <td key={jobs[i].id} className={marks[i] ? (best ? "best" : "differs") : undefined}>
                           {row.label === "Status" ? <StatusBadge status={jobs[i].status} /> : row.format(value)}
-                          {marks[i] && row.mode === "min" && <span className="visually-hidden"> (best)</span>}
+                          {marks[i] && best && <span className="visually-hidden"> (best)</span>}
                         </td>
                       ))}
                     </tr>
+                    </Fragment>
                   );
                 })}
               </tbody>

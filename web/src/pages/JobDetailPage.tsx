@@ -13,7 +13,6 @@ import { Artifacts } from "../components/detail/Artifacts";
 import { configBefore, SettingsDiff } from "../components/detail/SettingsDiff";
 import { useStageTimings } from "../components/detail/useStageTimings";
 import { ErrorMessage, Loading } from "../components/States";
-import { isFinal } from "../components/StatusBadge";
 import { canWrite, useMe } from "../components/Layout";
 import { useLiveJob } from "../hooks/useLiveJob";
 import { useNow } from "../hooks/useNow";
@@ -28,6 +27,7 @@ export const JobDetailFields = graphql(`
     notes
     tags
     status
+    isFinal
     stage
     stageProgress {
       status
@@ -61,6 +61,8 @@ export const JobDetailFields = graphql(`
     errorMessage
     retryCount
     recoveryCount
+    autoRetryAt
+    autoRetryAttempt
     clientName
     createdAt
     updatedAt
@@ -72,6 +74,7 @@ export const JobDetailFields = graphql(`
     etaSeconds
     projectedCostUsd
     costVariancePct
+    costOverrun
     spendRateUsdPerHour
     approvalRequired
     latestMetrics {
@@ -149,7 +152,7 @@ export function JobDetailPage() {
   const { id = "" } = useParams();
   const me = useMe();
   const { job, error, fetching, refetch } = useLiveJob(JobDetailQuery, JobUpdated, id);
-  const now = useNow(1000, Boolean(job && !isFinal(job.status)));
+  const now = useNow(1000, Boolean(job && !job.isFinal));
   usePageTitle(job?.name ?? "Job");
 
   if (error && !job) {

@@ -126,4 +126,18 @@ describe("JobsPage", () => {
     await screen.findByRole("link", { name: `${word} 00` });
     expect(screen.getByRole("link", { name: `${word} 24` })).toBeTruthy();
   });
+
+  it("sorts by quality score and shows the month's trend", async () => {
+    await createJob(engineer, { name: `Trend ${unique()}` });
+    renderPage(<JobsPage />, { token: engineer, path: "/jobs?sort=QUALITY&dir=DESC", route: "/jobs" });
+    const header = await screen.findByRole("columnheader", { name: /Quality/ });
+    expect(header.getAttribute("aria-sort")).toBe("descending");
+    const trends = await screen.findByRole("table", { name: /Jobs per month/ });
+    const month = new Date().toISOString().slice(0, 7);
+    await waitFor(() => expect(within(trends).getByRole("rowheader", { name: month })).toBeTruthy());
+    expect(screen.getByRole("button", { name: "History CSV" })).toBeTruthy();
+    // The trend rows sort by success rate too.
+    fireEvent.click(within(trends).getByRole("button", { name: /Success rate/ }));
+    expect(within(trends).getByRole("columnheader", { name: /Success rate/ }).getAttribute("aria-sort")).toBe("descending");
+  });
 });

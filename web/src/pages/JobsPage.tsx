@@ -10,7 +10,9 @@ import { Empty, ErrorMessage, Loading } from "../components/States";
 import { useMe, canWrite } from "../components/Layout";
 import { useNow } from "../hooks/useNow";
 import { usePageTitle } from "../hooks/usePageTitle";
-import { useConnection } from "../session";
+import { useConnection, useSession } from "../session";
+import { downloadWithToken } from "../download";
+import { JobTrends } from "../components/jobs/JobTrends";
 import { formatCount } from "../format";
 
 const JobsQuery = graphql(`
@@ -67,6 +69,7 @@ export function JobsPage() {
   const navigate = useNavigate();
   const [selected, setSelected] = useState<string[]>([]);
   const now = useNow(5000);
+  const { token } = useSession();
 
   // The URL is the source of truth for the list: the query changes when it does.
   const searchKey = search.toString();
@@ -110,6 +113,16 @@ export function JobsPage() {
   const toggle = (id: string) =>
     setSelected((current) => (current.includes(id) ? current.filter((x) => x !== id) : current.length >= MAX_COMPARE ? current : [...current, id]));
 
+  const [historyError, setHistoryError] = useState<string | null>(null);
+  const downloadHistory = async () => {
+    setHistoryError(null);
+    try {
+      await downloadWithToken("/api/jobs/history.csv", token, `tuneloop-job-history-${new Date().toISOString().slice(0, 10)}.csv`);
+    } catch (e) {
+      setHistoryError((e as Error).message);
+    }
+  };
+
   const jobs = data?.jobs.edges.map((e) => e.node) ?? [];
   const total = data?.jobs.totalCount ?? 0;
   const pageInfo = data?.jobs.pageInfo;
@@ -129,6 +142,9 @@ export function JobsPage() {
           >
             Compare{selected.length > 0 && ` (${selected.length})`}
           </button>
+          <button type="button" className="button" onClick={downloadHistory}>
+            History CSV
+          </button>
           {canWrite(me?.role) && (
             <Link to="/jobs/new" className="button button-primary">
               New job
@@ -136,6 +152,11 @@ export function JobsPage() {
           )}
         </div>
       </div>
+      {historyError && (
+        <p className="field-error" role="alert">
+          {historyError}
+        </p>
+      )}
       <JobFilters params={params} onChange={update} members={creators.data?.me?.organization.members ?? []} myId={me?.id ?? null} />
       {selected.length > 0 && (
         <p className="selection-bar" role="status">
@@ -183,6 +204,7 @@ export function JobsPage() {
           </nav>
         </>
       )}
+      <JobTrends />
     </section>
   );
 }

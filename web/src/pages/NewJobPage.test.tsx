@@ -42,6 +42,57 @@ describe("NewJobPage", () => {
     expect(cost(screen.getByTestId("estimate-cost").textContent)).toBeGreaterThan(cost(balanced));
   });
 
+  it("offers the base model and shows what it implies: worker, GPU memory, fit, defaults and estimate", async () => {
+    await open();
+    await chooseDataset();
+    const facts = await screen.findByTestId("base-model-facts");
+    expect(facts.textContent).toContain("Trained by the TypeScript engine");
+    expect(facts.textContent).toContain("sequence length 128, LoRA on q_proj, v_proj");
+    const demoCost = (await screen.findByTestId("estimate-cost", {}, { timeout: 5000 })).textContent;
+
+    fireEvent.change(screen.getByLabelText("Base model"), { target: { value: "meta-llama/Llama-3.1-70B-Instruct" } });
+    await waitFor(() => expect(screen.getByTestId("base-model-facts").textContent).toContain("python worker"));
+    const memory = within(screen.getByTestId("base-model-facts")).getByRole("table", { name: /GPU memory needed \(NVIDIA H100 PCIe 80GB\)/ });
+    const row = (name: RegExp) => within(memory).getByRole("row", { name }).textContent;
+    expect(row(/4-bit \(QLoRA\) \(used\)/)).toMatch(/GBfits$/);
+    expect(row(/16-bit/)).toMatch(/too large$/);
+    expect(screen.getByTestId("base-model-facts").textContent).toContain("sequence length 2048, LoRA on q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj, batch 1 × 16 accumulation steps");
+    fireEvent.click(screen.getByRole("button", { name: /Advanced options/ }));
+    expect((screen.getByLabelText("Max sequence length") as HTMLInputElement).placeholder).toBe("2048");
+    // A 70B base trains far slower than the demo model: the estimate follows the model's size.
+    const cost = (text: string | null) => Number(text!.split("–")[0].replace(/[$,]/g, ""));
+    await waitFor(() => expect(cost(screen.getByTestId("estimate-cost").textContent)).toBeGreaterThan(cost(demoCost)), { timeout: 5000 });
+
+    // On a 48 GB card the 70B model does not fit even in 4-bit: the server's typed error lands on the GPU field.
+    fireEvent.change(screen.getByLabelText("GPU"), { target: { value: "L40S_48GB" } });
+    await waitFor(() => expect(within(screen.getByTestId("base-model-facts")).getByRole("row", { name: /4-bit/ }).textContent).toMatch(/too large$/));
+    const refusal = /Llama-3.1-70B-Instruct needs about [\d.]+ GB of GPU memory .* but the NVIDIA L40S 48GB has 48 GB/;
+    // Shown as soon as the estimate asks the server, before anything runs.
+    await waitFor(() => expect(screen.getAllByRole("alert").some((alert) => refusal.test(alert.textContent ?? ""))).toBe(true), { timeout: 5000 });
+    fireEvent.change(screen.getByLabelText("Name"), { target: { value: "too large" } });
+    fireEvent.click(screen.getByRole("button", { name: "Review" }));
+    await waitFor(() => expect(document.getElementById(screen.getByLabelText("GPU").getAttribute("aria-describedby")!)?.textContent).toMatch(refusal));
+    expect(screen.getByLabelText("GPU").getAttribute("aria-invalid")).toBe("true");
+  });
+
+  it("shows where the job will run and at what price before it is created, and the on-demand fallback", async () => {
+    await open();
+    await chooseDataset();
+    const quote = await screen.findByTestId("compute-quote");
+    await waitFor(() => expect(within(quote).getByText("Local")).toBeTruthy(), { timeout: 5000 });
+    expect(within(quote).getByText(/simulated/)).toBeTruthy();
+    expect(within(quote).getByText(/^\$[\d.]+\/h/)).toBeTruthy();
+    expect(within(quote).getByText("None: the job waits for its own tier")).toBeTruthy();
+
+    fireEvent.click(screen.getByLabelText(/Allow on-demand when spot fails the job/));
+    fireEvent.change(screen.getByLabelText("Switch to on-demand after this many preemptions"), { target: { value: "2" } });
+    await waitFor(() => expect(within(quote).getByText(/^On-demand at \$[\d.]+\/h after 2 preemptions$/)).toBeTruthy(), { timeout: 5000 });
+    // On-demand jobs have no fallback to offer.
+    fireEvent.click(screen.getByRole("radio", { name: /On-demand/ }));
+    await waitFor(() => expect(within(quote).getByText(/on-demand$/)).toBeTruthy(), { timeout: 5000 });
+    expect(screen.queryByLabelText(/Allow on-demand when spot fails the job/)).toBeNull();
+  });
+
   it("shows the server's range error next to the advanced field", async () => {
     await open();
     await chooseDataset();

@@ -5,7 +5,9 @@ import { graphql } from "../graphql";
 import { DatasetOptionsQuery, DatasetPicker } from "../components/newJob/DatasetPicker";
 import { PresetCards } from "../components/newJob/PresetCards";
 import { ComputeChoice } from "../components/newJob/ComputeChoice";
+import { ComputeQuote } from "../components/newJob/ComputeQuote";
 import { AdvancedOptions } from "../components/newJob/AdvancedOptions";
+import { BaseModelChoice, useBaseModels } from "../components/newJob/BaseModelChoice";
 import { EstimatePanel, useEstimate } from "../components/newJob/EstimatePanel";
 import { ReviewStep } from "../components/newJob/ReviewStep";
 import { TemplatePicker } from "../components/newJob/TemplatePicker";
@@ -54,7 +56,7 @@ const CreateJob = graphql(`
 `);
 
 /** Form fields in page order, to focus the first one the server or the form rejected. */
-const FIELD_IDS: Record<string, string> = { name: "job-name", description: "job-description", notes: "job-notes", tags: "job-tags", clientName: "job-client", datasetId: "dataset", gpuType: "gpu-type" };
+const FIELD_IDS: Record<string, string> = { name: "job-name", description: "job-description", notes: "job-notes", tags: "job-tags", clientName: "job-client", datasetId: "dataset", baseModel: "base-model", gpuType: "gpu-type", onDemandAfterPreemptions: "on-demand-after" };
 
 export function NewJobPage() {
   usePageTitle("New job");
@@ -85,6 +87,8 @@ export function NewJobPage() {
   const preset = presets.find((p) => p.id === (form.preset === "CUSTOM" ? "BALANCED" : form.preset));
   const dataset = datasets.data?.datasets.edges.find((e) => e.node.id === form.datasetId)?.node;
   const gpu = gpus.find((g) => g.id === form.gpuType) ?? gpus[0];
+  const baseModels = useBaseModels(gpu?.id ?? "");
+  const baseModel = baseModels.find((m) => m.id === form.baseModel) ?? baseModels[0];
 
   // The review step and the form share the page: move focus to the new heading.
   useEffect(() => headingRef.current?.focus(), [step]);
@@ -96,6 +100,10 @@ export function NewJobPage() {
     if (dataset?.status === "INVALID") return { code: "DATASET_INVALID", message: "This dataset failed validation: fix the lines listed below and upload it again", field: "datasetId" };
     const [key, message] = Object.entries(overrideErrors)[0] ?? [];
     if (key) return { code: "VALIDATION", message: message!, field: `config.${key}` };
+    const after = form.onDemandAfterPreemptions.trim();
+    if (form.pricingTier === "SPOT" && form.onDemandFallback && after && !/^[1-9]\d*$/.test(after)) {
+      return { code: "VALIDATION", message: "Preemptions before on-demand must be a whole number of at least 1", field: "onDemandAfterPreemptions" };
+    }
     if (estimate.error && estimate.errorField) return { code: "VALIDATION", message: describeError(estimate.error)!, field: estimate.errorField };
     return null;
   }
@@ -121,7 +129,7 @@ export function NewJobPage() {
   }
 
   async function submit(start: boolean) {
-    const input = { ...toCreateInput(form, overrides, start), ...(overrideReason.trim() && { budgetOverrideReason: overrideReason.trim() }) };
+    const input = { ...toCreateInput(form, overrides, start), ...(overrideReason.trim() && { budgetOverrideReason: overrideReason.trim() }), ...(templateId && { templateId }) };
     const response = await create({ input });
     const result = response.data?.createTrainingJob;
     const appError = appErrorOf(result);
@@ -197,10 +205,11 @@ export function NewJobPage() {
 
           <section className="card" aria-labelledby="section-settings">
             <h2 id="section-settings">2. Training settings</h2>
+            <BaseModelChoice models={baseModels} value={form.baseModel} gpuName={gpu?.name ?? null} onChange={(id) => set("baseModel", id)} error={fieldError("baseModel")} />
             <PresetCards presets={presets} value={form.preset} onChange={(p) => set("preset", p)} />
             <AdvancedOptions
               values={form.advanced}
-              defaults={preset ? { rank: preset.rank, alpha: preset.alpha, learningRate: preset.learningRate, epochs: preset.epochs } : {}}
+              defaults={{ ...baseModel?.defaults, ...(preset && { rank: preset.rank, alpha: preset.alpha, learningRate: preset.learningRate, epochs: preset.epochs }) }}
               targetModules={form.targetModules}
               errors={Object.fromEntries([...ADVANCED_FIELDS.map((f) => f.key), "targetModules"].map((key) => [key, advancedError(key)]))}
               onChange={(key, value) => set("advanced", { ...form.advanced, [key]: value })}
@@ -217,7 +226,10 @@ export function NewJobPage() {
               onGpu={(id) => set("gpuType", id)}
               onTier={(tier) => set("pricingTier", tier)}
               gpuError={fieldError("gpuType")}
+              fallback={{ allowed: form.onDemandFallback, afterPreemptions: form.onDemandAfterPreemptions, error: fieldError("onDemandAfterPreemptions") }}
+              onFallback={(allowed, after) => setForm((current) => ({ ...current, onDemandFallback: allowed, onDemandAfterPreemptions: after }))}
             />
+            <ComputeQuote settings={settings} />
           </section>
 
           <section className="card" aria-labelledby="section-details">

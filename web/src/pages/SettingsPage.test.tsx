@@ -114,6 +114,34 @@ describe("SettingsPage", () => {
     await waitFor(() => expect(within(screen.getByRole("region", { name: "Notification channels" })).queryByText(name, { selector: "td" })).toBeNull());
   });
 
+  it("lets an owner store SkyPilot credentials: the token is never shown again, only its last four", async () => {
+    open(owner);
+    const section = await screen.findByRole("region", { name: "Compute" });
+    await waitFor(() => expect((within(section).getByRole("radio", { name: /^Local/ }) as HTMLInputElement).checked).toBe(true));
+    // This server has no SkyPilot settings: the provider needs the organization's own credentials first.
+    expect((within(section).getByRole("radio", { name: /^Skypilot/ }) as HTMLInputElement).disabled).toBe(true);
+
+    const form = within(section).getByRole("form", { name: "Skypilot credentials" });
+    fireEvent.change(within(form).getByLabelText("API server URL"), { target: { value: "not a url" } });
+    fireEvent.change(within(form).getByLabelText("API token"), { target: { value: "sk-live-token-7c1d" } });
+    fireEvent.click(within(form).getByRole("button", { name: "Save Skypilot credentials" }));
+    await waitFor(() => expect(within(form).getByLabelText("API server URL").getAttribute("aria-invalid")).toBe("true"));
+
+    fireEvent.change(within(form).getByLabelText("API server URL"), { target: { value: "https://sky.example.com" } });
+    fireEvent.click(within(form).getByRole("button", { name: "Save Skypilot credentials" }));
+    expect(await within(form).findByText(/Token set \(ends in …7c1d\)/)).toBeTruthy();
+    expect((within(form).getByLabelText("API token") as HTMLInputElement).value).toBe("");
+    expect(document.body.textContent).not.toContain("sk-live-token-7c1d");
+    await waitFor(() => expect((within(section).getByRole("radio", { name: /^Skypilot/ }) as HTMLInputElement).disabled).toBe(false));
+
+    fireEvent.click(within(form).getByRole("button", { name: "Remove Skypilot credentials" }));
+    await waitFor(() => expect((within(section).getByRole("radio", { name: /^Skypilot/ }) as HTMLInputElement).disabled).toBe(true));
+    cleanup();
+    open(engineer);
+    await screen.findByRole("region", { name: "API keys" });
+    expect(screen.queryByRole("region", { name: "Compute" })).toBeNull();
+  });
+
   it("shows engineers the channels read-only", async () => {
     const name = `Finance hook ${unique()}`;
     const created = await api().gql(

@@ -7,7 +7,10 @@ import { MyNotifications } from "../components/settings/MyNotifications";
 import { DeliveryLog } from "../components/settings/DeliveryLog";
 import { MyAccount } from "../components/settings/MyAccount";
 import { Members } from "../components/settings/Members";
+import { ServiceAccounts } from "../components/settings/ServiceAccounts";
 import { AuditLog } from "../components/settings/AuditLog";
+import { SingleSignOn } from "../components/settings/SingleSignOn";
+import { ComputeSettings } from "../components/settings/ComputeSettings";
 import { ErrorMessage, Loading } from "../components/States";
 import { useMe } from "../components/Layout";
 import { usePageTitle } from "../hooks/usePageTitle";
@@ -44,6 +47,9 @@ export function SettingsPage() {
       </div>
       {me && <MyAccount name={me.name} />}
       {me && canEditChannels && <Members myRole={me.role} />}
+      {me && canEditChannels && <ServiceAccounts myRole={me.role} />}
+      {me && canEditChannels && <SingleSignOn myRole={me.role} />}
+      {me && canEditChannels && <ComputeSettings />}
       <ApiKeys />
       {error && <ErrorMessage error={error} retry={refresh} />}
       {!channels && fetching && <Loading label="Loading notification channels…" />}

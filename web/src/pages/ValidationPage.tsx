@@ -174,6 +174,9 @@ export function ValidationPage() {
           </section>
           <section className="card" aria-labelledby="report-title">
             <h2 id="report-title">Report</h2>
+            <p>
+              <Link to={`/jobs/${job.id}/before-after`}>Before and after: the answers side by side, by scenario type</Link>
+            </p>
             <ReportSharing runId={run.id} pdfPath={run.pdfPath} links={run.shareLinks} canShare={canRun} onChange={refresh} />
           </section>
         </>

@@ -6,7 +6,7 @@ const Interruptions = graphql(`
   query Interruptions($id: ID!) {
     job(id: $id) {
       id
-      events(types: ["interrupted", "resumed"], last: 50) {
+      events(types: [interrupted, resumed], last: 50) {
         edges {
           node {
             id

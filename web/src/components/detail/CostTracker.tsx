@@ -1,8 +1,9 @@
 import { formatDuration, formatUsd, formatUsdRange } from "../../format";
-import { isFinal } from "../StatusBadge";
 
 type Job = {
-  status: string;
+  isFinal: boolean;
+  /** The server's overrun rule (the cost alert's): the cost so far passed 120% of the estimate. */
+  costOverrun: boolean;
   actualCostUsd: number;
   estimatedCostUsd: number;
   estimatedCostLowUsd: number;
@@ -15,14 +16,11 @@ type Job = {
   pricingTier: string;
 };
 
-/** Above this, the projected (or final) cost gets a warning. */
-export const OVERRUN_WARNING_PCT = 20;
-
 /** What the job was expected to cost, what it has cost, and where it is heading. */
 export function CostTracker({ job }: { job: Job }) {
-  const finished = isFinal(job.status);
+  const finished = job.isFinal;
   const share = job.estimatedCostUsd > 0 ? Math.min(100, (job.actualCostUsd / job.estimatedCostUsd) * 100) : 0;
-  const over = job.costVariancePct > OVERRUN_WARNING_PCT;
+  const over = job.costOverrun;
   return (
     <section className="card" aria-labelledby="cost-title">
       <h2 id="cost-title">Cost</h2>

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from "react";
 import { useQuery, useSubscription } from "urql";
 import { graphql } from "../../graphql";
-import type { JobEventFieldsFragment } from "../../graphql/graphql";
+import type { JobEventFieldsFragment, JobEventType } from "../../graphql/graphql";
 import { useDebounced } from "../../hooks/useDebounced";
 import { useConnection, useSession } from "../../session";
 import { downloadWithToken } from "../../download";
@@ -20,7 +20,7 @@ export const JobEventFields = graphql(`
 `);
 
 const JobEventsQuery = graphql(`
-  query JobEvents($id: ID!, $last: Int!, $types: [String!], $search: String) {
+  query JobEvents($id: ID!, $last: Int!, $types: [JobEventType!], $search: String) {
     job(id: $id) {
       id
       events(last: $last, types: $types, search: $search) {
@@ -43,13 +43,24 @@ const JobEventAdded = graphql(`
   }
 `);
 
-/** The kinds of entry, in the order a run produces them; metric reports are many and hidden unless asked for. */
-const EVENT_TYPES = ["created", "status_changed", "status", "checkpoint", "interrupted", "resumed", "stalled", "error", "completed", "metrics"];
+/**
+ * Every kind of entry, roughly in the order a run produces them: the schema's JobEventType,
+ * each named once here (TypeScript refuses a missing or unknown one). Metric reports are many
+ * and hidden unless asked for.
+ */
+const EVENT_TYPES = Object.keys({
+  created: true, cost_approved: true, budget_overridden: true, status_changed: true, machine_launched: true, compute_unavailable: true,
+  status: true, metrics: true, checkpoint: true, warning: true, stalled: true, stall_cleared: true, lease_expired: true,
+  interrupted: true, resumed: true, machine_ended: true, machine_released: true, orphan_released: true, error: true, completed: true,
+  validation_completed: true, validation_failed: true, retention_alert: true, auto_retry: true, auto_retry_failed: true,
+  started: true, status_change: true, metrics_update: true, unknown: true,
+} satisfies Record<JobEventType, true>) as JobEventType[];
 const NOT_METRICS = EVENT_TYPES.filter((t) => t !== "metrics");
 const SHOWN = 200;
-const typesFor = (choice: string) => (choice === "all" ? null : choice === "without-metrics" ? NOT_METRICS : [choice]);
+type Choice = JobEventType | "all" | "without-metrics";
+const typesFor = (choice: Choice) => (choice === "all" ? null : choice === "without-metrics" ? NOT_METRICS : [choice]);
 
-function matches(event: JobEventFieldsFragment, types: string[] | null, search: string) {
+function matches(event: JobEventFieldsFragment, types: JobEventType[] | null, search: string) {
   if (types && !types.includes(event.type)) return false;
   if (!search) return true;
   const text = `${event.type} ${event.message ?? ""} ${event.processingError ?? ""}`.toLowerCase();
@@ -62,7 +73,7 @@ function matches(event: JobEventFieldsFragment, types: string[] | null, search: 
 /** The job's event log, newest first, live, filtered by type and words, exportable as JSON. */
 export function EventLog({ jobId }: { jobId: string }) {
   const { token } = useSession();
-  const [type, setType] = useState("without-metrics");
+  const [type, setType] = useState<Choice>("without-metrics");
   const [searchText, setSearchText] = useState("");
   const search = useDebounced(searchText.trim(), 300);
   const types = typesFor(type);
@@ -104,7 +115,7 @@ export function EventLog({ jobId }: { jobId: string }) {
       <div className="event-tools">
         <div className="field">
           <label htmlFor="event-type">Type</label>
-          <select id="event-type" value={type} onChange={(e) => setType(e.target.value)}>
+          <select id="event-type" value={type} onChange={(e) => setType(e.target.value as Choice)}>
             <option value="without-metrics">All but metric reports</option>
             <option value="all">All</option>
             {EVENT_TYPES.map((t) => (

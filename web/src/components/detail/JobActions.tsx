@@ -4,7 +4,6 @@ import { graphql } from "../../graphql";
 import { Dialog } from "../Dialog";
 import { FieldMessage } from "../States";
 import { RetryDialog, type FailureGuidance } from "./RetryDialog";
-import { isFinal } from "../StatusBadge";
 import { errorFor, mutationError, type FieldError } from "../../errors";
 
 const StartJob = graphql(`
@@ -52,7 +51,7 @@ const SaveTemplate = graphql(`
   }
 `);
 
-type Job = { id: string; name: string; status: string; errorMessage?: string | null; config: unknown };
+type Job = { id: string; name: string; status: string; isFinal: boolean; errorMessage?: string | null; config: unknown };
 
 function CancelDialog({ job, open, onClose }: { job: Job; open: boolean; onClose(): void }) {
   const [reason, setReason] = useState("");
@@ -155,7 +154,7 @@ export function JobActions({ job, canWrite, guidance, downloads }: { job: Job; c
           Start
         </button>
       )}
-      {!isFinal(job.status) && (
+      {!job.isFinal && (
         <button type="button" className="button button-danger-quiet" onClick={() => setDialog("cancel")}>
           Cancel job
         </button>

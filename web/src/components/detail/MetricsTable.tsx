@@ -2,7 +2,10 @@ import { formatCount, formatMetric } from "../../format";
 
 type Point = { name: string; step: number; value: number; epoch?: number | null };
 
-const ORDER = ["train_loss", "val_loss", "perplexity", "learning_rate", "grad_norm", "tokens_per_sec", "samples_per_sec", "memory_mb", "epoch", "eta_seconds"];
+const ORDER = [
+  "train_loss", "val_loss", "perplexity", "learning_rate", "grad_norm", "tokens_per_sec", "samples_per_sec",
+  "gpu_utilization_pct", "gpu_memory_used_mb", "gpu_memory_total_mb", "gpu_memory_allocated_mb", "cpu_percent", "memory_mb", "epoch", "eta_seconds",
+];
 const LABELS: Record<string, string> = {
   train_loss: "Training loss",
   val_loss: "Validation loss",
@@ -11,7 +14,12 @@ const LABELS: Record<string, string> = {
   grad_norm: "Gradient norm",
   tokens_per_sec: "Tokens / second",
   samples_per_sec: "Samples / second",
-  memory_mb: "Trainer memory (MB)",
+  memory_mb: "Trainer process memory, RSS (MB)",
+  cpu_percent: "Trainer process CPU (% of one core)",
+  gpu_utilization_pct: "GPU utilisation (%)",
+  gpu_memory_used_mb: "GPU memory used (MB)",
+  gpu_memory_total_mb: "GPU memory total (MB)",
+  gpu_memory_allocated_mb: "GPU memory allocated by training, peak (MB)",
   eta_seconds: "Trainer's ETA (s)",
   epoch: "Epoch",
 };

@@ -1,11 +1,14 @@
-import { StatusBadge, isFinal } from "../StatusBadge";
+import { StatusBadge } from "../StatusBadge";
 import { ProgressBar } from "../ProgressBar";
 import { StageIndicator, type StageTiming } from "./StageIndicator";
+import { ErrorLogExport } from "./ErrorLogExport";
 import { formatCount, formatDateTime, formatDuration, humanize, secondsBetween } from "../../format";
 
 type Job = {
+  id: string;
   name: string;
   status: string;
+  isFinal: boolean;
   stage?: string | null;
   progress: number;
   currentEpoch?: number | null;
@@ -18,6 +21,8 @@ type Job = {
   recoveryCount: number;
   errorMessage?: string | null;
   errorType?: string | null;
+  /** A transient failure's automatic retry is due then. */
+  autoRetryAt?: string | null;
   stalledAt?: string | null;
   stageProgress?: { status: string; percent: number; message?: string | null } | null;
 };
@@ -40,7 +45,7 @@ export function StatusCard({ job, now, etaSeconds, stageTimings }: Props) {
             Interrupted {job.recoveryCount}×{job.status !== "RECOVERING" && ", resumed"}
           </span>
         )}
-        {job.stalledAt && !isFinal(job.status) && <span className="badge badge-warning">No report since {formatDateTime(job.stalledAt)}</span>}
+        {job.stalledAt && !job.isFinal && <span className="badge badge-warning">No report since {formatDateTime(job.stalledAt)}</span>}
       </div>
       <StageIndicator stage={job.stage ?? null} status={job.status} timings={stageTimings} />
       {job.stageProgress?.status === job.status && (
@@ -73,16 +78,18 @@ export function StatusCard({ job, now, etaSeconds, stageTimings }: Props) {
           <dd>{elapsed != null ? formatDuration(elapsed) : "Not started"}</dd>
         </div>
         <div>
-          <dt>{isFinal(job.status) ? "Finished" : "Time left"}</dt>
-          <dd>{isFinal(job.status) ? formatDateTime(job.finishedAt) : etaSeconds != null ? `about ${formatDuration(etaSeconds)}` : "—"}</dd>
+          <dt>{job.isFinal ? "Finished" : "Time left"}</dt>
+          <dd>{job.isFinal ? formatDateTime(job.finishedAt) : etaSeconds != null ? `about ${formatDuration(etaSeconds)}` : "—"}</dd>
         </div>
       </dl>
       {job.status === "FAILED" && job.errorMessage && (
         <div className="failure" role="alert">
           <strong>{job.errorType ? `${job.errorType}: ` : "Failed: "}</strong>
           {job.errorMessage}
+          {job.autoRetryAt && <p className="small">This failure passes by itself: the job is retried automatically at {formatDateTime(job.autoRetryAt)}.</p>}
         </div>
       )}
+      {job.status === "FAILED" && <ErrorLogExport jobId={job.id} />}
     </section>
   );
 }

@@ -7,7 +7,7 @@ const StageHistory = graphql(`
   query StageHistory($id: ID!, $settings: JobSettingsInput!) {
     job(id: $id) {
       id
-      events(types: ["status_changed"], last: 100) {
+      events(types: [status_changed], last: 100) {
         edges {
           node {
             id

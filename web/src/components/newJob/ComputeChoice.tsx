@@ -10,10 +10,12 @@ type Props = {
   onGpu(id: string): void;
   onTier(tier: PricingTier): void;
   gpuError?: string | null;
+  fallback: { allowed: boolean; afterPreemptions: string; error?: string | null };
+  onFallback(allowed: boolean, afterPreemptions: string): void;
 };
 
 /** GPU type and spot vs on-demand, with what each choice trades away. */
-export function ComputeChoice({ gpus, gpuType, tier, onGpu, onTier, gpuError }: Props) {
+export function ComputeChoice({ gpus, gpuType, tier, onGpu, onTier, gpuError, fallback, onFallback }: Props) {
   const gpu = gpus.find((g) => g.id === gpuType) ?? gpus[0];
   const saving = gpu ? Math.round((1 - gpu.spotUsdPerHour / gpu.onDemandUsdPerHour) * 100) : 0;
   return (
@@ -52,6 +54,30 @@ export function ComputeChoice({ gpus, gpuType, tier, onGpu, onTier, gpuError }: 
             <span className="choice-text">Never interrupted: the most predictable finish time, for deadlines. Costs about {(gpu.onDemandUsdPerHour / gpu.spotUsdPerHour).toFixed(1)}× as much.</span>
           </label>
         </fieldset>
+      )}
+      {tier === "SPOT" && (
+        <div className="field">
+          <label>
+            <input type="checkbox" checked={fallback.allowed} onChange={(e) => onFallback(e.target.checked, fallback.afterPreemptions)} /> Allow on-demand when spot fails the job
+          </label>
+          {fallback.allowed && (
+            <>
+              <label htmlFor="on-demand-after">Switch to on-demand after this many preemptions</label>
+              <input
+                id="on-demand-after"
+                name="onDemandAfterPreemptions"
+                inputMode="numeric"
+                value={fallback.afterPreemptions}
+                onChange={(e) => onFallback(true, e.target.value)}
+                aria-invalid={Boolean(fallback.error)}
+                aria-describedby="on-demand-after-message"
+              />
+              <FieldMessage id="on-demand-after-message" error={fallback.error}>
+                Empty: only when no spot capacity is left. The on-demand machine is billed at the on-demand price.
+              </FieldMessage>
+            </>
+          )}
+        </div>
       )}
     </div>
   );

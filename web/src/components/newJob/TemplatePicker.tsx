@@ -1,6 +1,6 @@
 import { useQuery } from "urql";
 import { graphql } from "../../graphql";
-import type { Preset } from "../../graphql/graphql";
+import type { Preset, PricingTier } from "../../graphql/graphql";
 import { humanize } from "../../format";
 
 const TemplatesQuery = graphql(`
@@ -11,6 +11,12 @@ const TemplatesQuery = graphql(`
       description
       preset
       config
+      gpuType
+      pricingTier
+      notes
+      dataset {
+        id
+      }
       createdBy {
         name
       }
@@ -18,7 +24,7 @@ const TemplatesQuery = graphql(`
   }
 `);
 
-export type TemplateChoice = { id: string; name: string; preset: Preset; config: unknown };
+export type TemplateChoice = { id: string; name: string; preset: Preset; config: unknown; gpuType?: string | null; pricingTier?: PricingTier | null; notes?: string | null; dataset?: { id: string } | null };
 
 /** Start from a saved configuration: it fills the preset and advanced settings. */
 export function TemplatePicker({ value, onPick }: { value: string; onPick(template: TemplateChoice | null): void }) {
@@ -37,7 +43,7 @@ export function TemplatePicker({ value, onPick }: { value: string; onPick(templa
         ))}
       </select>
       <p id="template-help" className="field-help">
-        {current ? current.description || `Saved by ${current.createdBy.name}.` : "A template fills in the preset and advanced settings; you can still change them."}
+        {current ? current.description || `Saved by ${current.createdBy.name}.` : "A template fills in the preset, advanced settings, dataset, GPU, pricing and notes; you can still change them."}
       </p>
     </div>
   );

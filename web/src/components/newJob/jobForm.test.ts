@@ -28,7 +28,17 @@ describe("jobForm", () => {
     expect(form.preset).toBe("AGGRESSIVE");
     expect(form.advanced).toEqual({ rank: "64" });
     expect(form.targetModules).toEqual(["q_proj"]);
+    expect(form.baseModel).toBe("m");
     expect(parseOverrides(form).overrides).toEqual({ baseModel: "m", rank: 64, targetModules: ["q_proj"] });
     expect(parseTags("")).toEqual([]);
+  });
+
+  it("takes the template's dataset, GPU, pricing tier and notes, keeping notes already typed", () => {
+    const template = { preset: "BALANCED" as const, config: {}, dataset: { id: "d9" }, gpuType: "A100_SXM_80GB", pricingTier: "ON_DEMAND" as const, notes: "winning setup" };
+    expect(applyTemplate(emptyForm(), template)).toMatchObject({ datasetId: "d9", gpuType: "A100_SXM_80GB", pricingTier: "ON_DEMAND", notes: "winning setup" });
+    expect(applyTemplate({ ...emptyForm(), notes: "mine" }, template).notes).toBe("mine");
+    // A template that keeps none of them leaves the form's own.
+    const bare = applyTemplate({ ...emptyForm(), datasetId: "d1" }, { preset: "BALANCED", config: {} });
+    expect(bare.datasetId).toBe("d1");
   });
 });

@@ -1,4 +1,4 @@
-import type { CreateTrainingJobInput, JobSettingsInput, Preset, PricingTier } from "../../graphql/graphql";
+import type { CreateTrainingJobInput, JobSettingsInput, Preset, PricingTier, TargetModule } from "../../graphql/graphql";
 
 // The new-job form's state and its translation to the API's input. Advanced
 // settings are kept as typed text; only the ones filled in become overrides,
@@ -12,7 +12,8 @@ export type AdvancedField = {
   step?: string;
 };
 
-export const TARGET_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"] as const;
+/** The schema's TargetModule values, attention first, in the model's order (TypeScript refuses a missing or unknown one). */
+export const TARGET_MODULES = Object.keys({ q_proj: true, k_proj: true, v_proj: true, o_proj: true, gate_proj: true, up_proj: true, down_proj: true } satisfies Record<TargetModule, true>) as TargetModule[];
 
 export const ADVANCED_FIELDS: AdvancedField[] = [
   { key: "rank", label: "LoRA rank (r)", kind: "int", help: "Size of the adapter matrices. Higher learns more but costs more and can overfit; 8–32 covers most work." },
@@ -37,9 +38,15 @@ export type JobFormState = {
   tags: string;
   clientName: string;
   datasetId: string;
+  /** The base model's id; empty: the server's default (the 1M demo model). */
+  baseModel: string;
   preset: Preset;
   gpuType: string;
   pricingTier: PricingTier;
+  /** A spot job may move to on-demand (when spot fails it). */
+  onDemandFallback: boolean;
+  /** Preemptions before the next machine is on-demand, as typed ("" = only when no spot is left). */
+  onDemandAfterPreemptions: string;
   advanced: Record<string, string>;
   /** null: the preset's modules. */
   targetModules: string[] | null;
@@ -54,9 +61,12 @@ export const emptyForm = (): JobFormState => ({
   tags: "",
   clientName: "",
   datasetId: "",
+  baseModel: "",
   preset: "BALANCED",
   gpuType: "",
   pricingTier: "SPOT",
+  onDemandFallback: false,
+  onDemandAfterPreemptions: "",
   advanced: {},
   targetModules: null,
   extraOverrides: {},
@@ -66,7 +76,7 @@ export type ParsedOverrides = { overrides: Record<string, unknown>; errors: Reco
 
 /** The overrides to send, or the fields whose text is not a number. */
 export function parseOverrides(form: JobFormState): ParsedOverrides {
-  const overrides: Record<string, unknown> = { ...form.extraOverrides };
+  const overrides: Record<string, unknown> = { ...form.extraOverrides, ...(form.baseModel && { baseModel: form.baseModel }) };
   const errors: Record<string, string> = {};
   for (const field of ADVANCED_FIELDS) {
     const text = form.advanced[field.key]?.trim();
@@ -89,6 +99,8 @@ export function settingsOf(form: JobFormState, overrides: Record<string, unknown
     preset: form.preset,
     pricingTier: form.pricingTier,
     ...(form.gpuType && { gpuType: form.gpuType }),
+    ...(form.pricingTier === "SPOT" && form.onDemandFallback && { onDemandFallback: true }),
+    ...(form.pricingTier === "SPOT" && form.onDemandFallback && /^\d+$/.test(form.onDemandAfterPreemptions.trim()) && { onDemandAfterPreemptions: Number(form.onDemandAfterPreemptions) }),
     ...(Object.keys(overrides).length > 0 && { overrides }),
   };
 }
@@ -113,15 +125,27 @@ export function toCreateInput(form: JobFormState, overrides: Record<string, unkn
 const FIELD_KEYS = new Set(ADVANCED_FIELDS.map((f) => f.key));
 
 /** A template's saved config laid over the form: known fields as text, the rest kept aside. */
-export function applyTemplate(form: JobFormState, template: { preset: Preset; config: unknown }): JobFormState {
+/** A template's setup on the form: preset and hyperparameters, and the dataset, GPU, pricing tier and notes it keeps. */
+export function applyTemplate(
+  form: JobFormState,
+  template: { preset: Preset; config: unknown; dataset?: { id: string } | null; gpuType?: string | null; pricingTier?: PricingTier | null; notes?: string | null },
+): JobFormState {
   const config = (template.config && typeof template.config === "object" ? template.config : {}) as Record<string, unknown>;
   const advanced: Record<string, string> = {};
   const extraOverrides: Record<string, unknown> = {};
   let targetModules: string[] | null = null;
+  let baseModel = "";
   for (const [key, value] of Object.entries(config)) {
     if (FIELD_KEYS.has(key) && typeof value === "number") advanced[key] = String(value);
+    else if (key === "baseModel" && typeof value === "string") baseModel = value;
     else if (key === "targetModules" && Array.isArray(value)) targetModules = value.map(String);
     else extraOverrides[key] = value;
   }
-  return { ...form, preset: template.preset, advanced, targetModules, extraOverrides };
+  const kept = {
+    ...(template.dataset && { datasetId: template.dataset.id }),
+    ...(template.gpuType && { gpuType: template.gpuType }),
+    ...(template.pricingTier && { pricingTier: template.pricingTier }),
+    ...(template.notes && !form.notes.trim() && { notes: template.notes }),
+  };
+  return { ...form, ...kept, preset: template.preset, baseModel, advanced, targetModules, extraOverrides };
 }

@@ -14,6 +14,7 @@ const ALERTS: Record<AlertType, { label: string; group: string }> = {
   BUDGET_95: { label: "95% of the monthly budget spent", group: "Budget" },
   BUDGET_100: { label: "Monthly budget spent", group: "Budget" },
   PROJECT_BUDGET_EXCEEDED: { label: "Project budget exceeded", group: "Budget" },
+  MODEL_SERVING_DOWN: { label: "A deployed model's inference backend is unreachable", group: "Models" },
 };
 
 export const ALERT_TYPES = Object.keys(ALERTS) as AlertType[];

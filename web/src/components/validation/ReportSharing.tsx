@@ -6,8 +6,8 @@ import { useSession } from "../../session";
 import { formatDateTime } from "../../format";
 
 const CreateLink = graphql(`
-  mutation CreateShareLink($runId: ID!) {
-    createShareLink(runId: $runId) {
+  mutation CreateShareLink($runId: ID, $customReportId: ID) {
+    createShareLink(runId: $runId, customReportId: $customReportId) {
       __typename
       ...AppErrorFields
       ... on CreateShareLinkSuccess {
@@ -40,17 +40,31 @@ const RevokeLink = graphql(`
 
 type Link = { id: string; createdAt: string; expiresAt: string; active: boolean; viewCount: number; lastViewedAt?: string | null };
 
-/** The report as a PDF, and read-only links for clients (30 days, revocable). */
-export function ReportSharing({ runId, pdfPath, links, canShare, onChange }: { runId: string; pdfPath: string; links: Link[]; canShare: boolean; onChange: () => void }) {
+/** The report as a PDF, and read-only links for clients (30 days, revocable): a validation report (runId) or a custom report (customReportId). */
+export function ReportSharing({
+  runId,
+  customReportId,
+  pdfPath,
+  links,
+  canShare,
+  onChange,
+}: {
+  runId?: string;
+  customReportId?: string;
+  pdfPath: string;
+  links: Link[];
+  canShare: boolean;
+  onChange: () => void;
+}) {
   const { token } = useSession();
   const [created, setCreated] = useState<string | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [, create] = useMutation(CreateLink);
   const [, revoke] = useMutation(RevokeLink);
 
-  const download = () => downloadWithToken(pdfPath, token, "validation-report.pdf").catch((e: Error) => setProblem(e.message));
+  const download = () => downloadWithToken(pdfPath, token, customReportId ? "custom-report.pdf" : "validation-report.pdf").catch((e: Error) => setProblem(e.message));
   const share = async () => {
-    const result = await create({ runId });
+    const result = await create({ runId, customReportId });
     const outcome = result.data?.createShareLink;
     if (outcome?.__typename === "CreateShareLinkSuccess") {
       setCreated(outcome.data.url);
