@@ -5,7 +5,7 @@ import { stringify } from "csv-stringify";
 import type { HttpRoute } from "../app.js";
 import type { Db } from "../db/client.js";
 import { resolveViewer, viewerHasScope } from "../auth/service.js";
-import { currentCostUsd } from "../costs/live.js";
+import { currentCostUsd, JOB_MONEY_SELECT } from "../costs/live.js";
 import { COST_SHARE_TARGET_PCT } from "../reports/costBenefit.js";
 import { guardFormula } from "./report.js";
 
@@ -25,10 +25,7 @@ function margin(revenueUsd: number | null, trainingCostUsd: number, jobs: number
   };
 }
 
-const jobMoney = {
-  projectId: true, clientName: true, status: true, progress: true, estimatedCostUsd: true, actualCostUsd: true, hourlyRateUsd: true, billableSeconds: true,
-  startedAt: true, finishedAt: true, billingEndedAt: true, machineSeconds: true, machineSince: true,
-} as const;
+const jobMoney = { ...JOB_MONEY_SELECT, projectId: true, clientName: true } as const;
 
 /** All-time revenue, training cost and margin per project and per client (a job's client: its own, else its project's). */
 export async function profitability(db: Db, orgId: string, now = new Date()) {

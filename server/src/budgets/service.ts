@@ -3,7 +3,7 @@ import type { Db } from "../db/client.js";
 import type { Tx } from "../events/service.js";
 import { AppError, notFound } from "../errors.js";
 import { ACTIVE_STATUSES } from "../jobs/stateMachine.js";
-import { currentCostUsd, remainingCostUsd } from "../costs/live.js";
+import { currentCostUsd, JOB_MONEY_SELECT, remainingCostUsd } from "../costs/live.js";
 import { monthRange } from "./month.js";
 
 // A month's money: what was spent, what running and queued jobs are still
@@ -14,23 +14,7 @@ import { monthRange } from "./month.js";
 export const PROJECT_CAP = 1.1;
 
 /** What the checks need of a job: its money, status and project. */
-const moneySelect = {
-  id: true,
-  orgId: true,
-  name: true,
-  status: true,
-  progress: true,
-  projectId: true,
-  estimatedCostUsd: true,
-  actualCostUsd: true,
-  hourlyRateUsd: true,
-  billableSeconds: true,
-  startedAt: true,
-  finishedAt: true,
-  billingEndedAt: true,
-  machineSeconds: true,
-  machineSince: true,
-} as const;
+const moneySelect = { ...JOB_MONEY_SELECT, id: true, orgId: true, name: true, projectId: true } as const;
 
 /** What the page and the report show besides. */
 const reportSelect = {

@@ -68,8 +68,7 @@ describe("local provider", () => {
     expect(view.interruptionCost).toEqual({ attempts: 1, interruptions: 0, costUsd: 0 });
   }, 300_000);
 
-  // The two recoveries run side by side: each mostly waits (for a lease to run out, a grace period to pass), not on the CPU.
-  it.concurrent("adopts a machine launched before a restart instead of launching a second one, and recovers a killed trainer by itself", async () => {
+  it("adopts a machine launched before a restart instead of launching a second one, and recovers a killed trainer by itself", async () => {
     const jobId = await queueTinyJob(a, datasetId, "killed", 3, { checkpointEvery: 4 });
     await waitFor("training to start", async () => (await jobOf(jobId)).currentStep >= 2, 90_000, 100);
     const { pid } = recordOf(`${jobId}-1`);
@@ -114,7 +113,7 @@ describe("local provider", () => {
     expect(cost.costUsd).toBeGreaterThan(0);
   }, 400_000);
 
-  it.concurrent("releases a machine whose trainer hangs once the job is taken back, and resumes the job on a new one", async () => {
+  it("releases a machine whose trainer hangs once the job is taken back, and resumes the job on a new one", async () => {
     const hangs = await startTestApp({ seedDemo: true, computeLaunches: true, computeTickMs: 250, leaseSeconds: 8 });
     try {
       const jobId = await queueTinyJob(hangs, await uploadSyntheticDataset(hangs), "hangs", 2, { checkpointEvery: 4 });

@@ -96,9 +96,15 @@ describe("compute reconciler", () => {
     expect(job.machineSeconds).toBeCloseTo((released.endedAt!.getTime() - released.startedAt!.getTime()) / 1000, 3);
   });
 
-  it("after the job's number of preemptions, launches the next attempt on on-demand at the on-demand price", async () => {
+  it("after the job's number of preemptions, launches the next attempt on on-demand and bills each machine at its own price", async () => {
     const jobId = await queueJob(app, "spot then on-demand", {}, { pricingTier: "SPOT", onDemandFallback: true, onDemandAfterPreemptions: 2 });
     const provider = new ScriptedProvider(0);
+    // Machines held for hours, not milliseconds, so that the bill is in dollars.
+    const heldFor = async (attempt: number, hours: number) => {
+      const startedAt = new Date(Date.now() - hours * 3_600_000);
+      await db().computeLaunch.updateMany({ where: { jobId, attempt }, data: { startedAt } });
+      await db().trainingJob.update({ where: { id: jobId }, data: { machineSince: startedAt } });
+    };
     for (let attempt = 1; attempt <= 2; attempt++) {
       await reconcile(app.services, { LOCAL: provider });
       const request = provider.launches.at(-1)!;
@@ -106,6 +112,7 @@ describe("compute reconciler", () => {
       // The machine's worker claims with the launch's token, then the cloud takes the machine back.
       const claimed = await app.gql(CLAIM, { w: `m-${attempt}`, j: jobId }, request.workerToken);
       expect(claimed.data.claimTrainingJob.data.claim.job.status).toBe("PROVISIONING");
+      await heldFor(attempt, 1);
       provider.preempted.add(`m-${jobId}-${attempt}`);
       await reconcile(app.services, { LOCAL: provider });
       expect((await db().trainingJob.findUniqueOrThrow({ where: { id: jobId } })).status).toBe("RECOVERING");
@@ -118,9 +125,17 @@ describe("compute reconciler", () => {
       [3, "ON_DEMAND", 4.5, null],
     ]);
     expect(provider.launches.at(-1)).toMatchObject({ attempt: 3, tier: "ON_DEMAND", onDemandFallback: false });
+    await heldFor(3, 2);
     const engineer = await app.login("engineer");
+    const running = await app.gql(`query($id:ID!){ job(id:$id){ currentCostUsd spendRateUsdPerHour } }`, { id: jobId }, engineer);
+    expect(running.data.job.spendRateUsdPerHour).toBe(4.5);
     await app.gql(`mutation($id:ID!){ cancelTrainingJob(id:$id){ __typename } }`, { id: jobId }, engineer);
     await reconcile(app.services, { LOCAL: provider });
+    // Two spot hours at $1.50 and two on-demand hours at $4.50, not four hours at the job's own rate.
+    const billed = await app.gql(`query($id:ID!){ job(id:$id){ actualCostUsd currentCostUsd hourlyRateUsd } }`, { id: jobId }, engineer);
+    expect(billed.data.job.actualCostUsd).toBeCloseTo(1.5 + 1.5 + 2 * 4.5, 2);
+    expect(billed.data.job.currentCostUsd).toBeCloseTo(12, 2);
+    expect(4 * billed.data.job.hourlyRateUsd).not.toBeCloseTo(12, 1);
   });
 
   it("launches a machine for a validation no worker holds once the machine that trained the job is gone; its token claims only that validation", async () => {

@@ -7,7 +7,7 @@ import type { JobEventType } from "../events/types.js";
 import { transitionJob } from "../jobs/service.js";
 import { FINAL_STATUSES } from "../jobs/stateMachine.js";
 import { LEASED_STATUSES } from "../workers/service.js";
-import { billableSecondsAt } from "../costs/live.js";
+import { billableSecondsAt, billedCostUsd } from "../costs/live.js";
 import { costForSeconds } from "../costs/estimate.js";
 import { ComputeUnavailableError, NoCapacityError, type ComputeProvider, type MachineStatus } from "./provider.js";
 import type { Db } from "../db/client.js";
@@ -136,7 +136,7 @@ async function startLaunches(services: AppServices, providers: ProviderSource) {
           where: { id: launch.id, state: "LAUNCHING" },
           data: { state: "RUNNING", externalId: machine.externalId, region: machine.region, instanceType: machine.instanceType, startedAt, lockedUntil: null, reason: null },
         });
-        if (count) await tx.trainingJob.update({ where: { id: launch.jobId }, data: { machineSince: startedAt } });
+        if (count) await tx.trainingJob.update({ where: { id: launch.jobId }, data: { machineSince: startedAt, machineRateUsd: launch.pricePerHourUsd } });
         return count > 0;
       });
       const price = `$${launch.pricePerHourUsd.toFixed(2)}/h${launch.simulated ? " (simulated)" : ""}`;
@@ -162,17 +162,19 @@ async function revokeLaunchTokens(db: Db, launchId: string) {
 }
 
 /** Records a machine's end once and bills its interval; a job that already ended gets its final bill corrected. */
-async function endLaunch(services: AppServices, launch: { id: string; jobId: string; startedAt: Date | null }, outcome: ComputeLaunchOutcome, reason: string) {
+async function endLaunch(services: AppServices, launch: { id: string; jobId: string; startedAt: Date | null; pricePerHourUsd: number }, outcome: ComputeLaunchOutcome, reason: string) {
   const endedAt = new Date();
   const heldSeconds = launch.startedAt ? (endedAt.getTime() - launch.startedAt.getTime()) / 1000 : 0;
   return services.db.$transaction(async (tx) => {
     const { count } = await tx.computeLaunch.updateMany({ where: { id: launch.id, state: "RUNNING" }, data: { state: "ENDED", endedAt, outcome, reason } });
     if (count === 0) return false;
     await revokeLaunchTokens(tx as unknown as Db, launch.id);
-    const job = await tx.trainingJob.update({ where: { id: launch.jobId }, data: { machineSeconds: { increment: heldSeconds }, machineSince: null } });
+    const job = await tx.trainingJob.update({
+      where: { id: launch.jobId },
+      data: { machineSeconds: { increment: heldSeconds }, machineCostUsd: { increment: costForSeconds(heldSeconds, launch.pricePerHourUsd) }, machineSince: null, machineRateUsd: null },
+    });
     if (FINAL_STATUSES.includes(job.status)) {
-      const billableSeconds = billableSecondsAt(job, endedAt);
-      await tx.trainingJob.update({ where: { id: job.id }, data: { billableSeconds, actualCostUsd: costForSeconds(billableSeconds, job.hourlyRateUsd) } });
+      await tx.trainingJob.update({ where: { id: job.id }, data: { billableSeconds: billableSecondsAt(job, endedAt), actualCostUsd: billedCostUsd(job, endedAt) } });
     }
     return true;
   });
@@ -199,7 +201,7 @@ async function pollMachines(services: AppServices, providers: ProviderSource) {
   await Promise.all(Array.from({ length: POLLS_IN_FLIGHT }, pollNext));
 }
 
-type RunningLaunch = { id: string; jobId: string; attempt: number; provider: ComputeProviderName; externalId: string | null; startedAt: Date | null; job: { orgId: string; status: string; workerId: string | null; finishedAt: Date | null; updatedAt: Date } };
+type RunningLaunch = { id: string; jobId: string; attempt: number; provider: ComputeProviderName; externalId: string | null; startedAt: Date | null; pricePerHourUsd: number; job: { orgId: string; status: string; workerId: string | null; finishedAt: Date | null; updatedAt: Date } };
 
 /** SQLite hands dates to raw queries as text or epoch milliseconds; PostgreSQL as Dates. */
 const dateOf = (value: unknown) => (value == null ? null : new Date(value as string | number | Date));
@@ -211,7 +213,7 @@ const dateOf = (value: unknown) => (value == null ? null : new Date(value as str
  */
 async function runningLaunches(db: Db): Promise<RunningLaunch[]> {
   const rows = await db.$queryRaw<Record<string, unknown>[]>`
-    SELECT l."id", l."jobId", l."attempt", l."provider", l."externalId", l."startedAt", j."orgId", j."status", j."workerId", j."finishedAt", j."updatedAt"
+    SELECT l."id", l."jobId", l."attempt", l."provider", l."externalId", l."startedAt", l."pricePerHourUsd", j."orgId", j."status", j."workerId", j."finishedAt", j."updatedAt"
     FROM "ComputeLaunch" l JOIN "TrainingJob" j ON j."id" = l."jobId" WHERE l."state" = 'RUNNING'`;
   return rows.map((row) => ({
     id: row.id as string,
@@ -220,6 +222,7 @@ async function runningLaunches(db: Db): Promise<RunningLaunch[]> {
     provider: row.provider as ComputeProviderName,
     externalId: row.externalId as string | null,
     startedAt: dateOf(row.startedAt),
+    pricePerHourUsd: Number(row.pricePerHourUsd),
     job: { orgId: row.orgId as string, status: row.status as string, workerId: row.workerId as string | null, finishedAt: dateOf(row.finishedAt), updatedAt: dateOf(row.updatedAt)! },
   }));
 }

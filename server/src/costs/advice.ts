@@ -5,7 +5,7 @@ import type { Db } from "../db/client.js";
 import type { Preset } from "../generated/sqlite/enums.js";
 import type { JobConfig } from "../jobs/config.js";
 import { monthOf, monthRange } from "../budgets/month.js";
-import { billableSecondsAt, currentCostUsd } from "./live.js";
+import { billableSecondsAt, currentCostUsd, JOB_MONEY_SELECT } from "./live.js";
 import { findGpu } from "./catalog.js";
 import { formatUsd } from "./money.js";
 
@@ -28,7 +28,6 @@ const OOM_MIN_FAILURES = 2;
 /** The most recent jobs read. */
 const WINDOW = 2000;
 
-const money = { status: true, progress: true, estimatedCostUsd: true, actualCostUsd: true, hourlyRateUsd: true, billableSeconds: true, startedAt: true, finishedAt: true, billingEndedAt: true, machineSeconds: true, machineSince: true } as const;
 
 export async function costAdvice(db: Db, orgId: string, options: { datasetId?: string | null; now?: Date } = {}): Promise<CostAdvice[]> {
   const now = options.now ?? new Date();
@@ -36,7 +35,7 @@ export async function costAdvice(db: Db, orgId: string, options: { datasetId?: s
     where: { orgId, status: { in: ["COMPLETED", "FAILED"] } },
     orderBy: { createdAt: "desc" },
     take: WINDOW,
-    select: { ...money, id: true, gpuType: true, pricingTier: true, preset: true, config: true, errorType: true, recoveryCount: true, queuedAt: true, dataset: { select: { conversationCount: true } } },
+    select: { ...JOB_MONEY_SELECT, id: true, gpuType: true, pricingTier: true, preset: true, config: true, errorType: true, recoveryCount: true, queuedAt: true, dataset: { select: { conversationCount: true } } },
   });
   const advice: CostAdvice[] = [];
 

@@ -5,17 +5,44 @@ import { costForSeconds } from "./estimate.js";
 // A job's money while it runs. The billing rule: a job is billed from its
 // start until its worker lets go of the GPU (training done, or the job ended)
 // or now, time spent recovering from a spot interruption included, at its
-// hourly rate; the VALIDATION stage runs on the server and is not billed. A job
-// the server launched machines for (server/src/compute) is billed instead for the
-// time those machines were held: waiting for a machine is free, a machine kept
-// after training is not. The ingest applies the rule on every report; budgets
+// hourly rate; the VALIDATION stage is not billed. A job the server launched
+// machines for (server/src/compute) is billed instead for the time those machines
+// were held, each at its launch's price: waiting for a machine is free, a machine
+// kept after training is not. The ingest applies the rule on every report; budgets
 // apply it between reports, so a cap holds even when a trainer goes quiet.
+
+/** The columns the billing rule reads: select them wherever a job's money is computed. */
+export const JOB_MONEY_SELECT = {
+  status: true,
+  progress: true,
+  estimatedCostUsd: true,
+  actualCostUsd: true,
+  hourlyRateUsd: true,
+  billableSeconds: true,
+  startedAt: true,
+  finishedAt: true,
+  billingEndedAt: true,
+  machineSeconds: true,
+  machineSince: true,
+  machineCostUsd: true,
+  machineRateUsd: true,
+} as const;
 
 /** A job whose cost passes this multiple of its estimate is an overrun (alerted once). */
 export const OVERRUN_FACTOR = 1.2;
 
-type Billed = { startedAt: Date | null; finishedAt: Date | null; billingEndedAt: Date | null; billableSeconds: number; machineSeconds: number; machineSince: Date | null };
-type JobMoney = Billed & { status: JobStatus; progress: number; estimatedCostUsd: number; actualCostUsd: number; hourlyRateUsd: number };
+type Billed = {
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  billingEndedAt: Date | null;
+  billableSeconds: number;
+  hourlyRateUsd: number;
+  machineSeconds: number;
+  machineSince: Date | null;
+  machineCostUsd: number;
+  machineRateUsd: number | null;
+};
+type JobMoney = Billed & { status: JobStatus; progress: number; estimatedCostUsd: number; actualCostUsd: number };
 
 /** Billable seconds at `now` by the billing rule; never less than what was billed already. */
 export function billableSecondsAt(job: Billed, now: Date): number {
@@ -33,9 +60,16 @@ export function billedByMachine(job: Billed): boolean {
   return job.machineSince !== null || job.machineSeconds > 0;
 }
 
+/** Dollars billed at `now` by the billing rule: launch intervals at their prices, or billable seconds at the job's rate. */
+export function billedCostUsd(job: Billed, now: Date): number {
+  if (!billedByMachine(job)) return costForSeconds(billableSecondsAt(job, now), job.hourlyRateUsd);
+  const held = job.machineSince ? Math.max(0, now.getTime() - job.machineSince.getTime()) / 1000 : 0;
+  return job.machineCostUsd + costForSeconds(held, job.machineRateUsd ?? job.hourlyRateUsd);
+}
+
 /** The cost so far at `now` (the final cost once the job has ended). */
 export function currentCostUsd(job: JobMoney, now = new Date()): number {
-  return Math.max(job.actualCostUsd, costForSeconds(billableSecondsAt(job, now), job.hourlyRateUsd));
+  return Math.max(job.actualCostUsd, billedCostUsd(job, now));
 }
 
 /** What a job is still expected to cost: the part of its estimate its progress has not covered. */
@@ -56,7 +90,7 @@ export function isBilling(status: JobStatus): boolean {
 
 /** Dollars per hour the job costs now: its rate while billing, 0 otherwise. */
 export function spendRateUsdPerHour(job: JobMoney): number {
-  if (billedByMachine(job)) return job.machineSince ? job.hourlyRateUsd : 0;
+  if (billedByMachine(job)) return job.machineSince ? (job.machineRateUsd ?? job.hourlyRateUsd) : 0;
   return isBilling(job.status) ? job.hourlyRateUsd : 0;
 }
 

@@ -2,8 +2,7 @@ import type { AppServices } from "../context.js";
 import { AppError } from "../errors.js";
 import { appendEvent, inTransaction } from "../events/service.js";
 import { refusedEventType } from "../events/types.js";
-import { costForSeconds } from "../costs/estimate.js";
-import { billableSecondsAt } from "../costs/live.js";
+import { billableSecondsAt, billedCostUsd } from "../costs/live.js";
 import { publishJobChange } from "../jobs/service.js";
 import { applyReport } from "./handlers.js";
 import { lockJob, updateJob, type JobChanges, type JobState } from "./jobRow.js";
@@ -45,7 +44,7 @@ function bookkeeping(job: JobState, sequence: number | null | undefined, now: Da
   if (job.startedAt) {
     // From the start until the end, time spent recovering from interruptions included.
     const seconds = billableSecondsAt(job, now);
-    Object.assign(data, { billableSeconds: seconds, actualCostUsd: costForSeconds(seconds, job.hourlyRateUsd) });
+    Object.assign(data, { billableSeconds: seconds, actualCostUsd: billedCostUsd(job, now) });
   }
   return data;
 }

@@ -8,8 +8,7 @@ import { FINAL_STATUSES, sourcesOf, TRANSITIONS } from "./stateMachine.js";
 import { aboveApprovalThreshold, assertApproved, checkJobFunding, requestApproval } from "../budgets/guard.js";
 import { planRetry } from "../failures/retry.js";
 import { countTemplateUse } from "../templates/service.js";
-import { billableSecondsAt } from "../costs/live.js";
-import { costForSeconds } from "../costs/estimate.js";
+import { billableSecondsAt, billedCostUsd } from "../costs/live.js";
 
 type UserViewer = Extract<Viewer, { kind: "user" }>;
 
@@ -92,8 +91,8 @@ export async function transitionJob(
       stamps.leaseExpiresAt = null;
       if (before.startedAt) stamps.actualDurationSec = (now.getTime() - before.startedAt.getTime()) / 1000;
       // The bill ends with the job, even when no report follows (cancelled, hard-stopped, lease lost).
-      const billable = billableSecondsAt({ ...before, finishedAt: now }, now);
-      Object.assign(stamps, { billableSeconds: billable, actualCostUsd: costForSeconds(billable, before.hourlyRateUsd) });
+      const billed = { ...before, finishedAt: now };
+      Object.assign(stamps, { billableSeconds: billableSecondsAt(billed, now), actualCostUsd: billedCostUsd(billed, now) });
     }
     const { count } = await tx.trainingJob.updateMany({
       where: { id: jobId, status: { in: sourcesOf(to) } },

@@ -1,7 +1,7 @@
 // The report's cost-benefit section: what training the model cost against what
 // the client pays for it. The product's bar: training under 5% of the sale price.
 import type { AppServices } from "../context.js";
-import { currentCostUsd } from "../costs/live.js";
+import { currentCostUsd, JOB_MONEY_SELECT } from "../costs/live.js";
 
 export const COST_SHARE_TARGET_PCT = 5;
 
@@ -20,7 +20,7 @@ export type CostBenefit = {
   targetPct: number;
 };
 
-const MONEY = { id: true, retryOfId: true, status: true, progress: true, estimatedCostUsd: true, actualCostUsd: true, hourlyRateUsd: true, billableSeconds: true, startedAt: true, finishedAt: true, billingEndedAt: true, machineSeconds: true, machineSince: true, recoveryCount: true } as const;
+const MONEY = { ...JOB_MONEY_SELECT, id: true, retryOfId: true, recoveryCount: true } as const;
 
 /** The sale price: `dealValueUsd` is a won deal's value, used when the job's project has no contract value. */
 export async function costBenefitOf(services: AppServices, jobId: string, dealValueUsd: number | null): Promise<CostBenefit> {

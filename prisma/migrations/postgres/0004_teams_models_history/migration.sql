@@ -41,6 +41,8 @@ ALTER TABLE "Project" ADD COLUMN     "contractValueUsd" DOUBLE PRECISION;
 -- AlterTable
 ALTER TABLE "TrainingJob" ADD COLUMN     "autoRetryAt" TIMESTAMP(3),
 ADD COLUMN     "autoRetryAttempt" INTEGER NOT NULL DEFAULT 0,
+ADD COLUMN     "machineCostUsd" DOUBLE PRECISION NOT NULL DEFAULT 0,
+ADD COLUMN     "machineRateUsd" DOUBLE PRECISION,
 ADD COLUMN     "onDemandAfterPreemptions" INTEGER,
 ADD COLUMN     "onDemandFallback" BOOLEAN NOT NULL DEFAULT false,
 ADD COLUMN     "qualityScore" DOUBLE PRECISION,
@@ -236,3 +238,6 @@ ALTER TABLE "ReportDeal" ADD CONSTRAINT "ReportDeal_customReportId_fkey" FOREIGN
 -- AddForeignKey
 ALTER TABLE "ComputeCredential" ADD CONSTRAINT "ComputeCredential_orgId_fkey" FOREIGN KEY ("orgId") REFERENCES "Organization"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
+
+-- Machines released before launches carried their own price were billed at the job's rate: keep that bill.
+UPDATE "TrainingJob" SET "machineCostUsd" = ROUND(CAST("machineSeconds" / 3600 * "hourlyRateUsd" AS NUMERIC), 4), "machineRateUsd" = CASE WHEN "machineSince" IS NULL THEN NULL ELSE "hourlyRateUsd" END;

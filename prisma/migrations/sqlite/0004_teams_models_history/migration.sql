@@ -220,6 +220,8 @@ CREATE TABLE "new_TrainingJob" (
     "billingEndedAt" DATETIME,
     "machineSeconds" REAL NOT NULL DEFAULT 0,
     "machineSince" DATETIME,
+    "machineCostUsd" REAL NOT NULL DEFAULT 0,
+    "machineRateUsd" REAL,
     "autoRetryAt" DATETIME,
     "autoRetryAttempt" INTEGER NOT NULL DEFAULT 0,
     "qualityScore" REAL,
@@ -315,3 +317,6 @@ CREATE UNIQUE INDEX "ComputeCredential_orgId_provider_key" ON "ComputeCredential
 -- CreateIndex
 CREATE INDEX "ComputeLaunch_state_retryAt_idx" ON "ComputeLaunch"("state", "retryAt");
 
+
+-- Machines released before launches carried their own price were billed at the job's rate: keep that bill.
+UPDATE "TrainingJob" SET "machineCostUsd" = ROUND(CAST("machineSeconds" / 3600 * "hourlyRateUsd" AS NUMERIC), 4), "machineRateUsd" = CASE WHEN "machineSince" IS NULL THEN NULL ELSE "hourlyRateUsd" END;

@@ -14,7 +14,17 @@ type Job = {
   billableSeconds: number;
   hourlyRateUsd: number;
   pricingTier: string;
+  recoveryCount: number;
 };
+
+/** What made the job dearer than its estimate: only causes that happened (interruptions are counted on the job). */
+function overrunCause(job: Job): string {
+  if (job.recoveryCount > 0) {
+    const times = job.recoveryCount === 1 ? "once" : `${job.recoveryCount} times`;
+    return `: the job was interrupted ${times}, and recovering added billed time.`;
+  }
+  return ": training took longer than estimated.";
+}
 
 /** What the job was expected to cost, what it has cost, and where it is heading. */
 export function CostTracker({ job }: { job: Job }) {
@@ -62,7 +72,7 @@ export function CostTracker({ job }: { job: Job }) {
       {over && (
         <p className="warning" role="alert" data-testid="cost-warning">
           {finished ? "The final cost was" : "The projected cost is"} {Math.round(job.costVariancePct)}% above the estimate
-          {job.pricingTier === "SPOT" ? ": spot interruptions and slower steps add billed time." : ": steps are slower than expected."}{" "}
+          {overrunCause(job)}{" "}
           {!finished && "Cancel the job if it is no longer worth it."}
         </p>
       )}
