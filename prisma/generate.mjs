@@ -17,7 +17,7 @@ export function writePostgresSchema() {
     .replace('provider = "sqlite"', 'provider = "postgresql"')
     .replace('url      = "file:./placeholder.db"', 'url      = "postgresql://placeholder@localhost:5432/placeholder"');
   mkdirSync(dirname(postgresSchema), { recursive: true });
-  writeFileSync(postgresSchema, "// GENERATED from ../schema.prisma by prisma/generate.mjs: edit that file.\n" + derived);
+  writeFileSync(postgresSchema, `// GENERATED from ../schema.prisma by prisma/generate.mjs: edit that file.\n${derived}`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

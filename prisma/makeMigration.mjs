@@ -23,7 +23,11 @@ const schemas = { sqlite: join(here, "schema.prisma"), postgres: join(here, "pos
 const scratch = mkdtempSync(join(tmpdir(), "tuneloop-diff-"));
 const envFor = {
   sqlite: { ...process.env, DATABASE_URL: `file:${join(scratch, "diff.db")}` },
-  postgres: { ...process.env, PRISMA_PROVIDER: "postgres", DATABASE_URL: process.env.DIFF_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres" },
+  postgres: {
+    ...process.env,
+    PRISMA_PROVIDER: "postgres",
+    DATABASE_URL: process.env.DIFF_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres",
+  },
 };
 
 for (const [provider, schema] of Object.entries(schemas)) {
@@ -31,7 +35,11 @@ for (const [provider, schema] of Object.entries(schemas)) {
   mkdirSync(folder, { recursive: true });
   const snapshot = join(folder, "schema.snapshot.prisma");
   const from = existsSync(snapshot) ? ["--from-schema-datamodel", snapshot] : ["--from-empty"];
-  const sql = execFileSync(prisma, ["migrate", "diff", ...from, "--to-schema-datamodel", schema, "--script"], { encoding: "utf8", cwd: join(here, "..", "server"), env: envFor[provider] });
+  const sql = execFileSync(prisma, ["migrate", "diff", ...from, "--to-schema-datamodel", schema, "--script"], {
+    encoding: "utf8",
+    cwd: join(here, "..", "server"),
+    env: envFor[provider],
+  });
   const count = readdirSync(folder).filter((f) => /^\d{4}_/.test(f)).length;
   const target = join(folder, `${String(count + 1).padStart(4, "0")}_${name}`);
   mkdirSync(target);

@@ -5,7 +5,9 @@ import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 
 const only = process.argv[2];
-const files = readdirSync("scripts/bench").filter((f) => f.endsWith(".ts") && (!only || f.includes(only))).sort();
+const files = readdirSync("scripts/bench")
+  .filter((f) => f.endsWith(".ts") && (!only || f.includes(only)))
+  .sort();
 let failed = 0;
 for (const file of files) {
   console.log(`\n━━ ${file}`);

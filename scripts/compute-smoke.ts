@@ -25,7 +25,9 @@ function providerFrom(name: string | undefined): ComputeProvider {
   const { compute } = readConfig({ ...process.env, DATA_DIR: process.env.DATA_DIR ?? "./data" });
   if (name === "skypilot" && compute.skypilot) return new SkyPilotProvider(compute.skypilot, compute);
   if (name === "kubernetes" && compute.kubernetes) return new KubernetesProvider(compute.kubernetes, compute);
-  console.error("usage: compute-smoke.ts --provider skypilot|kubernetes (with SKYPILOT_API_URL, or KUBERNETES_API_URL + KUBERNETES_TOKEN / KUBERNETES_KUBECONFIG, set)");
+  console.error(
+    "usage: compute-smoke.ts --provider skypilot|kubernetes (with SKYPILOT_API_URL, or KUBERNETES_API_URL + KUBERNETES_TOKEN / KUBERNETES_KUBECONFIG, set)",
+  );
   process.exit(2);
 }
 
@@ -38,7 +40,16 @@ const quote = provider.quote(values.gpu!, tier);
 log(`quote: ${quote.instanceType} in ${quote.region}, ${tier}, $${quote.pricePerHourUsd.toFixed(2)}/h`);
 
 const jobId = `smoke${Date.now().toString(36)}`;
-const launched = await provider.launch({ jobId, attempt: 1, gpuType: values.gpu!, tier, onDemandFallback: tier === "SPOT", backend: "typescript", serverUrl: values.server!, workerToken: "tl_smoke_not_a_real_token" });
+const launched = await provider.launch({
+  jobId,
+  attempt: 1,
+  gpuType: values.gpu!,
+  tier,
+  onDemandFallback: tier === "SPOT",
+  backend: "typescript",
+  serverUrl: values.server!,
+  workerToken: "tl_smoke_not_a_real_token",
+});
 log(`launched ${launched.externalId} (${launched.instanceType}, ${launched.region})`);
 
 let status: MachineStatus = { state: "PENDING" };

@@ -27,7 +27,13 @@ serving.on("exit", (code) => stopAll(code ?? 1));
 
 const server = spawn("node_modules/.bin/tsx", ["server/src/main.ts"], {
   stdio: "inherit",
-  env: { ...process.env, PORT: String(port), WEB_DIST: "web/dist", SEED_DEMO: process.env.SEED_DEMO ?? "true", ENGINE_SERVING_URL: process.env.ENGINE_SERVING_URL ?? `http://127.0.0.1:${servingPort}/v1` },
+  env: {
+    ...process.env,
+    PORT: String(port),
+    WEB_DIST: "web/dist",
+    SEED_DEMO: process.env.SEED_DEMO ?? "true",
+    ENGINE_SERVING_URL: process.env.ENGINE_SERVING_URL ?? `http://127.0.0.1:${servingPort}/v1`,
+  },
 });
 children.push(server);
 server.on("exit", (code) => stopAll(code ?? 1));

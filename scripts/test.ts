@@ -12,15 +12,29 @@ const RESULTS_DIR = join(process.cwd(), "test-results");
 const bin = (name: string) => `node_modules/.bin/${name}`;
 
 type Step = { name: string; command: string[]; vitest?: boolean; env?: Record<string, string>; when?: () => boolean };
+const PYTHON = ["trainer/python", "server/src/delivery/numpyRuntime"];
 const steps: Step[] = [
+  { name: "TypeScript lint and format (Biome)", command: [bin("biome"), "ci", "."] },
+  { name: "Python format (black)", command: ["black", "--check", "--quiet", ...PYTHON] },
+  { name: "Python lint (flake8)", command: ["flake8", ...PYTHON] },
   { name: "GraphQL schema is up to date", command: [bin("tsx"), "server/src/printSchema.ts", "--check"] },
   { name: "Typed operations are up to date", command: [bin("tsx"), "scripts/checkCodegen.ts"] },
   { name: "Types check", command: [bin("tsc"), "-p", "tsconfig.json", "--noEmit"] },
   { name: "Web types check", command: [bin("tsc"), "-p", "web/tsconfig.json", "--noEmit"], when: () => existsSync("web/tsconfig.json") },
   { name: "Server and trainer on SQLite", vitest: true, command: [bin("vitest"), "run"] },
   { name: "Server on PostgreSQL", vitest: true, command: [bin("vitest"), "run", "server/src"], env: { TEST_POSTGRES_URL: POSTGRES_URL } },
-  { name: "Web components", vitest: true, command: [bin("vitest"), "run", "--config", "web/vitest.config.ts"], when: () => existsSync("web/vitest.config.ts") },
-  { name: "Browser end-to-end", vitest: true, command: [bin("vitest"), "run", "--config", "web/e2e/vitest.config.ts"], when: () => existsSync("web/e2e/vitest.config.ts") },
+  {
+    name: "Web components",
+    vitest: true,
+    command: [bin("vitest"), "run", "--config", "web/vitest.config.ts"],
+    when: () => existsSync("web/vitest.config.ts"),
+  },
+  {
+    name: "Browser end-to-end",
+    vitest: true,
+    command: [bin("vitest"), "run", "--config", "web/e2e/vitest.config.ts"],
+    when: () => existsSync("web/e2e/vitest.config.ts"),
+  },
 ];
 
 type VitestReport = {
@@ -31,7 +45,12 @@ type VitestReport = {
 function failuresIn(reportPath: string): string[] {
   if (!existsSync(reportPath)) return ["(no test report was written)"];
   const report = JSON.parse(readFileSync(reportPath, "utf8")) as VitestReport;
-  const firstLine = (text = "") => text.split("\n").find((line) => line.trim())?.trim().slice(0, 300) ?? "";
+  const firstLine = (text = "") =>
+    text
+      .split("\n")
+      .find((line) => line.trim())
+      ?.trim()
+      .slice(0, 300) ?? "";
   return report.testResults.flatMap((file) => {
     const where = file.name.replace(`${process.cwd()}/`, "");
     const failed = file.assertionResults.filter((test) => test.status === "failed");
@@ -47,7 +66,9 @@ steps.forEach((step, index) => {
   if (step.when && !step.when()) return;
   console.log(`\n━━ ${step.name}`);
   const reportPath = join(RESULTS_DIR, `suite-${index}.json`);
-  const command = step.vitest ? [...step.command, "--reporter=default", "--reporter=json", `--outputFile.json=${reportPath}`] : step.command;
+  const command = step.vitest
+    ? [...step.command, "--reporter=default", "--reporter=json", `--outputFile.json=${reportPath}`]
+    : step.command;
   const started = Date.now();
   const run = spawnSync(command[0], command.slice(1), { stdio: "inherit", env: { ...process.env, ...step.env } });
   const ok = run.status === 0;

@@ -54,14 +54,17 @@ export type ModelShape = {
 };
 
 /** How the python trainer loads the frozen base weights on a GPU; 8-bit is shown for comparison (it does not train in 8-bit). */
-export type WeightFormat = 'bf16' | 'int8' | 'nf4';
+export type WeightFormat = "bf16" | "int8" | "nf4";
 export const WEIGHT_BYTES: Record<WeightFormat, number> = { bf16: 2, int8: 1, nf4: 0.56 };
 const CUDA_CONTEXT_BYTES = 1.5 * 2 ** 30;
 
 /** Embeddings, untied head and per layer attention (grouped keys and values) and MLP. */
 export function parametersOf(s: ModelShape): number {
   const kv = (s.hidden_size * s.num_key_value_heads) / s.num_attention_heads;
-  return 2 * s.vocab_size * s.hidden_size + s.num_hidden_layers * (2 * s.hidden_size ** 2 + 2 * s.hidden_size * kv + 3 * s.hidden_size * s.intermediate_size);
+  return (
+    2 * s.vocab_size * s.hidden_size +
+    s.num_hidden_layers * (2 * s.hidden_size ** 2 + 2 * s.hidden_size * kv + 3 * s.hidden_size * s.intermediate_size)
+  );
 }
 
 /**
@@ -76,6 +79,6 @@ export function gpuLoraProfile(s: ModelShape, targetModules: number, format: Wei
     bytesPerRank: s.num_hidden_layers * targetModules * 2 * Math.max(s.hidden_size, s.intermediate_size) * 4 * 4,
     bytesPerToken: s.num_hidden_layers * s.hidden_size * 2 * 6 + s.vocab_size * 4 * 3,
     bytesPerTokenPosition: 0,
-    fourBitSavingBytes: format === 'nf4' ? null : params * (WEIGHT_BYTES[format] - WEIGHT_BYTES.nf4),
+    fourBitSavingBytes: format === "nf4" ? null : params * (WEIGHT_BYTES[format] - WEIGHT_BYTES.nf4),
   };
 }

@@ -16,7 +16,9 @@ import { queueTinyJob, uploadSyntheticDataset, waitFor } from "../../trainer/src
 import { tinyBaseModel } from "@tuneloop/engine/testing";
 import { billableSecondsAt } from "../../server/src/costs/live";
 
-const { values } = parseArgs({ options: { jobs: { type: "string", default: "10" }, seeds: { type: "string", default: "2" }, parallel: { type: "string", default: "5" } } });
+const { values } = parseArgs({
+  options: { jobs: { type: "string", default: "10" }, seeds: { type: "string", default: "2" }, parallel: { type: "string", default: "5" } },
+});
 const JOBS = Number(values.jobs);
 /** Distinct seeds the jobs cycle through; one uninterrupted twin per seed. */
 const SEEDS = Number(values.seeds);
@@ -37,7 +39,8 @@ const quantile = (values: number[], q: number) => {
 const overrides = (seed: number) => ({ checkpointEvery: SEGMENT_STEPS, seed });
 
 /** The local provider's record of a launch: the trainer's pid. */
-const pidOf = (app: TestApp, jobId: string, attempt: number) => (JSON.parse(readFileSync(join(app.dataDir, "compute", "local", `${jobId}-${attempt}.json`), "utf8")) as { pid: number }).pid;
+const pidOf = (app: TestApp, jobId: string, attempt: number) =>
+  (JSON.parse(readFileSync(join(app.dataDir, "compute", "local", `${jobId}-${attempt}.json`), "utf8")) as { pid: number }).pid;
 
 async function adapterSha(app: TestApp, jobId: string) {
   const artifact = await app.services.db.artifact.findFirst({ where: { jobId, kind: "adapter_model" }, orderBy: { createdAt: "desc" } });
@@ -53,12 +56,20 @@ async function run(app: TestApp, datasetId: string, count: number, p: number) {
   let queued = 0;
   const started = Date.now();
   for (;;) {
-    const rows = await db.trainingJob.findMany({ where: { id: { in: jobs.map((j) => j.id) } }, select: { id: true, status: true, currentStep: true, workerId: true } });
+    const rows = await db.trainingJob.findMany({
+      where: { id: { in: jobs.map((j) => j.id) } },
+      select: { id: true, status: true, currentStep: true, workerId: true },
+    });
     const byId = new Map(rows.map((r) => [r.id, r]));
     const active = rows.filter((r) => !TRAINED.includes(r.status) && !["FAILED", "CANCELLED"].includes(r.status)).length;
     if (queued < count && active < PARALLEL) {
       const seed = 1 + (queued % SEEDS);
-      jobs.push({ id: await queueTinyJob(app, datasetId, `chaos ${p} #${queued}`, EPOCHS, overrides(seed)), seed, decided: new Set(), killAt: null });
+      jobs.push({
+        id: await queueTinyJob(app, datasetId, `chaos ${p} #${queued}`, EPOCHS, overrides(seed)),
+        seed,
+        decided: new Set(),
+        killAt: null,
+      });
       queued++;
       continue;
     }
@@ -95,13 +106,27 @@ async function run(app: TestApp, datasetId: string, count: number, p: number) {
     await sleep(100);
   }
   // The last machines exit by themselves after training; their intervals are then final.
-  await waitFor("this run's machines to end", async () => (await db.computeLaunch.count({ where: { jobId: { in: jobs.map((j) => j.id) }, state: { not: "ENDED" } } })) === 0, 120_000, 200).catch(() => undefined);
+  await waitFor(
+    "this run's machines to end",
+    async () => (await db.computeLaunch.count({ where: { jobId: { in: jobs.map((j) => j.id) }, state: { not: "ENDED" } } })) === 0,
+    120_000,
+    200,
+  ).catch(() => undefined);
   return { jobs, kills };
 }
 
-async function report(app: TestApp, label: string, jobs: { id: string; seed: number }[], kills: { jobId: string; attempt: number; at: number; recoveredAt: number | null }[], twins: Map<number, string | null>) {
+async function report(
+  app: TestApp,
+  label: string,
+  jobs: { id: string; seed: number }[],
+  kills: { jobId: string; attempt: number; at: number; recoveredAt: number | null }[],
+  twins: Map<number, string | null>,
+) {
   const { db } = app.services;
-  const rows = await db.trainingJob.findMany({ where: { id: { in: jobs.map((j) => j.id) } }, include: { computeLaunches: { orderBy: { attempt: "asc" } } } });
+  const rows = await db.trainingJob.findMany({
+    where: { id: { in: jobs.map((j) => j.id) } },
+    include: { computeLaunches: { orderBy: { attempt: "asc" } } },
+  });
   const completed = rows.filter((r) => TRAINED.includes(r.status)).length;
   let identical = 0;
   let overlapping = 0;
@@ -126,9 +151,15 @@ async function report(app: TestApp, label: string, jobs: { id: string; seed: num
     const launch = await db.computeLaunch.findUnique({ where: { jobId_attempt: { jobId: kill.jobId, attempt: kill.attempt } } });
     if (launch?.endedAt) detections.push((launch.endedAt.getTime() - kill.at) / 1000);
   }
-  console.log(`${label}: ${completed}/${jobs.length} completed (${((100 * completed) / jobs.length).toFixed(0)}%), ${kills.length} interruptions (half SIGTERM, half SIGKILL)`);
-  console.log(`  recovery (kill → first step on the next machine): median ${quantile(recoveries, 0.5).toFixed(1)} s, p95 ${quantile(recoveries, 0.95).toFixed(1)} s (${recoveries.length} measured); of which kill → machine reported gone: median ${quantile(detections, 0.5).toFixed(1)} s`);
-  console.log(`  adapters identical to the uninterrupted twin: ${identical}/${jobs.length}; overlapping launches: ${overlapping}; billed vs launch intervals, worst gap: ${worstBillingGap.toFixed(2)} s`);
+  console.log(
+    `${label}: ${completed}/${jobs.length} completed (${((100 * completed) / jobs.length).toFixed(0)}%), ${kills.length} interruptions (half SIGTERM, half SIGKILL)`,
+  );
+  console.log(
+    `  recovery (kill → first step on the next machine): median ${quantile(recoveries, 0.5).toFixed(1)} s, p95 ${quantile(recoveries, 0.95).toFixed(1)} s (${recoveries.length} measured); of which kill → machine reported gone: median ${quantile(detections, 0.5).toFixed(1)} s`,
+  );
+  console.log(
+    `  adapters identical to the uninterrupted twin: ${identical}/${jobs.length}; overlapping launches: ${overlapping}; billed vs launch intervals, worst gap: ${worstBillingGap.toFixed(2)} s`,
+  );
 }
 
 await tinyBaseModel(); // built once, not raced by the launched trainers
@@ -140,7 +171,9 @@ try {
   const twins = new Map<number, string | null>();
   for (const twin of twinRun.jobs) twins.set(twin.seed, await adapterSha(app, twin.id));
   if ([...twins.values()].some((sha) => !sha)) throw new Error("a twin produced no adapter");
-  console.log(`Spot chaos, local provider: ${JOBS} jobs per probability (the issue's 50: --jobs 50), ${EPOCHS * 8} steps each, a segment = ${SEGMENT_STEPS} steps, ${PARALLEL} at once`);
+  console.log(
+    `Spot chaos, local provider: ${JOBS} jobs per probability (the issue's 50: --jobs 50), ${EPOCHS * 8} steps each, a segment = ${SEGMENT_STEPS} steps, ${PARALLEL} at once`,
+  );
   await report(app, "  baseline, uninterrupted twins", twinRun.jobs, twinRun.kills, twins);
   for (const p of PROBABILITIES) {
     const { jobs, kills } = await run(app, datasetId, JOBS, p);

@@ -33,10 +33,28 @@ try {
   const { id: _id, createdAt: _c, updatedAt: _u, config, ...fields } = template;
   const ids = Array.from({ length: MACHINES }, () => createId());
   const now = new Date();
-  await db.trainingJob.createMany({ data: ids.map((id) => ({ ...fields, config: config as object, id, status: "TRAINING" as const, leaseExpiresAt: new Date(now.getTime() + 3600_000), machineSince: now })) });
+  await db.trainingJob.createMany({
+    data: ids.map((id) => ({
+      ...fields,
+      config: config as object,
+      id,
+      status: "TRAINING" as const,
+      leaseExpiresAt: new Date(now.getTime() + 3600_000),
+      machineSince: now,
+    })),
+  });
   await db.trainingJob.delete({ where: { id: template.id } });
   await db.computeLaunch.createMany({
-    data: ids.map((jobId) => ({ jobId, attempt: 1, provider: "LOCAL" as const, externalId: `${jobId}-1`, tier: "SPOT" as const, pricePerHourUsd: 1, state: "RUNNING" as const, startedAt: now })),
+    data: ids.map((jobId) => ({
+      jobId,
+      attempt: 1,
+      provider: "LOCAL" as const,
+      externalId: `${jobId}-1`,
+      tier: "SPOT" as const,
+      pricePerHourUsd: 1,
+      state: "RUNNING" as const,
+      startedAt: now,
+    })),
   });
 
   const baseline: number[] = [];
@@ -44,7 +62,10 @@ try {
   const phases: Record<string, number> = {};
   for (let i = 0; i < TICKS; i++) {
     let started = performance.now();
-    await db.computeLaunch.findMany({ where: { state: "RUNNING" }, include: { job: { select: { status: true, finishedAt: true, orgId: true } } } });
+    await db.computeLaunch.findMany({
+      where: { state: "RUNNING" },
+      include: { job: { select: { status: true, finishedAt: true, orgId: true } } },
+    });
     baseline.push(performance.now() - started);
     started = performance.now();
     await reconcile(app.services, { LOCAL: instant }, i, phases);
@@ -54,7 +75,11 @@ try {
   if (running !== MACHINES) throw new Error(`expected ${MACHINES} running launches after the ticks, found ${running}`);
   console.log(`Reconciler tick, ${MACHINES} running machines (median of ${TICKS}): ${median(ticks).toFixed(1)} ms (goal < 200 ms)`);
   console.log(`  baseline, the launches-with-jobs query alone: ${median(baseline).toFixed(1)} ms`);
-  console.log(`  per phase (mean of ${TICKS}): ${Object.entries(phases).map(([name, ms]) => `${name} ${(ms / TICKS).toFixed(1)} ms`).join(", ")}`);
+  console.log(
+    `  per phase (mean of ${TICKS}): ${Object.entries(phases)
+      .map(([name, ms]) => `${name} ${(ms / TICKS).toFixed(1)} ms`)
+      .join(", ")}`,
+  );
 } finally {
   await app.stop();
 }

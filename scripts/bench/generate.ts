@@ -19,7 +19,10 @@ for (const size of ["tiny", "small"] as const) {
     const out: number[] = [];
     for (let i = 0; i < maxNewTokens; i++) {
       const context = [...prompt, ...out].slice(-window);
-      const logits = tf.tidy(() => tf.slice(model.forward(Int32Array.from(context), 1, context.length), [context.length - 1, 0], [1, -1]).dataSync() as Float32Array);
+      const logits = tf.tidy(
+        () =>
+          tf.slice(model.forward(Int32Array.from(context), 1, context.length), [context.length - 1, 0], [1, -1]).dataSync() as Float32Array,
+      );
       out.push(logits.indexOf(Math.max(...logits)));
     }
     return out;
@@ -27,12 +30,16 @@ for (const size of ["tiny", "small"] as const) {
   const cached = () => generateIds(model, prompt, [], { maxNewTokens }).ids;
   if (cached().join() !== fullContext().join()) throw new Error("the KV cache changed the generated tokens");
   const time = (run: () => number[]) =>
-    median(Array.from({ length: RUNS }, () => {
-      const start = performance.now();
-      run();
-      return performance.now() - start;
-    }));
+    median(
+      Array.from({ length: RUNS }, () => {
+        const start = performance.now();
+        run();
+        return performance.now() - start;
+      }),
+    );
   const [ms, baseline] = [time(cached), time(fullContext)];
-  console.log(`${size.padEnd(5)} ${maxNewTokens} tokens after a ${prompt.length}-token prompt: KV cache ${ms.toFixed(0)} ms (${((maxNewTokens / ms) * 1000).toFixed(0)} tokens/s), full-context baseline ${baseline.toFixed(0)} ms — ${(baseline / ms).toFixed(1)}× faster`);
+  console.log(
+    `${size.padEnd(5)} ${maxNewTokens} tokens after a ${prompt.length}-token prompt: KV cache ${ms.toFixed(0)} ms (${((maxNewTokens / ms) * 1000).toFixed(0)} tokens/s), full-context baseline ${baseline.toFixed(0)} ms — ${(baseline / ms).toFixed(1)}× faster`,
+  );
   model.dispose();
 }

@@ -31,7 +31,18 @@ const TRAINERS = 100;
 const INGEST_SECONDS = 8;
 /** Steps per report, 10 metrics each: a trainer flushing every 10 steps, and one flushing every 50. */
 const REPORT_STEPS = [10, 50];
-const NAMES = ["train_loss", "val_loss", "perplexity", "learning_rate", "grad_norm", "tokens_per_sec", "samples_per_sec", "memory_mb", "epoch", "eta_seconds"];
+const NAMES = [
+  "train_loss",
+  "val_loss",
+  "perplexity",
+  "learning_rate",
+  "grad_norm",
+  "tokens_per_sec",
+  "samples_per_sec",
+  "memory_mb",
+  "epoch",
+  "eta_seconds",
+];
 const SUBSCRIBERS = 100;
 const LATENCY_REPORTS = 60;
 const SERIES_POINTS = 1_000_000;
@@ -71,7 +82,10 @@ async function timed(n: number, call: () => Promise<unknown>): Promise<number[]>
 
 /** A small Node program run next to the bench (in the server package, for its dependencies); resolves with the first line it prints. */
 function sidecar(code: string): Promise<{ line: string; stop: () => void }> {
-  const child = spawn(process.execPath, ["-e", code], { cwd: new URL("../../server", import.meta.url).pathname, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["-e", code], {
+    cwd: new URL("../../server", import.meta.url).pathname,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   return new Promise((resolve, reject) => {
     child.stdout.once("data", (chunk: Buffer) => resolve({ line: chunk.toString().trim(), stop: () => child.kill("SIGKILL") }));
     child.once("exit", (code) => reject(new Error(`sidecar exited with ${code}`)));
@@ -85,11 +99,21 @@ async function makeRunningJobs(services: AppServices, count: number) {
   const dataset = await services.db.dataset.findFirstOrThrow({ where: { orgId: viewer.orgId } });
   const template = await createJob(services, viewer, { name: "bench template", datasetId: dataset.id, start: true });
   // Held by a bench worker for longer than the bench runs (trainer tokens work only under a lease).
-  await transitionJob(services, template.id, "PROVISIONING", { data: { workerId: "bench", leaseExpiresAt: new Date(Date.now() + 3600_000) } });
+  await transitionJob(services, template.id, "PROVISIONING", {
+    data: { workerId: "bench", leaseExpiresAt: new Date(Date.now() + 3600_000) },
+  });
   // The other jobs are copies of the first, already running (setup, not what is measured).
-  const { id: _id, createdAt: _c, updatedAt: _u, config, ...fields } = await services.db.trainingJob.findUniqueOrThrow({ where: { id: template.id } });
+  const {
+    id: _id,
+    createdAt: _c,
+    updatedAt: _u,
+    config,
+    ...fields
+  } = await services.db.trainingJob.findUniqueOrThrow({ where: { id: template.id } });
   const ids = Array.from({ length: count - 1 }, () => createId());
-  await services.db.trainingJob.createMany({ data: ids.map((id, i) => ({ ...fields, config: config as object, id, name: `bench trainer ${i + 2}`, totalSteps: 1_000_000 })) });
+  await services.db.trainingJob.createMany({
+    data: ids.map((id, i) => ({ ...fields, config: config as object, id, name: `bench trainer ${i + 2}`, totalSteps: 1_000_000 })),
+  });
   const jobs = [template.id, ...ids];
   return Promise.all(jobs.map(async (jobId) => ({ jobId, token: await createTrainerToken(services.db, viewer.orgId, jobId) })));
 }
@@ -106,7 +130,8 @@ async function benchIngest(db: string, server: ServerProcess, services: AppServi
       trainers.map(async ({ jobId, token }) => {
         for (let step = firstStep; performance.now() < deadline; step += steps) {
           const points = [];
-          for (let s = step; s < step + steps; s++) for (const name of NAMES) points.push({ name, step: s, value: Math.random(), wallTime: Date.now() / 1000 });
+          for (let s = step; s < step + steps; s++)
+            for (const name of NAMES) points.push({ name, step: s, value: Math.random(), wallTime: Date.now() / 1000 });
           const answer = await gql(server.url, REPORT.metrics, { j: jobId, p: points }, token).catch(() => null);
           if (answer?.data?.reportMetrics?.__typename === "ReportMetricsSuccess") stored += answer.data.reportMetrics.data;
           else if (++failures === 1) console.error("first failed report:", JSON.stringify(answer ?? "no answer").slice(0, 500));
@@ -119,13 +144,20 @@ async function benchIngest(db: string, server: ServerProcess, services: AppServi
     firstStep += 10_000_000;
     const rate = stored / seconds;
     const bare = await bareInsertRate(services.provider, dataDir, stored);
-    rows.push({ db, measure: `ingest, ${TRAINERS} trainers × ${steps * NAMES.length} points/report over HTTP (points/s)`, value: fmt(rate), baseline: `${fmt(bare)} bare bulk insert`, ratio: (rate / bare).toFixed(2) });
+    rows.push({
+      db,
+      measure: `ingest, ${TRAINERS} trainers × ${steps * NAMES.length} points/report over HTTP (points/s)`,
+      value: fmt(rate),
+      baseline: `${fmt(bare)} bare bulk insert`,
+      ratio: (rate / bare).toFixed(2),
+    });
   }
 }
 
 /** Rows/s the bare driver inserts into a table shaped like MetricPoint (same primary key), 1,000 rows a transaction. */
 async function bareInsertRate(provider: DbProvider, dataDir: string, total: number): Promise<number> {
-  const rowsOf = (from: number, n: number) => Array.from({ length: n }, (_, i) => ["job", NAMES[(from + i) % NAMES.length], from + i, Math.random(), null, Date.now() / 1000]);
+  const rowsOf = (from: number, n: number) =>
+    Array.from({ length: n }, (_, i) => ["job", NAMES[(from + i) % NAMES.length], from + i, Math.random(), null, Date.now() / 1000]);
   const ddl = `CREATE TABLE bare_points ("jobId" TEXT NOT NULL, "name" TEXT NOT NULL, "step" INTEGER NOT NULL, "value" DOUBLE PRECISION NOT NULL, "epoch" DOUBLE PRECISION, "wallTime" DOUBLE PRECISION NOT NULL, PRIMARY KEY ("jobId", "name", "step"))`;
   if (provider === "sqlite") {
     const Database = requireServer("better-sqlite3");
@@ -147,7 +179,9 @@ async function bareInsertRate(provider: DbProvider, dataDir: string, total: numb
   const start = performance.now();
   for (let i = 0; i < total; i += 1000) {
     const rows = rowsOf(i, Math.min(1000, total - i));
-    const values = rows.map((_, r) => `($${r * 6 + 1}, $${r * 6 + 2}, $${r * 6 + 3}, $${r * 6 + 4}, $${r * 6 + 5}, $${r * 6 + 6})`).join(",");
+    const values = rows
+      .map((_, r) => `($${r * 6 + 1}, $${r * 6 + 2}, $${r * 6 + 3}, $${r * 6 + 4}, $${r * 6 + 5}, $${r * 6 + 6})`)
+      .join(",");
     await client.query(`INSERT INTO bare_points VALUES ${values} ON CONFLICT DO NOTHING`, rows.flat());
   }
   const rate = total / ((performance.now() - start) / 1000);
@@ -160,16 +194,22 @@ async function bareInsertRate(provider: DbProvider, dataDir: string, total: numb
 
 async function benchLatency(db: string, server: ServerProcess, services: AppServices) {
   const [{ jobId, token }] = await makeRunningJobs(services, 1);
-  const login = await gql(server.url, `mutation($e:String!,$p:String!){ login(email:$e,password:$p){ token } }`, { e: "engineer@demo.tuneloop.dev", p: DEMO_PASSWORD });
+  const login = await gql(server.url, `mutation($e:String!,$p:String!){ login(email:$e,password:$p){ token } }`, {
+    e: "engineer@demo.tuneloop.dev",
+    p: DEMO_PASSWORD,
+  });
   const session = login.data.login.token;
   const clients = Array.from({ length: SUBSCRIBERS }, () => wsClient(server.url, session));
   const sentAt = new Map<number, number>();
   const latencies: number[] = [];
-  const subs = clients.map((client) => subscribeWs(client, `subscription($j:ID!){ metricPointsAdded(jobId:$j){ points { step } } }`, { j: jobId }));
+  const subs = clients.map((client) =>
+    subscribeWs(client, `subscription($j:ID!){ metricPointsAdded(jobId:$j){ points { step } } }`, { j: jobId }),
+  );
   subs.forEach((sub) => {
     const push = sub.push.bind(sub);
     sub.push = (result) => {
-      for (const p of result.data?.metricPointsAdded.points ?? []) if (sentAt.has(p.step)) latencies.push(performance.now() - sentAt.get(p.step)!);
+      for (const p of result.data?.metricPointsAdded.points ?? [])
+        if (sentAt.has(p.step)) latencies.push(performance.now() - sentAt.get(p.step)!);
       push(result);
     };
   });
@@ -190,7 +230,13 @@ async function benchLatency(db: string, server: ServerProcess, services: AppServ
   const bare = await bareBroadcastLatencies();
   const p95 = quantile(latencies, 0.95);
   const bareP95 = quantile(bare, 0.95);
-  rows.push({ db, measure: `report → ${SUBSCRIBERS} graphql-ws subscribers, p95 (ms)`, value: fmt(p95, 1), baseline: `${fmt(bareP95, 1)} bare ws broadcast`, ratio: (p95 / bareP95).toFixed(1) });
+  rows.push({
+    db,
+    measure: `report → ${SUBSCRIBERS} graphql-ws subscribers, p95 (ms)`,
+    value: fmt(p95, 1),
+    baseline: `${fmt(bareP95, 1)} bare ws broadcast`,
+    ratio: (p95 / bareP95).toFixed(1),
+  });
 }
 
 /** Send → receive times of a bare `ws` server relaying each message to 100 clients. */
@@ -202,11 +248,22 @@ async function bareBroadcastLatencies(): Promise<number[]> {
     wss.on("listening", () => console.log(wss.address().port));`);
   const WebSocket = requireServer("ws");
   const url = `ws://127.0.0.1:${server.line}`;
-  const sockets: any[] = await Promise.all(Array.from({ length: SUBSCRIBERS }, () => new Promise((resolve) => { const s = new WebSocket(url); s.on("open", () => resolve(s)); })));
+  const sockets: any[] = await Promise.all(
+    Array.from(
+      { length: SUBSCRIBERS },
+      () =>
+        new Promise((resolve) => {
+          const s = new WebSocket(url);
+          s.on("open", () => resolve(s));
+        }),
+    ),
+  );
   const latencies: number[] = [];
   for (let i = 0; i < LATENCY_REPORTS; i++) {
     const sent = performance.now();
-    const arrived = sockets.map((s) => new Promise<void>((resolve) => s.once("message", () => (latencies.push(performance.now() - sent), resolve()))));
+    const arrived = sockets.map(
+      (s) => new Promise<void>((resolve) => s.once("message", () => (latencies.push(performance.now() - sent), resolve()))),
+    );
     sockets[0].send(JSON.stringify({ step: i }));
     await Promise.all(arrived);
   }
@@ -219,20 +276,40 @@ async function bareBroadcastLatencies(): Promise<number[]> {
 
 async function benchDownsample(db: string, server: ServerProcess, services: AppServices, session: string) {
   const [{ jobId }] = await makeRunningJobs(services, 1);
-  const values = Array.from({ length: SERIES_POINTS }, (_, step) => ({ name: "train_loss", step, value: 3 * Math.exp(-step / 300_000) + 0.05 * Math.sin(step / 50) + (step % 99_991 === 0 ? 5 : 0), epoch: null, wallTime: 1_700_000_000 + step }));
-  for (let i = 0; i < SERIES_POINTS; i += 50_000) await services.db.$transaction((tx) => storePoints(tx, services.provider, jobId, values.slice(i, i + 50_000)), { timeout: 120_000 });
+  const values = Array.from({ length: SERIES_POINTS }, (_, step) => ({
+    name: "train_loss",
+    step,
+    value: 3 * Math.exp(-step / 300_000) + 0.05 * Math.sin(step / 50) + (step % 99_991 === 0 ? 5 : 0),
+    epoch: null,
+    wallTime: 1_700_000_000 + step,
+  }));
+  for (let i = 0; i < SERIES_POINTS; i += 50_000)
+    await services.db.$transaction((tx) => storePoints(tx, services.provider, jobId, values.slice(i, i + 50_000)), { timeout: 120_000 });
 
   const query = `query($id:ID!){ job(id:$id){ metricSeries(names:["train_loss"], maxPoints:1000){ totalPoints downsampled points { step value } } } }`;
   const check = await gql(server.url, query, { id: jobId }, session);
   const series = check.data.job.metricSeries[0];
-  if (series.totalPoints !== SERIES_POINTS || series.points.length > 1000) throw new Error(`downsample: ${JSON.stringify(series).slice(0, 300)}`);
+  if (series.totalPoints !== SERIES_POINTS || series.points.length > 1000)
+    throw new Error(`downsample: ${JSON.stringify(series).slice(0, 300)}`);
   const api = median(await timed(7, () => gql(server.url, query, { id: jobId }, session)));
   // Baseline: the one-pass SQL min/max per bucket over every raw point, in the same database.
   const scan = `SELECT CAST("step" / 1000 AS INTEGER) AS b, MIN("value"), MAX("value"), MIN("step"), MAX("step") FROM "MetricPoint" WHERE "jobId" = '${jobId}' AND "name" = 'train_loss' GROUP BY b`;
   const bare = median(await timed(5, () => services.db.$queryRawUnsafe(scan)));
   const inMemory = median(await timed(5, async () => downsamplePoints(values, 499)));
-  rows.push({ db, measure: `1,000,000-point series → ${series.points.length} points, GraphQL over HTTP (ms)`, value: fmt(api, 1), baseline: `${fmt(bare, 1)} bare SQL min/max scan`, ratio: (api / bare).toFixed(2) });
-  rows.push({ db, measure: "  the same downsampling over 1,000,000 points already in memory (ms)", value: fmt(inMemory, 1), baseline: "", ratio: "" });
+  rows.push({
+    db,
+    measure: `1,000,000-point series → ${series.points.length} points, GraphQL over HTTP (ms)`,
+    value: fmt(api, 1),
+    baseline: `${fmt(bare, 1)} bare SQL min/max scan`,
+    ratio: (api / bare).toFixed(2),
+  });
+  rows.push({
+    db,
+    measure: "  the same downsampling over 1,000,000 points already in memory (ms)",
+    value: fmt(inMemory, 1),
+    baseline: "",
+    ratio: "",
+  });
 }
 
 // ── 4. job list ─────────────────────────────────────────────────────────────
@@ -246,13 +323,24 @@ async function benchJobList(db: string, server: ServerProcess, services: AppServ
   for (let i = existing; i < LIST_JOBS; i += 1000) {
     const data = Array.from({ length: Math.min(1000, LIST_JOBS - i) }, (_, k) => {
       const createdAt = new Date(base + (i + k) * 60_000);
-      return { ...fields, config: config as object, id: createId(), name: `archived job ${i + k}`, status: "COMPLETED" as const, createdAt, startedAt: createdAt, finishedAt: createdAt, progress: 100 };
+      return {
+        ...fields,
+        config: config as object,
+        id: createId(),
+        name: `archived job ${i + k}`,
+        status: "COMPLETED" as const,
+        createdAt,
+        startedAt: createdAt,
+        finishedAt: createdAt,
+        progress: 100,
+      };
     });
     await services.db.trainingJob.createMany({ data });
   }
   const query = `{ jobs(first: 25) { totalCount edges { node { id name status progress currentStep estimatedCostUsd actualCostUsd createdAt tags } } } }`;
   const first = await gql(server.url, query, {}, session);
-  if (first.data.jobs.totalCount < LIST_JOBS || first.data.jobs.edges.length !== 25) throw new Error(`job list: ${JSON.stringify(first).slice(0, 300)}`);
+  if (first.data.jobs.totalCount < LIST_JOBS || first.data.jobs.edges.length !== 25)
+    throw new Error(`job list: ${JSON.stringify(first).slice(0, 300)}`);
   const api = await timed(REQUESTS, () => gql(server.url, query, {}, session));
 
   const yoga = await sidecar(`
@@ -268,8 +356,20 @@ async function benchJobList(db: string, server: ServerProcess, services: AppServ
   const bareUrl = `http://127.0.0.1:${yoga.line}`;
   const bare = await timed(REQUESTS, () => gql(bareUrl, query, {}));
   yoga.stop();
-  rows.push({ db, measure: `job list, first page of 25 with ${fmt(LIST_JOBS)} jobs, median (ms)`, value: fmt(median(api), 1), baseline: `${fmt(median(bare), 1)} bare Yoga, 25 objects`, ratio: (median(api) / median(bare)).toFixed(1) });
-  rows.push({ db, measure: "  the same, p95 (ms)", value: fmt(quantile(api, 0.95), 1), baseline: fmt(quantile(bare, 0.95), 1), ratio: (quantile(api, 0.95) / quantile(bare, 0.95)).toFixed(1) });
+  rows.push({
+    db,
+    measure: `job list, first page of 25 with ${fmt(LIST_JOBS)} jobs, median (ms)`,
+    value: fmt(median(api), 1),
+    baseline: `${fmt(median(bare), 1)} bare Yoga, 25 objects`,
+    ratio: (median(api) / median(bare)).toFixed(1),
+  });
+  rows.push({
+    db,
+    measure: "  the same, p95 (ms)",
+    value: fmt(quantile(api, 0.95), 1),
+    baseline: fmt(quantile(bare, 0.95), 1),
+    ratio: (quantile(api, 0.95) / quantile(bare, 0.95)).toFixed(1),
+  });
 }
 
 // ── run ─────────────────────────────────────────────────────────────────────
@@ -297,10 +397,19 @@ async function freshPostgres(adminUrl: string) {
 async function runOn(db: string, databaseUrl: string) {
   const dataDir = mkdtempSync(join(tmpdir(), "tuneloop-bench-"));
   process.env.BENCH_DATABASE_URL = databaseUrl;
-  const server = await startServerProcess({ DATABASE_URL: databaseUrl, DATA_DIR: dataDir, PORT: "0", SEED_DEMO: "true", STALL_SECONDS: "3600" });
+  const server = await startServerProcess({
+    DATABASE_URL: databaseUrl,
+    DATA_DIR: dataDir,
+    PORT: "0",
+    SEED_DEMO: "true",
+    STALL_SECONDS: "3600",
+  });
   const services = { ...createDb(databaseUrl), pubsub: createAppPubSub(), config: readConfig({ DATA_DIR: dataDir }) } as AppServices;
   try {
-    const login = await gql(server.url, `mutation($e:String!,$p:String!){ login(email:$e,password:$p){ token } }`, { e: "engineer@demo.tuneloop.dev", p: DEMO_PASSWORD });
+    const login = await gql(server.url, `mutation($e:String!,$p:String!){ login(email:$e,password:$p){ token } }`, {
+      e: "engineer@demo.tuneloop.dev",
+      p: DEMO_PASSWORD,
+    });
     const session = login.data.login.token;
     console.log(`${db}: ingest…`);
     await benchIngest(db, server, services, dataDir);
@@ -330,7 +439,8 @@ if (process.env.BENCH_POSTGRES_URL) {
 }
 
 const widths = { db: 10, measure: 78, value: 12, baseline: 32, ratio: 6 };
-const line = (r: Row) => `${r.db.padEnd(widths.db)} ${r.measure.padEnd(widths.measure)} ${r.value.padStart(widths.value)}  ${r.baseline.padEnd(widths.baseline)} ${r.ratio.padStart(widths.ratio)}`;
+const line = (r: Row) =>
+  `${r.db.padEnd(widths.db)} ${r.measure.padEnd(widths.measure)} ${r.value.padStart(widths.value)}  ${r.baseline.padEnd(widths.baseline)} ${r.ratio.padStart(widths.ratio)}`;
 console.log(`\n${line({ db: "database", measure: "measure", value: "value", baseline: "baseline (same run)", ratio: "ratio" })}`);
 rows.forEach((r) => console.log(line(r)));
 process.exit(0);

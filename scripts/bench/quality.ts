@@ -12,7 +12,16 @@ import { startTestApp } from "../../server/src/testing/harness";
 import { apiAt, awaitValidation, runTestWorker, trainJob } from "../../server/src/validation/trainedJob";
 import { adapterDir } from "../../server/src/serving/adapterFiles";
 import { KNOWLEDGE_QUESTIONS } from "../../server/src/validation/content/knowledgeQuestions";
-import { initBackend, scoreMultipleChoice, generateReply, LoraAdapter, LlamaModel, defaultBaseModelDir, ensureBaseModel, BpeTokenizer } from "@tuneloop/engine";
+import {
+  initBackend,
+  scoreMultipleChoice,
+  generateReply,
+  LoraAdapter,
+  LlamaModel,
+  defaultBaseModelDir,
+  ensureBaseModel,
+  BpeTokenizer,
+} from "@tuneloop/engine";
 
 const { values } = parseArgs({ options: { size: { type: "string", default: "tiny" }, requests: { type: "string", default: "10" } } });
 const size = values.size === "small" ? "small" : "tiny";
@@ -29,22 +38,45 @@ try {
 
   // Validation: only the knowledge test, so the figure is comparable with the baseline.
   const started = performance.now();
-  await api.gql(`mutation($j:ID!){ runValidation(jobId:$j, options:{scenarioCount:1, maxNewTokens:1}){ __typename } }`, { j: jobId }, session);
+  await api.gql(
+    `mutation($j:ID!){ runValidation(jobId:$j, options:{scenarioCount:1, maxNewTokens:1}){ __typename } }`,
+    { j: jobId },
+    session,
+  );
   await runTestWorker(app.url, { validationFollows: true });
   const run = await awaitValidation(app.url, jobId, session);
   const serverValidationMs = performance.now() - started;
   const stored = await app.services.db.validationRun.findUniqueOrThrow({ where: { id: run.id } });
   const timings = (stored.details as { timings: Record<string, number> }).timings;
-  const knowledgeMs = Object.entries(timings).filter(([k]) => k.startsWith("knowledge:")).reduce((a, [, v]) => a + v, 0);
+  const knowledgeMs = Object.entries(timings)
+    .filter(([k]) => k.startsWith("knowledge:"))
+    .reduce((a, [, v]) => a + v, 0);
 
   // Serving: deploy with the gates off, then time completions.
-  await api.gql(`mutation{ updateQualitySettings(input:{gateMinPerplexityImprovementPct:null, gateMinRetentionPct:null, gateRequireApproval:false}){ __typename ... on UpdateQualitySettingsSuccess { data { gateRequireApproval } } } }`, {}, owner);
-  const version = await api.gql(`mutation($j:ID!){ registerModelVersion(input:{jobId:$j, name:"bench"}){ __typename ... on RegisterModelVersionSuccess { data { id } } } }`, { j: jobId }, session);
-  await api.gql(`mutation($id:ID!){ deployModelVersion(id:$id){ __typename ... on DeployModelVersionSuccess { data { id } } } }`, { id: version.id }, session);
+  await api.gql(
+    `mutation{ updateQualitySettings(input:{gateMinPerplexityImprovementPct:null, gateMinRetentionPct:null, gateRequireApproval:false}){ __typename ... on UpdateQualitySettingsSuccess { data { gateRequireApproval } } } }`,
+    {},
+    owner,
+  );
+  const version = await api.gql(
+    `mutation($j:ID!){ registerModelVersion(input:{jobId:$j, name:"bench"}){ __typename ... on RegisterModelVersionSuccess { data { id } } } }`,
+    { j: jobId },
+    session,
+  );
+  await api.gql(
+    `mutation($id:ID!){ deployModelVersion(id:$id){ __typename ... on DeployModelVersionSuccess { data { id } } } }`,
+    { id: version.id },
+    session,
+  );
   const key = (await api.gql(`mutation{ createApiKey(name:"bench", scopes:[READ]){ key } }`, {}, session)).key;
   const prompt = "How big should my emergency fund be?";
   const body = JSON.stringify({ prompt, max_tokens: 32 });
-  const call = () => fetch(`${app.url}/api/v1/models/demo/bench/latest`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body }).then((r) => r.json());
+  const call = () =>
+    fetch(`${app.url}/api/v1/models/demo/bench/latest`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body,
+    }).then((r) => r.json());
   const warm = await call(); // loads the model into the serving thread
   const endpoint: number[] = [];
   for (let i = 0; i < requests; i++) {

@@ -33,7 +33,8 @@ try {
   const { jobId, session: engineer } = await trainTinyJob(app, { validationFollows: false, name: "bench advisor" });
   const [qa, owner] = await Promise.all([app.login("qa"), app.login("owner")]);
   const db = app.services.db;
-  const gql = async (query: string, variables: Record<string, unknown>, token: string) => Object.values((await app.gql(query, variables, token)).data!)[0] as any;
+  const gql = async (query: string, variables: Record<string, unknown>, token: string) =>
+    Object.values((await app.gql(query, variables, token)).data!)[0] as any;
 
   // ADAPTERS versions, each its own copy of the adapter files (its own name on the backend).
   const names: string[] = [];
@@ -42,13 +43,25 @@ try {
     if (i > 0) {
       const { id: _id, createdAt: _c, updatedAt: _u, config, ...fields } = await db.trainingJob.findUniqueOrThrow({ where: { id: jobId } });
       job = (await db.trainingJob.create({ data: { ...fields, config: config as object } })).id;
-      for (const { id: _a, jobId: _j, createdAt: _t, ...artifact } of await db.artifact.findMany({ where: { jobId, kind: { in: ["adapter_model", "adapter_config"] } } })) {
+      for (const { id: _a, jobId: _j, createdAt: _t, ...artifact } of await db.artifact.findMany({
+        where: { jobId, kind: { in: ["adapter_model", "adapter_config"] } },
+      })) {
         await db.artifact.create({ data: { ...artifact, jobId: job } });
       }
     }
-    const version = (await gql(`mutation($j:ID!,$n:String!){ registerModelVersion(input:{jobId:$j, name:$n}){ ... on RegisterModelVersionSuccess { data { id } } } }`, { j: job, n: `bench-${i}` }, engineer)).data;
+    const version = (
+      await gql(
+        `mutation($j:ID!,$n:String!){ registerModelVersion(input:{jobId:$j, name:$n}){ ... on RegisterModelVersionSuccess { data { id } } } }`,
+        { j: job, n: `bench-${i}` },
+        engineer,
+      )
+    ).data;
     await gql(`mutation($id:ID!){ approveModelVersion(id:$id){ __typename } }`, { id: version.id }, qa);
-    const deployed = await gql(`mutation($id:ID!){ deployModelVersion(id:$id, overrideReason:"bench"){ __typename ... on AppError { message } } }`, { id: version.id }, owner);
+    const deployed = await gql(
+      `mutation($id:ID!){ deployModelVersion(id:$id, overrideReason:"bench"){ __typename ... on AppError { message } } }`,
+      { id: version.id },
+      owner,
+    );
     if (deployed.__typename !== "DeployModelVersionSuccess") throw new Error(`deploy failed: ${deployed.message}`);
     names.push(`tuneloop-${(await db.artifact.findFirstOrThrow({ where: { jobId: job, kind: "adapter_model" } })).id}`);
   }
@@ -56,12 +69,20 @@ try {
 
   const messages = [{ role: "user", content: "How big should my emergency fund be?" }];
   const viaEndpoint = async (i = 0) => {
-    const response = await fetch(`${app.url}/api/v1/models/demo/bench-${i}/latest`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${key}` }, body: JSON.stringify({ messages, max_tokens: 8 }) });
+    const response = await fetch(`${app.url}/api/v1/models/demo/bench-${i}/latest`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+      body: JSON.stringify({ messages, max_tokens: 8 }),
+    });
     if (response.status !== 200) throw new Error(`endpoint answered ${response.status}: ${await response.text()}`);
     return (await response.json()).choices[0].message.content as string;
   };
   const direct = async (name: string, maxTokens = 8) => {
-    const response = await fetch(`${servingUrl}/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: name, messages, max_tokens: maxTokens }) });
+    const response = await fetch(`${servingUrl}/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: name, messages, max_tokens: maxTokens }),
+    });
     if (response.status !== 200) throw new Error(`backend answered ${response.status}: ${await response.text()}`);
     return (await response.json()).choices[0].message.content as string;
   };
@@ -71,29 +92,41 @@ try {
   const endpointMs: number[] = [];
   const directMs: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [run, into] of [[() => viaEndpoint(), endpointMs], [() => direct(names[0]), directMs]] as const) {
+    for (const [run, into] of [
+      [() => viaEndpoint(), endpointMs],
+      [() => direct(names[0]), directMs],
+    ] as const) {
       const start = performance.now();
       await run();
       into.push(performance.now() - start);
     }
   }
-  for (const [label, q] of [["p50", 0.5], ["p95", 0.95]] as const) {
+  for (const [label, q] of [
+    ["p50", 0.5],
+    ["p95", 0.95],
+  ] as const) {
     const [e, d] = [quantile(endpointMs, q), quantile(directMs, q)];
-    console.log(`endpoint ${label} ${e.toFixed(1)} ms, backend directly ${d.toFixed(1)} ms: overhead ${(e - d).toFixed(1)} ms (${(((e - d) / d) * 100).toFixed(0)}%)  [${ROUNDS} requests each, 8 tokens]`);
+    console.log(
+      `endpoint ${label} ${e.toFixed(1)} ms, backend directly ${d.toFixed(1)} ms: overhead ${(e - d).toFixed(1)} ms (${(((e - d) / d) * 100).toFixed(0)}%)  [${ROUNDS} requests each, 8 tokens]`,
+    );
   }
 
   // 2. Several adapters on one base model vs one adapter: the same load, CLIENTS at a time.
   const load = async (pick: (i: number) => string) => {
     let next = 0;
     const start = performance.now();
-    await Promise.all(Array.from({ length: CLIENTS }, async () => {
-      while (next < LOAD_REQUESTS) await direct(pick(next++), 16);
-    }));
+    await Promise.all(
+      Array.from({ length: CLIENTS }, async () => {
+        while (next < LOAD_REQUESTS) await direct(pick(next++), 16);
+      }),
+    );
     return LOAD_REQUESTS / ((performance.now() - start) / 1000);
   };
   const one = await load(() => names[0]);
   const several = await load((i) => names[i % ADAPTERS]);
-  console.log(`backend throughput, ${CLIENTS} concurrent clients, ${LOAD_REQUESTS} requests of 16 tokens: one adapter ${one.toFixed(1)} req/s, ${ADAPTERS} adapters on one base model ${several.toFixed(1)} req/s (${((several / one) * 100).toFixed(0)}% of one)`);
+  console.log(
+    `backend throughput, ${CLIENTS} concurrent clients, ${LOAD_REQUESTS} requests of 16 tokens: one adapter ${one.toFixed(1)} req/s, ${ADAPTERS} adapters on one base model ${several.toFixed(1)} req/s (${((several / one) * 100).toFixed(0)}% of one)`,
+  );
 } finally {
   await app.stop();
   serving.kill("SIGTERM");

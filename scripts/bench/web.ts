@@ -4,5 +4,8 @@
 // Usage: npx tsx scripts/bench/web.ts
 import { spawnSync } from "node:child_process";
 
-const run = spawnSync("node_modules/.bin/tsx", ["web/e2e/bench.ts"], { stdio: "inherit", cwd: new URL("../../", import.meta.url).pathname });
+const run = spawnSync("node_modules/.bin/tsx", ["web/e2e/bench.ts"], {
+  stdio: "inherit",
+  cwd: new URL("../../", import.meta.url).pathname,
+});
 process.exit(run.status ?? 1);

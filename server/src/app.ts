@@ -49,7 +49,12 @@ export async function buildApp(config: ServerConfig): Promise<App> {
     schema: confineJobTokens(schema),
     graphqlEndpoint: "/graphql",
     renderGraphiQL,
-    graphiql: { title: "Tuneloop GraphQL", subscriptionsProtocol: "WS", defaultQuery: GRAPHIQL_DEFAULT_QUERY, headers: GRAPHIQL_DEFAULT_HEADERS },
+    graphiql: {
+      title: "Tuneloop GraphQL",
+      subscriptionsProtocol: "WS",
+      defaultQuery: GRAPHIQL_DEFAULT_QUERY,
+      headers: GRAPHIQL_DEFAULT_HEADERS,
+    },
     logging: config.logLevel === "silent" ? false : config.logLevel,
     plugins: [...graphqlLimitPlugins(), subscriptionGuard()],
     // Multipart uploads stop at the upload cap while they are read (JSON bodies have their own, smaller cap).
@@ -92,7 +97,12 @@ export async function buildApp(config: ServerConfig): Promise<App> {
       onSubscribe: async (ctx, _id, params) => {
         // graphql-ws has already entered this one among the connection's subscriptions.
         if (Object.keys(ctx.subscriptions).length > MAX_SUBSCRIPTIONS_PER_CONNECTION) {
-          return [new AppError("RATE_LIMITED", `At most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions per connection: end one first`).toGraphQLError()];
+          return [
+            new AppError(
+              "RATE_LIMITED",
+              `At most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions per connection: end one first`,
+            ).toGraphQLError(),
+          ];
         }
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,

@@ -68,7 +68,21 @@ builder.mutationType({});
 builder.subscriptionType({});
 
 export const ErrorCodeEnum = builder.enumType("ErrorCode", {
-  values: ["VALIDATION", "NOT_FOUND", "UNAUTHENTICATED", "FORBIDDEN", "CONFLICT", "INVALID_TRANSITION", "DATASET_INVALID", "BUDGET_EXCEEDED", "APPROVAL_REQUIRED", "RATE_LIMITED", "BUSY", "UNAVAILABLE", "QUALITY_GATE_FAILED"] as const,
+  values: [
+    "VALIDATION",
+    "NOT_FOUND",
+    "UNAUTHENTICATED",
+    "FORBIDDEN",
+    "CONFLICT",
+    "INVALID_TRANSITION",
+    "DATASET_INVALID",
+    "BUDGET_EXCEEDED",
+    "APPROVAL_REQUIRED",
+    "RATE_LIMITED",
+    "BUSY",
+    "UNAVAILABLE",
+    "QUALITY_GATE_FAILED",
+  ] as const,
 });
 
 builder.objectType(AppError, {

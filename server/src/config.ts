@@ -148,7 +148,12 @@ function parseTrustProxy(value: string): ServerConfig["trustProxy"] {
   if (text === "true" || text === "false") return () => text === "true";
   if (/^\d+$/.test(text)) return (_address, hop) => hop < Number(text);
   try {
-    return proxyaddr.compile(text.split(",").map((part) => part.trim()).filter(Boolean));
+    return proxyaddr.compile(
+      text
+        .split(",")
+        .map((part) => part.trim())
+        .filter(Boolean),
+    );
   } catch (error) {
     throw new Error(`Invalid configuration: TRUST_PROXY: ${(error as Error).message}`);
   }
@@ -158,7 +163,15 @@ function parseTrustProxy(value: string): ServerConfig["trustProxy"] {
 export type ComputeSettings = {
   workerImage: string;
   gpuWorkerImage: string;
-  kubernetes: { apiUrl?: string; token?: string; kubeconfig?: string; namespace: string; nodeSelector: string; spotNodeSelector: string; spotTolerations: string } | null;
+  kubernetes: {
+    apiUrl?: string;
+    token?: string;
+    kubeconfig?: string;
+    namespace: string;
+    nodeSelector: string;
+    spotNodeSelector: string;
+    spotTolerations: string;
+  } | null;
   skypilot: { apiUrl: string; token?: string } | null;
   secretsKey: string;
 };
@@ -201,9 +214,18 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     compute: {
       workerImage: e.WORKER_IMAGE,
       gpuWorkerImage: e.WORKER_GPU_IMAGE,
-      kubernetes: e.KUBERNETES_API_URL || e.KUBERNETES_KUBECONFIG
-        ? { apiUrl: e.KUBERNETES_API_URL, token: e.KUBERNETES_TOKEN, kubeconfig: e.KUBERNETES_KUBECONFIG, namespace: e.KUBERNETES_NAMESPACE, nodeSelector: e.KUBERNETES_NODE_SELECTOR, spotNodeSelector: e.KUBERNETES_SPOT_NODE_SELECTOR, spotTolerations: e.KUBERNETES_SPOT_TOLERATIONS }
-        : null,
+      kubernetes:
+        e.KUBERNETES_API_URL || e.KUBERNETES_KUBECONFIG
+          ? {
+              apiUrl: e.KUBERNETES_API_URL,
+              token: e.KUBERNETES_TOKEN,
+              kubeconfig: e.KUBERNETES_KUBECONFIG,
+              namespace: e.KUBERNETES_NAMESPACE,
+              nodeSelector: e.KUBERNETES_NODE_SELECTOR,
+              spotNodeSelector: e.KUBERNETES_SPOT_NODE_SELECTOR,
+              spotTolerations: e.KUBERNETES_SPOT_TOLERATIONS,
+            }
+          : null,
       skypilot: e.SKYPILOT_API_URL ? { apiUrl: e.SKYPILOT_API_URL, token: e.SKYPILOT_API_TOKEN } : null,
       secretsKey: e.COMPUTE_SECRETS_KEY ?? loadOrCreateSecret(dataDir, "compute-secrets.key"),
     },
@@ -216,7 +238,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       openaiCompatible: e.OPENAI_COMPATIBLE_URL ? { url: e.OPENAI_COMPATIBLE_URL, apiKey: e.OPENAI_COMPATIBLE_API_KEY ?? null } : null,
       adapterDir: resolve(e.INFERENCE_ADAPTER_DIR ?? join(dataDir, "cache", "adapters")),
     },
-    notifyAllowedHosts: e.NOTIFY_ALLOWED_HOSTS.split(",").map((h) => h.trim().toLowerCase()).filter(Boolean),
+    notifyAllowedHosts: e.NOTIFY_ALLOWED_HOSTS.split(",")
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean),
     passwordHashCost: e.PASSWORD_HASH_COST,
     autoRetryDelaySeconds: e.AUTO_RETRY_DELAY_SECONDS,
     autoRetryMax: e.AUTO_RETRY_MAX,

@@ -5,8 +5,21 @@ import type { Role } from "./generated/sqlite/enums.js";
 
 /** Who is calling: a user (API key or browser session) or a trainer holding a job token. */
 export type Viewer =
-  | { kind: "user"; userId: string; orgId: string; role: Role; scopes: string[] | null; /** The session or API key it signed in with (what rate limits count). */ credentialId: string }
-  | { kind: "trainer"; orgId: string; jobId: string; tokenId: string; /** Its worker holds the job's lease now: reports are accepted only then. */ holdsLease: boolean };
+  | {
+      kind: "user";
+      userId: string;
+      orgId: string;
+      role: Role;
+      scopes: string[] | null /** The session or API key it signed in with (what rate limits count). */;
+      credentialId: string;
+    }
+  | {
+      kind: "trainer";
+      orgId: string;
+      jobId: string;
+      tokenId: string /** Its worker holds the job's lease now: reports are accepted only then. */;
+      holdsLease: boolean;
+    };
 
 export type AppServices = {
   db: Db;

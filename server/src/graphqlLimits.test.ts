@@ -7,7 +7,14 @@ import { GRAPHQL_LIMITS, MAX_JSON_BODY_BYTES } from "./graphqlLimits.js";
 import * as webOperations from "../../web/src/graphql/graphql.js";
 import * as trainerOperations from "../../trainer/src/worker/graphql/graphql.js";
 
-const LIMIT_CODES = ["QUERY_TOO_DEEP", "TOO_MANY_ALIASES", "TOO_MANY_TOKENS", "TOO_MANY_DIRECTIVES", "QUERY_TOO_COSTLY", "REQUEST_TOO_LARGE"];
+const LIMIT_CODES = [
+  "QUERY_TOO_DEEP",
+  "TOO_MANY_ALIASES",
+  "TOO_MANY_TOKENS",
+  "TOO_MANY_DIRECTIVES",
+  "QUERY_TOO_COSTLY",
+  "REQUEST_TOO_LARGE",
+];
 
 /** 50 levels through the schema cycle TrainingJob.retryOf. */
 const deepQuery = `query { job(id: "x") { ${"retryOf { ".repeat(50)}id${" }".repeat(50)} } }`;
@@ -42,8 +49,18 @@ describe("GraphQL limits", () => {
   it.each([
     ["a query 50 levels deep", deepQuery, "QUERY_TOO_DEEP", `Query depth limit of ${GRAPHQL_LIMITS.depth} exceeded`],
     ["500 aliases", manyAliases, "TOO_MANY_ALIASES", `Aliases limit of ${GRAPHQL_LIMITS.aliases} exceeded`],
-    ["too many tokens", `query { me { ${"id ".repeat(GRAPHQL_LIMITS.tokens)} } }`, "TOO_MANY_TOKENS", `Token limit of ${GRAPHQL_LIMITS.tokens} exceeded`],
-    ["too many directives", `query { me { ${"id @include(if: true) ".repeat(GRAPHQL_LIMITS.directives + 1)} } }`, "TOO_MANY_DIRECTIVES", `Directives limit of ${GRAPHQL_LIMITS.directives} exceeded`],
+    [
+      "too many tokens",
+      `query { me { ${"id ".repeat(GRAPHQL_LIMITS.tokens)} } }`,
+      "TOO_MANY_TOKENS",
+      `Token limit of ${GRAPHQL_LIMITS.tokens} exceeded`,
+    ],
+    [
+      "too many directives",
+      `query { me { ${"id @include(if: true) ".repeat(GRAPHQL_LIMITS.directives + 1)} } }`,
+      "TOO_MANY_DIRECTIVES",
+      `Directives limit of ${GRAPHQL_LIMITS.directives} exceeded`,
+    ],
   ])("refuses %s with a typed error and HTTP 400, then answers normally", async (_what, query, code, message) => {
     const { status, body } = await refusal(query);
     expect(status).toBe(400);
@@ -102,7 +119,9 @@ describe("GraphQL limits", () => {
   });
 
   it("lets every operation the SPA and the trainer send through", async () => {
-    const documents = [...Object.entries(webOperations), ...Object.entries(trainerOperations)].filter(([name]) => name.endsWith("Document"));
+    const documents = [...Object.entries(webOperations), ...Object.entries(trainerOperations)].filter(([name]) =>
+      name.endsWith("Document"),
+    );
     expect(documents.length).toBeGreaterThan(20);
     for (const [name, document] of documents) {
       const { body } = await refusal(print(document as DocumentNode));
@@ -123,7 +142,7 @@ describe("upload cap", () => {
     const boundary = "tuneloopboundary";
     const head = [
       `--${boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n`,
-      JSON.stringify({ query: "mutation($f: Upload!) { uploadDataset(name: \"big\", file: $f) { __typename } }", variables: { f: null } }),
+      JSON.stringify({ query: 'mutation($f: Upload!) { uploadDataset(name: "big", file: $f) { __typename } }', variables: { f: null } }),
       `\r\n--${boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n{"0":["variables.f"]}`,
       `\r\n--${boundary}\r\nContent-Disposition: form-data; name="0"; filename="big.jsonl"\r\nContent-Type: application/jsonl\r\n\r\n`,
     ].join("");
@@ -131,7 +150,11 @@ describe("upload cap", () => {
     const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = httpRequest(`${app.url}/graphql`, {
         method: "POST",
-        headers: { "content-type": `multipart/form-data; boundary=${boundary}`, "graphql-require-preflight": "1", "transfer-encoding": "chunked" },
+        headers: {
+          "content-type": `multipart/form-data; boundary=${boundary}`,
+          "graphql-require-preflight": "1",
+          "transfer-encoding": "chunked",
+        },
       });
       req.on("response", (res) => {
         let body = "";
@@ -148,6 +171,9 @@ describe("upload cap", () => {
     });
     // Yoga's multipart parser reports the cap as a bad multipart body.
     expect(answer.status).toBe(400);
-    expect(JSON.parse(answer.body).errors[0]).toMatchObject({ message: expect.stringContaining("Request body too large"), extensions: { code: "BAD_REQUEST" } });
+    expect(JSON.parse(answer.body).errors[0]).toMatchObject({
+      message: expect.stringContaining("Request body too large"),
+      extensions: { code: "BAD_REQUEST" },
+    });
   });
 });

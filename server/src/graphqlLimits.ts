@@ -37,7 +37,13 @@ export const GRAPHQL_LIMITS = {
 /** Largest JSON request body (uploads are multipart and have their own cap). */
 export const MAX_JSON_BODY_BYTES = 1024 * 1024;
 
-type LimitCode = "QUERY_TOO_DEEP" | "TOO_MANY_ALIASES" | "TOO_MANY_TOKENS" | "TOO_MANY_DIRECTIVES" | "QUERY_TOO_COSTLY" | "REQUEST_TOO_LARGE";
+type LimitCode =
+  | "QUERY_TOO_DEEP"
+  | "TOO_MANY_ALIASES"
+  | "TOO_MANY_TOKENS"
+  | "TOO_MANY_DIRECTIVES"
+  | "QUERY_TOO_COSTLY"
+  | "REQUEST_TOO_LARGE";
 
 function limitError(code: LimitCode, message: string, status = 400) {
   // spec: false, or Yoga answers 200 to clients that accept application/json (as the GraphQL over HTTP spec allows).
@@ -47,7 +53,10 @@ function limitError(code: LimitCode, message: string, status = 400) {
 // graphql-armor's rejections read "Syntax Error: Query depth limit of 12 exceeded, found 50."
 const refuseWith = (code: LimitCode) => ({
   propagateOnRejection: false,
-  onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(limitError(code, error.message.replace(/^Syntax Error: /, "")))],
+  onReject: [
+    (context: ValidationContext | null, error: GraphQLError) =>
+      context?.reportError(limitError(code, error.message.replace(/^Syntax Error: /, ""))),
+  ],
 });
 
 /**
@@ -80,7 +89,12 @@ function listSize(args: Record<string, any>, returnsConnection: boolean, isList:
  * times the items it returns. Computed with the request's variables, which is
  * why it runs at execution rather than as a (cached) validation rule.
  */
-function operationCost(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>): number {
+function operationCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+): number {
   const fragments = new Map(document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
   const costOf = (selectionSet: SelectionSetNode, parent: GraphQLObjectType, insideConnection: boolean): number => {
     let total = 0;
@@ -105,7 +119,10 @@ function operationCost(schema: GraphQLSchema, document: DocumentNode, operation:
       }
       const returnsConnection = type.name.endsWith("Connection");
       // A connection's edges and nodes are its page, already counted.
-      const items = insideConnection && (field.name === "edges" || field.name === "nodes") ? 1 : listSize(args, returnsConnection, isListType(getNullableType(field.type)));
+      const items =
+        insideConnection && (field.name === "edges" || field.name === "nodes")
+          ? 1
+          : listSize(args, returnsConnection, isListType(getNullableType(field.type)));
       total += own + items * costOf(selection.selectionSet, type, returnsConnection);
     }
     return total;
@@ -115,15 +132,31 @@ function operationCost(schema: GraphQLSchema, document: DocumentNode, operation:
 }
 
 /** Refuses an operation whose cost is over the limit; returns null when it may run. */
-function costRefusal(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, rawVariables: Record<string, unknown> | null | undefined) {
+function costRefusal(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  rawVariables: Record<string, unknown> | null | undefined,
+) {
   const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-  const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations.length === 1 ? operations[0] : undefined;
+  const operation = operationName
+    ? operations.find((o) => o.name?.value === operationName)
+    : operations.length === 1
+      ? operations[0]
+      : undefined;
   if (!operation) return null; // execution reports the missing operation
   const variables = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables ?? {});
   if (variables.errors) return null; // execution reports the bad variables
   const cost = operationCost(schema, document, operation, variables.coerced);
   if (cost <= GRAPHQL_LIMITS.cost) return null;
-  return { errors: [limitError("QUERY_TOO_COSTLY", `Query cost limit of ${GRAPHQL_LIMITS.cost} exceeded, found ${cost}. Ask for fewer items or split the query.`)] };
+  return {
+    errors: [
+      limitError(
+        "QUERY_TOO_COSTLY",
+        `Query cost limit of ${GRAPHQL_LIMITS.cost} exceeded, found ${cost}. Ask for fewer items or split the query.`,
+      ),
+    ],
+  };
 }
 
 /** Reads a request body, stopping as soon as it passes `limit` bytes. */
@@ -155,7 +188,9 @@ function jsonBodyCap(): Plugin {
     onRequestParse({ request, requestParser, setRequestParser, fetchAPI }) {
       if (!requestParser || !request.body || request.headers.get("content-type")?.startsWith("multipart/")) return;
       setRequestParser(async (req) =>
-        requestParser(new fetchAPI.Request(req.url, { method: req.method, headers: req.headers, body: await readWithin(req, MAX_JSON_BODY_BYTES) })),
+        requestParser(
+          new fetchAPI.Request(req.url, { method: req.method, headers: req.headers, body: await readWithin(req, MAX_JSON_BODY_BYTES) }),
+        ),
       );
     },
   };

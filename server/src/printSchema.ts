@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { schema } from "./schema.js";
 
 const file = new URL("../../schema.graphql", import.meta.url);
-const sdl = printSchema(lexicographicSortSchema(schema)) + "\n";
+const sdl = `${printSchema(lexicographicSortSchema(schema))}\n`;
 if (process.argv.includes("--check")) {
   if (readFileSync(file, "utf8") !== sdl) {
     console.error("schema.graphql is out of date: run `pnpm schema:print` and commit it");

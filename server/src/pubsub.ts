@@ -11,7 +11,10 @@ export type Topics = {
   /** Something about the organization's job list changed. */
   "org:jobs": [orgId: string, payload: { jobId: string; change: "created" | "updated" | "deleted" }];
   /** New metric points were stored for a job. */
-  "job:metrics": [jobId: string, payload: { jobId: string; points: { name: string; step: number; value: number; epoch: number | null; wallTime: number }[] }];
+  "job:metrics": [
+    jobId: string,
+    payload: { jobId: string; points: { name: string; step: number; value: number; epoch: number | null; wallTime: number }[] },
+  ];
   /** A job event was appended. */
   "job:events": [jobId: string, payload: { jobId: string; eventId: number }];
   /** A validation run of the job was queued, progressed or finished. */

@@ -25,12 +25,18 @@ const instances = new WeakMap<ServerConfig, Limiters>();
 
 function limiterFor(config: ServerConfig, name: LimitName): RateLimiterAbstract {
   let entry = instances.get(config);
-  if (!entry) instances.set(config, (entry = { byName: new Map(), redis: config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 3 }) : null }));
+  if (!entry)
+    instances.set(
+      config,
+      (entry = { byName: new Map(), redis: config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 3 }) : null }),
+    );
   let limiter = entry.byName.get(name);
   if (!limiter) {
     const options = { keyPrefix: `tuneloop:${name}`, ...LIMITS[name](config) };
     // Redis down: count in memory rather than refuse every request.
-    limiter = entry.redis ? new RateLimiterRedis({ ...options, storeClient: entry.redis, insuranceLimiter: new RateLimiterMemory(options) }) : new RateLimiterMemory(options);
+    limiter = entry.redis
+      ? new RateLimiterRedis({ ...options, storeClient: entry.redis, insuranceLimiter: new RateLimiterMemory(options) })
+      : new RateLimiterMemory(options);
     entry.byName.set(name, limiter);
   }
   return limiter;
@@ -41,7 +47,12 @@ export type RateDecision = { allowed: boolean; limit: number; remaining: number;
 /** Counts one request (or failure) of `key`; refused once the limit is reached. */
 export async function takeRequest(config: ServerConfig, name: LimitName, key: string): Promise<RateDecision> {
   const limiter = limiterFor(config, name);
-  const decision = (state: RateLimiterRes, allowed: boolean) => ({ allowed, limit: limiter.points, remaining: state.remainingPoints, resetSeconds: Math.ceil(state.msBeforeNext / 1000) });
+  const decision = (state: RateLimiterRes, allowed: boolean) => ({
+    allowed,
+    limit: limiter.points,
+    remaining: state.remainingPoints,
+    resetSeconds: Math.ceil(state.msBeforeNext / 1000),
+  });
   try {
     return decision(await limiter.consume(key), true);
   } catch (refusal) {

@@ -24,7 +24,11 @@ export async function seedDemo(services: AppServices) {
   const passwordHash = await hashPassword(DEMO_PASSWORD, config.passwordHashCost);
   const org = await db.organization
     .create({
-      data: { name: "Demo Advisory", slug: "demo", memberships: { create: DEMO_USERS.map(({ role, ...u }) => ({ role, user: { create: { ...u, passwordHash } } })) } },
+      data: {
+        name: "Demo Advisory",
+        slug: "demo",
+        memberships: { create: DEMO_USERS.map(({ role, ...u }) => ({ role, user: { create: { ...u, passwordHash } } })) },
+      },
       include: { memberships: true },
     })
     .catch((error: { code?: string }) => {

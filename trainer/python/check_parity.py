@@ -45,7 +45,9 @@ DEFAULT_CHAT = {
 
 def engine(*args):
     tsx = os.path.join(REPO, "node_modules", ".bin", "tsx")
-    return subprocess.run([tsx, os.path.join(REPO, "trainer", "src", "parity.ts"), *args], check=True, capture_output=True, text=True, cwd=REPO).stdout
+    return subprocess.run(
+        [tsx, os.path.join(REPO, "trainer", "src", "parity.ts"), *args], check=True, capture_output=True, text=True, cwd=REPO
+    ).stdout
 
 
 def engine_logits(model_dir, adapter_dir, ids, vocab):
@@ -59,7 +61,9 @@ def compare(name, ours, theirs, tolerance):
     diff = np.abs(ours - theirs)
     agree = float(np.mean(ours.argmax(-1) == theirs.argmax(-1)))
     ok = diff.max() <= tolerance and agree == 1.0
-    print(f"{'ok  ' if ok else 'FAIL'} {name}: max |Δ| {diff.max():.2e} (mean {diff.mean():.2e}, tolerance {tolerance:g}); next-token argmax agrees on {agree:.0%} of positions")
+    print(
+        f"{'ok  ' if ok else 'FAIL'} {name}: max |Δ| {diff.max():.2e} (mean {diff.mean():.2e}, tolerance {tolerance:g}); next-token argmax agrees on {agree:.0%} of positions"
+    )
     return ok
 
 
@@ -68,7 +72,9 @@ def main():
     parser.add_argument("model_dir")
     parser.add_argument("adapter_dir", nargs="?")
     parser.add_argument("--tolerance", type=float, default=1e-3, help="largest allowed absolute logit difference (float32 on both sides)")
-    parser.add_argument("--chat", type=json.loads, default=DEFAULT_CHAT, help='a conversation as JSON: {"messages": [{"role": …, "content": …}, …]}')
+    parser.add_argument(
+        "--chat", type=json.loads, default=DEFAULT_CHAT, help='a conversation as JSON: {"messages": [{"role": …, "content": …}, …]}'
+    )
     args = parser.parse_args()
     model_dir = os.path.abspath(args.model_dir)
     adapter_dir = os.path.abspath(args.adapter_dir) if args.adapter_dir else None
@@ -77,7 +83,9 @@ def main():
     theirs_ids = list(tokenizer.apply_chat_template(args.chat["messages"], tokenize=True))
     ours_ids = json.loads(engine("tokens", model_dir, json.dumps(args.chat)))
     ok = theirs_ids == ours_ids
-    print(f"{'ok  ' if ok else 'FAIL'} chat template: {len(ours_ids)} ids from the engine, {len(theirs_ids)} from transformers{'' if ok else f' (engine {ours_ids} vs transformers {theirs_ids})'}")
+    print(
+        f"{'ok  ' if ok else 'FAIL'} chat template: {len(ours_ids)} ids from the engine, {len(theirs_ids)} from transformers{'' if ok else f' (engine {ours_ids} vs transformers {theirs_ids})'}"
+    )
     ids = ours_ids
 
     model = AutoModelForCausalLM.from_pretrained(model_dir, torch_dtype=torch.float32, attn_implementation="eager")

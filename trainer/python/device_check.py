@@ -37,8 +37,18 @@ PAIRS = [
     ("Is an index fund a good start?", "Yes, a low cost index fund is a good start."),
     ("Do I need life insurance?", "Only if someone depends on your income."),
 ]
-CHATS = [{"messages": [{"role": "user", "content": ["", "Quick question: ", "Hi! ", "Please help. "][i // 4 % 4] + q}, {"role": "assistant", "content": a}]} for i, (q, a) in enumerate(PAIRS * 10)]
-TEMPLATE = "{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] }}<|end|>{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}"
+CHATS = [
+    {
+        "messages": [
+            {"role": "user", "content": ["", "Quick question: ", "Hi! ", "Please help. "][i // 4 % 4] + q},
+            {"role": "assistant", "content": a},
+        ]
+    }
+    for i, (q, a) in enumerate(PAIRS * 10)
+]
+TEMPLATE = (
+    "{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] }}<|end|>{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}"
+)
 STEPS_BEFORE_KILL = 20
 failed = []
 
@@ -61,13 +71,23 @@ def build_tiny_llama(folder):
     bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     bpe.decoder = decoders.ByteLevel()
     texts = [m["content"] for c in CHATS for m in c["messages"]]
-    bpe.train_from_iterator(texts, trainers.BpeTrainer(vocab_size=512, special_tokens=specials, initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+    bpe.train_from_iterator(
+        texts, trainers.BpeTrainer(vocab_size=512, special_tokens=specials, initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    )
     tokenizer = PreTrainedTokenizerFast(tokenizer_object=bpe, bos_token="<s>", eos_token="</s>", pad_token="<pad>", unk_token="<unk>")
     tokenizer.chat_template = TEMPLATE
     tokenizer.save_pretrained(folder)
     config = LlamaConfig(
-        vocab_size=len(tokenizer), hidden_size=256, intermediate_size=512, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=4,
-        max_position_embeddings=256, pad_token_id=tokenizer.pad_token_id, bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+        vocab_size=len(tokenizer),
+        hidden_size=256,
+        intermediate_size=512,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=4,
+        max_position_embeddings=256,
+        pad_token_id=tokenizer.pad_token_id,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
     )
     torch.manual_seed(0)
     LlamaForCausalLM(config).save_pretrained(folder, safe_serialization=True)
@@ -75,9 +95,22 @@ def build_tiny_llama(folder):
 
 def job_config(base, quantization):
     return {
-        "baseModel": base, "quantization": quantization, "rank": 8, "alpha": 16, "learningRate": 5e-3, "epochs": 5, "batchSize": 4,
-        "gradientAccumulationSteps": 1, "maxSeqLength": 64, "dropout": 0.05, "warmupRatio": 0.1, "weightDecay": 0.0, "gradientClip": 1.0,
-        "targetModules": ["q_proj", "k_proj", "v_proj", "o_proj"], "checkpointEvery": 10, "seed": 7,
+        "baseModel": base,
+        "quantization": quantization,
+        "rank": 8,
+        "alpha": 16,
+        "learningRate": 5e-3,
+        "epochs": 5,
+        "batchSize": 4,
+        "gradientAccumulationSteps": 1,
+        "maxSeqLength": 64,
+        "dropout": 0.05,
+        "warmupRatio": 0.1,
+        "weightDecay": 0.0,
+        "gradientClip": 1.0,
+        "targetModules": ["q_proj", "k_proj", "v_proj", "o_proj"],
+        "checkpointEvery": 10,
+        "seed": 7,
     }
 
 
@@ -117,7 +150,12 @@ def train(args):
 
     os.makedirs(args.out, exist_ok=True)
     result = train_job(job_config(args.base, args.quantization), CHATS, args.out, args.resume, Hooks(args.out, args.kill_after))
-    print(json.dumps({"status": result["status"], "step": result["step"], "output": result.get("output_dir"), "summary": result.get("summary")}), flush=True)
+    print(
+        json.dumps(
+            {"status": result["status"], "step": result["step"], "output": result.get("output_dir"), "summary": result.get("summary")}
+        ),
+        flush=True,
+    )
 
 
 def run_train(work, name, base, quantization, kill_after=None, resume=None):
@@ -143,12 +181,27 @@ def evaluate(base, quantization, adapter_dir, summary):
     from tuneloop_worker.hf_evaluation import load
 
     model, tokenizer, generate = load({"baseModel": base, "quantization": quantization}, adapter_dir)
-    settings = {"seed": 7, "validationFraction": 0.2, "maxSeqLength": 64, "generation": {"maxNewTokens": 12, "temperature": 0.7, "topK": 40}}
+    settings = {
+        "seed": 7,
+        "validationFraction": 0.2,
+        "maxSeqLength": 64,
+        "generation": {"maxNewTokens": 12, "temperature": 0.7, "topK": 40},
+    }
     tasks = [
         {"key": "perplexity:base", "kind": "PERPLEXITY", "model": "BASE"},
         {"key": "perplexity:adapted", "kind": "PERPLEXITY", "model": "ADAPTED"},
-        {"key": "knowledge:adapted:0", "kind": "MULTIPLE_CHOICE", "model": "ADAPTED", "questions": [{"id": "q", "question": q, "options": [a, "No.", "Buy lottery tickets."]} for q, a in PAIRS]},
-        {"key": "review:adapted:0", "kind": "GENERATE", "model": "ADAPTED", "prompts": [{"scenarioId": "s", "messages": [{"role": "user", "content": q}]} for q, _ in PAIRS]},
+        {
+            "key": "knowledge:adapted:0",
+            "kind": "MULTIPLE_CHOICE",
+            "model": "ADAPTED",
+            "questions": [{"id": "q", "question": q, "options": [a, "No.", "Buy lottery tickets."]} for q, a in PAIRS],
+        },
+        {
+            "key": "review:adapted:0",
+            "kind": "GENERATE",
+            "model": "ADAPTED",
+            "prompts": [{"scenarioId": "s", "messages": [{"role": "user", "content": q}]} for q, _ in PAIRS],
+        },
     ]
     results = {}
     run_tasks(tasks, model, tokenizer, CHATS, settings, generate, 5, lambda key, result: results.__setitem__(key, result) or True)
@@ -156,8 +209,10 @@ def evaluate(base, quantization, adapter_dir, summary):
     right = sum(b == 0 for b in results["knowledge:adapted:0"]["best"])
     texts = results["review:adapted:0"]["texts"]
     ok = adapted_ppl < base_ppl and len(texts) == len(PAIRS) and all(isinstance(t, str) for t in texts)
-    detail = (f"perplexity {base_ppl:.2f} → {adapted_ppl:.2f} (trainer's own eval: {summary.get('baseValPerplexity'):.2f} → {summary.get('adaptedValPerplexity'):.2f}); "
-              f"{right}/{len(PAIRS)} trained answers chosen; reply: {texts[0][:40]!r}")
+    detail = (
+        f"perplexity {base_ppl:.2f} → {adapted_ppl:.2f} (trainer's own eval: {summary.get('baseValPerplexity'):.2f} → {summary.get('adaptedValPerplexity'):.2f}); "
+        f"{right}/{len(PAIRS)} trained answers chosen; reply: {texts[0][:40]!r}"
+    )
     return ok, detail
 
 
@@ -166,8 +221,14 @@ def parity(work):
     if not os.path.exists(tsx) or not shutil.which("node"):
         return None, "node and `pnpm install` are needed for the TypeScript engine's side"
     build = subprocess.run(
-        [tsx, "-e", "import { ensureBaseModel, defaultBaseModelDir } from '@tuneloop/engine'; console.log(await ensureBaseModel(defaultBaseModelDir('tiny'), { size: 'tiny' }))"],
-        cwd=os.path.join(REPO, "trainer"), capture_output=True, text=True,
+        [
+            tsx,
+            "-e",
+            "import { ensureBaseModel, defaultBaseModelDir } from '@tuneloop/engine'; console.log(await ensureBaseModel(defaultBaseModelDir('tiny'), { size: 'tiny' }))",
+        ],
+        cwd=os.path.join(REPO, "trainer"),
+        capture_output=True,
+        text=True,
     )
     if build.returncode != 0:
         return False, f"building the engine's tiny model failed: {build.stderr[-300:]}"
@@ -190,9 +251,25 @@ def vllm_serve(base, adapter_dir, work):
     port = free_port()
     log = open(os.path.join(work, "vllm.log"), "w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", base, "--port", str(port), "--enable-lora", "--lora-modules", f"job={adapter_dir}",
-         "--max-model-len", "256", "--gpu-memory-utilization", "0.3", "--enforce-eager"],
-        stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "vllm.entrypoints.openai.api_server",
+            "--model",
+            base,
+            "--port",
+            str(port),
+            "--enable-lora",
+            "--lora-modules",
+            f"job={adapter_dir}",
+            "--max-model-len",
+            "256",
+            "--gpu-memory-utilization",
+            "0.3",
+            "--enforce-eager",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + 300
@@ -205,7 +282,9 @@ def vllm_serve(base, adapter_dir, work):
                     return False, f"vllm exited with {server.returncode} (see {log.name})"
                 time.sleep(2)
         body = json.dumps({"model": "job", "messages": [{"role": "user", "content": PAIRS[0][0]}], "max_tokens": 12}).encode()
-        request = urllib.request.Request(f"http://127.0.0.1:{port}/v1/chat/completions", data=body, headers={"content-type": "application/json"})
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/v1/chat/completions", data=body, headers={"content-type": "application/json"}
+        )
         answer = json.load(urllib.request.urlopen(request, timeout=60))
         text = answer["choices"][0]["message"]["content"]
         return isinstance(text, str), f"adapter 'job' answered {text[:40]!r}"
@@ -238,16 +317,27 @@ def main():
         return 1
     try:
         import bitsandbytes  # noqa: F401
+
         quantization = "4bit"
     except ImportError:
         quantization = "none"
-    report("gpu", True, f"{torch.cuda.get_device_name(0)}, torch {torch.__version__}, training {'QLoRA (4-bit)' if quantization == '4bit' else 'LoRA (16-bit; no bitsandbytes)'}")
+    report(
+        "gpu",
+        True,
+        f"{torch.cuda.get_device_name(0)}, torch {torch.__version__}, training {'QLoRA (4-bit)' if quantization == '4bit' else 'LoRA (16-bit; no bitsandbytes)'}",
+    )
 
     base = os.path.join(work, "tiny-llama")
     build_tiny_llama(base)
     code, lines, err = run_train(work, "whole", base, quantization)
     whole = lines[-1] if lines else {}
-    report("train", code == 0 and whole.get("status") == "completed", f"{whole.get('step')} steps, loss {whole.get('summary', {}).get('firstTrainLoss')} → {whole.get('summary', {}).get('finalTrainLoss')}" if code == 0 else err)
+    report(
+        "train",
+        code == 0 and whole.get("status") == "completed",
+        f"{whole.get('step')} steps, loss {whole.get('summary', {}).get('firstTrainLoss')} → {whole.get('summary', {}).get('finalTrainLoss')}"
+        if code == 0
+        else err,
+    )
     if code != 0:
         return 1
 
@@ -263,7 +353,11 @@ def main():
         else:
             difference, scale = adapter_difference(whole["output"], resumed["output"])
             from_step = next((line["resumedFrom"] for line in lines if "resumedFrom" in line), None)
-            report("resume", difference <= 1e-4 * max(1.0, scale), f"killed after step {STEPS_BEFORE_KILL}, resumed from {from_step} to {resumed['step']}; max |Δ adapter| {difference:.2e} (weights up to {scale:.2e})")
+            report(
+                "resume",
+                difference <= 1e-4 * max(1.0, scale),
+                f"killed after step {STEPS_BEFORE_KILL}, resumed from {from_step} to {resumed['step']}; max |Δ adapter| {difference:.2e} (weights up to {scale:.2e})",
+            )
 
     try:
         report("evaluate", *evaluate(base, quantization, whole["output"], whole["summary"]))

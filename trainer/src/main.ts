@@ -1,9 +1,9 @@
 // `pnpm trainer --server URL --token KEY [--worker-id …] [--gpu-types …] [--once] [--job-id …] [--memory-budget-mb …]`
 // Claims training jobs from a Tuneloop server and runs them (see trainer/README.md).
-import { hostname, homedir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { runWorker } from './worker/worker';
+import { hostname, homedir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { runWorker } from "./worker/worker";
 
 const usage = `Usage: pnpm trainer --server URL --token KEY [options]
 
@@ -35,20 +35,20 @@ function number(name: string, value: string | undefined, fallback: number | null
 
 const { values } = parseArgs({
   options: {
-    server: { type: 'string' },
-    token: { type: 'string' },
-    'worker-id': { type: 'string' },
-    'gpu-types': { type: 'string' },
-    once: { type: 'boolean', default: false },
-    'job-id': { type: 'string' },
-    'memory-budget-mb': { type: 'string' },
-    'max-duration-seconds': { type: 'string' },
-    'offline-deadline-seconds': { type: 'string' },
-    'state-dir': { type: 'string' },
-    'metrics-every': { type: 'string' },
-    'shutdown-grace-seconds': { type: 'string' },
-    'no-validation': { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
+    server: { type: "string" },
+    token: { type: "string" },
+    "worker-id": { type: "string" },
+    "gpu-types": { type: "string" },
+    once: { type: "boolean", default: false },
+    "job-id": { type: "string" },
+    "memory-budget-mb": { type: "string" },
+    "max-duration-seconds": { type: "string" },
+    "offline-deadline-seconds": { type: "string" },
+    "state-dir": { type: "string" },
+    "metrics-every": { type: "string" },
+    "shutdown-grace-seconds": { type: "string" },
+    "no-validation": { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
   },
 });
 
@@ -58,21 +58,26 @@ if (values.help || !serverUrl || !apiKey) {
   console.error(usage);
   process.exit(values.help ? 0 : 64);
 }
-const workerId = values['worker-id'] ?? hostname();
+const workerId = values["worker-id"] ?? hostname();
 
 const code = await runWorker({
   serverUrl,
   apiKey,
   workerId,
-  gpuTypes: values['gpu-types'] ? values['gpu-types'].split(',').map((s) => s.trim()).filter(Boolean) : null,
+  gpuTypes: values["gpu-types"]
+    ? values["gpu-types"]
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : null,
   once: values.once,
-  jobId: values['job-id'] ?? null,
-  memoryBudgetMb: number('memory-budget-mb', values['memory-budget-mb'], null),
-  maxDurationSeconds: number('max-duration-seconds', values['max-duration-seconds'], null),
-  offlineDeadlineSeconds: number('offline-deadline-seconds', values['offline-deadline-seconds'], 600)!,
-  stateDir: resolve(values['state-dir'] ?? join(homedir(), '.tuneloop', 'worker', workerId)),
-  metricsEverySteps: number('metrics-every', values['metrics-every'], 5)!,
-  shutdownGraceSeconds: number('shutdown-grace-seconds', values['shutdown-grace-seconds'], 10)!,
-  validationFollows: !values['no-validation'],
+  jobId: values["job-id"] ?? null,
+  memoryBudgetMb: number("memory-budget-mb", values["memory-budget-mb"], null),
+  maxDurationSeconds: number("max-duration-seconds", values["max-duration-seconds"], null),
+  offlineDeadlineSeconds: number("offline-deadline-seconds", values["offline-deadline-seconds"], 600)!,
+  stateDir: resolve(values["state-dir"] ?? join(homedir(), ".tuneloop", "worker", workerId)),
+  metricsEverySteps: number("metrics-every", values["metrics-every"], 5)!,
+  shutdownGraceSeconds: number("shutdown-grace-seconds", values["shutdown-grace-seconds"], 10)!,
+  validationFollows: !values["no-validation"],
 });
 process.exit(code);

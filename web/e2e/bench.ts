@@ -24,8 +24,16 @@ const WEB = new URL("../", import.meta.url).pathname;
 // Server code and its `ws` are loaded by path and typed here, so that the SPA's typecheck stays out of the server.
 const fromServer = createRequire(new URL("../../server/package.json", import.meta.url));
 const WebSocket = (await import(fromServer.resolve("ws"))).default as unknown;
-type TestApp = { url: string; stop(): Promise<void>; services: { db: { trainingJob: { findUniqueOrThrow(args: object): Promise<Record<string, unknown>>; createMany(args: object): Promise<unknown> } } } };
-const { startTestApp } = (await import(new URL("../../server/src/testing/harness.ts", import.meta.url).pathname)) as { startTestApp(overrides: object): Promise<TestApp> };
+type TestApp = {
+  url: string;
+  stop(): Promise<void>;
+  services: {
+    db: { trainingJob: { findUniqueOrThrow(args: object): Promise<Record<string, unknown>>; createMany(args: object): Promise<unknown> } };
+  };
+};
+const { startTestApp } = (await import(new URL("../../server/src/testing/harness.ts", import.meta.url).pathname)) as {
+  startTestApp(overrides: object): Promise<TestApp>;
+};
 
 const JOBS = 1000;
 const PAGE_LOADS = 7;
@@ -72,18 +80,38 @@ await productionBuild({ configFile: join(WEB, "vite.config.ts") });
 const spaSize = bundleSize(join(WEB, "dist"));
 const bareDir = mkdtempSync(join(WEB, ".bench-bare-react-"));
 try {
-  writeFileSync(join(bareDir, "index.html"), `<!doctype html><html><body><div id="root"></div><script type="module" src="./main.tsx"></script></body></html>`);
-  writeFileSync(join(bareDir, "main.tsx"), `import { createRoot } from "react-dom/client";\ncreateRoot(document.getElementById("root")!).render(<p>hello</p>);\n`);
+  writeFileSync(
+    join(bareDir, "index.html"),
+    `<!doctype html><html><body><div id="root"></div><script type="module" src="./main.tsx"></script></body></html>`,
+  );
+  writeFileSync(
+    join(bareDir, "main.tsx"),
+    `import { createRoot } from "react-dom/client";\ncreateRoot(document.getElementById("root")!).render(<p>hello</p>);\n`,
+  );
   await productionBuild({ configFile: false, root: bareDir, plugins: [react()], build: { outDir: join(bareDir, "dist") } });
   const bare = bundleSize(join(bareDir, "dist"));
-  rows.push({ measure: "bundle raw (js+css+html)", value: kb(spaSize.raw), baseline: `${kb(bare.raw)} (bare React)`, ratio: `${fmt(spaSize.raw / bare.raw, 2)}×` });
-  rows.push({ measure: "bundle gzip", value: kb(spaSize.gzip), baseline: `${kb(bare.gzip)} (bare React)`, ratio: `${fmt(spaSize.gzip / bare.gzip, 2)}×` });
+  rows.push({
+    measure: "bundle raw (js+css+html)",
+    value: kb(spaSize.raw),
+    baseline: `${kb(bare.raw)} (bare React)`,
+    ratio: `${fmt(spaSize.raw / bare.raw, 2)}×`,
+  });
+  rows.push({
+    measure: "bundle gzip",
+    value: kb(spaSize.gzip),
+    baseline: `${kb(bare.gzip)} (bare React)`,
+    ratio: `${fmt(spaSize.gzip / bare.gzip, 2)}×`,
+  });
 } finally {
   rmSync(bareDir, { recursive: true, force: true });
 }
 
 // ── The static baseline page (written first: the server lists its files at start), then the server with 1,000 jobs
-const sampleRows = Array.from({ length: 50 }, (_, i) => `<tr><td><input type="checkbox"></td><td><a href="#">Bench job ${i + 1}</a></td><td>Completed</td><td>100%</td><td>$1.00</td><td>5 min</td><td>Balanced</td><td>today</td></tr>`).join("");
+const sampleRows = Array.from(
+  { length: 50 },
+  (_, i) =>
+    `<tr><td><input type="checkbox"></td><td><a href="#">Bench job ${i + 1}</a></td><td>Completed</td><td>100%</td><td>$1.00</td><td>5 min</td><td>Balanced</td><td>today</td></tr>`,
+).join("");
 writeFileSync(
   join(WEB, "dist", "bench-baseline.html"),
   `<!doctype html><html><head><meta charset="utf-8"><title>baseline</title></head><body><table class="jobs-table"><tbody>${sampleRows}</tbody></table></body></html>`,
@@ -93,7 +121,9 @@ const app = await startTestApp({ webDist: join(WEB, "dist"), leaseSeconds: 600 }
 const api = makeApi(app.url);
 const engineer = await api.login("engineer");
 const statuses = ["COMPLETED", "FAILED", "CANCELLED", "TRAINING", "QUEUED", "PENDING"] as const;
-const template = await app.services.db.trainingJob.findUniqueOrThrow({ where: { id: await api.createJob(engineer, { name: "bench template" }) } });
+const template = await app.services.db.trainingJob.findUniqueOrThrow({
+  where: { id: await api.createJob(engineer, { name: "bench template" }) },
+});
 const { id: _id, createdAt: _c, updatedAt: _u, ...row } = template;
 await app.services.db.trainingJob.createMany({
   data: Array.from({ length: JOBS - 1 }, (_, i) => ({
@@ -115,11 +145,17 @@ try {
     await context.addInitScript(() => {
       const w = window as unknown as { longTasks: { start: number; end: number }[] };
       w.longTasks = [];
-      new PerformanceObserver((list) => list.getEntries().forEach((e) => w.longTasks.push({ start: e.startTime, end: e.startTime + e.duration }))).observe({ type: "longtask", buffered: true });
+      new PerformanceObserver((list) =>
+        list.getEntries().forEach((e) => w.longTasks.push({ start: e.startTime, end: e.startTime + e.duration })),
+      ).observe({ type: "longtask", buffered: true });
     });
     const page = await context.newPage();
     await page.goto(`${app.url}${path}`, { waitUntil: "commit" });
-    const rowsAt = (await (await page.waitForFunction(() => document.querySelectorAll("table.jobs-table tbody tr").length >= 50 && performance.now(), null, { polling: "raf" })).jsonValue()) as number;
+    const rowsAt = (await (
+      await page.waitForFunction(() => document.querySelectorAll("table.jobs-table tbody tr").length >= 50 && performance.now(), null, {
+        polling: "raf",
+      })
+    ).jsonValue()) as number;
     await page.waitForTimeout(300);
     const { longTasks, domReady, query, assets } = await page.evaluate(() => {
       const resources = performance.getEntriesByType("resource") as PerformanceResourceTiming[];
@@ -146,12 +182,42 @@ try {
   const spaRows = median(spa.map((s) => s.rowsAt));
   const spaFree = median(spa.map((s) => s.freeAt));
   const bareRows = median(bare.map((s) => s.rowsAt));
-  rows.push({ measure: `jobs page (${JOBS} jobs): nav → rows, p50`, value: `${fmt(spaRows)} ms`, baseline: `${fmt(bareRows)} ms (static HTML)`, ratio: `${fmt(spaRows / bareRows, 1)}×` });
-  rows.push({ measure: "jobs page: nav → interactive (rows, no long task after), p50", value: `${fmt(spaFree)} ms`, baseline: `${fmt(bareRows)} ms (static HTML)`, ratio: `${fmt(spaFree / bareRows, 1)}×` });
-  rows.push({ measure: "jobs page: nav → interactive, worst of runs", value: `${fmt(Math.max(...spa.map((s) => s.freeAt)))} ms`, baseline: "target < 1,000 ms", ratio: "" });
-  rows.push({ measure: "  of which: nav → DOMContentLoaded, p50", value: `${fmt(median(spa.map((s) => s.domReady)))} ms`, baseline: `${fmt(median(bare.map((s) => s.domReady)))} ms (static HTML)`, ratio: "" });
-  rows.push({ measure: "  of which: the jobs query's round trip, p50", value: `${fmt(median(spa.map((s) => s.query)))} ms`, baseline: "", ratio: "" });
-  rows.push({ measure: "jobs page: JS+CSS loaded", value: kb(spa[0].assets), baseline: `${kb(spaSize.raw)} (whole build)`, ratio: `${fmt(spa[0].assets / spaSize.raw, 2)}×` });
+  rows.push({
+    measure: `jobs page (${JOBS} jobs): nav → rows, p50`,
+    value: `${fmt(spaRows)} ms`,
+    baseline: `${fmt(bareRows)} ms (static HTML)`,
+    ratio: `${fmt(spaRows / bareRows, 1)}×`,
+  });
+  rows.push({
+    measure: "jobs page: nav → interactive (rows, no long task after), p50",
+    value: `${fmt(spaFree)} ms`,
+    baseline: `${fmt(bareRows)} ms (static HTML)`,
+    ratio: `${fmt(spaFree / bareRows, 1)}×`,
+  });
+  rows.push({
+    measure: "jobs page: nav → interactive, worst of runs",
+    value: `${fmt(Math.max(...spa.map((s) => s.freeAt)))} ms`,
+    baseline: "target < 1,000 ms",
+    ratio: "",
+  });
+  rows.push({
+    measure: "  of which: nav → DOMContentLoaded, p50",
+    value: `${fmt(median(spa.map((s) => s.domReady)))} ms`,
+    baseline: `${fmt(median(bare.map((s) => s.domReady)))} ms (static HTML)`,
+    ratio: "",
+  });
+  rows.push({
+    measure: "  of which: the jobs query's round trip, p50",
+    value: `${fmt(median(spa.map((s) => s.query)))} ms`,
+    baseline: "",
+    ratio: "",
+  });
+  rows.push({
+    measure: "jobs page: JS+CSS loaded",
+    value: kb(spa[0].assets),
+    baseline: `${kb(spaSize.raw)} (whole build)`,
+    ratio: `${fmt(spa[0].assets / spaSize.raw, 2)}×`,
+  });
 
   // ── 3. Report → screen ──────────────────────────────────────────────────
   const run = await TrainerRun.start(api, engineer, { name: "Bench live job" });
@@ -166,13 +232,26 @@ try {
     const w = window as unknown as { shown: Record<string, number> };
     w.shown = {};
     const target = document.querySelector('[data-testid="current-step"]')!;
-    new MutationObserver(() => (w.shown[target.textContent ?? ""] = Date.now())).observe(target, { subtree: true, characterData: true, childList: true });
+    new MutationObserver(() => (w.shown[target.textContent ?? ""] = Date.now())).observe(target, {
+      subtree: true,
+      characterData: true,
+      childList: true,
+    });
   });
   const received: Record<number, number> = {};
-  const ws = createClient({ url: `${app.url.replace("http", "ws")}/graphql`, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${engineer}` } });
+  const ws = createClient({
+    url: `${app.url.replace("http", "ws")}/graphql`,
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${engineer}` },
+  });
   const stop = ws.subscribe(
     { query: `subscription($id: ID!) { trainingJobUpdated(id: $id) { currentStep } }`, variables: { id: run.jobId } },
-    { next: (result) => (received[(result.data as { trainingJobUpdated: { currentStep: number } }).trainingJobUpdated.currentStep] ??= Date.now()), error: () => {}, complete: () => {} },
+    {
+      next: (result) =>
+        (received[(result.data as { trainingJobUpdated: { currentStep: number } }).trainingJobUpdated.currentStep] ??= Date.now()),
+      error: () => {},
+      complete: () => {},
+    },
   );
   await new Promise((resolve) => setTimeout(resolve, 500));
   const screenMs: number[] = [];
@@ -181,7 +260,9 @@ try {
     const sent = Date.now();
     await run.metrics(lossPoints(step, step));
     const label = `${step} of 1,000`;
-    const shownAt = (await (await page.waitForFunction((l) => (window as unknown as { shown: Record<string, number> }).shown[l], label)).jsonValue()) as number;
+    const shownAt = (await (
+      await page.waitForFunction((l) => (window as unknown as { shown: Record<string, number> }).shown[l], label)
+    ).jsonValue()) as number;
     while (!received[step]) await new Promise((resolve) => setTimeout(resolve, 5));
     screenMs.push(shownAt - sent);
     bareMs.push(received[step] - sent);
@@ -190,8 +271,18 @@ try {
   stop();
   await ws.dispose();
   await context.close();
-  rows.push({ measure: "report → job page shows it, p50", value: `${fmt(median(screenMs))} ms`, baseline: `${fmt(median(bareMs))} ms (bare graphql-ws client)`, ratio: `${fmt(median(screenMs) / Math.max(1, median(bareMs)), 1)}×` });
-  rows.push({ measure: "report → job page shows it, p95", value: `${fmt(quantile(screenMs, 0.95))} ms`, baseline: `${fmt(quantile(bareMs, 0.95))} ms (bare graphql-ws client)`, ratio: "target < 1,000 ms" });
+  rows.push({
+    measure: "report → job page shows it, p50",
+    value: `${fmt(median(screenMs))} ms`,
+    baseline: `${fmt(median(bareMs))} ms (bare graphql-ws client)`,
+    ratio: `${fmt(median(screenMs) / Math.max(1, median(bareMs)), 1)}×`,
+  });
+  rows.push({
+    measure: "report → job page shows it, p95",
+    value: `${fmt(quantile(screenMs, 0.95))} ms`,
+    baseline: `${fmt(quantile(bareMs, 0.95))} ms (bare graphql-ws client)`,
+    ratio: "target < 1,000 ms",
+  });
 } finally {
   await browser.close();
   await app.stop();

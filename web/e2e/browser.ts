@@ -5,7 +5,14 @@ import { expect } from "vitest";
 // Headless Debian Chromium, one page per test, with every console error and
 // uncaught exception collected so a test can assert there were none.
 
-export const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+export const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 const SCREENSHOTS = new URL("./screenshots/", import.meta.url).pathname;
 
 export function launchChromium(): Promise<Browser> {

@@ -73,10 +73,14 @@ describe("dashboard in Chromium", () => {
     // The real trainer (its CLI, in its own process) claims the job and trains it. Its model cache is
     // empty, as on a new user's machine: the first job builds the base model, and the stage card says so.
     const freshCache = mkdtempSync(join(tmpdir(), "tuneloop-e2e-models-"));
-    const worker = startTrainer(baseUrl(), await workerKey(), ["--once", "--gpu-types", DRIVEN_GPU, "--metrics-every", "1"], { TUNELOOP_MODEL_CACHE: freshCache });
+    const worker = startTrainer(baseUrl(), await workerKey(), ["--once", "--gpu-types", DRIVEN_GPU, "--metrics-every", "1"], {
+      TUNELOOP_MODEL_CACHE: freshCache,
+    });
     try {
       const building = page.getByTestId("stage-progress");
-      await building.getByText(/^Building the demo base model tuneloop-llama-tiny \(first use; cached afterwards\): \d+%/).waitFor({ timeout: 60_000 });
+      await building
+        .getByText(/^Building the demo base model tuneloop-llama-tiny \(first use; cached afterwards\): \d+%/)
+        .waitFor({ timeout: 60_000 });
       expect(await page.getByRole("progressbar", { name: "Model loading progress" }).getAttribute("aria-valuenow")).toMatch(/^\d+$/);
       await screenshot(page, "job-detail-building-base-model");
       await page.locator('.status-head [data-status="TRAINING"]').waitFor({ timeout: 60_000 });
@@ -90,11 +94,15 @@ describe("dashboard in Chromium", () => {
       expect(await worker.exited, worker.output()).toBe(0);
     } finally {
       worker.child.kill();
-      await api().cancelJob(engineer, jobId).catch(() => {}); // a run that did not finish must not be claimed by the next test
+      await api()
+        .cancelJob(engineer, jobId)
+        .catch(() => {}); // a run that did not finish must not be claimed by the next test
       rmSync(freshCache, { recursive: true, force: true });
     }
     // One line per happening: no stage appears twice in the event log.
-    const messages = await page.locator(".events .event-message").evaluateAll((items) => items.map((item) => item.firstChild?.textContent ?? ""));
+    const messages = await page
+      .locator(".events .event-message")
+      .evaluateAll((items) => items.map((item) => item.firstChild?.textContent ?? ""));
     expect(messages.filter((m) => /^Reading the dataset/.test(m))).toHaveLength(1);
     expect(messages.filter((m) => /^Building the demo base model .*: 100%$/.test(m))).toHaveLength(1);
     const { job } = await api().gql(`query($id: ID!) { job(id: $id) { status currentStep config tags } }`, { id: jobId }, engineer);
@@ -110,11 +118,17 @@ describe("dashboard in Chromium", () => {
     const lossChart = page.getByTestId("chart-train_loss-val_loss").locator("svg").first();
     const box = (await lossChart.boundingBox())!;
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-    await page.getByTestId("chart-train_loss-val_loss").getByText(/^Training loss \d/).waitFor();
+    await page
+      .getByTestId("chart-train_loss-val_loss")
+      .getByText(/^Training loss \d/)
+      .waitFor();
     await screenshot(page, "job-detail-tooltip");
     // Zooming in asks the server for that range in detail.
     await page.getByRole("button", { name: "Zoom in on Loss" }).click();
-    await page.getByTestId("chart-train_loss-val_loss").getByText(/^steps \d+–\d+$/).waitFor();
+    await page
+      .getByTestId("chart-train_loss-val_loss")
+      .getByText(/^steps \d+–\d+$/)
+      .waitFor();
     expect(await page.getByRole("button", { name: "Zoom out of Loss" }).isEnabled()).toBe(true);
   }, 120_000); // the first job also builds the base model, on two cores shared with the rest of the suite
 
@@ -142,7 +156,10 @@ describe("dashboard in Chromium", () => {
 
     // The event log exports what it shows (here: status changes only), as JSON.
     await page.getByLabel("Type").selectOption("status_changed");
-    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("region", { name: "Event log" }).getByRole("button", { name: "Export JSON" }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("region", { name: "Event log" }).getByRole("button", { name: "Export JSON" }).click(),
+    ]);
     const exported = JSON.parse(await readFile((await download.path())!, "utf8"));
     expect(exported.jobId).toBe(run.jobId);
     expect(exported.events.map((e: { type: string }) => e.type)).toEqual(expect.arrayContaining(["status_changed"]));
@@ -158,7 +175,10 @@ describe("dashboard in Chromium", () => {
     page = await openPage(browser);
     await signIn(page, baseUrl());
     await page.goto(`${baseUrl()}/jobs/${run.jobId}`);
-    await page.getByText(/CUDA out of memory/).first().waitFor();
+    await page
+      .getByText(/CUDA out of memory/)
+      .first()
+      .waitFor();
     await page.locator(".stage-time").filter({ hasText: "~" }).first().waitFor();
     await screenshot(page, "job-detail-failed");
     await page.getByRole("button", { name: "Retry…" }).click();
@@ -197,7 +217,10 @@ describe("dashboard in Chromium", () => {
     await page.waitForURL(/\/compare\?ids=/);
     const table = page.getByRole("table", { name: /Side-by-side comparison/ });
     await table.waitFor();
-    const bestLoss = table.getByRole("row").filter({ has: page.getByRole("rowheader", { name: "Latest training loss" }) }).locator("td.best");
+    const bestLoss = table
+      .getByRole("row")
+      .filter({ has: page.getByRole("rowheader", { name: "Latest training loss" }) })
+      .locator("td.best");
     await expect.poll(() => bestLoss.count()).toBe(1);
     await page.locator(".chart svg").first().waitFor();
     await screenshot(page, "compare");
@@ -217,8 +240,14 @@ describe("dashboard in Chromium", () => {
     await page.getByRole("link", { name: "Datasets" }).click();
     await page.getByRole("button", { name: "Financial advisor voice (demo)" }).click();
     await page.getByText("First 3 conversations").waitFor();
-    const lines = ['{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello"}]}', "not json at all", '{"messages":[]}'];
-    await page.getByLabel("JSON Lines file").setInputFiles({ name: "broken.jsonl", mimeType: "application/jsonl", buffer: Buffer.from(lines.join("\n")) });
+    const lines = [
+      '{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello"}]}',
+      "not json at all",
+      '{"messages":[]}',
+    ];
+    await page
+      .getByLabel("JSON Lines file")
+      .setInputFiles({ name: "broken.jsonl", mimeType: "application/jsonl", buffer: Buffer.from(lines.join("\n")) });
     await page.getByRole("button", { name: "Upload and validate" }).click();
     const region = page.getByRole("region", { name: "Dataset broken" });
     await region.getByText("Line 2", { exact: true }).waitFor();
@@ -241,7 +270,8 @@ describe("dashboard in Chromium", () => {
 
   it("shows the budget page's alert history readably and the month's jobs a page at a time", async () => {
     const owner = await api().login("owner");
-    const setBudget = (usd: number) => api().gql(`mutation($i: UpdateBudgetInput!) { updateBudget(input: $i) { __typename } }`, { i: { monthlyBudgetUsd: usd } }, owner);
+    const setBudget = (usd: number) =>
+      api().gql(`mutation($i: UpdateBudgetInput!) { updateBudget(input: $i) { __typename } }`, { i: { monthlyBudgetUsd: usd } }, owner);
     // A budget below what the month's jobs already spent crosses every threshold: the alerts fill the history.
     await setBudget(0.0001);
     try {
@@ -251,7 +281,10 @@ describe("dashboard in Chromium", () => {
       const alert = page.locator(".alert-item").first();
       await alert.waitFor();
       // The message has the card's width, under its badge (not squeezed into a column beside it).
-      const [badge, message] = await Promise.all([alert.locator(".badge").boundingBox(), alert.locator(".alert-item-message").boundingBox()]);
+      const [badge, message] = await Promise.all([
+        alert.locator(".badge").boundingBox(),
+        alert.locator(".alert-item-message").boundingBox(),
+      ]);
       expect(message!.y).toBeGreaterThanOrEqual(badge!.y + badge!.height);
       expect(message!.width).toBeGreaterThan(400);
       await page.getByTestId("budget-jobs-shown").waitFor();
@@ -289,17 +322,32 @@ const TOPICS = [
 function shortChats(count: number) {
   return Array.from({ length: count }, (_, i) => {
     const [topic, answer] = TOPICS[i % TOPICS.length];
-    return JSON.stringify({ messages: [{ role: "user", content: `What about ${topic}?` }, { role: "assistant", content: answer }] });
+    return JSON.stringify({
+      messages: [
+        { role: "user", content: `What about ${topic}?` },
+        { role: "assistant", content: answer },
+      ],
+    });
   }).join("\n");
 }
 
 /** Uploads a dataset through the GraphQL multipart request, as the SPA does. */
 async function uploadDataset(name: string, jsonl: string) {
   const form = new FormData();
-  form.append("operations", JSON.stringify({ query: `mutation($n: String!, $f: Upload!) { uploadDataset(name: $n, file: $f) { __typename ... on UploadDatasetSuccess { data { id } } } }`, variables: { n: name, f: null } }));
+  form.append(
+    "operations",
+    JSON.stringify({
+      query: `mutation($n: String!, $f: Upload!) { uploadDataset(name: $n, file: $f) { __typename ... on UploadDatasetSuccess { data { id } } } }`,
+      variables: { n: name, f: null },
+    }),
+  );
   form.append("map", JSON.stringify({ 0: ["variables.f"] }));
   form.append("0", new Blob([jsonl]), "chats.jsonl");
-  const response = await fetch(`${baseUrl()}/graphql`, { method: "POST", headers: { authorization: `Bearer ${engineer}`, "graphql-require-preflight": "1" }, body: form });
+  const response = await fetch(`${baseUrl()}/graphql`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${engineer}`, "graphql-require-preflight": "1" },
+    body: form,
+  });
   const body = await response.json();
   expect(body.data?.uploadDataset.__typename, JSON.stringify(body)).toBe("UploadDatasetSuccess");
 }

@@ -46,7 +46,10 @@ describe("history, templates and failures in Chromium", () => {
     page = await openPage(browser);
     await signIn(page, baseUrl());
     // The jobs page: a Quality column to sort by, and the month's trend.
-    await page.getByRole("columnheader", { name: /Quality/ }).getByRole("button").click();
+    await page
+      .getByRole("columnheader", { name: /Quality/ })
+      .getByRole("button")
+      .click();
     await page.waitForURL(/sort=QUALITY/);
     const trends = page.getByRole("table", { name: /Jobs per month/ });
     await trends.getByRole("rowheader", { name: new Date().toISOString().slice(0, 7) }).waitFor();

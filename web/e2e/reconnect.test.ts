@@ -22,7 +22,10 @@ let browser: Browser;
 let page: TestPage;
 
 beforeAll(async () => {
-  const [{ buildApp }, { testConfig }] = await Promise.all([import(/* @vite-ignore */ `${root}server/src/app.ts`), import(/* @vite-ignore */ `${root}server/src/testing/harness.ts`)]);
+  const [{ buildApp }, { testConfig }] = await Promise.all([
+    import(/* @vite-ignore */ `${root}server/src/app.ts`),
+    import(/* @vite-ignore */ `${root}server/src/testing/harness.ts`),
+  ]);
   server = { buildApp, testConfig };
   config = { ...server.testConfig(dataDir), webDist: `${root}web/dist`, leaseSeconds: 600 };
   app = await server.buildApp(config);
@@ -60,13 +63,17 @@ it("recovers by itself after the server restarts", async () => {
   // Reported while the page is still away or just back: it must all arrive.
   await run.metrics(lossPoints(21, 40));
   await expect.poll(() => step.textContent(), { timeout: 20_000 }).toBe("40 of 100");
-  await expect.poll(async () => Number(await page.getByTestId("chart-train_loss-val_loss").getAttribute("data-points")), { timeout: 10_000 }).toBe(44);
+  await expect
+    .poll(async () => Number(await page.getByTestId("chart-train_loss-val_loss").getAttribute("data-points")), { timeout: 10_000 })
+    .toBe(44);
   await page.getByText("Reconnecting… live updates paused").waitFor({ state: "detached" });
 
   // Live again: a new report shows without a reload.
   await run.metrics(lossPoints(41, 45));
   await expect.poll(() => step.textContent(), { timeout: 5_000 }).toBe("45 of 100");
   // The only console errors are the browser's own reports of the refused connections during the outage.
-  const unexpected = page.consoleErrors.filter((e) => !/WebSocket connection to .* failed|Failed to load resource|ERR_CONNECTION_REFUSED/.test(e));
+  const unexpected = page.consoleErrors.filter(
+    (e) => !/WebSocket connection to .* failed|Failed to load resource|ERR_CONNECTION_REFUSED/.test(e),
+  );
   expect(unexpected).toEqual([]);
 });

@@ -18,9 +18,14 @@ beforeAll(async () => {
   let runId: string;
   ({ jobId, runId } = await trainedJob(baseUrl(), name));
   const qa = await api().login("qa");
-  const run = (await api().gql(`query($id:ID!){ validationRun(id:$id){ reviewItems { id criteria { id } } } }`, { id: runId }, qa)).validationRun;
+  const run = (await api().gql(`query($id:ID!){ validationRun(id:$id){ reviewItems { id criteria { id } } } }`, { id: runId }, qa))
+    .validationRun;
   const first = run.reviewItems[0];
-  await api().gql(`mutation($id:ID!,$s:[ReviewScoreInput!]!){ scoreReviewItem(itemId:$id, scores:$s){ __typename } }`, { id: first.id, s: [{ side: "A", criterion: first.criteria[0].id, score: 4 }] }, qa);
+  await api().gql(
+    `mutation($id:ID!,$s:[ReviewScoreInput!]!){ scoreReviewItem(itemId:$id, scores:$s){ __typename } }`,
+    { id: first.id, s: [{ side: "A", criterion: first.criteria[0].id, score: 4 }] },
+    qa,
+  );
   await api().gql(`mutation($id:ID!){ closeReview(runId:$id){ __typename } }`, { id: runId }, qa);
 }, 240_000);
 afterAll(() => browser?.close());
@@ -77,6 +82,13 @@ describe("proof for clients in Chromium", () => {
     await row.getByText("Won · $20,000.00 · 2026-11-30").waitFor();
     await screenshot(page, "report-library");
     await page.getByRole("combobox", { name: "Deal", exact: true }).selectOption("WON");
-    await expect.poll(() => page.getByRole("row").filter({ hasText: `Validation report: ${name}` }).count()).toBe(1);
+    await expect
+      .poll(() =>
+        page
+          .getByRole("row")
+          .filter({ hasText: `Validation report: ${name}` })
+          .count(),
+      )
+      .toBe(1);
   });
 });

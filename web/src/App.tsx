@@ -22,7 +22,9 @@ const BudgetPage = lazy(() => import("./pages/BudgetPage").then((m) => ({ defaul
 const BeforeAfterPage = lazy(() => import("./components/reports/BeforeAfterPage").then((m) => ({ default: m.BeforeAfterPage })));
 const ReportLibraryPage = lazy(() => import("./components/reports/ReportLibraryPage").then((m) => ({ default: m.ReportLibraryPage })));
 const CustomReportPage = lazy(() => import("./components/reports/CustomReportPage").then((m) => ({ default: m.CustomReportPage })));
-const NewCustomReportPage = lazy(() => import("./components/reports/NewCustomReportPage").then((m) => ({ default: m.NewCustomReportPage })));
+const NewCustomReportPage = lazy(() =>
+  import("./components/reports/NewCustomReportPage").then((m) => ({ default: m.NewCustomReportPage })),
+);
 const TemplatesPage = lazy(() => import("./pages/TemplatesPage").then((m) => ({ default: m.TemplatesPage })));
 const SettingsPage = lazy(() => import("./pages/SettingsPage").then((m) => ({ default: m.SettingsPage })));
 

@@ -15,7 +15,12 @@ export function saveBlob(blob: Blob, filename: string) {
 /** `body`: POST it as JSON (an export made from what the page shows, such as the comparison PDF). */
 export async function downloadWithToken(path: string, token: string | null, filename: string, body?: unknown) {
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
-  const response = await fetch(path, body === undefined ? { headers } : { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify(body) });
+  const response = await fetch(
+    path,
+    body === undefined
+      ? { headers }
+      : { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify(body) },
+  );
   if (!response.ok) {
     const text = await response.text().catch(() => "");
     let message = text;
@@ -24,7 +29,11 @@ export async function downloadWithToken(path: string, token: string | null, file
     } catch {
       // not JSON: keep the text
     }
-    throw new Error(response.status === 404 ? "Nothing to export yet, or the export is not available on this server." : `Export failed (${response.status}): ${message || response.statusText}`);
+    throw new Error(
+      response.status === 404
+        ? "Nothing to export yet, or the export is not available on this server."
+        : `Export failed (${response.status}): ${message || response.statusText}`,
+    );
   }
   saveBlob(await response.blob(), filename);
 }

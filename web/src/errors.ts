@@ -31,7 +31,8 @@ export function describeError(error: CombinedError | Error | null | undefined): 
       case "RATE_LIMITED":
         return `${first.message} Wait a moment and try again.`;
       default:
-        if (first.message === "Unexpected error.") return "The server hit an unexpected error. Try again; if it keeps happening, tell your administrator.";
+        if (first.message === "Unexpected error.")
+          return "The server hit an unexpected error. Try again; if it keeps happening, tell your administrator.";
         return first.message;
     }
   }
@@ -54,11 +55,18 @@ export function appErrorOf(result: { __typename?: string } | null | undefined): 
  * A mutation's outcome as an error to show, or null when it worked: its
  * AppError, else a raised error (with its code and field), else a failure to reach the server.
  */
-export function mutationError(response: { data?: Record<string, unknown> | null; error?: CombinedError }, field: string): FieldError | null {
+export function mutationError(
+  response: { data?: Record<string, unknown> | null; error?: CombinedError },
+  field: string,
+): FieldError | null {
   const payload = response.data?.[field] as { __typename?: string } | undefined;
   const appError = appErrorOf(payload);
   if (appError) return appError;
   if (payload) return null;
   const raised = response.error?.graphQLErrors[0]?.extensions;
-  return { code: String(raised?.code ?? "NETWORK"), message: describeError(response.error) ?? "That did not work. Try again.", field: (raised?.field as string | undefined) ?? null };
+  return {
+    code: String(raised?.code ?? "NETWORK"),
+    message: describeError(response.error) ?? "That did not work. Try again.",
+    field: (raised?.field as string | undefined) ?? null,
+  };
 }

@@ -40,7 +40,10 @@ export function SessionProvider({ children, makeClient = createAppClient }: { ch
   current.current = session.appClient;
 
   function make(token: string | null): AppClient {
-    return makeClient({ token, onUnauthenticated: token ? () => signOutRef.current("Your session has ended. Sign in again to continue.") : undefined });
+    return makeClient({
+      token,
+      onUnauthenticated: token ? () => signOutRef.current("Your session has ended. Sign in again to continue.") : undefined,
+    });
   }
   const replace = (token: string | null) => {
     current.current.dispose();

@@ -5,8 +5,8 @@
 //   replace them with versions that read the wasm heap in place.
 // - UnsortedSegmentSum (the gradient of gather) is missing on wasm, which
 //   blocks training the token embedding during pretraining.
-import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
+import * as tf from "@tensorflow/tfjs";
+import "@tensorflow/tfjs-backend-wasm";
 
 interface WasmTensorInfo {
   dataId: object;
@@ -51,12 +51,12 @@ function fastSlice(x: WasmTensorInfo, begin: number[], size: number[], backend: 
 
 function registerPatches(): void {
   const replace = (config: tf.KernelConfig) => {
-    tf.unregisterKernel(config.kernelName, 'wasm');
+    tf.unregisterKernel(config.kernelName, "wasm");
     tf.registerKernel(config);
   };
   replace({
-    kernelName: 'Slice',
-    backendName: 'wasm',
+    kernelName: "Slice",
+    backendName: "wasm",
     kernelFunc: ({ inputs, attrs = {}, backend }) => {
       const x = inputs.x as unknown as WasmTensorInfo;
       const [b, s] = tf.slice_util.parseSliceParams(x as unknown as tf.TensorInfo, attrs.begin as number[], attrs.size as number[]);
@@ -64,8 +64,8 @@ function registerPatches(): void {
     },
   });
   replace({
-    kernelName: 'SplitV',
-    backendName: 'wasm',
+    kernelName: "SplitV",
+    backendName: "wasm",
     kernelFunc: ({ inputs, attrs = {}, backend }) => {
       const x = inputs.x as unknown as WasmTensorInfo;
       const axis = tf.util.parseAxisParam(attrs.axis as number, x.shape)[0];
@@ -80,10 +80,10 @@ function registerPatches(): void {
       });
     },
   });
-  if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) {
+  if (!tf.getKernel("UnsortedSegmentSum", "wasm")) {
     tf.registerKernel({
-      kernelName: 'UnsortedSegmentSum',
-      backendName: 'wasm',
+      kernelName: "UnsortedSegmentSum",
+      backendName: "wasm",
       kernelFunc: ({ inputs, attrs = {}, backend }) => {
         const be = backend as unknown as WasmBackend;
         const x = inputs.x as unknown as WasmTensorInfo;
@@ -114,7 +114,7 @@ let ready: Promise<typeof tf> | null = null;
 /** Idempotent: select wasm and install the kernel patches. Returns tf for convenience. */
 export function initBackend(): Promise<typeof tf> {
   ready ??= (async () => {
-    await tf.setBackend('wasm');
+    await tf.setBackend("wasm");
     await tf.ready();
     registerPatches();
     return tf;

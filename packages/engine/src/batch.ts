@@ -1,6 +1,6 @@
 // Turning tokenized examples into padded next-token-prediction batches, and
 // the masked cross-entropy that trains only where the loss mask says so.
-import { tf } from './backend';
+import { tf } from "./backend";
 
 /** One tokenized example: ids and a per-token 0/1 loss mask of equal length. */
 export interface Example {
@@ -52,7 +52,7 @@ export function makeBatch(examples: Example[], maxSeqLength: number, padId: numb
 
 /** Per-position negative log-likelihood [N] of the targets (no reduction). */
 export function tokenNll(logits: tf.Tensor2D, targets: Int32Array): tf.Tensor1D {
-  const labels = tf.oneHot(tf.tensor1d(targets, 'int32'), logits.shape[1]).toFloat();
+  const labels = tf.oneHot(tf.tensor1d(targets, "int32"), logits.shape[1]).toFloat();
   return tf.losses.softmaxCrossEntropy(labels, logits, undefined, 0, tf.Reduction.NONE) as tf.Tensor1D;
 }
 

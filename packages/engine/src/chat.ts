@@ -1,8 +1,8 @@
 // The chat template: how conversations become token ids, and which of those
 // ids the model is trained on (assistant content and its end marker only).
-import { BpeTokenizer, type SpecialToken } from './tokenizer';
+import type { BpeTokenizer, SpecialToken } from "./tokenizer";
 
-export type ChatRole = 'system' | 'user' | 'assistant';
+export type ChatRole = "system" | "user" | "assistant";
 
 export interface ChatMessage {
   role: ChatRole;
@@ -19,7 +19,7 @@ export interface TemplatedChat {
   mask: number[];
 }
 
-const ROLE_TOKEN: Record<ChatRole, SpecialToken> = { system: '<|system|>', user: '<|user|>', assistant: '<|assistant|>' };
+const ROLE_TOKEN: Record<ChatRole, SpecialToken> = { system: "<|system|>", user: "<|user|>", assistant: "<|assistant|>" };
 
 /**
  * <|bos|> then, per message, <|role|> content <|end|>. With addGenerationPrompt
@@ -27,18 +27,18 @@ const ROLE_TOKEN: Record<ChatRole, SpecialToken> = { system: '<|system|>', user:
  * encoded with special strings disabled, so user text cannot forge turns.
  */
 export function applyChatTemplate(tok: BpeTokenizer, chat: Chat, opts: { addGenerationPrompt?: boolean } = {}): TemplatedChat {
-  const ids = [tok.special('<|bos|>')];
+  const ids = [tok.special("<|bos|>")];
   const mask = [0];
   for (const m of chat.messages) {
     const role = ROLE_TOKEN[m.role];
     if (!role) throw new Error(`unknown chat role "${m.role}"`);
-    const body = [...tok.encode(m.content, { allowSpecial: false }), tok.special('<|end|>')];
-    const trained = m.role === 'assistant' ? 1 : 0;
+    const body = [...tok.encode(m.content, { allowSpecial: false }), tok.special("<|end|>")];
+    const trained = m.role === "assistant" ? 1 : 0;
     ids.push(tok.special(role), ...body);
     mask.push(0, ...body.map(() => trained));
   }
   if (opts.addGenerationPrompt) {
-    ids.push(tok.special('<|assistant|>'));
+    ids.push(tok.special("<|assistant|>"));
     mask.push(0);
   }
   return { ids, mask };

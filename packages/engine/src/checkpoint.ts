@@ -2,12 +2,12 @@
 // the data-order PRNG state. On disk it is a PEFT adapter directory (so any
 // checkpoint can be loaded as an adapter as-is) plus optimizer.safetensors
 // and trainer_state.json, like transformers' Trainer checkpoints.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { z } from 'zod';
-import { peftAdapterConfig, type LoraConfig } from './lora';
-import type { AdamWState } from './optimizer';
-import { readSafetensors, writeSafetensors, type TensorMap } from './safetensors';
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { z } from "zod";
+import { peftAdapterConfig, type LoraConfig } from "./lora";
+import type { AdamWState } from "./optimizer";
+import { readSafetensors, writeSafetensors, type TensorMap } from "./safetensors";
 
 export interface TrainingCheckpoint {
   version: 1;
@@ -39,7 +39,11 @@ const stateSchema = z.object({
   fingerprint: z.string(),
   optimizerStep: z.number().int(),
   loraConfig: z.object({
-    r: z.number(), alpha: z.number(), dropout: z.number(), targetModules: z.array(z.string()), baseModelNameOrPath: z.string(),
+    r: z.number(),
+    alpha: z.number(),
+    dropout: z.number(),
+    targetModules: z.array(z.string()),
+    baseModelNameOrPath: z.string(),
   }),
   trainLoss: z.number().nullable(),
   valLoss: z.number().nullable(),
@@ -49,33 +53,50 @@ const stateSchema = z.object({
 
 export async function saveCheckpoint(ckpt: TrainingCheckpoint, dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'adapter_config.json'), JSON.stringify(peftAdapterConfig(ckpt.adapter.config), null, 2) + '\n');
-  await writeSafetensors(join(dir, 'adapter_model.safetensors'), ckpt.adapter.tensors, { format: 'pt' });
+  await writeFile(join(dir, "adapter_config.json"), `${JSON.stringify(peftAdapterConfig(ckpt.adapter.config), null, 2)}\n`);
+  await writeSafetensors(join(dir, "adapter_model.safetensors"), ckpt.adapter.tensors, { format: "pt" });
   const moments: TensorMap = {};
   for (const [k, t] of Object.entries(ckpt.optimizer.m)) moments[`m.${k}`] = t;
   for (const [k, t] of Object.entries(ckpt.optimizer.v)) moments[`v.${k}`] = t;
-  await writeSafetensors(join(dir, 'optimizer.safetensors'), moments);
+  await writeSafetensors(join(dir, "optimizer.safetensors"), moments);
   const state = {
-    version: 1, step: ckpt.step, totalSteps: ckpt.totalSteps, epoch: ckpt.epoch, stepInEpoch: ckpt.stepInEpoch,
-    dataRngState: ckpt.dataRngState, fingerprint: ckpt.fingerprint, optimizerStep: ckpt.optimizer.step,
-    loraConfig: ckpt.adapter.config, trainLoss: ckpt.trainLoss, valLoss: ckpt.valLoss,
-    tokensSeen: ckpt.tokensSeen, elapsedSeconds: ckpt.elapsedSeconds,
+    version: 1,
+    step: ckpt.step,
+    totalSteps: ckpt.totalSteps,
+    epoch: ckpt.epoch,
+    stepInEpoch: ckpt.stepInEpoch,
+    dataRngState: ckpt.dataRngState,
+    fingerprint: ckpt.fingerprint,
+    optimizerStep: ckpt.optimizer.step,
+    loraConfig: ckpt.adapter.config,
+    trainLoss: ckpt.trainLoss,
+    valLoss: ckpt.valLoss,
+    tokensSeen: ckpt.tokensSeen,
+    elapsedSeconds: ckpt.elapsedSeconds,
   };
-  await writeFile(join(dir, 'trainer_state.json'), JSON.stringify(state, null, 2) + '\n');
+  await writeFile(join(dir, "trainer_state.json"), `${JSON.stringify(state, null, 2)}\n`);
 }
 
 export async function loadCheckpoint(dir: string): Promise<TrainingCheckpoint> {
-  const state = stateSchema.parse(JSON.parse(await readFile(join(dir, 'trainer_state.json'), 'utf8')));
-  const adapter = await readSafetensors(join(dir, 'adapter_model.safetensors'));
-  const moments = await readSafetensors(join(dir, 'optimizer.safetensors'));
+  const state = stateSchema.parse(JSON.parse(await readFile(join(dir, "trainer_state.json"), "utf8")));
+  const adapter = await readSafetensors(join(dir, "adapter_model.safetensors"));
+  const moments = await readSafetensors(join(dir, "optimizer.safetensors"));
   const m: TensorMap = {};
   const v: TensorMap = {};
-  for (const [k, t] of Object.entries(moments.tensors)) (k.startsWith('m.') ? m : v)[k.slice(2)] = t;
+  for (const [k, t] of Object.entries(moments.tensors)) (k.startsWith("m.") ? m : v)[k.slice(2)] = t;
   return {
-    version: 1, step: state.step, totalSteps: state.totalSteps, epoch: state.epoch, stepInEpoch: state.stepInEpoch,
-    dataRngState: state.dataRngState, fingerprint: state.fingerprint,
+    version: 1,
+    step: state.step,
+    totalSteps: state.totalSteps,
+    epoch: state.epoch,
+    stepInEpoch: state.stepInEpoch,
+    dataRngState: state.dataRngState,
+    fingerprint: state.fingerprint,
     adapter: { config: state.loraConfig as LoraConfig, tensors: adapter.tensors },
     optimizer: { step: state.optimizerStep, m, v },
-    trainLoss: state.trainLoss, valLoss: state.valLoss, tokensSeen: state.tokensSeen, elapsedSeconds: state.elapsedSeconds,
+    trainLoss: state.trainLoss,
+    valLoss: state.valLoss,
+    tokensSeen: state.tokensSeen,
+    elapsedSeconds: state.elapsedSeconds,
   };
 }

@@ -1,12 +1,12 @@
 // Measuring a model (optionally with a LoRA adapter) on chats: mean NLL and
 // perplexity over assistant tokens, and multiple-choice scoring by the
 // log-likelihood of each option.
-import { tf } from './backend';
-import { makeBatch, tokenNll, type Example } from './batch';
-import { applyChatTemplate, type Chat } from './chat';
-import type { LoraAdapter } from './lora';
-import type { LlamaModel } from './model';
-import type { BpeTokenizer } from './tokenizer';
+import { tf } from "./backend";
+import { makeBatch, tokenNll, type Example } from "./batch";
+import { applyChatTemplate, type Chat } from "./chat";
+import type { LoraAdapter } from "./lora";
+import type { LlamaModel } from "./model";
+import type { BpeTokenizer } from "./tokenizer";
 
 export interface LossResult {
   /** Mean negative log-likelihood per loss token (nats). */
@@ -21,7 +21,10 @@ export interface LossResult {
  * so the result does not depend on batch size. Dropout is off.
  */
 export function evaluateExamples(
-  model: LlamaModel, adapter: LoraAdapter | null, examples: Example[], opts: { batchSize?: number; maxSeqLength?: number } = {},
+  model: LlamaModel,
+  adapter: LoraAdapter | null,
+  examples: Example[],
+  opts: { batchSize?: number; maxSeqLength?: number } = {},
 ): LossResult {
   const batchSize = opts.batchSize ?? 8;
   const maxSeq = opts.maxSeqLength ?? model.config.max_position_embeddings;
@@ -49,7 +52,10 @@ export function evaluateExamples(
 
 /** Perplexity on the assistant tokens of chats. */
 export function evaluatePerplexity(
-  model: LlamaModel, tok: BpeTokenizer, chats: Chat[], opts: { adapter?: LoraAdapter | null; batchSize?: number; maxSeqLength?: number } = {},
+  model: LlamaModel,
+  tok: BpeTokenizer,
+  chats: Chat[],
+  opts: { adapter?: LoraAdapter | null; batchSize?: number; maxSeqLength?: number } = {},
 ): LossResult {
   const examples = chats.map((c) => applyChatTemplate(tok, c));
   return evaluateExamples(model, opts.adapter ?? null, examples, opts);
@@ -68,13 +74,18 @@ export interface MultipleChoiceResult {
  * which does not favour short options the way a summed log-prob would.
  */
 export function scoreMultipleChoice(
-  model: LlamaModel, tok: BpeTokenizer, question: string | Chat, options: string[], opts: { adapter?: LoraAdapter | null; system?: string } = {},
+  model: LlamaModel,
+  tok: BpeTokenizer,
+  question: string | Chat,
+  options: string[],
+  opts: { adapter?: LoraAdapter | null; system?: string } = {},
 ): MultipleChoiceResult {
-  const prefix: Chat = typeof question === 'string'
-    ? { messages: [...(opts.system ? [{ role: 'system' as const, content: opts.system }] : []), { role: 'user', content: question }] }
-    : question;
+  const prefix: Chat =
+    typeof question === "string"
+      ? { messages: [...(opts.system ? [{ role: "system" as const, content: opts.system }] : []), { role: "user", content: question }] }
+      : question;
   const scores = options.map((option) => {
-    const ex = applyChatTemplate(tok, { messages: [...prefix.messages, { role: 'assistant', content: option }] });
+    const ex = applyChatTemplate(tok, { messages: [...prefix.messages, { role: "assistant", content: option }] });
     const { loss } = evaluateExamples(model, opts.adapter ?? null, [ex], { batchSize: 1, maxSeqLength: ex.ids.length });
     return -loss;
   });

@@ -1,12 +1,12 @@
 // Text generation for a chat prompt: greedy or seeded temperature / top-k
 // sampling, stopping at <|end|> or <|eos|>. A KV cache runs each token through
 // the model once, until the context outgrows the model's window.
-import { tf } from './backend';
-import { applyChatTemplate, type Chat } from './chat';
-import type { LoraAdapter } from './lora';
-import { KvCache, type LlamaModel } from './model';
-import { Prng } from './prng';
-import type { BpeTokenizer } from './tokenizer';
+import { tf } from "./backend";
+import { applyChatTemplate, type Chat } from "./chat";
+import type { LoraAdapter } from "./lora";
+import { KvCache, type LlamaModel } from "./model";
+import { Prng } from "./prng";
+import type { BpeTokenizer } from "./tokenizer";
 
 export interface GenerateOptions {
   maxNewTokens?: number;
@@ -23,7 +23,7 @@ export interface GenerateOptions {
 export interface GenerateResult {
   text: string;
   ids: number[];
-  finishReason: 'stop' | 'length';
+  finishReason: "stop" | "length";
 }
 
 /** Pick the next token from last-position logits. */
@@ -48,7 +48,12 @@ export function sampleToken(logits: Float32Array, temperature: number, topK: num
  * can stream tokens and interleave requests); returns why it stopped.
  * Contexts longer than the model's window keep their most recent tokens.
  */
-export function* streamIds(model: LlamaModel, prompt: number[], eosIds: number[], opts: GenerateOptions = {}): Generator<number, 'stop' | 'length'> {
+export function* streamIds(
+  model: LlamaModel,
+  prompt: number[],
+  eosIds: number[],
+  opts: GenerateOptions = {},
+): Generator<number, "stop" | "length"> {
   const maxNew = opts.maxNewTokens ?? 64;
   const window = model.config.max_position_embeddings;
   const rng = new Prng(opts.seed ?? 0);
@@ -71,12 +76,12 @@ export function* streamIds(model: LlamaModel, prompt: number[], eosIds: number[]
         return tf.slice(all, [pending.length - 1, 0], [1, -1]).dataSync() as Float32Array;
       });
       const next = sampleToken(logits, opts.temperature ?? 0, opts.topK ?? 0, rng);
-      if (eosIds.includes(next)) return 'stop';
+      if (eosIds.includes(next)) return "stop";
       out.push(next);
       yield next;
       pending = [next];
     }
-    return 'length';
+    return "length";
   } finally {
     cache.dispose();
     if (adapter) adapter.dropoutSeed = savedSeed;
@@ -84,7 +89,12 @@ export function* streamIds(model: LlamaModel, prompt: number[], eosIds: number[]
 }
 
 /** Continue a token sequence to the end. */
-export function generateIds(model: LlamaModel, prompt: number[], eosIds: number[], opts: GenerateOptions = {}): { ids: number[]; finishReason: 'stop' | 'length' } {
+export function generateIds(
+  model: LlamaModel,
+  prompt: number[],
+  eosIds: number[],
+  opts: GenerateOptions = {},
+): { ids: number[]; finishReason: "stop" | "length" } {
   const ids: number[] = [];
   const tokens = streamIds(model, prompt, eosIds, opts);
   for (;;) {
@@ -97,7 +107,7 @@ export function generateIds(model: LlamaModel, prompt: number[], eosIds: number[
 /** The assistant's reply to a chat (its last message should be from the user). */
 export function generateReply(model: LlamaModel, tok: BpeTokenizer, chat: Chat, opts: GenerateOptions = {}): GenerateResult {
   const prompt = applyChatTemplate(tok, chat, { addGenerationPrompt: true }).ids;
-  const stops = opts.stopTokens ?? [tok.special('<|end|>'), tok.special('<|eos|>')];
+  const stops = opts.stopTokens ?? [tok.special("<|end|>"), tok.special("<|eos|>")];
   const { ids, finishReason } = generateIds(model, prompt, stops, opts);
   return { text: tok.decode(ids, { skipSpecial: true }), ids, finishReason };
 }

@@ -2,11 +2,11 @@
 // would not fit instead of dying mid-run. Coefficients were fitted with
 // trainer/scripts/calibrate-memory.ts (tf.profile peak bytes and RSS of real
 // steps); the estimate errs on the high side.
-import { bytesNeeded, formatBytes, largestBatchThatFits, type MemoryProfile } from '../../../shared/memoryModel';
-import { countParameters, type LlamaConfig } from './config';
-import { OutOfMemoryError } from './errors';
-import { projectionShape } from './lora';
-import type { Projection } from './model';
+import { bytesNeeded, formatBytes, largestBatchThatFits, type MemoryProfile } from "../../../shared/memoryModel";
+import { countParameters, type LlamaConfig } from "./config";
+import { OutOfMemoryError } from "./errors";
+import { projectionShape } from "./lora";
+import type { Projection } from "./model";
 
 export interface MemoryEstimateInput {
   config: LlamaConfig;
@@ -72,7 +72,14 @@ export function estimateTrainingMemory(i: MemoryEstimateInput): MemoryEstimate {
   const trainableBytes = profile.bytesPerRank * i.rank;
   const totalBytes = bytesNeeded(profile, i);
   const weightBytes = profile.fixedBytes - RUNTIME_BYTES;
-  return { weightBytes, trainableBytes, activationBytes: totalBytes - profile.fixedBytes - trainableBytes, runtimeBytes: RUNTIME_BYTES, totalBytes, profile };
+  return {
+    weightBytes,
+    trainableBytes,
+    activationBytes: totalBytes - profile.fixedBytes - trainableBytes,
+    runtimeBytes: RUNTIME_BYTES,
+    totalBytes,
+    profile,
+  };
 }
 
 /**
@@ -86,11 +93,16 @@ export function checkMemory(i: MemoryEstimateInput & { gradientAccumulationSteps
   if (est.totalBytes <= i.limitBytes) return est;
   const effective = i.batchSize * (i.gradientAccumulationSteps ?? 1);
   const fit = largestBatchThatFits(est.profile, i, effective, i.limitBytes);
-  const advice = fit > 0
-    ? `use batch size ${fit} with ${effective / fit} accumulation steps (same effective batch of ${effective})`
-    : `shorten max_seq_length (${i.seqLength}), lower the rank or use a larger worker`;
+  const advice =
+    fit > 0
+      ? `use batch size ${fit} with ${effective / fit} accumulation steps (same effective batch of ${effective})`
+      : `shorten max_seq_length (${i.seqLength}), lower the rank or use a larger worker`;
   throw new OutOfMemoryError(
     `batch_size=${i.batchSize} needs ${formatBytes(est.totalBytes)} but the worker allows ${formatBytes(i.limitBytes)}: ${advice}`,
-    est.totalBytes, i.limitBytes, fit, est.profile, i.seqLength,
+    est.totalBytes,
+    i.limitBytes,
+    fit,
+    est.profile,
+    i.seqLength,
   );
 }

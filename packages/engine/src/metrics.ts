@@ -1,6 +1,6 @@
 // Metric points as the server stores them (one value of one named series at
 // one step), plus the run summary written to metrics.json.
-import { memoryUsage } from './step';
+import { memoryUsage } from "./step";
 
 export interface MetricPoint {
   name: MetricName;
@@ -12,8 +12,17 @@ export interface MetricPoint {
 }
 
 export type MetricName =
-  | 'train_loss' | 'val_loss' | 'perplexity' | 'learning_rate' | 'grad_norm' | 'tokens_per_second' | 'samples_per_second'
-  | 'memory_rss_bytes' | 'memory_tensor_bytes' | 'epoch' | 'eta_seconds';
+  | "train_loss"
+  | "val_loss"
+  | "perplexity"
+  | "learning_rate"
+  | "grad_norm"
+  | "tokens_per_second"
+  | "samples_per_second"
+  | "memory_rss_bytes"
+  | "memory_tensor_bytes"
+  | "epoch"
+  | "eta_seconds";
 
 export interface MetricsSummary {
   steps: number;
@@ -53,10 +62,20 @@ export class MetricsRecorder {
     return out;
   }
 
-  trainStep(s: { step: number; epoch: number; loss: number; lr: number; gradNorm: number; seconds: number; tokens: number; samples: number }): MetricPoint[] {
+  trainStep(s: {
+    step: number;
+    epoch: number;
+    loss: number;
+    lr: number;
+    gradNorm: number;
+    seconds: number;
+    tokens: number;
+    samples: number;
+  }): MetricPoint[] {
     this.tokensSeen += s.tokens;
     // The first step of a process includes one-off kernel warm-up; an EMA keeps the ETA steady.
-    this.stepSecondsEma = this.stepSecondsEma === null || s.step - this.firstStep <= 1 ? s.seconds : 0.9 * this.stepSecondsEma + 0.1 * s.seconds;
+    this.stepSecondsEma =
+      this.stepSecondsEma === null || s.step - this.firstStep <= 1 ? s.seconds : 0.9 * this.stepSecondsEma + 0.1 * s.seconds;
     const mem = memoryUsage();
     this.peakRss = Math.max(this.peakRss, mem.rssBytes);
     return this.emit(s.step, s.epoch, {

@@ -1,20 +1,31 @@
 // A Llama-architecture causal LM (Hugging Face LlamaForCausalLM semantics) on
 // tfjs. Weights use HF names and [out, in] layout on disk; in memory each
 // projection is kept as [in, out] so the forward matmul needs no transpose.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { initBackend, tf } from './backend';
-import { headDim, kvHeads, parseLlamaConfig, type LlamaConfig } from './config';
-import { applyRope, attention, causalMask, frozenMatmul, matmul, rmsNorm, ropeAngles, rotateHalfMatrix, silu, type RopeTables } from './ops';
-import { Prng } from './prng';
-import { f32, readSafetensors, writeSafetensors, type TensorMap } from './safetensors';
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { initBackend, tf } from "./backend";
+import { headDim, kvHeads, parseLlamaConfig, type LlamaConfig } from "./config";
+import {
+  applyRope,
+  attention,
+  causalMask,
+  frozenMatmul,
+  matmul,
+  rmsNorm,
+  ropeAngles,
+  rotateHalfMatrix,
+  silu,
+  type RopeTables,
+} from "./ops";
+import { Prng } from "./prng";
+import { f32, readSafetensors, writeSafetensors, type TensorMap } from "./safetensors";
 
-export const PROJECTIONS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
+export const PROJECTIONS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"] as const;
 export type Projection = (typeof PROJECTIONS)[number];
 
 /** HF module path of a projection inside a decoder layer. */
 export function projectionPath(layer: number, p: Projection): string {
-  const block = p === 'gate_proj' || p === 'up_proj' || p === 'down_proj' ? 'mlp' : 'self_attn';
+  const block = p === "gate_proj" || p === "up_proj" || p === "down_proj" ? "mlp" : "self_attn";
   return `model.layers.${layer}.${block}.${p}`;
 }
 
@@ -46,7 +57,7 @@ export class KvCache {
   private readonly values: tf.Tensor2D[] = [];
 
   /** The layer's entries with `rows` appended; kept past the caller's tidy. */
-  append(kind: 'keys' | 'values', layer: number, rows: tf.Tensor2D): tf.Tensor2D {
+  append(kind: "keys" | "values", layer: number, rows: tf.Tensor2D): tf.Tensor2D {
     const list = this[kind];
     const before = list[layer];
     list[layer] = tf.keep(before ? tf.concat([before, rows], 0) : rows);
@@ -63,7 +74,7 @@ export class KvCache {
 export class LlamaModel {
   /** Per sequence length: RoPE angles (query and KV head widths) and the causal mask. */
   private tables = new Map<number, { rope: RopeTables; kvRope: RopeTables; mask: tf.Tensor2D }>();
-  private rotation: { q: Pick<RopeTables, 'rot' | 'rotT'>; kv: Pick<RopeTables, 'rot' | 'rotT'> } | null = null;
+  private rotation: { q: Pick<RopeTables, "rot" | "rotT">; kv: Pick<RopeTables, "rot" | "rotT"> } | null = null;
 
   private constructor(
     readonly config: LlamaConfig,
@@ -104,8 +115,13 @@ export class LlamaModel {
     const layers: Layer[] = [];
     for (let i = 0; i < config.num_hidden_layers; i++) {
       const shapes: Record<Projection, [number, number]> = {
-        q_proj: [h, h], k_proj: [kv, h], v_proj: [kv, h], o_proj: [h, h],
-        gate_proj: [config.intermediate_size, h], up_proj: [config.intermediate_size, h], down_proj: [h, config.intermediate_size],
+        q_proj: [h, h],
+        k_proj: [kv, h],
+        v_proj: [kv, h],
+        o_proj: [h, h],
+        gate_proj: [config.intermediate_size, h],
+        up_proj: [config.intermediate_size, h],
+        down_proj: [h, config.intermediate_size],
       };
       const proj = {} as Record<Projection, Linear>;
       for (const p of PROJECTIONS) proj[p] = linear(`${projectionPath(i, p)}.weight`, ...shapes[p]);
@@ -118,10 +134,10 @@ export class LlamaModel {
     const v = config.vocab_size;
     return new LlamaModel(
       config,
-      wrap(tf.tensor2d(get('model.embed_tokens.weight', [v, h]), [v, h])),
+      wrap(tf.tensor2d(get("model.embed_tokens.weight", [v, h]), [v, h])),
       layers,
-      wrap(tf.tensor1d(get('model.norm.weight', [h]))),
-      linear('lm_head.weight', v, h),
+      wrap(tf.tensor1d(get("model.norm.weight", [h]))),
+      linear("lm_head.weight", v, h),
       trainable,
     );
   }
@@ -140,25 +156,31 @@ export class LlamaModel {
     const h = config.hidden_size;
     const kv = kvHeads(config) * headDim(config);
     const im = config.intermediate_size;
-    tensors['model.embed_tokens.weight'] = normal([config.vocab_size, h]);
+    tensors["model.embed_tokens.weight"] = normal([config.vocab_size, h]);
     for (let i = 0; i < config.num_hidden_layers; i++) {
       const shapes: Record<Projection, number[]> = {
-        q_proj: [h, h], k_proj: [kv, h], v_proj: [kv, h], o_proj: [h, h], gate_proj: [im, h], up_proj: [im, h], down_proj: [h, im],
+        q_proj: [h, h],
+        k_proj: [kv, h],
+        v_proj: [kv, h],
+        o_proj: [h, h],
+        gate_proj: [im, h],
+        up_proj: [im, h],
+        down_proj: [h, im],
       };
       for (const p of PROJECTIONS) tensors[`${projectionPath(i, p)}.weight`] = normal(shapes[p]);
       tensors[`model.layers.${i}.input_layernorm.weight`] = ones(h);
       tensors[`model.layers.${i}.post_attention_layernorm.weight`] = ones(h);
     }
-    tensors['model.norm.weight'] = ones(h);
-    tensors['lm_head.weight'] = normal([config.vocab_size, h]);
+    tensors["model.norm.weight"] = ones(h);
+    tensors["lm_head.weight"] = normal([config.vocab_size, h]);
     return LlamaModel.fromTensors(config, tensors, trainable);
   }
 
   /** Load config.json + model.safetensors (selects the wasm backend first). */
   static async load(dir: string, opts: { trainable?: boolean } = {}): Promise<LlamaModel> {
     await initBackend();
-    const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'));
-    const { tensors } = await readSafetensors(join(dir, 'model.safetensors'));
+    const config = JSON.parse(await readFile(join(dir, "config.json"), "utf8"));
+    const { tensors } = await readSafetensors(join(dir, "model.safetensors"));
     return LlamaModel.fromTensors(config, tensors, opts.trainable ?? false);
   }
 
@@ -173,32 +195,32 @@ export class LlamaModel {
       put(name, w);
       w.dispose();
     };
-    put('model.embed_tokens.weight', this.embed);
+    put("model.embed_tokens.weight", this.embed);
     this.layers.forEach((layer, i) => {
       for (const p of PROJECTIONS) putLinear(`${projectionPath(i, p)}.weight`, layer.proj[p]);
       put(`model.layers.${i}.input_layernorm.weight`, layer.inputNorm);
       put(`model.layers.${i}.post_attention_layernorm.weight`, layer.postNorm);
     });
-    put('model.norm.weight', this.norm);
-    putLinear('lm_head.weight', this.lmHead);
+    put("model.norm.weight", this.norm);
+    putLinear("lm_head.weight", this.lmHead);
     return out;
   }
 
   async save(dir: string): Promise<void> {
     await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, 'config.json'), JSON.stringify(this.config, null, 2) + '\n');
-    await writeSafetensors(join(dir, 'model.safetensors'), this.toTensors(), { format: 'pt' });
+    await writeFile(join(dir, "config.json"), `${JSON.stringify(this.config, null, 2)}\n`);
+    await writeSafetensors(join(dir, "model.safetensors"), this.toTensors(), { format: "pt" });
   }
 
   /** Named trainable variables (pretraining); the order is stable for optimizer state. */
   namedVariables(): Array<[string, tf.Variable]> {
     if (!this.trainable) return [];
-    const out: Array<[string, tf.Variable]> = [['embed', this.embed as tf.Variable]];
+    const out: Array<[string, tf.Variable]> = [["embed", this.embed as tf.Variable]];
     this.layers.forEach((l, i) => {
       out.push([`${i}.input_norm`, l.inputNorm as tf.Variable], [`${i}.post_norm`, l.postNorm as tf.Variable]);
       for (const p of PROJECTIONS) out.push([`${i}.${p}`, l.proj[p].wT as tf.Variable]);
     });
-    out.push(['norm', this.norm as tf.Variable], ['lm_head', this.lmHead.wT as tf.Variable]);
+    out.push(["norm", this.norm as tf.Variable], ["lm_head", this.lmHead.wT as tf.Variable]);
     return out;
   }
 
@@ -235,9 +257,9 @@ export class LlamaModel {
     const c = this.config;
     const { rope, kvRope, mask } = this.tablesFor(seqLen);
     return this.decoderStack(ids, opts.hook, (i, h) => {
-      const q = applyRope(this.project(h, i, 'q_proj', opts.hook), batch, seqLen, rope);
-      const k = applyRope(this.project(h, i, 'k_proj', opts.hook), batch, seqLen, kvRope);
-      const v = this.project(h, i, 'v_proj', opts.hook);
+      const q = applyRope(this.project(h, i, "q_proj", opts.hook), batch, seqLen, rope);
+      const k = applyRope(this.project(h, i, "k_proj", opts.hook), batch, seqLen, kvRope);
+      const v = this.project(h, i, "v_proj", opts.hook);
       return attention(q, k, v, batch, seqLen, c.num_attention_heads, kvHeads(c), headDim(c), mask);
     });
   }
@@ -254,14 +276,18 @@ export class LlamaModel {
     const total = start + n;
     if (total > c.max_position_embeddings) throw new Error(`${total} tokens exceed the model's ${c.max_position_embeddings}-token window`);
     const full = this.tablesFor(c.max_position_embeddings);
-    const at = (t: RopeTables): RopeTables => ({ ...t, cos: tf.slice(t.cos, [start, 0], [n, -1]), sin: tf.slice(t.sin, [start, 0], [n, -1]) });
+    const at = (t: RopeTables): RopeTables => ({
+      ...t,
+      cos: tf.slice(t.cos, [start, 0], [n, -1]),
+      sin: tf.slice(t.sin, [start, 0], [n, -1]),
+    });
     const [rope, kvRope] = [at(full.rope), at(full.kvRope)];
     // One new token may look at everything before it; several are causal among themselves.
     const mask = n > 1 ? tf.slice(full.mask, [start, 0], [n, total]) : null;
     const logits = this.decoderStack(ids, opts.hook, (i, h) => {
-      const q = applyRope(this.project(h, i, 'q_proj', opts.hook), 1, n, rope);
-      const k = cache.append('keys', i, applyRope(this.project(h, i, 'k_proj', opts.hook), 1, n, kvRope));
-      const v = cache.append('values', i, this.project(h, i, 'v_proj', opts.hook));
+      const q = applyRope(this.project(h, i, "q_proj", opts.hook), 1, n, rope);
+      const k = cache.append("keys", i, applyRope(this.project(h, i, "k_proj", opts.hook), 1, n, kvRope));
+      const v = cache.append("values", i, this.project(h, i, "v_proj", opts.hook));
       return attention(q, k, v, 1, n, c.num_attention_heads, kvHeads(c), headDim(c), mask, total);
     });
     cache.length = total;
@@ -269,16 +295,20 @@ export class LlamaModel {
   }
 
   /** Embedding, decoder layers (attention from `attend`, then the MLP), final norm and LM head. */
-  private decoderStack(ids: Int32Array, hook: ProjectionHook | undefined, attend: (layer: number, h: tf.Tensor2D) => tf.Tensor2D): tf.Tensor2D {
+  private decoderStack(
+    ids: Int32Array,
+    hook: ProjectionHook | undefined,
+    attend: (layer: number, h: tf.Tensor2D) => tf.Tensor2D,
+  ): tf.Tensor2D {
     const c = this.config;
-    let x = tf.gather(this.embed, tf.tensor1d(ids, 'int32')) as tf.Tensor2D;
+    let x = tf.gather(this.embed, tf.tensor1d(ids, "int32")) as tf.Tensor2D;
     for (let i = 0; i < c.num_hidden_layers; i++) {
       const layer = this.layers[i];
       const att = attend(i, rmsNorm(x, layer.inputNorm, c.rms_norm_eps));
-      x = tf.add<tf.Tensor2D>(x, this.project(att, i, 'o_proj', hook));
+      x = tf.add<tf.Tensor2D>(x, this.project(att, i, "o_proj", hook));
       const hPost = rmsNorm(x, layer.postNorm, c.rms_norm_eps);
-      const gated = tf.mul<tf.Tensor2D>(silu(this.project(hPost, i, 'gate_proj', hook)), this.project(hPost, i, 'up_proj', hook));
-      x = tf.add<tf.Tensor2D>(x, this.project(gated, i, 'down_proj', hook));
+      const gated = tf.mul<tf.Tensor2D>(silu(this.project(hPost, i, "gate_proj", hook)), this.project(hPost, i, "up_proj", hook));
+      x = tf.add<tf.Tensor2D>(x, this.project(gated, i, "down_proj", hook));
     }
     const hFinal = rmsNorm(x, this.norm, c.rms_norm_eps);
     return this.lmHead.w ? frozenMatmul(hFinal, this.lmHead.wT, this.lmHead.w) : matmul(hFinal, this.lmHead.wT);

@@ -2,25 +2,23 @@
 // matMul gradient uses transposeA/transposeB, which run ~10x slower on wasm
 // than plain 2-D matMul, so every matmul here is 2-D with explicit transposes
 // and a custom gradient that computes only the gradients someone needs.
-import { tf } from './backend';
+import { tf } from "./backend";
 
 type T2 = tf.Tensor2D;
 
 /** a @ b with gradients for both (trainable weights, LoRA factors). */
-export const matmul = tf.customGrad(
-  (...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const [a, b, save] = args as [T2, T2, tf.GradSaveFunc];
-    save([a, b]);
-    return {
-      value: tf.matMul(a, b),
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-        const g = dy as T2;
-        const [sa, sb] = saved as T2[];
-        return [tf.matMul(g, tf.transpose(sb)), tf.matMul(tf.transpose(sa), g)];
-      },
-    };
-  },
-) as unknown as (a: tf.Tensor, b: tf.Tensor) => T2;
+export const matmul = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const [a, b, save] = args as [T2, T2, tf.GradSaveFunc];
+  save([a, b]);
+  return {
+    value: tf.matMul(a, b),
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+      const g = dy as T2;
+      const [sa, sb] = saved as T2[];
+      return [tf.matMul(g, tf.transpose(sb)), tf.matMul(tf.transpose(sa), g)];
+    },
+  };
+}) as unknown as (a: tf.Tensor, b: tf.Tensor) => T2;
 
 /**
  * x @ wT for a frozen weight: only dx = dy @ w is computed. Both layouts are
@@ -51,7 +49,7 @@ export interface RopeTables {
 }
 
 /** cos/sin for positions 0..T-1 using HF's rotate_half convention (halves, not interleaved). */
-export function ropeAngles(seqLen: number, headDim: number, heads: number, theta: number): Pick<RopeTables, 'cos' | 'sin'> {
+export function ropeAngles(seqLen: number, headDim: number, heads: number, theta: number): Pick<RopeTables, "cos" | "sin"> {
   const width = heads * headDim;
   const cos = new Float32Array(seqLen * width);
   const sin = new Float32Array(seqLen * width);
@@ -59,7 +57,7 @@ export function ropeAngles(seqLen: number, headDim: number, heads: number, theta
   for (let t = 0; t < seqLen; t++) {
     for (let i = 0; i < half; i++) {
       // Same float path as HF: inv_freq in float32, then position * inv_freq.
-      const invFreq = Math.fround(1 / Math.pow(theta, (2 * i) / headDim));
+      const invFreq = Math.fround(1 / theta ** ((2 * i) / headDim));
       const angle = Math.fround(t * invFreq);
       for (let h = 0; h < heads; h++) {
         const base = t * width + h * headDim;
@@ -75,7 +73,7 @@ export function ropeAngles(seqLen: number, headDim: number, heads: number, theta
  * rotate_half(x) = cat(-x2, x1) per head, as a matrix. One fast 2-D matmul;
  * the slice/reverse formulations cost 10-20x more on wasm.
  */
-export function rotateHalfMatrix(headDim: number, heads: number): Pick<RopeTables, 'rot' | 'rotT'> {
+export function rotateHalfMatrix(headDim: number, heads: number): Pick<RopeTables, "rot" | "rotT"> {
   const width = heads * headDim;
   const half = headDim / 2;
   const rot = new Float32Array(width * width);
@@ -125,7 +123,16 @@ function headsFirst(x: T2, batch: number, seqLen: number, heads: number, d: numb
  * is [seqLen, kvLen].
  */
 export function attention(
-  q: T2, k: T2, v: T2, batch: number, seqLen: number, heads: number, kvHeadCount: number, d: number, mask: T2 | null, kvLen = seqLen,
+  q: T2,
+  k: T2,
+  v: T2,
+  batch: number,
+  seqLen: number,
+  heads: number,
+  kvHeadCount: number,
+  d: number,
+  mask: T2 | null,
+  kvLen = seqLen,
 ): T2 {
   const n = batch * heads;
   const group = heads / kvHeadCount;

@@ -2,8 +2,8 @@
 // torch.optim.AdamW), a warm-up + decay learning-rate schedule matching
 // transformers' get_{cosine,linear}_schedule_with_warmup, and global-norm
 // gradient clipping. State is plain arrays so checkpoints can store it.
-import { tf } from './backend';
-import type { TensorMap } from './safetensors';
+import { tf } from "./backend";
+import type { TensorMap } from "./safetensors";
 
 export interface AdamWOptions {
   beta1?: number;
@@ -18,15 +18,15 @@ export interface ScheduleOptions {
   peak: number;
   warmupSteps: number;
   totalSteps: number;
-  kind?: 'cosine' | 'linear' | 'constant';
+  kind?: "cosine" | "linear" | "constant";
 }
 
 /** Learning rate for the update made at `step` (0-based), like transformers' LambdaLR schedules. */
 export function learningRateAt(step: number, s: ScheduleOptions): number {
   if (step < s.warmupSteps) return (s.peak * step) / Math.max(1, s.warmupSteps);
-  if (s.kind === 'constant') return s.peak;
+  if (s.kind === "constant") return s.peak;
   const progress = (step - s.warmupSteps) / Math.max(1, s.totalSteps - s.warmupSteps);
-  if (s.kind === 'linear') return s.peak * Math.max(0, 1 - progress);
+  if (s.kind === "linear") return s.peak * Math.max(0, 1 - progress);
   return s.peak * Math.max(0, 0.5 * (1 + Math.cos(Math.PI * Math.min(1, progress))));
 }
 
@@ -50,15 +50,24 @@ export interface AdamWState {
 export class AdamW {
   private readonly m = new Map<string, tf.Variable>();
   private readonly v = new Map<string, tf.Variable>();
-  private readonly o: Required<Omit<AdamWOptions, 'noDecay'>> & Pick<AdamWOptions, 'noDecay'>;
+  private readonly o: Required<Omit<AdamWOptions, "noDecay">> & Pick<AdamWOptions, "noDecay">;
   /** Number of updates applied (bias correction uses step + 1). */
   step = 0;
 
-  constructor(private readonly params: Array<[string, tf.Variable]>, opts: AdamWOptions = {}) {
+  constructor(
+    private readonly params: Array<[string, tf.Variable]>,
+    opts: AdamWOptions = {},
+  ) {
     this.o = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0, ...opts };
     for (const [name, p] of params) {
-      this.m.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
-      this.v.set(name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
+      this.m.set(
+        name,
+        tf.tidy(() => tf.variable(tf.zerosLike(p), false)),
+      );
+      this.v.set(
+        name,
+        tf.tidy(() => tf.variable(tf.zerosLike(p), false)),
+      );
     }
   }
 
@@ -66,8 +75,8 @@ export class AdamW {
   apply(grads: tf.Tensor[], lr: number): void {
     const { beta1, beta2, epsilon, weightDecay, noDecay } = this.o;
     this.step++;
-    const bc1 = 1 - Math.pow(beta1, this.step);
-    const bc2 = 1 - Math.pow(beta2, this.step);
+    const bc1 = 1 - beta1 ** this.step;
+    const bc2 = 1 - beta2 ** this.step;
     tf.tidy(() => {
       this.params.forEach(([name, p], i) => {
         const g = grads[i];
@@ -85,7 +94,7 @@ export class AdamW {
   getState(): AdamWState {
     const dump = (src: Map<string, tf.Variable>) => {
       const out: TensorMap = {};
-      for (const [name, t] of src) out[name] = { dtype: 'F32', shape: t.shape, data: t.dataSync() as Float32Array };
+      for (const [name, t] of src) out[name] = { dtype: "F32", shape: t.shape, data: t.dataSync() as Float32Array };
       return out;
     };
     return { step: this.step, m: dump(this.m), v: dump(this.v) };

@@ -2,12 +2,12 @@
 // header {name: {dtype, shape, data_offsets: [begin, end]}, __metadata__?},
 // padded with spaces to a multiple of 8 bytes, then the raw little-endian data.
 // Hugging Face and PEFT read and write it, so adapters move between us and them.
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from "node:fs/promises";
 
-export type SafeDtype = 'F32' | 'F16' | 'BF16' | 'I32' | 'I64' | 'F64';
+export type SafeDtype = "F32" | "F16" | "BF16" | "I32" | "I64" | "F64";
 
 export interface NamedTensor {
-  dtype: 'F32' | 'I32';
+  dtype: "F32" | "I32";
   shape: number[];
   data: Float32Array | Int32Array;
 }
@@ -25,31 +25,31 @@ function halfToFloat(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
   const exp = (h >> 10) & 0x1f;
   const frac = h & 0x3ff;
-  if (exp === 0) return sign * Math.pow(2, -14) * (frac / 1024);
+  if (exp === 0) return sign * 2 ** -14 * (frac / 1024);
   if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * Math.pow(2, exp - 15) * (1 + frac / 1024);
+  return sign * 2 ** (exp - 15) * (1 + frac / 1024);
 }
 
 /** Decode one tensor; half precision and 64-bit types are widened/narrowed to F32/I32. */
-function decode(dtype: SafeDtype, bytes: Uint8Array, count: number): NamedTensor['data'] {
+function decode(dtype: SafeDtype, bytes: Uint8Array, count: number): NamedTensor["data"] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   switch (dtype) {
-    case 'F32': {
+    case "F32": {
       const out = new Float32Array(count);
       for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
       return out;
     }
-    case 'F64': {
+    case "F64": {
       const out = new Float32Array(count);
       for (let i = 0; i < count; i++) out[i] = view.getFloat64(i * 8, true);
       return out;
     }
-    case 'F16': {
+    case "F16": {
       const out = new Float32Array(count);
       for (let i = 0; i < count; i++) out[i] = halfToFloat(view.getUint16(i * 2, true));
       return out;
     }
-    case 'BF16': {
+    case "BF16": {
       const out = new Float32Array(count);
       const tmp = new DataView(new ArrayBuffer(4));
       for (let i = 0; i < count; i++) {
@@ -58,12 +58,12 @@ function decode(dtype: SafeDtype, bytes: Uint8Array, count: number): NamedTensor
       }
       return out;
     }
-    case 'I32': {
+    case "I32": {
       const out = new Int32Array(count);
       for (let i = 0; i < count; i++) out[i] = view.getInt32(i * 4, true);
       return out;
     }
-    case 'I64': {
+    case "I64": {
       const out = new Int32Array(count);
       for (let i = 0; i < count; i++) out[i] = Number(view.getBigInt64(i * 8, true));
       return out;
@@ -72,16 +72,16 @@ function decode(dtype: SafeDtype, bytes: Uint8Array, count: number): NamedTensor
 }
 
 export function parseSafetensors(buf: Uint8Array): SafetensorsFile {
-  if (buf.byteLength < 8) throw new Error('safetensors: file shorter than its 8-byte header length');
+  if (buf.byteLength < 8) throw new Error("safetensors: file shorter than its 8-byte header length");
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const headerLen = Number(dv.getBigUint64(0, true));
-  if (8 + headerLen > buf.byteLength) throw new Error('safetensors: header length exceeds file size');
+  if (8 + headerLen > buf.byteLength) throw new Error("safetensors: header length exceeds file size");
   const header = JSON.parse(new TextDecoder().decode(buf.subarray(8, 8 + headerLen))) as Record<string, unknown>;
   const dataStart = 8 + headerLen;
   const tensors: TensorMap = {};
   let metadata: Record<string, string> = {};
   for (const [name, entry] of Object.entries(header)) {
-    if (name === '__metadata__') {
+    if (name === "__metadata__") {
       metadata = entry as Record<string, string>;
       continue;
     }
@@ -94,7 +94,7 @@ export function parseSafetensors(buf: Uint8Array): SafetensorsFile {
     }
     const bytes = buf.subarray(dataStart + begin, dataStart + end);
     const data = decode(dtype, bytes, count);
-    tensors[name] = { dtype: data instanceof Int32Array ? 'I32' : 'F32', shape, data };
+    tensors[name] = { dtype: data instanceof Int32Array ? "I32" : "F32", shape, data };
   }
   return { tensors, metadata };
 }
@@ -114,7 +114,7 @@ export function serializeSafetensors(tensors: TensorMap, metadata?: Record<strin
   }
   let json = JSON.stringify(header);
   // Pad so the data section starts 8-byte aligned (readers may map it directly).
-  json += ' '.repeat((8 - ((Buffer.byteLength(json) + 8) % 8)) % 8);
+  json += " ".repeat((8 - ((Buffer.byteLength(json) + 8) % 8)) % 8);
   const headerBytes = new TextEncoder().encode(json);
   const out = new Uint8Array(8 + headerBytes.length + offset);
   const dv = new DataView(out.buffer);
@@ -142,5 +142,5 @@ export async function writeSafetensors(path: string, tensors: TensorMap, metadat
 
 /** Convenience for the common case of float32 weights. */
 export function f32(shape: number[], data: Float32Array): NamedTensor {
-  return { dtype: 'F32', shape, data };
+  return { dtype: "F32", shape, data };
 }

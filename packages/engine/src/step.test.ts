@@ -1,18 +1,18 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend, tf } from './backend';
-import { makeBatch, maskedCrossEntropy, type Example } from './batch';
-import { parseLlamaConfig } from './config';
-import { LoraAdapter } from './lora';
-import { LlamaModel } from './model';
-import { AdamW } from './optimizer';
-import { MODEL_SIZES } from './pretrain';
-import { Prng } from './prng';
-import { accumulatedStep, trainStep } from './step';
+import { beforeAll, describe, expect, it } from "vitest";
+import { initBackend, tf } from "./backend";
+import { makeBatch, maskedCrossEntropy, type Example } from "./batch";
+import { parseLlamaConfig } from "./config";
+import { LoraAdapter } from "./lora";
+import { LlamaModel } from "./model";
+import { AdamW } from "./optimizer";
+import { MODEL_SIZES } from "./pretrain";
+import { Prng } from "./prng";
+import { accumulatedStep, trainStep } from "./step";
 
 beforeAll(() => initBackend());
 
-describe('gradient accumulation', () => {
-  it('two micro-batches of 4 make the same optimizer steps as one batch of 8', () => {
+describe("gradient accumulation", () => {
+  it("two micro-batches of 4 make the same optimizer steps as one batch of 8", () => {
     const cfg = parseLlamaConfig(MODEL_SIZES.tiny.config);
     const model = LlamaModel.random(cfg, 3);
     const rng = new Prng(5);
@@ -22,7 +22,7 @@ describe('gradient accumulation', () => {
       const ids = Array.from({ length }, () => rng.int(cfg.vocab_size));
       return { ids, mask: ids.map((_, t) => (t > e % 4 ? 1 : 0)) };
     });
-    const loraConfig = { r: 4, alpha: 8, dropout: 0, targetModules: ['q_proj' as const, 'v_proj' as const], baseModelNameOrPath: '' };
+    const loraConfig = { r: 4, alpha: 8, dropout: 0, targetModules: ["q_proj" as const, "v_proj" as const], baseModelNameOrPath: "" };
     const lossOf = (lora: LoraAdapter, b: ReturnType<typeof makeBatch>) => () =>
       maskedCrossEntropy(model.forward(b.inputIds, b.batch, b.seqLen, { hook: lora }), b.targets, b.lossMask);
 
@@ -39,7 +39,10 @@ describe('gradient accumulation', () => {
       const a = trainStep(lossOf(whole, batch), whole.namedVariables(), wholeOpt, 1e-2, null);
       const b = accumulatedStep(
         micro.map((m) => ({ loss: lossOf(split, m), weight: m.lossTokens / batch.lossTokens })),
-        split.namedVariables(), splitOpt, 1e-2, null,
+        split.namedVariables(),
+        splitOpt,
+        1e-2,
+        null,
       );
       expect(b.loss).toBeCloseTo(a.loss, 5);
       expect(b.gradNorm).toBeCloseTo(a.gradNorm, 5);
@@ -53,8 +56,20 @@ describe('gradient accumulation', () => {
     expect(maxDiff).toBeLessThan(1e-5);
     // Equal weights instead of token shares would be a different gradient: the test can tell.
     const before = tf.memory().numTensors;
-    const unweighted = accumulatedStep(micro.map((m) => ({ loss: lossOf(split, m), weight: 0.5 })), split.namedVariables(), splitOpt, 0, null);
-    const weighted = accumulatedStep(micro.map((m) => ({ loss: lossOf(split, m), weight: m.lossTokens / batch.lossTokens })), split.namedVariables(), splitOpt, 0, null);
+    const unweighted = accumulatedStep(
+      micro.map((m) => ({ loss: lossOf(split, m), weight: 0.5 })),
+      split.namedVariables(),
+      splitOpt,
+      0,
+      null,
+    );
+    const weighted = accumulatedStep(
+      micro.map((m) => ({ loss: lossOf(split, m), weight: m.lossTokens / batch.lossTokens })),
+      split.namedVariables(),
+      splitOpt,
+      0,
+      null,
+    );
     expect(Math.abs(unweighted.gradNorm - weighted.gradNorm)).toBeGreaterThan(1e-4);
     expect(tf.memory().numTensors).toBe(before);
     for (const x of [whole, split]) x.dispose();

@@ -1,6 +1,6 @@
 // One optimizer step, shared by LoRA fine-tuning and base-model pretraining.
-import { tf } from './backend';
-import { AdamW, clipGradients } from './optimizer';
+import { tf } from "./backend";
+import { type AdamW, clipGradients } from "./optimizer";
 
 export interface StepResult {
   loss: number;
@@ -16,7 +16,11 @@ export interface MicroBatch {
 
 /** Differentiate `lossFn` w.r.t. `vars`, clip, and apply AdamW at learning rate `lr`. */
 export function trainStep(
-  lossFn: () => tf.Scalar, vars: Array<[string, tf.Variable]>, optimizer: AdamW, lr: number, clip: number | null,
+  lossFn: () => tf.Scalar,
+  vars: Array<[string, tf.Variable]>,
+  optimizer: AdamW,
+  lr: number,
+  clip: number | null,
 ): StepResult {
   return accumulatedStep([{ loss: lossFn, weight: 1 }], vars, optimizer, lr, clip);
 }
@@ -28,7 +32,11 @@ export function trainStep(
  * loss, while only one micro-batch's activations are alive at a time.
  */
 export function accumulatedStep(
-  microBatches: MicroBatch[], vars: Array<[string, tf.Variable]>, optimizer: AdamW, lr: number, clip: number | null,
+  microBatches: MicroBatch[],
+  vars: Array<[string, tf.Variable]>,
+  optimizer: AdamW,
+  lr: number,
+  clip: number | null,
 ): StepResult {
   const variables = vars.map(([, v]) => v);
   let sum: tf.Tensor[] = [];

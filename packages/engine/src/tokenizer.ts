@@ -2,10 +2,10 @@
 // learned merge, then special tokens. Written as a Hugging Face tokenizer.json
 // (ByteLevel pre-tokenizer/decoder, BPE model) that transformers and
 // @huggingface/tokenizers load with the same ids.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 
-export const SPECIAL_TOKENS = ['<|bos|>', '<|eos|>', '<|pad|>', '<|system|>', '<|user|>', '<|assistant|>', '<|end|>'] as const;
+export const SPECIAL_TOKENS = ["<|bos|>", "<|eos|>", "<|pad|>", "<|system|>", "<|user|>", "<|assistant|>", "<|end|>"] as const;
 export type SpecialToken = (typeof SPECIAL_TOKENS)[number];
 
 /** GPT-2's split pattern, identical to the ByteLevel pre-tokenizer's (use_regex: true). */
@@ -24,7 +24,7 @@ const BYTE_TO_CHAR: string[] = (() => {
 })();
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: false });
+const decoder = new TextDecoder("utf-8", { fatal: false });
 
 export interface TrainTokenizerOptions {
   /** Total vocabulary including the 256 bytes and the special tokens. */
@@ -49,7 +49,7 @@ export class BpeTokenizer {
       this.bytesOf.push(joined);
     });
     SPECIAL_TOKENS.forEach((s, i) => this.specialIds.set(s, 256 + merges.length + i));
-    this.specialPattern = new RegExp(`(${SPECIAL_TOKENS.map((s) => s.replace(/[|]/g, '\\|')).join('|')})`);
+    this.specialPattern = new RegExp(`(${SPECIAL_TOKENS.map((s) => s.replace(/[|]/g, "\\|")).join("|")})`);
   }
 
   get vocabSize(): number {
@@ -164,7 +164,7 @@ export class BpeTokenizer {
   }
 
   decode(ids: number[], opts: { skipSpecial?: boolean } = {}): string {
-    let out = '';
+    let out = "";
     let pending: number[] = [];
     const flush = () => {
       out += decoder.decode(Uint8Array.from(pending));
@@ -182,7 +182,7 @@ export class BpeTokenizer {
   }
 
   private tokenString(id: number): string {
-    return Array.from(this.bytesOf[id], (b) => BYTE_TO_CHAR[b]).join('');
+    return Array.from(this.bytesOf[id], (b) => BYTE_TO_CHAR[b]).join("");
   }
 
   /** The Hugging Face tokenizer.json document. */
@@ -190,19 +190,32 @@ export class BpeTokenizer {
     const vocab: Record<string, number> = {};
     for (let id = 0; id < this.bytesOf.length; id++) vocab[this.tokenString(id)] = id;
     return {
-      version: '1.0',
+      version: "1.0",
       truncation: null,
       padding: null,
       added_tokens: SPECIAL_TOKENS.map((content) => ({
-        id: this.special(content), content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true,
+        id: this.special(content),
+        content,
+        single_word: false,
+        lstrip: false,
+        rstrip: false,
+        normalized: false,
+        special: true,
       })),
       normalizer: null,
-      pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+      pre_tokenizer: { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true },
       post_processor: null,
-      decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
+      decoder: { type: "ByteLevel", add_prefix_space: true, trim_offsets: true, use_regex: true },
       model: {
-        type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null,
-        fuse_unk: false, byte_fallback: false, ignore_merges: false, vocab,
+        type: "BPE",
+        dropout: null,
+        unk_token: null,
+        continuing_subword_prefix: null,
+        end_of_word_suffix: null,
+        fuse_unk: false,
+        byte_fallback: false,
+        ignore_merges: false,
+        vocab,
         // "a b" strings: readable by every tokenizers release (pair arrays need >= 0.20).
         // Byte-level tokens never contain a space (it is mapped to "Ġ").
         merges: this.merges.map(([a, b]) => `${this.tokenString(a)} ${this.tokenString(b)}`),
@@ -213,10 +226,10 @@ export class BpeTokenizer {
   /** Load from a tokenizer.json written by toJSON (merge ids are recovered from the vocab). */
   static fromJSON(json: unknown): BpeTokenizer {
     const model = (json as { model?: { type?: string; vocab?: Record<string, number>; merges?: unknown[] } }).model;
-    if (model?.type !== 'BPE' || !model.vocab || !model.merges) throw new Error('tokenizer.json: expected a BPE model');
+    if (model?.type !== "BPE" || !model.vocab || !model.merges) throw new Error("tokenizer.json: expected a BPE model");
     const vocab = model.vocab;
     const merges = model.merges.map((m, i) => {
-      const [a, b] = Array.isArray(m) ? (m as string[]) : String(m).split(' ');
+      const [a, b] = Array.isArray(m) ? (m as string[]) : String(m).split(" ");
       const ia = vocab[a];
       const ib = vocab[b];
       if (ia === undefined || ib === undefined || vocab[a + b] !== 256 + i) {
@@ -234,18 +247,23 @@ export class BpeTokenizer {
 
   async save(dir: string): Promise<void> {
     await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, 'tokenizer.json'), JSON.stringify(this.toJSON()) + '\n');
+    await writeFile(join(dir, "tokenizer.json"), `${JSON.stringify(this.toJSON())}\n`);
     const config = {
-      tokenizer_class: 'PreTrainedTokenizerFast',
-      bos_token: '<|bos|>', eos_token: '<|eos|>', pad_token: '<|pad|>', unk_token: null,
-      additional_special_tokens: ['<|system|>', '<|user|>', '<|assistant|>', '<|end|>'],
-      model_max_length: 1_000_000, clean_up_tokenization_spaces: false, add_bos_token: false,
+      tokenizer_class: "PreTrainedTokenizerFast",
+      bos_token: "<|bos|>",
+      eos_token: "<|eos|>",
+      pad_token: "<|pad|>",
+      unk_token: null,
+      additional_special_tokens: ["<|system|>", "<|user|>", "<|assistant|>", "<|end|>"],
+      model_max_length: 1_000_000,
+      clean_up_tokenization_spaces: false,
+      add_bos_token: false,
       chat_template: BpeTokenizer.CHAT_TEMPLATE,
     };
-    await writeFile(join(dir, 'tokenizer_config.json'), JSON.stringify(config, null, 2) + '\n');
+    await writeFile(join(dir, "tokenizer_config.json"), `${JSON.stringify(config, null, 2)}\n`);
   }
 
   static async load(dir: string): Promise<BpeTokenizer> {
-    return BpeTokenizer.fromJSON(JSON.parse(await readFile(join(dir, 'tokenizer.json'), 'utf8')));
+    return BpeTokenizer.fromJSON(JSON.parse(await readFile(join(dir, "tokenizer.json"), "utf8")));
   }
 }

@@ -1,23 +1,23 @@
 // trainLora: LoRA fine-tuning of a frozen base model on chats, with a seeded
 // train/validation split, periodic validation, metrics and checkpoint
 // callbacks, cooperative interrupt/cancel, and exact resume from a checkpoint.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
-import { initBackend } from './backend';
-import { makeBatch, maskedCrossEntropy, type Batch, type Example } from './batch';
-import { applyChatTemplate, type Chat } from './chat';
-import { parseLlamaConfig } from './config';
-import { saveCheckpoint, type TrainingCheckpoint } from './checkpoint';
-import { evaluateExamples } from './evaluate';
-import { TrainingConfigError } from './errors';
-import { DEFAULT_TARGET_MODULES, LoraAdapter } from './lora';
-import { checkMemory } from './memory';
-import { type MetricPoint, MetricsRecorder, type MetricsSummary } from './metrics';
-import { LlamaModel, PROJECTIONS, type Projection } from './model';
-import { AdamW, learningRateAt } from './optimizer';
-import { deriveSeed, hashString, Prng } from './prng';
-import { accumulatedStep } from './step';
-import { BpeTokenizer } from './tokenizer';
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { initBackend } from "./backend";
+import { makeBatch, maskedCrossEntropy, type Batch, type Example } from "./batch";
+import { applyChatTemplate, type Chat } from "./chat";
+import { parseLlamaConfig } from "./config";
+import { saveCheckpoint, type TrainingCheckpoint } from "./checkpoint";
+import { evaluateExamples } from "./evaluate";
+import { TrainingConfigError } from "./errors";
+import { DEFAULT_TARGET_MODULES, LoraAdapter } from "./lora";
+import { checkMemory } from "./memory";
+import { type MetricPoint, MetricsRecorder, type MetricsSummary } from "./metrics";
+import { LlamaModel, PROJECTIONS, type Projection } from "./model";
+import { AdamW, learningRateAt } from "./optimizer";
+import { deriveSeed, hashString, Prng } from "./prng";
+import { accumulatedStep } from "./step";
+import { BpeTokenizer } from "./tokenizer";
 
 export interface LoraHyperparameters {
   rank: number;
@@ -40,19 +40,32 @@ export interface LoraHyperparameters {
   checkpointEvery: number;
   /** Steps between validation passes; default ~10 per run. */
   evalEvery?: number;
-  scheduler: 'cosine' | 'linear' | 'constant';
+  scheduler: "cosine" | "linear" | "constant";
   validationFraction: number;
 }
 
 export const DEFAULT_HYPERPARAMETERS: LoraHyperparameters = {
-  rank: 8, alpha: 16, dropout: 0.05, learningRate: 2e-4, epochs: 3, batchSize: 8, gradientAccumulationSteps: 1, maxSeqLength: 128, warmupRatio: 0.03,
-  weightDecay: 0, gradientClip: 1, targetModules: DEFAULT_TARGET_MODULES, seed: 42, checkpointEvery: 100,
-  scheduler: 'cosine', validationFraction: 0.2,
+  rank: 8,
+  alpha: 16,
+  dropout: 0.05,
+  learningRate: 2e-4,
+  epochs: 3,
+  batchSize: 8,
+  gradientAccumulationSteps: 1,
+  maxSeqLength: 128,
+  warmupRatio: 0.03,
+  weightDecay: 0,
+  gradientClip: 1,
+  targetModules: DEFAULT_TARGET_MODULES,
+  seed: 42,
+  checkpointEvery: 100,
+  scheduler: "cosine",
+  validationFraction: 0.2,
 };
 
 /** Lifecycle stages, named like the job states the server tracks. */
-export type TrainingStage = 'PREPROCESSING' | 'MODEL_LOADING' | 'TRAINING' | 'VALIDATION' | 'FINALIZATION';
-export type StopSignal = 'interrupt' | 'cancel' | null | undefined;
+export type TrainingStage = "PREPROCESSING" | "MODEL_LOADING" | "TRAINING" | "VALIDATION" | "FINALIZATION";
+export type StopSignal = "interrupt" | "cancel" | null | undefined;
 
 export interface TrainLoraOptions {
   /** Directory with config.json, model.safetensors and tokenizer.json. */
@@ -76,20 +89,23 @@ export interface TrainLoraOptions {
 }
 
 export type TrainLoraResult =
-  | { status: 'completed'; step: number; adapter: LoraAdapter; summary: MetricsSummary }
-  | { status: 'interrupted'; step: number; checkpoint: TrainingCheckpoint }
-  | { status: 'cancelled'; step: number };
+  | { status: "completed"; step: number; adapter: LoraAdapter; summary: MetricsSummary }
+  | { status: "interrupted"; step: number; checkpoint: TrainingCheckpoint }
+  | { status: "cancelled"; step: number };
 
 function resolveHyperparameters(h: Partial<LoraHyperparameters> = {}): LoraHyperparameters {
   const hp = { ...DEFAULT_HYPERPARAMETERS, ...Object.fromEntries(Object.entries(h).filter(([, v]) => v !== undefined)) };
-  const positive = ['rank', 'alpha', 'learningRate', 'epochs', 'batchSize', 'gradientAccumulationSteps', 'maxSeqLength'] as const;
+  const positive = ["rank", "alpha", "learningRate", "epochs", "batchSize", "gradientAccumulationSteps", "maxSeqLength"] as const;
   for (const k of positive) if (!(hp[k] > 0)) throw new TrainingConfigError(`${k} must be positive`, k);
-  if (!Number.isInteger(hp.gradientAccumulationSteps)) throw new TrainingConfigError('gradientAccumulationSteps must be a whole number', 'gradientAccumulationSteps');
-  if (!(hp.dropout >= 0 && hp.dropout < 1)) throw new TrainingConfigError('dropout must be in [0, 1)', 'dropout');
-  if (!(hp.warmupRatio >= 0 && hp.warmupRatio <= 1)) throw new TrainingConfigError('warmupRatio must be in [0, 1]', 'warmupRatio');
-  if (!(hp.validationFraction >= 0 && hp.validationFraction < 1)) throw new TrainingConfigError('validationFraction must be in [0, 1)', 'validationFraction');
+  if (!Number.isInteger(hp.gradientAccumulationSteps))
+    throw new TrainingConfigError("gradientAccumulationSteps must be a whole number", "gradientAccumulationSteps");
+  if (!(hp.dropout >= 0 && hp.dropout < 1)) throw new TrainingConfigError("dropout must be in [0, 1)", "dropout");
+  if (!(hp.warmupRatio >= 0 && hp.warmupRatio <= 1)) throw new TrainingConfigError("warmupRatio must be in [0, 1]", "warmupRatio");
+  if (!(hp.validationFraction >= 0 && hp.validationFraction < 1))
+    throw new TrainingConfigError("validationFraction must be in [0, 1)", "validationFraction");
   const bad = hp.targetModules.filter((m) => !(PROJECTIONS as readonly string[]).includes(m));
-  if (bad.length || hp.targetModules.length === 0) throw new TrainingConfigError(`targetModules must be a non-empty subset of ${PROJECTIONS.join(', ')}`, 'targetModules');
+  if (bad.length || hp.targetModules.length === 0)
+    throw new TrainingConfigError(`targetModules must be a non-empty subset of ${PROJECTIONS.join(", ")}`, "targetModules");
   return hp;
 }
 
@@ -128,14 +144,28 @@ interface RunPlan {
 function planRun(tok: BpeTokenizer, model: LlamaModel, chats: Chat[], hp: LoraHyperparameters): RunPlan {
   const split = splitIndices(chats.length, hp.validationFraction, hp.seed);
   const seqLength = Math.min(hp.maxSeqLength, model.config.max_position_embeddings);
-  const train = prepare(tok, split.train.map((i) => chats[i]), seqLength);
-  const val = prepare(tok, split.val.map((i) => chats[i]), seqLength);
-  if (train.length === 0) throw new TrainingConfigError('no training conversation has an assistant reply within maxSeqLength', 'chats');
+  const train = prepare(
+    tok,
+    split.train.map((i) => chats[i]),
+    seqLength,
+  );
+  const val = prepare(
+    tok,
+    split.val.map((i) => chats[i]),
+    seqLength,
+  );
+  if (train.length === 0) throw new TrainingConfigError("no training conversation has an assistant reply within maxSeqLength", "chats");
   const effectiveBatch = hp.batchSize * hp.gradientAccumulationSteps;
   const stepsPerEpoch = Math.ceil(train.length / effectiveBatch);
   const totalSteps = stepsPerEpoch * hp.epochs;
   return {
-    seqLength, dropped: chats.length - train.length - val.length, train, val, effectiveBatch, stepsPerEpoch, totalSteps,
+    seqLength,
+    dropped: chats.length - train.length - val.length,
+    train,
+    val,
+    effectiveBatch,
+    stepsPerEpoch,
+    totalSteps,
     warmupSteps: Math.round(totalSteps * hp.warmupRatio),
     // Small datasets would otherwise finish before the first checkpoint: keep at least 3 intermediate ones.
     checkpointEvery: Math.max(1, Math.min(hp.checkpointEvery, Math.floor(totalSteps / 4))),
@@ -150,30 +180,44 @@ export async function trainLora(options: TrainLoraOptions): Promise<TrainLoraRes
   const hp = resolveHyperparameters(options.hyperparameters);
   const stage = async (s: TrainingStage, detail: string) => options.onStage?.(s, detail);
   if (options.memoryLimitBytes !== undefined) {
-    const config = parseLlamaConfig(JSON.parse(await readFile(join(options.baseModelDir, 'config.json'), 'utf8')));
+    const config = parseLlamaConfig(JSON.parse(await readFile(join(options.baseModelDir, "config.json"), "utf8")));
     checkMemory({
-      config, batchSize: hp.batchSize, gradientAccumulationSteps: hp.gradientAccumulationSteps, seqLength: Math.min(hp.maxSeqLength, config.max_position_embeddings),
-      rank: hp.rank, targetModules: hp.targetModules, limitBytes: options.memoryLimitBytes,
+      config,
+      batchSize: hp.batchSize,
+      gradientAccumulationSteps: hp.gradientAccumulationSteps,
+      seqLength: Math.min(hp.maxSeqLength, config.max_position_embeddings),
+      rank: hp.rank,
+      targetModules: hp.targetModules,
+      limitBytes: options.memoryLimitBytes,
     });
   }
 
-  await stage('MODEL_LOADING', `loading ${options.baseModelDir}`);
+  await stage("MODEL_LOADING", `loading ${options.baseModelDir}`);
   const tok = await BpeTokenizer.load(options.baseModelDir);
   const model = await LlamaModel.load(options.baseModelDir);
   let adapter: LoraAdapter | null = null;
   let optimizer: AdamW | null = null;
   let completed = false;
   try {
-    await stage('PREPROCESSING', `tokenizing ${options.chats.length} conversations`);
+    await stage("PREPROCESSING", `tokenizing ${options.chats.length} conversations`);
     const plan = planRun(tok, model, options.chats, hp);
     const { train, val, stepsPerEpoch, totalSteps } = plan;
-    const dropped = plan.dropped ? `, ${plan.dropped} dropped (no assistant tokens within ${plan.seqLength})` : '';
-    await stage('PREPROCESSING', `${train.length} training / ${val.length} validation conversations${dropped}, ${totalSteps} steps of ${describeBatch(hp)} x ≤${plan.seqLength} tokens`);
+    const dropped = plan.dropped ? `, ${plan.dropped} dropped (no assistant tokens within ${plan.seqLength})` : "";
+    await stage(
+      "PREPROCESSING",
+      `${train.length} training / ${val.length} validation conversations${dropped}, ${totalSteps} steps of ${describeBatch(hp)} x ≤${plan.seqLength} tokens`,
+    );
 
-    const loraConfig = { r: hp.rank, alpha: hp.alpha, dropout: hp.dropout, targetModules: hp.targetModules, baseModelNameOrPath: options.baseModelName ?? basename(options.baseModelDir) };
+    const loraConfig = {
+      r: hp.rank,
+      alpha: hp.alpha,
+      dropout: hp.dropout,
+      targetModules: hp.targetModules,
+      baseModelNameOrPath: options.baseModelName ?? basename(options.baseModelDir),
+    };
     const resume = options.resumeFrom;
     if (resume && resume.fingerprint !== plan.fingerprint) {
-      throw new TrainingConfigError('checkpoint was made with different data or hyperparameters', 'resumeFrom');
+      throw new TrainingConfigError("checkpoint was made with different data or hyperparameters", "resumeFrom");
     }
     const lora = (adapter = resume
       ? LoraAdapter.fromPeftTensors(model.config, loraConfig, resume.adapter.tensors)
@@ -195,7 +239,7 @@ export async function trainLora(options: TrainLoraOptions): Promise<TrainLoraRes
     const validate = async (final: boolean): Promise<void> => {
       if (val.length === 0) return;
       // Periodic passes are only metrics; the stage marks the final evaluation.
-      if (final) await stage('VALIDATION', `final validation on ${val.length} conversations`);
+      if (final) await stage("VALIDATION", `final validation on ${val.length} conversations`);
       const r = evaluateExamples(model, lora, val, { batchSize: hp.batchSize, maxSeqLength: plan.seqLength });
       lastValLoss = r.loss;
       await options.onMetrics?.(metrics.validation(step, epoch + stepInEpoch / stepsPerEpoch, r.loss));
@@ -207,33 +251,61 @@ export async function trainLora(options: TrainLoraOptions): Promise<TrainLoraRes
       return c;
     };
     const snapshot = (): TrainingCheckpoint => ({
-      version: 1, step, totalSteps, epoch, stepInEpoch, dataRngState: epochRngState, fingerprint: plan.fingerprint,
-      adapter: { config: loraConfig, tensors: lora.toPeftTensors() }, optimizer: opt.getState(),
-      trainLoss: lastTrainLoss, valLoss: lastValLoss, tokensSeen: metrics.tokensSeen, elapsedSeconds: metrics.elapsedSeconds(),
+      version: 1,
+      step,
+      totalSteps,
+      epoch,
+      stepInEpoch,
+      dataRngState: epochRngState,
+      fingerprint: plan.fingerprint,
+      adapter: { config: loraConfig, tensors: lora.toPeftTensors() },
+      optimizer: opt.getState(),
+      trainLoss: lastTrainLoss,
+      valLoss: lastValLoss,
+      tokensSeen: metrics.tokensSeen,
+      elapsedSeconds: metrics.elapsedSeconds(),
     });
 
-    await stage('TRAINING', resume ? `resuming at step ${step}/${totalSteps}` : `training ${totalSteps} steps`);
+    await stage("TRAINING", resume ? `resuming at step ${step}/${totalSteps}` : `training ${totalSteps} steps`);
     while (step < totalSteps) {
       const signal = await options.shouldStop?.();
-      if (signal === 'cancel') return { status: 'cancelled', step };
-      if (signal === 'interrupt') return { status: 'interrupted', step, checkpoint: await checkpoint() };
+      if (signal === "cancel") return { status: "cancelled", step };
+      if (signal === "interrupt") return { status: "interrupted", step, checkpoint: await checkpoint() };
       const started = performance.now();
       const ids = order.slice(stepInEpoch * plan.effectiveBatch, (stepInEpoch + 1) * plan.effectiveBatch);
       const micro: Batch[] = [];
-      for (let i = 0; i < ids.length; i += hp.batchSize) micro.push(makeBatch(ids.slice(i, i + hp.batchSize).map((j) => train[j]), plan.seqLength, tok.special('<|pad|>')));
+      for (let i = 0; i < ids.length; i += hp.batchSize)
+        micro.push(
+          makeBatch(
+            ids.slice(i, i + hp.batchSize).map((j) => train[j]),
+            plan.seqLength,
+            tok.special("<|pad|>"),
+          ),
+        );
       const lossTokens = micro.reduce((n, b) => n + b.lossTokens, 0);
       const lr = learningRateAt(step, { peak: hp.learningRate, warmupSteps: plan.warmupSteps, totalSteps, kind: hp.scheduler });
-      const { loss, gradNorm } = accumulatedStep(micro.map((batch, k) => ({
-        loss: () => {
-          // Dropout masks depend only on (seed, step, micro-batch): an interrupted run redraws the same ones.
-          lora.dropoutSeed = k === 0 ? deriveSeed(hp.seed, step) : deriveSeed(hp.seed, step, k);
-          return maskedCrossEntropy(model.forward(batch.inputIds, batch.batch, batch.seqLen, { hook: lora }), batch.targets, batch.lossMask);
-        },
-        // Each micro-batch counts as its share of the step's loss tokens: the mean over the whole effective batch.
-        weight: lossTokens > 0 ? batch.lossTokens / lossTokens : 1 / micro.length,
-      })), vars, opt, lr, hp.gradientClip);
+      const { loss, gradNorm } = accumulatedStep(
+        micro.map((batch, k) => ({
+          loss: () => {
+            // Dropout masks depend only on (seed, step, micro-batch): an interrupted run redraws the same ones.
+            lora.dropoutSeed = k === 0 ? deriveSeed(hp.seed, step) : deriveSeed(hp.seed, step, k);
+            return maskedCrossEntropy(
+              model.forward(batch.inputIds, batch.batch, batch.seqLen, { hook: lora }),
+              batch.targets,
+              batch.lossMask,
+            );
+          },
+          // Each micro-batch counts as its share of the step's loss tokens: the mean over the whole effective batch.
+          weight: lossTokens > 0 ? batch.lossTokens / lossTokens : 1 / micro.length,
+        })),
+        vars,
+        opt,
+        lr,
+        hp.gradientClip,
+      );
       lora.dropoutSeed = null;
-      if (!Number.isFinite(loss)) throw new TrainingConfigError(`loss became ${loss} at step ${step}: lower the learning rate`, 'learningRate');
+      if (!Number.isFinite(loss))
+        throw new TrainingConfigError(`loss became ${loss} at step ${step}: lower the learning rate`, "learningRate");
       step++;
       stepInEpoch++;
       if (stepInEpoch === stepsPerEpoch) {
@@ -244,22 +316,31 @@ export async function trainLora(options: TrainLoraOptions): Promise<TrainLoraRes
       }
       lastTrainLoss = loss;
       const seconds = (performance.now() - started) / 1000;
-      await options.onMetrics?.(metrics.trainStep({
-        step, epoch: epoch + stepInEpoch / stepsPerEpoch, loss, lr, gradNorm, seconds, tokens: micro.reduce((n, b) => n + b.tokens, 0), samples: ids.length,
-      }));
+      await options.onMetrics?.(
+        metrics.trainStep({
+          step,
+          epoch: epoch + stepInEpoch / stepsPerEpoch,
+          loss,
+          lr,
+          gradNorm,
+          seconds,
+          tokens: micro.reduce((n, b) => n + b.tokens, 0),
+          samples: ids.length,
+        }),
+      );
       if (step % plan.evalEvery === 0 && step < totalSteps) await validate(false);
       if (step % plan.checkpointEvery === 0 && step < totalSteps) await checkpoint();
     }
 
     await validate(true);
-    await stage('FINALIZATION', 'saving adapter');
+    await stage("FINALIZATION", "saving adapter");
     const summary = metrics.summary(lastTrainLoss, lastValLoss);
     if (options.outputDir) {
       await lora.save(options.outputDir);
       await writeMetricsJson(options.outputDir, summary, metrics.points);
     }
     completed = true;
-    return { status: 'completed', step, adapter: lora, summary };
+    return { status: "completed", step, adapter: lora, summary };
   } finally {
     // The caller owns the adapter of a completed run; everything else is released here.
     optimizer?.dispose();
@@ -275,5 +356,5 @@ function describeBatch(hp: LoraHyperparameters): string {
 
 export async function writeMetricsJson(dir: string, summary: MetricsSummary, points: MetricPoint[]): Promise<void> {
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'metrics.json'), JSON.stringify({ summary, points }) + '\n');
+  await writeFile(join(dir, "metrics.json"), `${JSON.stringify({ summary, points })}\n`);
 }

@@ -27,7 +27,13 @@ describe(`artifacts: upload, signed download, audit (${usingPostgres() ? "Postgr
   it("stores a trainer's upload with its size and hash, once however often it is sent", async () => {
     const first = await uploadArtifact(app, trainerToken, jobId, "adapter_model", "adapter_model.safetensors", content);
     const artifact = first.data.uploadArtifact.data;
-    expect(artifact).toMatchObject({ kind: "adapter_model", name: "adapter_model.safetensors", sizeBytes: content.length, sha256: sha, contentType: "application/octet-stream" });
+    expect(artifact).toMatchObject({
+      kind: "adapter_model",
+      name: "adapter_model.safetensors",
+      sizeBytes: content.length,
+      sha256: sha,
+      contentType: "application/octet-stream",
+    });
     const again = await uploadArtifact(app, trainerToken, jobId, "adapter_model", "adapter_model.safetensors", content);
     expect(again.data.uploadArtifact.data.id).toBe(artifact.id);
     const rows = await app.services.db.artifact.findMany({ where: { jobId } });
@@ -72,7 +78,10 @@ describe(`artifacts: upload, signed download, audit (${usingPostgres() ? "Postgr
 
   it("refuses tampered, re-targeted and expired links", async () => {
     const [artifact, other] = await app.services.db.artifact.findMany({ where: { jobId }, orderBy: { createdAt: "asc" } });
-    const good = new URL((await app.gql(`query($id:ID!){ job(id:$id){ artifacts { downloadUrl } } }`, { id: jobId }, session)).data.job.artifacts[0].downloadUrl);
+    const good = new URL(
+      (await app.gql(`query($id:ID!){ job(id:$id){ artifacts { downloadUrl } } }`, { id: jobId }, session)).data.job.artifacts[0]
+        .downloadUrl,
+    );
     const tampered = new URL(good);
     tampered.searchParams.set("expires", String(Number(good.searchParams.get("expires")) + 3600));
     const retargeted = new URL(good.toString().replace(artifact.id, other.id));
@@ -84,7 +93,9 @@ describe(`artifacts: upload, signed download, audit (${usingPostgres() ? "Postgr
       expect((await response.json()).error.code).toBe("FORBIDDEN");
     }
     const longAgo = Date.now() - 25 * 3600_000;
-    const expired = await fetch(`${app.url}/api/artifacts/${artifact.id}?${signDownload(app.services.config.artifactSigningSecret, artifact.id, null, longAgo)}`);
+    const expired = await fetch(
+      `${app.url}/api/artifacts/${artifact.id}?${signDownload(app.services.config.artifactSigningSecret, artifact.id, null, longAgo)}`,
+    );
     expect(expired.status).toBe(403);
     expect((await expired.json()).error.code).toBe("LINK_EXPIRED");
     const wrongMethod = await fetch(good, { method: "DELETE" });
@@ -130,7 +141,9 @@ describe(`artifacts: upload, signed download, audit (${usingPostgres() ? "Postgr
     expect(a.artifactSigningSecret.length).toBeGreaterThanOrEqual(32);
     const fromEnv = readConfig({ DATA_DIR: app.dataDir, ARTIFACT_SIGNING_SECRET: "x".repeat(40) });
     expect(fromEnv.artifactSigningSecret).toBe("x".repeat(40));
-    expect(() => readConfig({ DATA_DIR: app.dataDir, ARTIFACT_SIGNING_SECRET: "short" })).toThrow(/ARTIFACT_SIGNING_SECRET: must be at least 32/);
+    expect(() => readConfig({ DATA_DIR: app.dataDir, ARTIFACT_SIGNING_SECRET: "short" })).toThrow(
+      /ARTIFACT_SIGNING_SECRET: must be at least 32/,
+    );
     expect(() => readConfig({ DATA_DIR: app.dataDir, ARTIFACT_SIGNING_SECRET: "short" })).not.toThrow(/short/);
   });
 });

@@ -43,7 +43,11 @@ const read = async (stream: AsyncIterable<Buffer>) => {
 
 describe("S3 storage", () => {
   it("parses STORAGE_URL and refuses credentials in it", () => {
-    expect(parseS3Url("s3://bucket/team/a?endpoint=http://minio:9000&region=eu-west-1")).toMatchObject({ bucket: "bucket", prefix: "team/a", client: { endpoint: "http://minio:9000", region: "eu-west-1", forcePathStyle: true } });
+    expect(parseS3Url("s3://bucket/team/a?endpoint=http://minio:9000&region=eu-west-1")).toMatchObject({
+      bucket: "bucket",
+      prefix: "team/a",
+      client: { endpoint: "http://minio:9000", region: "eu-west-1", forcePathStyle: true },
+    });
     expect(parseS3Url("s3://bucket").client.forcePathStyle).toBe(false);
     expect(() => parseS3Url("s3://key:secret@bucket")).toThrow(/credentials/);
     expect(() => parseS3Url("https://bucket")).toThrow(/s3:\/\//);
@@ -61,7 +65,9 @@ describe("S3 storage", () => {
     expect((await read(await storage.get("jobs/a/large"))).equals(large)).toBe(true);
     expect(await storage.size("jobs/a/large")).toBe(large.length);
 
-    const listed = await new S3Client(parseS3Url(`s3://artifacts?endpoint=${endpoint}`).client).send(new ListObjectsV2Command({ Bucket: "artifacts" }));
+    const listed = await new S3Client(parseS3Url(`s3://artifacts?endpoint=${endpoint}`).client).send(
+      new ListObjectsV2Command({ Bucket: "artifacts" }),
+    );
     expect(listed.Contents!.map((o) => o.Key).sort()).toEqual(["prefix/jobs/a/large", "prefix/jobs/a/small"]);
 
     await storage.delete("jobs/a/small");
@@ -79,12 +85,16 @@ describe("a server with STORAGE_URL", () => {
     const jobId = await queueJob(app, "s3 job");
     const claim = (await app.gql(CLAIM, { w: "s3-worker" }, await createWorkerKey(app))).data.claimTrainingJob.data.claim;
     const content = randomBytes(4096);
-    const uploaded = (await uploadArtifact(app, claim.trainerToken, jobId, "adapter_model", "adapter_model.safetensors", content)).data.uploadArtifact.data;
+    const uploaded = (await uploadArtifact(app, claim.trainerToken, jobId, "adapter_model", "adapter_model.safetensors", content)).data
+      .uploadArtifact.data;
     const artifact = await app.services.db.artifact.findUniqueOrThrow({ where: { id: uploaded.id } });
-    const listed = await new S3Client(parseS3Url(`s3://artifacts?endpoint=${endpoint}`).client).send(new ListObjectsV2Command({ Bucket: "artifacts", Prefix: "server/" }));
+    const listed = await new S3Client(parseS3Url(`s3://artifacts?endpoint=${endpoint}`).client).send(
+      new ListObjectsV2Command({ Bucket: "artifacts", Prefix: "server/" }),
+    );
     expect(listed.Contents!.map((o) => o.Key)).toContain(`server/${artifact.storageKey}`);
     const session = await app.login("engineer");
-    const url = (await app.gql(`query($j:ID!){ job(id:$j){ artifacts { downloadUrl } } }`, { j: jobId }, session)).data.job.artifacts[0].downloadUrl;
+    const url = (await app.gql(`query($j:ID!){ job(id:$j){ artifacts { downloadUrl } } }`, { j: jobId }, session)).data.job.artifacts[0]
+      .downloadUrl;
     const response = await fetch(url);
     expect(response.status).toBe(200);
     expect(Buffer.from(await response.arrayBuffer()).equals(content)).toBe(true);

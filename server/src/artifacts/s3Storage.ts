@@ -68,7 +68,9 @@ export class S3Storage implements Storage {
     const flushPart = async () => {
       uploadId ??= (await this.s3.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key }))).UploadId!;
       const PartNumber = parts.length + 1;
-      const { ETag } = await this.s3.send(new UploadPartCommand({ Bucket: this.bucket, Key, UploadId: uploadId, PartNumber, Body: Buffer.concat(buffered) }));
+      const { ETag } = await this.s3.send(
+        new UploadPartCommand({ Bucket: this.bucket, Key, UploadId: uploadId, PartNumber, Body: Buffer.concat(buffered) }),
+      );
       parts.push({ ETag: ETag!, PartNumber });
       buffered = [];
       size = 0;
@@ -85,7 +87,9 @@ export class S3Storage implements Storage {
         return;
       }
       if (size > 0) await flushPart();
-      await this.s3.send(new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
+      await this.s3.send(
+        new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId: uploadId, MultipartUpload: { Parts: parts } }),
+      );
     } catch (error) {
       if (uploadId) await this.s3.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId: uploadId })).catch(() => {});
       throw error;

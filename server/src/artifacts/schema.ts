@@ -11,7 +11,8 @@ builder.prismaObject("Download", {
       type: "User",
       nullable: true,
       description: "Who downloaded it; null for a trainer fetching a checkpoint to resume from.",
-      resolve: (query, download, _args, ctx) => (download.userId ? ctx.db.user.findUnique({ ...query, where: { id: download.userId } }) : null),
+      resolve: (query, download, _args, ctx) =>
+        download.userId ? ctx.db.user.findUnique({ ...query, where: { id: download.userId } }) : null,
     }),
   }),
 });
@@ -29,14 +30,22 @@ builder.prismaObject("Artifact", {
     downloadUrl: t.string({
       description: "A link that downloads the file for 24 hours, made for the caller; each download is recorded.",
       resolve: (artifact, _args, ctx) =>
-        artifactDownloadUrl(ctx, publicBaseUrl(ctx, (ctx as { request?: Request }).request), artifact.id, ctx.viewer?.kind === "user" ? ctx.viewer.userId : null),
+        artifactDownloadUrl(
+          ctx,
+          publicBaseUrl(ctx, (ctx as { request?: Request }).request),
+          artifact.id,
+          ctx.viewer?.kind === "user" ? ctx.viewer.userId : null,
+        ),
     }),
     downloads: t.relation("downloads", { authScopes: { user: true }, query: { orderBy: { createdAt: "desc" } } }),
   }),
 });
 
 builder.prismaObjectField("TrainingJob", "artifacts", (t) =>
-  t.relation("artifacts", { description: "Files the trainer uploaded, oldest first.", query: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] } }),
+  t.relation("artifacts", {
+    description: "Files the trainer uploaded, oldest first.",
+    query: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] },
+  }),
 );
 
 builder.mutationFields((t) => ({

@@ -41,10 +41,12 @@ export async function storeArtifact(services: AppServices, jobId: string, kind: 
   }
   const name = cleanName(file.name);
   if (file.size === 0) throw new AppError("VALIDATION", "The file is empty", "file");
-  if (file.size > MAX_ARTIFACT_BYTES) throw new AppError("VALIDATION", `The file is larger than ${MAX_ARTIFACT_BYTES / 1024 ** 3} GiB`, "file");
+  if (file.size > MAX_ARTIFACT_BYTES)
+    throw new AppError("VALIDATION", `The file is larger than ${MAX_ARTIFACT_BYTES / 1024 ** 3} GiB`, "file");
   const job = await services.db.trainingJob.findUnique({ where: { id: jobId } });
   if (!job) throw notFound("Training job", "jobId");
-  if (FINAL_STATUSES.includes(job.status)) throw new AppError("CONFLICT", `The job is ${job.status.toLowerCase()}; it takes no more files`, "jobId");
+  if (FINAL_STATUSES.includes(job.status))
+    throw new AppError("CONFLICT", `The job is ${job.status.toLowerCase()}; it takes no more files`, "jobId");
 
   const storage = storageFor(services.config);
   const key = `jobs/${jobId}/${randomUUID()}`;
@@ -112,7 +114,12 @@ export async function serveArtifactDownload(req: IncomingMessage, res: ServerRes
   }
   const check = verifyDownload(services.config.artifactSigningSecret, artifactId, url.searchParams);
   if (!check.ok) {
-    refuse(res, 403, check.reason === "expired" ? "LINK_EXPIRED" : "FORBIDDEN", check.reason === "expired" ? "This download link has expired; ask for a new one" : "This download link is not valid");
+    refuse(
+      res,
+      403,
+      check.reason === "expired" ? "LINK_EXPIRED" : "FORBIDDEN",
+      check.reason === "expired" ? "This download link has expired; ask for a new one" : "This download link is not valid",
+    );
     return true;
   }
   const artifact = await services.db.artifact.findUnique({ where: { id: artifactId } });

@@ -8,11 +8,19 @@ export const DOWNLOAD_LINK_SECONDS = 24 * 3600;
 export type SignedDownload = { artifactId: string; expires: number; userId: string | null };
 
 function mac(secret: string, link: SignedDownload): Buffer {
-  return createHmac("sha256", secret).update(`artifact:${link.artifactId}:${link.expires}:${link.userId ?? ""}`).digest();
+  return createHmac("sha256", secret)
+    .update(`artifact:${link.artifactId}:${link.expires}:${link.userId ?? ""}`)
+    .digest();
 }
 
 /** The query string of a download link, valid for `seconds` from `now`. */
-export function signDownload(secret: string, artifactId: string, userId: string | null, now = Date.now(), seconds = DOWNLOAD_LINK_SECONDS): string {
+export function signDownload(
+  secret: string,
+  artifactId: string,
+  userId: string | null,
+  now = Date.now(),
+  seconds = DOWNLOAD_LINK_SECONDS,
+): string {
   const expires = Math.floor(now / 1000) + seconds;
   const params = new URLSearchParams({ expires: String(expires) });
   if (userId) params.set("u", userId);
@@ -21,7 +29,12 @@ export function signDownload(secret: string, artifactId: string, userId: string 
 }
 
 /** Checks a link's query; returns what it grants, or why not. */
-export function verifyDownload(secret: string, artifactId: string, query: URLSearchParams, now = Date.now()): { ok: true; link: SignedDownload } | { ok: false; reason: "invalid" | "expired" } {
+export function verifyDownload(
+  secret: string,
+  artifactId: string,
+  query: URLSearchParams,
+  now = Date.now(),
+): { ok: true; link: SignedDownload } | { ok: false; reason: "invalid" | "expired" } {
   const expires = Number(query.get("expires"));
   const signature = Buffer.from(query.get("signature") ?? "", "base64url");
   if (!Number.isInteger(expires) || signature.length === 0) return { ok: false, reason: "invalid" };

@@ -35,20 +35,47 @@ export const auditExportRoute: HttpRoute = async (req, res, services) => {
     if (!viewerHasScope(viewer, "read") && !viewerHasScope(viewer, "write")) throw new AppError("FORBIDDEN", "This credential cannot read");
     assertAuditReader(viewer);
     const p = url.searchParams;
-    filter = { actions: p.getAll("action"), actorId: p.get("actorId"), targetType: p.get("targetType"), targetId: p.get("targetId"), from: dateParam(p, "from"), to: dateParam(p, "to") };
+    filter = {
+      actions: p.getAll("action"),
+      actorId: p.get("actorId"),
+      targetType: p.get("targetType"),
+      targetId: p.get("targetId"),
+      from: dateParam(p, "from"),
+      to: dateParam(p, "to"),
+    };
   } catch (error) {
     const e = error as AppError;
     return fail(res, e.code === "VALIDATION" ? 400 : 403, e.code, e.message);
   }
-  res.writeHead(200, { "content-type": "text/csv; charset=utf-8", "content-disposition": 'attachment; filename="tuneloop-audit.csv"', "cache-control": "no-store" });
+  res.writeHead(200, {
+    "content-type": "text/csv; charset=utf-8",
+    "content-disposition": 'attachment; filename="tuneloop-audit.csv"',
+    "cache-control": "no-store",
+  });
   const csv = stringify({ header: true, columns: COLUMNS, cast: { string: guardFormula, date: (d) => d.toISOString() } });
   csv.pipe(res);
   const where = auditWhere(viewer.orgId, filter);
   // Page by cursor so a long log streams without being held in memory.
   for (let cursor: string | undefined; ; ) {
-    const page = await services.db.auditEvent.findMany({ where, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: PAGE, ...(cursor && { skip: 1, cursor: { id: cursor } }) });
+    const page = await services.db.auditEvent.findMany({
+      where,
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      take: PAGE,
+      ...(cursor && { skip: 1, cursor: { id: cursor } }),
+    });
     for (const e of page) {
-      csv.write([e.createdAt, e.action, e.actorEmail ?? "", e.actorId ?? "", e.targetType ?? "", e.targetId ?? "", e.address ?? "", e.before === null ? "" : JSON.stringify(e.before), e.after === null ? "" : JSON.stringify(e.after), e.id]);
+      csv.write([
+        e.createdAt,
+        e.action,
+        e.actorEmail ?? "",
+        e.actorId ?? "",
+        e.targetType ?? "",
+        e.targetId ?? "",
+        e.address ?? "",
+        e.before === null ? "" : JSON.stringify(e.before),
+        e.after === null ? "" : JSON.stringify(e.after),
+        e.id,
+      ]);
     }
     if (page.length < PAGE) break;
     cursor = page[page.length - 1].id;

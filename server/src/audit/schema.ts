@@ -8,7 +8,10 @@ builder.prismaObject("AuditEvent", {
     action: t.exposeString("action", { description: `One of: ${AUDIT_ACTIONS.join(", ")}.` }),
     actorId: t.exposeID("actorId", { nullable: true }),
     actorEmail: t.exposeString("actorEmail", { nullable: true, description: "The actor's email when the act happened." }),
-    targetType: t.exposeString("targetType", { nullable: true, description: "What was acted on (User, ApiKey, BudgetOverride, ModelVersionEvent…): the record in its own trail." }),
+    targetType: t.exposeString("targetType", {
+      nullable: true,
+      description: "What was acted on (User, ApiKey, BudgetOverride, ModelVersionEvent…): the record in its own trail.",
+    }),
     targetId: t.exposeID("targetId", { nullable: true }),
     address: t.exposeString("address", { nullable: true, description: "The network address the request came from." }),
     before: t.expose("before", { type: "JSON", nullable: true }),
@@ -43,7 +46,11 @@ builder.queryFields((t) => ({
     },
     resolve: (query, _root, args, ctx) => {
       assertAuditReader(ctx.viewer);
-      return ctx.db.auditEvent.findMany({ ...query, where: auditWhere(ctx.viewer.orgId, toFilter(args.filter)), orderBy: [{ createdAt: "desc" }, { id: "desc" }] });
+      return ctx.db.auditEvent.findMany({
+        ...query,
+        where: auditWhere(ctx.viewer.orgId, toFilter(args.filter)),
+        orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      });
     },
   }),
 }));

@@ -82,7 +82,14 @@ export function assertAuditReader(viewer: Viewer | null): asserts viewer is Extr
   if (!["OWNER", "ADMIN", "QA"].includes(viewer.role)) throw new AppError("FORBIDDEN", "Only owners, admins and QA read the audit log");
 }
 
-export type AuditFilter = { actions?: string[] | null; actorId?: string | null; targetType?: string | null; targetId?: string | null; from?: Date | null; to?: Date | null };
+export type AuditFilter = {
+  actions?: string[] | null;
+  actorId?: string | null;
+  targetType?: string | null;
+  targetId?: string | null;
+  from?: Date | null;
+  to?: Date | null;
+};
 
 export function auditWhere(orgId: string, filter: AuditFilter | null | undefined): Prisma.AuditEventWhereInput {
   return {

@@ -37,7 +37,10 @@ describe("API keys", () => {
   it("revokes one's own keys; owners and admins revoke any key of the organization", async () => {
     const qaKey = (await create(tokens.qa, ["READ"])).apiKey.id;
     const engineerKey = (await create(tokens.engineer, ["READ"])).apiKey.id;
-    expect((await app.gql(REVOKE, { id: qaKey }, tokens.engineer)).data.revokeApiKey).toEqual({ __typename: "AppError", code: "NOT_FOUND" });
+    expect((await app.gql(REVOKE, { id: qaKey }, tokens.engineer)).data.revokeApiKey).toEqual({
+      __typename: "AppError",
+      code: "NOT_FOUND",
+    });
     expect((await app.gql(REVOKE, { id: engineerKey }, tokens.engineer)).data.revokeApiKey.__typename).toBe("RevokeApiKeySuccess");
     expect((await app.gql(REVOKE, { id: qaKey }, tokens.owner)).data.revokeApiKey.__typename).toBe("RevokeApiKeySuccess");
   });
@@ -46,13 +49,19 @@ describe("API keys", () => {
     const before = await create(tokens.engineer, ["READ"]);
     expect(before.apiKey.expiresAt).toBeNull();
     expect((await app.gql(SET_MAX, { d: 30 }, tokens.engineer)).errors![0].extensions.code).toBe("FORBIDDEN");
-    expect((await app.gql(SET_MAX, { d: 0 }, tokens.owner)).data.setApiKeyMaxLifetime).toEqual({ __typename: "AppError", code: "VALIDATION", field: "days" });
+    expect((await app.gql(SET_MAX, { d: 0 }, tokens.owner)).data.setApiKeyMaxLifetime).toEqual({
+      __typename: "AppError",
+      code: "VALIDATION",
+      field: "days",
+    });
     expect((await app.gql(SET_MAX, { d: 30 }, tokens.owner)).data.setApiKeyMaxLifetime.data).toEqual({ apiKeyMaxLifetimeDays: 30 });
 
     const day = 86400_000;
     const defaulted = await create(tokens.engineer, ["READ"]);
     expect(Math.abs(new Date(defaulted.apiKey.expiresAt).getTime() - (Date.now() + 30 * day))).toBeLessThan(60_000);
-    expect(await create(tokens.engineer, ["READ"], new Date(Date.now() + 60 * day))).toMatchObject({ error: { code: "VALIDATION", field: "expiresAt" } });
+    expect(await create(tokens.engineer, ["READ"], new Date(Date.now() + 60 * day))).toMatchObject({
+      error: { code: "VALIDATION", field: "expiresAt" },
+    });
     expect((await create(tokens.engineer, ["READ"], new Date(Date.now() + 7 * day))).key).toMatch(/^tlk_/);
 
     // The key made before the limit still works while younger than it, and is refused once older.

@@ -20,7 +20,10 @@ describe("authentication, roles and organization isolation", () => {
     const anonymous = await app.gql(`{ jobs { totalCount } }`);
     expect(anonymous.errors![0].extensions.code).toBe("UNAUTHENTICATED");
     const wrong = await app.gql(`mutation { login(email:"engineer@demo.tuneloop.dev", password:"nope"){ token } }`);
-    expect(wrong.errors![0]).toMatchObject({ message: "Email or password is wrong", extensions: { code: "UNAUTHENTICATED", field: "password" } });
+    expect(wrong.errors![0]).toMatchObject({
+      message: "Email or password is wrong",
+      extensions: { code: "UNAUTHENTICATED", field: "password" },
+    });
     const me = await app.gql(`{ me { email } }`);
     expect(me.data.me).toBeNull();
   });
@@ -32,15 +35,21 @@ describe("authentication, roles and organization isolation", () => {
     const readAsQa = await app.gql(`{ jobs { totalCount } }`, {}, qa);
     expect(readAsQa.data.jobs.totalCount).toBe(1);
     const owner = await app.login("owner");
-    expect((await createJob(app, owner, { name: "owner job", settings: { datasetId } })).data.createTrainingJob.data.status).toBe("PENDING");
+    expect((await createJob(app, owner, { name: "owner job", settings: { datasetId } })).data.createTrainingJob.data.status).toBe(
+      "PENDING",
+    );
     const admin = await app.login("admin");
-    expect((await createJob(app, admin, { name: "admin job", settings: { datasetId } })).data.createTrainingJob.data.status).toBe("PENDING");
+    expect((await createJob(app, admin, { name: "admin job", settings: { datasetId } })).data.createTrainingJob.data.status).toBe(
+      "PENDING",
+    );
   });
 
   it("authenticates API keys by scope, stores only their hash, and honours revocation", async () => {
     const created = await app.gql(`mutation { createApiKey(name:"ci", scopes:[READ]) { key apiKey { id prefix scopes } } }`, {}, engineer);
     const { key, apiKey } = created.data.createApiKey;
-    const lastUsed = async () => (await app.gql(`{ apiKeys { id lastUsedAt } }`, {}, engineer)).data.apiKeys.find((k: { id: string }) => k.id === apiKey.id).lastUsedAt;
+    const lastUsed = async () =>
+      (await app.gql(`{ apiKeys { id lastUsedAt } }`, {}, engineer)).data.apiKeys.find((k: { id: string }) => k.id === apiKey.id)
+        .lastUsedAt;
     expect(await lastUsed()).toBeNull();
     expect(key).toMatch(/^tlk_/);
     expect(apiKey.scopes).toEqual(["READ"]);
@@ -59,7 +68,11 @@ describe("authentication, roles and organization isolation", () => {
     await app.gql(`{ jobs { totalCount } }`, {}, key);
     expect(await lastUsed()).toBe(used);
 
-    const revoked = await app.gql(`mutation($id:ID!){ revokeApiKey(id:$id){ ... on RevokeApiKeySuccess { data { revokedAt } } } }`, { id: apiKey.id }, engineer);
+    const revoked = await app.gql(
+      `mutation($id:ID!){ revokeApiKey(id:$id){ ... on RevokeApiKeySuccess { data { revokedAt } } } }`,
+      { id: apiKey.id },
+      engineer,
+    );
     expect(revoked.data.revokeApiKey.data.revokedAt).toBeTruthy();
     expect((await app.gql(`{ jobs { totalCount } }`, {}, key)).errors![0].extensions.code).toBe("UNAUTHENTICATED");
   });
@@ -80,7 +93,9 @@ describe("authentication, roles and organization isolation", () => {
     const org = await app.services.db.organization.findFirstOrThrow({ where: { slug: "demo" } });
     const [guessed, careless] = await Promise.all(
       ["guessed", "careless"].map(async (name) => {
-        const user = await app.services.db.user.create({ data: { email: `${name}@demo.tuneloop.dev`, name, memberships: { create: { orgId: org.id, role: "ENGINEER" } } } });
+        const user = await app.services.db.user.create({
+          data: { email: `${name}@demo.tuneloop.dev`, name, memberships: { create: { orgId: org.id, role: "ENGINEER" } } },
+        });
         await setPassword(app.services, user.id, "right-password");
         return user.email;
       }),

@@ -18,7 +18,11 @@ export function confineJobTokens(schema: GraphQLSchema): GraphQLSchema {
   for (const type of Object.values(schema.getTypeMap())) {
     if (!(type instanceof GraphQLObjectType) || !models[type.name]) continue;
     const jobIdOf =
-      type.name === "TrainingJob" ? (row: { id?: string }) => row.id : models[type.name].fields.some((f) => f.name === "jobId") ? (row: { jobId?: string }) => row.jobId : null;
+      type.name === "TrainingJob"
+        ? (row: { id?: string }) => row.id
+        : models[type.name].fields.some((f) => f.name === "jobId")
+          ? (row: { jobId?: string }) => row.jobId
+          : null;
     for (const field of Object.values(type.getFields())) {
       const resolve = field.resolve ?? defaultFieldResolver;
       field.resolve = (row, args, context: Context, info) => {

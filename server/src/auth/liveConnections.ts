@@ -31,7 +31,11 @@ export async function endCredentialSessions(pubsub: PubSub, which: RevokedCreden
 }
 
 /** Registers a live subscription; `end` is called when its credential is revoked. Returns the way to forget it. */
-export function trackLiveConnection(pubsub: PubSub, owner: { credentialId: string; userId: string; orgId: string }, end: () => void): () => void {
+export function trackLiveConnection(
+  pubsub: PubSub,
+  owner: { credentialId: string; userId: string; orgId: string },
+  end: () => void,
+): () => void {
   const connection = { credentialId: owner.credentialId, userId: owner.userId, orgId: owner.orgId, end };
   registryOf(pubsub).add(connection);
   return () => registryOf(pubsub).delete(connection);
@@ -45,7 +49,10 @@ export function watchRevocations(pubsub: PubSub): () => Promise<void> {
       const { value, done } = await revocations.next();
       if (done) return;
       for (const connection of registryOf(pubsub)) {
-        if (connection.credentialId === value.credentialId || (connection.userId === value.userId && (!value.orgId || connection.orgId === value.orgId))) {
+        if (
+          connection.credentialId === value.credentialId ||
+          (connection.userId === value.userId && (!value.orgId || connection.orgId === value.orgId))
+        ) {
           registryOf(pubsub).delete(connection);
           connection.end();
         }

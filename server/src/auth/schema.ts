@@ -17,7 +17,10 @@ const OrganizationRef = builder.prismaObject("Organization", {
     id: t.exposeID("id"),
     name: t.exposeString("name"),
     slug: t.exposeString("slug"),
-    apiKeyMaxLifetimeDays: t.exposeInt("apiKeyMaxDays", { nullable: true, description: "The longest an API key may live, in days; null: no limit." }),
+    apiKeyMaxLifetimeDays: t.exposeInt("apiKeyMaxDays", {
+      nullable: true,
+      description: "The longest an API key may live, in days; null: no limit.",
+    }),
   }),
 });
 
@@ -30,7 +33,9 @@ type SeenMembership = Prisma.MembershipGetPayload<{ include: { org: true } }>;
  * first they joined). Loaded here when a resolver returned the user without the selection above.
  */
 export async function membershipSeen(user: { id: string }, ctx: Context): Promise<SeenMembership> {
-  const memberships = (user as { memberships?: SeenMembership[] }).memberships ?? (await ctx.db.membership.findMany({ where: { userId: user.id }, ...MEMBERSHIPS_SEEN.memberships }));
+  const memberships =
+    (user as { memberships?: SeenMembership[] }).memberships ??
+    (await ctx.db.membership.findMany({ where: { userId: user.id }, ...MEMBERSHIPS_SEEN.memberships }));
   const membership = memberships.find((m) => m.orgId === ctx.viewer?.orgId) ?? memberships[0];
   if (!membership) throw new AppError("NOT_FOUND", "This user belongs to no organization");
   return membership;
@@ -61,7 +66,13 @@ builder.prismaObjectField("Organization", "members", (t) =>
     type: [UserRef],
     authScopes: { user: true },
     description: "The organization's people (not its service accounts), removed ones included, by name (the job list filters by creator).",
-    select: (_args, _ctx, nestedSelection) => ({ memberships: { where: { user: { serviceAccount: false } }, orderBy: { user: { name: "asc" } }, select: { user: nestedSelection(true) } } }),
+    select: (_args, _ctx, nestedSelection) => ({
+      memberships: {
+        where: { user: { serviceAccount: false } },
+        orderBy: { user: { name: "asc" } },
+        select: { user: nestedSelection(true) },
+      },
+    }),
     resolve: (org) => org.memberships.map((m) => m.user),
   }),
 );
@@ -131,7 +142,10 @@ builder.mutationFields((t) => ({
       if (ctx.viewer?.kind !== "user") throw new AppError("UNAUTHENTICATED", "Sign in first");
       const scopes = args.scopes.map((s) => s.toLowerCase() as (typeof API_KEY_SCOPES)[number]);
       const created = await createApiKey(ctx.db, ctx.viewer, args.name, scopes, args.expiresAt);
-      await audit(ctx, "api_key.created", { target: { type: "ApiKey", id: created.apiKey.id }, after: { name: created.apiKey.name, prefix: created.apiKey.prefix, scopes } });
+      await audit(ctx, "api_key.created", {
+        target: { type: "ApiKey", id: created.apiKey.id },
+        after: { name: created.apiKey.name, prefix: created.apiKey.prefix, scopes },
+      });
       return created;
     },
   }),
@@ -144,25 +158,34 @@ builder.mutationFields((t) => ({
     resolve: async (query, _root, { id }, ctx) => {
       const viewer = ctx.viewer as Extract<Viewer, { kind: "user" }>;
       const anyKey = viewer.role === "OWNER" || viewer.role === "ADMIN";
-      const key = await ctx.db.apiKey.findFirst({ where: { id: String(id), orgId: viewer.orgId, jobId: null, ...(!anyKey && { userId: viewer.userId }) } });
+      const key = await ctx.db.apiKey.findFirst({
+        where: { id: String(id), orgId: viewer.orgId, jobId: null, ...(!anyKey && { userId: viewer.userId }) },
+      });
       if (!key) throw new AppError("NOT_FOUND", "API key not found", "id");
       const revoked = await ctx.db.apiKey.update({ ...query, where: { id: key.id }, data: { revokedAt: key.revokedAt ?? new Date() } });
       await endCredentialSessions(ctx.pubsub, { credentialId: key.id });
-      if (!key.revokedAt) await audit(ctx, "api_key.revoked", { target: { type: "ApiKey", id: key.id }, before: { name: key.name, prefix: key.prefix } });
+      if (!key.revokedAt)
+        await audit(ctx, "api_key.revoked", { target: { type: "ApiKey", id: key.id }, before: { name: key.name, prefix: key.prefix } });
       return revoked;
     },
   }),
   setApiKeyMaxLifetime: t.prismaField({
     type: "Organization",
-    description: "The longest an API key of the organization may live, in days (null: no limit). Keys older than that are refused from then on.",
+    description:
+      "The longest an API key of the organization may live, in days (null: no limit). Keys older than that are refused from then on.",
     errors: { result: { name: "SetApiKeyMaxLifetimeSuccess" } },
     authScopes: { role: ["OWNER"] },
     args: { days: t.arg.int({ required: false }) },
     resolve: async (query, _root, { days }, ctx) => {
-      if (days != null && (days < 1 || days > 3650)) throw new AppError("VALIDATION", "Between 1 and 3650 days, or null for no limit", "days");
+      if (days != null && (days < 1 || days > 3650))
+        throw new AppError("VALIDATION", "Between 1 and 3650 days, or null for no limit", "days");
       const before = await ctx.db.organization.findUniqueOrThrow({ where: { id: ctx.viewer!.orgId }, select: { apiKeyMaxDays: true } });
       const org = await ctx.db.organization.update({ ...query, where: { id: ctx.viewer!.orgId }, data: { apiKeyMaxDays: days ?? null } });
-      await audit(ctx, "api_key.policy_changed", { target: { type: "Organization", id: ctx.viewer!.orgId }, before, after: { apiKeyMaxDays: days ?? null } });
+      await audit(ctx, "api_key.policy_changed", {
+        target: { type: "Organization", id: ctx.viewer!.orgId },
+        before,
+        after: { apiKeyMaxDays: days ?? null },
+      });
       return org;
     },
   }),

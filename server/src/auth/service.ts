@@ -11,7 +11,12 @@ import { endCredentialSessions } from "./liveConnections.js";
 export const API_KEY_SCOPES = ["read", "write", "worker"] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 /** Scopes each role may put on an API key: QA reads; keys that claim training jobs are for owners and admins. */
-const GRANTABLE_SCOPES: Record<Role, readonly ApiKeyScope[]> = { QA: ["read"], ENGINEER: ["read", "write"], OWNER: API_KEY_SCOPES, ADMIN: API_KEY_SCOPES };
+const GRANTABLE_SCOPES: Record<Role, readonly ApiKeyScope[]> = {
+  QA: ["read"],
+  ENGINEER: ["read", "write"],
+  OWNER: API_KEY_SCOPES,
+  ADMIN: API_KEY_SCOPES,
+};
 const SESSION_DAYS = 14;
 const LAST_USED_PRECISION_MS = 60_000;
 
@@ -34,7 +39,9 @@ export async function resolveViewer(db: Db, authorization: string | null | undef
   if (key.jobId) {
     const job = await db.trainingJob.findUnique({ where: { id: key.jobId }, select: { status: true, leaseExpiresAt: true } });
     // A machine's launch token claims; reports need the token that claim returned.
-    return job && { kind: "trainer", orgId: key.orgId, jobId: key.jobId, tokenId: key.id, holdsLease: !key.launchId && holdsLease(job, now) };
+    return (
+      job && { kind: "trainer", orgId: key.orgId, jobId: key.jobId, tokenId: key.id, holdsLease: !key.launchId && holdsLease(job, now) }
+    );
   }
   const role = key.user && roleIn(key.user.memberships, key.orgId);
   if (!key.userId || !role) return null;
@@ -42,7 +49,10 @@ export async function resolveViewer(db: Db, authorization: string | null | undef
   if (key.org.apiKeyMaxDays && key.createdAt.getTime() + key.org.apiKeyMaxDays * 86400_000 < now.getTime()) return null;
   // Shown beside each key so that unused ones can be revoked; written at most once a minute per key.
   if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_PRECISION_MS) {
-    await db.apiKey.updateMany({ where: { id: key.id, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: new Date(now.getTime() - LAST_USED_PRECISION_MS) } }] }, data: { lastUsedAt: now } });
+    await db.apiKey.updateMany({
+      where: { id: key.id, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: new Date(now.getTime() - LAST_USED_PRECISION_MS) } }] },
+      data: { lastUsedAt: now },
+    });
   }
   return { kind: "user", userId: key.userId, orgId: key.orgId, role, scopes: key.scopes as string[], credentialId: key.id };
 }
@@ -72,12 +82,24 @@ export async function login(services: AppServices, email: string, password: stri
   const normalized = email.trim().toLowerCase();
   const attempts = `${normalized}|${clientAddress ?? "unknown"}`;
   const counted = await takeRequest(config, "failedLogins", attempts);
-  if (!counted.allowed) throw new AppError("RATE_LIMITED", `Too many wrong passwords for this email: try again in ${Math.ceil(counted.resetSeconds / 60)} minute(s)`, "password");
+  if (!counted.allowed)
+    throw new AppError(
+      "RATE_LIMITED",
+      `Too many wrong passwords for this email: try again in ${Math.ceil(counted.resetSeconds / 60)} minute(s)`,
+      "password",
+    );
   const user = await db.user.findUnique({ where: { email: normalized } });
-  const check = user?.passwordHash ? await verifyPassword(password, user.passwordHash, config.passwordHashCost) : await verifyAgainstDummy(password, config.passwordHashCost).then(() => null);
+  const check = user?.passwordHash
+    ? await verifyPassword(password, user.passwordHash, config.passwordHashCost)
+    : await verifyAgainstDummy(password, config.passwordHashCost).then(() => null);
   if (!user || !check?.ok) {
     // The failure that starts the pause is recorded once; the refused tries after it stop above.
-    if (counted.remaining === 0) await audit({ db, viewer: null, clientAddress }, "auth.sign_in_failures_burst", { orgId: (user && (await firstOrganization(db, user.id, true))) ?? null, actorId: user?.id ?? null, after: { email: normalized } });
+    if (counted.remaining === 0)
+      await audit({ db, viewer: null, clientAddress }, "auth.sign_in_failures_burst", {
+        orgId: (user && (await firstOrganization(db, user.id, true))) ?? null,
+        actorId: user?.id ?? null,
+        after: { email: normalized },
+      });
     throw new AppError("UNAUTHENTICATED", "Email or password is wrong", "password");
   }
   const orgId = await firstOrganization(db, user.id);
@@ -92,7 +114,11 @@ export async function login(services: AppServices, email: string, password: stri
 
 /** The organization a sign-in starts in: the first the user joined and still belongs to (`removedToo`: or was removed from); null: none. */
 export async function firstOrganization(db: Pick<Db, "membership">, userId: string, removedToo = false): Promise<string | null> {
-  const membership = await db.membership.findFirst({ where: { userId, ...(!removedToo && { deactivatedAt: null }) }, orderBy: { createdAt: "asc" }, select: { orgId: true } });
+  const membership = await db.membership.findFirst({
+    where: { userId, ...(!removedToo && { deactivatedAt: null }) },
+    orderBy: { createdAt: "asc" },
+    select: { orgId: true },
+  });
   return membership?.orgId ?? null;
 }
 
@@ -126,17 +152,28 @@ export async function logout(services: AppServices, authorization: string | null
  * scopes their role allows (and a key minting another, only its own); the
  * organization's maximum lifetime, when set, bounds the expiry and is the default one.
  */
-export async function createApiKey(db: Db, viewer: Extract<Viewer, { kind: "user" }>, name: string, scopes: ApiKeyScope[], expiresAt?: Date | null, holderId = viewer.userId) {
+export async function createApiKey(
+  db: Db,
+  viewer: Extract<Viewer, { kind: "user" }>,
+  name: string,
+  scopes: ApiKeyScope[],
+  expiresAt?: Date | null,
+  holderId = viewer.userId,
+) {
   if (!name.trim()) throw new AppError("VALIDATION", "Give the key a name", "name");
   if (scopes.length === 0) throw new AppError("VALIDATION", "Choose at least one scope", "scopes");
-  const refused = scopes.find((scope) => !GRANTABLE_SCOPES[viewer.role].includes(scope) || (viewer.scopes !== null && !viewer.scopes.includes(scope)));
-  if (refused) throw new AppError("FORBIDDEN", `Your ${viewer.scopes ? "key" : "role"} cannot grant the ${refused.toUpperCase()} scope`, "scopes");
+  const refused = scopes.find(
+    (scope) => !GRANTABLE_SCOPES[viewer.role].includes(scope) || (viewer.scopes !== null && !viewer.scopes.includes(scope)),
+  );
+  if (refused)
+    throw new AppError("FORBIDDEN", `Your ${viewer.scopes ? "key" : "role"} cannot grant the ${refused.toUpperCase()} scope`, "scopes");
   const now = Date.now();
   if (expiresAt && expiresAt.getTime() <= now) throw new AppError("VALIDATION", "The expiry must be in the future", "expiresAt");
   const { apiKeyMaxDays } = await db.organization.findUniqueOrThrow({ where: { id: viewer.orgId }, select: { apiKeyMaxDays: true } });
   if (apiKeyMaxDays) {
     const latest = new Date(now + apiKeyMaxDays * 86400_000);
-    if (expiresAt && expiresAt > latest) throw new AppError("VALIDATION", `Keys of this organization live at most ${apiKeyMaxDays} days`, "expiresAt");
+    if (expiresAt && expiresAt > latest)
+      throw new AppError("VALIDATION", `Keys of this organization live at most ${apiKeyMaxDays} days`, "expiresAt");
     expiresAt ??= latest;
   }
   const key = newToken("apiKey");
@@ -155,7 +192,16 @@ export async function createApiKey(db: Db, viewer: Extract<Viewer, { kind: "user
 export async function createTrainerToken(db: Db, orgId: string, jobId: string, launchId: string | null = null) {
   const token = newToken("trainer");
   await db.apiKey.create({
-    data: { orgId, name: `${launchId ? "machine" : "trainer"} for job ${jobId}`, prefix: token.slice(0, 10), hash: hashToken(token), scopes: ["trainer"], jobId, launchId, expiresAt: new Date(Date.now() + 72 * 3600_000) },
+    data: {
+      orgId,
+      name: `${launchId ? "machine" : "trainer"} for job ${jobId}`,
+      prefix: token.slice(0, 10),
+      hash: hashToken(token),
+      scopes: ["trainer"],
+      jobId,
+      launchId,
+      expiresAt: new Date(Date.now() + 72 * 3600_000),
+    },
   });
   return token;
 }

@@ -21,7 +21,8 @@ async function signIn(app: TestApp, email: string, password: string, forwardedFo
   return body.data?.login ? "ok" : body.errors![0].extensions.code;
 }
 
-const count = (codes: string[]) => codes.reduce<Record<string, number>>((tally, code) => ({ ...tally, [code]: (tally[code] ?? 0) + 1 }), {});
+const count = (codes: string[]) =>
+  codes.reduce<Record<string, number>>((tally, code) => ({ ...tally, [code]: (tally[code] ?? 0) + 1 }), {});
 
 describe("sign-in", () => {
   let app: TestApp;
@@ -33,7 +34,9 @@ describe("sign-in", () => {
 
   it("counts wrong passwords sent in parallel atomically: ten are checked, the rest refused (proxy headers ignored by default)", async () => {
     // Each try claims another address in X-Forwarded-For; without TRUST_PROXY the socket's address counts.
-    const codes = await Promise.all(Array.from({ length: 16 }, (_, i) => signIn(app, "owner@demo.tuneloop.dev", `guess ${i}`, `198.51.100.${i}`)));
+    const codes = await Promise.all(
+      Array.from({ length: 16 }, (_, i) => signIn(app, "owner@demo.tuneloop.dev", `guess ${i}`, `198.51.100.${i}`)),
+    );
     expect(count(codes)).toEqual({ UNAUTHENTICATED: 10, RATE_LIMITED: 6 });
   });
 

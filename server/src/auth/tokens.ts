@@ -25,7 +25,9 @@ function derive(password: string, salt: Buffer, keyBytes: number, cost: Cost): P
   const N = 2 ** cost.ln;
   // maxmem: scrypt needs 128·N·r bytes; Node's default ceiling (32 MiB) is below N = 2^17.
   const options: ScryptOptions = { N, r: cost.r, p: cost.p, maxmem: 256 * N * cost.r };
-  return new Promise((resolve, reject) => scrypt(password, salt, keyBytes, options, (error, key) => (error ? reject(error) : resolve(key))));
+  return new Promise((resolve, reject) =>
+    scrypt(password, salt, keyBytes, options, (error, key) => (error ? reject(error) : resolve(key))),
+  );
 }
 
 /** `costLog2`: the configured PASSWORD_HASH_COST. */

@@ -27,8 +27,10 @@ describe(`monthly budgets, approvals and the cost report (${usingPostgres() ? "P
   let owner: string;
   const month = monthOf(new Date());
   const budget = async (token = engineer) => (await app.gql(BUDGET, { m: month }, token)).data.budget;
-  const updateBudget = async (input: Record<string, unknown>, token = owner) => (await app.gql(UPDATE, { i: input }, token)).data.updateBudget;
-  const csv = (token: string | null, m = month) => fetch(`${app.url}/api/budgets/${m}/report.csv`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const updateBudget = async (input: Record<string, unknown>, token = owner) =>
+    (await app.gql(UPDATE, { i: input }, token)).data.updateBudget;
+  const csv = (token: string | null, m = month) =>
+    fetch(`${app.url}/api/budgets/${m}/report.csv`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
 
   beforeAll(async () => {
     app = await startTestApp();
@@ -39,12 +41,26 @@ describe(`monthly budgets, approvals and the cost report (${usingPostgres() ? "P
 
   it("lets engineers read the budget and only owners change it", async () => {
     const empty = await budget();
-    expect(empty).toMatchObject({ month, budgetUsd: 500, spentUsd: 0, forecastUsd: 0, remainingUsd: 500, percentUsed: 0, hardStopAtBudget: false, jobApprovalUsd: 150, jobs: [], reportUrl: `/api/budgets/${month}/report.csv` });
+    expect(empty).toMatchObject({
+      month,
+      budgetUsd: 500,
+      spentUsd: 0,
+      forecastUsd: 0,
+      remainingUsd: 500,
+      percentUsed: 0,
+      hardStopAtBudget: false,
+      jobApprovalUsd: 150,
+      jobs: [],
+      reportUrl: `/api/budgets/${month}/report.csv`,
+    });
     const refused = await app.gql(UPDATE, { i: { monthlyBudgetUsd: 900 } }, engineer);
     expect(refused.errors?.[0].extensions).toMatchObject({ code: "FORBIDDEN" });
     expect(await updateBudget({ monthlyBudgetUsd: -1 })).toMatchObject({ code: "VALIDATION", field: "monthlyBudgetUsd" });
     expect((await updateBudget({ monthlyBudgetUsd: 900 })).data.budgetUsd).toBe(900);
-    expect((await app.gql(BUDGET, { m: "2026-13" }, engineer)).errors?.[0].extensions).toMatchObject({ code: "VALIDATION", field: "month" });
+    expect((await app.gql(BUDGET, { m: "2026-13" }, engineer)).errors?.[0].extensions).toMatchObject({
+      code: "VALIDATION",
+      field: "month",
+    });
     // The CSV route wants a credential and a real month.
     expect((await csv(null)).status).toBe(401);
     expect((await csv(engineer, "June")).status).toBe(400);
@@ -52,7 +68,7 @@ describe(`monthly budgets, approvals and the cost report (${usingPostgres() ? "P
 
   it("alerts at 80% and 95% once a month, refuses a job over budget unless an owner overrides, and hard-stops at 100%", async () => {
     // A first job (named like a spreadsheet formula) runs for about a second and completes.
-    const j1 = (await createMoneyJob(app, engineer, { name: "=HYPERLINK(\"http://evil\") advisor", start: true })).data;
+    const j1 = (await createMoneyJob(app, engineer, { name: '=HYPERLINK("http://evil") advisor', start: true })).data;
     const t1 = await TestTrainer.claim(app, j1.id);
     await t1.startTraining();
     await sleep(800);
@@ -81,13 +97,36 @@ describe(`monthly budgets, approvals and the cost report (${usingPostgres() ? "P
     expect(refused.message).toMatch(new RegExp(`over the \\$${limit.toFixed(2)} budget: \\$${spent.toFixed(2)} spent`));
     expect(refused.message).toContain("An owner can let it through with a reason.");
     expect(await app.services.db.trainingJob.count({ where: { name: "over budget" } })).toBe(0);
-    expect(await createMoneyJob(app, engineer, { name: "over budget", start: true, budgetOverrideReason: "client pays" })).toMatchObject({ code: "FORBIDDEN", field: "budgetOverrideReason" });
-    expect(await createMoneyJob(app, owner, { name: "over budget", start: true, budgetOverrideReason: "  " })).toMatchObject({ code: "VALIDATION", field: "budgetOverrideReason" });
+    expect(await createMoneyJob(app, engineer, { name: "over budget", start: true, budgetOverrideReason: "client pays" })).toMatchObject({
+      code: "FORBIDDEN",
+      field: "budgetOverrideReason",
+    });
+    expect(await createMoneyJob(app, owner, { name: "over budget", start: true, budgetOverrideReason: "  " })).toMatchObject({
+      code: "VALIDATION",
+      field: "budgetOverrideReason",
+    });
 
-    const j2 = (await createMoneyJob(app, owner, { name: "over budget", start: true, budgetOverrideReason: "Acme pays this run on top of the retainer" })).data;
+    const j2 = (
+      await createMoneyJob(app, owner, {
+        name: "over budget",
+        start: true,
+        budgetOverrideReason: "Acme pays this run on top of the retainer",
+      })
+    ).data;
     expect(j2.status).toBe("QUEUED");
-    const overrides = (await app.gql(`{ budgetOverrides { reason budgetUsd forecastUsd jobEstimateUsd job { id } user { email } } }`, {}, engineer)).data.budgetOverrides;
-    expect(overrides).toEqual([{ reason: "Acme pays this run on top of the retainer", budgetUsd: expect.any(Number), forecastUsd: expect.any(Number), jobEstimateUsd: j2.estimatedCostUsd, job: { id: j2.id }, user: { email: "owner@demo.tuneloop.dev" } }]);
+    const overrides = (
+      await app.gql(`{ budgetOverrides { reason budgetUsd forecastUsd jobEstimateUsd job { id } user { email } } }`, {}, engineer)
+    ).data.budgetOverrides;
+    expect(overrides).toEqual([
+      {
+        reason: "Acme pays this run on top of the retainer",
+        budgetUsd: expect.any(Number),
+        forecastUsd: expect.any(Number),
+        jobEstimateUsd: j2.estimatedCostUsd,
+        job: { id: j2.id },
+        user: { email: "owner@demo.tuneloop.dev" },
+      },
+    ]);
     expect(overrides[0].budgetUsd).toBeCloseTo(limit, 9);
     expect(overrides[0].forecastUsd).toBeGreaterThan(limit);
 
@@ -97,10 +136,14 @@ describe(`monthly budgets, approvals and the cost report (${usingPostgres() ? "P
     const running = await budget();
     expect(running.activeJobs).toBe(1);
     expect(running.forecastUsd).toBeGreaterThan(running.spentUsd);
-    const cancelled = await waitFor(async () => {
-      const job = await jobMoney(app, engineer, j2.id);
-      return job.status === "CANCELLED" ? job : null;
-    }, 10_000, "the hard stop");
+    const cancelled = await waitFor(
+      async () => {
+        const job = await jobMoney(app, engineer, j2.id);
+        return job.status === "CANCELLED" ? job : null;
+      },
+      10_000,
+      "the hard stop",
+    );
     expect(cancelled.actualCostUsd).toBeGreaterThan(0.02);
     const after = await budget();
     expect(after.spentUsd).toBeLessThanOrEqual(limit);
@@ -118,7 +161,9 @@ describe(`monthly budgets, approvals and the cost report (${usingPostgres() ? "P
     expect(response.headers.get("content-type")).toBe("text/csv; charset=utf-8");
     expect(response.headers.get("content-disposition")).toBe(`attachment; filename="tuneloop-costs-${month}.csv"`);
     const lines = (await response.text()).trim().split("\n");
-    expect(lines[0]).toBe("month,job_id,job_name,client,project,status,preset,gpu_type,pricing_tier,hourly_rate_usd,billable_hours,estimated_cost_usd,cost_usd,variance_pct,started_at,finished_at,created_by");
+    expect(lines[0]).toBe(
+      "month,job_id,job_name,client,project,status,preset,gpu_type,pricing_tier,hourly_rate_usd,billable_hours,estimated_cost_usd,cost_usd,variance_pct,started_at,finished_at,created_by",
+    );
     expect(lines).toHaveLength(4);
     const first = lines.find((l) => l.includes(j1.id))!;
     expect(first).toContain(`"'=HYPERLINK(""http://evil"") advisor"`);
@@ -139,7 +184,10 @@ describe(`monthly budgets, approvals and the cost report (${usingPostgres() ? "P
 
     const START = `mutation($id:ID!){ startTrainingJob(id:$id){ ${ERR} ... on StartTrainingJobSuccess { data { status } } } }`;
     const APPROVE = `mutation($id:ID!){ approveTrainingJobCost(jobId:$id){ ${ERR} ... on ApproveTrainingJobCostSuccess { data { approvalRequired costApproval { estimateUsd thresholdUsd approvedBy { email } } } } } }`;
-    expect((await app.gql(START, { id: job.id }, engineer)).data.startTrainingJob).toMatchObject({ code: "APPROVAL_REQUIRED", field: "jobId" });
+    expect((await app.gql(START, { id: job.id }, engineer)).data.startTrainingJob).toMatchObject({
+      code: "APPROVAL_REQUIRED",
+      field: "jobId",
+    });
     expect((await app.gql(APPROVE, { id: job.id }, engineer)).errors?.[0].extensions.code).toBe("FORBIDDEN");
     expect((await app.gql(APPROVE, { id: job.id }, owner)).data.approveTrainingJobCost.data).toEqual({
       approvalRequired: false,
@@ -156,38 +204,68 @@ describe(`monthly budgets, approvals and the cost report (${usingPostgres() ? "P
 
   it("keeps a project within 110% of its budget: refuses what would pass it, cancels what reaches it", async () => {
     const datasetId = await demoDatasetId(app, engineer);
-    const estimate = (await app.gql(`query($i:JobSettingsInput!){ costEstimate(input:$i){ costUsd } }`, { i: { datasetId, gpuType: "TEST_GPU", pricingTier: "ON_DEMAND" } }, engineer)).data.costEstimate.costUsd;
+    const estimate = (
+      await app.gql(
+        `query($i:JobSettingsInput!){ costEstimate(input:$i){ costUsd } }`,
+        { i: { datasetId, gpuType: "TEST_GPU", pricingTier: "ON_DEMAND" } },
+        engineer,
+      )
+    ).data.costEstimate.costUsd;
     const CREATE = `mutation($n:String!,$c:String,$b:Float){ createProject(name:$n, clientName:$c, monthlyBudgetUsd:$b){ ${ERR} ... on CreateProjectSuccess { data { id name clientName monthlyBudgetUsd } } } }`;
-    expect((await app.gql(CREATE, { n: "Acme", b: 5 }, engineer)).data.createProject).toMatchObject({ code: "FORBIDDEN", field: "monthlyBudgetUsd" });
+    expect((await app.gql(CREATE, { n: "Acme", b: 5 }, engineer)).data.createProject).toMatchObject({
+      code: "FORBIDDEN",
+      field: "monthlyBudgetUsd",
+    });
     const project = (await app.gql(CREATE, { n: "Acme onboarding", c: "Acme Wealth", b: estimate / 2 }, owner)).data.createProject.data;
-    expect((await app.gql(CREATE, { n: "Acme onboarding" }, engineer)).data.createProject).toMatchObject({ code: "CONFLICT", field: "name" });
+    expect((await app.gql(CREATE, { n: "Acme onboarding" }, engineer)).data.createProject).toMatchObject({
+      code: "CONFLICT",
+      field: "name",
+    });
 
     // Past the cap: refused even with an owner's reason.
-    const capped = await createMoneyJob(app, owner, { name: "too big", start: true, projectId: project.id, budgetOverrideReason: "please" });
+    const capped = await createMoneyJob(app, owner, {
+      name: "too big",
+      start: true,
+      projectId: project.id,
+      budgetOverrideReason: "please",
+    });
     expect(capped).toMatchObject({ code: "BUDGET_EXCEEDED", field: "projectId" });
     expect(capped.message).toContain("past its hard cap");
 
     // Over the budget but under the cap: an owner may let it through.
     const PROJECT_BUDGET = `mutation($p:ID!,$b:Float){ updateProjectBudget(projectId:$p, monthlyBudgetUsd:$b){ ${ERR} ... on UpdateProjectBudgetSuccess { data { projects { projectId budgetUsd } } } } }`;
     await app.gql(PROJECT_BUDGET, { p: project.id, b: estimate / 1.05 }, owner);
-    expect(await createMoneyJob(app, engineer, { name: "acme run", start: true, projectId: project.id })).toMatchObject({ code: "BUDGET_EXCEEDED", field: "budgetOverrideReason" });
-    const job = (await createMoneyJob(app, owner, { name: "acme run", start: true, projectId: project.id, budgetOverrideReason: "agreed with Acme" })).data;
+    expect(await createMoneyJob(app, engineer, { name: "acme run", start: true, projectId: project.id })).toMatchObject({
+      code: "BUDGET_EXCEEDED",
+      field: "budgetOverrideReason",
+    });
+    const job = (
+      await createMoneyJob(app, owner, { name: "acme run", start: true, projectId: project.id, budgetOverrideReason: "agreed with Acme" })
+    ).data;
 
     // It runs until the project's spend nears 110% of its budget, then it is cancelled.
     const trainer = await TestTrainer.claim(app, job.id);
     await trainer.startTraining();
-    const cancelled = await waitFor(async () => {
-      const j = await jobMoney(app, engineer, job.id);
-      return j.status === "CANCELLED" ? j : null;
-    }, 10_000, "the project cap");
+    const cancelled = await waitFor(
+      async () => {
+        const j = await jobMoney(app, engineer, job.id);
+        return j.status === "CANCELLED" ? j : null;
+      },
+      10_000,
+      "the project cap",
+    );
     const cap = (estimate / 1.05) * 1.1;
     expect(cancelled.actualCostUsd).toBeLessThanOrEqual(cap);
     // Stopped when the spend plus 3 seconds of billing reached the cap, not earlier.
     expect(cancelled.actualCostUsd).toBeGreaterThanOrEqual(cap - (72 / 3600) * 3 - 1e-4);
-    const projectAlerts = await waitFor(async () => {
-      const found = await alertsOf(app, owner, ["PROJECT_BUDGET_EXCEEDED"]);
-      return found.length === 2 ? found : null;
-    }, 5000, "the project alerts");
+    const projectAlerts = await waitFor(
+      async () => {
+        const found = await alertsOf(app, owner, ["PROJECT_BUDGET_EXCEEDED"]);
+        return found.length === 2 ? found : null;
+      },
+      5000,
+      "the project alerts",
+    );
     expect(projectAlerts.every((a) => a.projectId === project.id)).toBe(true);
     expect(projectAlerts[0].message).toMatch(/1 job\(s\) were cancelled so that it stays under \$/);
 
@@ -197,7 +275,12 @@ describe(`monthly budgets, approvals and the cost report (${usingPostgres() ? "P
     expect(line.budgetUsd).toBeCloseTo(estimate / 1.05, 9);
     expect(line.spentUsd).toBeCloseTo(cancelled.actualCostUsd, 6);
     expect(summary.clients.find((c: any) => c.clientName === "Acme Wealth").spentUsd).toBeCloseTo(cancelled.actualCostUsd, 6);
-    expect(summary.jobs.find((j: any) => j.jobId === job.id)).toMatchObject({ projectName: "Acme onboarding", clientName: "Acme Wealth", status: "CANCELLED", remainingCostUsd: 0 });
+    expect(summary.jobs.find((j: any) => j.jobId === job.id)).toMatchObject({
+      projectName: "Acme onboarding",
+      clientName: "Acme Wealth",
+      status: "CANCELLED",
+      remainingCostUsd: 0,
+    });
   });
   it("admits jobs queued at the same moment one after the other, so together they cannot pass the budget", async () => {
     await updateBudget({ hardStopAtBudget: false, jobApprovalUsd: 10_000 });

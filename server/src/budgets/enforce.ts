@@ -26,7 +26,8 @@ const BUDGET_LEVELS = [
 ] as const;
 
 /** What the jobs still billing will add before the next checks. */
-const spendAhead = (jobs: MonthJob[]) => jobs.filter((j) => isBilling(j.status)).reduce((sum, j) => sum + (j.hourlyRateUsd * STOP_AHEAD_SECONDS) / 3600, 0);
+const spendAhead = (jobs: MonthJob[]) =>
+  jobs.filter((j) => isBilling(j.status)).reduce((sum, j) => sum + (j.hourlyRateUsd * STOP_AHEAD_SECONDS) / 3600, 0);
 
 /** Cancels jobs the budget cannot carry; a job that finished meanwhile is left alone. */
 async function cancelJobs(services: AppServices, jobs: MonthJob[], reason: string) {
@@ -86,7 +87,10 @@ async function enforceProjectCaps(services: AppServices, orgId: string, month: s
         type: "PROJECT_BUDGET_EXCEEDED",
         title: `Project "${project.name}" reached its cap: ${active.length} job(s) cancelled`,
         message: `Project "${project.name}" has spent ${formatUsd(spentUsd)} of its ${formatUsd(budget)} budget; ${active.length} job(s) were cancelled so that it stays under ${formatUsd(cap)} (110%).`,
-        dedupeKey: `project:${project.id}:${month}:cap:${active.map((j) => j.id).sort().join(",")}`,
+        dedupeKey: `project:${project.id}:${month}:cap:${active
+          .map((j) => j.id)
+          .sort()
+          .join(",")}`,
         data: { spentUsd, budgetUsd: budget, capUsd: cap, cancelledJobIds: active.map((j) => j.id) },
       });
     }
@@ -97,11 +101,18 @@ async function enforceProjectCaps(services: AppServices, orgId: string, month: s
  * Applies the month's rules to an organization. `changed` are jobs that just
  * changed: a job that has just finished is checked for an overrun one last time.
  */
-export async function enforceBudgets(services: AppServices, orgId: string, options: { now?: Date; changed?: Set<string>; raise?: Raise } = {}) {
+export async function enforceBudgets(
+  services: AppServices,
+  orgId: string,
+  options: { now?: Date; changed?: Set<string>; raise?: Raise } = {},
+) {
   const now = options.now ?? new Date();
   const raise = options.raise ?? ((alert) => raiseAlert(services, alert));
   const month = monthOf(now);
-  const [org, jobs] = await Promise.all([services.db.organization.findUniqueOrThrow({ where: { id: orgId } }), moneyOfMonth(services.db, orgId, month)]);
+  const [org, jobs] = await Promise.all([
+    services.db.organization.findUniqueOrThrow({ where: { id: orgId } }),
+    moneyOfMonth(services.db, orgId, month),
+  ]);
   const active = jobs.filter((j) => ACTIVE_STATUSES.includes(j.status));
   await alertOverruns(
     jobs.filter((j) => ACTIVE_STATUSES.includes(j.status) || options.changed?.has(j.id)),
@@ -123,7 +134,11 @@ export async function enforceBudgets(services: AppServices, orgId: string, optio
       message:
         `${org.name} has spent ${formatUsd(totals.spentUsd)} of its ${formatUsd(budget)} budget for ${month} (${used}); ` +
         `${formatUsd(Math.max(0, budget - totals.spentUsd))} remains. ${totals.activeJobs} job(s) running or queued; forecast ${formatUsd(totals.forecastUsd)}.` +
-        (level.percent === 100 ? (hardStop ? ` Hard stop: ${active.length} job(s) cancelled.` : " New jobs are refused unless an owner overrides.") : ""),
+        (level.percent === 100
+          ? hardStop
+            ? ` Hard stop: ${active.length} job(s) cancelled.`
+            : " New jobs are refused unless an owner overrides."
+          : ""),
       dedupeKey: `budget:${orgId}:${month}:${level.percent}`,
       data: { ...totals, budgetUsd: budget, remainingUsd: budget - totals.spentUsd, month },
     });

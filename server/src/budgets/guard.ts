@@ -78,19 +78,37 @@ export async function checkJobFunding(
       );
     }
     if (projectForecast > project.monthlyBudgetUsd) {
-      problems.push(`It would also bring project "${project.name}" to ${formatUsd(projectForecast)}, over its ${formatUsd(project.monthlyBudgetUsd)} budget.`);
+      problems.push(
+        `It would also bring project "${project.name}" to ${formatUsd(projectForecast)}, over its ${formatUsd(project.monthlyBudgetUsd)} budget.`,
+      );
     }
   }
   const noRecord: Funding = { record: async () => {} };
   if (problems.length === 0) return noRecord;
   if (input.jobId && (await tx.budgetOverride.findFirst({ where: { jobId: input.jobId } }))) return noRecord;
-  if (!reason) throw new AppError("BUDGET_EXCEEDED", `${problems.join(" ")} An owner can let it through with a reason.`, "budgetOverrideReason");
+  if (!reason)
+    throw new AppError("BUDGET_EXCEEDED", `${problems.join(" ")} An owner can let it through with a reason.`, "budgetOverrideReason");
   return {
     record: async (recordTx, jobId) => {
       await recordTx.budgetOverride.create({
-        data: { orgId: viewer.orgId, jobId, userId: viewer.userId, reason, month, budgetUsd: org.monthlyBudgetUsd, forecastUsd: forecastWith, jobEstimateUsd: input.estimateUsd },
+        data: {
+          orgId: viewer.orgId,
+          jobId,
+          userId: viewer.userId,
+          reason,
+          month,
+          budgetUsd: org.monthlyBudgetUsd,
+          forecastUsd: forecastWith,
+          jobEstimateUsd: input.estimateUsd,
+        },
       });
-      await appendEvent(recordTx, { jobId, type: "budget_overridden", message: `Allowed over the budget: ${reason}`, payload: { forecastUsd: forecastWith, budgetUsd: org.monthlyBudgetUsd }, source: "user" });
+      await appendEvent(recordTx, {
+        jobId,
+        type: "budget_overridden",
+        message: `Allowed over the budget: ${reason}`,
+        payload: { forecastUsd: forecastWith, budgetUsd: org.monthlyBudgetUsd },
+        source: "user",
+      });
     },
   };
 }
@@ -101,7 +119,12 @@ export async function overrideJobBudget(services: AppServices, viewer: UserViewe
   if (!job) throw notFound("Training job", "jobId");
   if (job.status !== "PENDING") throw new AppError("CONFLICT", "Only a job that has not started needs a budget override", "jobId");
   await inTransaction(services, async (tx) => {
-    const funding = await checkJobFunding(tx, viewer, { jobId: job.id, projectId: job.projectId, estimateUsd: job.estimatedCostUsd, overrideReason: reason });
+    const funding = await checkJobFunding(tx, viewer, {
+      jobId: job.id,
+      projectId: job.projectId,
+      estimateUsd: job.estimatedCostUsd,
+      overrideReason: reason,
+    });
     await funding.record(tx, job.id);
   });
   return job;
@@ -114,7 +137,10 @@ export async function aboveApprovalThreshold(services: AppServices, orgId: strin
 }
 
 /** Whether a job needs an owner's approval that it does not have yet. */
-export async function approvalPending(services: AppServices, job: { id: string; orgId: string; estimatedCostUsd: number }): Promise<boolean> {
+export async function approvalPending(
+  services: AppServices,
+  job: { id: string; orgId: string; estimatedCostUsd: number },
+): Promise<boolean> {
   if (!(await aboveApprovalThreshold(services, job.orgId, job.estimatedCostUsd))) return false;
   return !(await services.db.costApproval.findUnique({ where: { jobId: job.id } }));
 }
@@ -137,7 +163,11 @@ export async function requestApproval(services: AppServices, job: { id: string; 
 export async function assertApproved(services: AppServices, job: { id: string; orgId: string; name: string; estimatedCostUsd: number }) {
   if (await approvalPending(services, job)) {
     await requestApproval(services, job);
-    throw new AppError("APPROVAL_REQUIRED", `"${job.name}" is estimated at ${formatUsd(job.estimatedCostUsd)}, above your organization's approval threshold: an owner must approve its cost before it starts.`, "jobId");
+    throw new AppError(
+      "APPROVAL_REQUIRED",
+      `"${job.name}" is estimated at ${formatUsd(job.estimatedCostUsd)}, above your organization's approval threshold: an owner must approve its cost before it starts.`,
+      "jobId",
+    );
   }
 }
 
@@ -147,7 +177,11 @@ export async function approveJobCost(services: AppServices, viewer: UserViewer, 
   if (!job) throw notFound("Training job", "jobId");
   const org = await services.db.organization.findUniqueOrThrow({ where: { id: viewer.orgId }, select: { jobApprovalUsd: true } });
   if (job.estimatedCostUsd <= org.jobApprovalUsd) {
-    throw new AppError("CONFLICT", `This job's estimate (${formatUsd(job.estimatedCostUsd)}) is within the ${formatUsd(org.jobApprovalUsd)} threshold: it needs no approval`, "jobId");
+    throw new AppError(
+      "CONFLICT",
+      `This job's estimate (${formatUsd(job.estimatedCostUsd)}) is within the ${formatUsd(org.jobApprovalUsd)} threshold: it needs no approval`,
+      "jobId",
+    );
   }
   if (job.status !== "PENDING") throw new AppError("CONFLICT", "Only a job that has not started can be approved", "jobId");
   await inTransaction(services, async (tx) => {
@@ -156,7 +190,13 @@ export async function approveJobCost(services: AppServices, viewer: UserViewer, 
       create: { jobId: job.id, approvedById: viewer.userId, estimateUsd: job.estimatedCostUsd, thresholdUsd: org.jobApprovalUsd },
       update: {},
     });
-    await appendEvent(tx, { jobId: job.id, type: "cost_approved", message: `Cost of ${formatUsd(job.estimatedCostUsd)} approved`, payload: { by: viewer.userId }, source: "user" });
+    await appendEvent(tx, {
+      jobId: job.id,
+      type: "cost_approved",
+      message: `Cost of ${formatUsd(job.estimatedCostUsd)} approved`,
+      payload: { by: viewer.userId },
+      source: "user",
+    });
   });
   publishJobChange(services, job, "updated");
   return job;

@@ -17,11 +17,19 @@ describe("the month's jobs on the budget page", () => {
     const owner = await app.login("owner");
     const ids: string[] = [];
     for (let i = 0; i < 7; i++) {
-      const created = await createJob(app, owner, { name: `paged ${i}`, start: true, settings: { datasetId: await demoDatasetId(app, owner) } });
+      const created = await createJob(app, owner, {
+        name: `paged ${i}`,
+        start: true,
+        settings: { datasetId: await demoDatasetId(app, owner) },
+      });
       ids.push(created.data.createTrainingJob.data.id);
     }
     // Ended jobs with distinct costs (what reports would have billed).
-    await Promise.all(ids.map((id, i) => app.services.db.trainingJob.update({ where: { id }, data: { status: "COMPLETED", actualCostUsd: 1 + i, finishedAt: new Date() } })));
+    await Promise.all(
+      ids.map((id, i) =>
+        app.services.db.trainingJob.update({ where: { id }, data: { status: "COMPLETED", actualCostUsd: 1 + i, finishedAt: new Date() } }),
+      ),
+    );
 
     const first = (await app.gql(PAGE, { first: 3 }, owner)).data.budget.jobPage;
     expect(first.totalCount).toBe(7);

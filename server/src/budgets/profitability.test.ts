@@ -37,26 +37,66 @@ async function runJob(name: string, options: { projectId?: string; settings?: Re
 /** A finished validation as a worker stores it (only the figures these views read). */
 async function storeValidation(jobId: string, perplexityImprovementPct: number) {
   return app.services.db.validationRun.create({
-    data: { jobId, status: "COMPLETED", settings: { baseModel: "tuneloop-llama-tiny", perplexityPassMarkPct: 30, retentionAlertPct: 95, validationFraction: 0.2, seed: 1, maxSeqLength: 48, questionCount: 0, scenarioCount: 0, brandVoiceSample: 0, generation: { maxNewTokens: 8, temperature: 0.7, topK: 40 } }, details: {}, perplexityBase: 20, perplexityAdapted: 20 * (1 - perplexityImprovementPct / 100), perplexityImprovementPct, perplexityPassed: perplexityImprovementPct >= 30, knowledgeQuestions: 4, knowledgeBaseCorrect: 2, knowledgeAdaptedCorrect: 2, retentionPct: 100, retentionAlert: false, finishedAt: new Date() },
+    data: {
+      jobId,
+      status: "COMPLETED",
+      settings: {
+        baseModel: "tuneloop-llama-tiny",
+        perplexityPassMarkPct: 30,
+        retentionAlertPct: 95,
+        validationFraction: 0.2,
+        seed: 1,
+        maxSeqLength: 48,
+        questionCount: 0,
+        scenarioCount: 0,
+        brandVoiceSample: 0,
+        generation: { maxNewTokens: 8, temperature: 0.7, topK: 40 },
+      },
+      details: {},
+      perplexityBase: 20,
+      perplexityAdapted: 20 * (1 - perplexityImprovementPct / 100),
+      perplexityImprovementPct,
+      perplexityPassed: perplexityImprovementPct >= 30,
+      knowledgeQuestions: 4,
+      knowledgeBaseCorrect: 2,
+      knowledgeAdaptedCorrect: 2,
+      retentionPct: 100,
+      retentionAlert: false,
+      finishedAt: new Date(),
+    },
   });
 }
 
-const cost = async (id: string) => (await app.gql(`query($id:ID!){ job(id:$id){ actualCostUsd } }`, { id }, engineer)).data.job.actualCostUsd as number;
+const cost = async (id: string) =>
+  (await app.gql(`query($id:ID!){ job(id:$id){ actualCostUsd } }`, { id }, engineer)).data.job.actualCostUsd as number;
 
 beforeAll(async () => {
   app = await startTestApp();
   [owner, engineer] = await Promise.all([app.login("owner"), app.login("engineer")]);
   await cancelLiveJobs(app);
-  const made = await app.gql(`mutation{ createProject(name:"Acme assistant", clientName:"Acme Bank", contractValueUsd: 20000){ __typename ... on CreateProjectSuccess { data { id contractValueUsd } } ... on AppError { code message } } }`, {}, owner);
+  const made = await app.gql(
+    `mutation{ createProject(name:"Acme assistant", clientName:"Acme Bank", contractValueUsd: 20000){ __typename ... on CreateProjectSuccess { data { id contractValueUsd } } ... on AppError { code message } } }`,
+    {},
+    owner,
+  );
   project = made.data.createProject.data;
   expect(made.data.createProject.data.contractValueUsd).toBe(20000);
-  rivalProject = (await app.gql(`mutation{ createProject(name:"Acme pilot", clientName:"Acme Bank"){ ... on CreateProjectSuccess { data { id } } } }`, {}, owner)).data.createProject.data;
+  rivalProject = (
+    await app.gql(
+      `mutation{ createProject(name:"Acme pilot", clientName:"Acme Bank"){ ... on CreateProjectSuccess { data { id } } } }`,
+      {},
+      owner,
+    )
+  ).data.createProject.data;
   // History: batch 8 runs out of memory twice on the test GPU, and batch 4 completes there.
   jobs.oom1 = await runJob("oom 1", { settings: { overrides: { batchSize: 8 } }, fail: "OutOfMemoryError" });
   jobs.oom2 = await runJob("oom 2", { settings: { overrides: { batchSize: 8 } }, fail: "OutOfMemoryError" });
   jobs.ok8 = await runJob("batch 8 ok", { settings: { overrides: { batchSize: 8 } } });
   jobs.balanced = await runJob("balanced", { projectId: project.id, settings: { overrides: { batchSize: 4 } } });
-  jobs.aggressive = await runJob("aggressive", { projectId: rivalProject.id, settings: { preset: "AGGRESSIVE", pricingTier: "SPOT", overrides: { batchSize: 4 } } });
+  jobs.aggressive = await runJob("aggressive", {
+    projectId: rivalProject.id,
+    settings: { preset: "AGGRESSIVE", pricingTier: "SPOT", overrides: { batchSize: 4 } },
+  });
   await storeValidation(jobs.balanced, 40);
   await storeValidation(jobs.aggressive, 10);
 }, 120_000);
@@ -91,7 +131,10 @@ describe(`project profitability (${usingPostgres() ? "PostgreSQL" : "SQLite"})`,
     const SET = `mutation($p:ID!,$v:Float){ updateProjectRevenue(projectId:$p, contractValueUsd:$v){ __typename ... on UpdateProjectRevenueSuccess { data { contractValueUsd } } ... on AppError { code field } } }`;
     const refused = await app.gql(SET, { p: rivalProject.id, v: 5000 }, engineer);
     expect(refused.errors?.[0].extensions.code ?? refused.data?.updateProjectRevenue.code).toBe("FORBIDDEN");
-    expect((await app.gql(SET, { p: rivalProject.id, v: -1 }, owner)).data.updateProjectRevenue).toMatchObject({ code: "VALIDATION", field: "contractValueUsd" });
+    expect((await app.gql(SET, { p: rivalProject.id, v: -1 }, owner)).data.updateProjectRevenue).toMatchObject({
+      code: "VALIDATION",
+      field: "contractValueUsd",
+    });
     expect((await app.gql(SET, { p: rivalProject.id, v: 5000 }, owner)).data.updateProjectRevenue.data.contractValueUsd).toBe(5000);
     const { profitability } = (await app.gql(QUERY, {}, owner)).data;
     expect(profitability.clients.find((c: any) => c.clientName === "Acme Bank").revenueUsd).toBe(25000);
@@ -105,7 +148,9 @@ describe(`project profitability (${usingPostgres() ? "PostgreSQL" : "SQLite"})`,
     const response = await fetch(`${app.url}/api/budgets/profitability.csv`, { headers: { authorization: `Bearer ${owner}` } });
     expect(response.status).toBe(200);
     const lines = (await response.text()).trim().split("\n");
-    expect(lines[0]).toBe("level,name,client,revenue_usd,training_cost_usd,margin_usd,margin_pct,training_share_pct,meets_5pct_target,jobs");
+    expect(lines[0]).toBe(
+      "level,name,client,revenue_usd,training_cost_usd,margin_usd,margin_pct,training_share_pct,meets_5pct_target,jobs",
+    );
     const acme = lines.find((l) => l.startsWith("project,Acme assistant,"))!.split(",");
     expect(Number(acme[3])).toBe(20000);
     expect(Number(acme[4])).toBeCloseTo(await cost(jobs.balanced), 3);
@@ -144,15 +189,25 @@ describe("cost advice from history", () => {
     expect(40 / balancedCost).toBeGreaterThan(10 / aggressiveCost);
     expect(value).toMatchObject({ preset: "BALANCED", improvementPct: 40, jobs: 1 });
     expect(value.costUsd).toBeCloseTo(balancedCost, 6);
-    expect(value.message).toMatch(/^Balanced gave the best quality per dollar on datasets of this size \(.+ conversations\): 40% perplexity improvement for \$[\d,.]+ a job on average, against Aggressive's 10%/);
+    expect(value.message).toMatch(
+      /^Balanced gave the best quality per dollar on datasets of this size \(.+ conversations\): 40% perplexity improvement for \$[\d,.]+ a job on average, against Aggressive's 10%/,
+    );
   });
 });
 
 describe("cost-benefit in the validation report", () => {
   it("sets training cost (earlier failed attempts included) against the project's contract value", async () => {
     // A retry of a failed attempt in the project: the report counts both attempts.
-    const failed = await runJob("first attempt", { projectId: project.id, settings: { overrides: { batchSize: 4 } }, fail: "UnknownError" });
-    const retried = await app.gql(`mutation($id:ID!){ retryTrainingJob(id:$id){ __typename ... on RetryTrainingJobSuccess { data { id } } ... on AppError { message } } }`, { id: failed }, engineer);
+    const failed = await runJob("first attempt", {
+      projectId: project.id,
+      settings: { overrides: { batchSize: 4 } },
+      fail: "UnknownError",
+    });
+    const retried = await app.gql(
+      `mutation($id:ID!){ retryTrainingJob(id:$id){ __typename ... on RetryTrainingJobSuccess { data { id } } ... on AppError { message } } }`,
+      { id: failed },
+      engineer,
+    );
     const retryId = retried.data.retryTrainingJob.data.id;
     await app.gql(`mutation($id:ID!){ startTrainingJob(id:$id){ __typename } }`, { id: retryId }, engineer);
     const trainer = await TestTrainer.claim(app, retryId);
@@ -162,7 +217,13 @@ describe("cost-benefit in the validation report", () => {
     const run = await storeValidation(retryId, 35);
     const report = (await app.gql(`query($id:ID!){ validationRun(id:$id){ report } }`, { id: run.id }, owner)).data.validationRun.report;
     const total = (await cost(failed)) + (await cost(retryId));
-    expect(report.costBenefit).toMatchObject({ earlierAttempts: 1, interruptions: 0, salePriceUsd: 20000, priceSource: "project", targetPct: 5 });
+    expect(report.costBenefit).toMatchObject({
+      earlierAttempts: 1,
+      interruptions: 0,
+      salePriceUsd: 20000,
+      priceSource: "project",
+      targetPct: 5,
+    });
     expect(report.costBenefit.trainingCostUsd).toBeCloseTo(total, 6);
     expect(report.costBenefit.marginUsd).toBeCloseTo(20000 - total, 6);
     expect(report.costBenefit.costSharePct).toBeCloseTo((100 * total) / 20000, 6);

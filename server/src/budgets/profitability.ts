@@ -9,7 +9,15 @@ import { currentCostUsd, JOB_MONEY_SELECT } from "../costs/live.js";
 import { COST_SHARE_TARGET_PCT } from "../reports/costBenefit.js";
 import { guardFormula } from "./report.js";
 
-export type Margin = { revenueUsd: number | null; trainingCostUsd: number; jobs: number; marginUsd: number | null; marginPct: number | null; trainingSharePct: number | null; meetsTarget: boolean | null };
+export type Margin = {
+  revenueUsd: number | null;
+  trainingCostUsd: number;
+  jobs: number;
+  marginUsd: number | null;
+  marginPct: number | null;
+  trainingSharePct: number | null;
+  meetsTarget: boolean | null;
+};
 
 function margin(revenueUsd: number | null, trainingCostUsd: number, jobs: number): Margin {
   const priced = revenueUsd !== null && revenueUsd > 0;
@@ -54,10 +62,30 @@ export type Profitability = Awaited<ReturnType<typeof profitability>>;
 // GET /api/budgets/profitability.csv — the same lines for the books: one row
 // per project, then one per client. Bearer auth, like the monthly cost CSV.
 const PATH = "/api/budgets/profitability.csv";
-const COLUMNS = ["level", "name", "client", "revenue_usd", "training_cost_usd", "margin_usd", "margin_pct", "training_share_pct", "meets_5pct_target", "jobs"];
+const COLUMNS = [
+  "level",
+  "name",
+  "client",
+  "revenue_usd",
+  "training_cost_usd",
+  "margin_usd",
+  "margin_pct",
+  "training_share_pct",
+  "meets_5pct_target",
+  "jobs",
+];
 const round = (value: number | null, digits: number) => (value === null ? "" : Number(value.toFixed(digits)));
 const row = (level: string, name: string, client: string | null, m: Margin) => [
-  level, name, client ?? "", round(m.revenueUsd, 2), round(m.trainingCostUsd, 4), round(m.marginUsd, 2), round(m.marginPct, 2), round(m.trainingSharePct, 3), m.meetsTarget === null ? "" : m.meetsTarget ? "yes" : "no", m.jobs,
+  level,
+  name,
+  client ?? "",
+  round(m.revenueUsd, 2),
+  round(m.trainingCostUsd, 4),
+  round(m.marginUsd, 2),
+  round(m.marginPct, 2),
+  round(m.trainingSharePct, 3),
+  m.meetsTarget === null ? "" : m.meetsTarget ? "yes" : "no",
+  m.jobs,
 ];
 
 export const serveProfitabilityReport: HttpRoute = async (req, res, services) => {
@@ -65,11 +93,21 @@ export const serveProfitabilityReport: HttpRoute = async (req, res, services) =>
   const viewer = await resolveViewer(services.db, req.headers.authorization);
   if (!viewer || (!viewerHasScope(viewer, "read") && !viewerHasScope(viewer, "write"))) {
     res.writeHead(viewer ? 403 : 401, { "content-type": "application/json" });
-    res.end(JSON.stringify({ error: viewer ? { code: "FORBIDDEN", message: "This credential cannot read budgets" } : { code: "UNAUTHENTICATED", message: "Send Authorization: Bearer <token>" } }));
+    res.end(
+      JSON.stringify({
+        error: viewer
+          ? { code: "FORBIDDEN", message: "This credential cannot read budgets" }
+          : { code: "UNAUTHENTICATED", message: "Send Authorization: Bearer <token>" },
+      }),
+    );
     return true;
   }
   const report = await profitability(services.db, viewer.orgId);
-  res.writeHead(200, { "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="tuneloop-profitability.csv"`, "cache-control": "no-store" });
+  res.writeHead(200, {
+    "content-type": "text/csv; charset=utf-8",
+    "content-disposition": `attachment; filename="tuneloop-profitability.csv"`,
+    "cache-control": "no-store",
+  });
   const csv = stringify({ header: true, columns: COLUMNS, cast: { string: guardFormula } });
   csv.pipe(res);
   for (const p of report.projects) csv.write(row("project", p.name, p.clientName, p));

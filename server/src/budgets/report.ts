@@ -1,7 +1,7 @@
 import { stringify } from "csv-stringify";
 import type { HttpRoute } from "../app.js";
 import { resolveViewer, viewerHasScope } from "../auth/service.js";
-import { AppError } from "../errors.js";
+import type { AppError } from "../errors.js";
 import { jobsOfMonth, totalsOf, type ReportJob } from "./service.js";
 import { parseMonth } from "./month.js";
 import { billableSecondsAt, currentCostUsd } from "../costs/live.js";
@@ -22,8 +22,23 @@ export function guardFormula(value: string): string {
 }
 
 const COLUMNS = [
-  "month", "job_id", "job_name", "client", "project", "status", "preset", "gpu_type", "pricing_tier",
-  "hourly_rate_usd", "billable_hours", "estimated_cost_usd", "cost_usd", "variance_pct", "started_at", "finished_at", "created_by",
+  "month",
+  "job_id",
+  "job_name",
+  "client",
+  "project",
+  "status",
+  "preset",
+  "gpu_type",
+  "pricing_tier",
+  "hourly_rate_usd",
+  "billable_hours",
+  "estimated_cost_usd",
+  "cost_usd",
+  "variance_pct",
+  "started_at",
+  "finished_at",
+  "created_by",
 ];
 
 const round = (value: number, digits: number) => Number(value.toFixed(digits));
@@ -61,7 +76,8 @@ export const serveBudgetReport: HttpRoute = async (req, res, services) => {
   if (!match || req.method !== "GET") return false;
   const viewer = await resolveViewer(services.db, req.headers.authorization);
   if (!viewer) return fail(res, 401, "UNAUTHENTICATED", "Send Authorization: Bearer <token>");
-  if (!viewerHasScope(viewer, "read") && !viewerHasScope(viewer, "write")) return fail(res, 403, "FORBIDDEN", "This credential cannot read budgets");
+  if (!viewerHasScope(viewer, "read") && !viewerHasScope(viewer, "write"))
+    return fail(res, 403, "FORBIDDEN", "This credential cannot read budgets");
   let month: string;
   try {
     month = parseMonth(decodeURIComponent(match[1]));
@@ -81,7 +97,25 @@ export const serveBudgetReport: HttpRoute = async (req, res, services) => {
   for (const job of jobs) csv.write(row(month, job, now));
   const hours = jobs.reduce((sum, j) => sum + billableSecondsAt(j, now), 0) / 3600;
   const estimated = jobs.reduce((sum, j) => sum + j.estimatedCostUsd, 0);
-  csv.write([month, "TOTAL", "", "", "", "", "", "", "", "", round(hours, 4), round(estimated, 4), round(totals.spentUsd, 4), "", "", "", ""]);
+  csv.write([
+    month,
+    "TOTAL",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    round(hours, 4),
+    round(estimated, 4),
+    round(totals.spentUsd, 4),
+    "",
+    "",
+    "",
+    "",
+  ]);
   csv.end();
   await new Promise<void>((resolve, reject) => res.on("finish", resolve).on("error", reject));
   return true;

@@ -6,7 +6,15 @@ import { PresetEnum, PricingTierEnum } from "../jobs/inputs.js";
 import { billableSecondsAt, currentCostUsd, remainingCostUsd } from "../costs/live.js";
 import { enforceBudgets } from "./enforce.js";
 import { approvalPending, approveJobCost, overrideJobBudget } from "./guard.js";
-import { budgetSummary, createProject, updateBudget, updateProjectBudget, updateProjectRevenue, type BudgetSummary, type Totals } from "./service.js";
+import {
+  budgetSummary,
+  createProject,
+  updateBudget,
+  updateProjectBudget,
+  updateProjectRevenue,
+  type BudgetSummary,
+  type Totals,
+} from "./service.js";
 import { profitability, type Margin, type Profitability } from "./profitability.js";
 import { AppError } from "../errors.js";
 import { monthRange, parseMonth } from "./month.js";
@@ -49,7 +57,10 @@ const ProjectBudgetLine = builder.objectRef<BudgetSummary["projects"][number]>("
     projectId: t.exposeID("projectId"),
     name: t.exposeString("name"),
     clientName: t.exposeString("clientName", { nullable: true }),
-    budgetUsd: t.exposeFloat("budgetUsd", { nullable: true, description: "Spend may pass it only with an owner's override, and never 110% of it." }),
+    budgetUsd: t.exposeFloat("budgetUsd", {
+      nullable: true,
+      description: "Spend may pass it only with an owner's override, and never 110% of it.",
+    }),
     percentUsed: t.exposeFloat("percentUsed", { nullable: true }),
     jobs: t.exposeInt("jobs"),
   }),
@@ -71,18 +82,29 @@ const Budget = builder.objectRef<BudgetSummary>("Budget").implement({
     forecastPercent: t.exposeFloat("forecastPercent"),
     hardStopAtBudget: t.exposeBoolean("hardStopAtBudget", { description: "Cancel running jobs when the budget is spent." }),
     jobApprovalUsd: t.exposeFloat("jobApprovalUsd", { description: "Jobs estimated above this need an owner's approval to start." }),
-    jobs: t.field({ type: [BudgetJobLine], description: "The month's jobs, costliest first.", deprecationReason: "Use jobPage: a busy month has thousands of jobs.", resolve: (b) => b.jobs }),
+    jobs: t.field({
+      type: [BudgetJobLine],
+      description: "The month's jobs, costliest first.",
+      deprecationReason: "Use jobPage: a busy month has thousands of jobs.",
+      resolve: (b) => b.jobs,
+    }),
     jobPage: t.connection(
       {
         type: BudgetJobLine,
         description: "The month's jobs, costliest first, a page at a time (`first`, `after`).",
         resolve: (b, args) => resolveArrayConnection({ args, defaultSize: 25, maxSize: 200 }, b.jobs),
       },
-      { name: "BudgetJobConnection", fields: (c) => ({ totalCount: c.int({ description: "All the month's jobs.", resolve: (connection) => connection.totalCount }) }) },
+      {
+        name: "BudgetJobConnection",
+        fields: (c) => ({ totalCount: c.int({ description: "All the month's jobs.", resolve: (connection) => connection.totalCount }) }),
+      },
     ),
     projects: t.field({ type: [ProjectBudgetLine], resolve: (b) => b.projects }),
     clients: t.field({ type: [ClientSpendLine], resolve: (b) => b.clients }),
-    reportUrl: t.string({ description: "The month's financial CSV (send the same Bearer token).", resolve: (b) => `/api/budgets/${b.month}/report.csv` }),
+    reportUrl: t.string({
+      description: "The month's financial CSV (send the same Bearer token).",
+      resolve: (b) => `/api/budgets/${b.month}/report.csv`,
+    }),
   }),
 });
 
@@ -114,7 +136,8 @@ builder.prismaObjectFields("TrainingJob", (t) => ({
   project: t.relation("project", { nullable: true }),
   costApproval: t.relation("costApproval", { nullable: true }),
   approvalRequired: t.boolean({
-    description: "The estimate is above the organization's approval threshold and no owner has approved it: starting is refused (APPROVAL_REQUIRED).",
+    description:
+      "The estimate is above the organization's approval threshold and no owner has approved it: starting is refused (APPROVAL_REQUIRED).",
     select: { id: true, orgId: true, estimatedCostUsd: true, status: true },
     resolve: async (job, _args, ctx) => job.status === "PENDING" && (await approvalPending(ctx, job)),
   }),
@@ -126,8 +149,14 @@ builder.prismaObject("Project", {
     id: t.exposeID("id"),
     name: t.exposeString("name"),
     clientName: t.exposeString("clientName", { nullable: true }),
-    monthlyBudgetUsd: t.exposeFloat("monthlyBudgetUsd", { nullable: true, description: "Spend may pass it only with an owner's override, and never 110% of it." }),
-    contractValueUsd: t.exposeFloat("contractValueUsd", { nullable: true, description: "What the client pays for the project: its revenue." }),
+    monthlyBudgetUsd: t.exposeFloat("monthlyBudgetUsd", {
+      nullable: true,
+      description: "Spend may pass it only with an owner's override, and never 110% of it.",
+    }),
+    contractValueUsd: t.exposeFloat("contractValueUsd", {
+      nullable: true,
+      description: "What the client pays for the project: its revenue.",
+    }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
   }),
 });
@@ -147,7 +176,11 @@ const MarginFields = builder.interfaceRef<Margin>("ProjectMargin").implement({
 
 const ProjectProfit = builder.objectRef<Profitability["projects"][number]>("ProjectProfit").implement({
   interfaces: [MarginFields],
-  fields: (t) => ({ projectId: t.exposeID("projectId"), name: t.exposeString("name"), clientName: t.exposeString("clientName", { nullable: true }) }),
+  fields: (t) => ({
+    projectId: t.exposeID("projectId"),
+    name: t.exposeString("name"),
+    clientName: t.exposeString("clientName", { nullable: true }),
+  }),
 });
 
 const ClientProfit = builder.objectRef<Profitability["clients"][number]>("ClientProfit").implement({
@@ -161,7 +194,10 @@ const ProfitabilityRef = builder.objectRef<Profitability>("Profitability").imple
     targetPct: t.exposeFloat("targetPct", { description: "Training cost should stay under this share of the sale price." }),
     projects: t.field({ type: [ProjectProfit], resolve: (p) => p.projects }),
     clients: t.field({ type: [ClientProfit], resolve: (p) => p.clients }),
-    csvUrl: t.string({ description: "The same lines as CSV (send the same Bearer token).", resolve: () => "/api/budgets/profitability.csv" }),
+    csvUrl: t.string({
+      description: "The same lines as CSV (send the same Bearer token).",
+      resolve: () => "/api/budgets/profitability.csv",
+    }),
   }),
 });
 
@@ -188,7 +224,8 @@ builder.queryFields((t) => ({
   projects: t.prismaField({
     type: ["Project"],
     authScopes: { user: true },
-    resolve: (query, _root, _args, ctx) => ctx.db.project.findMany({ ...query, where: { orgId: ctx.viewer!.orgId }, orderBy: { name: "asc" } }),
+    resolve: (query, _root, _args, ctx) =>
+      ctx.db.project.findMany({ ...query, where: { orgId: ctx.viewer!.orgId }, orderBy: { name: "asc" } }),
   }),
   budgetOverrides: t.prismaField({
     type: ["BudgetOverride"],
@@ -196,7 +233,11 @@ builder.queryFields((t) => ({
     args: { month: t.arg.string({ description: "YYYY-MM; the current month by default." }) },
     resolve: (query, _root, { month }, ctx) => {
       const { start, end } = monthRange(parseMonth(month));
-      return ctx.db.budgetOverride.findMany({ ...query, where: { orgId: ctx.viewer!.orgId, createdAt: { gte: start, lt: end } }, orderBy: { createdAt: "desc" } });
+      return ctx.db.budgetOverride.findMany({
+        ...query,
+        where: { orgId: ctx.viewer!.orgId, createdAt: { gte: start, lt: end } },
+        orderBy: { createdAt: "desc" },
+      });
     },
   }),
 }));
@@ -210,7 +251,10 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: UpdateBudgetInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const orgId = ctx.viewer!.orgId;
-      const before = await ctx.db.organization.findUniqueOrThrow({ where: { id: orgId }, select: { monthlyBudgetUsd: true, hardStopAtBudget: true, jobApprovalUsd: true } });
+      const before = await ctx.db.organization.findUniqueOrThrow({
+        where: { id: orgId },
+        select: { monthlyBudgetUsd: true, hardStopAtBudget: true, jobApprovalUsd: true },
+      });
       await updateBudget(ctx, orgId, input);
       await audit(ctx, "budget.changed", { target: { type: "Organization", id: orgId }, before, after: input });
       // A lower budget may cross a threshold (or the hard stop) at once.
@@ -222,7 +266,12 @@ builder.mutationFields((t) => ({
     type: "Project",
     errors: { result: { name: "CreateProjectSuccess" } },
     authScopes: { role: ["ENGINEER", "OWNER"] },
-    args: { name: t.arg.string({ required: true }), clientName: t.arg.string(), monthlyBudgetUsd: t.arg.float({ description: "Owners only." }), contractValueUsd: t.arg.float({ description: "Owners only: what the client pays." }) },
+    args: {
+      name: t.arg.string({ required: true }),
+      clientName: t.arg.string(),
+      monthlyBudgetUsd: t.arg.float({ description: "Owners only." }),
+      contractValueUsd: t.arg.float({ description: "Owners only: what the client pays." }),
+    },
     resolve: async (query, _root, args, ctx) => {
       if (args.monthlyBudgetUsd != null && !["OWNER", "ADMIN"].includes(userOf(ctx.viewer).role)) {
         throw new AppError("FORBIDDEN", "Only an owner can set a budget", "monthlyBudgetUsd");
@@ -243,7 +292,10 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { projectId, monthlyBudgetUsd }, ctx) => {
       const orgId = ctx.viewer!.orgId;
       await updateProjectBudget(ctx, orgId, String(projectId), monthlyBudgetUsd ?? null);
-      await audit(ctx, "budget.changed", { target: { type: "Project", id: String(projectId) }, after: { monthlyBudgetUsd: monthlyBudgetUsd ?? null } });
+      await audit(ctx, "budget.changed", {
+        target: { type: "Project", id: String(projectId) },
+        after: { monthlyBudgetUsd: monthlyBudgetUsd ?? null },
+      });
       await enforceBudgets(ctx, orgId);
       return budgetSummary(ctx.db, orgId, parseMonth(null));
     },
@@ -256,7 +308,10 @@ builder.mutationFields((t) => ({
     args: { projectId: t.arg.id({ required: true }), contractValueUsd: t.arg.float() },
     resolve: async (query, _root, { projectId, contractValueUsd }, ctx) => {
       const project = await updateProjectRevenue(ctx, ctx.viewer!.orgId, String(projectId), contractValueUsd ?? null);
-      await audit(ctx, "budget.changed", { target: { type: "Project", id: project.id }, after: { contractValueUsd: contractValueUsd ?? null } });
+      await audit(ctx, "budget.changed", {
+        target: { type: "Project", id: project.id },
+        after: { contractValueUsd: contractValueUsd ?? null },
+      });
       return ctx.db.project.findUniqueOrThrow({ ...query, where: { id: project.id } });
     },
   }),
@@ -280,7 +335,10 @@ builder.mutationFields((t) => ({
     args: { jobId: t.arg.id({ required: true }) },
     resolve: async (query, _root, { jobId }, ctx) => {
       const job = await approveJobCost(ctx, userOf(ctx.viewer), String(jobId));
-      await audit(ctx, "job.cost_approved", { target: { type: "TrainingJob", id: job.id }, after: { estimatedCostUsd: job.estimatedCostUsd } });
+      await audit(ctx, "job.cost_approved", {
+        target: { type: "TrainingJob", id: job.id },
+        after: { estimatedCostUsd: job.estimatedCostUsd },
+      });
       return ctx.db.trainingJob.findUniqueOrThrow({ ...query, where: { id: job.id } });
     },
   }),

@@ -41,7 +41,11 @@ export type MonthJob = Awaited<ReturnType<typeof moneyOfMonth>>[number];
 
 /** The month's jobs with what the budget page and the report show, costliest first. */
 export function jobsOfMonth(db: Db, orgId: string, month: string) {
-  return db.trainingJob.findMany({ where: monthWhere(orgId, month), select: reportSelect, orderBy: [{ actualCostUsd: "desc" }, { id: "asc" }] });
+  return db.trainingJob.findMany({
+    where: monthWhere(orgId, month),
+    select: reportSelect,
+    orderBy: [{ actualCostUsd: "desc" }, { id: "asc" }],
+  });
 }
 export type ReportJob = Awaited<ReturnType<typeof jobsOfMonth>>[number];
 
@@ -67,7 +71,15 @@ export async function budgetSummary(db: Db, orgId: string, month: string) {
   const projectLines = projects
     .map((project) => {
       const t = totalsOf(jobs.filter((j) => j.projectId === project.id));
-      return { ...t, projectId: project.id, name: project.name, clientName: project.clientName, budgetUsd: project.monthlyBudgetUsd, percentUsed: percent(t.spentUsd, project.monthlyBudgetUsd), jobs: jobs.filter((j) => j.projectId === project.id).length };
+      return {
+        ...t,
+        projectId: project.id,
+        name: project.name,
+        clientName: project.clientName,
+        budgetUsd: project.monthlyBudgetUsd,
+        percentUsed: percent(t.spentUsd, project.monthlyBudgetUsd),
+        jobs: jobs.filter((j) => j.projectId === project.id).length,
+      };
     })
     .filter((line) => line.budgetUsd != null || line.jobs > 0);
   const clients = [...new Set(jobs.map((j) => j.clientName ?? j.project?.clientName ?? null))];
@@ -108,19 +120,31 @@ export async function updateBudget(
 }
 
 function checkBudgetAmount(amount: number | null | undefined, field: string) {
-  if (amount != null && !(amount >= 0 && amount <= 10_000_000)) throw new AppError("VALIDATION", "A budget must be between $0 and $10,000,000", field);
+  if (amount != null && !(amount >= 0 && amount <= 10_000_000))
+    throw new AppError("VALIDATION", "A budget must be between $0 and $10,000,000", field);
 }
 
 /** A client project: jobs can be attributed to it, and it may have a monthly budget of its own. */
-export async function createProject(services: AppServices, orgId: string, input: { name: string; clientName?: string | null; monthlyBudgetUsd?: number | null; contractValueUsd?: number | null }) {
+export async function createProject(
+  services: AppServices,
+  orgId: string,
+  input: { name: string; clientName?: string | null; monthlyBudgetUsd?: number | null; contractValueUsd?: number | null },
+) {
   const name = input.name.trim();
   if (!name || name.length > 200) throw new AppError("VALIDATION", "Give the project a name of 1–200 characters", "name");
-  if (input.clientName && input.clientName.length > 200) throw new AppError("VALIDATION", "clientName must be at most 200 characters", "clientName");
+  if (input.clientName && input.clientName.length > 200)
+    throw new AppError("VALIDATION", "clientName must be at most 200 characters", "clientName");
   checkBudgetAmount(input.monthlyBudgetUsd, "monthlyBudgetUsd");
   checkContractValue(input.contractValueUsd);
   try {
     return await services.db.project.create({
-      data: { orgId, name, clientName: input.clientName?.trim() || null, monthlyBudgetUsd: input.monthlyBudgetUsd ?? null, contractValueUsd: input.contractValueUsd ?? null },
+      data: {
+        orgId,
+        name,
+        clientName: input.clientName?.trim() || null,
+        monthlyBudgetUsd: input.monthlyBudgetUsd ?? null,
+        contractValueUsd: input.contractValueUsd ?? null,
+      },
     });
   } catch (error) {
     if ((error as { code?: string }).code === "P2002") throw new AppError("CONFLICT", `A project named "${name}" already exists`, "name");
@@ -129,7 +153,8 @@ export async function createProject(services: AppServices, orgId: string, input:
 }
 
 function checkContractValue(amount: number | null | undefined) {
-  if (amount != null && !(amount >= 0 && amount <= 1e9)) throw new AppError("VALIDATION", "A contract value must be between $0 and $1,000,000,000", "contractValueUsd");
+  if (amount != null && !(amount >= 0 && amount <= 1e9))
+    throw new AppError("VALIDATION", "A contract value must be between $0 and $1,000,000,000", "contractValueUsd");
 }
 
 /** Sets or (with null) removes what the client pays for a project: its revenue. */

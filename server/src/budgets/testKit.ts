@@ -36,10 +36,18 @@ const CREATE = `mutation($input: CreateTrainingJobInput!){ createTrainingJob(inp
   ... on CreateTrainingJobSuccess { data { ${JOB_MONEY} } } ... on AppError { code message field } } }`;
 
 /** Creates a job on the demo dataset (TEST_GPU on-demand unless `settings` says otherwise); returns the mutation's result. */
-export async function createMoneyJob(app: TestApp, token: string, input: { name: string; start?: boolean; projectId?: string; budgetOverrideReason?: string; settings?: Record<string, unknown> }) {
+export async function createMoneyJob(
+  app: TestApp,
+  token: string,
+  input: { name: string; start?: boolean; projectId?: string; budgetOverrideReason?: string; settings?: Record<string, unknown> },
+) {
   const datasetId = (input.settings?.datasetId as string | undefined) ?? (await demoDatasetId(app, token));
   const { settings, ...rest } = input;
-  const response = await app.gql(CREATE, { input: { ...rest, settings: { datasetId, gpuType: "TEST_GPU", pricingTier: "ON_DEMAND", ...settings } } }, token);
+  const response = await app.gql(
+    CREATE,
+    { input: { ...rest, settings: { datasetId, gpuType: "TEST_GPU", pricingTier: "ON_DEMAND", ...settings } } },
+    token,
+  );
   if (!response.data) throw new Error(JSON.stringify(response.errors));
   return response.data.createTrainingJob as { __typename: string; data?: any; code?: string; message?: string; field?: string };
 }
@@ -103,7 +111,18 @@ export class TestTrainer {
 }
 
 export async function alertsOf(app: TestApp, token: string, types?: string[]) {
-  const response = await app.gql(`query($t:[AlertType!]){ alerts(types:$t, first: 200){ edges { node { id type message jobId projectId data createdAt } } } }`, { t: types ?? null }, token);
+  const response = await app.gql(
+    `query($t:[AlertType!]){ alerts(types:$t, first: 200){ edges { node { id type message jobId projectId data createdAt } } } }`,
+    { t: types ?? null },
+    token,
+  );
   if (!response.data) throw new Error(JSON.stringify(response.errors));
-  return response.data.alerts.edges.map((e: any) => e.node) as { id: string; type: string; message: string; jobId: string | null; projectId: string | null; data: any }[];
+  return response.data.alerts.edges.map((e: any) => e.node) as {
+    id: string;
+    type: string;
+    message: string;
+    jobId: string | null;
+    projectId: string | null;
+    data: any;
+  }[];
 }

@@ -64,7 +64,11 @@ export function startSpendingWatch(services: AppServices): () => Promise<void> {
   })();
 
   const sweep = async () => {
-    const billing = await services.db.trainingJob.findMany({ where: { status: { in: [...RUNNING_STATUSES, "RECOVERING"] } }, distinct: ["orgId"], select: { orgId: true } });
+    const billing = await services.db.trainingJob.findMany({
+      where: { status: { in: [...RUNNING_STATUSES, "RECOVERING"] } },
+      distinct: ["orgId"],
+      select: { orgId: true },
+    });
     for (const { orgId } of billing) check(orgId, []);
   };
   let sweeping: Promise<void> | null = null;

@@ -20,10 +20,18 @@ beforeAll(async () => {
   const key = (await app.gql(`mutation{ createApiKey(name:"cli", scopes:[READ, WRITE]){ key } }`, {}, job.session)).data.createApiKey.key;
   env = { TUNELOOP_URL: app.url, TUNELOOP_API_KEY: key };
   for (const version of ["1.0.0", "1.1.0"]) {
-    await app.gql(`mutation($j:ID!,$v:String!){ registerModelVersion(input:{jobId:$j, name:"cli-advisor", version:$v, description:"Advisor voice"}){ __typename } }`, { j: jobId, v: version }, job.session);
+    await app.gql(
+      `mutation($j:ID!,$v:String!){ registerModelVersion(input:{jobId:$j, name:"cli-advisor", version:$v, description:"Advisor voice"}){ __typename } }`,
+      { j: jobId, v: version },
+      job.session,
+    );
   }
   // Gates off, so an engineer can deploy from the command line.
-  await app.gql(`mutation{ updateQualitySettings(input:{gateMinPerplexityImprovementPct:null, gateMinRetentionPct:null, gateRequireApproval:false}){ __typename ... on UpdateQualitySettingsSuccess { data { gateRequireApproval } } } }`, {}, await app.login("owner"));
+  await app.gql(
+    `mutation{ updateQualitySettings(input:{gateMinPerplexityImprovementPct:null, gateMinRetentionPct:null, gateRequireApproval:false}){ __typename ... on UpdateQualitySettingsSuccess { data { gateRequireApproval } } } }`,
+    {},
+    await app.login("owner"),
+  );
 }, 300_000);
 afterAll(async () => {
   await app?.stop();
@@ -33,7 +41,12 @@ afterAll(async () => {
 async function cli(...argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(argv, env, (t) => out.push(t), (t) => err.push(t));
+  const code = await runCli(
+    argv,
+    env,
+    (t) => out.push(t),
+    (t) => err.push(t),
+  );
   return { code, out: out.join("\n"), err: err.join("\n") };
 }
 
@@ -69,7 +82,12 @@ describe("tuneloop CLI", () => {
     expect(await cli("deploy", "cli-advisor", "9.9.9")).toMatchObject({ code: 1, err: expect.stringContaining("NOT_FOUND") });
     expect(await cli("export", jobId, "--kind", "weights")).toMatchObject({ code: 1, err: expect.stringContaining("usage: export") });
     expect(await cli("frobnicate")).toMatchObject({ code: 2, err: expect.stringContaining("Unknown command") });
-    const noKey = await runCli(["jobs"], { TUNELOOP_URL: app.url }, () => {}, (t) => expect(t).toContain("TUNELOOP_API_KEY"));
+    const noKey = await runCli(
+      ["jobs"],
+      { TUNELOOP_URL: app.url },
+      () => {},
+      (t) => expect(t).toContain("TUNELOOP_API_KEY"),
+    );
     expect(noKey).toBe(1);
   });
 

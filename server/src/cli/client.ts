@@ -1,7 +1,10 @@
 // The CLI's door to the server: GraphQL over HTTP with the API key from the
 // environment, typed errors turned into messages.
 export class CliError extends Error {
-  constructor(message: string, readonly code = "ERROR") {
+  constructor(
+    message: string,
+    readonly code = "ERROR",
+  ) {
     super(message);
   }
 }
@@ -13,7 +16,8 @@ export class ApiClient {
   private readonly key: string;
 
   constructor(env: Env) {
-    if (!env.TUNELOOP_API_KEY) throw new CliError("Set TUNELOOP_API_KEY to an API key (create one in the web app under API keys)", "UNAUTHENTICATED");
+    if (!env.TUNELOOP_API_KEY)
+      throw new CliError("Set TUNELOOP_API_KEY to an API key (create one in the web app under API keys)", "UNAUTHENTICATED");
     this.url = (env.TUNELOOP_URL ?? "http://127.0.0.1:4000").replace(/\/$/, "");
     this.key = env.TUNELOOP_API_KEY;
   }
@@ -30,7 +34,10 @@ export class ApiClient {
     } catch (error) {
       throw new CliError(`Cannot reach ${this.url}: ${(error as Error).message}`, "NETWORK");
     }
-    const body = (await response.json().catch(() => null)) as { data?: Record<string, any>; errors?: { message: string; extensions?: { code?: string } }[] } | null;
+    const body = (await response.json().catch(() => null)) as {
+      data?: Record<string, any>;
+      errors?: { message: string; extensions?: { code?: string } }[];
+    } | null;
     if (!body) throw new CliError(`${this.url} answered ${response.status} without JSON`, "NETWORK");
     if (body.errors?.length) throw new CliError(body.errors[0].message, body.errors[0].extensions?.code);
     const result = Object.values(body.data ?? {})[0];

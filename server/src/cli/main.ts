@@ -20,12 +20,21 @@ export async function runCli(argv: string[], env: Env, out: (text: string) => vo
     await command.run(new ApiClient(env), args, out, json);
     return 0;
   } catch (error) {
-    if (!(error instanceof CliError) && !(error instanceof TypeError && /parseArgs|ERR_PARSE_ARGS/.test(String((error as { code?: string }).code)))) throw error;
+    if (
+      !(error instanceof CliError) &&
+      !(error instanceof TypeError && /parseArgs|ERR_PARSE_ARGS/.test(String((error as { code?: string }).code)))
+    )
+      throw error;
     err(`error ${(error as CliError).code ?? "ERROR"}: ${(error as Error).message}`);
     return 1;
   }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  process.exitCode = await runCli(process.argv.slice(2), process.env, (t) => console.log(t), (t) => console.error(t));
+  process.exitCode = await runCli(
+    process.argv.slice(2),
+    process.env,
+    (t) => console.log(t),
+    (t) => console.error(t),
+  );
 }

@@ -7,7 +7,8 @@ import { createSetupLink } from "../members/account.js";
 
 type Out = (text: string) => void;
 
-export const SETUP_USAGE = "setup --org NAME --email ADDRESS   on the server's machine: a one-time link that creates the first organization and its admin";
+export const SETUP_USAGE =
+  "setup --org NAME --email ADDRESS   on the server's machine: a one-time link that creates the first organization and its admin";
 
 /**
  * `tuneloop setup`: run where the server runs (same DATABASE_URL / DATA_DIR).
@@ -29,7 +30,9 @@ export async function runSetup(args: string[], env: NodeJS.ProcessEnv, out: Out,
       err("This server already has an organization: invite people from Settings → Members.");
       return 1;
     }
-    out(`Open this one-time link to create ${values.org} and its admin ${values.email} (valid 24 hours; earlier setup links stop working):\n  ${link}`);
+    out(
+      `Open this one-time link to create ${values.org} and its admin ${values.email} (valid 24 hours; earlier setup links stop working):\n  ${link}`,
+    );
     return 0;
   } catch (error) {
     if (!(error instanceof AppError)) throw error;

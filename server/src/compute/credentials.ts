@@ -28,7 +28,14 @@ export function providerFromCredential(compute: ComputeSettings, credential: Com
   if (credential.provider === "KUBERNETES") {
     const placement = compute.kubernetes ?? { nodeSelector: "", spotNodeSelector: "", spotTolerations: "[]" };
     provider = new KubernetesProvider(
-      { apiUrl: credential.apiUrl, token, namespace: credential.namespace || compute.kubernetes?.namespace || "tuneloop", nodeSelector: placement.nodeSelector, spotNodeSelector: placement.spotNodeSelector, spotTolerations: placement.spotTolerations },
+      {
+        apiUrl: credential.apiUrl,
+        token,
+        namespace: credential.namespace || compute.kubernetes?.namespace || "tuneloop",
+        nodeSelector: placement.nodeSelector,
+        spotNodeSelector: placement.spotNodeSelector,
+        spotTolerations: placement.spotTolerations,
+      },
       compute,
     );
   } else {

@@ -23,5 +23,10 @@ export function interruptionCost(launches: ComputeLaunch[], resumedAt: Date[], n
     reprovisioningSeconds += Math.max(0, next.startedAt.getTime() - lost.endedAt.getTime()) / 1000 + warmUpSeconds;
     costUsd += costForSeconds(warmUpSeconds, next.pricePerHourUsd);
   }
-  return { attempts: ordered.length, interruptions: ordered.filter((l) => INTERRUPTED.has(l.outcome ?? "")).length, reprovisioningSeconds, costUsd };
+  return {
+    attempts: ordered.length,
+    interruptions: ordered.filter((l) => INTERRUPTED.has(l.outcome ?? "")).length,
+    reprovisioningSeconds,
+    costUsd,
+  };
 }

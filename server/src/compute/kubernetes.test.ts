@@ -14,8 +14,20 @@ import { ComputeUnavailableError, type LaunchRequest } from "./provider.js";
 import { startKubernetesStandIn, type KubernetesStandIn } from "./testing/kubernetesStandIn.js";
 
 const images = { workerImage: "registry.example/tuneloop-worker:1", gpuWorkerImage: "registry.example/tuneloop-worker-gpu:1" };
-const request: LaunchRequest = { jobId: "cjob123", attempt: 1, gpuType: "H100_PCIE_80GB", tier: "SPOT", onDemandFallback: true, backend: "python", serverUrl: "https://tuneloop.example", workerToken: "tl_trainer_secret" };
-const spot = { spotNodeSelector: "cloud.google.com/gke-spot=true", spotTolerations: JSON.stringify([{ key: "cloud.google.com/gke-spot", operator: "Equal", value: "true", effect: "NoSchedule" }]) };
+const request: LaunchRequest = {
+  jobId: "cjob123",
+  attempt: 1,
+  gpuType: "H100_PCIE_80GB",
+  tier: "SPOT",
+  onDemandFallback: true,
+  backend: "python",
+  serverUrl: "https://tuneloop.example",
+  workerToken: "tl_trainer_secret",
+};
+const spot = {
+  spotNodeSelector: "cloud.google.com/gke-spot=true",
+  spotTolerations: JSON.stringify([{ key: "cloud.google.com/gke-spot", operator: "Equal", value: "true", effect: "NoSchedule" }]),
+};
 
 let api: KubernetesStandIn;
 let provider: KubernetesProvider;
@@ -28,7 +40,13 @@ beforeEach(() => {
   api.secrets.clear();
   api.pods.length = 0;
   api.requests.length = 0;
-  const settings: KubernetesSettings = { apiUrl: api.url, token: "cluster-token", namespace: "ml", nodeSelector: "nvidia.com/gpu.present=true", ...spot };
+  const settings: KubernetesSettings = {
+    apiUrl: api.url,
+    token: "cluster-token",
+    namespace: "ml",
+    nodeSelector: "nvidia.com/gpu.present=true",
+    ...spot,
+  };
   provider = new KubernetesProvider(settings, images);
 });
 
@@ -37,12 +55,20 @@ function pod(phase: string, extra: Partial<NonNullable<V1Pod["status"]>> = {}): 
   const labels = api.jobs.get("tuneloop-cjob123-1")!.spec!.template.metadata!.labels!;
   return { metadata: { name: `tuneloop-cjob123-1-${api.pods.length}`, labels }, status: { phase, ...extra } };
 }
-const exited = (exitCode: number) => ({ containerStatuses: [{ name: "worker", image: "", imageID: "", ready: false, restartCount: 0, state: { terminated: { exitCode } } }] });
-const setJobCondition = (type: string, reason: string) => (api.jobs.get("tuneloop-cjob123-1")!.status = { conditions: [{ type, status: "True", reason, message: `${reason} happened` }] });
+const exited = (exitCode: number) => ({
+  containerStatuses: [{ name: "worker", image: "", imageID: "", ready: false, restartCount: 0, state: { terminated: { exitCode } } }],
+});
+const setJobCondition = (type: string, reason: string) =>
+  (api.jobs.get("tuneloop-cjob123-1")!.status = { conditions: [{ type, status: "True", reason, message: `${reason} happened` }] });
 
 describe("kubernetes manifest", () => {
   it("matches the golden manifest, and kubernetes-models accepts the Job and its Secret", () => {
-    const manifest = jobManifest(request, { image: images.gpuWorkerImage, nodeSelector: { "nvidia.com/gpu.present": "true" }, spotNodeSelector: { "cloud.google.com/gke-spot": "true" }, spotTolerations: JSON.parse(spot.spotTolerations) });
+    const manifest = jobManifest(request, {
+      image: images.gpuWorkerImage,
+      nodeSelector: { "nvidia.com/gpu.present": "true" },
+      spotNodeSelector: { "cloud.google.com/gke-spot": "true" },
+      spotTolerations: JSON.parse(spot.spotTolerations),
+    });
     expect(manifest).toEqual(JSON.parse(readFileSync(new URL("./golden/kubernetes-job.json", import.meta.url), "utf8")));
     expect(() => new Job(manifest as never).validate()).not.toThrow();
     expect(() => new Secret(tokenSecret(request, { name: "tuneloop-cjob123-1", uid: "uid-1" }) as never).validate()).not.toThrow();
@@ -53,7 +79,10 @@ describe("kubernetes manifest", () => {
   });
 
   it("places on-demand jobs without the spot selector and tolerations", () => {
-    const manifest = jobManifest({ ...request, tier: "ON_DEMAND" }, { image: "i", nodeSelector: { a: "b" }, spotNodeSelector: { spot: "true" }, spotTolerations: [{ key: "spot" }] });
+    const manifest = jobManifest(
+      { ...request, tier: "ON_DEMAND" },
+      { image: "i", nodeSelector: { a: "b" }, spotNodeSelector: { spot: "true" }, spotTolerations: [{ key: "spot" }] },
+    );
     expect(manifest.spec!.template.spec).toMatchObject({ nodeSelector: { a: "b" }, tolerations: [] });
     expect(() => new Job(manifest as never).validate()).not.toThrow();
   });
@@ -63,13 +92,18 @@ describe("kubernetes provider", () => {
   it("creates the Job, then its token Secret owned by the Job; the token is never in the Job", async () => {
     const launched = await provider.launch(request);
     expect(launched).toEqual({ externalId: "tuneloop-cjob123-1", region: "kubernetes/ml", instanceType: "NVIDIA H100 PCIe 80GB x1" });
-    expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual(["POST /apis/batch/v1/namespaces/ml/jobs", "POST /api/v1/namespaces/ml/secrets"]);
+    expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      "POST /apis/batch/v1/namespaces/ml/jobs",
+      "POST /api/v1/namespaces/ml/secrets",
+    ]);
     const job = api.requests[0].body;
     expect(JSON.stringify(job)).not.toContain(request.workerToken);
     expect(() => new Job(job as never).validate()).not.toThrow();
     const secret = api.secrets.get("tuneloop-cjob123-1")!;
     expect(secret.stringData).toEqual({ "worker-token": request.workerToken });
-    expect(secret.metadata!.ownerReferences).toEqual([{ apiVersion: "batch/v1", kind: "Job", name: "tuneloop-cjob123-1", uid: api.jobs.get("tuneloop-cjob123-1")!.metadata!.uid }]);
+    expect(secret.metadata!.ownerReferences).toEqual([
+      { apiVersion: "batch/v1", kind: "Job", name: "tuneloop-cjob123-1", uid: api.jobs.get("tuneloop-cjob123-1")!.metadata!.uid },
+    ]);
   });
 
   it("launching the same attempt again meets the same Job (409) and starts nothing new", async () => {
@@ -101,7 +135,11 @@ describe("kubernetes provider", () => {
     setJobCondition("Failed", "BackoffLimitExceeded");
     expect(await provider.poll("tuneloop-cjob123-1")).toMatchObject({ state: "ENDED", outcome: "INTERRUPTED" });
     setJobCondition("Failed", "DeadlineExceeded");
-    expect(await provider.poll("tuneloop-cjob123-1")).toMatchObject({ state: "ENDED", outcome: "FAILED", reason: expect.stringContaining("deadline") });
+    expect(await provider.poll("tuneloop-cjob123-1")).toMatchObject({
+      state: "ENDED",
+      outcome: "FAILED",
+      reason: expect.stringContaining("deadline"),
+    });
     setJobCondition("Complete", "CompletionsReached");
     expect(await provider.poll("tuneloop-cjob123-1")).toMatchObject({ state: "ENDED", outcome: "SUCCEEDED" });
 
@@ -111,7 +149,12 @@ describe("kubernetes provider", () => {
 
   it("reports a preempted pod (DisruptionTarget) as recovering while the Job replaces it, and keeps the Job", async () => {
     await provider.launch(request);
-    const preemption = { type: "DisruptionTarget", status: "True", reason: "TerminationByKubelet", message: "Pod was terminated in response to imminent node shutdown." };
+    const preemption = {
+      type: "DisruptionTarget",
+      status: "True",
+      reason: "TerminationByKubelet",
+      message: "Pod was terminated in response to imminent node shutdown.",
+    };
     api.pods.push(pod("Running", { conditions: [preemption] }));
     // Still checkpointing within its grace period: not ended yet.
     expect(await provider.poll("tuneloop-cjob123-1")).toEqual({ state: "RUNNING" });
@@ -131,11 +174,26 @@ describe("kubernetes provider", () => {
     const impatient = new KubernetesProvider({ apiUrl: api.url, token: "t", namespace: "ml", nodeSelector: "", ...spot }, images, 60_000);
     await impatient.launch(request);
     // PodScheduled=False/Unschedulable, as the scheduler writes it (pod-v1 PodCondition).
-    const unschedulable = (since: Date) => ({ conditions: [{ type: "PodScheduled", status: "False", reason: "Unschedulable", message: "0/3 nodes are available: 3 Insufficient nvidia.com/gpu.", lastTransitionTime: since }] });
+    const unschedulable = (since: Date) => ({
+      conditions: [
+        {
+          type: "PodScheduled",
+          status: "False",
+          reason: "Unschedulable",
+          message: "0/3 nodes are available: 3 Insufficient nvidia.com/gpu.",
+          lastTransitionTime: since,
+        },
+      ],
+    });
     api.pods.push(pod("Pending", unschedulable(new Date())));
     expect(await impatient.poll("tuneloop-cjob123-1")).toEqual({ state: "PENDING" });
     api.pods[0] = pod("Pending", unschedulable(new Date(Date.now() - 61_000)));
-    expect(await impatient.poll("tuneloop-cjob123-1")).toMatchObject({ state: "ENDED", outcome: "FAILED", noCapacity: true, reason: expect.stringContaining("Insufficient nvidia.com/gpu") });
+    expect(await impatient.poll("tuneloop-cjob123-1")).toMatchObject({
+      state: "ENDED",
+      outcome: "FAILED",
+      noCapacity: true,
+      reason: expect.stringContaining("Insufficient nvidia.com/gpu"),
+    });
     expect(api.jobs.has("tuneloop-cjob123-1")).toBe(false);
   });
 
@@ -161,9 +219,17 @@ describe("kubernetes provider", () => {
     expect(api.jobs.size).toBe(0);
 
     expect(() => provider.quote("TPU_V5", "SPOT")).toThrow(AppError);
-    const noSpot = new KubernetesProvider({ apiUrl: api.url, namespace: "ml", nodeSelector: "", spotNodeSelector: "", spotTolerations: "[]" }, images);
+    const noSpot = new KubernetesProvider(
+      { apiUrl: api.url, namespace: "ml", nodeSelector: "", spotNodeSelector: "", spotTolerations: "[]" },
+      images,
+    );
     expect(() => noSpot.quote("H100_PCIE_80GB", "SPOT")).toThrow(/no spot nodes/);
-    expect(noSpot.quote("H100_PCIE_80GB", "ON_DEMAND")).toMatchObject({ provider: "KUBERNETES", tier: "ON_DEMAND", pricePerHourUsd: findGpu("H100_PCIE_80GB")!.onDemandUsdPerHour, simulated: false });
+    expect(noSpot.quote("H100_PCIE_80GB", "ON_DEMAND")).toMatchObject({
+      provider: "KUBERNETES",
+      tier: "ON_DEMAND",
+      pricePerHourUsd: findGpu("H100_PCIE_80GB")!.onDemandUsdPerHour,
+      simulated: false,
+    });
 
     const down = new KubernetesProvider({ apiUrl: "http://127.0.0.1:9", namespace: "ml", nodeSelector: "", ...spot }, images);
     await expect(down.poll("tuneloop-cjob123-1")).rejects.toBeInstanceOf(ComputeUnavailableError);

@@ -3,7 +3,15 @@ import type { PricingTier } from "../generated/sqlite/enums.js";
 import type { ComputeSettings } from "../config.js";
 import { AppError } from "../errors.js";
 import { findGpu, hourlyRate } from "../costs/catalog.js";
-import { ComputeUnavailableError, outcomeOfExit, type ComputeProvider, type LabelledMachine, type LaunchRequest, type MachineStatus, type Quote } from "./provider.js";
+import {
+  ComputeUnavailableError,
+  outcomeOfExit,
+  type ComputeProvider,
+  type LabelledMachine,
+  type LaunchRequest,
+  type MachineStatus,
+  type Quote,
+} from "./provider.js";
 import { LABELS, MANAGED_BY, jobManifest, parseSelector, tokenSecret, type JobPlacement } from "./kubernetesManifest.js";
 
 // A batch/v1 Job per attempt on the organization's cluster. The Job's name is
@@ -14,7 +22,8 @@ export type KubernetesSettings = NonNullable<ComputeSettings["kubernetes"]>;
 
 const UNSCHEDULABLE_DEADLINE_MS = 15 * 60_000;
 
-const condition = (conditions: { type: string; status: string }[] | undefined, type: string) => conditions?.find((c) => c.type === type && c.status === "True");
+const condition = (conditions: { type: string; status: string }[] | undefined, type: string) =>
+  conditions?.find((c) => c.type === type && c.status === "True");
 const podEnded = (pod: V1Pod) => pod.status?.phase === "Failed" || pod.status?.phase === "Succeeded";
 
 /** The API's answer as the reconciler understands it: try later (down, throttled, refused credentials), or a request that cannot work. */
@@ -23,7 +32,10 @@ function translate(error: unknown): Error {
   const message = statusMessage(error.body) ?? `HTTP ${error.code}`;
   if (error.code === 400 || error.code === 422) return new AppError("VALIDATION", `Kubernetes refused the Job: ${message}`, "gpuType");
   const retryAfter = Number(error.headers?.["retry-after"]);
-  return new ComputeUnavailableError(`Kubernetes API: ${error.code} ${message}`, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null);
+  return new ComputeUnavailableError(
+    `Kubernetes API: ${error.code} ${message}`,
+    Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null,
+  );
 }
 
 /** The `message` of a Kubernetes Status object (the body of every error answer). */
@@ -90,9 +102,20 @@ export class KubernetesProvider implements ComputeProvider {
     const gpu = findGpu(gpuType);
     if (!gpu) throw new AppError("VALIDATION", `Unknown GPU type ${gpuType}`, "gpuType");
     if (tier === "SPOT" && Object.keys(this.placement.spotNodeSelector).length === 0 && this.placement.spotTolerations.length === 0) {
-      throw new AppError("VALIDATION", "This cluster has no spot nodes configured (KUBERNETES_SPOT_NODE_SELECTOR, KUBERNETES_SPOT_TOLERATIONS)", "pricingTier");
+      throw new AppError(
+        "VALIDATION",
+        "This cluster has no spot nodes configured (KUBERNETES_SPOT_NODE_SELECTOR, KUBERNETES_SPOT_TOLERATIONS)",
+        "pricingTier",
+      );
     }
-    return { provider: this.name, region: `kubernetes/${this.namespace}`, instanceType: `${gpu.name} x1`, tier, pricePerHourUsd: hourlyRate(gpu, tier), simulated: false };
+    return {
+      provider: this.name,
+      region: `kubernetes/${this.namespace}`,
+      instanceType: `${gpu.name} x1`,
+      tier,
+      pricePerHourUsd: hourlyRate(gpu, tier),
+      simulated: false,
+    };
   }
 
   async launch(request: LaunchRequest) {
@@ -124,23 +147,46 @@ export class KubernetesProvider implements ComputeProvider {
     if (condition(conditions, "Complete")) return { state: "ENDED", outcome: "SUCCEEDED", reason: "The worker finished" };
 
     const labels = job.metadata?.labels ?? {};
-    const pods = (await unless404(this.core.listNamespacedPod({ namespace: this.namespace, labelSelector: `${LABELS.jobId}=${labels[LABELS.jobId]},${LABELS.attempt}=${labels[LABELS.attempt]}` })))?.items ?? [];
+    const pods =
+      (
+        await unless404(
+          this.core.listNamespacedPod({
+            namespace: this.namespace,
+            labelSelector: `${LABELS.jobId}=${labels[LABELS.jobId]},${LABELS.attempt}=${labels[LABELS.attempt]}`,
+          }),
+        )
+      )?.items ?? [];
 
     const failed = condition(conditions, "Failed") as { reason?: string; message?: string } | undefined;
     if (failed) {
-      if (failed.reason === "DeadlineExceeded") return { state: "ENDED", outcome: "FAILED", reason: "The Job ran past its deadline (activeDeadlineSeconds)" };
+      if (failed.reason === "DeadlineExceeded")
+        return { state: "ENDED", outcome: "FAILED", reason: "The Job ran past its deadline (activeDeadlineSeconds)" };
       const exit = pods.flatMap((pod) => pod.status?.containerStatuses ?? []).find((c) => c.name === "worker")?.state?.terminated;
       if (exit) return outcomeOfExit(exit.exitCode, null);
-      return { state: "ENDED", outcome: "FAILED", reason: `The Job failed (${failed.reason ?? "unknown"}${failed.message ? `: ${failed.message}` : ""})` };
+      return {
+        state: "ENDED",
+        outcome: "FAILED",
+        reason: `The Job failed (${failed.reason ?? "unknown"}${failed.message ? `: ${failed.message}` : ""})`,
+      };
     }
 
     const live = pods.filter((pod) => !podEnded(pod));
     if (live.some((pod) => pod.status?.phase === "Running")) return { state: "RUNNING" };
-    const unschedulable = live.flatMap((pod) => pod.status?.conditions ?? []).find((c) => c.type === "PodScheduled" && c.status === "False" && c.reason === "Unschedulable");
-    if (unschedulable?.lastTransitionTime && Date.now() - new Date(unschedulable.lastTransitionTime).getTime() > this.unschedulableDeadlineMs) {
+    const unschedulable = live
+      .flatMap((pod) => pod.status?.conditions ?? [])
+      .find((c) => c.type === "PodScheduled" && c.status === "False" && c.reason === "Unschedulable");
+    if (
+      unschedulable?.lastTransitionTime &&
+      Date.now() - new Date(unschedulable.lastTransitionTime).getTime() > this.unschedulableDeadlineMs
+    ) {
       // No node can take the pod (no GPU of this kind, no spot node free) for longer than we wait: release it.
       await this.cancel(externalId);
-      return { state: "ENDED", outcome: "FAILED", reason: `No node could take the pod for ${Math.round(this.unschedulableDeadlineMs / 60_000)} min${unschedulable.message ? ` (${unschedulable.message})` : ""}`, noCapacity: true };
+      return {
+        state: "ENDED",
+        outcome: "FAILED",
+        reason: `No node could take the pod for ${Math.round(this.unschedulableDeadlineMs / 60_000)} min${unschedulable.message ? ` (${unschedulable.message})` : ""}`,
+        noCapacity: true,
+      };
     }
     // A pod stopped by a preemption (spot reclaimed, node drained): the pod failure policy ignores it and Kubernetes
     // starts a replacement (podReplacementPolicy: Failed), which claims the job with the launch's token again.
@@ -154,9 +200,20 @@ export class KubernetesProvider implements ComputeProvider {
   }
 
   async listLabelled(): Promise<LabelledMachine[]> {
-    const jobs = await this.batch.listNamespacedJob({ namespace: this.namespace, labelSelector: `${LABELS.app}=${MANAGED_BY}` }).catch((e) => Promise.reject(translate(e)));
+    const jobs = await this.batch
+      .listNamespacedJob({ namespace: this.namespace, labelSelector: `${LABELS.app}=${MANAGED_BY}` })
+      .catch((e) => Promise.reject(translate(e)));
     return jobs.items
-      .filter((job) => !job.metadata?.deletionTimestamp && !condition(job.status?.conditions, "Complete") && !condition(job.status?.conditions, "Failed"))
-      .map((job) => ({ externalId: job.metadata!.name!, jobId: job.metadata!.labels![LABELS.jobId], attempt: Number(job.metadata!.labels![LABELS.attempt]) }));
+      .filter(
+        (job) =>
+          !job.metadata?.deletionTimestamp &&
+          !condition(job.status?.conditions, "Complete") &&
+          !condition(job.status?.conditions, "Failed"),
+      )
+      .map((job) => ({
+        externalId: job.metadata!.name!,
+        jobId: job.metadata!.labels![LABELS.jobId],
+        attempt: Number(job.metadata!.labels![LABELS.attempt]),
+      }));
   }
 }

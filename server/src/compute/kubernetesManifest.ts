@@ -29,13 +29,18 @@ const TTL_SECONDS = 3600;
 /** The Job's name: DNS-1123, unique per job and attempt. */
 export function jobName(jobId: string, attempt: number) {
   const name = `tuneloop-${jobId.toLowerCase()}-${attempt}`;
-  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name)) throw new AppError("VALIDATION", `Job id ${jobId} cannot name a Kubernetes Job`, "jobId");
+  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name))
+    throw new AppError("VALIDATION", `Job id ${jobId} cannot name a Kubernetes Job`, "jobId");
   return name;
 }
 
 /** `a=b,c=d` as a node selector; a malformed pair is a configuration error. */
 export function parseSelector(text: string, setting: string): Record<string, string> {
-  const pairs = text.split(",").map((p) => p.trim()).filter(Boolean).map((p) => p.split("="));
+  const pairs = text
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .map((p) => p.split("="));
   if (pairs.some((p) => p.length !== 2 || !p[0])) throw new Error(`Invalid configuration: ${setting}: expected key=value,key=value`);
   return Object.fromEntries(pairs);
 }

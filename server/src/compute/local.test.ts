@@ -19,7 +19,15 @@ beforeAll(async () => {
   await tinyBaseModel(); // built once here, not raced by the launched trainers
   // A lease far longer than the test: a recovery can only come from the provider seeing the process die.
   a = await startTestApp({ seedDemo: true, computeLaunches: true, computeTickMs: 250, leaseSeconds: 600 });
-  b = await startTestApp({ seedDemo: true, computeLaunches: true, computeTickMs: 250, leaseSeconds: 600, dataDir: a.dataDir, databaseUrl: a.services.config.databaseUrl, artifactSigningSecret: a.services.config.artifactSigningSecret });
+  b = await startTestApp({
+    seedDemo: true,
+    computeLaunches: true,
+    computeTickMs: 250,
+    leaseSeconds: 600,
+    dataDir: a.dataDir,
+    databaseUrl: a.services.config.databaseUrl,
+    artifactSigningSecret: a.services.config.artifactSigningSecret,
+  });
   datasetId = await uploadSyntheticDataset(a);
 }, 120_000);
 afterAll(async () => {
@@ -44,10 +52,22 @@ describe("local provider", () => {
   it("launches one trainer per job across two server instances; the job is billed for the machine's time at the catalog price, marked simulated", async () => {
     const jobId = await queueTinyJob(a, datasetId, "launched", 1);
     await waitFor("training to finish", () => trainedOrDone(jobId), 180_000, 200);
-    const [launch] = await waitFor("the machine to end", async () => ((await launchesOf(jobId)).every((l) => l.state === "ENDED") ? launchesOf(jobId) : null), 30_000, 200);
+    const [launch] = await waitFor(
+      "the machine to end",
+      async () => ((await launchesOf(jobId)).every((l) => l.state === "ENDED") ? launchesOf(jobId) : null),
+      30_000,
+      200,
+    );
 
     expect(await launchesOf(jobId)).toHaveLength(1);
-    expect(launch).toMatchObject({ attempt: 1, provider: "LOCAL", outcome: "SUCCEEDED", simulated: true, tier: "SPOT", pricePerHourUsd: findGpu("H100_PCIE_80GB")!.spotUsdPerHour });
+    expect(launch).toMatchObject({
+      attempt: 1,
+      provider: "LOCAL",
+      outcome: "SUCCEEDED",
+      simulated: true,
+      tier: "SPOT",
+      pricePerHourUsd: findGpu("H100_PCIE_80GB")!.spotUsdPerHour,
+    });
     expect(readFileSync(join(a.dataDir, "compute", "local", `${jobId}-1.log`), "utf8").match(/claimed job/g)).toHaveLength(1);
 
     const job = await jobOf(jobId);
@@ -64,7 +84,9 @@ describe("local provider", () => {
     const view = result.data.job;
     expect(view.currentCostUsd).toBeCloseTo(costForSeconds(held, launch.pricePerHourUsd), 6);
     expect(view.spendRateUsdPerHour).toBe(0);
-    expect(view.computeLaunches).toEqual([expect.objectContaining({ attempt: 1, provider: "LOCAL", simulated: true, outcome: "SUCCEEDED" })]);
+    expect(view.computeLaunches).toEqual([
+      expect.objectContaining({ attempt: 1, provider: "LOCAL", simulated: true, outcome: "SUCCEEDED" }),
+    ]);
     expect(view.interruptionCost).toEqual({ attempts: 1, interruptions: 0, costUsd: 0 });
   }, 300_000);
 
@@ -75,27 +97,50 @@ describe("local provider", () => {
 
     // An instance that died after the provider launched the machine, before it recorded it: the launch is taken up again.
     await db().$transaction([
-      db().computeLaunch.update({ where: { jobId_attempt: { jobId, attempt: 1 } }, data: { state: "LAUNCHING", externalId: null, startedAt: null, lockedUntil: null } }),
+      db().computeLaunch.update({
+        where: { jobId_attempt: { jobId, attempt: 1 } },
+        data: { state: "LAUNCHING", externalId: null, startedAt: null, lockedUntil: null },
+      }),
       db().trainingJob.update({ where: { id: jobId }, data: { machineSince: null } }),
     ]);
-    const adopted = await waitFor("the launch to be taken up again", async () => {
-      const [launch] = await launchesOf(jobId);
-      return launch.state === "RUNNING" ? launch : null;
-    }, 10_000, 100);
+    const adopted = await waitFor(
+      "the launch to be taken up again",
+      async () => {
+        const [launch] = await launchesOf(jobId);
+        return launch.state === "RUNNING" ? launch : null;
+      },
+      10_000,
+      100,
+    );
     expect(adopted.externalId).toBe(`${jobId}-1`);
     expect(recordOf(`${jobId}-1`).pid).toBe(pid);
 
-    await waitFor("a checkpoint", async () => (await db().checkpoint.count({ where: { jobId, artifactId: { not: null } } })) > 0, 90_000, 100);
+    await waitFor(
+      "a checkpoint",
+      async () => (await db().checkpoint.count({ where: { jobId, artifactId: { not: null } } })) > 0,
+      90_000,
+      100,
+    );
     process.kill(pid, "SIGKILL");
     const killedAt = Date.now();
-    await waitFor("the job to go to recovery", async () => (await jobOf(jobId)).status === "RECOVERING" || (await launchesOf(jobId)).length > 1, 10_000, 50);
+    await waitFor(
+      "the job to go to recovery",
+      async () => (await jobOf(jobId)).status === "RECOVERING" || (await launchesOf(jobId)).length > 1,
+      10_000,
+      50,
+    );
     expect(Date.now() - killedAt).toBeLessThan(5_000); // the lease is 600 s: the provider saw the death
 
     await waitFor("the job to finish on a second machine", () => trainedOrDone(jobId), 240_000, 200);
-    const launches = await waitFor("both machines to end", async () => {
-      const all = await launchesOf(jobId);
-      return all.every((l) => l.state === "ENDED") ? all : null;
-    }, 30_000, 200);
+    const launches = await waitFor(
+      "both machines to end",
+      async () => {
+        const all = await launchesOf(jobId);
+        return all.every((l) => l.state === "ENDED") ? all : null;
+      },
+      30_000,
+      200,
+    );
     expect(launches.map((l) => [l.attempt, l.outcome])).toEqual([
       [1, "INTERRUPTED"],
       [2, "SUCCEEDED"],
@@ -107,7 +152,13 @@ describe("local provider", () => {
     expect(job.machineSeconds).toBeCloseTo(held, 3);
 
     const session = await a.login("engineer");
-    const cost = (await a.gql(`query($id:ID!){ job(id:$id){ interruptionCost { attempts interruptions reprovisioningSeconds costUsd } } }`, { id: jobId }, session)).data.job.interruptionCost;
+    const cost = (
+      await a.gql(
+        `query($id:ID!){ job(id:$id){ interruptionCost { attempts interruptions reprovisioningSeconds costUsd } } }`,
+        { id: jobId },
+        session,
+      )
+    ).data.job.interruptionCost;
     expect(cost).toMatchObject({ attempts: 2, interruptions: 1 });
     expect(cost.reprovisioningSeconds).toBeGreaterThan(0);
     expect(cost.costUsd).toBeGreaterThan(0);
@@ -118,15 +169,30 @@ describe("local provider", () => {
     try {
       const jobId = await queueTinyJob(hangs, await uploadSyntheticDataset(hangs), "hangs", 2, { checkpointEvery: 4 });
       const { db } = hangs.services;
-      await waitFor("a checkpoint", async () => (await db.checkpoint.count({ where: { jobId, artifactId: { not: null } } })) > 0, 180_000, 100);
+      await waitFor(
+        "a checkpoint",
+        async () => (await db.checkpoint.count({ where: { jobId, artifactId: { not: null } } })) > 0,
+        180_000,
+        100,
+      );
       const { pid } = JSON.parse(readFileSync(join(hangs.dataDir, "compute", "local", `${jobId}-1.json`), "utf8")) as { pid: number };
       process.kill(pid, "SIGSTOP");
-      const [first] = await waitFor("the hung machine to be released", async () => {
-        const launches = await db.computeLaunch.findMany({ where: { jobId }, orderBy: { attempt: "asc" } });
-        return launches[0].state === "ENDED" ? launches : null;
-      }, 90_000, 200);
+      const [first] = await waitFor(
+        "the hung machine to be released",
+        async () => {
+          const launches = await db.computeLaunch.findMany({ where: { jobId }, orderBy: { attempt: "asc" } });
+          return launches[0].state === "ENDED" ? launches : null;
+        },
+        90_000,
+        200,
+      );
       expect(first).toMatchObject({ outcome: "LOST", reason: expect.stringContaining("heartbeats") });
-      await waitFor("the job to finish on another machine", async () => ["VALIDATION", "COMPLETED"].includes((await db.trainingJob.findUniqueOrThrow({ where: { id: jobId } })).status), 240_000, 200);
+      await waitFor(
+        "the job to finish on another machine",
+        async () => ["VALIDATION", "COMPLETED"].includes((await db.trainingJob.findUniqueOrThrow({ where: { id: jobId } })).status),
+        240_000,
+        200,
+      );
       const launches = await db.computeLaunch.findMany({ where: { jobId }, orderBy: { attempt: "asc" } });
       expect(launches.length).toBeGreaterThan(1);
       expect(launches.at(-1)!.state === "RUNNING" || launches.at(-1)!.outcome === "SUCCEEDED").toBe(true);
@@ -137,7 +203,10 @@ describe("local provider", () => {
 
   it("releases a labelled machine that has no launch on record (an orphan)", async () => {
     const orphan = spawn("sleep", ["60"], { stdio: "ignore" });
-    writeFileSync(join(a.dataDir, "compute", "local", "orphanjob-1.json"), JSON.stringify({ pid: orphan.pid, jobId: "orphanjob", attempt: 1 }));
+    writeFileSync(
+      join(a.dataDir, "compute", "local", "orphanjob-1.json"),
+      JSON.stringify({ pid: orphan.pid, jobId: "orphanjob", attempt: 1 }),
+    );
     await waitFor("the orphan to be released", () => !alive(orphan.pid!), 10_000, 100);
   });
 });

@@ -4,7 +4,15 @@ import { join, resolve } from "node:path";
 import type { PricingTier } from "../generated/sqlite/enums.js";
 import { AppError } from "../errors.js";
 import { findGpu, hourlyRate } from "../costs/catalog.js";
-import { NoCapacityError, outcomeOfExit, type ComputeProvider, type LabelledMachine, type LaunchRequest, type MachineStatus, type Quote } from "./provider.js";
+import {
+  NoCapacityError,
+  outcomeOfExit,
+  type ComputeProvider,
+  type LabelledMachine,
+  type LaunchRequest,
+  type MachineStatus,
+  type Quote,
+} from "./provider.js";
 
 // The default provider and the embedded demo: a trainer process per job on the
 // server's own machine. Its record lives in files under DATA_DIR/compute/local
@@ -52,7 +60,14 @@ export class LocalProvider implements ComputeProvider {
   quote(gpuType: string, tier: PricingTier): Quote {
     const gpu = findGpu(gpuType);
     if (!gpu) throw new AppError("VALIDATION", `Unknown GPU type ${gpuType}`, "gpuType");
-    return { provider: this.name, region: "local", instanceType: "this machine's CPU", tier, pricePerHourUsd: hourlyRate(gpu, tier), simulated: true };
+    return {
+      provider: this.name,
+      region: "local",
+      instanceType: "this machine's CPU",
+      tier,
+      pricePerHourUsd: hourlyRate(gpu, tier),
+      simulated: true,
+    };
   }
 
   async launch(request: LaunchRequest) {
@@ -64,18 +79,35 @@ export class LocalProvider implements ComputeProvider {
 
     const [command, args] = workerCommand(request.backend);
     const log = openSync(this.file(key, "log"), "a");
-    const child = spawn(command, [...args, "--server", request.serverUrl, "--job-id", request.jobId, "--worker-id", `local-${key}`, "--state-dir", join(this.dir, `${key}-state`)], {
-      cwd: ROOT,
-      // The token goes in the environment, out of `ps`.
-      env: { ...process.env, TUNELOOP_WORKER_TOKEN: request.workerToken },
-      stdio: ["ignore", log, log],
-    });
+    const child = spawn(
+      command,
+      [
+        ...args,
+        "--server",
+        request.serverUrl,
+        "--job-id",
+        request.jobId,
+        "--worker-id",
+        `local-${key}`,
+        "--state-dir",
+        join(this.dir, `${key}-state`),
+      ],
+      {
+        cwd: ROOT,
+        // The token goes in the environment, out of `ps`.
+        env: { ...process.env, TUNELOOP_WORKER_TOKEN: request.workerToken },
+        stdio: ["ignore", log, log],
+      },
+    );
     closeSync(log);
     // A spawn that fails reports it as an 'error' event too (handled here: pid is then unset).
     child.on("error", () => {});
     // This machine is the only one the local provider has: a trainer that cannot start here cannot start anywhere.
     if (!child.pid) throw new NoCapacityError(`The trainer process could not start on this machine (${command})`);
-    writeFileSync(this.file(key, "json"), JSON.stringify({ pid: child.pid, jobId: request.jobId, attempt: request.attempt } satisfies Record_));
+    writeFileSync(
+      this.file(key, "json"),
+      JSON.stringify({ pid: child.pid, jobId: request.jobId, attempt: request.attempt } satisfies Record_),
+    );
     this.children.set(key, child);
     child.on("exit", (code, signal) => {
       writeFileSync(this.file(key, "exit.json"), JSON.stringify({ code, signal } satisfies ExitRecord));
@@ -116,11 +148,14 @@ export class LocalProvider implements ComputeProvider {
 
   /** On shutdown the trainers this instance started checkpoint and stop (SIGTERM); the next start resumes their jobs. */
   async close() {
-    const exits = [...this.children.values()].map((child) => new Promise<void>((done) => {
-      child.once("exit", () => done());
-      child.kill("SIGTERM");
-      setTimeout(() => (child.kill("SIGKILL"), done()), STOP_GRACE_MS).unref();
-    }));
+    const exits = [...this.children.values()].map(
+      (child) =>
+        new Promise<void>((done) => {
+          child.once("exit", () => done());
+          child.kill("SIGTERM");
+          setTimeout(() => (child.kill("SIGKILL"), done()), STOP_GRACE_MS).unref();
+        }),
+    );
     await Promise.all(exits);
   }
 

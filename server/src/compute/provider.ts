@@ -19,7 +19,14 @@ export type LaunchRequest = {
   workerToken: string;
 };
 
-export type Quote = { provider: ComputeProviderName; region: string; instanceType: string; tier: PricingTier; pricePerHourUsd: number; simulated: boolean };
+export type Quote = {
+  provider: ComputeProviderName;
+  region: string;
+  instanceType: string;
+  tier: PricingTier;
+  pricePerHourUsd: number;
+  simulated: boolean;
+};
 
 export type Launched = { externalId: string; region: string; instanceType: string };
 
@@ -67,7 +74,10 @@ export class NoCapacityError extends Error {
 
 /** The provider's API cannot be reached or refuses for now (down, rate-limited): try again later, nothing is lost. */
 export class ComputeUnavailableError extends Error {
-  constructor(message: string, readonly retryAfterSeconds: number | null = null) {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number | null = null,
+  ) {
     super(message);
     this.name = "ComputeUnavailableError";
   }
@@ -79,7 +89,13 @@ export const WORKER_EXIT = { done: 0, recover: 75, doNotRetry: 78 } as const;
 /** What a machine's end means for the job, from the worker's exit code (null when it was killed by a signal). */
 export function outcomeOfExit(code: number | null, signal: string | null): Extract<MachineStatus, { state: "ENDED" }> {
   if (code === WORKER_EXIT.done) return { state: "ENDED", outcome: "SUCCEEDED", reason: "The worker finished" };
-  if (code === WORKER_EXIT.doNotRetry) return { state: "ENDED", outcome: "FAILED", reason: "The worker stopped and asked not to be retried" };
-  if (code === WORKER_EXIT.recover) return { state: "ENDED", outcome: "INTERRUPTED", reason: "The worker was interrupted and asked to be resumed" };
-  return { state: "ENDED", outcome: "INTERRUPTED", reason: signal ? `The worker was killed (${signal})` : `The worker exited with code ${code}` };
+  if (code === WORKER_EXIT.doNotRetry)
+    return { state: "ENDED", outcome: "FAILED", reason: "The worker stopped and asked not to be retried" };
+  if (code === WORKER_EXIT.recover)
+    return { state: "ENDED", outcome: "INTERRUPTED", reason: "The worker was interrupted and asked to be resumed" };
+  return {
+    state: "ENDED",
+    outcome: "INTERRUPTED",
+    reason: signal ? `The worker was killed (${signal})` : `The worker exited with code ${code}`,
+  };
 }

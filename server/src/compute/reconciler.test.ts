@@ -25,7 +25,14 @@ class ScriptedProvider implements ComputeProvider {
   ) {}
   quote(gpuType: string, tier: "SPOT" | "ON_DEMAND") {
     if (!this.offers) throw new AppError("VALIDATION", `No ${gpuType} in any region`, "gpuType");
-    return { provider: this.name, region: "test-1", instanceType: "gpu-1x", tier, pricePerHourUsd: tier === "SPOT" ? 1.5 : 4.5, simulated: false };
+    return {
+      provider: this.name,
+      region: "test-1",
+      instanceType: "gpu-1x",
+      tier,
+      pricePerHourUsd: tier === "SPOT" ? 1.5 : 4.5,
+      simulated: false,
+    };
   }
   async launch(request: LaunchRequest) {
     this.launches.push(request);
@@ -80,7 +87,14 @@ describe("compute reconciler", () => {
     await reconcile(app.services, providers);
     const launches = await db().computeLaunch.findMany({ where: { jobId } });
     expect(launches).toHaveLength(1);
-    expect(launches[0]).toMatchObject({ attempt: 1, state: "RUNNING", externalId: `m-${jobId}-1`, region: "test-1", pricePerHourUsd: 1.5, simulated: false });
+    expect(launches[0]).toMatchObject({
+      attempt: 1,
+      state: "RUNNING",
+      externalId: `m-${jobId}-1`,
+      region: "test-1",
+      pricePerHourUsd: 1.5,
+      simulated: false,
+    });
     expect(provider.launches.map((l) => `${l.jobId}:${l.attempt}`)).toEqual(Array(3).fill(`${jobId}:1`));
     expect((await db().trainingJob.findUniqueOrThrow({ where: { id: jobId } })).machineSince).toEqual(launches[0].startedAt);
 
@@ -97,7 +111,12 @@ describe("compute reconciler", () => {
   });
 
   it("after the job's number of preemptions, launches the next attempt on on-demand and bills each machine at its own price", async () => {
-    const jobId = await queueJob(app, "spot then on-demand", {}, { pricingTier: "SPOT", onDemandFallback: true, onDemandAfterPreemptions: 2 });
+    const jobId = await queueJob(
+      app,
+      "spot then on-demand",
+      {},
+      { pricingTier: "SPOT", onDemandFallback: true, onDemandAfterPreemptions: 2 },
+    );
     const provider = new ScriptedProvider(0);
     // Machines held for hours, not milliseconds, so that the bill is in dollars.
     const heldFor = async (attempt: number, hours: number) => {
@@ -144,12 +163,20 @@ describe("compute reconciler", () => {
     await reconcile(app.services, { LOCAL: provider });
     const first = provider.launches.at(-1)!;
     const claim = (await app.gql(CLAIM, { w: "m-train", j: jobId }, first.workerToken)).data.claimTrainingJob.data.claim;
-    for (const [kind, name] of [["adapter_model", "adapter_model.safetensors"], ["adapter_config", "adapter_config.json"]]) {
-      expect((await uploadArtifact(app, claim.trainerToken, jobId, kind, name, "{}")).data.uploadArtifact.__typename).toBe("UploadArtifactSuccess");
+    for (const [kind, name] of [
+      ["adapter_model", "adapter_model.safetensors"],
+      ["adapter_config", "adapter_config.json"],
+    ]) {
+      expect((await uploadArtifact(app, claim.trainerToken, jobId, kind, name, "{}")).data.uploadArtifact.__typename).toBe(
+        "UploadArtifactSuccess",
+      );
     }
     let sequence = claim.lastSequence;
-    for (const status of ["PREPROCESSING", "MODEL_LOADING", "TRAINING"]) await app.gql(REPORT.status, { j: jobId, s: ++sequence, st: status }, claim.trainerToken);
-    expect((await app.gql(REPORT.complete, { j: jobId, s: ++sequence, v: true }, claim.trainerToken)).data.completeTrainingJob.data.status).toBe("VALIDATION");
+    for (const status of ["PREPROCESSING", "MODEL_LOADING", "TRAINING"])
+      await app.gql(REPORT.status, { j: jobId, s: ++sequence, st: status }, claim.trainerToken);
+    expect(
+      (await app.gql(REPORT.complete, { j: jobId, s: ++sequence, v: true }, claim.trainerToken)).data.completeTrainingJob.data.status,
+    ).toBe("VALIDATION");
     await queueAutomaticRuns(app.services);
     // While the training machine is held, it is the one to validate: no second launch.
     await reconcile(app.services, { LOCAL: provider });
@@ -178,7 +205,11 @@ describe("compute reconciler", () => {
   it("refuses switching to on-demand after preemptions when the job does not allow on-demand", async () => {
     const engineer = await app.login("engineer");
     const datasetId = (await db().dataset.findFirstOrThrow({ where: { status: "VALID" } })).id;
-    const result = await app.gql(`mutation($i:CreateTrainingJobInput!){ createTrainingJob(input:$i){ __typename ... on AppError { code field } } }`, { i: { name: "no fallback", settings: { datasetId, onDemandAfterPreemptions: 2 } } }, engineer);
+    const result = await app.gql(
+      `mutation($i:CreateTrainingJobInput!){ createTrainingJob(input:$i){ __typename ... on AppError { code field } } }`,
+      { i: { name: "no fallback", settings: { datasetId, onDemandAfterPreemptions: 2 } } },
+      engineer,
+    );
     expect(result.data.createTrainingJob).toEqual({ __typename: "AppError", code: "VALIDATION", field: "onDemandAfterPreemptions" });
   });
 
@@ -202,16 +233,32 @@ describe("compute reconciler", () => {
     } finally {
       process.env.PATH = path;
     }
-    expect(await db().computeLaunch.findMany({ where: { jobId } })).toEqual([expect.objectContaining({ state: "ENDED", outcome: "FAILED" })]);
+    expect(await db().computeLaunch.findMany({ where: { jobId } })).toEqual([
+      expect.objectContaining({ state: "ENDED", outcome: "FAILED" }),
+    ]);
     const engineer = await app.login("engineer");
-    const job = (await app.gql(`query($id:ID!){ job(id:$id){ status errorType failureGuidance { suggestedChanges { field to } } } }`, { id: jobId }, engineer)).data.job;
-    expect(job).toMatchObject({ status: "FAILED", errorType: "GPUProvisioningError", failureGuidance: { suggestedChanges: [{ field: "pricingTier", to: "ON_DEMAND" }] } });
+    const job = (
+      await app.gql(
+        `query($id:ID!){ job(id:$id){ status errorType failureGuidance { suggestedChanges { field to } } } }`,
+        { id: jobId },
+        engineer,
+      )
+    ).data.job;
+    expect(job).toMatchObject({
+      status: "FAILED",
+      errorType: "GPUProvisioningError",
+      failureGuidance: { suggestedChanges: [{ field: "pricingTier", to: "ON_DEMAND" }] },
+    });
   });
 
   it("launches nothing for an organization whose jobs are run by its own workers", async () => {
     const jobId = await queueJob(app, "self-managed");
     const owner = await app.login("owner");
-    const set = await app.gql(`mutation { setComputeProvider(provider: WORKERS) { __typename ... on SetComputeProviderSuccess { data { computeProvider } } } }`, {}, owner);
+    const set = await app.gql(
+      `mutation { setComputeProvider(provider: WORKERS) { __typename ... on SetComputeProviderSuccess { data { computeProvider } } } }`,
+      {},
+      owner,
+    );
     expect(set.data.setComputeProvider.data.computeProvider).toBe("WORKERS");
     const engineer = await app.login("engineer");
     await app.gql(`mutation { setComputeProvider(provider: LOCAL) { __typename } }`, {}, engineer);

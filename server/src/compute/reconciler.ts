@@ -44,7 +44,12 @@ async function failJob(services: AppServices, jobId: string, errorType: string, 
 }
 
 /** Spot, until the job has lost `onDemandAfterPreemptions` spot machines and allows on-demand: then on-demand. */
-export function tierOfNextAttempt(job: { pricingTier: PricingTier; onDemandFallback: boolean; onDemandAfterPreemptions: number | null; computeLaunches: { outcome: ComputeLaunchOutcome | null; tier: PricingTier }[] }): PricingTier {
+export function tierOfNextAttempt(job: {
+  pricingTier: PricingTier;
+  onDemandFallback: boolean;
+  onDemandAfterPreemptions: number | null;
+  computeLaunches: { outcome: ComputeLaunchOutcome | null; tier: PricingTier }[];
+}): PricingTier {
   if (job.pricingTier !== "SPOT" || !job.onDemandFallback || job.onDemandAfterPreemptions == null) return job.pricingTier;
   const preemptions = job.computeLaunches.filter((l) => l.tier === "SPOT" && (l.outcome === "INTERRUPTED" || l.outcome === "LOST")).length;
   return preemptions >= job.onDemandAfterPreemptions ? "ON_DEMAND" : "SPOT";
@@ -60,12 +65,22 @@ async function planLaunches(services: AppServices, providers: ProviderSource) {
         { status: "QUEUED" },
         { status: "RECOVERING", OR: [{ leaseExpiresAt: null }, { leaseExpiresAt: { lt: now } }] },
         // A validation no worker holds, once the machine that trained the job is gone: a machine launched for the job takes it (worker --job-id).
-        { status: "VALIDATION", validationRuns: { some: { automaticForJobId: { not: null }, OR: [{ status: "PENDING" }, { status: "RUNNING", leaseExpiresAt: { lt: now } }] } } },
+        {
+          status: "VALIDATION",
+          validationRuns: {
+            some: { automaticForJobId: { not: null }, OR: [{ status: "PENDING" }, { status: "RUNNING", leaseExpiresAt: { lt: now } }] },
+          },
+        },
       ],
       computeLaunches: { none: { state: { not: "ENDED" } } },
     },
     select: {
-      id: true, orgId: true, gpuType: true, pricingTier: true, onDemandFallback: true, onDemandAfterPreemptions: true,
+      id: true,
+      orgId: true,
+      gpuType: true,
+      pricingTier: true,
+      onDemandFallback: true,
+      onDemandAfterPreemptions: true,
       org: { select: { computeProvider: true } },
       computeLaunches: { select: { outcome: true, tier: true } },
     },
@@ -90,7 +105,16 @@ async function planLaunches(services: AppServices, providers: ProviderSource) {
     }
     try {
       await services.db.computeLaunch.create({
-        data: { jobId: job.id, attempt, provider: provider.name, tier: quote.tier, pricePerHourUsd: quote.pricePerHourUsd, simulated: quote.simulated, region: quote.region, instanceType: quote.instanceType },
+        data: {
+          jobId: job.id,
+          attempt,
+          provider: provider.name,
+          tier: quote.tier,
+          pricePerHourUsd: quote.pricePerHourUsd,
+          simulated: quote.simulated,
+          region: quote.region,
+          instanceType: quote.instanceType,
+        },
       });
     } catch (error) {
       // Another instance planned this attempt first.
@@ -105,7 +129,11 @@ async function startLaunches(services: AppServices, providers: ProviderSource) {
   if (!serverUrl) return;
   const now = new Date();
   const due = await services.db.computeLaunch.findMany({
-    where: { state: "LAUNCHING", OR: [{ retryAt: null }, { retryAt: { lte: now } }], AND: [{ OR: [{ lockedUntil: null }, { lockedUntil: { lt: now } }] }] },
+    where: {
+      state: "LAUNCHING",
+      OR: [{ retryAt: null }, { retryAt: { lte: now } }],
+      AND: [{ OR: [{ lockedUntil: null }, { lockedUntil: { lt: now } }] }],
+    },
     include: { job: { select: { orgId: true, status: true, config: true, gpuType: true, onDemandFallback: true } } },
   });
   for (const launch of due) {
@@ -115,7 +143,16 @@ async function startLaunches(services: AppServices, providers: ProviderSource) {
     });
     if (count === 0) continue;
     if (FINAL_STATUSES.includes(launch.job.status)) {
-      await services.db.computeLaunch.update({ where: { id: launch.id }, data: { state: "ENDED", outcome: "CANCELLED", reason: "The job ended before a machine was launched", endedAt: now, lockedUntil: null } });
+      await services.db.computeLaunch.update({
+        where: { id: launch.id },
+        data: {
+          state: "ENDED",
+          outcome: "CANCELLED",
+          reason: "The job ended before a machine was launched",
+          endedAt: now,
+          lockedUntil: null,
+        },
+      });
       await revokeLaunchTokens(services.db, launch.id);
       continue;
     }
@@ -129,29 +166,72 @@ async function startLaunches(services: AppServices, providers: ProviderSource) {
       const workerToken = await createTrainerToken(services.db, launch.job.orgId, launch.jobId, launch.id);
       const backend = (launch.job.config as { backend?: string } | null)?.backend ?? "typescript";
       const onDemandFallback = launch.tier === "SPOT" && launch.job.onDemandFallback;
-      const machine = await provider.launch({ jobId: launch.jobId, attempt: launch.attempt, gpuType: launch.job.gpuType, tier: launch.tier, onDemandFallback, backend, serverUrl, workerToken });
+      const machine = await provider.launch({
+        jobId: launch.jobId,
+        attempt: launch.attempt,
+        gpuType: launch.job.gpuType,
+        tier: launch.tier,
+        onDemandFallback,
+        backend,
+        serverUrl,
+        workerToken,
+      });
       const startedAt = new Date();
       const started = await services.db.$transaction(async (tx) => {
         const { count } = await tx.computeLaunch.updateMany({
           where: { id: launch.id, state: "LAUNCHING" },
-          data: { state: "RUNNING", externalId: machine.externalId, region: machine.region, instanceType: machine.instanceType, startedAt, lockedUntil: null, reason: null },
+          data: {
+            state: "RUNNING",
+            externalId: machine.externalId,
+            region: machine.region,
+            instanceType: machine.instanceType,
+            startedAt,
+            lockedUntil: null,
+            reason: null,
+          },
         });
-        if (count) await tx.trainingJob.update({ where: { id: launch.jobId }, data: { machineSince: startedAt, machineRateUsd: launch.pricePerHourUsd } });
+        if (count)
+          await tx.trainingJob.update({
+            where: { id: launch.jobId },
+            data: { machineSince: startedAt, machineRateUsd: launch.pricePerHourUsd },
+          });
         return count > 0;
       });
       const price = `$${launch.pricePerHourUsd.toFixed(2)}/h${launch.simulated ? " (simulated)" : ""}`;
-      if (started) await emit(services, launch.jobId, "machine_launched", `Attempt ${launch.attempt}: ${provider.name.toLowerCase()} machine ${machine.externalId} in ${machine.region} (${machine.instanceType}), ${price}`, { attempt: launch.attempt, provider: provider.name, externalId: machine.externalId });
+      if (started)
+        await emit(
+          services,
+          launch.jobId,
+          "machine_launched",
+          `Attempt ${launch.attempt}: ${provider.name.toLowerCase()} machine ${machine.externalId} in ${machine.region} (${machine.instanceType}), ${price}`,
+          { attempt: launch.attempt, provider: provider.name, externalId: machine.externalId },
+        );
     } catch (error) {
       if (error instanceof AppError || error instanceof NoCapacityError) {
-        await services.db.computeLaunch.update({ where: { id: launch.id }, data: { state: "ENDED", outcome: "FAILED", reason: error.message, endedAt: new Date(), lockedUntil: null } });
+        await services.db.computeLaunch.update({
+          where: { id: launch.id },
+          data: { state: "ENDED", outcome: "FAILED", reason: error.message, endedAt: new Date(), lockedUntil: null },
+        });
         await revokeLaunchTokens(services.db, launch.id);
         await failJob(services, launch.jobId, "GPUProvisioningError", `${provider.name}: ${error.message}`);
         continue;
       }
-      const waitSeconds = Math.min(MAX_BACKOFF_SECONDS, (error as ComputeUnavailableError).retryAfterSeconds ?? 2 ** (launch.launchTries + 1));
+      const waitSeconds = Math.min(
+        MAX_BACKOFF_SECONDS,
+        (error as ComputeUnavailableError).retryAfterSeconds ?? 2 ** (launch.launchTries + 1),
+      );
       const reason = error instanceof ComputeUnavailableError ? error.message : `unexpected error: ${(error as Error).message}`;
-      await services.db.computeLaunch.update({ where: { id: launch.id }, data: { launchTries: { increment: 1 }, retryAt: new Date(Date.now() + waitSeconds * 1000), reason, lockedUntil: null } });
-      await emit(services, launch.jobId, "compute_unavailable", `${provider.name.toLowerCase()} could not launch a machine (${reason}); trying again in ${waitSeconds} s`, { attempt: launch.attempt, tries: launch.launchTries + 1, waitSeconds });
+      await services.db.computeLaunch.update({
+        where: { id: launch.id },
+        data: { launchTries: { increment: 1 }, retryAt: new Date(Date.now() + waitSeconds * 1000), reason, lockedUntil: null },
+      });
+      await emit(
+        services,
+        launch.jobId,
+        "compute_unavailable",
+        `${provider.name.toLowerCase()} could not launch a machine (${reason}); trying again in ${waitSeconds} s`,
+        { attempt: launch.attempt, tries: launch.launchTries + 1, waitSeconds },
+      );
     }
   }
 }
@@ -162,19 +242,35 @@ async function revokeLaunchTokens(db: Db, launchId: string) {
 }
 
 /** Records a machine's end once and bills its interval; a job that already ended gets its final bill corrected. */
-async function endLaunch(services: AppServices, launch: { id: string; jobId: string; startedAt: Date | null; pricePerHourUsd: number }, outcome: ComputeLaunchOutcome, reason: string) {
+async function endLaunch(
+  services: AppServices,
+  launch: { id: string; jobId: string; startedAt: Date | null; pricePerHourUsd: number },
+  outcome: ComputeLaunchOutcome,
+  reason: string,
+) {
   const endedAt = new Date();
   const heldSeconds = launch.startedAt ? (endedAt.getTime() - launch.startedAt.getTime()) / 1000 : 0;
   return services.db.$transaction(async (tx) => {
-    const { count } = await tx.computeLaunch.updateMany({ where: { id: launch.id, state: "RUNNING" }, data: { state: "ENDED", endedAt, outcome, reason } });
+    const { count } = await tx.computeLaunch.updateMany({
+      where: { id: launch.id, state: "RUNNING" },
+      data: { state: "ENDED", endedAt, outcome, reason },
+    });
     if (count === 0) return false;
     await revokeLaunchTokens(tx as unknown as Db, launch.id);
     const job = await tx.trainingJob.update({
       where: { id: launch.jobId },
-      data: { machineSeconds: { increment: heldSeconds }, machineCostUsd: { increment: costForSeconds(heldSeconds, launch.pricePerHourUsd) }, machineSince: null, machineRateUsd: null },
+      data: {
+        machineSeconds: { increment: heldSeconds },
+        machineCostUsd: { increment: costForSeconds(heldSeconds, launch.pricePerHourUsd) },
+        machineSince: null,
+        machineRateUsd: null,
+      },
     });
     if (FINAL_STATUSES.includes(job.status)) {
-      await tx.trainingJob.update({ where: { id: job.id }, data: { billableSeconds: billableSecondsAt(job, endedAt), actualCostUsd: billedCostUsd(job, endedAt) } });
+      await tx.trainingJob.update({
+        where: { id: job.id },
+        data: { billableSeconds: billableSecondsAt(job, endedAt), actualCostUsd: billedCostUsd(job, endedAt) },
+      });
     }
     return true;
   });
@@ -201,7 +297,16 @@ async function pollMachines(services: AppServices, providers: ProviderSource) {
   await Promise.all(Array.from({ length: POLLS_IN_FLIGHT }, pollNext));
 }
 
-type RunningLaunch = { id: string; jobId: string; attempt: number; provider: ComputeProviderName; externalId: string | null; startedAt: Date | null; pricePerHourUsd: number; job: { orgId: string; status: string; workerId: string | null; finishedAt: Date | null; updatedAt: Date } };
+type RunningLaunch = {
+  id: string;
+  jobId: string;
+  attempt: number;
+  provider: ComputeProviderName;
+  externalId: string | null;
+  startedAt: Date | null;
+  pricePerHourUsd: number;
+  job: { orgId: string; status: string; workerId: string | null; finishedAt: Date | null; updatedAt: Date };
+};
 
 /** SQLite hands dates to raw queries as text or epoch milliseconds; PostgreSQL as Dates. */
 const dateOf = (value: unknown) => (value == null ? null : new Date(value as string | number | Date));
@@ -223,16 +328,31 @@ async function runningLaunches(db: Db): Promise<RunningLaunch[]> {
     externalId: row.externalId as string | null,
     startedAt: dateOf(row.startedAt),
     pricePerHourUsd: Number(row.pricePerHourUsd),
-    job: { orgId: row.orgId as string, status: row.status as string, workerId: row.workerId as string | null, finishedAt: dateOf(row.finishedAt), updatedAt: dateOf(row.updatedAt)! },
+    job: {
+      orgId: row.orgId as string,
+      status: row.status as string,
+      workerId: row.workerId as string | null,
+      finishedAt: dateOf(row.finishedAt),
+      updatedAt: dateOf(row.updatedAt)!,
+    },
   }));
 }
 
 /** A machine still held: released once its job no longer needs it; a provider restarting it hands the job back at once. */
-async function actOnLive(services: AppServices, provider: ComputeProvider, launch: RunningLaunch, state: "PENDING" | "RUNNING" | "RECOVERING") {
+async function actOnLive(
+  services: AppServices,
+  provider: ComputeProvider,
+  launch: RunningLaunch,
+  state: "PENDING" | "RUNNING" | "RECOVERING",
+) {
   const { job } = launch;
   if (state === "RECOVERING" && LEASED_STATUSES.includes(job.status as never)) {
     // Preempted; the provider brings a machine back, which claims the job with the launch's token once the lease is gone.
-    await toRecovering(services, launch.jobId, `Attempt ${launch.attempt}: the machine was preempted and ${provider.name.toLowerCase()} is restarting it`);
+    await toRecovering(
+      services,
+      launch.jobId,
+      `Attempt ${launch.attempt}: the machine was preempted and ${provider.name.toLowerCase()} is restarting it`,
+    );
     return;
   }
   // A job taken back (lease expired) from a machine that still runs: its worker hangs, and the next attempt waits for the release.
@@ -246,7 +366,9 @@ async function actOnLive(services: AppServices, provider: ComputeProvider, launc
   const overdue = job.status === "CANCELLED" || hung || (jobEnded && Date.now() - job.finishedAt!.getTime() > EXIT_GRACE_MS);
   if (!overdue) return;
   await provider.cancel(launch.externalId!);
-  const reason = hung ? "The worker stopped sending heartbeats: machine released" : `The job is ${job.status.toLowerCase()}: machine released`;
+  const reason = hung
+    ? "The worker stopped sending heartbeats: machine released"
+    : `The job is ${job.status.toLowerCase()}: machine released`;
   if (await endLaunch(services, launch, hung ? "LOST" : "CANCELLED", reason)) {
     await emit(services, launch.jobId, "machine_released", `Attempt ${launch.attempt}: ${reason}`, { attempt: launch.attempt });
   }
@@ -262,7 +384,10 @@ async function toRecovering(services: AppServices, jobId: string, message: strin
 
 async function actOnEnd(services: AppServices, launch: RunningLaunch, machine: Extract<MachineStatus, { state: "ENDED" }>) {
   if (!(await endLaunch(services, launch, machine.outcome, machine.reason))) return;
-  await emit(services, launch.jobId, "machine_ended", `Attempt ${launch.attempt}: ${machine.reason}`, { attempt: launch.attempt, outcome: machine.outcome });
+  await emit(services, launch.jobId, "machine_ended", `Attempt ${launch.attempt}: ${machine.reason}`, {
+    attempt: launch.attempt,
+    outcome: machine.outcome,
+  });
   const { status } = launch.job;
   if ((machine.outcome === "INTERRUPTED" || machine.outcome === "LOST") && LEASED_STATUSES.includes(status as never)) {
     // No need to wait for the lease: the machine is known to be gone.
@@ -277,11 +402,22 @@ async function actOnEnd(services: AppServices, launch: RunningLaunch, machine: E
 async function releaseOrphans(services: AppServices, providers: ProviderSource) {
   for (const provider of providers.all()) {
     for (const machine of await provider.listLabelled()) {
-      const launch = await services.db.computeLaunch.findUnique({ where: { jobId_attempt: { jobId: machine.jobId, attempt: machine.attempt } } });
+      const launch = await services.db.computeLaunch.findUnique({
+        where: { jobId_attempt: { jobId: machine.jobId, attempt: machine.attempt } },
+      });
       if (launch && launch.state !== "ENDED") continue;
       await provider.cancel(machine.externalId);
-      console.warn(`compute: released orphan ${provider.name.toLowerCase()} machine ${machine.externalId} (job ${machine.jobId}, attempt ${machine.attempt})`);
-      if (launch) await emit(services, machine.jobId, "orphan_released", `Machine ${machine.externalId} was still running after its attempt ended; released`, { attempt: machine.attempt });
+      console.warn(
+        `compute: released orphan ${provider.name.toLowerCase()} machine ${machine.externalId} (job ${machine.jobId}, attempt ${machine.attempt})`,
+      );
+      if (launch)
+        await emit(
+          services,
+          machine.jobId,
+          "orphan_released",
+          `Machine ${machine.externalId} was still running after its attempt ended; released`,
+          { attempt: machine.attempt },
+        );
     }
   }
 }

@@ -25,15 +25,21 @@ afterAll(async () => {
 });
 
 const db = () => app.services.db;
-const useProvider = (computeProvider: "KUBERNETES" | "SKYPILOT") => db().organization.update({ where: { slug: "demo" }, data: { computeProvider } });
+const useProvider = (computeProvider: "KUBERNETES" | "SKYPILOT") =>
+  db().organization.update({ where: { slug: "demo" }, data: { computeProvider } });
 /** A machine's worker claiming its job with the launch's token (as trainer/src/worker does with --job-id). */
-const claim = async (token: string, jobId: string, workerId: string) => (await app.gql(CLAIM, { w: workerId, j: jobId }, token)).data.claimTrainingJob;
+const claim = async (token: string, jobId: string, workerId: string) =>
+  (await app.gql(CLAIM, { w: workerId, j: jobId }, token)).data.claimTrainingJob;
 const launchesOf = (jobId: string) => db().computeLaunch.findMany({ where: { jobId }, orderBy: { attempt: "asc" } });
 
 describe("remote providers through the reconciler", () => {
   it("refuses to switch the organization to a provider this server has no settings for", async () => {
     const owner = await app.login("owner");
-    const result = await app.gql(`mutation { setComputeProvider(provider: KUBERNETES) { __typename ... on AppError { code field message } } }`, {}, owner);
+    const result = await app.gql(
+      `mutation { setComputeProvider(provider: KUBERNETES) { __typename ... on AppError { code field message } } }`,
+      {},
+      owner,
+    );
     expect(result.data.setComputeProvider).toMatchObject({ __typename: "AppError", code: "VALIDATION", field: "provider" });
     expect((await db().organization.findUniqueOrThrow({ where: { slug: "demo" } })).computeProvider).toBe("LOCAL");
   });
@@ -41,7 +47,12 @@ describe("remote providers through the reconciler", () => {
   it("kubernetes: the launch's token claims again after the Job replaces a preempted pod, and is refused once the launch ends", async () => {
     await useProvider("KUBERNETES");
     const jobId = await queueJob(app, "on kubernetes");
-    const providers = { KUBERNETES: new KubernetesProvider({ apiUrl: kube.url, namespace: "ml", nodeSelector: "", spotNodeSelector: "spot=true", spotTolerations: "[]" }, images) };
+    const providers = {
+      KUBERNETES: new KubernetesProvider(
+        { apiUrl: kube.url, namespace: "ml", nodeSelector: "", spotNodeSelector: "spot=true", spotTolerations: "[]" },
+        images,
+      ),
+    };
 
     await reconcile(app.services, providers);
     const [first] = await launchesOf(jobId);
@@ -50,14 +61,24 @@ describe("remote providers through the reconciler", () => {
     const token = kube.secrets.get(name)!.stringData!["worker-token"];
     // The Secret holds a live token scoped to this job and this launch only.
     expect(await db().apiKey.findFirst({ where: { hash: hashToken(token), jobId, launchId: first.id, revokedAt: null } })).not.toBeNull();
-    expect(kube.jobs.get(name)!.spec!.template.spec!.containers[0].args).toEqual(["--server", app.services.listeningUrl, "--job-id", jobId, "--worker-id", name]);
+    expect(kube.jobs.get(name)!.spec!.template.spec!.containers[0].args).toEqual([
+      "--server",
+      app.services.listeningUrl,
+      "--job-id",
+      jobId,
+      "--worker-id",
+      name,
+    ]);
 
     const labels = kube.jobs.get(name)!.spec!.template.metadata!.labels!;
     kube.pods.push({ metadata: { name: `${name}-a`, labels }, status: { phase: "Running" } });
     expect((await claim(token, jobId, "pod-a")).__typename).toBe("ClaimTrainingJobSuccess");
 
     // Preempted: the Job replaces the pod by itself; the job goes back at once, and nothing new is launched.
-    kube.pods[0] = { metadata: { name: `${name}-a`, labels }, status: { phase: "Failed", conditions: [{ type: "DisruptionTarget", status: "True", reason: "PreemptionByScheduler" }] } };
+    kube.pods[0] = {
+      metadata: { name: `${name}-a`, labels },
+      status: { phase: "Failed", conditions: [{ type: "DisruptionTarget", status: "True", reason: "PreemptionByScheduler" }] },
+    };
     await reconcile(app.services, providers);
     expect((await db().trainingJob.findUniqueOrThrow({ where: { id: jobId } })).status).toBe("RECOVERING");
     kube.pods.push({ metadata: { name: `${name}-b`, labels }, status: { phase: "Running" } });
@@ -104,12 +125,28 @@ describe("remote providers through the reconciler", () => {
     await reconcile(app.services, providers);
     expect(await launchesOf(jobId)).toEqual([expect.objectContaining({ state: "ENDED", outcome: "FAILED" })]);
     const engineer = await app.login("engineer");
-    const failed = (await app.gql(`query($id:ID!){ job(id:$id){ status errorType failureGuidance { explanation suggestedChanges { field from to } } } }`, { id: jobId }, engineer)).data.job;
-    expect(failed).toMatchObject({ status: "FAILED", errorType: "GPUProvisioningError", failureGuidance: { suggestedChanges: [{ field: "pricingTier", from: "SPOT", to: "ON_DEMAND" }] } });
+    const failed = (
+      await app.gql(
+        `query($id:ID!){ job(id:$id){ status errorType failureGuidance { explanation suggestedChanges { field from to } } } }`,
+        { id: jobId },
+        engineer,
+      )
+    ).data.job;
+    expect(failed).toMatchObject({
+      status: "FAILED",
+      errorType: "GPUProvisioningError",
+      failureGuidance: { suggestedChanges: [{ field: "pricingTier", from: "SPOT", to: "ON_DEMAND" }] },
+    });
     expect(failed.failureGuidance.explanation).toContain("switch to on-demand");
 
     // The one-click retry: a new job on on-demand, launched on on-demand.
-    const retried = (await app.gql(`mutation($id:ID!){ retryTrainingJob(id:$id){ __typename ... on RetryTrainingJobSuccess { data { id status pricingTier } } } }`, { id: jobId }, engineer)).data.retryTrainingJob.data;
+    const retried = (
+      await app.gql(
+        `mutation($id:ID!){ retryTrainingJob(id:$id){ __typename ... on RetryTrainingJobSuccess { data { id status pricingTier } } } }`,
+        { id: jobId },
+        engineer,
+      )
+    ).data.retryTrainingJob.data;
     expect(retried).toMatchObject({ status: "QUEUED", pricingTier: "ON_DEMAND" });
     await reconcile(app.services, providers);
     expect(await launchesOf(retried.id)).toEqual([expect.objectContaining({ attempt: 1, tier: "ON_DEMAND", state: "RUNNING" })]);

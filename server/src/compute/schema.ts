@@ -7,10 +7,13 @@ import { computeQuote, setComputeCredential } from "./service.js";
 
 const ComputeProviderEnum = builder.enumType("ComputeProviderName", {
   values: ["LOCAL", "WORKERS", "KUBERNETES", "SKYPILOT"] as const,
-  description: "LOCAL: the server starts a trainer process per job on its own machine (the demo; prices simulated from the GPU catalog). WORKERS: nothing is launched; self-managed workers claim the jobs. KUBERNETES: a batch/v1 Job per attempt on the configured cluster. SKYPILOT: a managed job per attempt through the configured SkyPilot API server.",
+  description:
+    "LOCAL: the server starts a trainer process per job on its own machine (the demo; prices simulated from the GPU catalog). WORKERS: nothing is launched; self-managed workers claim the jobs. KUBERNETES: a batch/v1 Job per attempt on the configured cluster. SKYPILOT: a managed job per attempt through the configured SkyPilot API server.",
 });
 const LaunchStateEnum = builder.enumType("ComputeLaunchState", { values: ["LAUNCHING", "RUNNING", "ENDED"] as const });
-const LaunchOutcomeEnum = builder.enumType("ComputeLaunchOutcome", { values: ["SUCCEEDED", "INTERRUPTED", "FAILED", "CANCELLED", "LOST"] as const });
+const LaunchOutcomeEnum = builder.enumType("ComputeLaunchOutcome", {
+  values: ["SUCCEEDED", "INTERRUPTED", "FAILED", "CANCELLED", "LOST"] as const,
+});
 
 builder.prismaObject("ComputeLaunch", {
   description: "One machine launched for one attempt of a job: where it ran, at what price, and how it ended.",
@@ -18,16 +21,23 @@ builder.prismaObject("ComputeLaunch", {
     id: t.exposeID("id"),
     attempt: t.exposeInt("attempt"),
     provider: t.expose("provider", { type: ComputeProviderEnum }),
-    externalId: t.exposeString("externalId", { nullable: true, description: "The machine's id at the provider (a process, a Kubernetes Job, a SkyPilot job)." }),
+    externalId: t.exposeString("externalId", {
+      nullable: true,
+      description: "The machine's id at the provider (a process, a Kubernetes Job, a SkyPilot job).",
+    }),
     region: t.exposeString("region", { nullable: true }),
     instanceType: t.exposeString("instanceType", { nullable: true }),
     tier: t.exposeString("tier"),
     pricePerHourUsd: t.exposeFloat("pricePerHourUsd"),
-    simulated: t.exposeBoolean("simulated", { description: "The price is the catalog's for the job's GPU, not what this machine costs (the local provider)." }),
+    simulated: t.exposeBoolean("simulated", {
+      description: "The price is the catalog's for the job's GPU, not what this machine costs (the local provider).",
+    }),
     state: t.expose("state", { type: LaunchStateEnum }),
     outcome: t.expose("outcome", { type: LaunchOutcomeEnum, nullable: true }),
     reason: t.exposeString("reason", { nullable: true }),
-    launchTries: t.exposeInt("launchTries", { description: "Calls to the provider that failed before this one was launched (API down, rate-limited)." }),
+    launchTries: t.exposeInt("launchTries", {
+      description: "Calls to the provider that failed before this one was launched (API down, rate-limited).",
+    }),
     startedAt: t.expose("startedAt", { type: "DateTime", nullable: true }),
     endedAt: t.expose("endedAt", { type: "DateTime", nullable: true }),
     heldSeconds: t.float({
@@ -38,7 +48,8 @@ builder.prismaObject("ComputeLaunch", {
 });
 
 const InterruptionCostRef = builder.simpleObject("InterruptionCost", {
-  description: "What machine interruptions cost the job. Waiting for a new machine is not billed; starting it and loading the checkpoint is. Steps re-done after the last checkpoint are not counted.",
+  description:
+    "What machine interruptions cost the job. Waiting for a new machine is not billed; starting it and loading the checkpoint is. Steps re-done after the last checkpoint are not counted.",
   fields: (t) => ({
     attempts: t.int({ description: "Machines launched for the job." }),
     interruptions: t.int({ description: "Machines lost before the job was done (preempted, killed, gone)." }),
@@ -49,17 +60,28 @@ const InterruptionCostRef = builder.simpleObject("InterruptionCost", {
 
 builder.prismaObjectFields("TrainingJob", (t) => ({
   onDemandFallback: t.exposeBoolean("onDemandFallback", { description: "A spot job may run on on-demand capacity when spot has none." }),
-  onDemandAfterPreemptions: t.exposeInt("onDemandAfterPreemptions", { nullable: true, description: "After this many preemptions the next machine is on-demand." }),
-  computeLaunches: t.relation("computeLaunches", { description: "The machines launched for the job, first attempt first.", query: { orderBy: { attempt: "asc" } } }),
+  onDemandAfterPreemptions: t.exposeInt("onDemandAfterPreemptions", {
+    nullable: true,
+    description: "After this many preemptions the next machine is on-demand.",
+  }),
+  computeLaunches: t.relation("computeLaunches", {
+    description: "The machines launched for the job, first attempt first.",
+    query: { orderBy: { attempt: "asc" } },
+  }),
   interruptionCost: t.field({
     type: InterruptionCostRef,
     select: { computeLaunches: true, events: { where: { type: "resumed" }, select: { receivedAt: true }, orderBy: { id: "asc" } } },
-    resolve: (job) => interruptionCost(job.computeLaunches, job.events.map((e) => e.receivedAt)),
+    resolve: (job) =>
+      interruptionCost(
+        job.computeLaunches,
+        job.events.map((e) => e.receivedAt),
+      ),
   }),
 }));
 
 builder.prismaObject("ComputeCredential", {
-  description: "An organization's own credentials for a provider. The token is stored encrypted and never returned: only its last four characters.",
+  description:
+    "An organization's own credentials for a provider. The token is stored encrypted and never returned: only its last four characters.",
   fields: (t) => ({
     id: t.exposeID("id"),
     provider: t.expose("provider", { type: ComputeProviderEnum }),
@@ -94,7 +116,10 @@ const QuoteRef = builder.simpleObject("ComputeQuote", {
 
 builder.prismaObjectFields("Organization", (t) => ({
   computeProvider: t.expose("computeProvider", { type: ComputeProviderEnum, description: "Where the organization's jobs run." }),
-  computeCredentials: t.relation("computeCredentials", { description: "The organization's own provider credentials (owners and admins).", authScopes: { role: ["OWNER", "ADMIN"] } }),
+  computeCredentials: t.relation("computeCredentials", {
+    description: "The organization's own provider credentials (owners and admins).",
+    authScopes: { role: ["OWNER", "ADMIN"] },
+  }),
   serverComputeProviders: t.field({
     type: [ComputeProviderEnum],
     description: "Providers this server offers from its own settings (the fallback when the organization has no credentials).",
@@ -130,11 +155,19 @@ builder.mutationFields((t) => ({
       const { kubernetes, skypilot } = ctx.config.compute;
       const own = await ctx.db.computeCredential.findUnique({ where: { orgId_provider: { orgId: ctx.viewer.orgId, provider } } });
       if (!own && ((provider === "KUBERNETES" && !kubernetes) || (provider === "SKYPILOT" && !skypilot))) {
-        throw new AppError("VALIDATION", `Neither this server nor your organization has ${provider.toLowerCase()} settings (Settings → Compute)`, "provider");
+        throw new AppError(
+          "VALIDATION",
+          `Neither this server nor your organization has ${provider.toLowerCase()} settings (Settings → Compute)`,
+          "provider",
+        );
       }
       const before = await ctx.db.organization.findUniqueOrThrow({ where: { id: ctx.viewer.orgId }, select: { computeProvider: true } });
       const org = await ctx.db.organization.update({ ...query, where: { id: ctx.viewer.orgId }, data: { computeProvider: provider } });
-      await audit(ctx, "provider.settings_changed", { target: { type: "Organization", id: ctx.viewer.orgId }, before, after: { computeProvider: provider } });
+      await audit(ctx, "provider.settings_changed", {
+        target: { type: "Organization", id: ctx.viewer.orgId },
+        before,
+        after: { computeProvider: provider },
+      });
       return org;
     },
   }),
@@ -156,7 +189,10 @@ builder.mutationFields((t) => ({
       if (ctx.viewer?.kind !== "user") throw new AppError("FORBIDDEN", "Only a signed-in owner or admin can change this", "provider");
       const credential = await setComputeCredential(ctx, ctx.viewer.orgId, args);
       // Never the token: which provider, where, and whether the token changed.
-      await audit(ctx, "provider.settings_changed", { target: { type: "ComputeCredential", id: credential.id }, after: { provider: args.provider, apiUrl: credential.apiUrl, tokenChanged: Boolean(args.token) } });
+      await audit(ctx, "provider.settings_changed", {
+        target: { type: "ComputeCredential", id: credential.id },
+        after: { provider: args.provider, apiUrl: credential.apiUrl, tokenChanged: Boolean(args.token) },
+      });
       return credential;
     },
   }),
@@ -167,7 +203,11 @@ builder.mutationFields((t) => ({
     args: { provider: t.arg({ type: ComputeProviderEnum, required: true }) },
     resolve: async (_root, { provider }, ctx) => {
       const { count } = await ctx.db.computeCredential.deleteMany({ where: { orgId: ctx.viewer!.orgId, provider } });
-      if (count) await audit(ctx, "provider.settings_changed", { target: { type: "Organization", id: ctx.viewer!.orgId }, after: { provider, credential: "removed" } });
+      if (count)
+        await audit(ctx, "provider.settings_changed", {
+          target: { type: "Organization", id: ctx.viewer!.orgId },
+          after: { provider, credential: "removed" },
+        });
       return count > 0;
     },
   }),

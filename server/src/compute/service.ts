@@ -19,15 +19,31 @@ export async function computeQuote(services: AppServices, orgId: string, input: 
   const settings = await resolveSettings(services.db, orgId, input);
   const { computeProvider } = await services.db.organization.findUniqueOrThrow({ where: { id: orgId }, select: { computeProvider: true } });
   if (computeProvider === "WORKERS") {
-    return { provider: "WORKERS", region: "your own workers", instanceType: settings.gpu.name, tier: settings.tier, pricePerHourUsd: hourlyRate(settings.gpu, settings.tier), simulated: false, fallback: null };
+    return {
+      provider: "WORKERS",
+      region: "your own workers",
+      instanceType: settings.gpu.name,
+      tier: settings.tier,
+      pricePerHourUsd: hourlyRate(settings.gpu, settings.tier),
+      simulated: false,
+      fallback: null,
+    };
   }
   const provider = (await providerSource(services, serverProviders(services), orgId)).get(orgId, computeProvider);
-  if (!provider) throw new AppError("VALIDATION", `Neither this server nor your organization has ${computeProvider.toLowerCase()} settings (Settings → Compute)`, "provider");
+  if (!provider)
+    throw new AppError(
+      "VALIDATION",
+      `Neither this server nor your organization has ${computeProvider.toLowerCase()} settings (Settings → Compute)`,
+      "provider",
+    );
   const quote = provider.quote(settings.gpu.id, settings.tier);
   if (settings.tier !== "SPOT" || !settings.onDemandFallback) return { ...quote, fallback: null };
   const onDemand = provider.quote(settings.gpu.id, "ON_DEMAND");
   const after = settings.onDemandAfterPreemptions;
-  const when = [provider.name === "SKYPILOT" && "when no spot capacity is left", after && `after ${after} preemption${after === 1 ? "" : "s"}`].filter(Boolean).join(", or ") || "once you set how many preemptions before on-demand";
+  const when =
+    [provider.name === "SKYPILOT" && "when no spot capacity is left", after && `after ${after} preemption${after === 1 ? "" : "s"}`]
+      .filter(Boolean)
+      .join(", or ") || "once you set how many preemptions before on-demand";
   return { ...quote, fallback: { tier: "ON_DEMAND", pricePerHourUsd: onDemand.pricePerHourUsd, when } };
 }
 
@@ -36,7 +52,11 @@ export type CredentialInput = { provider: ComputeProviderName; apiUrl: string; t
 /** Stores an organization's credentials for a provider; the token encrypted, and kept when left out of an update. */
 export async function setComputeCredential(services: AppServices, orgId: string, input: CredentialInput) {
   if (!(CREDENTIAL_PROVIDERS as readonly string[]).includes(input.provider)) {
-    throw new AppError("VALIDATION", `Credentials are for ${CREDENTIAL_PROVIDERS.map((p) => p.toLowerCase()).join(" and ")}, not ${input.provider.toLowerCase()}`, "provider");
+    throw new AppError(
+      "VALIDATION",
+      `Credentials are for ${CREDENTIAL_PROVIDERS.map((p) => p.toLowerCase()).join(" and ")}, not ${input.provider.toLowerCase()}`,
+      "provider",
+    );
   }
   let url: URL;
   try {
@@ -44,9 +64,11 @@ export async function setComputeCredential(services: AppServices, orgId: string,
   } catch {
     throw new AppError("VALIDATION", "The API URL must be a full URL, e.g. https://skypilot.example.com", "apiUrl");
   }
-  if (url.protocol !== "https:" && url.protocol !== "http:") throw new AppError("VALIDATION", "The API URL must be http or https", "apiUrl");
+  if (url.protocol !== "https:" && url.protocol !== "http:")
+    throw new AppError("VALIDATION", "The API URL must be http or https", "apiUrl");
   const namespace = (input.namespace ?? "").trim();
-  if (namespace && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace)) throw new AppError("VALIDATION", "Not a Kubernetes namespace name", "namespace");
+  if (namespace && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace))
+    throw new AppError("VALIDATION", "Not a Kubernetes namespace name", "namespace");
   const token = input.token?.trim();
   const where = { orgId_provider: { orgId, provider: input.provider } };
   const existing = await services.db.computeCredential.findUnique({ where });
@@ -54,7 +76,15 @@ export async function setComputeCredential(services: AppServices, orgId: string,
   const secret = token ? { tokenCipher: encryptSecret(token, services.config.compute.secretsKey), tokenLast4: token.slice(-4) } : {};
   return services.db.computeCredential.upsert({
     where,
-    create: { orgId, provider: input.provider, apiUrl: url.toString().replace(/\/$/, ""), namespace, tokenCipher: "", tokenLast4: "", ...secret },
+    create: {
+      orgId,
+      provider: input.provider,
+      apiUrl: url.toString().replace(/\/$/, ""),
+      namespace,
+      tokenCipher: "",
+      tokenLast4: "",
+      ...secret,
+    },
     update: { apiUrl: url.toString().replace(/\/$/, ""), namespace, ...secret },
   });
 }

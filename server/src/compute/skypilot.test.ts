@@ -11,7 +11,16 @@ import { taskYaml } from "./skypilotTask.js";
 import { startSkyPilotStandIn, type SkyPilotStandIn } from "./testing/skypilotStandIn.js";
 
 const images = { workerImage: "registry.example/tuneloop-worker:1", gpuWorkerImage: "registry.example/tuneloop-worker-gpu:1" };
-const request: LaunchRequest = { jobId: "cjob123", attempt: 1, gpuType: "H100_PCIE_80GB", tier: "SPOT", onDemandFallback: true, backend: "python", serverUrl: "https://tuneloop.example", workerToken: "tl_trainer_secret" };
+const request: LaunchRequest = {
+  jobId: "cjob123",
+  attempt: 1,
+  gpuType: "H100_PCIE_80GB",
+  tier: "SPOT",
+  onDemandFallback: true,
+  backend: "python",
+  serverUrl: "https://tuneloop.example",
+  workerToken: "tl_trainer_secret",
+};
 
 let api: SkyPilotStandIn;
 let provider: SkyPilotProvider;
@@ -37,7 +46,9 @@ describe("skypilot task", () => {
     expect(JSON.stringify(task.envs)).not.toContain(request.workerToken);
     expect(parse(taskYaml({ ...request, tier: "ON_DEMAND" }, "i")).resources.any_of).toEqual([{ accelerators: "H100:1", use_spot: false }]);
     // A spot job that does not allow on-demand stays on spot.
-    expect(parse(taskYaml({ ...request, onDemandFallback: false }, "i")).resources.any_of).toEqual([{ accelerators: "H100:1", use_spot: true }]);
+    expect(parse(taskYaml({ ...request, onDemandFallback: false }, "i")).resources.any_of).toEqual([
+      { accelerators: "H100:1", use_spot: true },
+    ]);
     expect(() => taskYaml({ ...request, gpuType: "TPU_V5" }, "i")).toThrow(AppError);
   });
 });
@@ -95,7 +106,15 @@ describe("skypilot provider", () => {
   it("cancels idempotently and lists only its own live managed jobs", async () => {
     await provider.launch(request);
     await provider.launch({ ...request, attempt: 2 });
-    api.jobs.push({ job_id: 3, job_name: "someone-elses-job", status: "RUNNING", region: null, cloud: null, recovery_count: 0, failure_reason: null });
+    api.jobs.push({
+      job_id: 3,
+      job_name: "someone-elses-job",
+      status: "RUNNING",
+      region: null,
+      cloud: null,
+      recovery_count: 0,
+      failure_reason: null,
+    });
     api.jobs[1].status = "SUCCEEDED";
     expect(await provider.listLabelled()).toEqual([{ externalId: "1", jobId: "cjob123", attempt: 1 }]);
 

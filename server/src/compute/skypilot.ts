@@ -2,7 +2,14 @@ import type { PricingTier } from "../generated/sqlite/enums.js";
 import type { ComputeSettings } from "../config.js";
 import { AppError } from "../errors.js";
 import { findGpu, hourlyRate } from "../costs/catalog.js";
-import { ComputeUnavailableError, type ComputeProvider, type LabelledMachine, type LaunchRequest, type MachineStatus, type Quote } from "./provider.js";
+import {
+  ComputeUnavailableError,
+  type ComputeProvider,
+  type LabelledMachine,
+  type LaunchRequest,
+  type MachineStatus,
+  type Quote,
+} from "./provider.js";
 import { acceleratorOf, taskName, taskYaml } from "./skypilotTask.js";
 
 // Managed jobs through a SkyPilot API server's REST API (skypilot-org/skypilot:
@@ -15,13 +22,28 @@ import { acceleratorOf, taskName, taskYaml } from "./skypilotTask.js";
 
 export type SkyPilotSettings = NonNullable<ComputeSettings["skypilot"]>;
 
-type ManagedJob = { job_id: number; job_name: string; status: string; region?: string | null; cloud?: string | null; failure_reason?: string | null };
+type ManagedJob = {
+  job_id: number;
+  job_name: string;
+  status: string;
+  region?: string | null;
+  cloud?: string | null;
+  failure_reason?: string | null;
+};
 type RequestResult = { status: string; return_value?: string | null; error?: string | null };
 
 /** A launch request may wait for the jobs controller to start (minutes): after this the reconciler asks again later. */
 const RESULT_WAIT_MS = 45_000;
 const NAME = /^tuneloop-(.+)-(\d+)$/;
-const FINISHED = new Set(["SUCCEEDED", "CANCELLED", "FAILED", "FAILED_SETUP", "FAILED_PRECHECKS", "FAILED_NO_RESOURCE", "FAILED_CONTROLLER"]);
+const FINISHED = new Set([
+  "SUCCEEDED",
+  "CANCELLED",
+  "FAILED",
+  "FAILED_SETUP",
+  "FAILED_PRECHECKS",
+  "FAILED_NO_RESOURCE",
+  "FAILED_CONTROLLER",
+]);
 
 /** Managed-job states (sky/jobs/state.py ManagedJobStatus) as the reconciler sees them. */
 function statusOf(job: ManagedJob): MachineStatus {
@@ -64,7 +86,14 @@ export class SkyPilotProvider implements ComputeProvider {
   quote(gpuType: string, tier: PricingTier): Quote {
     const gpu = findGpu(gpuType);
     if (!gpu) throw new AppError("VALIDATION", `Unknown GPU type ${gpuType}`, "gpuType");
-    return { provider: this.name, region: "skypilot (cheapest region with capacity)", instanceType: acceleratorOf(gpuType), tier, pricePerHourUsd: hourlyRate(gpu, tier), simulated: false };
+    return {
+      provider: this.name,
+      region: "skypilot (cheapest region with capacity)",
+      instanceType: acceleratorOf(gpuType),
+      tier,
+      pricePerHourUsd: hourlyRate(gpu, tier),
+      simulated: false,
+    };
   }
 
   async launch(request: LaunchRequest) {
@@ -101,7 +130,8 @@ export class SkyPilotProvider implements ComputeProvider {
       if (!(error instanceof AppError)) throw error;
       // Refused: fine when the job has already ended or is unknown (cancel is idempotent).
       const [job] = await this.queue({ job_ids: [Number(externalId)] });
-      if (job && !FINISHED.has(job.status)) throw new ComputeUnavailableError(`SkyPilot did not cancel managed job ${externalId}: ${error.message}`);
+      if (job && !FINISHED.has(job.status))
+        throw new ComputeUnavailableError(`SkyPilot did not cancel managed job ${externalId}: ${error.message}`);
     }
   }
 
@@ -116,7 +146,8 @@ export class SkyPilotProvider implements ComputeProvider {
   }
 
   private launched(jobId: unknown, gpuType: string) {
-    if (typeof jobId !== "number") throw new ComputeUnavailableError(`SkyPilot answered the launch without a job id (${JSON.stringify(jobId)})`);
+    if (typeof jobId !== "number")
+      throw new ComputeUnavailableError(`SkyPilot answered the launch without a job id (${JSON.stringify(jobId)})`);
     return { externalId: String(jobId), region: "skypilot", instanceType: acceleratorOf(gpuType) };
   }
 
@@ -139,7 +170,9 @@ export class SkyPilotProvider implements ComputeProvider {
 
   /** Waits for a request and returns its decoded return value; a failed request is a typed error. */
   private async result(requestId: string): Promise<unknown> {
-    const response = await this.http(`/api/get?request_id=${encodeURIComponent(requestId)}`, { signal: AbortSignal.timeout(this.resultWaitMs) });
+    const response = await this.http(`/api/get?request_id=${encodeURIComponent(requestId)}`, {
+      signal: AbortSignal.timeout(this.resultWaitMs),
+    });
     const result = (await response.json()) as RequestResult;
     if (result.status === "SUCCEEDED") return result.return_value ? JSON.parse(result.return_value) : null;
     if (result.status === "FAILED") {
@@ -150,13 +183,18 @@ export class SkyPilotProvider implements ComputeProvider {
   }
 
   private async http(path: string, init: RequestInit): Promise<Response> {
-    const headers = { ...(init.headers as Record<string, string>), ...(this.settings.token && { authorization: `Bearer ${this.settings.token}` }) };
+    const headers = {
+      ...(init.headers as Record<string, string>),
+      ...(this.settings.token && { authorization: `Bearer ${this.settings.token}` }),
+    };
     let response: Response;
     try {
       response = await fetch(`${this.settings.apiUrl.replace(/\/$/, "")}${path}`, { ...init, headers });
     } catch (error) {
       const timedOut = (error as Error).name === "TimeoutError";
-      throw new ComputeUnavailableError(timedOut ? "SkyPilot API server is still working on the request" : `SkyPilot API server unreachable: ${(error as Error).message}`);
+      throw new ComputeUnavailableError(
+        timedOut ? "SkyPilot API server is still working on the request" : `SkyPilot API server unreachable: ${(error as Error).message}`,
+      );
     }
     if (response.ok) return response;
     const detail = ((await response.json().catch(() => null)) as { detail?: unknown } | null)?.detail ?? response.statusText;

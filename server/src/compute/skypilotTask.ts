@@ -29,7 +29,13 @@ export function taskYaml(request: LaunchRequest, image: string): string {
   const accelerators = acceleratorOf(request.gpuType);
   const name = taskName(request.jobId, request.attempt);
   const spot = request.tier === "SPOT";
-  const choices = spot && request.onDemandFallback ? [{ accelerators, use_spot: true }, { accelerators, use_spot: false }] : [{ accelerators, use_spot: spot }];
+  const choices =
+    spot && request.onDemandFallback
+      ? [
+          { accelerators, use_spot: true },
+          { accelerators, use_spot: false },
+        ]
+      : [{ accelerators, use_spot: spot }];
   const task = {
     name,
     resources: {

@@ -42,7 +42,10 @@ describe(`estimates against actuals, and calibration (${usingPostgres() ? "Postg
     const base = (await app.gql(ESTIMATE, { i: settings }, engineer)).data.costEstimate;
     const stage = (name: string) => base.stages.find((s: any) => s.stage === name).seconds;
     expect(base.stages.map((s: any) => s.stage)).toEqual(["provisioning", "preprocessing", "model_loading", "training", "finalization"]);
-    expect(base.durationSeconds).toBeCloseTo(base.stages.reduce((sum: number, s: any) => sum + s.seconds, 0), 6);
+    expect(base.durationSeconds).toBeCloseTo(
+      base.stages.reduce((sum: number, s: any) => sum + s.seconds, 0),
+      6,
+    );
     // $72/h on-demand: cost = billable time × rate.
     expect(base.costUsd).toBeCloseTo((base.durationSeconds / 3600) * 72, 3);
     expect(base).toMatchObject({ confidence: "LOW", uncertainty: 0.25, calibratedJobs: 0, throughputCorrection: 1 });
@@ -70,10 +73,14 @@ describe(`estimates against actuals, and calibration (${usingPostgres() ? "Postg
     expect(done.currentCostUsd).toBeCloseTo(done.actualCostUsd, 4);
     expect(done.costVariancePct).toBeGreaterThan(25);
 
-    const overruns = await waitFor(async () => {
-      const found = await alertsOf(app, engineer, ["COST_OVERRUN"]);
-      return found.length ? found : null;
-    }, 5000, "the overrun alert");
+    const overruns = await waitFor(
+      async () => {
+        const found = await alertsOf(app, engineer, ["COST_OVERRUN"]);
+        return found.length ? found : null;
+      },
+      5000,
+      "the overrun alert",
+    );
     expect(overruns).toHaveLength(1);
     expect(overruns[0]).toMatchObject({ jobId: first.id });
     expect(overruns[0].message).toMatch(/more than 120% of its \$/);
@@ -97,7 +104,9 @@ describe(`estimates against actuals, and calibration (${usingPostgres() ? "Postg
 
     const accuracy = (await app.gql(ACCURACY, {}, engineer)).data.estimatorAccuracy;
     expect(accuracy).toMatchObject({ completedJobs: 2, withinTolerance: 1, share: 0.5, tolerance: 0.15, target: 0.9, meetsTarget: false });
-    expect(accuracy.groups).toEqual([{ preset: "BALANCED", gpuType: "TEST_GPU", completedJobs: 2, withinTolerance: 1, throughputCorrection: expect.any(Number) }]);
+    expect(accuracy.groups).toEqual([
+      { preset: "BALANCED", gpuType: "TEST_GPU", completedJobs: 2, withinTolerance: 1, throughputCorrection: expect.any(Number) },
+    ]);
     expect(accuracy.groups[0].throughputCorrection).toBeLessThan(1);
     // Still exactly one overrun alert: the second job never passed 120%.
     expect(await alertsOf(app, engineer, ["COST_OVERRUN"])).toHaveLength(1);

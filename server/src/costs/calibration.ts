@@ -94,7 +94,13 @@ export async function estimatorAccuracy(db: Db, orgId: string, since?: Date | nu
       const [preset, gpuType] = key.split("|") as [Preset, string];
       const members = jobs.filter((j) => j.preset === preset && j.gpuType === gpuType);
       const { throughputCorrection } = await throughputCalibration(db, orgId, preset, gpuType);
-      return { preset, gpuType, completedJobs: members.length, withinTolerance: members.filter((j) => error(j) <= ACCURACY_TOLERANCE).length, throughputCorrection };
+      return {
+        preset,
+        gpuType,
+        completedJobs: members.length,
+        withinTolerance: members.filter((j) => error(j) <= ACCURACY_TOLERANCE).length,
+        throughputCorrection,
+      };
     }),
   );
   const share = jobs.length ? within / jobs.length : null;

@@ -19,14 +19,47 @@ const gpuSchema = z.object({
 export type GpuType = z.infer<typeof gpuSchema>;
 
 const DEFAULT_CATALOG: GpuType[] = [
-  { id: "H100_PCIE_80GB", name: "NVIDIA H100 PCIe 80GB", memoryGb: 80, spotUsdPerHour: 2.49, onDemandUsdPerHour: 7.99, spotInterruptionsPerHour: 0.05, tokensPerSecond: 2400, provisioningSeconds: 20, modelLoadingSeconds: 8 },
-  { id: "A100_SXM_80GB", name: "NVIDIA A100 SXM 80GB", memoryGb: 80, spotUsdPerHour: 1.39, onDemandUsdPerHour: 4.09, spotInterruptionsPerHour: 0.08, tokensPerSecond: 1500, provisioningSeconds: 25, modelLoadingSeconds: 10 },
-  { id: "L40S_48GB", name: "NVIDIA L40S 48GB", memoryGb: 48, spotUsdPerHour: 0.79, onDemandUsdPerHour: 1.99, spotInterruptionsPerHour: 0.1, tokensPerSecond: 900, provisioningSeconds: 30, modelLoadingSeconds: 12 },
+  {
+    id: "H100_PCIE_80GB",
+    name: "NVIDIA H100 PCIe 80GB",
+    memoryGb: 80,
+    spotUsdPerHour: 2.49,
+    onDemandUsdPerHour: 7.99,
+    spotInterruptionsPerHour: 0.05,
+    tokensPerSecond: 2400,
+    provisioningSeconds: 20,
+    modelLoadingSeconds: 8,
+  },
+  {
+    id: "A100_SXM_80GB",
+    name: "NVIDIA A100 SXM 80GB",
+    memoryGb: 80,
+    spotUsdPerHour: 1.39,
+    onDemandUsdPerHour: 4.09,
+    spotInterruptionsPerHour: 0.08,
+    tokensPerSecond: 1500,
+    provisioningSeconds: 25,
+    modelLoadingSeconds: 10,
+  },
+  {
+    id: "L40S_48GB",
+    name: "NVIDIA L40S 48GB",
+    memoryGb: 48,
+    spotUsdPerHour: 0.79,
+    onDemandUsdPerHour: 1.99,
+    spotInterruptionsPerHour: 0.1,
+    tokensPerSecond: 900,
+    provisioningSeconds: 30,
+    modelLoadingSeconds: 12,
+  },
 ];
 
 export function loadGpuCatalog(file = process.env.GPU_CATALOG_FILE): GpuType[] {
   if (!file) return DEFAULT_CATALOG;
-  return z.array(gpuSchema).min(1).parse(JSON.parse(readFileSync(file, "utf8")));
+  return z
+    .array(gpuSchema)
+    .min(1)
+    .parse(JSON.parse(readFileSync(file, "utf8")));
 }
 
 export const gpuCatalog = loadGpuCatalog();

@@ -14,7 +14,9 @@ const GpuTypeRef = builder.objectRef<(typeof gpuCatalog)[number]>("GpuType").imp
     memoryGb: t.exposeFloat("memoryGb"),
     spotUsdPerHour: t.exposeFloat("spotUsdPerHour"),
     onDemandUsdPerHour: t.exposeFloat("onDemandUsdPerHour"),
-    spotInterruptionsPerHour: t.exposeFloat("spotInterruptionsPerHour", { description: "Expected spot interruptions per hour of running." }),
+    spotInterruptionsPerHour: t.exposeFloat("spotInterruptionsPerHour", {
+      description: "Expected spot interruptions per hour of running.",
+    }),
   }),
 });
 
@@ -35,7 +37,9 @@ export const CostEstimateRef = builder.objectRef<CostEstimate>("CostEstimate").i
     hourlyRateUsd: t.exposeFloat("hourlyRateUsd"),
     uncertainty: t.exposeFloat("uncertainty"),
     confidence: t.exposeString("confidence"),
-    throughputCorrection: t.exposeFloat("throughputCorrection", { description: "Measured ÷ catalog training speed learned from completed jobs of this preset and GPU (1 without history)." }),
+    throughputCorrection: t.exposeFloat("throughputCorrection", {
+      description: "Measured ÷ catalog training speed learned from completed jobs of this preset and GPU (1 without history).",
+    }),
     calibratedJobs: t.exposeInt("calibratedJobs", { description: "Completed jobs the correction comes from." }),
     stages: t.field({ type: [StageEstimate], resolve: (e) => e.stages }),
   }),
@@ -47,7 +51,9 @@ const AccuracyGroup = builder.objectRef<EstimatorAccuracy["groups"][number]>("Es
     gpuType: t.exposeString("gpuType"),
     completedJobs: t.exposeInt("completedJobs"),
     withinTolerance: t.exposeInt("withinTolerance"),
-    throughputCorrection: t.exposeFloat("throughputCorrection", { description: "The correction new estimates of this preset and GPU use." }),
+    throughputCorrection: t.exposeFloat("throughputCorrection", {
+      description: "The correction new estimates of this preset and GPU use.",
+    }),
   }),
 });
 
@@ -65,11 +71,22 @@ const EstimatorAccuracyRef = builder.objectRef<EstimatorAccuracy>("EstimatorAccu
   }),
 });
 
-const moneySelect = { status: true, progress: true, estimatedCostUsd: true, actualCostUsd: true, hourlyRateUsd: true, startedAt: true, finishedAt: true, billingEndedAt: true, billableSeconds: true } as const;
+const moneySelect = {
+  status: true,
+  progress: true,
+  estimatedCostUsd: true,
+  actualCostUsd: true,
+  hourlyRateUsd: true,
+  startedAt: true,
+  finishedAt: true,
+  billingEndedAt: true,
+  billableSeconds: true,
+} as const;
 
 builder.prismaObjectFields("TrainingJob", (t) => ({
   currentCostUsd: t.float({
-    description: "Cost at this instant: billable time from the start until now (or the end), recovery included, × the rate. actualCostUsd is the same figure as of the last report.",
+    description:
+      "Cost at this instant: billable time from the start until now (or the end), recovery included, × the rate. actualCostUsd is the same figure as of the last report.",
     select: moneySelect,
     resolve: (job) => currentCostUsd(job),
   }),
@@ -125,7 +142,8 @@ const CostAdviceRef = builder.objectRef<CostAdvice>("CostAdvice").implement({
 builder.queryFields((t) => ({
   costAdvice: t.field({
     type: [CostAdviceRef],
-    description: "Suggestions from the organization's own history: batch sizes that ran out of memory, what spot saved this month, the preset with the best quality per dollar by dataset size.",
+    description:
+      "Suggestions from the organization's own history: batch sizes that ran out of memory, what spot saved this month, the preset with the best quality per dollar by dataset size.",
     authScopes: { user: true },
     args: { datasetId: t.arg.id({ description: "Compare presets on datasets of this one's size only." }) },
     resolve: (_root, { datasetId }, ctx) => costAdvice(ctx.db, ctx.viewer!.orgId, { datasetId: datasetId && String(datasetId) }),

@@ -41,9 +41,16 @@ export async function resolveSettings(db: Db, orgId: string, settings: JobSettin
   const onDemandFallback = settings.onDemandFallback ?? false;
   const onDemandAfterPreemptions = settings.onDemandAfterPreemptions ?? null;
   if (onDemandAfterPreemptions !== null && !onDemandFallback) {
-    throw new AppError("VALIDATION", "Switching to on-demand after preemptions needs the on-demand fallback allowed", "onDemandAfterPreemptions");
+    throw new AppError(
+      "VALIDATION",
+      "Switching to on-demand after preemptions needs the on-demand fallback allowed",
+      "onDemandAfterPreemptions",
+    );
   }
-  if (onDemandAfterPreemptions !== null && (!Number.isInteger(onDemandAfterPreemptions) || onDemandAfterPreemptions < 1 || onDemandAfterPreemptions > 100)) {
+  if (
+    onDemandAfterPreemptions !== null &&
+    (!Number.isInteger(onDemandAfterPreemptions) || onDemandAfterPreemptions < 1 || onDemandAfterPreemptions > 100)
+  ) {
     throw new AppError("VALIDATION", "Preemptions before on-demand must be between 1 and 100", "onDemandAfterPreemptions");
   }
   const calibration = await throughputCalibration(db, orgId, preset, gpu.id);

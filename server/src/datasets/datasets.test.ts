@@ -5,16 +5,32 @@ import { startTestApp, type TestApp } from "../testing/harness.js";
 import { createJob, uploadDataset } from "../testing/fixtures.js";
 import { validateChatJsonl } from "./validate.js";
 
-const chat = (user: string, assistant: string) => JSON.stringify({ messages: [{ role: "user", content: user }, { role: "assistant", content: assistant }] });
+const chat = (user: string, assistant: string) =>
+  JSON.stringify({
+    messages: [
+      { role: "user", content: user },
+      { role: "assistant", content: assistant },
+    ],
+  });
 
 describe("dataset pre-flight", () => {
   it("names the line and the field of each problem", () => {
     const lines = [
       chat("hi", "hello"),
       "{not json",
-      JSON.stringify({ messages: [{ role: "user", content: "q" }, { role: "assistant", content: "" }] }),
+      JSON.stringify({
+        messages: [
+          { role: "user", content: "q" },
+          { role: "assistant", content: "" },
+        ],
+      }),
       JSON.stringify({ messages: [{ role: "user", content: "q" }] }),
-      JSON.stringify({ messages: [{ role: "robot", content: "beep" }, { role: "assistant", content: "a" }] }),
+      JSON.stringify({
+        messages: [
+          { role: "robot", content: "beep" },
+          { role: "assistant", content: "a" },
+        ],
+      }),
       JSON.stringify({ prompt: "x" }),
     ];
     const { report } = validateChatJsonl(lines.join("\n"));
@@ -31,7 +47,15 @@ describe("dataset pre-flight", () => {
   });
 
   it("counts conversations, user→assistant pairs and approximate tokens", () => {
-    const twoTurns = JSON.stringify({ messages: [{ role: "system", content: "be kind" }, { role: "user", content: "a" }, { role: "assistant", content: "b" }, { role: "user", content: "c" }, { role: "assistant", content: "d" }] });
+    const twoTurns = JSON.stringify({
+      messages: [
+        { role: "system", content: "be kind" },
+        { role: "user", content: "a" },
+        { role: "assistant", content: "b" },
+        { role: "user", content: "c" },
+        { role: "assistant", content: "d" },
+      ],
+    });
     const { report } = validateChatJsonl([twoTurns, chat("x", "y"), ""].join("\n"));
     expect(report).toMatchObject({ valid: true, conversationCount: 2, pairCount: 3 });
     expect(report.tokenCount).toBeGreaterThan(0);
@@ -49,16 +73,29 @@ describe("dataset upload over GraphQL multipart", () => {
 
   it("stores a valid file with its counts", async () => {
     const result = await uploadDataset(app, token, "tiny", [chat("q1", "a1"), chat("q2", "a2")].join("\n"));
-    expect(result.data.uploadDataset).toMatchObject({ __typename: "UploadDatasetSuccess", data: { status: "VALID", conversationCount: 2, pairCount: 2 } });
+    expect(result.data.uploadDataset).toMatchObject({
+      __typename: "UploadDatasetSuccess",
+      data: { status: "VALID", conversationCount: 2, pairCount: 2 },
+    });
   });
 
   it("keeps an invalid file with its report, and no job can be created on it", async () => {
     const lines = Array.from({ length: 46 }, (_, i) => chat(`q${i}`, `a${i}`));
-    lines.push(JSON.stringify({ messages: [{ role: "user", content: "q" }, { role: "assistant", content: "ok" }, { role: "user", content: "  " }] }));
+    lines.push(
+      JSON.stringify({
+        messages: [
+          { role: "user", content: "q" },
+          { role: "assistant", content: "ok" },
+          { role: "user", content: "  " },
+        ],
+      }),
+    );
     const result = await uploadDataset(app, token, "broken", lines.join("\n"));
     const dataset = result.data.uploadDataset.data;
     expect(dataset.status).toBe("INVALID");
-    expect(dataset.validationReport.errors).toEqual([{ line: 47, field: "messages[2].content", message: "line 47: message 3 has no content" }]);
+    expect(dataset.validationReport.errors).toEqual([
+      { line: 47, field: "messages[2].content", message: "line 47: message 3 has no content" },
+    ]);
 
     const job = await createJob(app, token, { name: "on broken data", settings: { datasetId: dataset.id } });
     expect(job.data.createTrainingJob).toMatchObject({ __typename: "AppError", code: "DATASET_INVALID", field: "datasetId" });
@@ -77,7 +114,11 @@ describe("dataset upload over GraphQL multipart", () => {
   });
 
   it("shows a preview of the first conversations of the demo dataset", async () => {
-    const result = await app.gql(`{ datasets { edges { node { name status conversationCount preview { messages { role content } } } } } }`, {}, token);
+    const result = await app.gql(
+      `{ datasets { edges { node { name status conversationCount preview { messages { role content } } } } } }`,
+      {},
+      token,
+    );
     const demo = result.data.datasets.edges.map((e: any) => e.node).find((d: any) => d.name.includes("demo"));
     expect(demo.status).toBe("VALID");
     expect(demo.conversationCount).toBeGreaterThanOrEqual(40);
@@ -87,13 +128,33 @@ describe("dataset upload over GraphQL multipart", () => {
 
   it("names the line that is not UTF-8, and a content that is not a string", async () => {
     const good = Buffer.from(`${chat("q1", "a1")}\n${chat("q2", "a2")}\n`);
-    const latin1 = Buffer.from(`${JSON.stringify({ messages: [{ role: "user", content: "caf\u00e9" }, { role: "assistant", content: "a" }] })}\n`, "latin1");
+    const latin1 = Buffer.from(
+      `${JSON.stringify({
+        messages: [
+          { role: "user", content: "caf\u00e9" },
+          { role: "assistant", content: "a" },
+        ],
+      })}\n`,
+      "latin1",
+    );
     const bad = await uploadDataset(app, token, "latin-1", Buffer.concat([good, latin1]));
-    expect(bad.data.uploadDataset).toMatchObject({ code: "VALIDATION", field: "file", message: expect.stringMatching(/^Line 3 is not UTF-8 text/) });
+    expect(bad.data.uploadDataset).toMatchObject({
+      code: "VALIDATION",
+      field: "file",
+      message: expect.stringMatching(/^Line 3 is not UTF-8 text/),
+    });
 
-    const numeric = JSON.stringify({ messages: [{ role: "user", content: 42 }, { role: "assistant", content: "a" }] });
-    const report = (await uploadDataset(app, token, "numeric", [chat("q", "a"), numeric].join("\n"))).data.uploadDataset.data.validationReport;
-    expect(report.errors).toEqual([{ line: 2, field: "messages[0].content", message: "line 2: message 1 has content of type number; content must be a string" }]);
+    const numeric = JSON.stringify({
+      messages: [
+        { role: "user", content: 42 },
+        { role: "assistant", content: "a" },
+      ],
+    });
+    const report = (await uploadDataset(app, token, "numeric", [chat("q", "a"), numeric].join("\n"))).data.uploadDataset.data
+      .validationReport;
+    expect(report.errors).toEqual([
+      { line: 2, field: "messages[0].content", message: "line 2: message 1 has content of type number; content must be a string" },
+    ]);
   });
 
   it("serves a preview from what was stored at upload, without reading the file again", async () => {
@@ -101,7 +162,9 @@ describe("dataset upload over GraphQL multipart", () => {
     const { id } = (await uploadDataset(app, token, "previewed", lines.join("\n"))).data.uploadDataset.data;
     const { storagePath } = await app.services.db.dataset.findUniqueOrThrow({ where: { id } });
     rmSync(join(app.dataDir, "datasets", storagePath));
-    const preview = async (first: number) => (await app.gql(`query($id:ID!,$n:Int){ dataset(id:$id){ preview(first:$n){ messages { content } } } }`, { id, n: first }, token)).data.dataset.preview;
+    const preview = async (first: number) =>
+      (await app.gql(`query($id:ID!,$n:Int){ dataset(id:$id){ preview(first:$n){ messages { content } } } }`, { id, n: first }, token)).data
+        .dataset.preview;
     expect((await preview(2)).map((c: any) => c.messages[0].content)).toEqual(["q0", "q1"]);
     expect(await preview(500)).toHaveLength(20);
   });

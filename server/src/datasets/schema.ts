@@ -51,7 +51,8 @@ builder.queryFields((t) => ({
     cursor: "id",
     authScopes: { user: true },
     totalCount: (_p, _a, ctx) => ctx.db.dataset.count({ where: { orgId: ctx.viewer!.orgId } }),
-    resolve: (query, _root, _args, ctx) => ctx.db.dataset.findMany({ ...query, where: { orgId: ctx.viewer!.orgId }, orderBy: [{ createdAt: "desc" }, { id: "desc" }] }),
+    resolve: (query, _root, _args, ctx) =>
+      ctx.db.dataset.findMany({ ...query, where: { orgId: ctx.viewer!.orgId }, orderBy: [{ createdAt: "desc" }, { id: "desc" }] }),
   }),
   dataset: t.prismaField({
     type: "Dataset",
@@ -67,7 +68,8 @@ builder.queryFields((t) => ({
 builder.mutationFields((t) => ({
   uploadDataset: t.prismaField({
     type: "Dataset",
-    description: "Upload a JSON Lines file of chats (GraphQL multipart request). The dataset is stored with its validation report; only a VALID one can be trained on.",
+    description:
+      "Upload a JSON Lines file of chats (GraphQL multipart request). The dataset is stored with its validation report; only a VALID one can be trained on.",
     errors: { result: { name: "UploadDatasetSuccess" } },
     authScopes: { role: ["ENGINEER", "OWNER"] },
     args: { name: t.arg.string({ required: true }), file: t.arg({ type: "Upload", required: true }) },

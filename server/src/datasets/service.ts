@@ -19,9 +19,11 @@ function datasetPath(services: AppServices, fileName: string) {
 export async function createDataset(services: AppServices, orgId: string, userId: string | null, name: string, bytes: Uint8Array) {
   if (!name.trim()) throw new AppError("VALIDATION", "Give the dataset a name", "name");
   if (bytes.byteLength === 0) throw new AppError("VALIDATION", "The file is empty", "file");
-  if (bytes.byteLength > MAX_DATASET_BYTES) throw new AppError("VALIDATION", `The file is larger than ${MAX_DATASET_BYTES / 1024 / 1024} MB`, "file");
+  if (bytes.byteLength > MAX_DATASET_BYTES)
+    throw new AppError("VALIDATION", `The file is larger than ${MAX_DATASET_BYTES / 1024 / 1024} MB`, "file");
   const badLine = firstNonUtf8Line(bytes);
-  if (badLine != null) throw new AppError("VALIDATION", `Line ${badLine} is not UTF-8 text; upload JSON Lines (.jsonl) saved as UTF-8`, "file");
+  if (badLine != null)
+    throw new AppError("VALIDATION", `Line ${badLine} is not UTF-8 text; upload JSON Lines (.jsonl) saved as UTF-8`, "file");
   const { report, chats } = validateChatJsonl(new TextDecoder().decode(bytes));
 
   // Write under a temporary name and rename once the row exists: no orphan rows, no half files.

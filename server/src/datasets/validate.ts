@@ -75,11 +75,19 @@ export function validateChatJsonl(text: string): { report: ValidationReport; cha
       }
       if (typeof message.role !== "string" || !ROLES.has(message.role)) {
         ok = false;
-        fail({ line, field: `messages[${i}].role`, message: `line ${line}: message ${n} has role ${JSON.stringify(message.role ?? null)}; use system, user or assistant` });
+        fail({
+          line,
+          field: `messages[${i}].role`,
+          message: `line ${line}: message ${n} has role ${JSON.stringify(message.role ?? null)}; use system, user or assistant`,
+        });
       }
       if (message.content != null && typeof message.content !== "string") {
         ok = false;
-        fail({ line, field: `messages[${i}].content`, message: `line ${line}: message ${n} has content of type ${jsonType(message.content)}; content must be a string` });
+        fail({
+          line,
+          field: `messages[${i}].content`,
+          message: `line ${line}: message ${n} has content of type ${jsonType(message.content)}; content must be a string`,
+        });
       } else if (!message.content?.trim()) {
         ok = false;
         fail({ line, field: `messages[${i}].content`, message: `line ${line}: message ${n} has no content` });
@@ -88,8 +96,10 @@ export function validateChatJsonl(text: string): { report: ValidationReport; cha
     });
     if (!ok) return;
     if (!roles.includes("user")) return fail({ line, field: "messages", message: `line ${line}: needs at least one user message` });
-    if (!roles.includes("assistant")) return fail({ line, field: "messages", message: `line ${line}: needs at least one assistant message` });
-    if (roles.indexOf("system") > 0) warnings.push({ line, field: "messages", message: `line ${line}: a system message after the first turn is unusual` });
+    if (!roles.includes("assistant"))
+      return fail({ line, field: "messages", message: `line ${line}: needs at least one assistant message` });
+    if (roles.indexOf("system") > 0)
+      warnings.push({ line, field: "messages", message: `line ${line}: a system message after the first turn is unusual` });
 
     const chat = parsed as Chat;
     chats.push({ messages: chat.messages.map(({ role, content }) => ({ role, content })) });

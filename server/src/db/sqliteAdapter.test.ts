@@ -36,7 +36,10 @@ it("keeps a concurrent write when another request's transaction rolls back", asy
   // A single statement, as the ingest path's raw SQL writes are: Prisma runs it without a transaction of its own.
   const outside = db.$executeRaw`INSERT INTO "Organization" ("id", "name", "slug", "createdAt") VALUES ('kept-id', 'kept', 'kept', CURRENT_TIMESTAMP)`;
   // Give the outside write every chance to run before the transaction ends.
-  const early = await Promise.race([outside.then(() => "ran inside the transaction"), new Promise((r) => setTimeout(() => r("waited"), 50))]);
+  const early = await Promise.race([
+    outside.then(() => "ran inside the transaction"),
+    new Promise((r) => setTimeout(() => r("waited"), 50)),
+  ]);
   expect(early).toBe("waited");
   releaseTransaction();
   await expect(failing).rejects.toThrow("refused");

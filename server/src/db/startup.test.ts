@@ -33,7 +33,10 @@ describe("instances starting together", () => {
     expect(await db.user.count()).toBe(4);
     expect(await db.dataset.count()).toBe(1);
     for (const app of apps) {
-      const signedIn = await app.gql(`mutation($e:String!,$p:String!){ login(email:$e,password:$p){ token } }`, { e: "qa@demo.tuneloop.dev", p: DEMO_PASSWORD });
+      const signedIn = await app.gql(`mutation($e:String!,$p:String!){ login(email:$e,password:$p){ token } }`, {
+        e: "qa@demo.tuneloop.dev",
+        p: DEMO_PASSWORD,
+      });
       expect(signedIn.data.login.token).toMatch(/^tls_/);
     }
   }, 120_000);

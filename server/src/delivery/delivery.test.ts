@@ -22,7 +22,13 @@ const SYSTEM_PROMPT = `You advise on money. $\` $& $' $$ "double" 'single' \\ \\
 beforeAll(async () => {
   app = await startTestApp();
   // One conversation carries the system prompt; the deployment package's inference.py embeds it.
-  const chatsJsonl = `${financeChatsJsonl()}\n${JSON.stringify({ messages: [{ role: "system", content: SYSTEM_PROMPT }, { role: "user", content: "Hi" }, { role: "assistant", content: "Hello." }] })}`;
+  const chatsJsonl = `${financeChatsJsonl()}\n${JSON.stringify({
+    messages: [
+      { role: "system", content: SYSTEM_PROMPT },
+      { role: "user", content: "Hi" },
+      { role: "assistant", content: "Hello." },
+    ],
+  })}`;
   ({ jobId, session: engineer } = await trainTinyJob(app, { validationFollows: false, name: "Advisor voice v1", chatsJsonl }));
 }, 300_000);
 afterAll(() => app?.stop());
@@ -87,7 +93,11 @@ describe("downloads", () => {
     const second = await link("ADAPTER_ZIP", qa);
     expect(second.data.artifact.id).toBe(data.artifact.id);
     expect((await fetch(second.data.url)).status).toBe(200);
-    const audit = await app.gql(`query($j:ID!){ job(id:$j){ deliveries { kind downloadCount downloads { user { email } createdAt } } } }`, { j: jobId }, engineer);
+    const audit = await app.gql(
+      `query($j:ID!){ job(id:$j){ deliveries { kind downloadCount downloads { user { email } createdAt } } } }`,
+      { j: jobId },
+      engineer,
+    );
     const zipDelivery = audit.data.job.deliveries.find((d: any) => d.kind === "adapter_zip");
     expect(zipDelivery.downloadCount).toBe(2);
     expect(zipDelivery.downloads.map((d: any) => d.user.email).sort()).toEqual(["engineer@demo.tuneloop.dev", "qa@demo.tuneloop.dev"]);
@@ -153,13 +163,18 @@ print(json.dumps(ast.literal_eval(value)))`;
     // (./numpyRuntime: a byte-level BPE tokenizer and jinja2 chat template, and the independent numpy Llama of
     // packages/engine/scripts/hf_llama_reference.py with the adapter merged). What it cannot run: sampling, GPUs.
     const runtime = [join(import.meta.dirname, "numpyRuntime"), resolve(import.meta.dirname, "../../../packages/engine/scripts")].join(":");
-    const python = (args: string[]) => execFileSync("/usr/bin/python3", args, { cwd: dir, env: { ...process.env, PYTHONPATH: runtime }, encoding: "utf8" });
+    const python = (args: string[]) =>
+      execFileSync("/usr/bin/python3", args, { cwd: dir, env: { ...process.env, PYTHONPATH: runtime }, encoding: "utf8" });
     const question = "How big should my emergency fund be?";
     const script = `import json, inference
 tokenizer, model, device = inference.load()
 print(json.dumps(inference.reply(tokenizer, model, device, [{"role": "user", "content": ${JSON.stringify(question)}}], max_new_tokens=8)))`;
     const answer = JSON.parse(python(["-c", script]));
-    const play = await app.gql(`query($j:ID!,$p:String!){ playground(jobId:$j, prompt:$p, options:{maxNewTokens:8}){ adapted { text } } }`, { j: jobId, p: question }, engineer);
+    const play = await app.gql(
+      `query($j:ID!,$p:String!){ playground(jobId:$j, prompt:$p, options:{maxNewTokens:8}){ adapted { text } } }`,
+      { j: jobId, p: question },
+      engineer,
+    );
     expect(answer.length).toBeGreaterThan(0);
     expect(answer).toBe(play.data.playground.adapted.text.trim());
     // The command line too, with the dataset's system prompt (longer than the tiny model's window: the oldest tokens go).
@@ -170,13 +185,25 @@ print(json.dumps(inference.reply(tokenizer, model, device, [{"role": "user", "co
     const hubId = "meta-llama/Llama-3.1-8B-Instruct";
     const db = app.services.db;
     const { id: _id, createdAt: _c, updatedAt: _u, config, ...job } = await db.trainingJob.findUniqueOrThrow({ where: { id: jobId } });
-    const copy = await db.trainingJob.create({ data: { ...job, name: "Advisor on Llama", config: { ...(config as object), baseModel: hubId, rank: 16 } } });
-    for (const { id: _a, jobId: _j, createdAt: _t, ...artifact } of await db.artifact.findMany({ where: { jobId, kind: { in: ["adapter_model", "adapter_config"] } } })) {
+    const copy = await db.trainingJob.create({
+      data: { ...job, name: "Advisor on Llama", config: { ...(config as object), baseModel: hubId, rank: 16 } },
+    });
+    for (const { id: _a, jobId: _j, createdAt: _t, ...artifact } of await db.artifact.findMany({
+      where: { jobId, kind: { in: ["adapter_model", "adapter_config"] } },
+    })) {
       await db.artifact.create({ data: { ...artifact, jobId: copy.id } });
     }
     const r = await app.gql(LINK, { j: copy.id, k: "DEPLOYMENT_PACKAGE" }, engineer);
     const files = await unzip(Buffer.from(await (await fetch(r.data.createDownloadLink.data.url)).arrayBuffer()));
-    expect([...files.keys()].sort()).toEqual(["README.md", "adapter/adapter_config.json", "adapter/adapter_model.safetensors", "example_prompts.json", "inference.py", "requirements.txt", "serve_vllm.sh"]);
+    expect([...files.keys()].sort()).toEqual([
+      "README.md",
+      "adapter/adapter_config.json",
+      "adapter/adapter_model.safetensors",
+      "example_prompts.json",
+      "inference.py",
+      "requirements.txt",
+      "serve_vllm.sh",
+    ]);
     const base = `import ast, json, sys
 tree = ast.parse(sys.stdin.read())
 [value] = [n.value for n in tree.body if isinstance(n, ast.Assign) and [t.id for t in n.targets if isinstance(t, ast.Name)] == ["BASE_MODEL"]]

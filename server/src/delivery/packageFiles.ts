@@ -12,7 +12,12 @@ export type BundleFacts = {
   config: Record<string, unknown>;
   finishedAt: Date | null;
   files: { name: string; sha256: string; sizeBytes: number }[];
-  validation: { perplexityBase: number | null; perplexityAdapted: number | null; perplexityImprovementPct: number | null; retentionPct: number | null } | null;
+  validation: {
+    perplexityBase: number | null;
+    perplexityAdapted: number | null;
+    perplexityImprovementPct: number | null;
+    retentionPct: number | null;
+  } | null;
 };
 
 const fmt = (x: number | null | undefined, digits = 1) => (x == null ? "n/a" : x.toFixed(digits));
@@ -37,7 +42,7 @@ export function adapterReadme(f: BundleFacts): string {
     "",
     `Base model: ${f.baseModel} (Llama architecture). The adapter is in PEFT format:`,
     "  from peft import PeftModel",
-    "  model = PeftModel.from_pretrained(base_model, \"path/to/this/folder\")",
+    '  model = PeftModel.from_pretrained(base_model, "path/to/this/folder")',
     "",
     `Settings: rank ${c.rank}, alpha ${c.alpha}, dropout ${c.dropout}, learning rate ${c.learningRate}, ${c.epochs} epochs, target modules ${(c.targetModules as string[] | undefined)?.join(", ")}`,
     ...validationLines(f),
@@ -94,11 +99,11 @@ the LoRA adapter trained by Tuneloop job \`${f.jobId}\`${includesBaseModel ? " a
 | Folder or file | What it is |
 | --- | --- |
 | \`adapter/\` | The LoRA adapter (PEFT format: \`adapter_model.safetensors\`, \`adapter_config.json\`) |
-${includesBaseModel ? "| `base_model/` | The base model `" + f.baseModel + "` (Llama architecture, weights, tokenizer, chat template) |\n" : ""}| \`inference.py\` | Loads base model + adapter and answers prompts |
+${includesBaseModel ? `| \`base_model/\` | The base model \`${f.baseModel}\` (Llama architecture, weights, tokenizer, chat template) |\n` : ""}| \`inference.py\` | Loads base model + adapter and answers prompts |
 | \`requirements.txt\` | Python packages |
 | \`example_prompts.json\` | Prompts to try, with the system prompt used in training |
 ${includesBaseModel ? "" : "| `serve_vllm.sh` | Serves the model with vLLM behind an OpenAI-compatible API (GPU) |\n"}
-${includesBaseModel ? "" : "The base model is not in this package: `inference.py` and `serve_vllm.sh` download `" + f.baseModel + "` from the Hugging Face Hub (set `HF_TOKEN` if it is gated), or set `TUNELOOP_BASE_MODEL` to a local copy.\n"}
+${includesBaseModel ? "" : `The base model is not in this package: \`inference.py\` and \`serve_vllm.sh\` download \`${f.baseModel}\` from the Hugging Face Hub (set \`HF_TOKEN\` if it is gated), or set \`TUNELOOP_BASE_MODEL\` to a local copy.\n`}
 ## Quick start
 
 \`\`\`bash
@@ -118,7 +123,9 @@ print(reply(tokenizer, model, device, [{"role": "user", "content": "Should I pay
 
 ## Validation
 
-${validationLines(f).map((l) => `- ${l}`).join("\n")}
+${validationLines(f)
+  .map((l) => `- ${l}`)
+  .join("\n")}
 
 ## Troubleshooting
 
@@ -133,5 +140,5 @@ ${validationLines(f).map((l) => `- ${l}`).join("\n")}
 }
 
 export function examplePromptsJson(systemPrompt: string | null, prompts: string[]): string {
-  return JSON.stringify({ system: systemPrompt, prompts: prompts.map((prompt) => ({ prompt })) }, null, 2) + "\n";
+  return `${JSON.stringify({ system: systemPrompt, prompts: prompts.map((prompt) => ({ prompt })) }, null, 2)}\n`;
 }

@@ -6,7 +6,10 @@ import { DELIVERY_KINDS, deliveryLink, type DeliveryKind } from "./service.js";
 const DeliveryKindEnum = builder.enumType("DeliveryKind", {
   values: {
     ADAPTER_ZIP: { value: "adapter_zip", description: "adapter_model.safetensors, adapter_config.json and README.txt" },
-    DEPLOYMENT_PACKAGE: { value: "deployment_package", description: "Adapter, base model, inference.py (transformers + peft), requirements.txt, README.md, example_prompts.json" },
+    DEPLOYMENT_PACKAGE: {
+      value: "deployment_package",
+      description: "Adapter, base model, inference.py (transformers + peft), requirements.txt, README.md, example_prompts.json",
+    },
     METRICS_CSV: { value: "metrics_csv", description: "Every metric point: name, step, value, epoch, wall_time" },
     METRICS_JSON: { value: "metrics_json", description: "Every metric series as JSON" },
   } as const,
@@ -18,7 +21,10 @@ const DownloadLink = builder.objectRef<Awaited<ReturnType<typeof deliveryLink>>>
     kind: t.field({ type: DeliveryKindEnum, resolve: (l) => l.kind }),
     url: t.exposeString("url"),
     expiresAt: t.expose("expiresAt", { type: "DateTime" }),
-    artifact: t.prismaField({ type: "Artifact", resolve: (query, l, _args, ctx) => ctx.db.artifact.findUniqueOrThrow({ ...query, where: { id: l.artifact.id } }) }),
+    artifact: t.prismaField({
+      type: "Artifact",
+      resolve: (query, l, _args, ctx) => ctx.db.artifact.findUniqueOrThrow({ ...query, where: { id: l.artifact.id } }),
+    }),
   }),
 });
 
@@ -30,7 +36,13 @@ builder.mutationFields((t) => ({
     authScopes: { user: true },
     args: { jobId: t.arg.id({ required: true }), kind: t.arg({ type: DeliveryKindEnum, required: true }) },
     resolve: (_root, { jobId, kind }, ctx) =>
-      deliveryLink(ctx, ctx.viewer as Extract<Viewer, { kind: "user" }>, String(jobId), kind as DeliveryKind, publicBaseUrl(ctx, (ctx as { request?: Request }).request)),
+      deliveryLink(
+        ctx,
+        ctx.viewer as Extract<Viewer, { kind: "user" }>,
+        String(jobId),
+        kind as DeliveryKind,
+        publicBaseUrl(ctx, (ctx as { request?: Request }).request),
+      ),
   }),
 }));
 
@@ -41,4 +53,6 @@ builder.prismaObjectField("TrainingJob", "deliveries", (t) =>
   }),
 );
 
-builder.prismaObjectField("Artifact", "downloadCount", (t) => t.relationCount("downloads", { description: "How many times the file was downloaded." }));
+builder.prismaObjectField("Artifact", "downloadCount", (t) =>
+  t.relationCount("downloads", { description: "How many times the file was downloaded." }),
+);

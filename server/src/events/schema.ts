@@ -8,7 +8,10 @@ import { isJobEventType, JOB_EVENT_TYPES, type JobEventType } from "./types.js";
 
 export const JobEventTypeEnum = builder.enumType("JobEventType", {
   description: "The kinds of entry in a job's event log (server/src/events/types.ts).",
-  values: Object.fromEntries(Object.entries(JOB_EVENT_TYPES).map(([type, description]) => [type, { description }])) as Record<JobEventType, { description: string }>,
+  values: Object.fromEntries(Object.entries(JOB_EVENT_TYPES).map(([type, description]) => [type, { description }])) as Record<
+    JobEventType,
+    { description: string }
+  >,
 });
 
 builder.prismaObject("JobEvent", {
@@ -22,7 +25,10 @@ builder.prismaObject("JobEvent", {
     source: t.exposeString("source", { description: "system, user, trainer (GraphQL) or webhook." }),
     receivedAt: t.expose("receivedAt", { type: "DateTime" }),
     processedAt: t.expose("processedAt", { type: "DateTime", nullable: true }),
-    processingError: t.exposeString("processingError", { nullable: true, description: "Why the report was refused; null when it was applied." }),
+    processingError: t.exposeString("processingError", {
+      nullable: true,
+      description: "Why the report was refused; null when it was applied.",
+    }),
   }),
 });
 
@@ -41,7 +47,8 @@ builder.prismaObjectField("TrainingJob", "events", (t) =>
 );
 
 const StageProgressRef = builder.objectRef<StageProgress>("StageProgress").implement({
-  description: "How far the current stage has gone, for a stage long enough that the trainer reports it (building the demo base model on first use).",
+  description:
+    "How far the current stage has gone, for a stage long enough that the trainer reports it (building the demo base model on first use).",
   fields: (t) => ({
     status: t.exposeString("status", { description: "The stage (the job's status) this progress is of." }),
     percent: t.exposeFloat("percent"),

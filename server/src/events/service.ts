@@ -27,7 +27,11 @@ const afterCommitOf = new WeakMap<Tx, { pubsub: PubSub; runs: (() => void)[] }>(
  * transitionJob) given its `tx` queue their publications, which go out once it
  * has committed and never after a rollback. Returns what `work` returns.
  */
-export async function inTransaction<T>(services: { db: Db; pubsub: PubSub }, work: (tx: Tx) => Promise<T>, options?: { maxWait?: number; timeout?: number }): Promise<T> {
+export async function inTransaction<T>(
+  services: { db: Db; pubsub: PubSub },
+  work: (tx: Tx) => Promise<T>,
+  options?: { maxWait?: number; timeout?: number },
+): Promise<T> {
   const runs: (() => void)[] = [];
   const result = await services.db.$transaction(async (tx) => {
     afterCommitOf.set(tx, { pubsub: services.pubsub, runs });
@@ -98,9 +102,15 @@ export async function stageProgressOf(db: Tx, job: { id: string; status: string 
     orderBy: { id: "desc" },
     select: { payload: true, message: true, receivedAt: true },
   });
-  const payload = event?.payload as { report?: StatusReport } & StatusReport | undefined;
+  const payload = event?.payload as ({ report?: StatusReport } & StatusReport) | undefined;
   const report = payload?.report ?? payload;
   if (!event || report?.type !== "status" || report.status !== job.status || report.stagePercent == null) return null;
-  return { status: report.status, percent: report.stagePercent, secondsLeft: report.stageSecondsLeft ?? null, message: event.message, reportedAt: event.receivedAt };
+  return {
+    status: report.status,
+    percent: report.stagePercent,
+    secondsLeft: report.stageSecondsLeft ?? null,
+    message: event.message,
+    reportedAt: event.receivedAt,
+  };
 }
 type StatusReport = { type?: string; status?: string; stagePercent?: number | null; stageSecondsLeft?: number | null };

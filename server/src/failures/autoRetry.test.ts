@@ -30,7 +30,8 @@ describe(`automatic retry of transient failures (${usingPostgres() ? "PostgreSQL
 
   const job = async (id: string) => (await app.gql(JOB, { id }, engineer)).data.job;
   const events = async (id: string) => (await job(id)).events.edges.map((e: any) => e.node);
-  const retryOf = (id: string) => waitFor(() => app.services.db.trainingJob.findFirst({ where: { retryOfId: id } }), 15_000, `the automatic retry of ${id}`);
+  const retryOf = (id: string) =>
+    waitFor(() => app.services.db.trainingJob.findFirst({ where: { retryOfId: id } }), 15_000, `the automatic retry of ${id}`);
 
   /** Claims `jobId` with a test worker and fails it with `errorType`. */
   async function fail(jobId: string, errorType: string, message: string, transient?: boolean) {
@@ -38,7 +39,11 @@ describe(`automatic retry of transient failures (${usingPostgres() ? "PostgreSQL
     await trainer.status("PREPROCESSING");
     if (transient === undefined) await trainer.fail(errorType, message);
     else {
-      const r = await app.gql(`mutation($j:ID!,$t:String!,$m:String!,$tr:Boolean){ reportTrainingError(jobId:$j, sequence:99, errorType:$t, message:$m, transient:$tr){ __typename } }`, { j: jobId, t: errorType, m: message, tr: transient }, trainer.token);
+      const r = await app.gql(
+        `mutation($j:ID!,$t:String!,$m:String!,$tr:Boolean){ reportTrainingError(jobId:$j, sequence:99, errorType:$t, message:$m, transient:$tr){ __typename } }`,
+        { j: jobId, t: errorType, m: message, tr: transient },
+        trainer.token,
+      );
       expect(r.data.reportTrainingError.__typename).toBe("ReportTrainingErrorSuccess");
     }
   }
@@ -52,9 +57,18 @@ describe(`automatic retry of transient failures (${usingPostgres() ? "PostgreSQL
     expect(log.find((e: any) => e.type === "status_changed" && e.payload.to === "FAILED").payload.autoRetryAt).toEqual(expect.any(String));
 
     const second = await retryOf(first.id);
-    expect(await job(second.id)).toMatchObject({ status: "QUEUED", autoRetryAttempt: 1, retryCount: 1, retryOf: { id: first.id }, name: "flaky network (retry 1)" });
+    expect(await job(second.id)).toMatchObject({
+      status: "QUEUED",
+      autoRetryAttempt: 1,
+      retryCount: 1,
+      retryOf: { id: first.id },
+      name: "flaky network (retry 1)",
+    });
     await waitFor(async () => (await events(first.id)).some((e: any) => e.type === "auto_retry"), 5000, "the auto_retry event");
-    expect((await events(first.id)).find((e: any) => e.type === "auto_retry")).toMatchObject({ message: expect.stringContaining("automatic retry 1 of 2"), payload: { retryJobId: second.id, attempt: 1 } });
+    expect((await events(first.id)).find((e: any) => e.type === "auto_retry")).toMatchObject({
+      message: expect.stringContaining("automatic retry 1 of 2"),
+      payload: { retryJobId: second.id, attempt: 1 },
+    });
     expect((await job(first.id)).autoRetryAt).toBeNull();
 
     await fail(second.id, "NetworkError", "Lost connection again");
@@ -94,7 +108,11 @@ describe(`automatic retry of transient failures (${usingPostgres() ? "PostgreSQL
     // A long delay on this one, so that the person is first.
     await fail(job2.id, "NetworkError", "Lost connection");
     await app.services.db.trainingJob.update({ where: { id: job2.id }, data: { autoRetryAt: new Date(Date.now() + 3600_000) } });
-    const manual = await app.gql(`mutation($id:ID!){ retryTrainingJob(id:$id){ __typename ... on RetryTrainingJobSuccess { data { id autoRetryAttempt } } } }`, { id: job2.id }, engineer);
+    const manual = await app.gql(
+      `mutation($id:ID!){ retryTrainingJob(id:$id){ __typename ... on RetryTrainingJobSuccess { data { id autoRetryAttempt } } } }`,
+      { id: job2.id },
+      engineer,
+    );
     expect(manual.data.retryTrainingJob).toMatchObject({ __typename: "RetryTrainingJobSuccess", data: { autoRetryAttempt: 0 } });
     expect((await job(job2.id)).autoRetryAt).toBeNull();
   });

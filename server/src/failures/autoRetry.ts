@@ -20,7 +20,13 @@ export function isTransient(errorType: string, transient: boolean | null | undef
 export type AutoRetryPlan = { at: Date; attempt: number; of: number };
 
 /** When the failed job is retried by itself, or null (not transient, or the bound is reached). */
-export function planAutoRetry(config: Pick<ServerConfig, "autoRetryDelaySeconds" | "autoRetryMax">, job: { autoRetryAttempt: number }, errorType: string, transient: boolean | null | undefined, now: Date): AutoRetryPlan | null {
+export function planAutoRetry(
+  config: Pick<ServerConfig, "autoRetryDelaySeconds" | "autoRetryMax">,
+  job: { autoRetryAttempt: number },
+  errorType: string,
+  transient: boolean | null | undefined,
+  now: Date,
+): AutoRetryPlan | null {
   if (!isTransient(errorType, transient) || job.autoRetryAttempt >= config.autoRetryMax) return null;
   return { at: new Date(now.getTime() + config.autoRetryDelaySeconds * 1000), attempt: job.autoRetryAttempt + 1, of: config.autoRetryMax };
 }
@@ -43,31 +49,56 @@ export async function runDueAutoRetries(services: AppServices): Promise<number> 
   });
   let started = 0;
   for (const job of due) {
-    const { count } = await services.db.trainingJob.updateMany({ where: { id: job.id, autoRetryAt: { not: null, lte: now } }, data: { autoRetryAt: null } });
+    const { count } = await services.db.trainingJob.updateMany({
+      where: { id: job.id, autoRetryAt: { not: null, lte: now } },
+      data: { autoRetryAt: null },
+    });
     if (count === 0) continue; // another instance took it, or a person retried it first
     const attempt = job.autoRetryAttempt + 1;
     try {
       const viewer = await creatorViewer(services, job);
       const retry = await retryJob(services, viewer, job.id, null, true, { autoRetryAttempt: attempt });
-      await logOnFailedJob(services, job, "auto_retry", `Retried automatically as “${retry.name}” (automatic retry ${attempt} of ${services.config.autoRetryMax})`, { retryJobId: retry.id, attempt });
+      await logOnFailedJob(
+        services,
+        job,
+        "auto_retry",
+        `Retried automatically as “${retry.name}” (automatic retry ${attempt} of ${services.config.autoRetryMax})`,
+        { retryJobId: retry.id, attempt },
+      );
       started++;
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       // Refused (the budget is spent, the dataset is gone…): said in the log; the one-click retry stays.
-      await logOnFailedJob(services, job, "auto_retry_failed", `Automatic retry refused: ${error.message}`, { code: error.code, field: error.field, attempt });
+      await logOnFailedJob(services, job, "auto_retry_failed", `Automatic retry refused: ${error.message}`, {
+        code: error.code,
+        field: error.field,
+        attempt,
+      });
     }
   }
   return started;
 }
 
 /** The retry is made in the name of whoever created the job, with their role today; a removed member's jobs are not retried. */
-async function creatorViewer(services: AppServices, job: { orgId: string; createdById: string }): Promise<Extract<Viewer, { kind: "user" }>> {
-  const membership = await services.db.membership.findFirst({ where: { userId: job.createdById, orgId: job.orgId, deactivatedAt: null }, select: { role: true } });
+async function creatorViewer(
+  services: AppServices,
+  job: { orgId: string; createdById: string },
+): Promise<Extract<Viewer, { kind: "user" }>> {
+  const membership = await services.db.membership.findFirst({
+    where: { userId: job.createdById, orgId: job.orgId, deactivatedAt: null },
+    select: { role: true },
+  });
   if (!membership) throw new AppError("FORBIDDEN", "The job's creator is no longer a member of the organization", "createdById");
   return { kind: "user", userId: job.createdById, orgId: job.orgId, role: membership.role, scopes: null, credentialId: "auto-retry" };
 }
 
-async function logOnFailedJob(services: AppServices, job: { id: string; orgId: string }, type: JobEventType, message: string, payload: Record<string, unknown>) {
+async function logOnFailedJob(
+  services: AppServices,
+  job: { id: string; orgId: string },
+  type: JobEventType,
+  message: string,
+  payload: Record<string, unknown>,
+) {
   const event = await appendEvent(services.db, { jobId: job.id, type, message, payload, source: "system" });
   publishEvent(services.pubsub, job.id, event.id);
   publishJobChange(services, job, "updated");

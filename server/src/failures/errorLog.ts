@@ -18,7 +18,10 @@ export function redactSecrets(value: unknown): unknown {
     return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, SECRET_KEY.test(key) ? REDACTED : redactSecrets(v)]));
   }
   // A bearer token or signing secret pasted into a message.
-  if (typeof value === "string") return value.replace(/\b(whsec_|tlk_|tls_|tlt_|tlr_)[A-Za-z0-9+/=_-]+/g, `$1${REDACTED}`).replace(/(Bearer\s+)[^\s"']+/gi, `$1${REDACTED}`);
+  if (typeof value === "string")
+    return value
+      .replace(/\b(whsec_|tlk_|tls_|tlt_|tlr_)[A-Za-z0-9+/=_-]+/g, `$1${REDACTED}`)
+      .replace(/(Bearer\s+)[^\s"']+/gi, `$1${REDACTED}`);
   return value;
 }
 
@@ -26,9 +29,30 @@ export async function errorLogOf(services: AppServices, jobId: string) {
   const job = await services.db.trainingJob.findUniqueOrThrow({
     where: { id: jobId },
     select: {
-      id: true, name: true, status: true, stage: true, orgId: true, preset: true, gpuType: true, pricingTier: true, config: true, datasetId: true,
-      errorType: true, errorMessage: true, currentStep: true, totalSteps: true, recoveryCount: true, retryCount: true, retryOfId: true, autoRetryAt: true, autoRetryAttempt: true,
-      createdAt: true, queuedAt: true, startedAt: true, finishedAt: true, lastReportAt: true,
+      id: true,
+      name: true,
+      status: true,
+      stage: true,
+      orgId: true,
+      preset: true,
+      gpuType: true,
+      pricingTier: true,
+      config: true,
+      datasetId: true,
+      errorType: true,
+      errorMessage: true,
+      currentStep: true,
+      totalSteps: true,
+      recoveryCount: true,
+      retryCount: true,
+      retryOfId: true,
+      autoRetryAt: true,
+      autoRetryAttempt: true,
+      createdAt: true,
+      queuedAt: true,
+      startedAt: true,
+      finishedAt: true,
+      lastReportAt: true,
       dataset: { select: { id: true, name: true } },
     },
   });
@@ -41,14 +65,41 @@ export async function errorLogOf(services: AppServices, jobId: string) {
   return redactSecrets({
     exportedAt: new Date().toISOString(),
     job: {
-      id: job.id, name: job.name, status: job.status, stage: job.stage, currentStep: job.currentStep, totalSteps: job.totalSteps,
-      recoveryCount: job.recoveryCount, retryCount: job.retryCount, retryOfId: job.retryOfId, autoRetryAt: job.autoRetryAt, autoRetryAttempt: job.autoRetryAttempt,
-      createdAt: job.createdAt, queuedAt: job.queuedAt, startedAt: job.startedAt, finishedAt: job.finishedAt, lastReportAt: job.lastReportAt,
+      id: job.id,
+      name: job.name,
+      status: job.status,
+      stage: job.stage,
+      currentStep: job.currentStep,
+      totalSteps: job.totalSteps,
+      recoveryCount: job.recoveryCount,
+      retryCount: job.retryCount,
+      retryOfId: job.retryOfId,
+      autoRetryAt: job.autoRetryAt,
+      autoRetryAttempt: job.autoRetryAttempt,
+      createdAt: job.createdAt,
+      queuedAt: job.queuedAt,
+      startedAt: job.startedAt,
+      finishedAt: job.finishedAt,
+      lastReportAt: job.lastReportAt,
     },
     settings: { preset: job.preset, gpuType: job.gpuType, pricingTier: job.pricingTier, dataset: job.dataset, config: job.config },
     failure: job.errorType || job.errorMessage ? { errorType: job.errorType, message: job.errorMessage, guidance } : null,
     trainerOutput: outputLines ?? [],
-    reports: { received: reports.length, applied: reports.filter((e) => !e.processingError).length, refused: reports.filter((e) => e.processingError).length, viaWebhook: reports.filter((e) => e.source === "webhook").length },
-    events: events.map((e) => ({ id: e.id, type: e.type, source: e.source, message: e.message, receivedAt: e.receivedAt, processedAt: e.processedAt, processingError: e.processingError, payload: e.payload })),
+    reports: {
+      received: reports.length,
+      applied: reports.filter((e) => !e.processingError).length,
+      refused: reports.filter((e) => e.processingError).length,
+      viaWebhook: reports.filter((e) => e.source === "webhook").length,
+    },
+    events: events.map((e) => ({
+      id: e.id,
+      type: e.type,
+      source: e.source,
+      message: e.message,
+      receivedAt: e.receivedAt,
+      processedAt: e.processedAt,
+      processingError: e.processingError,
+      payload: e.payload,
+    })),
   });
 }

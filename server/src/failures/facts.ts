@@ -48,7 +48,11 @@ export type FailureFacts = z.infer<typeof failureFactsSchema>;
 
 /** The facts of the job's last accepted error report, if its trainer sent any. */
 export async function failureFactsOf(db: Db, jobId: string): Promise<FailureFacts | null> {
-  const event = await db.jobEvent.findFirst({ where: { jobId, type: "error", processingError: null }, orderBy: { id: "desc" }, select: { payload: true } });
+  const event = await db.jobEvent.findFirst({
+    where: { jobId, type: "error", processingError: null },
+    orderBy: { id: "desc" },
+    select: { payload: true },
+  });
   const parsed = failureFactsSchema.safeParse((event?.payload as { facts?: unknown } | undefined)?.facts);
   return parsed.success ? parsed.data : null;
 }

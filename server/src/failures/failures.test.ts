@@ -48,7 +48,10 @@ describe(`failure guidance and retry with the suggested fix (${usingPostgres() ?
     const id = await failedJob("oom", "OutOfMemoryError", "CUDA out of memory. Tried to allocate 2.00 GiB");
     const failed = await guidance(id);
     expect(failed).toMatchObject({ status: "FAILED", errorType: "OutOfMemoryError" });
-    const halved = [{ field: "batchSize", from: 4, to: 2 }, { field: "gradientAccumulationSteps", from: 1, to: 2 }];
+    const halved = [
+      { field: "batchSize", from: 4, to: 2 },
+      { field: "gradientAccumulationSteps", from: 1, to: 2 },
+    ];
     expect(failed.failureGuidance.suggestedChanges).toEqual(halved);
     // The job asked for a Test GPU, but nothing says it ran on one.
     expect(failed.failureGuidance.explanation).not.toContain("Test GPU");
@@ -61,7 +64,8 @@ describe(`failure guidance and retry with the suggested fix (${usingPostgres() ?
     expect(retried.retryDiff).toEqual(halved);
     // The user's own overrides win over the suggestion; declining the fix changes nothing.
     expect((await retry(id, { batchSize: 1, gradientAccumulationSteps: 4 })).data.retryDiff).toEqual([
-      { field: "batchSize", from: 4, to: 1 }, { field: "gradientAccumulationSteps", from: 1, to: 4 },
+      { field: "batchSize", from: 4, to: 1 },
+      { field: "gradientAccumulationSteps", from: 1, to: 4 },
     ]);
     expect((await retry(id, null, false)).data.retryDiff).toEqual([]);
     expect(await retry(id, { pricingTier: "CHEAP" })).toMatchObject({ code: "VALIDATION", field: "overrides.pricingTier" });
@@ -80,16 +84,27 @@ describe(`failure guidance and retry with the suggested fix (${usingPostgres() ?
     const g = (await guidance(spot)).failureGuidance;
     expect(g.suggestedChanges).toEqual([{ field: "pricingTier", from: "SPOT", to: "ON_DEMAND" }]);
     expect(g.explanation).toMatch(/Retry in 5 minutes, or switch to on-demand \(\$72\.00\/h instead of \$36\.00\/h\)/);
-    expect((await retry(spot)).data).toMatchObject({ pricingTier: "ON_DEMAND", retryDiff: [{ field: "pricingTier", from: "SPOT", to: "ON_DEMAND" }] });
+    expect((await retry(spot)).data).toMatchObject({
+      pricingTier: "ON_DEMAND",
+      retryDiff: [{ field: "pricingTier", from: "SPOT", to: "ON_DEMAND" }],
+    });
 
     const onDemand = await failedJob("no gpu at all", "GPUProvisioningError", "No capacity", { pricingTier: "ON_DEMAND" });
-    expect((await guidance(onDemand)).failureGuidance.suggestedChanges).toEqual([{ field: "gpuType", from: "TEST_GPU", to: "H100_PCIE_80GB" }]);
-    expect((await retry(onDemand)).data).toMatchObject({ gpuType: "H100_PCIE_80GB", retryDiff: [{ field: "gpuType", from: "TEST_GPU", to: "H100_PCIE_80GB" }] });
+    expect((await guidance(onDemand)).failureGuidance.suggestedChanges).toEqual([
+      { field: "gpuType", from: "TEST_GPU", to: "H100_PCIE_80GB" },
+    ]);
+    expect((await retry(onDemand)).data).toMatchObject({
+      gpuType: "H100_PCIE_80GB",
+      retryDiff: [{ field: "gpuType", from: "TEST_GPU", to: "H100_PCIE_80GB" }],
+    });
   });
 
   it("timeout: one epoch fewer; network and unknown errors: retry as it was", async () => {
     const slow = await failedJob("slow", "TimeoutError", "Training exceeded 24-hour limit");
-    expect((await guidance(slow)).failureGuidance).toMatchObject({ errorType: "TimeoutError", suggestedChanges: [{ field: "epochs", from: 3, to: 2 }] });
+    expect((await guidance(slow)).failureGuidance).toMatchObject({
+      errorType: "TimeoutError",
+      suggestedChanges: [{ field: "epochs", from: 3, to: 2 }],
+    });
     expect((await retry(slow)).data.config.epochs).toBe(2);
 
     const lost = await failedJob("lost", "NetworkError", "Connection reset by peer");
@@ -107,9 +122,12 @@ describe(`failure guidance and retry with the suggested fix (${usingPostgres() ?
   });
 
   it("dataset format: once a fixed file is uploaded under the same name, the retry trains on it", async () => {
-    const upload = async () => (await uploadDataset(app, engineer, "Client A chats", demoDatasetJsonl())).data.uploadDataset.data.id as string;
+    const upload = async () =>
+      (await uploadDataset(app, engineer, "Client A chats", demoDatasetJsonl())).data.uploadDataset.data.id as string;
     const original = await upload();
-    const id = await failedJob("bad data", "DatasetFormatError", "Training pair #47 missing 'target_response' field", { datasetId: original });
+    const id = await failedJob("bad data", "DatasetFormatError", "Training pair #47 missing 'target_response' field", {
+      datasetId: original,
+    });
     const before = (await guidance(id)).failureGuidance;
     expect(before).toMatchObject({ errorType: "DatasetFormatError", suggestedChanges: [] });
     expect(before.explanation).toContain("Training pair #47 missing 'target_response' field");
@@ -118,20 +136,39 @@ describe(`failure guidance and retry with the suggested fix (${usingPostgres() ?
     const fixed = await upload();
     const after = (await guidance(id)).failureGuidance;
     expect(after.suggestedChanges).toEqual([{ field: "datasetId", from: original, to: fixed }]);
-    expect((await retry(id)).data).toMatchObject({ dataset: { id: fixed }, retryDiff: [{ field: "datasetId", from: original, to: fixed }] });
+    expect((await retry(id)).data).toMatchObject({
+      dataset: { id: fixed },
+      retryDiff: [{ field: "datasetId", from: original, to: fixed }],
+    });
   });
 
   it("tells people why a job failed and counts failures per error type, preset and GPU", async () => {
-    const failedAlerts = await waitFor(async () => {
-      const found = await alertsOf(app, engineer, ["JOB_FAILED"]);
-      return found.length === 9 ? found : null;
-    }, 10_000, "a JOB_FAILED alert per failed job");
+    const failedAlerts = await waitFor(
+      async () => {
+        const found = await alertsOf(app, engineer, ["JOB_FAILED"]);
+        return found.length === 9 ? found : null;
+      },
+      10_000,
+      "a JOB_FAILED alert per failed job",
+    );
     const oom = failedAlerts.find((a) => a.message.startsWith('Job "oom" failed.'))!;
     expect(oom.message).toContain("Suggested retry: batchSize 4 → 2, gradientAccumulationSteps 1 → 2.");
-    expect(oom.data).toMatchObject({ errorType: "OutOfMemoryError", suggestedChanges: [{ field: "batchSize", from: 4, to: 2 }, { field: "gradientAccumulationSteps", from: 1, to: 2 }] });
+    expect(oom.data).toMatchObject({
+      errorType: "OutOfMemoryError",
+      suggestedChanges: [
+        { field: "batchSize", from: 4, to: 2 },
+        { field: "gradientAccumulationSteps", from: 1, to: 2 },
+      ],
+    });
 
-    const common = (await app.gql(`{ commonFailures { totalFailed byErrorType { key count } byPreset { key count } byGpuType { key count }
-      combinations { errorType preset gpuType count lastSeenAt } } }`, {}, engineer)).data.commonFailures;
+    const common = (
+      await app.gql(
+        `{ commonFailures { totalFailed byErrorType { key count } byPreset { key count } byGpuType { key count }
+      combinations { errorType preset gpuType count lastSeenAt } } }`,
+        {},
+        engineer,
+      )
+    ).data.commonFailures;
     expect(common.totalFailed).toBe(9);
     expect(common.byErrorType).toEqual([
       { key: "OutOfMemoryError", count: 3 },
@@ -141,7 +178,10 @@ describe(`failure guidance and retry with the suggested fix (${usingPostgres() ?
       { key: "TimeoutError", count: 1 },
       { key: "UnknownError", count: 1 },
     ]);
-    expect(common.byPreset).toEqual([{ key: "BALANCED", count: 8 }, { key: "AGGRESSIVE", count: 1 }]);
+    expect(common.byPreset).toEqual([
+      { key: "BALANCED", count: 8 },
+      { key: "AGGRESSIVE", count: 1 },
+    ]);
     expect(common.byGpuType).toEqual([{ key: "TEST_GPU", count: 9 }]);
     expect(common.combinations[0]).toMatchObject({ errorType: "OutOfMemoryError", preset: "BALANCED", gpuType: "TEST_GPU", count: 2 });
   });

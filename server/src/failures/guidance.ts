@@ -10,7 +10,14 @@ import { memoryFix } from "./memoryFix.js";
 // Why a job failed, in words a user can act on, and the configuration change
 // most likely to make the retry succeed.
 
-export const ERROR_TYPES = ["OutOfMemoryError", "DatasetFormatError", "GPUProvisioningError", "TimeoutError", "NetworkError", "UnknownError"] as const;
+export const ERROR_TYPES = [
+  "OutOfMemoryError",
+  "DatasetFormatError",
+  "GPUProvisioningError",
+  "TimeoutError",
+  "NetworkError",
+  "UnknownError",
+] as const;
 export type ErrorType = (typeof ERROR_TYPES)[number];
 
 /** A setting of the job and what the retry changes it to. */
@@ -68,18 +75,30 @@ function outOfMemory(job: FailedJob, config: JobConfig, facts: FailureFacts | nu
           ? `The trainer did not report how much memory it needed, so this cannot be sized exactly: batch size ${micro} with ${steps} accumulation steps takes at most half the activations and keeps the effective batch.`
           : "The trainer did not report how much memory it needed; try shorter sequences or a lower rank."),
       suggestedChanges: micro
-        ? [{ field: "batchSize", from: config.batchSize, to: micro }, { field: "gradientAccumulationSteps", from: accumulation, to: steps }]
+        ? [
+            { field: "batchSize", from: config.batchSize, to: micro },
+            { field: "gradientAccumulationSteps", from: accumulation, to: steps },
+          ]
         : [],
     };
   }
-  const had = memory.limit === "WORKER_BUDGET" ? `${facts.where} allows ${formatBytes(memory.availableBytes)}` : `the ${facts.where} has ${formatBytes(memory.availableBytes)}`;
+  const had =
+    memory.limit === "WORKER_BUDGET"
+      ? `${facts.where} allows ${formatBytes(memory.availableBytes)}`
+      : `the ${facts.where} has ${formatBytes(memory.availableBytes)}`;
   const fix = memoryFix(config, memory, job.gpuType);
-  const needed = memory.requiredBytes > memory.availableBytes ? `needed ${formatBytes(memory.requiredBytes)}` : `ran out of memory (the estimate was ${formatBytes(memory.requiredBytes)})`;
+  const needed =
+    memory.requiredBytes > memory.availableBytes
+      ? `needed ${formatBytes(memory.requiredBytes)}`
+      : `ran out of memory (the estimate was ${formatBytes(memory.requiredBytes)})`;
   return {
     errorType: "OutOfMemoryError",
     explanation:
       `Training with batch size ${config.batchSize}, sequences of up to ${memory.seqLength} tokens and rank ${config.rank} ${needed}, but ${had}. ` +
-      (fix?.how ?? (memory.limit === "WORKER_BUDGET" ? "Nothing smaller fits: run it on a worker with a larger memory budget." : "Nothing smaller fits, and no GPU in the catalog has enough memory.")) +
+      (fix?.how ??
+        (memory.limit === "WORKER_BUDGET"
+          ? "Nothing smaller fits: run it on a worker with a larger memory budget."
+          : "Nothing smaller fits, and no GPU in the catalog has enough memory.")) +
       said(job),
     suggestedChanges: fix?.changes ?? [],
   };
@@ -89,7 +108,10 @@ async function datasetFormat(db: Db, job: FailedJob): Promise<FailureGuidance> {
   const dataset = await db.dataset.findUnique({ where: { id: job.datasetId }, select: { name: true, createdAt: true } });
   // A fixed file uploaded again under the same name is the fix: the retry uses it.
   const fixed = dataset
-    ? await db.dataset.findFirst({ where: { orgId: job.orgId, name: dataset.name, status: "VALID", createdAt: { gt: dataset.createdAt }, id: { not: job.datasetId } }, orderBy: { createdAt: "desc" } })
+    ? await db.dataset.findFirst({
+        where: { orgId: job.orgId, name: dataset.name, status: "VALID", createdAt: { gt: dataset.createdAt }, id: { not: job.datasetId } },
+        orderBy: { createdAt: "desc" },
+      })
     : null;
   return {
     errorType: "DatasetFormatError",
@@ -141,22 +163,37 @@ function timeout(job: FailedJob, config: JobConfig, facts: FailureFacts | null):
 /** Leaves room for the step time to vary a little between runs. */
 const TIME_MARGIN = 0.9;
 
-function timeFix(config: JobConfig, time: NonNullable<FailureFacts["time"]>): { changes: ConfigChange[]; how: string; fullSeconds: number } {
+function timeFix(
+  config: JobConfig,
+  time: NonNullable<FailureFacts["time"]>,
+): { changes: ConfigChange[]; how: string; fullSeconds: number } {
   const stepsPerEpoch = time.totalSteps / config.epochs;
   const seconds = (epochs: number) => time.overheadSeconds + epochs * stepsPerEpoch * time.secondsPerStep;
   const fullSeconds = seconds(config.epochs);
   const budget = time.limitSeconds * TIME_MARGIN;
   for (let epochs = config.epochs - 1; epochs >= 1; epochs--) {
     if (seconds(epochs) <= budget) {
-      return { fullSeconds, changes: [{ field: "epochs", from: config.epochs, to: epochs }], how: `${epochs} epoch(s) instead of ${config.epochs} take about ${formatSeconds(seconds(epochs))}, inside the limit.` };
+      return {
+        fullSeconds,
+        changes: [{ field: "epochs", from: config.epochs, to: epochs }],
+        how: `${epochs} epoch(s) instead of ${config.epochs} take about ${formatSeconds(seconds(epochs))}, inside the limit.`,
+      };
     }
   }
   // Not even one epoch fits: more time, where the job's own limit was the one that stopped it.
   const wanted = Math.ceil(fullSeconds / TIME_MARGIN / 60) * 60;
   if (config.maxDurationSeconds <= time.limitSeconds && wanted <= MAX_DURATION_SECONDS) {
-    return { fullSeconds, changes: [{ field: "maxDurationSeconds", from: config.maxDurationSeconds, to: wanted }], how: `Not even one epoch fits; a limit of ${formatSeconds(wanted)} lets the run finish.` };
+    return {
+      fullSeconds,
+      changes: [{ field: "maxDurationSeconds", from: config.maxDurationSeconds, to: wanted }],
+      how: `Not even one epoch fits; a limit of ${formatSeconds(wanted)} lets the run finish.`,
+    };
   }
-  return { fullSeconds, changes: [], how: "Not even one epoch fits the worker's limit: split the dataset, shorten its conversations, or run it on a worker that allows more time." };
+  return {
+    fullSeconds,
+    changes: [],
+    how: "Not even one epoch fits the worker's limit: split the dataset, shorten its conversations, or run it on a worker that allows more time.",
+  };
 }
 
 function formatSeconds(s: number): string {

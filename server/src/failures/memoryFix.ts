@@ -33,12 +33,16 @@ export function memoryFix(config: JobConfig, facts: MemoryFacts, gpuType: string
   const budget = facts.requiredBytes > facts.availableBytes ? facts.availableBytes : bytesNeeded(profile, current) - activations / 2;
 
   const batchChanges = (b: number): ConfigChange[] =>
-    b === config.batchSize ? [] : [
-      { field: "batchSize", from: config.batchSize, to: b },
-      { field: "gradientAccumulationSteps", from: accumulation, to: effective / b },
-    ];
+    b === config.batchSize
+      ? []
+      : [
+          { field: "batchSize", from: config.batchSize, to: b },
+          { field: "gradientAccumulationSteps", from: accumulation, to: effective / b },
+        ];
   const batchWords = (b: number) =>
-    b === config.batchSize ? "" : `batch size ${b} with ${effective / b} accumulation steps (the same effective batch of ${effective}, so the same learning dynamics)`;
+    b === config.batchSize
+      ? ""
+      : `batch size ${b} with ${effective / b} accumulation steps (the same effective batch of ${effective}, so the same learning dynamics)`;
 
   // In order of least change: the micro-batch alone, then shorter sequences, a lower rank, 4-bit loading.
   const variants: { settings: MemorySettings; changes: ConfigChange[]; words: string }[] = [
@@ -50,11 +54,20 @@ export function memoryFix(config: JobConfig, facts: MemoryFacts, gpuType: string
     })),
     ...halvings(config.rank, 1).map((rank) => ({
       settings: { ...current, rank },
-      changes: [{ field: "rank", from: config.rank, to: rank }, { field: "alpha", from: config.alpha, to: (config.alpha * rank) / config.rank }],
+      changes: [
+        { field: "rank", from: config.rank, to: rank },
+        { field: "alpha", from: config.alpha, to: (config.alpha * rank) / config.rank },
+      ],
       words: `LoRA rank ${rank} (alpha scaled with it, so updates keep their size)`,
     })),
     ...(profile.fourBitSavingBytes
-      ? [{ settings: { ...current, fourBit: true }, changes: [{ field: "quantization", from: config.quantization ?? "none", to: "4bit" }], words: "the base model loaded in 4-bit" }]
+      ? [
+          {
+            settings: { ...current, fourBit: true },
+            changes: [{ field: "quantization", from: config.quantization ?? "none", to: "4bit" }],
+            words: "the base model loaded in 4-bit",
+          },
+        ]
       : []),
   ];
   for (const v of variants) {
@@ -63,13 +76,19 @@ export function memoryFix(config: JobConfig, facts: MemoryFacts, gpuType: string
     const bytes = bytesNeeded(profile, { ...v.settings, batchSize: b });
     const words = [v.words, batchWords(b)].filter(Boolean).join(", with ");
     const lead = v.changes.length ? `No batch size fits as it is; ${words}` : words[0].toUpperCase() + words.slice(1);
-    return { changes: [...v.changes, ...batchChanges(b)], bytes, how: `${lead} needs about ${formatBytes(bytes)} by the trainer's own memory model.` };
+    return {
+      changes: [...v.changes, ...batchChanges(b)],
+      bytes,
+      how: `${lead} needs about ${formatBytes(bytes)} by the trainer's own memory model.`,
+    };
   }
 
   // Nothing smaller fits: a GPU with more memory, when a GPU's memory was the limit.
   if (facts.limit !== "GPU_MEMORY") return null;
   const needed = bytesNeeded(profile, current) * (facts.availableBytes / budget);
-  const gpu = [...gpuCatalog].sort((a, b) => a.memoryGb - b.memoryGb).find((g) => g.id !== gpuType && g.memoryGb * 2 ** 30 * USABLE_GPU_FRACTION >= needed);
+  const gpu = [...gpuCatalog]
+    .sort((a, b) => a.memoryGb - b.memoryGb)
+    .find((g) => g.id !== gpuType && g.memoryGb * 2 ** 30 * USABLE_GPU_FRACTION >= needed);
   if (!gpu) return null;
   return {
     changes: [{ field: "gpuType", from: gpuType, to: gpu.id }],

@@ -21,9 +21,21 @@ const SETTING_FIELDS = Object.keys(settingsSchema.shape) as (keyof Settings)[];
 /** The hyperparameters a preset decides: a new preset brings its own unless they are set explicitly. */
 const PRESET_FIELDS = ["rank", "alpha", "learningRate", "epochs"];
 
-type RetriedJob = Settings & { id: string; orgId: string; config: unknown; status: string; errorType: string | null; errorMessage: string | null };
+type RetriedJob = Settings & {
+  id: string;
+  orgId: string;
+  config: unknown;
+  status: string;
+  errorType: string | null;
+  errorMessage: string | null;
+};
 
-export async function planRetry(db: Db, failed: RetriedJob, overrides: Record<string, unknown> | null | undefined, applySuggestedFix: boolean) {
+export async function planRetry(
+  db: Db,
+  failed: RetriedJob,
+  overrides: Record<string, unknown> | null | undefined,
+  applySuggestedFix: boolean,
+) {
   const suggested = applySuggestedFix && failed.status === "FAILED" ? (await failureGuidance(db, failed)).suggestedChanges : [];
   const wanted: Record<string, unknown> = { ...Object.fromEntries(suggested.map((c) => [c.field, c.to])), ...overrides };
   const parsed = settingsSchema.safeParse(Object.fromEntries(SETTING_FIELDS.filter((f) => f in wanted).map((f) => [f, wanted[f]])));
@@ -31,7 +43,13 @@ export async function planRetry(db: Db, failed: RetriedJob, overrides: Record<st
     const issue = parsed.error.issues[0];
     throw new AppError("VALIDATION", `overrides.${issue.path.join(".")}: ${issue.message}`, `overrides.${issue.path.join(".")}`);
   }
-  const settings: Settings = { preset: failed.preset, gpuType: failed.gpuType, pricingTier: failed.pricingTier, datasetId: failed.datasetId, ...parsed.data };
+  const settings: Settings = {
+    preset: failed.preset,
+    gpuType: failed.gpuType,
+    pricingTier: failed.pricingTier,
+    datasetId: failed.datasetId,
+    ...parsed.data,
+  };
   const config: Record<string, unknown> = { ...(failed.config as Record<string, unknown>) };
   for (const [key, value] of Object.entries(wanted)) if (!SETTING_FIELDS.includes(key as keyof Settings)) config[key] = value;
   if (settings.preset !== failed.preset && settings.preset !== "CUSTOM") {
@@ -45,11 +63,13 @@ type ComparableJob = Settings & { config: unknown };
 /** What differs between a job and the one it retried: settings first, then hyperparameters. */
 export function retryDiff(original: ComparableJob, retry: ComparableJob): ConfigChange[] {
   const changes: ConfigChange[] = [];
-  for (const field of SETTING_FIELDS) if (original[field] !== retry[field]) changes.push({ field, from: original[field], to: retry[field] });
+  for (const field of SETTING_FIELDS)
+    if (original[field] !== retry[field]) changes.push({ field, from: original[field], to: retry[field] });
   const before = original.config as Record<string, unknown>;
   const after = retry.config as Record<string, unknown>;
   for (const key of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) {
-    if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) changes.push({ field: key, from: before[key] ?? null, to: after[key] ?? null });
+    if (JSON.stringify(before[key]) !== JSON.stringify(after[key]))
+      changes.push({ field: key, from: before[key] ?? null, to: after[key] ?? null });
   }
   return changes;
 }

@@ -10,7 +10,8 @@ const MemoryLimitEnum = builder.enumType("MemoryLimit", {
 });
 
 const MemoryProfileInput = builder.inputType("MemoryProfileInput", {
-  description: "The trainer's memory model for the run (shared/memoryModel.ts): bytes = fixed − 4-bit saving + perRank × rank + batch × seq × (perToken + perTokenPosition × seq).",
+  description:
+    "The trainer's memory model for the run (shared/memoryModel.ts): bytes = fixed − 4-bit saving + perRank × rank + batch × seq × (perToken + perTokenPosition × seq).",
   fields: (t) => ({
     fixedBytes: t.float({ required: true }),
     bytesPerRank: t.float({ required: true }),
@@ -43,7 +44,10 @@ const TimeFactsInput = builder.inputType("TimeFactsInput", {
 export const FailureFactsInput = builder.inputType("FailureFactsInput", {
   description: "What the trainer measured when the job failed; the failure guidance sizes the retry from it.",
   fields: (t) => ({
-    where: t.string({ required: true, description: "Where it ran, in words: a worker and its memory budget, or a GPU (e.g. NVIDIA A10G)." }),
+    where: t.string({
+      required: true,
+      description: "Where it ran, in words: a worker and its memory budget, or a GPU (e.g. NVIDIA A10G).",
+    }),
     memory: t.field({ type: MemoryFactsInput }),
     time: t.field({ type: TimeFactsInput }),
   }),
@@ -104,7 +108,18 @@ builder.prismaObjectFields("TrainingJob", (t) => ({
     type: FailureGuidanceRef,
     nullable: true,
     description: "For a failed job: why, and what the retry changes. Null otherwise.",
-    select: { id: true, orgId: true, status: true, errorType: true, errorMessage: true, config: true, preset: true, gpuType: true, pricingTier: true, datasetId: true },
+    select: {
+      id: true,
+      orgId: true,
+      status: true,
+      errorType: true,
+      errorMessage: true,
+      config: true,
+      preset: true,
+      gpuType: true,
+      pricingTier: true,
+      datasetId: true,
+    },
     resolve: (job, _args, ctx) => (job.status === "FAILED" ? failureGuidance(ctx.db, job) : null),
   }),
   retryDiff: t.field({

@@ -3,7 +3,13 @@ import { classifyFailure, type ErrorType } from "./guidance.js";
 
 type Count = { key: string; count: number };
 export type Combination = { errorType: ErrorType; preset: string; gpuType: string; count: number; lastSeenAt: Date | null };
-export type CommonFailures = { totalFailed: number; byErrorType: Count[]; byPreset: Count[]; byGpuType: Count[]; combinations: Combination[] };
+export type CommonFailures = {
+  totalFailed: number;
+  byErrorType: Count[];
+  byPreset: Count[];
+  byGpuType: Count[];
+  combinations: Combination[];
+};
 
 const byCount = <T extends { count: number }>(a: T, b: T) => b.count - a.count;
 

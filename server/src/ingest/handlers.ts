@@ -1,5 +1,4 @@
 import type { AppServices } from "../context.js";
-import type { Prisma } from "../generated/sqlite/client.js";
 import type { JobStatus } from "../generated/sqlite/enums.js";
 import type { Tx } from "../events/service.js";
 import { notFound } from "../errors.js";
@@ -24,7 +23,15 @@ export type Effect = {
   checkpointId?: string;
 };
 
-type Ctx = { services: AppServices; tx: Tx; job: JobState; now: Date; source: "trainer" | "webhook"; dedupeKey: string | null; receivedAt: Date };
+type Ctx = {
+  services: AppServices;
+  tx: Tx;
+  job: JobState;
+  now: Date;
+  source: "trainer" | "webhook";
+  dedupeKey: string | null;
+  receivedAt: Date;
+};
 type Handler<T extends Report["type"]> = (ctx: Ctx, report: Extract<Report, { type: T }>) => Promise<Effect>;
 
 /** Series whose latest value the job keeps in a column of its own. */
@@ -50,7 +57,13 @@ async function move(ctx: Ctx, to: JobStatus, options: MoveOptions = {}) {
 }
 
 const metrics: Handler<"metrics"> = async ({ services, tx, job, now }, report) => {
-  const points = report.points.map((p) => ({ name: p.name, step: p.step, value: p.value, epoch: p.epoch ?? null, wallTime: p.wallTime ?? now.getTime() / 1000 }));
+  const points = report.points.map((p) => ({
+    name: p.name,
+    step: p.step,
+    value: p.value,
+    epoch: p.epoch ?? null,
+    wallTime: p.wallTime ?? now.getTime() / 1000,
+  }));
   const newPoints = await storePoints(tx, services.provider, job.id, points);
   const data: JobChanges = {};
   // Progress only moves forward: a late point updates the history, not the job.
@@ -59,16 +72,23 @@ const metrics: Handler<"metrics"> = async ({ services, tx, job, now }, report) =
     Object.assign(data, { currentStep: top.step, progress: progressAt(job, top.step) });
     if (top.epoch != null) data.currentEpoch = top.epoch;
   }
-  const tracked = [...new Set(points.map((p) => p.name))].filter((name): name is keyof typeof LATEST_COLUMNS => Object.hasOwn(LATEST_COLUMNS, name));
+  const tracked = [...new Set(points.map((p) => p.name))].filter((name): name is keyof typeof LATEST_COLUMNS =>
+    Object.hasOwn(LATEST_COLUMNS, name),
+  );
   // The value at each series' highest stored step, so a late point changes nothing here.
-  for (const latest of await latestPoints(tx, job.id, tracked)) data[LATEST_COLUMNS[latest.name as keyof typeof LATEST_COLUMNS]] = latest.value;
+  for (const latest of await latestPoints(tx, job.id, tracked))
+    data[LATEST_COLUMNS[latest.name as keyof typeof LATEST_COLUMNS]] = latest.value;
   const steps = top.step === points[0].step ? `step ${top.step}` : `steps ${Math.min(...points.map((p) => p.step))}–${top.step}`;
   return { data, transitions: 0, newPoints, message: `${newPoints.length} new of ${points.length} points, ${steps}` };
 };
 
 const status: Handler<"status"> = async (ctx, report) => {
   const data: JobChanges = {};
-  if (report.totalSteps) Object.assign(data, { totalSteps: report.totalSteps, progress: progressAt({ ...ctx.job, totalSteps: report.totalSteps }, ctx.job.currentStep) });
+  if (report.totalSteps)
+    Object.assign(data, {
+      totalSteps: report.totalSteps,
+      progress: progressAt({ ...ctx.job, totalSteps: report.totalSteps }, ctx.job.currentStep),
+    });
   // A stage reported again (after a resume, say) is not a change.
   if (report.status === ctx.job.status) return { data, transitions: 0, message: report.message ?? `Still ${words(report.status)}` };
   // One entry in the event log: the status change, carrying the report (its sequence, as received).
@@ -85,10 +105,24 @@ const checkpoint: Handler<"checkpoint"> = async ({ tx, job }, report) => {
   if (report.artifactId && !(await tx.artifact.findFirst({ where: { id: report.artifactId, jobId: job.id }, select: { id: true } }))) {
     throw notFound("Artifact", "artifactId");
   }
-  const fields = { epoch: report.epoch ?? null, artifactId: report.artifactId ?? null, trainLoss: report.trainLoss ?? null, valLoss: report.valLoss ?? null };
+  const fields = {
+    epoch: report.epoch ?? null,
+    artifactId: report.artifactId ?? null,
+    trainLoss: report.trainLoss ?? null,
+    valLoss: report.valLoss ?? null,
+  };
   // Saving the same step again (after a resume) replaces the checkpoint.
-  const saved = await tx.checkpoint.upsert({ where: { jobId_step: { jobId: job.id, step: report.step } }, create: { jobId: job.id, step: report.step, ...fields }, update: fields });
-  return { data: {}, transitions: 0, checkpointId: saved.id, message: `Checkpoint at step ${report.step}${report.artifactId ? "" : " (no artifact)"}` };
+  const saved = await tx.checkpoint.upsert({
+    where: { jobId_step: { jobId: job.id, step: report.step } },
+    create: { jobId: job.id, step: report.step, ...fields },
+    update: fields,
+  });
+  return {
+    data: {},
+    transitions: 0,
+    checkpointId: saved.id,
+    message: `Checkpoint at step ${report.step}${report.artifactId ? "" : " (no artifact)"}`,
+  };
 };
 
 const interrupted: Handler<"interrupted"> = async (ctx, report) => {
@@ -111,7 +145,11 @@ const error: Handler<"error"> = async (ctx, report) => {
     data: { errorType: report.errorType, errorMessage: report.message, autoRetryAt: retry?.at ?? null },
     payload: { errorType: report.errorType, ...(retry && { autoRetryAt: retry.at.toISOString() }) },
   });
-  return { data: {}, transitions: 1, message: `${report.errorType}: ${report.message}${retry ? ` (${describeAutoRetry(retry, ctx.now)})` : ""}` };
+  return {
+    data: {},
+    transitions: 1,
+    message: `${report.errorType}: ${report.message}${retry ? ` (${describeAutoRetry(retry, ctx.now)})` : ""}`,
+  };
 };
 
 /** Something the trainer wants a person to see that changes nothing (the overview's `warning` event). */
@@ -126,7 +164,11 @@ const completed: Handler<"completed"> = async (ctx, report) => {
   }
   const to = report.validationFollows ? "VALIDATION" : "COMPLETED";
   await move(ctx, to, { data: to === "COMPLETED" ? { progress: 100 } : {} });
-  return { data: {}, transitions: transitions + 1, message: report.validationFollows ? "Training complete; validation follows" : "Completed" };
+  return {
+    data: {},
+    transitions: transitions + 1,
+    message: report.validationFollows ? "Training complete; validation follows" : "Completed",
+  };
 };
 
 const handlers: { [T in Report["type"]]: Handler<T> } = { metrics, status, checkpoint, interrupted, resumed, error, warning, completed };

@@ -24,12 +24,26 @@ describe("trainer reports through GraphQL", () => {
       expect(r.data.status).toBe(status);
     }
     // Any name is a series of its own, even one that looks like an object's property.
-    const stored = await report(job, "metrics", { p: [...trainingPoints(1, 50), { name: "val_loss", step: 50, value: 2.5 }, { name: "constructor", step: 50, value: 7 }], s: ++seq });
+    const stored = await report(job, "metrics", {
+      p: [...trainingPoints(1, 50), { name: "val_loss", step: 50, value: 2.5 }, { name: "constructor", step: 50, value: 7 }],
+      s: ++seq,
+    });
     expect(stored).toMatchObject({ __typename: "ReportMetricsSuccess", data: 102 });
 
-    const fetched = await app.gql(`query($id:ID!){ job(id:$id){ status progress currentStep currentEpoch latestLoss latestValLoss latestLearningRate billableSeconds actualCostUsd hourlyRateUsd } }`, { id: job.jobId }, job.session);
+    const fetched = await app.gql(
+      `query($id:ID!){ job(id:$id){ status progress currentStep currentEpoch latestLoss latestValLoss latestLearningRate billableSeconds actualCostUsd hourlyRateUsd } }`,
+      { id: job.jobId },
+      job.session,
+    );
     const j = fetched.data.job;
-    expect(j).toMatchObject({ status: "TRAINING", currentStep: 50, progress: 25, currentEpoch: 0.5, latestValLoss: 2.5, latestLearningRate: 2e-4 });
+    expect(j).toMatchObject({
+      status: "TRAINING",
+      currentStep: 50,
+      progress: 25,
+      currentEpoch: 0.5,
+      latestValLoss: 2.5,
+      latestLearningRate: 2e-4,
+    });
     expect(j.latestLoss).toBeCloseTo(3 - 50 / 1000);
     expect(j.billableSeconds).toBeGreaterThanOrEqual(3600);
     expect(j.billableSeconds).toBeLessThan(3700);
@@ -64,7 +78,11 @@ describe("trainer reports through GraphQL", () => {
     const row = await app.services.db.trainingJob.findUniqueOrThrow({ where: { id: job.jobId } });
     expect(row).toMatchObject({ currentStep: 22, progress: 22 });
     expect(row.latestLoss).toBeCloseTo(3 - 22 / 1000);
-    const steps = await app.services.db.metricPoint.findMany({ where: { jobId: job.jobId, name: "train_loss" }, orderBy: { step: "asc" }, select: { step: true } });
+    const steps = await app.services.db.metricPoint.findMany({
+      where: { jobId: job.jobId, name: "train_loss" },
+      orderBy: { step: "asc" },
+      select: { step: true },
+    });
     expect(steps.map((s) => s.step)).toEqual(Array.from({ length: 22 }, (_, i) => i + 1));
     // The rollup counted each point once.
     const rollup = await app.services.db.metricRollup.findMany({ where: { jobId: job.jobId, name: "train_loss", width: 4096 } });
@@ -84,7 +102,9 @@ describe("trainer reports through GraphQL", () => {
     // The stage change is the status report's one entry.
     expect(log.filter((e) => e.type === "status")).toHaveLength(0);
     expect(log.filter((e) => e.type === "checkpoint")).toHaveLength(1);
-    expect(log.filter((e) => e.type === "status_changed" && (e.payload as { to: string }).to === "PREPROCESSING")).toEqual([expect.objectContaining({ dedupeKey: "seq:1" })]);
+    expect(log.filter((e) => e.type === "status_changed" && (e.payload as { to: string }).to === "PREPROCESSING")).toEqual([
+      expect.objectContaining({ dedupeKey: "seq:1" }),
+    ]);
   });
 
   it("logs each stage change once, carrying the report, and keeps a long stage's progress", async () => {
@@ -92,11 +112,18 @@ describe("trainer reports through GraphQL", () => {
     await report(job, "status", { s: 1, st: "PREPROCESSING", m: "Reading the dataset (100 bytes)" });
     await report(job, "status", { s: 2, st: "MODEL_LOADING", m: "Loading base model tuneloop-llama-1m" });
     // Sent again (its acknowledgement was lost): still one entry.
-    expect((await report(job, "status", { s: 2, st: "MODEL_LOADING", m: "Loading base model tuneloop-llama-1m" })).__typename).toBe("ReportTrainingStatusSuccess");
+    expect((await report(job, "status", { s: 2, st: "MODEL_LOADING", m: "Loading base model tuneloop-llama-1m" })).__typename).toBe(
+      "ReportTrainingStatusSuccess",
+    );
     const progress = `query($id:ID!){ job(id:$id){ stageProgress { status percent secondsLeft message } } }`;
     expect((await app.gql(progress, { id: job.jobId }, job.session)).data.job.stageProgress).toBeNull();
     await report(job, "status", { s: 3, st: "MODEL_LOADING", m: "Building the demo base model: 40%", sp: 40, sl: 90 });
-    expect((await app.gql(progress, { id: job.jobId }, job.session)).data.job.stageProgress).toEqual({ status: "MODEL_LOADING", percent: 40, secondsLeft: 90, message: "Building the demo base model: 40%" });
+    expect((await app.gql(progress, { id: job.jobId }, job.session)).data.job.stageProgress).toEqual({
+      status: "MODEL_LOADING",
+      percent: 40,
+      secondsLeft: 90,
+      message: "Building the demo base model: 40%",
+    });
     const badPercent = await report(job, "status", { s: 4, st: "MODEL_LOADING", sp: 140 });
     expect(badPercent).toMatchObject({ code: "VALIDATION", field: "stagePercent" });
     await report(job, "status", { s: 5, st: "TRAINING", t: 24 });
@@ -115,7 +142,11 @@ describe("trainer reports through GraphQL", () => {
     ]);
     const loading = log[4];
     expect(loading).toMatchObject({ source: "trainer", dedupeKey: "seq:2" });
-    expect(loading.payload).toMatchObject({ from: "PREPROCESSING", to: "MODEL_LOADING", report: { type: "status", sequence: 2, status: "MODEL_LOADING" } });
+    expect(loading.payload).toMatchObject({
+      from: "PREPROCESSING",
+      to: "MODEL_LOADING",
+      report: { type: "status", sequence: 2, status: "MODEL_LOADING" },
+    });
   });
 
   it("logs a refused report with its error, and refuses bad input with the field", async () => {
@@ -153,7 +184,9 @@ describe("trainer reports through GraphQL", () => {
     const failed = await report(takeover, "error", { s: 6, t: "OutOfMemoryError", m: "CUDA out of memory", d: { batchSize: 8 } });
     expect(failed.data).toMatchObject({ status: "FAILED", errorType: "OutOfMemoryError", errorMessage: "CUDA out of memory" });
     const log = await events(job.jobId);
-    expect(log.find((e) => e.type === "interrupted")).toMatchObject({ payload: expect.objectContaining({ step: 120, reason: "spot instance reclaimed" }) });
+    expect(log.find((e) => e.type === "interrupted")).toMatchObject({
+      payload: expect.objectContaining({ step: 120, reason: "spot instance reclaimed" }),
+    });
     expect(log.find((e) => e.type === "resumed")).toMatchObject({ payload: expect.objectContaining({ fromStep: 100 }) });
     expect(log.find((e) => e.type === "error")).toMatchObject({ payload: expect.objectContaining({ details: { batchSize: 8 } }) });
   });

@@ -83,7 +83,10 @@ describe(`the overview's trainer contract through the webhook door (${usingPostg
     const noStep = await job.send({ event: "metrics_update", training_loss: 0.3 });
     expect(noStep).toMatchObject({ status: 422, body: { error: { code: "VALIDATION", field: "step" } } });
     const refused = (await job.events()).filter((e: any) => e.type === "metrics_update");
-    expect(refused.map((e: any) => e.processingError)).toEqual([expect.stringMatching(/^VALIDATION/), expect.stringMatching(/^VALIDATION/)]);
+    expect(refused.map((e: any) => e.processingError)).toEqual([
+      expect.stringMatching(/^VALIDATION/),
+      expect.stringMatching(/^VALIDATION/),
+    ]);
   });
 
   it("a redelivered event (same webhook id) changes nothing", async () => {
@@ -102,7 +105,11 @@ describe(`the overview's trainer contract through the webhook door (${usingPostg
     expect((await job.send({ event: "warning", message: "Gradient norm spiked to 12.4", details: { step: 88 } })).status).toBe(200);
     const read = await job.read();
     expect(read.status).toBe("PREPROCESSING");
-    expect((await job.events()).find((e: any) => e.type === "warning")).toMatchObject({ message: "Gradient norm spiked to 12.4", source: "webhook", payload: { details: { step: 88 } } });
+    expect((await job.events()).find((e: any) => e.type === "warning")).toMatchObject({
+      message: "Gradient norm spiked to 12.4",
+      source: "webhook",
+      payload: { details: { step: 88 } },
+    });
   });
 
   it("interrupted, then resumed: recovering from the last checkpoint step, then counted as resumed", async () => {
@@ -111,7 +118,10 @@ describe(`the overview's trainer contract through the webhook door (${usingPostg
     await job.send({ ...METRICS_UPDATE, step: 500 });
     expect((await job.send({ event: "interrupted", last_checkpoint_step: 500 })).status).toBe(200);
     expect((await job.read()).status).toBe("RECOVERING");
-    expect((await job.events()).find((e: any) => e.type === "interrupted")).toMatchObject({ message: expect.stringContaining("step 500"), payload: { step: 500 } });
+    expect((await job.events()).find((e: any) => e.type === "interrupted")).toMatchObject({
+      message: expect.stringContaining("step 500"),
+      payload: { step: 500 },
+    });
     expect((await job.send({ event: "resumed", resumed_from_step: 500 })).status).toBe(200);
     expect((await job.read()).recoveryCount).toBe(1);
   });
@@ -120,11 +130,19 @@ describe(`the overview's trainer contract through the webhook door (${usingPostg
     const job = await contractJob("contract completed");
     await job.send({ event: "started" });
     await job.send(METRICS_UPDATE);
-    const r = await job.send({ event: "completed", adapter_model_path: "s3://x/adapter_model.bin", final_metrics: { training_loss: 0.31 }, validation_results: { perplexity_improvement_pct: 31 } });
+    const r = await job.send({
+      event: "completed",
+      adapter_model_path: "s3://x/adapter_model.bin",
+      final_metrics: { training_loss: 0.31 },
+      validation_results: { perplexity_improvement_pct: 31 },
+    });
     expect(r.status).toBe(200);
     expect((await job.read()).status).toBe("COMPLETED");
     const completed = (await job.events()).find((e: any) => e.type === "completed");
-    expect(completed.payload.summary).toEqual({ finalMetrics: { training_loss: 0.31 }, validationResults: { perplexity_improvement_pct: 31 } });
+    expect(completed.payload.summary).toEqual({
+      finalMetrics: { training_loss: 0.31 },
+      validationResults: { perplexity_improvement_pct: 31 },
+    });
     // The secret serves only until the job ends.
     expect((await job.send({ event: "warning", message: "late" })).status).toBe(409);
   });
@@ -132,9 +150,17 @@ describe(`the overview's trainer contract through the webhook door (${usingPostg
   it("error: the job fails with the overview's error type and message (an unknown type is UnknownError)", async () => {
     const job = await contractJob("contract error");
     await job.send({ event: "started" });
-    const r = await job.send({ event: "error", error_type: "OutOfMemoryError", error_message: "CUDA out of memory. Tried to allocate 2.00 GiB" });
+    const r = await job.send({
+      event: "error",
+      error_type: "OutOfMemoryError",
+      error_message: "CUDA out of memory. Tried to allocate 2.00 GiB",
+    });
     expect(r.status).toBe(200);
-    expect(await job.read()).toMatchObject({ status: "FAILED", errorType: "OutOfMemoryError", errorMessage: "CUDA out of memory. Tried to allocate 2.00 GiB" });
+    expect(await job.read()).toMatchObject({
+      status: "FAILED",
+      errorType: "OutOfMemoryError",
+      errorMessage: "CUDA out of memory. Tried to allocate 2.00 GiB",
+    });
 
     const other = await contractJob("contract odd error");
     expect((await other.send({ event: "error", error_type: "DiskFullError", message: "No space left on device" })).status).toBe(200);

@@ -12,7 +12,11 @@ import { ERROR_TYPES } from "../failures/guidance.js";
 // and status_change from its event-type list.
 
 const finite = z.number().finite();
-const step = z.number().int().min(0).max(2 ** 31 - 1);
+const step = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 31 - 1);
 
 /** metrics_update's fields and the series names our charts know them by; others keep the overview's name. */
 const SERIES: Record<string, string> = {
@@ -35,10 +39,14 @@ const STATUS = z
   .enum(["provisioning", "preprocessing", "model_loading", "training", "finalization", "completed"])
   .transform((s) => s.toUpperCase() as "PROVISIONING" | "PREPROCESSING" | "MODEL_LOADING" | "TRAINING" | "FINALIZATION" | "COMPLETED");
 
-
 const eventSchema = z.discriminatedUnion("event", [
   z.object({ event: z.literal("started"), message: z.string().max(2000).nullish() }),
-  z.object({ event: z.literal("status_change"), status: STATUS, message: z.string().max(2000).nullish(), total_steps: z.number().int().positive().nullish() }),
+  z.object({
+    event: z.literal("status_change"),
+    status: STATUS,
+    message: z.string().max(2000).nullish(),
+    total_steps: z.number().int().positive().nullish(),
+  }),
   z
     .object({
       event: z.literal("metrics_update"),
@@ -51,7 +59,9 @@ const eventSchema = z.discriminatedUnion("event", [
     .passthrough(),
   z.object({ event: z.literal("interrupted"), last_checkpoint_step: step, reason: z.string().max(2000).nullish() }),
   z.object({ event: z.literal("resumed"), resumed_from_step: step }),
-  z.object({ event: z.literal("completed"), final_metrics: z.unknown().optional(), validation_results: z.unknown().optional() }).passthrough(),
+  z
+    .object({ event: z.literal("completed"), final_metrics: z.unknown().optional(), validation_results: z.unknown().optional() })
+    .passthrough(),
   z.object({
     event: z.literal("error"),
     error_type: z.string().max(100).nullish(),
@@ -98,7 +108,9 @@ export function reportsForContractEvent(event: ContractEvent, status: JobStatus)
     case "started": {
       const stages = stagesUpTo(status, "PREPROCESSING", event.message ?? "Container started");
       // Started again (a restarted container): logged as the stage it is in, which changes nothing.
-      return stages.length || !STAGES.includes(status) ? stages : [{ type: "status", status, message: event.message ?? "Container started again" }];
+      return stages.length || !STAGES.includes(status)
+        ? stages
+        : [{ type: "status", status, message: event.message ?? "Container started again" }];
     }
     case "status_change": {
       const message = event.message ?? `Reported ${event.status.toLowerCase().replace("_", " ")}`;
@@ -117,7 +129,8 @@ export function reportsForContractEvent(event: ContractEvent, status: JobStatus)
       const stages = stagesUpTo(status, "TRAINING", "Training (first metrics received)");
       if (event.total_steps && stages.length) stages[stages.length - 1].totalSteps = event.total_steps;
       else if (event.total_steps && status === "TRAINING") stages.push({ type: "status", status, totalSteps: event.total_steps });
-      if (points.length === 0) throw new AppError("VALIDATION", "metrics_update: no metric value (training_loss, validation_loss, …)", "training_loss");
+      if (points.length === 0)
+        throw new AppError("VALIDATION", "metrics_update: no metric value (training_loss, validation_loss, …)", "training_loss");
       return [...stages, { type: "metrics", points }];
     }
     case "interrupted":
@@ -125,12 +138,30 @@ export function reportsForContractEvent(event: ContractEvent, status: JobStatus)
     case "resumed":
       return [{ type: "resumed", fromStep: event.resumed_from_step }];
     case "completed":
-      return [{ type: "completed", summary: { finalMetrics: event.final_metrics ?? null, validationResults: event.validation_results ?? null }, validationFollows: false }];
+      return [
+        {
+          type: "completed",
+          summary: { finalMetrics: event.final_metrics ?? null, validationResults: event.validation_results ?? null },
+          validationFollows: false,
+        },
+      ];
     case "error": {
       const message = event.error_message ?? event.message;
       if (!message) throw new AppError("VALIDATION", "error: error_message is required", "error_message");
-      const errorType = event.error_type && (ERROR_TYPES as readonly string[]).includes(event.error_type) ? event.error_type : "UnknownError";
-      return [{ type: "error", errorType, message, details: { ...(event.error_type && { errorType: event.error_type }), ...(event.details !== undefined && { details: event.details }) }, transient: event.transient ?? null }];
+      const errorType =
+        event.error_type && (ERROR_TYPES as readonly string[]).includes(event.error_type) ? event.error_type : "UnknownError";
+      return [
+        {
+          type: "error",
+          errorType,
+          message,
+          details: {
+            ...(event.error_type && { errorType: event.error_type }),
+            ...(event.details !== undefined && { details: event.details }),
+          },
+          transient: event.transient ?? null,
+        },
+      ];
     }
     case "warning":
       return [{ type: "warning", message: event.message, details: event.details ?? null }];

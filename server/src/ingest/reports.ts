@@ -10,13 +10,21 @@ const STAGE_STATUSES = ["PROVISIONING", "PREPROCESSING", "MODEL_LOADING", "TRAIN
 const MAX_POINTS_PER_REPORT = 10_000;
 export const MAX_OUTPUT_LINES = 200;
 
-const step = z.number().int().min(0).max(2 ** 31 - 1);
+const step = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 31 - 1);
 const finite = z.number().finite();
 const text = (max: number) => z.string().max(max, `at most ${max} characters`);
 
 const metricPointSchema = z.object({
   // Any printable name: the CSV export guards against formula injection itself.
-  name: z.string().min(1, "a metric needs a name").max(100, "at most 100 characters").regex(/^[^\p{Cc}]+$/u, "no control characters"),
+  name: z
+    .string()
+    .min(1, "a metric needs a name")
+    .max(100, "at most 100 characters")
+    .regex(/^[^\p{Cc}]+$/u, "no control characters"),
   step,
   value: finite,
   epoch: finite.min(0).nullish(),
@@ -24,10 +32,22 @@ const metricPointSchema = z.object({
   wallTime: finite.positive().nullish(),
 });
 
-const sequence = z.number().int().min(1).max(2 ** 31 - 1).nullish();
+const sequence = z
+  .number()
+  .int()
+  .min(1)
+  .max(2 ** 31 - 1)
+  .nullish();
 
 export const reportSchema = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("metrics"), sequence, points: z.array(metricPointSchema).min(1, "send at least one point").max(MAX_POINTS_PER_REPORT, `at most ${MAX_POINTS_PER_REPORT} points per report`) }),
+  z.object({
+    type: z.literal("metrics"),
+    sequence,
+    points: z
+      .array(metricPointSchema)
+      .min(1, "send at least one point")
+      .max(MAX_POINTS_PER_REPORT, `at most ${MAX_POINTS_PER_REPORT} points per report`),
+  }),
   z.object({
     type: z.literal("status"),
     sequence,
@@ -38,7 +58,15 @@ export const reportSchema = z.discriminatedUnion("type", [
     stagePercent: finite.min(0).max(100).nullish(),
     stageSecondsLeft: finite.min(0).nullish(),
   }),
-  z.object({ type: z.literal("checkpoint"), sequence, step, epoch: finite.min(0).nullish(), artifactId: z.string().min(1).nullish(), trainLoss: finite.nullish(), valLoss: finite.nullish() }),
+  z.object({
+    type: z.literal("checkpoint"),
+    sequence,
+    step,
+    epoch: finite.min(0).nullish(),
+    artifactId: z.string().min(1).nullish(),
+    trainLoss: finite.nullish(),
+    valLoss: finite.nullish(),
+  }),
   z.object({ type: z.literal("interrupted"), sequence, step, reason: text(2000).nullish() }),
   z.object({ type: z.literal("resumed"), sequence, fromStep: step }),
   z.object({

@@ -24,12 +24,20 @@ builder.prismaObject("Checkpoint", {
 });
 
 builder.prismaObjectField("TrainingJob", "checkpoints", (t) =>
-  t.relation("checkpoints", { authScopes: { user: true }, description: "Saved checkpoints, by step.", query: { orderBy: { step: "asc" } } }),
+  t.relation("checkpoints", {
+    authScopes: { user: true },
+    description: "Saved checkpoints, by step.",
+    query: { orderBy: { step: "asc" } },
+  }),
 );
 
 const MetricPointInput = builder.inputType("MetricPointInput", {
   fields: (t) => ({
-    name: t.string({ required: true, description: "train_loss, val_loss, perplexity, learning_rate, grad_norm, tokens_per_sec, samples_per_sec, gpu_utilization_pct, gpu_memory_used_mb, gpu_memory_total_mb, cpu_percent and memory_mb (the trainer process's), epoch, eta_seconds, or your own." }),
+    name: t.string({
+      required: true,
+      description:
+        "train_loss, val_loss, perplexity, learning_rate, grad_norm, tokens_per_sec, samples_per_sec, gpu_utilization_pct, gpu_memory_used_mb, gpu_memory_total_mb, cpu_percent and memory_mb (the trainer process's), epoch, eta_seconds, or your own.",
+    }),
     step: t.int({ required: true }),
     value: t.float({ required: true }),
     epoch: t.float(),
@@ -57,18 +65,22 @@ builder.mutationFields((t) => ({
       points: t.arg({ type: [MetricPointInput], required: true }),
       sequence: t.arg.int({ description: "Optional here: points are idempotent by themselves." }),
     },
-    resolve: async (_root, { jobId, points, sequence }, ctx) => (await report(ctx, jobId, { type: "metrics", sequence, points })).storedPoints,
+    resolve: async (_root, { jobId, points, sequence }, ctx) =>
+      (await report(ctx, jobId, { type: "metrics", sequence, points })).storedPoints,
   }),
   reportTrainingStatus: t.prismaField({
     ...jobResult("ReportTrainingStatusSuccess"),
-    description: "The job entered a stage (PROVISIONING → PREPROCESSING → MODEL_LOADING → TRAINING → FINALIZATION → VALIDATION → COMPLETED), or reports how far it has got in one.",
+    description:
+      "The job entered a stage (PROVISIONING → PREPROCESSING → MODEL_LOADING → TRAINING → FINALIZATION → VALIDATION → COMPLETED), or reports how far it has got in one.",
     args: {
       jobId: t.arg.id({ required: true }),
       sequence: t.arg.int({ required: true, description: SEQUENCE }),
       status: t.arg({ type: JobStatusEnum, required: true }),
       message: t.arg.string(),
       totalSteps: t.arg.int(),
-      stagePercent: t.arg.float({ description: "How far a long stage has got (0–100): report the same status again as it moves. Shown as the job's stageProgress." }),
+      stagePercent: t.arg.float({
+        description: "How far a long stage has got (0–100): report the same status again as it moves. Shown as the job's stageProgress.",
+      }),
       stageSecondsLeft: t.arg.float({ description: "The stage's remaining time, in seconds, when the trainer can tell." }),
     },
     resolve: async (query, _root, { jobId, ...args }, ctx) => {
@@ -100,7 +112,12 @@ builder.mutationFields((t) => ({
   reportInterrupted: t.prismaField({
     ...jobResult("ReportInterruptedSuccess"),
     description: "The instance is going away (spot interruption): the job becomes RECOVERING until a worker resumes it.",
-    args: { jobId: t.arg.id({ required: true }), sequence: t.arg.int({ required: true, description: SEQUENCE }), step: t.arg.int({ required: true }), reason: t.arg.string() },
+    args: {
+      jobId: t.arg.id({ required: true }),
+      sequence: t.arg.int({ required: true, description: SEQUENCE }),
+      step: t.arg.int({ required: true }),
+      reason: t.arg.string(),
+    },
     resolve: async (query, _root, { jobId, ...args }, ctx) => {
       await report(ctx, jobId, { type: "interrupted", ...args });
       return ctx.db.trainingJob.findUniqueOrThrow({ ...query, where: { id: String(jobId) } });
@@ -109,7 +126,11 @@ builder.mutationFields((t) => ({
   reportResumed: t.prismaField({
     ...jobResult("ReportResumedSuccess"),
     description: "The job continues from a checkpoint after an interruption.",
-    args: { jobId: t.arg.id({ required: true }), sequence: t.arg.int({ required: true, description: SEQUENCE }), fromStep: t.arg.int({ required: true }) },
+    args: {
+      jobId: t.arg.id({ required: true }),
+      sequence: t.arg.int({ required: true, description: SEQUENCE }),
+      fromStep: t.arg.int({ required: true }),
+    },
     resolve: async (query, _root, { jobId, ...args }, ctx) => {
       await report(ctx, jobId, { type: "resumed", ...args });
       return ctx.db.trainingJob.findUniqueOrThrow({ ...query, where: { id: String(jobId) } });
@@ -121,12 +142,23 @@ builder.mutationFields((t) => ({
     args: {
       jobId: t.arg.id({ required: true }),
       sequence: t.arg.int({ required: true, description: SEQUENCE }),
-      errorType: t.arg.string({ required: true, description: "One of the FailureType values (a String, so that another one is refused as a VALIDATION error on this field)." }),
+      errorType: t.arg.string({
+        required: true,
+        description: "One of the FailureType values (a String, so that another one is refused as a VALIDATION error on this field).",
+      }),
       message: t.arg.string({ required: true }),
       details: t.arg({ type: "JSON" }),
-      facts: t.arg({ type: FailureFactsInput, description: "What the trainer measured (memory needed and available, step time): the guidance sizes the retry from it." }),
-      transient: t.arg.boolean({ description: "The failure will pass by itself (a lost connection): the job is retried automatically after AUTO_RETRY_DELAY_SECONDS. NetworkError always is." }),
-      outputLines: t.arg.stringList({ description: "The trainer's last lines of output (at most 200), kept for the job's error log export." }),
+      facts: t.arg({
+        type: FailureFactsInput,
+        description: "What the trainer measured (memory needed and available, step time): the guidance sizes the retry from it.",
+      }),
+      transient: t.arg.boolean({
+        description:
+          "The failure will pass by itself (a lost connection): the job is retried automatically after AUTO_RETRY_DELAY_SECONDS. NetworkError always is.",
+      }),
+      outputLines: t.arg.stringList({
+        description: "The trainer's last lines of output (at most 200), kept for the job's error log export.",
+      }),
     },
     resolve: async (query, _root, { jobId, ...args }, ctx) => {
       await report(ctx, jobId, { type: "error", ...args });
@@ -136,7 +168,12 @@ builder.mutationFields((t) => ({
   reportTrainingWarning: t.prismaField({
     ...jobResult("ReportTrainingWarningSuccess"),
     description: "Something a person should see that changes nothing (a slow step, a retried upload): logged in the job's event log.",
-    args: { jobId: t.arg.id({ required: true }), sequence: t.arg.int({ required: true, description: SEQUENCE }), message: t.arg.string({ required: true }), details: t.arg({ type: "JSON" }) },
+    args: {
+      jobId: t.arg.id({ required: true }),
+      sequence: t.arg.int({ required: true, description: SEQUENCE }),
+      message: t.arg.string({ required: true }),
+      details: t.arg({ type: "JSON" }),
+    },
     resolve: async (query, _root, { jobId, ...args }, ctx) => {
       await report(ctx, jobId, { type: "warning", ...args });
       return ctx.db.trainingJob.findUniqueOrThrow({ ...query, where: { id: String(jobId) } });
@@ -145,14 +182,20 @@ builder.mutationFields((t) => ({
   completeTrainingJob: t.prismaField({
     ...jobResult("CompleteTrainingJobSuccess"),
     description: "Training finished: the job becomes COMPLETED, or VALIDATION when a validation stage follows.",
-    args: { jobId: t.arg.id({ required: true }), sequence: t.arg.int({ required: true, description: SEQUENCE }), summary: t.arg({ type: "JSON" }), validationFollows: t.arg.boolean() },
+    args: {
+      jobId: t.arg.id({ required: true }),
+      sequence: t.arg.int({ required: true, description: SEQUENCE }),
+      summary: t.arg({ type: "JSON" }),
+      validationFollows: t.arg.boolean(),
+    },
     resolve: async (query, _root, { jobId, ...args }, ctx) => {
       await report(ctx, jobId, { type: "completed", ...args });
       return ctx.db.trainingJob.findUniqueOrThrow({ ...query, where: { id: String(jobId) } });
     },
   }),
   trainerWebhookSecret: t.string({
-    description: "The job's webhook signing secret (whsec_…, Standard Webhooks), made on first request: for trainers that report through POST /api/webhooks/trainer/:jobId.",
+    description:
+      "The job's webhook signing secret (whsec_…, Standard Webhooks), made on first request: for trainers that report through POST /api/webhooks/trainer/:jobId.",
     authScopes: { trainer: true },
     errors: { result: { name: "TrainerWebhookSecretSuccess" } },
     args: { jobId: t.arg.id({ required: true }) },

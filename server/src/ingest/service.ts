@@ -55,41 +55,61 @@ export async function ingestReport(services: AppServices, jobId: string, input: 
   try {
     report = parseReport(input);
   } catch (error) {
-    const type = typeof (input as { type?: unknown })?.type === "string" ? String((input as { type: string }).type).slice(0, 40) : "unknown";
-    await logRefusedReport(services, jobId, { type, payload: { received: clip(input) }, dedupeKey: null, sequence: null }, error as AppError, origin, receivedAt);
+    const type =
+      typeof (input as { type?: unknown })?.type === "string" ? String((input as { type: string }).type).slice(0, 40) : "unknown";
+    await logRefusedReport(
+      services,
+      jobId,
+      { type, payload: { received: clip(input) }, dedupeKey: null, sequence: null },
+      error as AppError,
+      origin,
+      receivedAt,
+    );
     throw error;
   }
   const dedupeKey = dedupeKeyOf(report, origin);
 
   let outcome;
   try {
-    outcome = await inTransaction(services, async (tx) => {
-      const job = await lockJob(tx, jobId);
-      if (!job) throw new AppError("NOT_FOUND", "Training job not found", "jobId");
-      if (dedupeKey && (await tx.jobEvent.findUnique({ where: { jobId_dedupeKey: { jobId, dedupeKey } }, select: { id: true } }))) return null;
-      const now = new Date();
-      const effect = await applyReport({ services, tx, job, now, source: origin.source, dedupeKey, receivedAt }, report);
-      // A transition may have ended the job (finishedAt): bill up to then.
-      const current = effect.transitions ? (await lockJob(tx, jobId))! : job;
-      await updateJob(tx, jobId, { ...effect.data, ...bookkeeping(current, report.sequence, now) });
-      // After the status changes transitionJob logged: the report's own entry (unless a status change logged it).
-      if (job.stalledAt) await appendEvent(tx, { jobId, type: "stall_cleared", message: "Reports arrive again", source: "system" });
-      if (!effect.loggedByTransition) {
-        await appendEvent(tx, {
-          jobId,
-          type: report.type,
-          message: effect.message,
-          payload: reportPayload(report, effect.newPoints?.length ?? 0),
-          source: origin.source,
-          dedupeKey,
-          receivedAt,
-        });
-      }
-      return { orgId: job.orgId, wasStalled: Boolean(job.stalledAt), effect };
-    }, TRANSACTION);
+    outcome = await inTransaction(
+      services,
+      async (tx) => {
+        const job = await lockJob(tx, jobId);
+        if (!job) throw new AppError("NOT_FOUND", "Training job not found", "jobId");
+        if (dedupeKey && (await tx.jobEvent.findUnique({ where: { jobId_dedupeKey: { jobId, dedupeKey } }, select: { id: true } })))
+          return null;
+        const now = new Date();
+        const effect = await applyReport({ services, tx, job, now, source: origin.source, dedupeKey, receivedAt }, report);
+        // A transition may have ended the job (finishedAt): bill up to then.
+        const current = effect.transitions ? (await lockJob(tx, jobId))! : job;
+        await updateJob(tx, jobId, { ...effect.data, ...bookkeeping(current, report.sequence, now) });
+        // After the status changes transitionJob logged: the report's own entry (unless a status change logged it).
+        if (job.stalledAt) await appendEvent(tx, { jobId, type: "stall_cleared", message: "Reports arrive again", source: "system" });
+        if (!effect.loggedByTransition) {
+          await appendEvent(tx, {
+            jobId,
+            type: report.type,
+            message: effect.message,
+            payload: reportPayload(report, effect.newPoints?.length ?? 0),
+            source: origin.source,
+            dedupeKey,
+            receivedAt,
+          });
+        }
+        return { orgId: job.orgId, wasStalled: Boolean(job.stalledAt), effect };
+      },
+      TRANSACTION,
+    );
   } catch (error) {
     if (!(error instanceof AppError) || (error.code === "NOT_FOUND" && error.field === "jobId")) throw error;
-    await logRefusedReport(services, jobId, { type: report.type, payload: reportPayload(report, 0), dedupeKey, sequence: report.sequence ?? null }, error, origin, receivedAt);
+    await logRefusedReport(
+      services,
+      jobId,
+      { type: report.type, payload: reportPayload(report, 0), dedupeKey, sequence: report.sequence ?? null },
+      error,
+      origin,
+      receivedAt,
+    );
     throw error;
   }
   if (!outcome) return { duplicate: true, storedPoints: 0, checkpointId: null };

@@ -9,7 +9,8 @@ beforeAll(async () => {
 });
 afterAll(() => app?.stop());
 
-const stalledEvents = (jobId: string) => app.services.db.jobEvent.findMany({ where: { jobId, type: { in: ["stalled", "stall_cleared"] } }, orderBy: { id: "asc" } });
+const stalledEvents = (jobId: string) =>
+  app.services.db.jobEvent.findMany({ where: { jobId, type: { in: ["stalled", "stall_cleared"] } }, orderBy: { id: "asc" } });
 
 describe("stalled jobs", () => {
   it("flags a running job once when its reports stop, and clears the flag when they resume", async () => {

@@ -11,11 +11,18 @@ import { RUNNING_STATUSES } from "../jobs/stateMachine.js";
  */
 export async function flagStalledJobs(services: AppServices, now = new Date()): Promise<string[]> {
   const cutoff = new Date(now.getTime() - services.config.stallSeconds * 1000);
-  const quiet = { status: { in: RUNNING_STATUSES }, stalledAt: null, OR: [{ lastReportAt: { lt: cutoff } }, { lastReportAt: null, startedAt: { lt: cutoff } }] };
+  const quiet = {
+    status: { in: RUNNING_STATUSES },
+    stalledAt: null,
+    OR: [{ lastReportAt: { lt: cutoff } }, { lastReportAt: null, startedAt: { lt: cutoff } }],
+  };
   const candidates = await services.db.trainingJob.findMany({ where: quiet, select: { id: true, lastReportAt: true } });
   const flagged: string[] = [];
   for (const { id, lastReportAt } of candidates) {
-    const recentChange = await services.db.jobEvent.findFirst({ where: { jobId: id, type: "status_changed", receivedAt: { gte: cutoff } }, select: { id: true } });
+    const recentChange = await services.db.jobEvent.findFirst({
+      where: { jobId: id, type: "status_changed", receivedAt: { gte: cutoff } },
+      select: { id: true },
+    });
     if (recentChange) continue;
     const seconds = Math.round(services.config.stallSeconds);
     const job = await inTransaction(services, async (tx) => {
@@ -24,7 +31,9 @@ export async function flagStalledJobs(services: AppServices, now = new Date()): 
       await appendEvent(tx, {
         jobId: id,
         type: "stalled",
-        message: lastReportAt ? `No report for over ${seconds} s (last at ${lastReportAt.toISOString()})` : `No report for over ${seconds} s since the job started`,
+        message: lastReportAt
+          ? `No report for over ${seconds} s (last at ${lastReportAt.toISOString()})`
+          : `No report for over ${seconds} s since the job started`,
         payload: { lastReportAt: lastReportAt?.toISOString() ?? null, stallSeconds: services.config.stallSeconds },
         source: "system",
       });

@@ -26,7 +26,10 @@ export async function startRunningJob(app: TestApp, name = "live progress test")
  */
 export async function claimForTest(services: AppServices, jobId: string) {
   const leaseExpiresAt = new Date(Date.now() + 3600_000);
-  const job = await transitionJob(services, jobId, "PROVISIONING", { message: "claimed by a test worker", data: { workerId: "test-worker", leaseExpiresAt } });
+  const job = await transitionJob(services, jobId, "PROVISIONING", {
+    message: "claimed by a test worker",
+    data: { workerId: "test-worker", leaseExpiresAt },
+  });
   return { orgId: job.orgId, trainerToken: await createTrainerToken(services.db, job.orgId, jobId) };
 }
 
@@ -53,23 +56,40 @@ export function outcome(response: { data?: any; errors?: unknown }) {
 }
 
 /** Points of the usual series at consecutive steps, as a trainer reports them. */
-export function trainingPoints(fromStep: number, toStep: number, names = ["train_loss", "learning_rate"], wallTimeAt = (step: number) => 1_700_000_000 + step) {
+export function trainingPoints(
+  fromStep: number,
+  toStep: number,
+  names = ["train_loss", "learning_rate"],
+  wallTimeAt = (step: number) => 1_700_000_000 + step,
+) {
   const points = [];
   for (let step = fromStep; step <= toStep; step++) {
-    for (const name of names) points.push({ name, step, value: name === "learning_rate" ? 2e-4 : 3 - step / 1000, epoch: step / 100, wallTime: wallTimeAt(step) });
+    for (const name of names)
+      points.push({ name, step, value: name === "learning_rate" ? 2e-4 : 3 - step / 1000, epoch: step / 100, wallTime: wallTimeAt(step) });
   }
   return points;
 }
 
 /** POSTs a report to the webhook door, signed with `secret` (or with the given headers). */
-export async function postWebhook(url: string, jobId: string, secret: string, body: unknown, options: { id?: string; timestamp?: Date; signature?: string } = {}) {
+export async function postWebhook(
+  url: string,
+  jobId: string,
+  secret: string,
+  body: unknown,
+  options: { id?: string; timestamp?: Date; signature?: string } = {},
+) {
   const payload = JSON.stringify(body);
   const id = options.id ?? `msg_${Math.random().toString(36).slice(2)}`;
   const timestamp = options.timestamp ?? new Date();
   const signature = options.signature ?? new Webhook(secret).sign(id, timestamp, payload);
   const response = await fetch(`${url}/api/webhooks/trainer/${jobId}`, {
     method: "POST",
-    headers: { "content-type": "application/json", "webhook-id": id, "webhook-timestamp": String(Math.floor(timestamp.getTime() / 1000)), "webhook-signature": signature },
+    headers: {
+      "content-type": "application/json",
+      "webhook-id": id,
+      "webhook-timestamp": String(Math.floor(timestamp.getTime() / 1000)),
+      "webhook-signature": signature,
+    },
     body: payload,
   });
   return { status: response.status, body: (await response.json()) as any };

@@ -32,7 +32,11 @@ describe("the signed webhook door", () => {
     const row = await app.services.db.trainingJob.findUniqueOrThrow({ where: { id: job.jobId } });
     expect(row).toMatchObject({ status: "PREPROCESSING", currentStep: 5, progress: 50, totalSteps: 10 });
     const logged = await app.services.db.jobEvent.findFirstOrThrow({ where: { jobId: job.jobId, type: "metrics" } });
-    expect(logged).toMatchObject({ source: "webhook", processingError: null, payload: expect.objectContaining({ points: 10, storedPoints: 10, fromStep: 1, toStep: 5 }) });
+    expect(logged).toMatchObject({
+      source: "webhook",
+      processingError: null,
+      payload: expect.objectContaining({ points: 10, storedPoints: 10, fromStep: 1, toStep: 5 }),
+    });
   });
 
   it("refuses a bad signature, a stale or future timestamp, and unknown jobs, all with 401", async () => {
@@ -64,7 +68,9 @@ describe("the signed webhook door", () => {
     await app.gql(REPORT.checkpoint, { j: job.jobId, s: 40, step: 40 }, job.trainerToken);
     const again = await postWebhook(app.url, job.jobId, secret, { type: "checkpoint", sequence: 40, step: 40 });
     expect(again.body.duplicate).toBe(true);
-    const log = await app.services.db.jobEvent.findMany({ where: { jobId: job.jobId, dedupeKey: { in: ["webhook:msg_replayed", "seq:40"] } } });
+    const log = await app.services.db.jobEvent.findMany({
+      where: { jobId: job.jobId, dedupeKey: { in: ["webhook:msg_replayed", "seq:40"] } },
+    });
     expect(log).toHaveLength(2);
   });
 
@@ -73,13 +79,20 @@ describe("the signed webhook door", () => {
     expect(r).toMatchObject({ status: 422, body: { error: { code: "VALIDATION", field: "errorType" } } });
     const unknownType = await postWebhook(app.url, job.jobId, secret, { type: "telemetry", sequence: 51 });
     expect(unknownType).toMatchObject({ status: 422, body: { error: { code: "VALIDATION", field: "type" } } });
-    const logged = await app.services.db.jobEvent.findMany({ where: { jobId: job.jobId, type: { in: ["error", "unknown"] } }, orderBy: { id: "asc" } });
+    const logged = await app.services.db.jobEvent.findMany({
+      where: { jobId: job.jobId, type: { in: ["error", "unknown"] } },
+      orderBy: { id: "asc" },
+    });
     expect(logged.map((e) => e.processingError)).toEqual([expect.stringMatching(/^VALIDATION/), expect.stringMatching(/^VALIDATION/)]);
     // A type that is none of the event log's is logged as unknown, the report as received in the payload.
     expect(logged[1]).toMatchObject({ type: "unknown", payload: { received: { type: "telemetry", sequence: 51 } } });
     const notJson = await fetch(`${app.url}/api/webhooks/trainer/${job.jobId}`, {
       method: "POST",
-      headers: { "webhook-id": "msg_nj", "webhook-timestamp": String(Math.floor(Date.now() / 1000)), "webhook-signature": new Webhook(secret).sign("msg_nj", new Date(), "{nope") },
+      headers: {
+        "webhook-id": "msg_nj",
+        "webhook-timestamp": String(Math.floor(Date.now() / 1000)),
+        "webhook-signature": new Webhook(secret).sign("msg_nj", new Date(), "{nope"),
+      },
       body: "{nope",
     });
     expect(notJson.status).toBe(400);

@@ -61,12 +61,17 @@ export const trainerWebhookRoute: HttpRoute = async (req, res, services) => {
     input = new Webhook(job.webhookSecret).verify(body, req.headers as Record<string, string>);
   } catch (error) {
     if (error instanceof SyntaxError) reply(res, 400, { error: { code: "VALIDATION", message: "The body is not JSON", field: null } });
-    else reply(res, 401, { error: { code: "UNAUTHENTICATED", message: `Webhook signature refused: ${(error as Error).message}`, field: null } });
+    else
+      reply(res, 401, {
+        error: { code: "UNAUTHENTICATED", message: `Webhook signature refused: ${(error as Error).message}`, field: null },
+      });
     return true;
   }
   // Like a trainer token, the secret serves only until the job ends.
   if (FINAL_STATUSES.includes(job.status)) {
-    reply(res, 409, { error: { code: "INVALID_TRANSITION", message: `The job is ${job.status.toLowerCase()}: it takes no more reports`, field: "jobId" } });
+    reply(res, 409, {
+      error: { code: "INVALID_TRANSITION", message: `The job is ${job.status.toLowerCase()}: it takes no more reports`, field: "jobId" },
+    });
     return true;
   }
   const webhookId = String(req.headers["webhook-id"]);
@@ -77,7 +82,9 @@ export const trainerWebhookRoute: HttpRoute = async (req, res, services) => {
     reply(res, 200, { ok: true, ...result });
   } catch (error) {
     if (!(error instanceof AppError)) throw error;
-    reply(res, error.code === "NOT_FOUND" && error.field === "jobId" ? 404 : 422, { error: { code: error.code, message: error.message, field: error.field } });
+    reply(res, error.code === "NOT_FOUND" && error.field === "jobId" ? 404 : 422, {
+      error: { code: error.code, message: error.message, field: error.field },
+    });
   }
   return true;
 };
@@ -87,7 +94,12 @@ export const trainerWebhookRoute: HttpRoute = async (req, res, services) => {
  * ingest path. Each gets its own de-duplication key from the webhook id, so a
  * redelivered event is acknowledged and changes nothing.
  */
-async function ingestContractEvent(services: AppServices, jobId: string, body: { event: string }, webhookId: string): Promise<IngestResult> {
+async function ingestContractEvent(
+  services: AppServices,
+  jobId: string,
+  body: { event: string },
+  webhookId: string,
+): Promise<IngestResult> {
   let reports: Record<string, unknown>[];
   try {
     const event = parseContractEvent(body);
@@ -95,7 +107,14 @@ async function ingestContractEvent(services: AppServices, jobId: string, body: {
     reports = reportsForContractEvent(event, job.status);
   } catch (error) {
     if (!(error instanceof AppError)) throw error;
-    await logRefusedReport(services, jobId, { type: String(body.event).slice(0, 40), payload: { received: body }, dedupeKey: null, sequence: null }, error, { source: "webhook", webhookId }, new Date());
+    await logRefusedReport(
+      services,
+      jobId,
+      { type: String(body.event).slice(0, 40), payload: { received: body }, dedupeKey: null, sequence: null },
+      error,
+      { source: "webhook", webhookId },
+      new Date(),
+    );
     throw error;
   }
   const total: IngestResult = { duplicate: reports.length > 0, storedPoints: 0, checkpointId: null };

@@ -1,6 +1,14 @@
 import { builder } from "../builder.js";
 import { findGpu } from "../costs/catalog.js";
-import { BASE_MODELS, TARGET_MODULES, gpuBytesNeeded, parametersOfModel, usableBytes, weightFormatOf, type BaseModel } from "./baseModels.js";
+import {
+  BASE_MODELS,
+  TARGET_MODULES,
+  gpuBytesNeeded,
+  parametersOfModel,
+  usableBytes,
+  weightFormatOf,
+  type BaseModel,
+} from "./baseModels.js";
 import { PRESETS } from "./config.js";
 
 const SourceEnum = builder.enumType("BaseModelSource", { values: ["BUILT_IN", "HUGGING_FACE"] as const });
@@ -13,11 +21,19 @@ const WeightsEnum = builder.enumType("WeightFormat", {
   } as const,
 });
 
-const TargetModuleEnum = builder.enumType("TargetModule", { description: "A projection of the model that LoRA adapts (config.targetModules).", values: TARGET_MODULES });
+const TargetModuleEnum = builder.enumType("TargetModule", {
+  description: "A projection of the model that LoRA adapts (config.targetModules).",
+  values: TARGET_MODULES,
+});
 
 const Defaults = builder.simpleObject("BaseModelDefaults", {
   description: "The settings a job on this model starts from (overrides replace them).",
-  fields: (t) => ({ maxSeqLength: t.int(), targetModules: t.field({ type: [TargetModuleEnum] }), batchSize: t.int(), gradientAccumulationSteps: t.int() }),
+  fields: (t) => ({
+    maxSeqLength: t.int(),
+    targetModules: t.field({ type: [TargetModuleEnum] }),
+    batchSize: t.int(),
+    gradientAccumulationSteps: t.int(),
+  }),
 });
 const Memory = builder.simpleObject("BaseModelMemory", {
   fields: (t) => ({
@@ -29,12 +45,16 @@ const Memory = builder.simpleObject("BaseModelMemory", {
 });
 
 const BaseModelRef = builder.objectRef<BaseModel>("BaseModel").implement({
-  description: "A base model a job can fine-tune: a built-in demo model (TypeScript engine) or a Hugging Face model (python worker on a GPU).",
+  description:
+    "A base model a job can fine-tune: a built-in demo model (TypeScript engine) or a Hugging Face model (python worker on a GPU).",
   fields: (t) => ({
     id: t.exposeString("id", { description: "The name a job's config.baseModel takes (a Hugging Face hub id for hub models)." }),
     title: t.exposeString("title"),
     source: t.field({ type: SourceEnum, resolve: (m) => m.source }),
-    backend: t.string({ description: "The trainer a job on this model uses unless config.backend says otherwise.", resolve: (m) => m.backends[0] }),
+    backend: t.string({
+      description: "The trainer a job on this model uses unless config.backend says otherwise.",
+      resolve: (m) => m.backends[0],
+    }),
     backends: t.stringList({ resolve: (m) => m.backends }),
     parameters: t.float({ resolve: (m) => parametersOfModel(m) }),
     contextLength: t.exposeInt("contextLength"),

@@ -15,7 +15,12 @@ export type Backend = "typescript" | "python";
 export const TARGET_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"] as const;
 export type TargetModule = (typeof TARGET_MODULES)[number];
 
-export type BaseModelDefaults = { maxSeqLength: number; targetModules: TargetModule[]; batchSize: number; gradientAccumulationSteps: number };
+export type BaseModelDefaults = {
+  maxSeqLength: number;
+  targetModules: TargetModule[];
+  batchSize: number;
+  gradientAccumulationSteps: number;
+};
 export type BaseModel = {
   id: string;
   title: string;
@@ -27,33 +32,65 @@ export type BaseModel = {
   defaults: BaseModelDefaults;
 };
 
-const BUILT_IN_DEFAULTS: BaseModelDefaults = { maxSeqLength: 128, targetModules: ["q_proj", "v_proj"], batchSize: 4, gradientAccumulationSteps: 1 };
+const BUILT_IN_DEFAULTS: BaseModelDefaults = {
+  maxSeqLength: 128,
+  targetModules: ["q_proj", "v_proj"],
+  batchSize: 4,
+  gradientAccumulationSteps: 1,
+};
 // QLoRA's recipe for real models: every projection, longer sequences, an effective batch of 16.
-const HF_DEFAULTS: BaseModelDefaults = { maxSeqLength: 2048, targetModules: [...TARGET_MODULES], batchSize: 4, gradientAccumulationSteps: 4 };
+const HF_DEFAULTS: BaseModelDefaults = {
+  maxSeqLength: 2048,
+  targetModules: [...TARGET_MODULES],
+  batchSize: 4,
+  gradientAccumulationSteps: 4,
+};
 
 const llama = (hidden: number, intermediate: number, layers: number, heads: number, kvHeads: number, vocab: number): ModelShape => ({
-  hidden_size: hidden, intermediate_size: intermediate, num_hidden_layers: layers, num_attention_heads: heads, num_key_value_heads: kvHeads, vocab_size: vocab,
+  hidden_size: hidden,
+  intermediate_size: intermediate,
+  num_hidden_layers: layers,
+  num_attention_heads: heads,
+  num_key_value_heads: kvHeads,
+  vocab_size: vocab,
 });
-const hub = (id: string, title: string, shape: ModelShape, contextLength: number, defaults: Partial<BaseModelDefaults> = {}): BaseModel => ({
-  id, title, source: "HUGGING_FACE", backends: ["python"], shape, contextLength, defaults: { ...HF_DEFAULTS, ...defaults },
+const hub = (
+  id: string,
+  title: string,
+  shape: ModelShape,
+  contextLength: number,
+  defaults: Partial<BaseModelDefaults> = {},
+): BaseModel => ({
+  id,
+  title,
+  source: "HUGGING_FACE",
+  backends: ["python"],
+  shape,
+  contextLength,
+  defaults: { ...HF_DEFAULTS, ...defaults },
 });
 
 export const BASE_MODELS: BaseModel[] = [
-  ...Object.values(MODEL_SIZES).map((recipe): BaseModel => ({
-    id: recipe.name,
-    title: `${recipe.name} (built-in demo model)`,
-    source: "BUILT_IN",
-    // The python worker trains them too (from the engine's files), which is how the GPU path is checked against the engine.
-    backends: ["typescript", "python"],
-    shape: recipe.config,
-    contextLength: recipe.config.max_position_embeddings,
-    defaults: BUILT_IN_DEFAULTS,
-  })),
+  ...Object.values(MODEL_SIZES).map(
+    (recipe): BaseModel => ({
+      id: recipe.name,
+      title: `${recipe.name} (built-in demo model)`,
+      source: "BUILT_IN",
+      // The python worker trains them too (from the engine's files), which is how the GPU path is checked against the engine.
+      backends: ["typescript", "python"],
+      shape: recipe.config,
+      contextLength: recipe.config.max_position_embeddings,
+      defaults: BUILT_IN_DEFAULTS,
+    }),
+  ),
   hub("meta-llama/Llama-3.2-1B-Instruct", "Llama 3.2 1B Instruct", llama(2048, 8192, 16, 32, 8, 128256), 131072),
   hub("meta-llama/Llama-3.2-3B-Instruct", "Llama 3.2 3B Instruct", llama(3072, 8192, 28, 24, 8, 128256), 131072),
   hub("meta-llama/Llama-3.1-8B-Instruct", "Llama 3.1 8B Instruct", llama(4096, 14336, 32, 32, 8, 128256), 131072),
   // One micro-batch at a time (accumulated to 16): 70B at 4-bit fits one 80 GB H100.
-  hub("meta-llama/Llama-3.1-70B-Instruct", "Llama 3.1 70B Instruct", llama(8192, 28672, 80, 64, 8, 128256), 131072, { batchSize: 1, gradientAccumulationSteps: 16 }),
+  hub("meta-llama/Llama-3.1-70B-Instruct", "Llama 3.1 70B Instruct", llama(8192, 28672, 80, 64, 8, 128256), 131072, {
+    batchSize: 1,
+    gradientAccumulationSteps: 16,
+  }),
   hub("mistralai/Mistral-7B-Instruct-v0.3", "Mistral 7B Instruct v0.3", llama(4096, 14336, 32, 32, 8, 32768), 32768),
   hub("Qwen/Qwen2.5-7B-Instruct", "Qwen2.5 7B Instruct", llama(3584, 18944, 28, 28, 4, 152064), 32768),
 ];
@@ -66,8 +103,14 @@ export const parametersOfModel = (model: BaseModel) => parametersOf(model.shape)
 export function requireBaseModel(id: string): BaseModel {
   const model = byId.get(id);
   if (!model) {
-    const hint = /^[\w.-]+\/[\w.-]+$/.test(id) ? "this Hugging Face model is not one the python worker is known to train" : "not a built-in model or a Hugging Face model id";
-    throw new AppError("VALIDATION", `Unknown base model "${id}" (${hint}); choose one of: ${BASE_MODELS.map((m) => m.id).join(", ")}`, "config.baseModel");
+    const hint = /^[\w.-]+\/[\w.-]+$/.test(id)
+      ? "this Hugging Face model is not one the python worker is known to train"
+      : "not a built-in model or a Hugging Face model id";
+    throw new AppError(
+      "VALIDATION",
+      `Unknown base model "${id}" (${hint}); choose one of: ${BASE_MODELS.map((m) => m.id).join(", ")}`,
+      "config.baseModel",
+    );
   }
   return model;
 }
@@ -75,7 +118,11 @@ export function requireBaseModel(id: string): BaseModel {
 /** A backend the model cannot be trained with is refused (a hub model needs the python worker). */
 export function checkBackend(model: BaseModel, backend: Backend) {
   if (!model.backends.includes(backend)) {
-    throw new AppError("VALIDATION", `${model.id} is trained by the ${model.backends.join(" or ")} worker, not the ${backend} one`, "config.backend");
+    throw new AppError(
+      "VALIDATION",
+      `${model.id} is trained by the ${model.backends.join(" or ")} worker, not the ${backend} one`,
+      "config.backend",
+    );
   }
 }
 
@@ -104,6 +151,12 @@ export function checkFitsGpu(model: BaseModel, config: RunShape & { backend: Bac
   const need = gpuBytesNeeded(model, format, config);
   if (need <= usableBytes(gpu)) return;
   const fourBit = format === "bf16" && gpuBytesNeeded(model, "nf4", config) <= usableBytes(gpu);
-  const advice = fourBit ? "load it in 4-bit (quantization 4bit)" : "choose a GPU with more memory, or lower the batch size or sequence length";
-  throw new AppError("VALIDATION", `${model.id} needs about ${formatBytes(need)} of GPU memory with these settings (${format === "nf4" ? "4-bit" : "16-bit"} weights), but the ${gpu.name} has ${gpu.memoryGb} GB: ${advice}`, "gpuType");
+  const advice = fourBit
+    ? "load it in 4-bit (quantization 4bit)"
+    : "choose a GPU with more memory, or lower the batch size or sequence length";
+  throw new AppError(
+    "VALIDATION",
+    `${model.id} needs about ${formatBytes(need)} of GPU memory with these settings (${format === "nf4" ? "4-bit" : "16-bit"} weights), but the ${gpu.name} has ${gpu.memoryGb} GB: ${advice}`,
+    "gpuType",
+  );
 }

@@ -31,7 +31,7 @@ describe(`job history (${usingPostgres() ? "PostgreSQL" : "SQLite"})`, () => {
   beforeAll(async () => {
     app = await startTestApp();
     engineer = await app.session("engineer");
-    ids.good = await finished("=HYPERLINK(\"http://evil\")", "completed");
+    ids.good = await finished('=HYPERLINK("http://evil")', "completed");
     ids.fair = await finished("fair", "completed", "AGGRESSIVE");
     ids.failed = await finished("failed", "failed");
     // The VALIDATION stage writes a job's quality score when its run completes (validation/service.ts); set here without one.
@@ -45,9 +45,13 @@ describe(`job history (${usingPostgres() ? "PostgreSQL" : "SQLite"})`, () => {
   afterAll(() => app?.stop());
 
   const sorted = async (field: string, direction: string) =>
-    (await app.gql(`query($f:JobSortField!,$d:SortDirection){ jobs(sort:{ field:$f, direction:$d }, first: 10){ edges { node { id qualityScore } } } }`, { f: field, d: direction }, engineer)).data.jobs.edges.map(
-      (e: any) => e.node.id,
-    );
+    (
+      await app.gql(
+        `query($f:JobSortField!,$d:SortDirection){ jobs(sort:{ field:$f, direction:$d }, first: 10){ edges { node { id qualityScore } } } }`,
+        { f: field, d: direction },
+        engineer,
+      )
+    ).data.jobs.edges.map((e: any) => e.node.id);
 
   it("sorts by quality score either way, jobs never validated last", async () => {
     expect(await sorted("QUALITY", "DESC")).toEqual([ids.good, ids.fair, ids.failed]);
@@ -56,7 +60,13 @@ describe(`job history (${usingPostgres() ? "PostgreSQL" : "SQLite"})`, () => {
   });
 
   it("gives trends per month and per preset: success rate, average cost, duration and quality", async () => {
-    const rows = (await app.gql(`{ jobTrends(months: 2){ month preset jobs completed failed successRate averageCostUsd averageDurationSec averageQualityScore } }`, {}, engineer)).data.jobTrends;
+    const rows = (
+      await app.gql(
+        `{ jobTrends(months: 2){ month preset jobs completed failed successRate averageCostUsd averageDurationSec averageQualityScore } }`,
+        {},
+        engineer,
+      )
+    ).data.jobTrends;
     const now = new Date();
     const thisMonth = now.toISOString().slice(0, 7);
     const lastMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 15)).toISOString().slice(0, 7);
@@ -65,7 +75,13 @@ describe(`job history (${usingPostgres() ? "PostgreSQL" : "SQLite"})`, () => {
     expect(month.averageCostUsd).toBeGreaterThan(0);
     expect(month.averageDurationSec).toBeGreaterThan(0);
     expect(rows.find((r: any) => r.month === thisMonth && r.preset === "AGGRESSIVE")).toMatchObject({ jobs: 1, averageQualityScore: 12 });
-    expect(rows.find((r: any) => r.month === lastMonth && r.preset === null)).toMatchObject({ jobs: 1, completed: 0, failed: 1, successRate: 0, averageQualityScore: null });
+    expect(rows.find((r: any) => r.month === lastMonth && r.preset === null)).toMatchObject({
+      jobs: 1,
+      completed: 0,
+      failed: 1,
+      successRate: 0,
+      averageQualityScore: null,
+    });
     expect(rows.map((r: any) => r.month)).toEqual([...rows.map((r: any) => r.month)].sort());
     const refused = await app.gql(`{ jobTrends(months: 0){ month } }`, {}, engineer);
     expect(refused.errors?.[0].extensions.code).toBe("VALIDATION");
@@ -93,7 +109,12 @@ describe(`job history (${usingPostgres() ? "PostgreSQL" : "SQLite"})`, () => {
       { id: ids.good },
       engineer,
     );
-    expect(compared.data.job).toMatchObject({ qualityScore: 41.5, latestValidation: null, estimatedCostUsd: expect.any(Number), actualDurationSec: expect.any(Number) });
+    expect(compared.data.job).toMatchObject({
+      qualityScore: 41.5,
+      latestValidation: null,
+      estimatedCostUsd: expect.any(Number),
+      actualDurationSec: expect.any(Number),
+    });
 
     const body = {
       jobIds: [ids.good, ids.fair],
@@ -103,7 +124,11 @@ describe(`job history (${usingPostgres() ? "PostgreSQL" : "SQLite"})`, () => {
       ],
     };
     const post = (b: unknown, token: string | null = engineer) =>
-      fetch(`${app.url}/api/compare/report.pdf`, { method: "POST", headers: { "content-type": "application/json", ...(token && { authorization: `Bearer ${token}` }) }, body: JSON.stringify(b) });
+      fetch(`${app.url}/api/compare/report.pdf`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...(token && { authorization: `Bearer ${token}` }) },
+        body: JSON.stringify(b),
+      });
     const response = await post(body);
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("application/pdf");
@@ -111,7 +136,9 @@ describe(`job history (${usingPostgres() ? "PostgreSQL" : "SQLite"})`, () => {
     expect(pdf.subarray(0, 5).toString()).toBe("%PDF-");
     expect(pdf.subarray(-6).toString()).toContain("%%EOF");
     expect((await post(body, null)).status).toBe(401);
-    expect(await (await post({ ...body, jobIds: [ids.good, "someone-elses"] })).json()).toMatchObject({ error: { code: "NOT_FOUND", field: "jobIds" } });
+    expect(await (await post({ ...body, jobIds: [ids.good, "someone-elses"] })).json()).toMatchObject({
+      error: { code: "NOT_FOUND", field: "jobIds" },
+    });
     expect((await post({ ...body, rows: [{ label: "x", cells: ["1"] }] })).status).toBe(400);
   });
 });

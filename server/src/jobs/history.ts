@@ -22,7 +22,14 @@ export type TrendRow = {
   averageQualityScore: number | null;
 };
 
-type TrendJob = { createdAt: Date; preset: string; status: string; actualCostUsd: number; actualDurationSec: number | null; qualityScore: number | null };
+type TrendJob = {
+  createdAt: Date;
+  preset: string;
+  status: string;
+  actualCostUsd: number;
+  actualDurationSec: number | null;
+  qualityScore: number | null;
+};
 
 const monthOf = (date: Date) => date.toISOString().slice(0, 7);
 const average = (values: (number | null)[]) => {
@@ -72,8 +79,28 @@ export async function jobTrends(db: Db, orgId: string, months: number, now = new
 
 const PAGE = 1000;
 const COLUMNS = [
-  "job_id", "name", "created_at", "started_at", "finished_at", "status", "preset", "gpu_type", "pricing_tier", "dataset", "client", "project",
-  "estimated_cost_usd", "cost_usd", "estimated_duration_sec", "duration_sec", "quality_score_pct", "error_type", "retry_of", "auto_retry_attempt", "template", "created_by",
+  "job_id",
+  "name",
+  "created_at",
+  "started_at",
+  "finished_at",
+  "status",
+  "preset",
+  "gpu_type",
+  "pricing_tier",
+  "dataset",
+  "client",
+  "project",
+  "estimated_cost_usd",
+  "cost_usd",
+  "estimated_duration_sec",
+  "duration_sec",
+  "quality_score_pct",
+  "error_type",
+  "retry_of",
+  "auto_retry_attempt",
+  "template",
+  "created_by",
 ];
 
 const PATH = "/api/jobs/history.csv";
@@ -85,13 +112,26 @@ export const jobHistoryRoute: HttpRoute = async (req, res, services) => {
   const viewer = await resolveViewer(services.db, req.headers.authorization);
   if (req.method !== "GET" || !viewer || !(viewerHasScope(viewer, "read") || viewerHasScope(viewer, "write"))) {
     res.writeHead(req.method !== "GET" ? 405 : 401, { "content-type": "application/json" });
-    res.end(JSON.stringify({ error: req.method !== "GET" ? { code: "METHOD_NOT_ALLOWED", message: "Use GET" } : { code: "UNAUTHENTICATED", message: "Send Authorization: Bearer <token>" } }));
+    res.end(
+      JSON.stringify({
+        error:
+          req.method !== "GET"
+            ? { code: "METHOD_NOT_ALLOWED", message: "Use GET" }
+            : { code: "UNAUTHENTICATED", message: "Send Authorization: Bearer <token>" },
+      }),
+    );
     return true;
   }
-  res.writeHead(200, { "content-type": "text/csv; charset=utf-8", "content-disposition": 'attachment; filename="tuneloop-job-history.csv"', "cache-control": "no-store" });
+  res.writeHead(200, {
+    "content-type": "text/csv; charset=utf-8",
+    "content-disposition": 'attachment; filename="tuneloop-job-history.csv"',
+    "cache-control": "no-store",
+  });
   const csv = stringify({ header: true, columns: COLUMNS, cast: { string: guardFormula, date: (d) => d.toISOString() } });
   csv.pipe(res);
-  const templates = new Map((await services.db.template.findMany({ where: { orgId: viewer.orgId }, select: { id: true, name: true } })).map((t) => [t.id, t.name]));
+  const templates = new Map(
+    (await services.db.template.findMany({ where: { orgId: viewer.orgId }, select: { id: true, name: true } })).map((t) => [t.id, t.name]),
+  );
   for (let cursor: string | undefined; ; ) {
     const page = await services.db.trainingJob.findMany({
       where: { orgId: viewer.orgId },
@@ -102,9 +142,28 @@ export const jobHistoryRoute: HttpRoute = async (req, res, services) => {
     });
     for (const j of page) {
       csv.write([
-        j.id, j.name, j.createdAt, j.startedAt ?? "", j.finishedAt ?? "", j.status, j.preset, j.gpuType, j.pricingTier, j.dataset.name, j.clientName ?? "", j.project?.name ?? "",
-        j.estimatedCostUsd.toFixed(2), j.actualCostUsd.toFixed(2), Math.round(j.estimatedDurationSec), j.actualDurationSec == null ? "" : Math.round(j.actualDurationSec),
-        j.qualityScore == null ? "" : j.qualityScore.toFixed(1), j.errorType ?? "", j.retryOfId ?? "", j.autoRetryAttempt, j.templateId ? (templates.get(j.templateId) ?? "") : "", j.createdBy.email,
+        j.id,
+        j.name,
+        j.createdAt,
+        j.startedAt ?? "",
+        j.finishedAt ?? "",
+        j.status,
+        j.preset,
+        j.gpuType,
+        j.pricingTier,
+        j.dataset.name,
+        j.clientName ?? "",
+        j.project?.name ?? "",
+        j.estimatedCostUsd.toFixed(2),
+        j.actualCostUsd.toFixed(2),
+        Math.round(j.estimatedDurationSec),
+        j.actualDurationSec == null ? "" : Math.round(j.actualDurationSec),
+        j.qualityScore == null ? "" : j.qualityScore.toFixed(1),
+        j.errorType ?? "",
+        j.retryOfId ?? "",
+        j.autoRetryAttempt,
+        j.templateId ? (templates.get(j.templateId) ?? "") : "",
+        j.createdBy.email,
       ]);
     }
     if (page.length < PAGE) break;

@@ -12,7 +12,10 @@ export const PresetEnum = builder.enumType("Preset", {
 
 export const PricingTierEnum = builder.enumType("PricingTier", {
   values: {
-    SPOT: { description: "Up to ~70% cheaper; the instance can be taken back. Jobs resume from their last checkpoint, and the lost time is billed." },
+    SPOT: {
+      description:
+        "Up to ~70% cheaper; the instance can be taken back. Jobs resume from their last checkpoint, and the lost time is billed.",
+    },
     ON_DEMAND: { description: "Never interrupted; costs about three times as much." },
   },
 });
@@ -24,11 +27,15 @@ export const JobSettingsInput = builder.inputType("JobSettingsInput", {
     preset: t.field({ type: PresetEnum, defaultValue: "BALANCED" }),
     overrides: t.field({
       type: "JSON",
-      description: "Advanced settings on top of the preset: rank, alpha, learningRate, epochs, batchSize, maxSeqLength, dropout, warmupRatio, weightDecay, gradientClip, targetModules, checkpointEvery, seed.",
+      description:
+        "Advanced settings on top of the preset: rank, alpha, learningRate, epochs, batchSize, maxSeqLength, dropout, warmupRatio, weightDecay, gradientClip, targetModules, checkpointEvery, seed.",
     }),
     gpuType: t.string({ description: "An id from `gpuTypes`; H100 PCIe by default." }),
     pricingTier: t.field({ type: PricingTierEnum, defaultValue: "SPOT" }),
-    onDemandFallback: t.boolean({ description: "A spot job may run on on-demand capacity (at the on-demand price) when spot has none.", defaultValue: false }),
+    onDemandFallback: t.boolean({
+      description: "A spot job may run on on-demand capacity (at the on-demand price) when spot has none.",
+      defaultValue: false,
+    }),
     onDemandAfterPreemptions: t.int({ description: "With onDemandFallback: after this many preemptions the next machine is on-demand." }),
   }),
 });

@@ -18,7 +18,12 @@ describe("training job lifecycle over GraphQL", () => {
   afterAll(() => app.stop());
 
   it("creates a job with the Balanced preset by default, a stored estimate and tags", async () => {
-    const result = await createJob(app, token, { name: "Advisor voice v1", tags: ["Client-A", "voice", "voice"], notes: "first try", settings: { datasetId } });
+    const result = await createJob(app, token, {
+      name: "Advisor voice v1",
+      tags: ["Client-A", "voice", "voice"],
+      notes: "first try",
+      settings: { datasetId },
+    });
     const job = result.data.createTrainingJob.data;
     expect(job).toMatchObject({ status: "PENDING", preset: "BALANCED", tags: ["client-a", "voice"] });
     expect(job.config).toMatchObject({ rank: 16, alpha: 32, learningRate: 2e-4, epochs: 3, targetModules: ["q_proj", "v_proj"] });
@@ -28,10 +33,23 @@ describe("training job lifecycle over GraphQL", () => {
   });
 
   it("applies presets and range-checks overrides, naming the field", async () => {
-    const aggressive = await createJob(app, token, { name: "agg", settings: { datasetId, preset: "AGGRESSIVE", overrides: { batchSize: 8 } } });
-    expect(aggressive.data.createTrainingJob.data.config).toMatchObject({ rank: 32, alpha: 64, learningRate: 3e-4, epochs: 4, batchSize: 8 });
+    const aggressive = await createJob(app, token, {
+      name: "agg",
+      settings: { datasetId, preset: "AGGRESSIVE", overrides: { batchSize: 8 } },
+    });
+    expect(aggressive.data.createTrainingJob.data.config).toMatchObject({
+      rank: 32,
+      alpha: 64,
+      learningRate: 3e-4,
+      epochs: 4,
+      batchSize: 8,
+    });
     const bad = await createJob(app, token, { name: "bad", settings: { datasetId, overrides: { learningRate: 0.5 } } });
-    expect(bad.data.createTrainingJob).toMatchObject({ code: "VALIDATION", field: "config.learningRate", message: "config.learningRate: learning rate must be at most 1e-2" });
+    expect(bad.data.createTrainingJob).toMatchObject({
+      code: "VALIDATION",
+      field: "config.learningRate",
+      message: "config.learningRate: learning rate must be at most 1e-2",
+    });
     const unknown = await createJob(app, token, { name: "bad", settings: { datasetId, overrides: { turbo: true } } });
     expect(unknown.data.createTrainingJob).toMatchObject({ code: "VALIDATION", field: "config" });
     const noName = await createJob(app, token, { name: " ", settings: { datasetId } });
@@ -63,7 +81,10 @@ describe("training job lifecycle over GraphQL", () => {
     const cancelled = await app.gql(ACTION("cancelTrainingJob"), { id }, token);
     expect(cancelled.data.cancelTrainingJob.data.status).toBe("CANCELLED");
     const deleted = await app.gql(`mutation($id:ID!){ deleteTrainingJob(id:$id){ ... on AppError { code message } } }`, { id }, token);
-    expect(deleted.data.deleteTrainingJob).toMatchObject({ code: "CONFLICT", message: "Only a job that never started can be deleted; this one is cancelled." });
+    expect(deleted.data.deleteTrainingJob).toMatchObject({
+      code: "CONFLICT",
+      message: "Only a job that never started can be deleted; this one is cancelled.",
+    });
 
     const retried = await app.gql(ACTION("retryTrainingJob"), { id }, token);
     expect(retried.data.retryTrainingJob.data).toMatchObject({ status: "QUEUED", retryCount: 1, name: "to cancel (retry 1)" });
@@ -75,7 +96,19 @@ describe("training job lifecycle over GraphQL", () => {
   it("walks the stages to completion and refuses to skip one", async () => {
     const id = (await createJob(app, token, { name: "walk", settings: { datasetId }, start: true })).data.createTrainingJob.data.id;
     await expect(transitionJob(app.services, id, "TRAINING")).rejects.toThrow("A queued job cannot become training");
-    for (const status of ["PROVISIONING", "PREPROCESSING", "MODEL_LOADING", "TRAINING", "RECOVERING", "PROVISIONING", "PREPROCESSING", "MODEL_LOADING", "TRAINING", "FINALIZATION", "COMPLETED"] as const) {
+    for (const status of [
+      "PROVISIONING",
+      "PREPROCESSING",
+      "MODEL_LOADING",
+      "TRAINING",
+      "RECOVERING",
+      "PROVISIONING",
+      "PREPROCESSING",
+      "MODEL_LOADING",
+      "TRAINING",
+      "FINALIZATION",
+      "COMPLETED",
+    ] as const) {
       await transitionJob(app.services, id, status);
     }
     const job = await app.services.db.trainingJob.findUniqueOrThrow({ where: { id } });
@@ -88,23 +121,41 @@ describe("training job lifecycle over GraphQL", () => {
 
   it("answers a mutation whose client selects only __typename", async () => {
     const id = (await createJob(app, token, { name: "typename only", settings: { datasetId } })).data.createTrainingJob.data.id;
-    const result = await app.gql(`mutation($id:ID!){ startTrainingJob(id:$id){ __typename ... on StartTrainingJobSuccess { data { __typename } } } }`, { id }, token);
+    const result = await app.gql(
+      `mutation($id:ID!){ startTrainingJob(id:$id){ __typename ... on StartTrainingJobSuccess { data { __typename } } } }`,
+      { id },
+      token,
+    );
     expect(result).toEqual({ data: { startTrainingJob: { __typename: "StartTrainingJobSuccess", data: { __typename: "TrainingJob" } } } });
   });
 
   it("deletes a job that never started", async () => {
     const id = (await createJob(app, token, { name: "to delete", settings: { datasetId } })).data.createTrainingJob.data.id;
-    const deleted = await app.gql(`mutation($id:ID!){ deleteTrainingJob(id:$id){ __typename ... on DeleteTrainingJobSuccess { data } } }`, { id }, token);
+    const deleted = await app.gql(
+      `mutation($id:ID!){ deleteTrainingJob(id:$id){ __typename ... on DeleteTrainingJobSuccess { data } } }`,
+      { id },
+      token,
+    );
     expect(deleted.data.deleteTrainingJob.data).toBe(id);
     expect(await app.services.db.trainingJob.findUnique({ where: { id } })).toBeNull();
   });
 
   it("saves a template and creates a job from it", async () => {
-    const id = (await createJob(app, token, { name: "templated", settings: { datasetId, preset: "CONSERVATIVE", overrides: { dropout: 0.1 } } })).data.createTrainingJob.data.id;
-    const saved = await app.gql(`mutation($id:ID!){ saveJobAsTemplate(jobId:$id, name:"Careful voice"){ __typename ... on SaveJobAsTemplateSuccess { data { id preset config } } } }`, { id }, token);
+    const id = (
+      await createJob(app, token, { name: "templated", settings: { datasetId, preset: "CONSERVATIVE", overrides: { dropout: 0.1 } } })
+    ).data.createTrainingJob.data.id;
+    const saved = await app.gql(
+      `mutation($id:ID!){ saveJobAsTemplate(jobId:$id, name:"Careful voice"){ __typename ... on SaveJobAsTemplateSuccess { data { id preset config } } } }`,
+      { id },
+      token,
+    );
     const template = saved.data.saveJobAsTemplate.data;
     expect(template).toMatchObject({ preset: "CONSERVATIVE", config: { rank: 8, dropout: 0.1 } });
-    const dup = await app.gql(`mutation($id:ID!){ saveJobAsTemplate(jobId:$id, name:"Careful voice"){ __typename ... on AppError { code field } } }`, { id }, token);
+    const dup = await app.gql(
+      `mutation($id:ID!){ saveJobAsTemplate(jobId:$id, name:"Careful voice"){ __typename ... on AppError { code field } } }`,
+      { id },
+      token,
+    );
     expect(dup.data.saveJobAsTemplate).toMatchObject({ code: "CONFLICT", field: "name" });
     const fromTemplate = await app.gql(
       `mutation($t:ID!,$d:ID!){ createJobFromTemplate(templateId:$t, datasetId:$d, name:"from template"){ __typename ... on CreateJobFromTemplateSuccess { data { preset config } } } }`,
@@ -116,7 +167,11 @@ describe("training job lifecycle over GraphQL", () => {
 
   it("edits tags and notes", async () => {
     const id = (await createJob(app, token, { name: "notes", settings: { datasetId } })).data.createTrainingJob.data.id;
-    const result = await app.gql(`mutation($id:ID!){ updateTrainingJob(id:$id, notes:"lr looked high", tags:["Keep","review"]){ ... on UpdateTrainingJobSuccess { data { notes tags } } } }`, { id }, token);
+    const result = await app.gql(
+      `mutation($id:ID!){ updateTrainingJob(id:$id, notes:"lr looked high", tags:["Keep","review"]){ ... on UpdateTrainingJobSuccess { data { notes tags } } } }`,
+      { id },
+      token,
+    );
     expect(result.data.updateTrainingJob.data).toEqual({ notes: "lr looked high", tags: ["keep", "review"] });
   });
 });
@@ -131,12 +186,23 @@ describe("job list: filters, search, sort and pagination", () => {
     const owner = await app.login("owner");
     for (let i = 0; i < 12; i++) {
       const who = i % 3 === 0 ? owner : token;
-      await createJob(app, who, { name: `run ${String(i).padStart(2, "0")}`, notes: i === 7 ? "the Tokenizer bug" : null, tags: i % 2 ? ["odd"] : ["even"], settings: { datasetId, preset: i % 4 === 0 ? "AGGRESSIVE" : "BALANCED" }, start: i < 4 });
+      await createJob(app, who, {
+        name: `run ${String(i).padStart(2, "0")}`,
+        notes: i === 7 ? "the Tokenizer bug" : null,
+        tags: i % 2 ? ["odd"] : ["even"],
+        settings: { datasetId, preset: i % 4 === 0 ? "AGGRESSIVE" : "BALANCED" },
+        start: i < 4,
+      });
     }
   });
   afterAll(() => app.stop());
 
-  const list = (args: string) => app.gql(`{ jobs(${args}) { totalCount pageInfo { hasNextPage endCursor } edges { node { name status tags preset createdBy { email } } } } }`, {}, token);
+  const list = (args: string) =>
+    app.gql(
+      `{ jobs(${args}) { totalCount pageInfo { hasNextPage endCursor } edges { node { name status tags preset createdBy { email } } } } }`,
+      {},
+      token,
+    );
 
   it("filters by status, tag, preset and creator", async () => {
     expect((await list(`filter:{status:[QUEUED]}`)).data.jobs.totalCount).toBe(4);

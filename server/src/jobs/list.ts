@@ -36,7 +36,8 @@ export function jobWhere(orgId: string, filter: JobFilter | null | undefined, pr
   if (f.createdById) where.createdById = f.createdById;
   if (f.projectId) where.projectId = f.projectId;
   if (f.tag) where.tags = { some: { tag: f.tag.trim().toLowerCase() } };
-  if (f.createdAfter || f.createdBefore) where.createdAt = { ...(f.createdAfter && { gte: f.createdAfter }), ...(f.createdBefore && { lte: f.createdBefore }) };
+  if (f.createdAfter || f.createdBefore)
+    where.createdAt = { ...(f.createdAfter && { gte: f.createdAfter }), ...(f.createdBefore && { lte: f.createdBefore }) };
   if (f.minCostUsd != null || f.maxCostUsd != null) {
     where.actualCostUsd = { ...(f.minCostUsd != null && { gte: f.minCostUsd }), ...(f.maxCostUsd != null && { lte: f.maxCostUsd }) };
   }
@@ -49,7 +50,10 @@ export function jobWhere(orgId: string, filter: JobFilter | null | undefined, pr
   return where;
 }
 
-export function jobOrderBy(field: JobSortField = "CREATED_AT", direction: "ASC" | "DESC" = "DESC"): Prisma.TrainingJobOrderByWithRelationInput[] {
+export function jobOrderBy(
+  field: JobSortField = "CREATED_AT",
+  direction: "ASC" | "DESC" = "DESC",
+): Prisma.TrainingJobOrderByWithRelationInput[] {
   const dir = direction === "ASC" ? "asc" : "desc";
   const column = SORT_COLUMN[field];
   // Jobs without a value (never validated, never finished) come last either way. The id breaks ties so that pages never overlap.

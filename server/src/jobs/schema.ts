@@ -11,7 +11,20 @@ import type { Viewer } from "../context.js";
 const userOf = (viewer: Viewer | null) => viewer as Extract<Viewer, { kind: "user" }>;
 
 export const JobStatusEnum = builder.enumType("JobStatus", {
-  values: ["PENDING", "QUEUED", "PROVISIONING", "PREPROCESSING", "MODEL_LOADING", "TRAINING", "FINALIZATION", "VALIDATION", "COMPLETED", "FAILED", "CANCELLED", "RECOVERING"] as const,
+  values: [
+    "PENDING",
+    "QUEUED",
+    "PROVISIONING",
+    "PREPROCESSING",
+    "MODEL_LOADING",
+    "TRAINING",
+    "FINALIZATION",
+    "VALIDATION",
+    "COMPLETED",
+    "FAILED",
+    "CANCELLED",
+    "RECOVERING",
+  ] as const,
 });
 
 export const TrainingJob = builder.prismaObject("TrainingJob", {
@@ -22,7 +35,10 @@ export const TrainingJob = builder.prismaObject("TrainingJob", {
     notes: t.exposeString("notes", { nullable: true }),
     tags: t.stringList({ select: { tags: { select: { tag: true } } }, resolve: (job) => job.tags.map((t) => t.tag).sort() }),
     status: t.expose("status", { type: JobStatusEnum }),
-    isFinal: t.boolean({ description: "The job has finished (completed, failed or cancelled): its status, cost and metrics no longer change.", resolve: (job) => FINAL_STATUSES.includes(job.status) }),
+    isFinal: t.boolean({
+      description: "The job has finished (completed, failed or cancelled): its status, cost and metrics no longer change.",
+      resolve: (job) => FINAL_STATUSES.includes(job.status),
+    }),
     stage: t.exposeString("stage", { nullable: true }),
     preset: t.expose("preset", { type: PresetEnum }),
     config: t.expose("config", { type: "JSON", description: "The resolved hyperparameters the trainer uses." }),
@@ -49,9 +65,18 @@ export const TrainingJob = builder.prismaObject("TrainingJob", {
     errorMessage: t.exposeString("errorMessage", { nullable: true }),
     retryCount: t.exposeInt("retryCount"),
     recoveryCount: t.exposeInt("recoveryCount", { description: "How many times the job resumed from a checkpoint after an interruption." }),
-    autoRetryAt: t.expose("autoRetryAt", { type: "DateTime", nullable: true, description: "A transient failure is retried by itself at this time (AUTO_RETRY_DELAY_SECONDS after it); null when none is due." }),
-    autoRetryAttempt: t.exposeInt("autoRetryAttempt", { description: "How many automatic retries in a row led to this job (at most AUTO_RETRY_MAX)." }),
-    qualityScore: t.exposeFloat("qualityScore", { nullable: true, description: "Perplexity improvement (%) of the job's latest completed validation run: the history's quality score." }),
+    autoRetryAt: t.expose("autoRetryAt", {
+      type: "DateTime",
+      nullable: true,
+      description: "A transient failure is retried by itself at this time (AUTO_RETRY_DELAY_SECONDS after it); null when none is due.",
+    }),
+    autoRetryAttempt: t.exposeInt("autoRetryAttempt", {
+      description: "How many automatic retries in a row led to this job (at most AUTO_RETRY_MAX).",
+    }),
+    qualityScore: t.exposeFloat("qualityScore", {
+      nullable: true,
+      description: "Perplexity improvement (%) of the job's latest completed validation run: the history's quality score.",
+    }),
     clientName: t.exposeString("clientName", { nullable: true }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
@@ -103,7 +128,12 @@ const JobSortInput = builder.inputType("JobSort", {
 const JobTrendRow = builder.objectRef<TrendRow>("JobTrendRow").implement({
   fields: (t) => ({
     month: t.exposeString("month", { description: "YYYY-MM (UTC), by the jobs' creation." }),
-    preset: t.field({ type: PresetEnum, nullable: true, description: "Null: every preset of the month.", resolve: (r) => r.preset as "BALANCED" | null }),
+    preset: t.field({
+      type: PresetEnum,
+      nullable: true,
+      description: "Null: every preset of the month.",
+      resolve: (r) => r.preset as "BALANCED" | null,
+    }),
     jobs: t.exposeInt("jobs"),
     completed: t.exposeInt("completed"),
     failed: t.exposeInt("failed"),
@@ -111,7 +141,10 @@ const JobTrendRow = builder.objectRef<TrendRow>("JobTrendRow").implement({
     successRate: t.exposeFloat("successRate", { nullable: true, description: "Completed ÷ (completed + failed), 0–1." }),
     averageCostUsd: t.exposeFloat("averageCostUsd", { nullable: true, description: "Of the jobs that ended." }),
     averageDurationSec: t.exposeFloat("averageDurationSec", { nullable: true }),
-    averageQualityScore: t.exposeFloat("averageQualityScore", { nullable: true, description: "Mean perplexity improvement (%) of the validated jobs." }),
+    averageQualityScore: t.exposeFloat("averageQualityScore", {
+      nullable: true,
+      description: "Mean perplexity improvement (%) of the validated jobs.",
+    }),
   }),
 });
 
@@ -156,7 +189,8 @@ builder.queryFields((t) => ({
   jobTrends: t.field({
     type: [JobTrendRow],
     authScopes: { user: true },
-    description: "The organization's jobs per month (preset null) and per month and preset, oldest first: success rate, average cost, duration and quality score.",
+    description:
+      "The organization's jobs per month (preset null) and per month and preset, oldest first: success rate, average cost, duration and quality score.",
     args: { months: t.arg.int({ defaultValue: 12, description: "1–36 months back, this one included." }) },
     resolve: (_root, { months }, ctx) => {
       const count = months ?? 12;
@@ -179,14 +213,16 @@ const CreateJobInput = builder.inputType("CreateTrainingJobInput", {
     clientName: t.string({ description: "Client the work is for, for attribution and invoices." }),
     projectId: t.id(),
     settings: t.field({ type: JobSettingsInput, required: true }),
-    start: t.boolean({ defaultValue: false, description: "Queue the job at once (above the approval threshold it waits, PENDING, for an owner)." }),
+    start: t.boolean({
+      defaultValue: false,
+      description: "Queue the job at once (above the approval threshold it waits, PENDING, for an owner).",
+    }),
     budgetOverrideReason: t.string({ description: "Owners only: why this job may take the month over its budget (recorded)." }),
     templateId: t.id({ description: "The template the settings came from: counted as one use of it." }),
   }),
 });
 
-const jobPayload = (name: string) =>
-  ({ type: "TrainingJob", nullable: false, errors: { result: { name } } }) as const;
+const jobPayload = (name: string) => ({ type: "TrainingJob", nullable: false, errors: { result: { name } } }) as const;
 
 builder.mutationFields((t) => ({
   createTrainingJob: t.prismaField({
@@ -228,11 +264,24 @@ builder.mutationFields((t) => ({
     authScopes: { role: ["ENGINEER", "OWNER"] },
     args: {
       id: t.arg.id({ required: true }),
-      overrides: t.arg({ type: "JSON", description: "Settings to change for the new attempt (hyperparameters, preset, gpuType, pricingTier, datasetId); they win over the suggested fix." }),
-      applySuggestedFix: t.arg.boolean({ defaultValue: true, description: "Apply the failure's suggested changes (see failureGuidance); the new job's retryDiff shows what changed." }),
+      overrides: t.arg({
+        type: "JSON",
+        description:
+          "Settings to change for the new attempt (hyperparameters, preset, gpuType, pricingTier, datasetId); they win over the suggested fix.",
+      }),
+      applySuggestedFix: t.arg.boolean({
+        defaultValue: true,
+        description: "Apply the failure's suggested changes (see failureGuidance); the new job's retryDiff shows what changed.",
+      }),
     },
     resolve: async (query, _root, { id, overrides, applySuggestedFix }, ctx) => {
-      const job = await retryJob(ctx, userOf(ctx.viewer), String(id), overrides as Record<string, unknown> | null, applySuggestedFix ?? true);
+      const job = await retryJob(
+        ctx,
+        userOf(ctx.viewer),
+        String(id),
+        overrides as Record<string, unknown> | null,
+        applySuggestedFix ?? true,
+      );
       return ctx.db.trainingJob.findUniqueOrThrow({ ...query, where: { id: job.id } });
     },
   }),
@@ -247,7 +296,13 @@ builder.mutationFields((t) => ({
     ...jobPayload("UpdateTrainingJobSuccess"),
     description: "Edit a job's name, description, notes and tags.",
     authScopes: { role: ["ENGINEER", "OWNER", "QA"] },
-    args: { id: t.arg.id({ required: true }), name: t.arg.string(), description: t.arg.string(), notes: t.arg.string(), tags: t.arg.stringList() },
+    args: {
+      id: t.arg.id({ required: true }),
+      name: t.arg.string(),
+      description: t.arg.string(),
+      notes: t.arg.string(),
+      tags: t.arg.stringList(),
+    },
     resolve: async (query, _root, { id, ...input }, ctx) => {
       const job = await updateJobDetails(ctx, userOf(ctx.viewer), String(id), input);
       return ctx.db.trainingJob.findUniqueOrThrow({ ...query, where: { id: job.id } });
@@ -267,7 +322,8 @@ builder.subscriptionFields((t) => ({
       await findOwnJob(ctx, ctx.viewer!, String(id));
       return ctx.pubsub.subscribe("job:updated", String(id));
     },
-    resolve: (query, payload, _args, ctx) => ctx.db.trainingJob.findUniqueOrThrow({ ...query, where: { id: (payload as unknown as { jobId: string }).jobId } }),
+    resolve: (query, payload, _args, ctx) =>
+      ctx.db.trainingJob.findUniqueOrThrow({ ...query, where: { id: (payload as unknown as { jobId: string }).jobId } }),
   }),
   jobListChanged: t.field({
     type: builder.simpleObject("JobListEvent", {

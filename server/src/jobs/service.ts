@@ -96,11 +96,20 @@ export async function transitionJob(
     }
     const { count } = await tx.trainingJob.updateMany({
       where: { id: jobId, status: { in: sourcesOf(to) } },
-      data: { status: to, stage: to === "RECOVERING" || FINAL_STATUSES.includes(to) ? before.stage : to.toLowerCase(), ...stamps, ...options.data },
+      data: {
+        status: to,
+        stage: to === "RECOVERING" || FINAL_STATUSES.includes(to) ? before.stage : to.toLowerCase(),
+        ...stamps,
+        ...options.data,
+      },
     });
     if (count === 0) {
       const allowed = TRANSITIONS[before.status].map(words).join(", ") || "nothing (it has finished)";
-      throw new AppError("INVALID_TRANSITION", `A ${words(before.status)} job cannot become ${words(to)}; from ${words(before.status)} it can become: ${allowed}`, "status");
+      throw new AppError(
+        "INVALID_TRANSITION",
+        `A ${words(before.status)} job cannot become ${words(to)}; from ${words(before.status)} it can become: ${allowed}`,
+        "status",
+      );
     }
     await appendEvent(tx, {
       jobId,
@@ -135,7 +144,11 @@ export async function createJob(services: AppServices, viewer: UserViewer, input
   const awaitsApproval = Boolean(input.start) && (await aboveApprovalThreshold(services, viewer.orgId, estimate.costUsd));
   // Its events (created, budget_overridden, status_changed) are published once the job exists.
   const job = await inTransaction(services, async (tx) => {
-    const funding = await checkJobFunding(tx, viewer, { projectId: input.projectId, estimateUsd: estimate.costUsd, overrideReason: input.budgetOverrideReason });
+    const funding = await checkJobFunding(tx, viewer, {
+      projectId: input.projectId,
+      estimateUsd: estimate.costUsd,
+      overrideReason: input.budgetOverrideReason,
+    });
     const created = await tx.trainingJob.create({
       data: {
         orgId: viewer.orgId,
@@ -171,7 +184,9 @@ export async function createJob(services: AppServices, viewer: UserViewer, input
       source: "user",
     });
     await funding.record(tx, created.id);
-    return input.start && !awaitsApproval ? transitionJob(services, created.id, "QUEUED", { tx, source: "user", message: "Started" }) : created;
+    return input.start && !awaitsApproval
+      ? transitionJob(services, created.id, "QUEUED", { tx, source: "user", message: "Started" })
+      : created;
   });
   publishJobChange(services, job, "created");
   // Above the approval threshold the job waits, PENDING, for an owner.
@@ -186,14 +201,19 @@ export async function startJob(services: AppServices, viewer: UserViewer, jobId:
   if (job.status === "PENDING") await assertApproved(services, job);
   // A job that was never queued joins the month's forecast now: check it in the same transaction.
   const checkBudget = async (tx: Tx) => {
-    if (job.status === "PENDING") await checkJobFunding(tx, viewer, { jobId: job.id, projectId: job.projectId, estimateUsd: job.estimatedCostUsd });
+    if (job.status === "PENDING")
+      await checkJobFunding(tx, viewer, { jobId: job.id, projectId: job.projectId, estimateUsd: job.estimatedCostUsd });
   };
   return transitionJob(services, job.id, "QUEUED", { source: "user", message: "Started", precondition: checkBudget });
 }
 
 export async function cancelJob(services: AppServices, viewer: UserViewer, jobId: string, reason?: string | null) {
   const job = await findOwnJob(services, viewer, jobId);
-  return transitionJob(services, job.id, "CANCELLED", { source: "user", message: reason ? `Cancelled: ${reason}` : "Cancelled", payload: { by: viewer.userId } });
+  return transitionJob(services, job.id, "CANCELLED", {
+    source: "user",
+    message: reason ? `Cancelled: ${reason}` : "Cancelled",
+    payload: { by: viewer.userId },
+  });
 }
 
 export async function deleteJob(services: AppServices, viewer: UserViewer, jobId: string) {
@@ -236,7 +256,10 @@ export async function retryJob(
     ...(await planRetry(services.db, failed, overrides, applySuggestedFix)),
     start: true,
   });
-  return services.db.trainingJob.update({ where: { id: job.id }, data: { retryOfId: failed.id, retryCount: failed.retryCount + 1, autoRetryAttempt: automatic?.autoRetryAttempt ?? 0 } });
+  return services.db.trainingJob.update({
+    where: { id: job.id },
+    data: { retryOfId: failed.id, retryCount: failed.retryCount + 1, autoRetryAttempt: automatic?.autoRetryAttempt ?? 0 },
+  });
 }
 
 export async function updateJobDetails(

@@ -23,7 +23,8 @@ export async function changeMyPassword(ctx: Context, currentPassword: string, ne
   const viewer = ctx.viewer;
   assertMember(viewer);
   const user = await ctx.db.user.findUniqueOrThrow({ where: { id: viewer.userId } });
-  if (!user.passwordHash || !(await verifyPassword(currentPassword, user.passwordHash, ctx.config.passwordHashCost)).ok) throw new AppError("UNAUTHENTICATED", "The current password is wrong", "currentPassword");
+  if (!user.passwordHash || !(await verifyPassword(currentPassword, user.passwordHash, ctx.config.passwordHashCost)).ok)
+    throw new AppError("UNAUTHENTICATED", "The current password is wrong", "currentPassword");
   const passwordHash = await assertPassword(ctx, newPassword);
   await ctx.db.user.update({ where: { id: user.id }, data: { passwordHash } });
   await endSessionsOf(ctx, user.id, viewer.credentialId);
@@ -85,7 +86,11 @@ export async function resetPassword(ctx: Context, token: string, password: strin
     const orgId = user && (await firstOrganization(tx, user.id));
     if (!user || !orgId) throw new AppError("FORBIDDEN", "This account was deactivated", "token");
     await tx.user.update({ where: { id: user.id }, data: { passwordHash } });
-    await audit({ db: tx, viewer: null, clientAddress: ctx.clientAddress }, "auth.password_reset", { orgId, actorId: user.id, target: { type: "User", id: user.id } });
+    await audit({ db: tx, viewer: null, clientAddress: ctx.clientAddress }, "auth.password_reset", {
+      orgId,
+      actorId: user.id,
+      target: { type: "User", id: user.id },
+    });
     return user.id;
   });
   await endSessionsOf(ctx, userId);
@@ -99,13 +104,19 @@ export const setupRequired = async (services: Pick<AppServices, "db">) => (await
  * and by `pnpm tuneloop setup`); earlier unused ones stop working. Null once
  * an organization exists.
  */
-export async function createSetupLink(services: Pick<AppServices, "db" | "config">, preset: { orgName?: string; email?: string } = {}, baseUrl?: string) {
+export async function createSetupLink(
+  services: Pick<AppServices, "db" | "config">,
+  preset: { orgName?: string; email?: string } = {},
+  baseUrl?: string,
+) {
   if (!(await setupRequired(services))) return null;
   const email = preset.email ? normalizeEmail(preset.email) : null;
   const { token, tokenHash } = newLinkToken();
   await services.db.$transaction([
     services.db.accountLink.updateMany({ where: { kind: "SETUP", usedAt: null, revokedAt: null }, data: { revokedAt: new Date() } }),
-    services.db.accountLink.create({ data: { kind: "SETUP", tokenHash, orgName: preset.orgName?.trim() || null, email, expiresAt: linkExpiry("SETUP") } }),
+    services.db.accountLink.create({
+      data: { kind: "SETUP", tokenHash, orgName: preset.orgName?.trim() || null, email, expiresAt: linkExpiry("SETUP") },
+    }),
   ]);
   return linkUrl(services.config, "SETUP", token, baseUrl);
 }
@@ -117,7 +128,11 @@ export async function setupLinkPreset(ctx: Context, token: string) {
 }
 
 /** Creates the first organization and its admin from a setup link; returns a session token. */
-export async function completeSetup(ctx: Context, token: string, input: { organization: string; name: string; email: string; password: string }) {
+export async function completeSetup(
+  ctx: Context,
+  token: string,
+  input: { organization: string; name: string; email: string; password: string },
+) {
   const link = await usableLink(ctx.db, "SETUP", token);
   const orgName = assertOrgName(input.organization);
   const name = assertName(input.name);
@@ -128,7 +143,12 @@ export async function completeSetup(ctx: Context, token: string, input: { organi
     if ((await tx.organization.count()) > 0) throw new AppError("CONFLICT", "This server is already set up: sign in instead", "token");
     const org = await tx.organization.create({ data: { name: orgName, slug: await freeSlug(tx, orgName) } });
     const user = await tx.user.create({ data: { email, name, passwordHash, memberships: { create: { orgId: org.id, role: "ADMIN" } } } });
-    await audit({ db: tx, viewer: null, clientAddress: ctx.clientAddress }, "setup.completed", { orgId: org.id, actorId: user.id, target: { type: "Organization", id: org.id }, after: { organization: orgName, admin: email } });
+    await audit({ db: tx, viewer: null, clientAddress: ctx.clientAddress }, "setup.completed", {
+      orgId: org.id,
+      actorId: user.id,
+      target: { type: "Organization", id: org.id },
+      after: { organization: orgName, admin: email },
+    });
     return createSession(tx, user.id, ctx.clientAddress, org.id);
   });
 }

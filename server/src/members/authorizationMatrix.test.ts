@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { getNamedType, isEnumType, isInputObjectType, isListType, isNonNullType, isScalarType, type GraphQLField, type GraphQLInputType } from "graphql";
+import {
+  getNamedType,
+  isEnumType,
+  isInputObjectType,
+  isListType,
+  isNonNullType,
+  isScalarType,
+  type GraphQLField,
+  type GraphQLInputType,
+} from "graphql";
 import { schema } from "../schema.js";
 import { startTestApp, type TestApp } from "../testing/harness.js";
 
@@ -10,11 +19,20 @@ import { startTestApp, type TestApp } from "../testing/harness.js";
 // rule refuses must be refused (only refusals are sent, so no resolver runs).
 
 /** Reachable without signing in, each on purpose. */
-const PUBLIC = new Set(["login", "logout", "completeSetup", "acceptInvitation", "requestPasswordReset", "resetPassword", "completeSsoSignIn"]);
+const PUBLIC = new Set([
+  "login",
+  "logout",
+  "completeSetup",
+  "acceptInvitation",
+  "requestPasswordReset",
+  "resetPassword",
+  "completeSsoSignIn",
+]);
 const ROLES = ["ENGINEER", "OWNER", "QA", "ADMIN"] as const;
 type Rule = { user?: boolean; role?: string[]; trainer?: boolean; worker?: boolean } | ((...args: never[]) => unknown) | undefined;
 
-const ruleOf = (field: GraphQLField<unknown, unknown>) => (field.extensions as { pothosOptions?: { authScopes?: Rule } }).pothosOptions?.authScopes;
+const ruleOf = (field: GraphQLField<unknown, unknown>) =>
+  (field.extensions as { pothosOptions?: { authScopes?: Rule } }).pothosOptions?.authScopes;
 
 /** A valid literal for a required argument of this type. */
 function literal(type: GraphQLInputType): string {
@@ -25,7 +43,15 @@ function literal(type: GraphQLInputType): string {
     const required = Object.values(type.getFields()).filter((f) => isNonNullType(f.type));
     return `{ ${required.map((f) => `${f.name}: ${literal(f.type)}`).join(", ")} }`;
   }
-  const scalar: Record<string, string> = { ID: '"x"', String: '"x"', Int: "1", Float: "1", Boolean: "false", DateTime: '"2026-01-01T00:00:00Z"', JSON: "{}" };
+  const scalar: Record<string, string> = {
+    ID: '"x"',
+    String: '"x"',
+    Int: "1",
+    Float: "1",
+    Boolean: "false",
+    DateTime: '"2026-01-01T00:00:00Z"',
+    JSON: "{}",
+  };
   if (isScalarType(type) && scalar[type.name]) return scalar[type.name];
   throw new Error(`no literal for ${String(type)}`);
 }
@@ -75,12 +101,29 @@ it("each mutation refuses the callers its rule does not allow: anonymous, and ea
     }
     checked.push(field.name);
   }
-  expect(checked).toEqual(expect.arrayContaining(["inviteMember", "changeMemberRole", "deactivateMember", "updateBudget", "deployModelVersion", "createServiceAccount", "createServiceAccountKey", "deactivateServiceAccount", "switchOrganization", "createOrganization"]));
+  expect(checked).toEqual(
+    expect.arrayContaining([
+      "inviteMember",
+      "changeMemberRole",
+      "deactivateMember",
+      "updateBudget",
+      "deployModelVersion",
+      "createServiceAccount",
+      "createServiceAccountKey",
+      "deactivateServiceAccount",
+      "switchOrganization",
+      "createOrganization",
+    ]),
+  );
 });
 
 it("a role holds in its own organization only: an admin elsewhere is refused by the role they have here", async () => {
   const qa = await app.login("qa");
-  const created = await app.gql(`mutation { createOrganization(name:"Matrix Org"){ ... on CreateOrganizationSuccess { data { token } } } }`, {}, qa);
+  const created = await app.gql(
+    `mutation { createOrganization(name:"Matrix Org"){ ... on CreateOrganizationSuccess { data { token } } } }`,
+    {},
+    qa,
+  );
   const adminThere = created.data.createOrganization.data.token;
   const invite = `mutation { inviteMember(email:"x", role:ENGINEER){ __typename } }`;
   expect((await app.gql(invite, {}, sessions.QA)).errors?.[0]?.extensions?.code).toBe("FORBIDDEN");

@@ -25,7 +25,12 @@ export function newLinkToken(): { token: string; tokenHash: string } {
 export const linkExpiry = (kind: AccountLinkKind, now = new Date()) => new Date(now.getTime() + LINK_LIFETIME_MS[kind]);
 
 /** The web page that takes the token, e.g. https://tuneloop.example.com/accept-invitation#token=… */
-export function linkUrl(config: Pick<ServerConfig, "publicUrl" | "host" | "port">, kind: AccountLinkKind, token: string, baseUrl?: string): string {
+export function linkUrl(
+  config: Pick<ServerConfig, "publicUrl" | "host" | "port">,
+  kind: AccountLinkKind,
+  token: string,
+  baseUrl?: string,
+): string {
   const base = (config.publicUrl ?? baseUrl ?? `http://${config.host}:${config.port}`).replace(/\/$/, "");
   return `${base}/${PAGE[kind]}#token=${token}`;
 }

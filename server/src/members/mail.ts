@@ -11,7 +11,16 @@ export async function sendAccountMail(config: ServerConfig, to: string, subject:
   const mailer = createMailer(config);
   if (!mailer) return false;
   try {
-    await mailer.send({ id: "", event: "ACCOUNT", recipient: to, title: subject, body: text, data: null, createdAt: new Date(), channel: { kind: "EMAIL", url: null, secret: null } });
+    await mailer.send({
+      id: "",
+      event: "ACCOUNT",
+      recipient: to,
+      title: subject,
+      body: text,
+      data: null,
+      createdAt: new Date(),
+      channel: { kind: "EMAIL", url: null, secret: null },
+    });
     return true;
   } catch (error) {
     if (config.logLevel !== "silent") console.warn(`account mail to ${to} failed: ${(error as Error).message}`);

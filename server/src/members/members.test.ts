@@ -22,7 +22,11 @@ let owner: string;
 
 /** The token in the newest email to `to` whose text mentions `page`. */
 async function tokenMailedTo(to: string, page: string, after = 0) {
-  const mail = await waitFor(async () => smtp.mails.slice(after).find((m) => m.text?.includes(`/${page}#token=`) && JSON.stringify(m.to).includes(to)), 10_000, `mail to ${to}`);
+  const mail = await waitFor(
+    async () => smtp.mails.slice(after).find((m) => m.text?.includes(`/${page}#token=`) && JSON.stringify(m.to).includes(to)),
+    10_000,
+    `mail to ${to}`,
+  );
   return mail.text!.match(/#token=([\w-]+)/)![1];
 }
 
@@ -39,7 +43,9 @@ async function openSubscription(token: string) {
   const ended = (async () => {
     while (!(await reader.read()).done);
   })();
-  return { ended: Promise.race([ended, new Promise((_, reject) => setTimeout(() => reject(new Error("the subscription is still open")), 10_000))]) };
+  return {
+    ended: Promise.race([ended, new Promise((_, reject) => setTimeout(() => reject(new Error("the subscription is still open")), 10_000))]),
+  };
 }
 
 beforeAll(async () => {
@@ -57,16 +63,30 @@ describe("invitations", () => {
   it("invite → email → accept → sign in; role change applies on the next request; deactivation ends sessions and keys", async () => {
     const sent = (await app.gql(INVITE, { e: "Nia@Example.com", r: "ENGINEER" }, owner)).data.inviteMember;
     expect(sent.__typename).toBe("InviteMemberSuccess");
-    expect(sent.data).toMatchObject({ emailSent: true, link: null, invitation: { email: "nia@example.com", role: "ENGINEER", status: "PENDING" } });
+    expect(sent.data).toMatchObject({
+      emailSent: true,
+      link: null,
+      invitation: { email: "nia@example.com", role: "ENGINEER", status: "PENDING" },
+    });
     const token = await tokenMailedTo("nia@example.com", "accept-invitation");
 
     const pending = await app.gql(`{ invitations { email status invitedBy { email } } }`, {}, admin);
-    expect(pending.data.invitations).toContainEqual({ email: "nia@example.com", status: "PENDING", invitedBy: { email: "owner@demo.tuneloop.dev" } });
+    expect(pending.data.invitations).toContainEqual({
+      email: "nia@example.com",
+      status: "PENDING",
+      invitedBy: { email: "owner@demo.tuneloop.dev" },
+    });
 
-    expect((await app.gql(ACCEPT, { t: token, n: "Nia", p: "short" })).data.acceptInvitation).toMatchObject({ code: "VALIDATION", field: "password" });
+    expect((await app.gql(ACCEPT, { t: token, n: "Nia", p: "short" })).data.acceptInvitation).toMatchObject({
+      code: "VALIDATION",
+      field: "password",
+    });
     const accepted = (await app.gql(ACCEPT, { t: token, n: "Nia Newcomer", p: "correct horse battery" })).data.acceptInvitation;
     expect(accepted.__typename).toBe("AcceptInvitationSuccess");
-    expect((await app.gql(ACCEPT, { t: token, n: "Again", p: "correct horse battery" })).data.acceptInvitation).toMatchObject({ code: "CONFLICT", field: "token" });
+    expect((await app.gql(ACCEPT, { t: token, n: "Again", p: "correct horse battery" })).data.acceptInvitation).toMatchObject({
+      code: "CONFLICT",
+      field: "token",
+    });
 
     const session = (await app.gql(LOGIN, { e: "nia@example.com", p: "correct horse battery" })).data.login.token;
     const me = (await app.gql(ME, {}, session)).data.me;
@@ -92,14 +112,29 @@ describe("invitations", () => {
   });
 
   it("refuses roles the inviter may not grant, existing members, duplicate invitations and forged links, changing nothing", async () => {
-    expect((await app.gql(INVITE, { e: "boss@example.com", r: "ADMIN" }, owner)).data.inviteMember).toMatchObject({ code: "FORBIDDEN", field: "role" });
-    expect((await app.gql(INVITE, { e: "qa@demo.tuneloop.dev", r: "QA" }, admin)).data.inviteMember).toMatchObject({ code: "CONFLICT", field: "email" });
-    expect((await app.gql(INVITE, { e: "not-an-email", r: "QA" }, admin)).data.inviteMember).toMatchObject({ code: "VALIDATION", field: "email" });
-    expect((await app.gql(INVITE, { e: "x@example.com", r: "QA" }, await app.login("engineer"))).errors?.[0].extensions.code).toBe("FORBIDDEN");
+    expect((await app.gql(INVITE, { e: "boss@example.com", r: "ADMIN" }, owner)).data.inviteMember).toMatchObject({
+      code: "FORBIDDEN",
+      field: "role",
+    });
+    expect((await app.gql(INVITE, { e: "qa@demo.tuneloop.dev", r: "QA" }, admin)).data.inviteMember).toMatchObject({
+      code: "CONFLICT",
+      field: "email",
+    });
+    expect((await app.gql(INVITE, { e: "not-an-email", r: "QA" }, admin)).data.inviteMember).toMatchObject({
+      code: "VALIDATION",
+      field: "email",
+    });
+    expect((await app.gql(INVITE, { e: "x@example.com", r: "QA" }, await app.login("engineer"))).errors?.[0].extensions.code).toBe(
+      "FORBIDDEN",
+    );
     expect((await app.gql(INVITE, { e: "twice@example.com", r: "QA" }, admin)).data.inviteMember.__typename).toBe("InviteMemberSuccess");
     expect((await app.gql(INVITE, { e: "twice@example.com", r: "QA" }, admin)).data.inviteMember).toMatchObject({ code: "CONFLICT" });
-    expect((await app.gql(ACCEPT, { t: "forged-token-forged-token", n: "Mallory", p: "correct horse battery" })).data.acceptInvitation).toMatchObject({ code: "NOT_FOUND", field: "token" });
-    expect(await app.services.db.accountLink.count({ where: { email: { in: ["boss@example.com", "qa@demo.tuneloop.dev", "x@example.com"] } } })).toBe(0);
+    expect(
+      (await app.gql(ACCEPT, { t: "forged-token-forged-token", n: "Mallory", p: "correct horse battery" })).data.acceptInvitation,
+    ).toMatchObject({ code: "NOT_FOUND", field: "token" });
+    expect(
+      await app.services.db.accountLink.count({ where: { email: { in: ["boss@example.com", "qa@demo.tuneloop.dev", "x@example.com"] } } }),
+    ).toBe(0);
 
     // An owner can neither demote an admin nor remove them.
     const adminId = (await app.gql(ME, {}, admin)).data.me.id;
@@ -111,16 +146,25 @@ describe("invitations", () => {
     const first = (await app.gql(INVITE, { e: "rio@example.com", r: "QA" }, admin)).data.inviteMember.data.invitation;
     const oldToken = await tokenMailedTo("rio@example.com", "accept-invitation");
     const seen = smtp.mails.length;
-    const resent = await app.gql(`mutation($i:ID!){ resendInvitation(id:$i){ ${ERR} ... on ResendInvitationSuccess { data { emailSent } } } }`, { i: first.id }, admin);
+    const resent = await app.gql(
+      `mutation($i:ID!){ resendInvitation(id:$i){ ${ERR} ... on ResendInvitationSuccess { data { emailSent } } } }`,
+      { i: first.id },
+      admin,
+    );
     expect(resent.data.resendInvitation.data.emailSent).toBe(true);
     const newToken = await tokenMailedTo("rio@example.com", "accept-invitation", seen);
     expect((await app.gql(ACCEPT, { t: oldToken, n: "Rio", p: "correct horse battery" })).data.acceptInvitation.code).toBe("NOT_FOUND");
 
     await app.services.db.accountLink.update({ where: { id: first.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
-    expect((await app.gql(ACCEPT, { t: newToken, n: "Rio", p: "correct horse battery" })).data.acceptInvitation).toMatchObject({ code: "VALIDATION", message: expect.stringContaining("expired") });
+    expect((await app.gql(ACCEPT, { t: newToken, n: "Rio", p: "correct horse battery" })).data.acceptInvitation).toMatchObject({
+      code: "VALIDATION",
+      message: expect.stringContaining("expired"),
+    });
     await app.services.db.accountLink.update({ where: { id: first.id }, data: { expiresAt: new Date(Date.now() + 60_000) } });
     await app.gql(`mutation($i:ID!){ revokeInvitation(id:$i){ __typename } }`, { i: first.id }, admin);
-    expect((await app.gql(ACCEPT, { t: newToken, n: "Rio", p: "correct horse battery" })).data.acceptInvitation.message).toContain("withdrawn");
+    expect((await app.gql(ACCEPT, { t: newToken, n: "Rio", p: "correct horse battery" })).data.acceptInvitation.message).toContain(
+      "withdrawn",
+    );
     expect(await app.services.db.user.count({ where: { email: "rio@example.com" } })).toBe(0);
   });
 });
@@ -128,8 +172,12 @@ describe("invitations", () => {
 describe("own account", () => {
   it("password reset: same answer for unknown emails; a 15-minute single-use link that signs out every session", async () => {
     const before = smtp.mails.length;
-    const unknown = await app.gql(`mutation { requestPasswordReset(email:"nobody@example.com") { __typename ... on RequestPasswordResetSuccess { data } } }`);
-    const known = await app.gql(`mutation { requestPasswordReset(email:"qa@demo.tuneloop.dev") { __typename ... on RequestPasswordResetSuccess { data } } }`);
+    const unknown = await app.gql(
+      `mutation { requestPasswordReset(email:"nobody@example.com") { __typename ... on RequestPasswordResetSuccess { data } } }`,
+    );
+    const known = await app.gql(
+      `mutation { requestPasswordReset(email:"qa@demo.tuneloop.dev") { __typename ... on RequestPasswordResetSuccess { data } } }`,
+    );
     expect(unknown).toEqual(known);
     const token = await tokenMailedTo("qa@demo.tuneloop.dev", "reset-password", before);
     expect(smtp.mails.slice(before).some((m) => JSON.stringify(m.to).includes("nobody@example.com"))).toBe(false);
@@ -141,7 +189,10 @@ describe("own account", () => {
     expect(reset.__typename).toBe("ResetPasswordSuccess");
     expect((await app.gql(ME, {}, oldSession)).data.me).toBeNull();
     expect((await app.gql(ME, {}, reset.data.token)).data.me.email).toBe("qa@demo.tuneloop.dev");
-    expect((await app.gql(RESET, { t: token, p: "another new password" })).data.resetPassword).toMatchObject({ code: "CONFLICT", field: "token" });
+    expect((await app.gql(RESET, { t: token, p: "another new password" })).data.resetPassword).toMatchObject({
+      code: "CONFLICT",
+      field: "token",
+    });
     expect((await app.gql(LOGIN, { e: "qa@demo.tuneloop.dev", p: "a brand new password" })).data.login.token).toBeTruthy();
   });
 
@@ -151,9 +202,17 @@ describe("own account", () => {
     const sessions = (await app.gql(`{ mySessions { id current address } }`, {}, engineer)).data.mySessions;
     expect(sessions.filter((s: any) => s.current)).toHaveLength(1);
     expect(sessions[0].address).toBeTruthy();
-    const wrong = await app.gql(`mutation { changeMyPassword(currentPassword:"nope", newPassword:"long enough now") { ${ERR} } }`, {}, engineer);
+    const wrong = await app.gql(
+      `mutation { changeMyPassword(currentPassword:"nope", newPassword:"long enough now") { ${ERR} } }`,
+      {},
+      engineer,
+    );
     expect(wrong.data.changeMyPassword).toMatchObject({ code: "UNAUTHENTICATED", field: "currentPassword" });
-    const renamed = await app.gql(`mutation { updateMyName(name:"Eve E.") { ... on UpdateMyNameSuccess { data { name } } } }`, {}, engineer);
+    const renamed = await app.gql(
+      `mutation { updateMyName(name:"Eve E.") { ... on UpdateMyNameSuccess { data { name } } } }`,
+      {},
+      engineer,
+    );
     expect(renamed.data.updateMyName.data.name).toBe("Eve E.");
     const ended = await app.gql(`mutation { signOutEverywhere }`, {}, engineer);
     expect(ended.data.signOutEverywhere).toBeGreaterThanOrEqual(2);
@@ -165,25 +224,51 @@ describe("own account", () => {
 describe("audit log", () => {
   it("records the acts above with who, what and from where; owners, admins and QA read it, as GraphQL and CSV", async () => {
     const AUDIT = `query($f:AuditFilter){ auditEvents(filter:$f, first:100){ totalCount edges { node { action actorEmail targetType address before after } } } }`;
-    const result = (await app.gql(AUDIT, { f: { actions: ["member.role_changed", "member.deactivated", "member.invited", "auth.signed_in"] } }, admin)).data.auditEvents;
+    const result = (
+      await app.gql(AUDIT, { f: { actions: ["member.role_changed", "member.deactivated", "member.invited", "auth.signed_in"] } }, admin)
+    ).data.auditEvents;
     const actions = result.edges.map((e: any) => e.node.action);
     expect(actions).toEqual(expect.arrayContaining(["member.role_changed", "member.deactivated", "member.invited", "auth.signed_in"]));
     const roleChange = result.edges.find((e: any) => e.node.action === "member.role_changed").node;
-    expect(roleChange).toMatchObject({ actorEmail: "owner@demo.tuneloop.dev", targetType: "User", before: { role: "ENGINEER" }, after: { role: "OWNER" } });
+    expect(roleChange).toMatchObject({
+      actorEmail: "owner@demo.tuneloop.dev",
+      targetType: "User",
+      before: { role: "ENGINEER" },
+      after: { role: "OWNER" },
+    });
     expect(roleChange.address).toBeTruthy();
 
     // Other domains' acts: an API key made (test 1) and a budget change, with before and after.
     await app.gql(`mutation { updateBudget(input:{ monthlyBudgetUsd: 900 }) { __typename } }`, {}, owner);
-    const money = (await app.gql(AUDIT, { f: { actions: ["budget.changed", "api_key.created"] } }, admin)).data.auditEvents.edges.map((e: any) => e.node);
-    expect(money.find((e: any) => e.action === "budget.changed")).toMatchObject({ actorEmail: "owner@demo.tuneloop.dev", targetType: "Organization", before: { monthlyBudgetUsd: 500 }, after: { monthlyBudgetUsd: 900 } });
+    const money = (await app.gql(AUDIT, { f: { actions: ["budget.changed", "api_key.created"] } }, admin)).data.auditEvents.edges.map(
+      (e: any) => e.node,
+    );
+    expect(money.find((e: any) => e.action === "budget.changed")).toMatchObject({
+      actorEmail: "owner@demo.tuneloop.dev",
+      targetType: "Organization",
+      before: { monthlyBudgetUsd: 500 },
+      after: { monthlyBudgetUsd: 900 },
+    });
     await app.gql(`mutation { setComputeProvider(provider: WORKERS) { __typename } }`, {}, owner);
     await app.gql(`mutation { setApiKeyMaxLifetime(days: 90) { __typename } }`, {}, owner);
-    const settings = (await app.gql(AUDIT, { f: { actions: ["provider.settings_changed", "api_key.policy_changed"] } }, admin)).data.auditEvents.edges.map((e: any) => e.node);
-    expect(settings).toEqual(expect.arrayContaining([
-      expect.objectContaining({ action: "provider.settings_changed", before: { computeProvider: "LOCAL" }, after: { computeProvider: "WORKERS" } }),
-      expect.objectContaining({ action: "api_key.policy_changed", before: { apiKeyMaxDays: null }, after: { apiKeyMaxDays: 90 } }),
-    ]));
-    expect(money.find((e: any) => e.action === "api_key.created")).toMatchObject({ actorEmail: "nia@example.com", targetType: "ApiKey", after: { name: "ci", scopes: ["read"] } });
+    const settings = (
+      await app.gql(AUDIT, { f: { actions: ["provider.settings_changed", "api_key.policy_changed"] } }, admin)
+    ).data.auditEvents.edges.map((e: any) => e.node);
+    expect(settings).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          action: "provider.settings_changed",
+          before: { computeProvider: "LOCAL" },
+          after: { computeProvider: "WORKERS" },
+        }),
+        expect.objectContaining({ action: "api_key.policy_changed", before: { apiKeyMaxDays: null }, after: { apiKeyMaxDays: 90 } }),
+      ]),
+    );
+    expect(money.find((e: any) => e.action === "api_key.created")).toMatchObject({
+      actorEmail: "nia@example.com",
+      targetType: "ApiKey",
+      after: { name: "ci", scopes: ["read"] },
+    });
 
     // A burst of wrong passwords is one record, however long it goes on.
     for (let i = 0; i < 12; i++) await app.gql(LOGIN, { e: "nia@example.com", p: "not the password" });
@@ -201,6 +286,8 @@ describe("audit log", () => {
     expect(lines[0]).toContain("created_at,action,actor_email");
     expect(lines.slice(1).every((l) => l.includes("member.deactivated"))).toBe(true);
     expect(lines).toHaveLength(2);
-    expect((await fetch(`${app.url}/api/audit.csv`, { headers: { authorization: `Bearer ${await app.login("engineer")}` } })).status).toBe(403);
+    expect((await fetch(`${app.url}/api/audit.csv`, { headers: { authorization: `Bearer ${await app.login("engineer")}` } })).status).toBe(
+      403,
+    );
   });
 });

@@ -50,16 +50,25 @@ describe("several organizations per person", () => {
     const me = (await app.gql(ME, {}, betaAdmin)).data.me;
     betaId = me.organization.id;
     expect(me).toMatchObject({ role: "ADMIN", organization: { name: "Beta Labs" } });
-    expect(me.organizations.map((m: any) => [m.organization.name, m.role, m.current])).toEqual([["Demo Advisory", "OWNER", false], ["Beta Labs", "ADMIN", true]]);
+    expect(me.organizations.map((m: any) => [m.organization.name, m.role, m.current])).toEqual([
+      ["Demo Advisory", "OWNER", false],
+      ["Beta Labs", "ADMIN", true],
+    ]);
 
     const link = (await app.gql(INVITE, { e: ENGINEER, r: "ENGINEER" }, betaAdmin)).data.inviteMember.data.link;
     const token = link.split("#token=")[1];
-    expect((await app.gql(ACCEPT, { t: token, p: "not their password" })).data.acceptInvitation).toMatchObject({ code: "UNAUTHENTICATED", field: "password" });
+    expect((await app.gql(ACCEPT, { t: token, p: "not their password" })).data.acceptInvitation).toMatchObject({
+      code: "UNAUTHENTICATED",
+      field: "password",
+    });
     expect(await app.services.db.membership.count({ where: { orgId: betaId } })).toBe(1);
     const accepted = (await app.gql(ACCEPT, { t: token, p: DEMO_PASSWORD })).data.acceptInvitation;
     expect(accepted.__typename).toBe("AcceptInvitationSuccess");
     betaEngineer = accepted.data.token;
-    expect((await app.gql(INVITE, { e: ENGINEER, r: "QA" }, betaAdmin)).data.inviteMember).toMatchObject({ code: "CONFLICT", field: "email" });
+    expect((await app.gql(INVITE, { e: ENGINEER, r: "QA" }, betaAdmin)).data.inviteMember).toMatchObject({
+      code: "CONFLICT",
+      field: "email",
+    });
 
     // Signing in starts in the first organization joined; the session switches to another.
     demoEngineer = await app.login("engineer");
@@ -68,7 +77,10 @@ describe("several organizations per person", () => {
     const switched = (await app.gql(SWITCH, { o: betaId }, other)).data.switchOrganization;
     expect((await app.gql(ME, {}, switched.data.token)).data.me).toMatchObject({ role: "ENGINEER", organization: { name: "Beta Labs" } });
     expect((await app.gql(ME, {}, other)).data.me).toBeNull();
-    expect((await app.gql(SWITCH, { o: "not-an-org" }, switched.data.token)).data.switchOrganization).toMatchObject({ code: "NOT_FOUND", field: "organizationId" });
+    expect((await app.gql(SWITCH, { o: "not-an-org" }, switched.data.token)).data.switchOrganization).toMatchObject({
+      code: "NOT_FOUND",
+      field: "organizationId",
+    });
   });
 
   it("each session sees only its organization's jobs, over HTTP and over a graphql-ws subscription", async () => {
@@ -109,7 +121,11 @@ describe("several organizations per person", () => {
     expect(demote.data.changeMemberRole).toMatchObject({ code: "CONFLICT", field: "userId" });
 
     const live = await subscribeAndWatch(betaEngineer);
-    const removed = await app.gql(`mutation($u:ID!){ deactivateMember(userId:$u){ ${ERR} ... on DeactivateMemberSuccess { data { deactivatedAt } } } }`, { u: engineerId }, betaAdmin);
+    const removed = await app.gql(
+      `mutation($u:ID!){ deactivateMember(userId:$u){ ${ERR} ... on DeactivateMemberSuccess { data { deactivatedAt } } } }`,
+      { u: engineerId },
+      betaAdmin,
+    );
     expect(removed.data.deactivateMember.data.deactivatedAt).toBeTruthy();
     await live.ended;
     expect((await app.gql(ME, {}, betaEngineer)).data.me).toBeNull();
@@ -122,11 +138,20 @@ describe("several organizations per person", () => {
 /** A graphql-ws subscription; `ended` resolves when the server closes it (fails after 10 s). */
 async function subscribeAndWatch(token: string) {
   // The server's close (4403) is what this waits for, not an error to print.
-  const ws = createClient({ url: app.url.replace(/^http/, "ws") + "/graphql", webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0, lazy: false, onNonLazyError: () => {} });
+  const ws = createClient({
+    url: `${app.url.replace(/^http/, "ws")}/graphql`,
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${token}` },
+    retryAttempts: 0,
+    lazy: false,
+    onNonLazyError: () => {},
+  });
   const ended = new Promise<void>((resolve) => ws.on("closed", () => resolve()));
   subscribeWs(ws, `subscription { jobListChanged { jobId } }`, {});
   await new Promise((r) => setTimeout(r, 300));
-  return { ended: Promise.race([ended, new Promise((_, reject) => setTimeout(() => reject(new Error("the subscription is still open")), 10_000))]) };
+  return {
+    ended: Promise.race([ended, new Promise((_, reject) => setTimeout(() => reject(new Error("the subscription is still open")), 10_000))]),
+  };
 }
 
 describe("service accounts", () => {
@@ -137,8 +162,13 @@ describe("service accounts", () => {
   it("keys of the organization outlive the person who made them; only owners and admins manage them; the audit log records it", async () => {
     const owner = await app.login("owner");
     const admin = await app.login("admin");
-    expect((await app.gql(CREATE_SA, { n: "CI", r: "ENGINEER" }, await app.login("engineer"))).errors?.[0].extensions.code).toBe("FORBIDDEN");
-    expect((await app.gql(CREATE_SA, { n: "Root", r: "ADMIN" }, owner)).data.createServiceAccount).toMatchObject({ code: "FORBIDDEN", field: "role" });
+    expect((await app.gql(CREATE_SA, { n: "CI", r: "ENGINEER" }, await app.login("engineer"))).errors?.[0].extensions.code).toBe(
+      "FORBIDDEN",
+    );
+    expect((await app.gql(CREATE_SA, { n: "Root", r: "ADMIN" }, owner)).data.createServiceAccount).toMatchObject({
+      code: "FORBIDDEN",
+      field: "role",
+    });
 
     const ci = (await app.gql(CREATE_SA, { n: "CI", r: "ENGINEER" }, owner)).data.createServiceAccount.data;
     expect(ci).toMatchObject({ name: "CI", role: "ENGINEER", deactivatedAt: null, apiKeys: [] });
@@ -147,9 +177,14 @@ describe("service accounts", () => {
     const workerKey = (await app.gql(SA_KEY, { id: fleet.id, s: ["WORKER"] }, owner)).data.createServiceAccountKey.data.key;
 
     // Not a person: not among the members, and it cannot sign in.
-    const members = (await app.gql(`{ me { organization { members { name } } } }`, {}, admin)).data.me.organization.members.map((m: any) => m.name);
+    const members = (await app.gql(`{ me { organization { members { name } } } }`, {}, admin)).data.me.organization.members.map(
+      (m: any) => m.name,
+    );
     expect(members).not.toContain("CI");
-    expect((await app.gql(`{ serviceAccounts { name } }`, {}, admin)).data.serviceAccounts.map((s: any) => s.name)).toEqual(["CI", "GPU fleet"]);
+    expect((await app.gql(`{ serviceAccounts { name } }`, {}, admin)).data.serviceAccounts.map((s: any) => s.name)).toEqual([
+      "CI",
+      "GPU fleet",
+    ]);
 
     // The owner who made them is removed: their own sessions end, the service accounts' keys work on.
     const ownerId = (await app.gql(`{ me { id } }`, {}, owner)).data.me.id;
@@ -163,7 +198,11 @@ describe("service accounts", () => {
     // Revoking one key, then deactivating the account, end its access.
     await app.gql(`mutation($id:ID!){ revokeApiKey(id:$id){ __typename } }`, { id: ciKey.apiKey.id }, admin);
     expect((await app.gql(`{ me { id } }`, {}, ciKey.key)).data.me).toBeNull();
-    const off = await app.gql(`mutation($id:ID!){ deactivateServiceAccount(serviceAccountId:$id){ ${ERR} ... on DeactivateServiceAccountSuccess { data { ${SA} } } } }`, { id: fleet.id }, admin);
+    const off = await app.gql(
+      `mutation($id:ID!){ deactivateServiceAccount(serviceAccountId:$id){ ${ERR} ... on DeactivateServiceAccountSuccess { data { ${SA} } } } }`,
+      { id: fleet.id },
+      admin,
+    );
     expect(off.data.deactivateServiceAccount.data.deactivatedAt).toBeTruthy();
     expect(off.data.deactivateServiceAccount.data.apiKeys.every((k: any) => k.revokedAt)).toBe(true);
     expect((await app.gql(CLAIM, { w: "fleet-1", g: null }, workerKey)).errors?.[0].extensions.code).toBe("UNAUTHENTICATED");
@@ -171,11 +210,20 @@ describe("service accounts", () => {
 
     const AUDIT = `{ auditEvents(filter:{ actions:["service_account.created","service_account.deactivated","api_key.created","api_key.revoked"] }, first:50){ edges { node { action actorEmail after } } } }`;
     const events = (await app.gql(AUDIT, {}, admin)).data.auditEvents.edges.map((e: any) => e.node);
-    expect(events).toEqual(expect.arrayContaining([
-      expect.objectContaining({ action: "service_account.created", actorEmail: "owner@demo.tuneloop.dev", after: { name: "CI", role: "ENGINEER" } }),
-      expect.objectContaining({ action: "api_key.created", after: expect.objectContaining({ serviceAccount: "GPU fleet", scopes: ["worker"] }) }),
-      expect.objectContaining({ action: "api_key.revoked", actorEmail: "admin@demo.tuneloop.dev" }),
-      expect.objectContaining({ action: "service_account.deactivated", actorEmail: "admin@demo.tuneloop.dev" }),
-    ]));
+    expect(events).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          action: "service_account.created",
+          actorEmail: "owner@demo.tuneloop.dev",
+          after: { name: "CI", role: "ENGINEER" },
+        }),
+        expect.objectContaining({
+          action: "api_key.created",
+          after: expect.objectContaining({ serviceAccount: "GPU fleet", scopes: ["worker"] }),
+        }),
+        expect.objectContaining({ action: "api_key.revoked", actorEmail: "admin@demo.tuneloop.dev" }),
+        expect.objectContaining({ action: "service_account.deactivated", actorEmail: "admin@demo.tuneloop.dev" }),
+      ]),
+    );
   });
 });

@@ -15,11 +15,18 @@ import { assertMember } from "./service.js";
 
 export function assertOrgName(name: string): string {
   const trimmed = name.trim();
-  if (!trimmed || trimmed.length > 100) throw new AppError("VALIDATION", "Enter an organization name of 1 to 100 characters", "organization");
+  if (!trimmed || trimmed.length > 100)
+    throw new AppError("VALIDATION", "Enter an organization name of 1 to 100 characters", "organization");
   return trimmed;
 }
 
-const slugOf = (name: string) => name.toLowerCase().normalize("NFKD").replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 40) || "org";
+const slugOf = (name: string) =>
+  name
+    .toLowerCase()
+    .normalize("NFKD")
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 40) || "org";
 
 /** A slug for a new organization: its name's, with a random suffix when that one is taken. */
 export async function freeSlug(db: Pick<Db, "organization">, name: string): Promise<string> {
@@ -29,21 +36,27 @@ export async function freeSlug(db: Pick<Db, "organization">, name: string): Prom
 
 function assertSession(ctx: Context) {
   assertMember(ctx.viewer);
-  if (ctx.viewer.scopes !== null) throw new AppError("FORBIDDEN", "An API key stays in the organization it was made for: sign in to change organizations");
+  if (ctx.viewer.scopes !== null)
+    throw new AppError("FORBIDDEN", "An API key stays in the organization it was made for: sign in to change organizations");
   return ctx.viewer;
 }
 
 /** The organizations the caller works in (active memberships), the current one marked by the resolver. */
 export function myMemberships(ctx: Context) {
   assertMember(ctx.viewer);
-  return ctx.db.membership.findMany({ where: { userId: ctx.viewer.userId, deactivatedAt: null }, include: { org: true }, orderBy: { createdAt: "asc" } });
+  return ctx.db.membership.findMany({
+    where: { userId: ctx.viewer.userId, deactivatedAt: null },
+    include: { org: true },
+    orderBy: { createdAt: "asc" },
+  });
 }
 
 /** A session in another organization of the caller's; the current session ends. Returns the new session's token. */
 export async function switchOrganization(ctx: Context, orgId: string) {
   const viewer = assertSession(ctx);
   const membership = await ctx.db.membership.findUnique({ where: { userId_orgId: { userId: viewer.userId, orgId } } });
-  if (!membership || membership.deactivatedAt) throw new AppError("NOT_FOUND", "You are not a member of this organization", "organizationId");
+  if (!membership || membership.deactivatedAt)
+    throw new AppError("NOT_FOUND", "You are not a member of this organization", "organizationId");
   const token = await createSession(ctx.db, viewer.userId, ctx.clientAddress, orgId);
   await ctx.db.session.deleteMany({ where: { id: viewer.credentialId } });
   await endCredentialSessions(ctx.pubsub, { credentialId: viewer.credentialId });
@@ -57,7 +70,11 @@ export async function createOrganization(ctx: Context, rawName: string) {
   const token = await ctx.db.$transaction(async (tx) => {
     const org = await tx.organization.create({ data: { name, slug: await freeSlug(tx, name) } });
     await tx.membership.create({ data: { userId: viewer.userId, orgId: org.id, role: "ADMIN" } });
-    await audit({ ...ctx, db: tx }, "organization.created", { orgId: org.id, target: { type: "Organization", id: org.id }, after: { name, slug: org.slug } });
+    await audit({ ...ctx, db: tx }, "organization.created", {
+      orgId: org.id,
+      target: { type: "Organization", id: org.id },
+      after: { name, slug: org.slug },
+    });
     return createSession(tx, viewer.userId, ctx.clientAddress, org.id);
   });
   await ctx.db.session.deleteMany({ where: { id: viewer.credentialId } });

@@ -4,8 +4,27 @@ import type { ApiKeyScope } from "../auth/service.js";
 import { createOrganization, myMemberships, switchOrganization } from "./organizations.js";
 import { createServiceAccount, createServiceAccountKey, deactivateServiceAccount, serviceAccounts } from "./serviceAccounts.js";
 import { AppError } from "../errors.js";
-import { acceptInvitation, changeMemberRole, deactivateMember, inviteMember, reactivateMember, resendInvitation, revokeInvitation } from "./service.js";
-import { changeMyPassword, completeSetup, endMySession, mySessions, requestPasswordReset, resetPassword, setupLinkPreset, setupRequired, signOutEverywhere, updateMyName } from "./account.js";
+import {
+  acceptInvitation,
+  changeMemberRole,
+  deactivateMember,
+  inviteMember,
+  reactivateMember,
+  resendInvitation,
+  revokeInvitation,
+} from "./service.js";
+import {
+  changeMyPassword,
+  completeSetup,
+  endMySession,
+  mySessions,
+  requestPasswordReset,
+  resetPassword,
+  setupLinkPreset,
+  setupRequired,
+  signOutEverywhere,
+  updateMyName,
+} from "./account.js";
 
 builder.prismaObjectFields("User", (t) => ({
   deactivatedAt: t.field({
@@ -27,7 +46,10 @@ const MembershipRef = builder.prismaObject("Membership", {
   fields: (t) => ({
     organization: t.relation("org"),
     role: t.expose("role", { type: RoleEnum }),
-    current: t.boolean({ description: "The organization this session works in.", resolve: (m, _args, ctx) => m.orgId === ctx.viewer?.orgId }),
+    current: t.boolean({
+      description: "The organization this session works in.",
+      resolve: (m, _args, ctx) => m.orgId === ctx.viewer?.orgId,
+    }),
   }),
 });
 
@@ -74,7 +96,10 @@ builder.prismaObject("Session", {
     address: t.exposeString("address", { nullable: true, description: "The address it signed in from." }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     expiresAt: t.expose("expiresAt", { type: "DateTime" }),
-    current: t.boolean({ description: "The session making this request.", resolve: (s, _args, ctx) => ctx.viewer?.kind === "user" && ctx.viewer.credentialId === s.id }),
+    current: t.boolean({
+      description: "The session making this request.",
+      resolve: (s, _args, ctx) => ctx.viewer?.kind === "user" && ctx.viewer.credentialId === s.id,
+    }),
   }),
 });
 
@@ -95,7 +120,10 @@ const SetupPreset = builder.simpleObject("SetupPreset", {
 const result = (name: string) => ({ errors: { result: { name } } }) as const;
 
 builder.queryFields((t) => ({
-  setupRequired: t.boolean({ description: "True on a fresh server without an organization: follow the setup link printed at start.", resolve: (_root, _args, ctx) => setupRequired(ctx) }),
+  setupRequired: t.boolean({
+    description: "True on a fresh server without an organization: follow the setup link printed at start.",
+    resolve: (_root, _args, ctx) => setupRequired(ctx),
+  }),
   setupLink: t.field({
     type: SetupPreset,
     description: "What a setup link was made with (organization name, email), or an error if it cannot be used.",
@@ -107,7 +135,11 @@ builder.queryFields((t) => ({
     description: "The organization's invitations not yet accepted, newest first (owners and admins).",
     authScopes: { role: ["OWNER"] },
     resolve: (query, _root, _args, ctx) =>
-      ctx.db.accountLink.findMany({ ...query, where: { orgId: ctx.viewer!.orgId, kind: "INVITATION", usedAt: null }, orderBy: { createdAt: "desc" } }),
+      ctx.db.accountLink.findMany({
+        ...query,
+        where: { orgId: ctx.viewer!.orgId, kind: "INVITATION", usedAt: null },
+        orderBy: { createdAt: "desc" },
+      }),
   }),
   serviceAccounts: t.prismaField({
     type: [ServiceAccountRef],
@@ -123,7 +155,13 @@ builder.mutationFields((t) => ({
     type: SignedIn,
     ...result("CompleteSetupSuccess"),
     description: "Creates the first organization and its admin from the setup link; signs them in.",
-    args: { token: t.arg.string({ required: true }), organization: t.arg.string({ required: true }), name: t.arg.string({ required: true }), email: t.arg.string({ required: true }), password: t.arg.string({ required: true }) },
+    args: {
+      token: t.arg.string({ required: true }),
+      organization: t.arg.string({ required: true }),
+      name: t.arg.string({ required: true }),
+      email: t.arg.string({ required: true }),
+      password: t.arg.string({ required: true }),
+    },
     resolve: async (_root, { token, ...input }, ctx) => ({ token: await completeSetup(ctx, token, input) }),
   }),
   inviteMember: t.field({
@@ -191,7 +229,8 @@ builder.mutationFields((t) => ({
     authScopes: { user: true },
     args: { currentPassword: t.arg.string({ required: true }), newPassword: t.arg.string({ required: true }) },
     resolve: async (_root, { currentPassword, newPassword }, ctx) => {
-      if (ctx.viewer?.kind === "user" && ctx.viewer.scopes !== null) throw new AppError("FORBIDDEN", "Change your password from a signed-in session, not with an API key");
+      if (ctx.viewer?.kind === "user" && ctx.viewer.scopes !== null)
+        throw new AppError("FORBIDDEN", "Change your password from a signed-in session, not with an API key");
       await changeMyPassword(ctx, currentPassword, newPassword);
       return true;
     },
@@ -213,7 +252,8 @@ builder.mutationFields((t) => ({
   switchOrganization: t.field({
     type: SignedIn,
     ...result("SwitchOrganizationSuccess"),
-    description: "Starts a session in another organization you belong to; this session ends (and its subscriptions). Sessions only: an API key stays in its organization.",
+    description:
+      "Starts a session in another organization you belong to; this session ends (and its subscriptions). Sessions only: an API key stays in its organization.",
     authScopes: { user: true },
     args: { organizationId: t.arg.id({ required: true }) },
     resolve: async (_root, { organizationId }, ctx) => ({ token: await switchOrganization(ctx, String(organizationId)) }),
@@ -232,16 +272,29 @@ builder.mutationFields((t) => ({
     description: "An identity for an integration or the worker fleet, with a role you may give.",
     authScopes: { role: ["OWNER"] },
     args: { name: t.arg.string({ required: true }), role: t.arg({ type: RoleEnum, required: true }) },
-    resolve: async (query, _root, { name, role }, ctx) => ctx.db.membership.findUniqueOrThrow({ ...query, where: { id: (await createServiceAccount(ctx, name, role)).id } }),
+    resolve: async (query, _root, { name, role }, ctx) =>
+      ctx.db.membership.findUniqueOrThrow({ ...query, where: { id: (await createServiceAccount(ctx, name, role)).id } }),
   }),
   createServiceAccountKey: t.field({
     type: CreatedApiKeyRef,
     ...result("CreateServiceAccountKeySuccess"),
-    description: "An API key held by the service account: WORKER for the fleet's workers, READ/WRITE for integrations. Revoke it with revokeApiKey.",
+    description:
+      "An API key held by the service account: WORKER for the fleet's workers, READ/WRITE for integrations. Revoke it with revokeApiKey.",
     authScopes: { role: ["OWNER"] },
-    args: { serviceAccountId: t.arg.id({ required: true }), name: t.arg.string({ required: true }), scopes: t.arg({ type: [ApiKeyScopeEnum], required: true }), expiresAt: t.arg({ type: "DateTime" }) },
+    args: {
+      serviceAccountId: t.arg.id({ required: true }),
+      name: t.arg.string({ required: true }),
+      scopes: t.arg({ type: [ApiKeyScopeEnum], required: true }),
+      expiresAt: t.arg({ type: "DateTime" }),
+    },
     resolve: (_root, args, ctx) =>
-      createServiceAccountKey(ctx, String(args.serviceAccountId), args.name, args.scopes.map((s) => s.toLowerCase() as ApiKeyScope), args.expiresAt),
+      createServiceAccountKey(
+        ctx,
+        String(args.serviceAccountId),
+        args.name,
+        args.scopes.map((s) => s.toLowerCase() as ApiKeyScope),
+        args.expiresAt,
+      ),
   }),
   deactivateServiceAccount: t.prismaField({
     type: ServiceAccountRef,
@@ -249,7 +302,8 @@ builder.mutationFields((t) => ({
     description: "Revokes every key of the service account now; its live subscriptions end.",
     authScopes: { role: ["OWNER"] },
     args: { serviceAccountId: t.arg.id({ required: true }) },
-    resolve: async (query, _root, { serviceAccountId }, ctx) => ctx.db.membership.findUniqueOrThrow({ ...query, where: { id: (await deactivateServiceAccount(ctx, String(serviceAccountId))).id } }),
+    resolve: async (query, _root, { serviceAccountId }, ctx) =>
+      ctx.db.membership.findUniqueOrThrow({ ...query, where: { id: (await deactivateServiceAccount(ctx, String(serviceAccountId))).id } }),
   }),
   requestPasswordReset: t.boolean({
     ...result("RequestPasswordResetSuccess"),

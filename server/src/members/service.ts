@@ -18,7 +18,12 @@ import { forgetRequests, takeRequest } from "../rateLimits.js";
 
 type Member = Extract<Viewer, { kind: "user" }>;
 
-const GRANTABLE: Record<Role, Role[]> = { ADMIN: ["ENGINEER", "QA", "OWNER", "ADMIN"], OWNER: ["ENGINEER", "QA", "OWNER"], ENGINEER: [], QA: [] };
+const GRANTABLE: Record<Role, Role[]> = {
+  ADMIN: ["ENGINEER", "QA", "OWNER", "ADMIN"],
+  OWNER: ["ENGINEER", "QA", "OWNER"],
+  ENGINEER: [],
+  QA: [],
+};
 /** Roles that manage members: an organization always keeps at least one active such member. */
 const MANAGER_ROLES: Role[] = ["OWNER", "ADMIN"];
 
@@ -27,7 +32,8 @@ export function assertMember(viewer: Viewer | null): asserts viewer is Member {
 }
 
 export function assertMayGrant(viewer: Member, role: Role, field = "role") {
-  if (!GRANTABLE[viewer.role].includes(role)) throw new AppError("FORBIDDEN", `Your role (${viewer.role}) cannot give the ${role} role`, field);
+  if (!GRANTABLE[viewer.role].includes(role))
+    throw new AppError("FORBIDDEN", `Your role (${viewer.role}) cannot give the ${role} role`, field);
 }
 
 export function normalizeEmail(email: string): string {
@@ -49,10 +55,25 @@ export function assertName(name: string): string {
   return trimmed;
 }
 
-async function sendInvitation(ctx: Context, email: string, token: string, orgName: string, role: Role, inviter: string, hasAccount: boolean) {
+async function sendInvitation(
+  ctx: Context,
+  email: string,
+  token: string,
+  orgName: string,
+  role: Role,
+  inviter: string,
+  hasAccount: boolean,
+) {
   const url = linkUrl(ctx.config, "INVITATION", token);
-  const how = hasAccount ? "Accept within 7 days with the password of your Tuneloop account (the link works once):" : "Accept within 7 days (the link works once):";
-  const sent = await sendAccountMail(ctx.config, email, `${inviter} invited you to ${orgName} on Tuneloop`, `${inviter} invited you to join ${orgName} on Tuneloop as ${role.toLowerCase()}.\n\n${how}\n${url}\n\nIf you did not expect this, ignore this email.`);
+  const how = hasAccount
+    ? "Accept within 7 days with the password of your Tuneloop account (the link works once):"
+    : "Accept within 7 days (the link works once):";
+  const sent = await sendAccountMail(
+    ctx.config,
+    email,
+    `${inviter} invited you to ${orgName} on Tuneloop`,
+    `${inviter} invited you to join ${orgName} on Tuneloop as ${role.toLowerCase()}.\n\n${how}\n${url}\n\nIf you did not expect this, ignore this email.`,
+  );
   // Without a mail server the inviter is shown the link once, to pass on.
   return { emailSent: sent, link: sent ? null : url };
 }
@@ -65,12 +86,29 @@ export async function inviteMember(ctx: Context, rawEmail: string, role: Role) {
   const email = normalizeEmail(rawEmail);
   const existing = await ctx.db.user.findUnique({ where: { email }, include: { memberships: { where: { orgId: viewer.orgId } } } });
   const membership = existing?.memberships[0];
-  if (membership) throw new AppError("CONFLICT", membership.deactivatedAt ? "This person was removed from the organization: let them back in instead" : "This person is already a member", "email");
-  const pending = await ctx.db.accountLink.findFirst({ where: { orgId: viewer.orgId, kind: "INVITATION", email, usedAt: null, revokedAt: null, expiresAt: { gt: new Date() } } });
+  if (membership)
+    throw new AppError(
+      "CONFLICT",
+      membership.deactivatedAt
+        ? "This person was removed from the organization: let them back in instead"
+        : "This person is already a member",
+      "email",
+    );
+  const pending = await ctx.db.accountLink.findFirst({
+    where: { orgId: viewer.orgId, kind: "INVITATION", email, usedAt: null, revokedAt: null, expiresAt: { gt: new Date() } },
+  });
   if (pending) throw new AppError("CONFLICT", "This email already has a pending invitation: re-send it instead", "email");
   const { token, tokenHash } = newLinkToken();
   const invitation = await ctx.db.accountLink.create({
-    data: { kind: "INVITATION", tokenHash, orgId: viewer.orgId, email, role, createdById: viewer.userId, expiresAt: linkExpiry("INVITATION") },
+    data: {
+      kind: "INVITATION",
+      tokenHash,
+      orgId: viewer.orgId,
+      email,
+      role,
+      createdById: viewer.userId,
+      expiresAt: linkExpiry("INVITATION"),
+    },
     include: { org: true, createdBy: true },
   });
   await audit(ctx, "member.invited", { target: { type: "AccountLink", id: invitation.id }, after: { email, role } });
@@ -91,7 +129,10 @@ export async function resendInvitation(ctx: Context, id: string) {
   assertMember(viewer);
   const old = await pendingInvitation(ctx, viewer, id);
   const { token, tokenHash } = newLinkToken();
-  const invitation = await ctx.db.accountLink.update({ where: { id }, data: { tokenHash, revokedAt: null, expiresAt: linkExpiry("INVITATION") } });
+  const invitation = await ctx.db.accountLink.update({
+    where: { id },
+    data: { tokenHash, revokedAt: null, expiresAt: linkExpiry("INVITATION") },
+  });
   await audit(ctx, "member.invitation_resent", { target: { type: "AccountLink", id }, after: { email: old.email } });
   const inviter = await ctx.db.user.findUniqueOrThrow({ where: { id: viewer.userId } });
   const hasAccount = (await ctx.db.user.count({ where: { email: old.email! } })) > 0;
@@ -119,7 +160,12 @@ export async function acceptInvitation(ctx: Context, token: string, rawName: str
     // A wrong password here counts as a failed sign-in, under the same limit.
     const attempts = `${existing.email}|${ctx.clientAddress ?? "unknown"}`;
     const counted = await takeRequest(ctx.config, "failedLogins", attempts);
-    if (!counted.allowed) throw new AppError("RATE_LIMITED", `Too many wrong passwords for this email: try again in ${Math.ceil(counted.resetSeconds / 60)} minute(s)`, "password");
+    if (!counted.allowed)
+      throw new AppError(
+        "RATE_LIMITED",
+        `Too many wrong passwords for this email: try again in ${Math.ceil(counted.resetSeconds / 60)} minute(s)`,
+        "password",
+      );
     if (!(existing.passwordHash && (await verifyPassword(password, existing.passwordHash, ctx.config.passwordHashCost)).ok)) {
       throw new AppError("UNAUTHENTICATED", "This email already has a Tuneloop account: enter its password to join", "password");
     }
@@ -130,16 +176,25 @@ export async function acceptInvitation(ctx: Context, token: string, rawName: str
   return ctx.db.$transaction(async (tx) => {
     await consumeLink(tx, link.id);
     const user = existing ?? (await tx.user.create({ data: { email: link.email!, name, passwordHash } }));
-    if (await tx.membership.findUnique({ where: { userId_orgId: { userId: user.id, orgId: link.orgId! } } })) throw new AppError("CONFLICT", "You are already a member of this organization: sign in instead", "token");
+    if (await tx.membership.findUnique({ where: { userId_orgId: { userId: user.id, orgId: link.orgId! } } }))
+      throw new AppError("CONFLICT", "You are already a member of this organization: sign in instead", "token");
     await tx.membership.create({ data: { userId: user.id, orgId: link.orgId!, role: link.role! } });
-    await audit({ db: tx, viewer: null, clientAddress: ctx.clientAddress }, "member.joined", { orgId: link.orgId!, actorId: user.id, target: { type: "AccountLink", id: link.id }, after: { email: user.email, role: link.role, existingAccount: !!existing } });
+    await audit({ db: tx, viewer: null, clientAddress: ctx.clientAddress }, "member.joined", {
+      orgId: link.orgId!,
+      actorId: user.id,
+      target: { type: "AccountLink", id: link.id },
+      after: { email: user.email, role: link.role, existingAccount: !!existing },
+    });
     return createSession(tx, user.id, ctx.clientAddress, link.orgId!);
   });
 }
 
 /** A member (or, with `serviceAccount`, a service account) of the caller's organization whom the caller may manage. */
 export async function managedMember(ctx: Context, viewer: Member, userId: string, serviceAccount = false) {
-  const membership = await ctx.db.membership.findFirst({ where: { userId, orgId: viewer.orgId, user: { serviceAccount } }, include: { user: true } });
+  const membership = await ctx.db.membership.findFirst({
+    where: { userId, orgId: viewer.orgId, user: { serviceAccount } },
+    include: { user: true },
+  });
   const field = serviceAccount ? "serviceAccountId" : "userId";
   if (!membership) throw notFound(serviceAccount ? "Service account" : "Member", field);
   assertMayGrant(viewer, membership.role, field);
@@ -148,8 +203,11 @@ export async function managedMember(ctx: Context, viewer: Member, userId: string
 
 /** Refuses a change that would leave the organization without an active owner or admin (a person, not a service account). */
 async function assertKeepsAManager(ctx: Context, orgId: string, userId: string) {
-  const others = await ctx.db.membership.count({ where: { orgId, userId: { not: userId }, role: { in: MANAGER_ROLES }, deactivatedAt: null, user: { serviceAccount: false } } });
-  if (others === 0) throw new AppError("CONFLICT", "This is the organization's last owner or admin: give someone else that role first", "userId");
+  const others = await ctx.db.membership.count({
+    where: { orgId, userId: { not: userId }, role: { in: MANAGER_ROLES }, deactivatedAt: null, user: { serviceAccount: false } },
+  });
+  if (others === 0)
+    throw new AppError("CONFLICT", "This is the organization's last owner or admin: give someone else that role first", "userId");
 }
 
 /** The new role applies from the member's next request (the role is read with each credential). */
@@ -158,9 +216,11 @@ export async function changeMemberRole(ctx: Context, userId: string, role: Role)
   assertMember(viewer);
   const membership = await managedMember(ctx, viewer, userId);
   assertMayGrant(viewer, role);
-  if (MANAGER_ROLES.includes(membership.role) && !MANAGER_ROLES.includes(role) && !membership.deactivatedAt) await assertKeepsAManager(ctx, viewer.orgId, userId);
+  if (MANAGER_ROLES.includes(membership.role) && !MANAGER_ROLES.includes(role) && !membership.deactivatedAt)
+    await assertKeepsAManager(ctx, viewer.orgId, userId);
   await ctx.db.membership.update({ where: { id: membership.id }, data: { role } });
-  if (membership.role !== role) await audit(ctx, "member.role_changed", { target: { type: "User", id: userId }, before: { role: membership.role }, after: { role } });
+  if (membership.role !== role)
+    await audit(ctx, "member.role_changed", { target: { type: "User", id: userId }, before: { role: membership.role }, after: { role } });
   return membership.user;
 }
 
@@ -181,7 +241,11 @@ export async function deactivateMember(ctx: Context, userId: string, serviceAcco
   await ctx.db.$transaction(async (tx) => {
     await tx.membership.update({ where: { id: membership.id }, data: { deactivatedAt: new Date() } });
     await endAccess(tx, userId, viewer.orgId);
-    await audit({ ...ctx, db: tx }, action, { target: { type: "User", id: userId }, before: { active: true, role: membership.role }, after: { active: false } });
+    await audit({ ...ctx, db: tx }, action, {
+      target: { type: "User", id: userId },
+      before: { active: true, role: membership.role },
+      after: { active: false },
+    });
   });
   await endCredentialSessions(ctx.pubsub, { userId, orgId: viewer.orgId });
   return membership.user;

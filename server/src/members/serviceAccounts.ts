@@ -13,12 +13,23 @@ import { assertMayGrant, assertMember, assertName, deactivateMember, managedMemb
 // admins manage them, giving only roles and scopes they may give.
 
 /** Service accounts have no mailbox: a unique address that can never receive mail (RFC 2606 `.invalid`). */
-const addressFor = (name: string) => `${name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 30) || "service"}.${randomBytes(4).toString("hex")}@service-account.invalid`;
+const addressFor = (name: string) =>
+  `${
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-+|-+$/g, "")
+      .slice(0, 30) || "service"
+  }.${randomBytes(4).toString("hex")}@service-account.invalid`;
 
 /** The organization's service accounts; `query`: the selection GraphQL asked for. */
 export function serviceAccounts(ctx: Context, query: object) {
   assertMember(ctx.viewer);
-  return ctx.db.membership.findMany({ ...query, where: { orgId: ctx.viewer.orgId, user: { serviceAccount: true } }, orderBy: { createdAt: "asc" } });
+  return ctx.db.membership.findMany({
+    ...query,
+    where: { orgId: ctx.viewer.orgId, user: { serviceAccount: true } },
+    orderBy: { createdAt: "asc" },
+  });
 }
 
 export async function createServiceAccount(ctx: Context, rawName: string, role: Role) {
@@ -37,13 +48,22 @@ export async function createServiceAccount(ctx: Context, rawName: string, role: 
 }
 
 /** A key held by the service account (any scope the caller may grant, the worker scope included). */
-export async function createServiceAccountKey(ctx: Context, serviceAccountId: string, name: string, scopes: ApiKeyScope[], expiresAt?: Date | null) {
+export async function createServiceAccountKey(
+  ctx: Context,
+  serviceAccountId: string,
+  name: string,
+  scopes: ApiKeyScope[],
+  expiresAt?: Date | null,
+) {
   const viewer = ctx.viewer;
   assertMember(viewer);
   const membership = await managedMember(ctx, viewer, serviceAccountId, true);
   if (membership.deactivatedAt) throw new AppError("CONFLICT", "This service account was deactivated", "serviceAccountId");
   const created = await createApiKey(ctx.db, viewer, name, scopes, expiresAt, membership.userId);
-  await audit(ctx, "api_key.created", { target: { type: "ApiKey", id: created.apiKey.id }, after: { name: created.apiKey.name, prefix: created.apiKey.prefix, scopes, serviceAccount: membership.user.name } });
+  await audit(ctx, "api_key.created", {
+    target: { type: "ApiKey", id: created.apiKey.id },
+    after: { name: created.apiKey.name, prefix: created.apiKey.prefix, scopes, serviceAccount: membership.user.name },
+  });
   return created;
 }
 
@@ -51,5 +71,8 @@ export async function createServiceAccountKey(ctx: Context, serviceAccountId: st
 export async function deactivateServiceAccount(ctx: Context, serviceAccountId: string) {
   assertMember(ctx.viewer);
   await deactivateMember(ctx, serviceAccountId, true);
-  return ctx.db.membership.findUniqueOrThrow({ where: { userId_orgId: { userId: serviceAccountId, orgId: ctx.viewer.orgId } }, include: { user: true } });
+  return ctx.db.membership.findUniqueOrThrow({
+    where: { userId_orgId: { userId: serviceAccountId, orgId: ctx.viewer.orgId } },
+    include: { user: true },
+  });
 }

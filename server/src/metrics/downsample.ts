@@ -43,7 +43,13 @@ export function downsamplePoints<T extends Point>(points: T[], buckets: number):
   if (points.length <= 2 * buckets + 2) return points;
   const first = points[0].step;
   const span = points[points.length - 1].step - first + 1;
-  const stats: BucketStats[] = Array.from({ length: buckets }, () => ({ count: 0, minStep: 0, minValue: Infinity, maxStep: 0, maxValue: -Infinity }));
+  const stats: BucketStats[] = Array.from({ length: buckets }, () => ({
+    count: 0,
+    minStep: 0,
+    minValue: Infinity,
+    maxStep: 0,
+    maxValue: -Infinity,
+  }));
   for (const p of points) {
     const s = stats[Math.floor(((p.step - first) * buckets) / span)];
     s.count++;

@@ -69,11 +69,19 @@ export async function metricsJson(res: Writable, services: AppServices, jobId: s
 }
 
 async function eventsJson(res: ServerResponse, services: AppServices, jobId: string, url: URL) {
-  const where = { jobId, ...eventFilterWhere({ types: url.searchParams.get("types")?.split(","), search: url.searchParams.get("search") }, services.provider) };
+  const where = {
+    jobId,
+    ...eventFilterWhere({ types: url.searchParams.get("types")?.split(","), search: url.searchParams.get("search") }, services.provider),
+  };
   await send(res, `{"jobId":${JSON.stringify(jobId)},"events":[`);
   let after = 0;
   for (let first = true; ; ) {
-    const page = await services.db.jobEvent.findMany({ where: { ...where, id: { gt: after } }, orderBy: { id: "asc" }, take: 1000, omit: { dedupeKey: true, jobId: true } });
+    const page = await services.db.jobEvent.findMany({
+      where: { ...where, id: { gt: after } },
+      orderBy: { id: "asc" },
+      take: 1000,
+      omit: { dedupeKey: true, jobId: true },
+    });
     if (page.length === 0) break;
     await send(res, (first ? "" : ",") + page.map((e) => JSON.stringify(e)).join(","));
     first = false;
@@ -104,7 +112,11 @@ export const jobExportRoute: HttpRoute = async (req, res, services) => {
   }
   const names = url.searchParams.get("names")?.split(",").filter(Boolean) ?? null;
   const type = file.endsWith(".csv") ? "text/csv; charset=utf-8" : "application/json";
-  res.writeHead(200, { "content-type": type, "content-disposition": `attachment; filename="job-${jobId}-${file}"`, "cache-control": "no-store" });
+  res.writeHead(200, {
+    "content-type": type,
+    "content-disposition": `attachment; filename="job-${jobId}-${file}"`,
+    "cache-control": "no-store",
+  });
   if (file === "metrics.csv") await metricsCsv(res, services, jobId, names);
   else if (file === "metrics.json") await metricsJson(res, services, jobId, names);
   else if (file === "error-log.json") await send(res, JSON.stringify(await errorLogOf(services, jobId), null, 2));

@@ -8,7 +8,11 @@ import type { DbProvider } from "../db/client.js";
 // The two databases unpack JSON differently; this is the only dialect switch.
 
 export type ColumnType = "text" | "integer" | "float";
-const PG_TYPE: Record<ColumnType, Prisma.Sql> = { text: Prisma.raw("text"), integer: Prisma.raw("integer"), float: Prisma.raw("double precision") };
+const PG_TYPE: Record<ColumnType, Prisma.Sql> = {
+  text: Prisma.raw("text"),
+  integer: Prisma.raw("integer"),
+  float: Prisma.raw("double precision"),
+};
 
 /** `SELECT … FROM <rows>`: the rows as a table whose columns are named and typed as given. */
 export function selectJsonRows(provider: DbProvider, columns: [name: string, type: ColumnType][], rows: unknown[][]): Prisma.Sql {
@@ -18,6 +22,7 @@ export function selectJsonRows(provider: DbProvider, columns: [name: string, typ
       ? Prisma.sql`(j.value ->> ${Prisma.raw(String(i))})::${PG_TYPE[type]} AS ${Prisma.raw(`"${name}"`)}`
       : Prisma.sql`j.value ->> ${Prisma.raw(String(i))} AS ${Prisma.raw(`"${name}"`)}`,
   );
-  const source = provider === "postgres" ? Prisma.sql`jsonb_array_elements(${json}::jsonb) AS j(value)` : Prisma.sql`json_each(${json}) AS j`;
+  const source =
+    provider === "postgres" ? Prisma.sql`jsonb_array_elements(${json}::jsonb) AS j(value)` : Prisma.sql`json_each(${json}) AS j`;
   return Prisma.sql`SELECT ${Prisma.join(fields)} FROM ${source}`;
 }

@@ -14,8 +14,19 @@ function lossAt(step: number) {
   if (step % 25_000 === 12_000) return -40 - step / 1e6;
   return 3 * Math.exp(-step / 200_000) + 0.05 * Math.sin(step / 700);
 }
-const sparse = Array.from({ length: SPARSE_STEPS }, (_, i) => ({ name: "train_loss", step: i * 10, value: lossAt(i * 10), epoch: i / 10_000, wallTime: 1_700_000_000 + i * 2 }));
-const dense = Array.from({ length: 2_001 }, (_, step) => ({ name: "grad_norm", step, value: step === 333 ? 99 : 1 + Math.cos(step / 30), wallTime: 1_700_000_000 + step }));
+const sparse = Array.from({ length: SPARSE_STEPS }, (_, i) => ({
+  name: "train_loss",
+  step: i * 10,
+  value: lossAt(i * 10),
+  epoch: i / 10_000,
+  wallTime: 1_700_000_000 + i * 2,
+}));
+const dense = Array.from({ length: 2_001 }, (_, step) => ({
+  name: "grad_norm",
+  step,
+  value: step === 333 ? 99 : 1 + Math.cos(step / 30),
+  wallTime: 1_700_000_000 + step,
+}));
 
 let app: TestApp;
 let job: RunningJob;
@@ -37,7 +48,12 @@ const SERIES = `query($id:ID!,$n:[String!]!,$m:Int,$f:Int,$t:Int){ job(id:$id){ 
 async function series(names: string[], maxPoints: number | null, fromStep?: number, toStep?: number, token = job.session) {
   const r = await app.gql(SERIES, { id: job.jobId, n: names, m: maxPoints, f: fromStep, t: toStep }, token);
   if (!r.data) throw new Error(JSON.stringify(r.errors));
-  return r.data.job.metricSeries as { name: string; totalPoints: number; downsampled: boolean; points: { step: number; value: number; epoch: number | null; wallTime: number }[] }[];
+  return r.data.job.metricSeries as {
+    name: string;
+    totalPoints: number;
+    downsampled: boolean;
+    points: { step: number; value: number; epoch: number | null; wallTime: number }[];
+  }[];
 }
 
 // Values come back exactly as sent (points travel to the database as JSON text,
@@ -104,7 +120,11 @@ describe("metric history", () => {
 
   it("answers several series at once, and empty ones", async () => {
     const result = await series(["grad_norm", "train_loss", "nothing"], 50);
-    expect(result.map((s) => [s.name, s.totalPoints])).toEqual([["grad_norm", 2001], ["train_loss", SPARSE_STEPS], ["nothing", 0]]);
+    expect(result.map((s) => [s.name, s.totalPoints])).toEqual([
+      ["grad_norm", 2001],
+      ["train_loss", SPARSE_STEPS],
+      ["nothing", 0],
+    ]);
     expect(result[2]).toMatchObject({ points: [], downsampled: false });
     const bad = await app.gql(SERIES, { id: job.jobId, n: ["train_loss"], m: 5 }, job.session);
     expect(bad.errors?.[0].extensions).toMatchObject({ code: "VALIDATION", field: "maxPoints" });
@@ -113,9 +133,16 @@ describe("metric history", () => {
   it("gives the latest point of each series and an ETA from the step rate", async () => {
     await app.gql(REPORT.status, { j: job.jobId, s: 2, st: "MODEL_LOADING" }, job.trainerToken).then(outcome);
     await app.gql(REPORT.status, { j: job.jobId, s: 3, st: "TRAINING" }, job.trainerToken).then(outcome);
-    const r = await app.gql(`query($id:ID!){ job(id:$id){ currentStep totalSteps etaSeconds latestMetrics { name step value } } }`, { id: job.jobId }, job.session);
+    const r = await app.gql(
+      `query($id:ID!){ job(id:$id){ currentStep totalSteps etaSeconds latestMetrics { name step value } } }`,
+      { id: job.jobId },
+      job.session,
+    );
     const j = r.data.job;
-    expect(j.latestMetrics.map((p: any) => [p.name, p.step])).toEqual([["grad_norm", 2000], ["train_loss", 499_990]]);
+    expect(j.latestMetrics.map((p: any) => [p.name, p.step])).toEqual([
+      ["grad_norm", 2000],
+      ["train_loss", 499_990],
+    ]);
     same(j.latestMetrics[0].value, dense[2000].value);
     same(j.latestMetrics[1].value, lossAt(499_990));
     // train_loss advances 10 steps per 2 s of the trainer's clock: 5 steps/s.
@@ -169,8 +196,22 @@ describe("exports", () => {
 
   it("streams the metric history as CSV, guarding cells against formula injection", async () => {
     const other = await startRunningJob(app, "csv job");
-    await app.gql(REPORT.metrics, { j: other.jobId, p: [{ name: "=HYPERLINK(\"http://evil\")", step: 1, value: -0.5 }, { name: "loss", step: 2, value: 1.25, epoch: 0.1, wallTime: 1700000000.5 }] }, other.trainerToken).then(outcome);
-    const response = await fetch(`${app.url}/api/jobs/${other.jobId}/metrics.csv`, { headers: { authorization: `Bearer ${other.session}` } });
+    await app
+      .gql(
+        REPORT.metrics,
+        {
+          j: other.jobId,
+          p: [
+            { name: '=HYPERLINK("http://evil")', step: 1, value: -0.5 },
+            { name: "loss", step: 2, value: 1.25, epoch: 0.1, wallTime: 1700000000.5 },
+          ],
+        },
+        other.trainerToken,
+      )
+      .then(outcome);
+    const response = await fetch(`${app.url}/api/jobs/${other.jobId}/metrics.csv`, {
+      headers: { authorization: `Bearer ${other.session}` },
+    });
     expect(response.headers.get("content-type")).toMatch(/^text\/csv/);
     expect(response.headers.get("content-disposition")).toContain(`job-${other.jobId}-metrics.csv`);
     const lines = (await response.text()).trim().split("\n");
@@ -186,7 +227,10 @@ describe("exports", () => {
     expect([name, step, epoch, wallTime]).toEqual(["train_loss", "499990", "4.9999", String(1_700_000_000 + 49_999 * 2)]);
     same(Number(value), lossAt(499_990));
     const json = await (await get("metrics.json")).json();
-    expect(json.series.map((s: any) => [s.name, s.points.length])).toEqual([["grad_norm", 2001], ["train_loss", SPARSE_STEPS]]);
+    expect(json.series.map((s: any) => [s.name, s.points.length])).toEqual([
+      ["grad_norm", 2001],
+      ["train_loss", SPARSE_STEPS],
+    ]);
     expect(json.series[1].points[7]).toEqual({ step: 70, value: expect.any(Number), epoch: 0.0007, wallTime: 1_700_000_014 });
     same(json.series[1].points[7].value, lossAt(70));
   });

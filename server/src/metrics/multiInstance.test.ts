@@ -37,7 +37,13 @@ let a: ServerProcess;
 let b: ServerProcess;
 
 async function startServer(env: Record<string, string>) {
-  const server = await startServerProcess({ DATABASE_URL: databaseUrl, REDIS_URL, DATA_DIR: dataDir, PASSWORD_HASH_COST: TEST_ENV.PASSWORD_HASH_COST, ...env });
+  const server = await startServerProcess({
+    DATABASE_URL: databaseUrl,
+    REDIS_URL,
+    DATA_DIR: dataDir,
+    PASSWORD_HASH_COST: TEST_ENV.PASSWORD_HASH_COST,
+    ...env,
+  });
   servers.push(server);
   return server;
 }
@@ -65,7 +71,10 @@ beforeAll(async () => {
   a = await startServer({ PORT: "0", SEED_DEMO: "true" });
   b = await startServer({ PORT: "0", SEED_DEMO: "false" });
   services = { ...createDb(databaseUrl), pubsub: createAppPubSub(), config: readConfig({ DATA_DIR: dataDir }) } as AppServices;
-  const login = await gql(b.url, `mutation($e:String!,$p:String!){ login(email:$e,password:$p){ token } }`, { e: "engineer@demo.tuneloop.dev", p: DEMO_PASSWORD });
+  const login = await gql(b.url, `mutation($e:String!,$p:String!){ login(email:$e,password:$p){ token } }`, {
+    e: "engineer@demo.tuneloop.dev",
+    p: DEMO_PASSWORD,
+  });
   session = login.data.login.token;
   ws = wsClient(b.url, session);
 }, 120_000);
@@ -81,15 +90,21 @@ afterAll(async () => {
 /** A job of the demo organization, running, with a trainer token: what a worker's claim gives. */
 async function runningJob(name: string) {
   const datasets = await gql(a.url, `{ datasets { edges { node { id } } } }`, {}, session);
-  const created = await gql(a.url, `mutation($i:CreateTrainingJobInput!){ createTrainingJob(input:$i){ ... on CreateTrainingJobSuccess { data { id } } } }`, {
-    i: { name, start: true, settings: { datasetId: datasets.data.datasets.edges[0].node.id } },
-  }, session);
+  const created = await gql(
+    a.url,
+    `mutation($i:CreateTrainingJobInput!){ createTrainingJob(input:$i){ ... on CreateTrainingJobSuccess { data { id } } } }`,
+    {
+      i: { name, start: true, settings: { datasetId: datasets.data.datasets.edges[0].node.id } },
+    },
+    session,
+  );
   const jobId = created.data.createTrainingJob.data.id as string;
   return { jobId, token: (await claimForTest(services, jobId)).trainerToken };
 }
 
 const SUBSCRIPTION = `subscription($j:ID!,$a:Int){ metricPointsAdded(jobId:$j, afterStep:$a){ points { name step } } }`;
-const receivedSteps = (results: any[]) => results.flatMap((r) => r.data?.metricPointsAdded.points ?? []).map((p: any) => `${p.name}@${p.step}`);
+const receivedSteps = (results: any[]) =>
+  results.flatMap((r) => r.data?.metricPointsAdded.points ?? []).map((p: any) => `${p.name}@${p.step}`);
 
 describe("two server instances with Redis", () => {
   it("delivers points reported to one instance to subscribers of the other, over graphql-ws and SSE", async () => {

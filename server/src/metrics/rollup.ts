@@ -11,8 +11,14 @@ import { selectJsonRows, type ColumnType } from "./jsonRows.js";
 // the counts stay exact (a re-sent point is not new and is not counted twice).
 export const ROLLUP_WIDTHS = [4096, 256, 16] as const;
 const ROLLUP_COLUMNS: [string, ColumnType][] = [
-  ["name", "text"], ["width", "integer"], ["bucket", "integer"], ["count", "integer"],
-  ["minStep", "integer"], ["minValue", "float"], ["maxStep", "integer"], ["maxValue", "float"],
+  ["name", "text"],
+  ["width", "integer"],
+  ["bucket", "integer"],
+  ["count", "integer"],
+  ["minStep", "integer"],
+  ["minValue", "float"],
+  ["maxStep", "integer"],
+  ["maxValue", "float"],
 ];
 
 type NewPoint = Point & { name: string };
@@ -62,7 +68,13 @@ async function rawStats(tx: Tx, jobId: string, name: string, from: number, to: n
       (SELECT "step" ${range} ORDER BY "value" DESC, "step" ASC LIMIT 1) AS "maxStep",
       (SELECT "value" ${range} ORDER BY "value" DESC, "step" ASC LIMIT 1) AS "maxValue"`;
   if (!row || num(row.count) === 0) return null;
-  return { count: num(row.count), minStep: num(row.minStep), minValue: num(row.minValue), maxStep: num(row.maxStep), maxValue: num(row.maxValue) };
+  return {
+    count: num(row.count),
+    minStep: num(row.minStep),
+    minValue: num(row.minValue),
+    maxStep: num(row.maxStep),
+    maxValue: num(row.maxValue),
+  };
 }
 
 /**
@@ -83,6 +95,12 @@ export async function bucketStats(tx: Tx, jobId: string, name: string, width: nu
     SELECT "count", "minStep", "minValue", "maxStep", "maxValue" FROM "MetricRollup"
     WHERE "jobId" = ${jobId} AND "name" = ${name} AND "width" = ${width} AND "bucket" >= ${firstWhole} AND "bucket" <= ${lastWhole}
     ORDER BY "bucket"`;
-  const rows = whole.map((r) => ({ count: num(r.count), minStep: num(r.minStep), minValue: num(r.minValue), maxStep: num(r.maxStep), maxValue: num(r.maxValue) }));
+  const rows = whole.map((r) => ({
+    count: num(r.count),
+    minStep: num(r.minStep),
+    minValue: num(r.minValue),
+    maxStep: num(r.maxStep),
+    maxValue: num(r.maxValue),
+  }));
   return [...(head ? [head] : []), ...rows, ...(tail ? [tail] : [])];
 }

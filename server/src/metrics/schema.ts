@@ -20,7 +20,9 @@ const MetricSeriesRef = builder.objectRef<Series>("MetricSeries").implement({
     name: t.exposeString("name"),
     points: t.field({ type: [MetricPointRef], resolve: (s) => s.points, description: "In step order." }),
     totalPoints: t.exposeInt("totalPoints", { description: "Points stored in the range, before downsampling." }),
-    downsampled: t.exposeBoolean("downsampled", { description: "True when points holds each bucket's minimum and maximum rather than every point." }),
+    downsampled: t.exposeBoolean("downsampled", {
+      description: "True when points holds each bucket's minimum and maximum rather than every point.",
+    }),
   }),
 });
 

@@ -21,7 +21,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
     const read = (chunk: Buffer) => {
       output += chunk;
       const match = output.match(/Tuneloop API on (http:\/\/[\d.:]+)\/graphql/);
-      if (match) (clearTimeout(timer), resolveUrl(match[1]));
+      if (match) clearTimeout(timer), resolveUrl(match[1]);
     };
     child.stdout!.on("data", read);
     child.stderr!.on("data", read);

@@ -22,7 +22,13 @@ const toPoint = (r: Record<string, unknown>): MetricPoint => ({
   wallTime: num(r.wallTime),
 });
 
-const POINT_COLUMNS: [string, ColumnType][] = [["name", "text"], ["step", "integer"], ["value", "float"], ["epoch", "float"], ["wallTime", "float"]];
+const POINT_COLUMNS: [string, ColumnType][] = [
+  ["name", "text"],
+  ["step", "integer"],
+  ["value", "float"],
+  ["epoch", "float"],
+  ["wallTime", "float"],
+];
 
 /**
  * Stores points idempotently on (job, name, step) and returns the ones that
@@ -76,8 +82,13 @@ async function pointsInRange(tx: Tx, jobId: string, name: string, from: number, 
 
 /** The points at the given steps: one probe of the primary key per step, whatever the planner's statistics say. */
 async function pointsAtSteps(tx: Tx, provider: DbProvider, jobId: string, name: string, steps: number[]): Promise<MetricPoint[]> {
-  const wanted = selectJsonRows(provider, [["step", "integer"]], steps.map((step) => [step]));
-  const column = (c: string) => Prisma.sql`(SELECT p.${Prisma.raw(`"${c}"`)} FROM "MetricPoint" p WHERE p."jobId" = ${jobId} AND p."name" = ${name} AND p."step" = w."step")`;
+  const wanted = selectJsonRows(
+    provider,
+    [["step", "integer"]],
+    steps.map((step) => [step]),
+  );
+  const column = (c: string) =>
+    Prisma.sql`(SELECT p.${Prisma.raw(`"${c}"`)} FROM "MetricPoint" p WHERE p."jobId" = ${jobId} AND p."name" = ${name} AND p."step" = w."step")`;
   const rows = await tx.$queryRaw<Record<string, unknown>[]>`
     SELECT ${name} AS "name", w."step", ${column("value")} AS "value", ${column("epoch")} AS "epoch", ${column("wallTime")} AS "wallTime"
     FROM (${wanted}) AS w ORDER BY w."step"`;
@@ -146,7 +157,14 @@ export async function recentStepRate(tx: Tx, jobId: string, name: string, window
  * A page of a job's points (from `fromStep` on) in (name, step) order, after
  * the given key: exports and replays read them page by page.
  */
-export async function pointsPage(tx: Tx, jobId: string, names: string[] | null, after: { name: string; step: number } | null, size = 5000, fromStep = 0): Promise<MetricPoint[]> {
+export async function pointsPage(
+  tx: Tx,
+  jobId: string,
+  names: string[] | null,
+  after: { name: string; step: number } | null,
+  size = 5000,
+  fromStep = 0,
+): Promise<MetricPoint[]> {
   const rows = await tx.$queryRaw<Record<string, unknown>[]>`
     SELECT "name", "step", "value", "epoch", "wallTime" FROM "MetricPoint" WHERE "jobId" = ${jobId} AND "step" >= ${fromStep}
     ${names?.length ? Prisma.sql`AND "name" IN (${Prisma.join(names)})` : Prisma.empty}

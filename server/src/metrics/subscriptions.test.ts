@@ -21,7 +21,10 @@ afterAll(async () => {
 });
 
 const steps = (results: Received[], name?: string) =>
-  results.flatMap((r) => r.data?.metricPointsAdded.points ?? []).filter((p: any) => !name || p.name === name).map((p: any) => p.step);
+  results
+    .flatMap((r) => r.data?.metricPointsAdded.points ?? [])
+    .filter((p: any) => !name || p.name === name)
+    .map((p: any) => p.step);
 
 type Transport = (token: string | null, query: string, variables: Record<string, unknown>) => Promise<Subscription>;
 const transports: [string, Transport][] = [
@@ -53,7 +56,10 @@ describe.each(transports)("subscriptions over %s", (_name, subscribe) => {
     await metrics([{ name: "train_loss", step: 13, value: 0.5, epoch: 0.13, wallTime: 1_700_000_013 }]);
     await sub.until((r) => steps(r).includes(13));
     expect(steps(sub.results)).toEqual([7, 8, 9, 10, 11, 12, 13]);
-    expect(sub.results.at(-1)!.data.metricPointsAdded).toEqual({ jobId: job.jobId, points: [{ name: "train_loss", step: 13, value: 0.5, epoch: 0.13, wallTime: 1_700_000_013 }] });
+    expect(sub.results.at(-1)!.data.metricPointsAdded).toEqual({
+      jobId: job.jobId,
+      points: [{ name: "train_loss", step: 13, value: 0.5, epoch: 0.13, wallTime: 1_700_000_013 }],
+    });
     await sub.close();
   });
 
@@ -64,7 +70,9 @@ describe.each(transports)("subscriptions over %s", (_name, subscribe) => {
     const before = sub.results.length;
     await metrics([{ name: "val_loss", step: 5, value: 2.2 }]);
     await sub.until((r) => r.length > before);
-    expect(sub.results.at(-1)!.data.metricPointsAdded.points).toEqual([expect.objectContaining({ name: "val_loss", step: 5, value: 2.2, epoch: null })]);
+    expect(sub.results.at(-1)!.data.metricPointsAdded.points).toEqual([
+      expect.objectContaining({ name: "val_loss", step: 5, value: 2.2, epoch: null }),
+    ]);
     await sub.close();
   });
 
@@ -81,10 +89,17 @@ describe.each(transports)("subscriptions over %s", (_name, subscribe) => {
     await app.gql(REPORT.status, { j: job.jobId, s: 2, st: "TRAINING" }, job.trainerToken).then(outcome);
     const all = await events.until((r) => r.slice(seen).some((e) => e.data?.jobEventAdded.processingError));
     // (Events of the last priming reports may still be arriving.)
-    const fresh = all.slice(seen).map((r) => r.data.jobEventAdded).filter((e: any) => e.type !== "metrics");
+    const fresh = all
+      .slice(seen)
+      .map((r) => r.data.jobEventAdded)
+      .filter((e: any) => e.type !== "metrics");
     // One entry for the stage change (it carries the report), one for the refused report.
     expect(fresh.map((e: any) => e.type)).toEqual(["status_changed", "status"]);
-    expect(fresh[0]).toMatchObject({ source: "trainer", payload: expect.objectContaining({ to: "PREPROCESSING", report: expect.objectContaining({ sequence: 1 }) }), processingError: null });
+    expect(fresh[0]).toMatchObject({
+      source: "trainer",
+      payload: expect.objectContaining({ to: "PREPROCESSING", report: expect.objectContaining({ sequence: 1 }) }),
+      processingError: null,
+    });
     expect(fresh[1].processingError).toMatch(/^INVALID_TRANSITION/);
     await updates.until((r) => r.some((u) => u.data?.trainingJobUpdated.progress > 0));
     await Promise.all([events.close(), updates.close()]);

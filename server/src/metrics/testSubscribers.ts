@@ -21,7 +21,8 @@ export class Subscription {
     const deadline = Date.now() + timeoutMs;
     while (!test(this.results)) {
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`subscription: condition not met in ${timeoutMs} ms; got ${JSON.stringify(this.results).slice(0, 2000)}`);
+      if (left <= 0)
+        throw new Error(`subscription: condition not met in ${timeoutMs} ms; got ${JSON.stringify(this.results).slice(0, 2000)}`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.waiters.push(() => (clearTimeout(timer), resolve()));
@@ -44,16 +45,25 @@ export function wsClient(baseUrl: string, token: string | null): Client {
 /** Subscribes over graphql-ws. */
 export function subscribeWs(client: Client, query: string, variables: Record<string, unknown>): Subscription {
   const subscription = new Subscription(() => dispose());
-  const dispose = client.subscribe({ query, variables }, {
-    next: (result) => subscription.push(result as Received),
-    error: (error) => subscription.push({ errors: Array.isArray(error) ? error : [{ message: String((error as Error)?.message ?? error) }] }),
-    complete: () => {},
-  });
+  const dispose = client.subscribe(
+    { query, variables },
+    {
+      next: (result) => subscription.push(result as Received),
+      error: (error) =>
+        subscription.push({ errors: Array.isArray(error) ? error : [{ message: String((error as Error)?.message ?? error) }] }),
+      complete: () => {},
+    },
+  );
   return subscription;
 }
 
 /** Subscribes over SSE (POST /graphql with Accept: text/event-stream). */
-export async function subscribeSse(baseUrl: string, token: string | null, query: string, variables: Record<string, unknown>): Promise<Subscription> {
+export async function subscribeSse(
+  baseUrl: string,
+  token: string | null,
+  query: string,
+  variables: Record<string, unknown>,
+): Promise<Subscription> {
   const abort = new AbortController();
   const response = await fetch(`${baseUrl}/graphql`, {
     method: "POST",
@@ -71,7 +81,11 @@ export async function subscribeSse(baseUrl: string, token: string | null, query:
         for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
           const message = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
-          const data = message.split("\n").filter((l) => l.startsWith("data:")).map((l) => l.slice(5).trim()).join("\n");
+          const data = message
+            .split("\n")
+            .filter((l) => l.startsWith("data:"))
+            .map((l) => l.slice(5).trim())
+            .join("\n");
           if (data && !/^event: ?complete/m.test(message)) subscription.push(JSON.parse(data));
         }
       }

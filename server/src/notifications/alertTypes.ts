@@ -34,7 +34,8 @@ export const JOB_ALERTS: AlertType[] = ["JOB_COMPLETED", "JOB_FAILED", "JOB_STAL
 
 /** What a user hears about by email before choosing for themselves. */
 export function defaultAlertTypes(role: Role): AlertType[] {
-  if (role === "OWNER" || role === "ADMIN") return ["COST_OVERRUN", "APPROVAL_REQUESTED", "BUDGET_80", "BUDGET_95", "BUDGET_100", "PROJECT_BUDGET_EXCEEDED", "MODEL_SERVING_DOWN"];
+  if (role === "OWNER" || role === "ADMIN")
+    return ["COST_OVERRUN", "APPROVAL_REQUESTED", "BUDGET_80", "BUDGET_95", "BUDGET_100", "PROJECT_BUDGET_EXCEEDED", "MODEL_SERVING_DOWN"];
   if (role === "ENGINEER") return ["JOB_COMPLETED", "JOB_FAILED", "JOB_STALLED", "COST_OVERRUN"];
   return [];
 }

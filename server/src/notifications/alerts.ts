@@ -39,10 +39,27 @@ export async function raiseAlert(services: AppServices, alert: NewAlert) {
   try {
     const { row, queued } = await services.db.$transaction(async (tx) => {
       const row = await tx.alert.create({
-        data: { orgId: alert.orgId, type: alert.type, message: alert.message, jobId: alert.jobId, projectId: alert.projectId, dedupeKey: alert.dedupeKey, data: (alert.data ?? {}) as object },
+        data: {
+          orgId: alert.orgId,
+          type: alert.type,
+          message: alert.message,
+          jobId: alert.jobId,
+          projectId: alert.projectId,
+          dedupeKey: alert.dedupeKey,
+          data: (alert.data ?? {}) as object,
+        },
       });
       const planned = await planDeliveries(tx, { orgId: alert.orgId, type: alert.type, jobId: alert.jobId ?? null });
-      const data = { alertId: row.id, type: alert.type, title: alert.title, message: alert.message, jobId: alert.jobId ?? null, projectId: alert.projectId ?? null, link, ...alert.data };
+      const data = {
+        alertId: row.id,
+        type: alert.type,
+        title: alert.title,
+        message: alert.message,
+        jobId: alert.jobId ?? null,
+        projectId: alert.projectId ?? null,
+        link,
+        ...alert.data,
+      };
       await tx.notificationDelivery.createMany({
         data: planned.map((p) => ({
           orgId: alert.orgId,

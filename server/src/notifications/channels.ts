@@ -81,7 +81,16 @@ export async function createChannel(services: AppServices, orgId: string, input:
   const channel = await unique(
     () =>
       services.db.notificationChannel.create({
-        data: { orgId, name, kind, url, secret: signingSecret, recipients: email ? checkRecipients(input.recipients) : [], events: input.events ?? [...ALERT_TYPES], enabled: input.enabled ?? true },
+        data: {
+          orgId,
+          name,
+          kind,
+          url,
+          secret: signingSecret,
+          recipients: email ? checkRecipients(input.recipients) : [],
+          events: input.events ?? [...ALERT_TYPES],
+          enabled: input.enabled ?? true,
+        },
       }),
     name,
   );
@@ -90,7 +99,8 @@ export async function createChannel(services: AppServices, orgId: string, input:
 
 export async function updateChannel(services: AppServices, orgId: string, id: string, input: ChannelInput) {
   const channel = await findOwnChannel(services, orgId, id);
-  if (input.kind && input.kind !== channel.kind) throw new AppError("VALIDATION", "A channel's kind cannot change; create another channel", "kind");
+  if (input.kind && input.kind !== channel.kind)
+    throw new AppError("VALIDATION", "A channel's kind cannot change; create another channel", "kind");
   const name = input.name != null ? checkName(input.name) : channel.name;
   const url = input.url != null && channel.kind !== "EMAIL" ? await checkUrl(services, input.url) : null;
   return unique(
@@ -130,7 +140,16 @@ export async function sendTestMessage(services: AppServices, user: { userId: str
   const deliveries = await services.db.$transaction(
     recipients.map((recipient) =>
       services.db.notificationDelivery.create({
-        data: { orgId: user.orgId, channelId: channel.id, event: "TEST", recipient, title, body: message, data: { type: "TEST", title, message, channelId: channel.id }, dedupeKey: `test:${batch}:${recipient}` },
+        data: {
+          orgId: user.orgId,
+          channelId: channel.id,
+          event: "TEST",
+          recipient,
+          title,
+          body: message,
+          data: { type: "TEST", title, message, channelId: channel.id },
+          dedupeKey: `test:${batch}:${recipient}`,
+        },
       }),
     ),
   );

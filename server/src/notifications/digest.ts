@@ -12,8 +12,16 @@ const DAY_MS = 86_400_000;
 async function digestText(services: AppServices, orgId: string, now: Date) {
   const since = new Date(now.getTime() - DAY_MS);
   const [finished, alerts, budget] = await Promise.all([
-    services.db.trainingJob.findMany({ where: { orgId, finishedAt: { gte: since } }, orderBy: { finishedAt: "asc" }, select: { name: true, status: true, actualCostUsd: true } }),
-    services.db.alert.findMany({ where: { orgId, createdAt: { gte: since } }, orderBy: { createdAt: "asc" }, select: { type: true, message: true } }),
+    services.db.trainingJob.findMany({
+      where: { orgId, finishedAt: { gte: since } },
+      orderBy: { finishedAt: "asc" },
+      select: { name: true, status: true, actualCostUsd: true },
+    }),
+    services.db.alert.findMany({
+      where: { orgId, createdAt: { gte: since } },
+      orderBy: { createdAt: "asc" },
+      select: { type: true, message: true },
+    }),
     budgetSummary(services.db, orgId, monthOf(now)),
   ]);
   const lines = [
@@ -25,7 +33,10 @@ async function digestText(services: AppServices, orgId: string, now: Date) {
     alerts.length ? "Alerts:" : "No alerts.",
     ...alerts.map((a) => `- ${ALERT_LABELS[a.type as AlertType] ?? a.type}: ${a.message}`),
   ];
-  return { text: lines.join("\n"), data: { spentUsd: budget.spentUsd, budgetUsd: budget.budgetUsd, finishedJobs: finished.length, alerts: alerts.length } };
+  return {
+    text: lines.join("\n"),
+    data: { spentUsd: budget.spentUsd, budgetUsd: budget.budgetUsd, finishedJobs: finished.length, alerts: alerts.length },
+  };
 }
 
 /** Queues today's digest for each user who wants one and has not had it; returns how many were queued. */
@@ -40,7 +51,12 @@ export async function queueDueDigests(services: AppServices, now = new Date()): 
   for (const preference of due) {
     // The digest is of the organization whose email channel the user chose, while they still work in it.
     const channel = await services.db.notificationChannel.findFirst({
-      where: { kind: "EMAIL", enabled: true, id: { in: preference.channelIds as string[] }, org: { memberships: { some: { userId: preference.userId, deactivatedAt: null } } } },
+      where: {
+        kind: "EMAIL",
+        enabled: true,
+        id: { in: preference.channelIds as string[] },
+        org: { memberships: { some: { userId: preference.userId, deactivatedAt: null } } },
+      },
       orderBy: { createdAt: "asc" },
     });
     if (!channel) continue;
@@ -48,10 +64,22 @@ export async function queueDueDigests(services: AppServices, now = new Date()): 
     const digest = await digestText(services, user.orgId, now);
     const sent = await services.db.$transaction(async (tx) => {
       // Claims the day first: two server instances never both send it.
-      const { count } = await tx.notificationPreference.updateMany({ where: { userId: user.id, OR: [{ lastDigestOn: null }, { lastDigestOn: { not: today } }] }, data: { lastDigestOn: today } });
+      const { count } = await tx.notificationPreference.updateMany({
+        where: { userId: user.id, OR: [{ lastDigestOn: null }, { lastDigestOn: { not: today } }] },
+        data: { lastDigestOn: today },
+      });
       if (count === 0) return false;
       await tx.notificationDelivery.create({
-        data: { orgId: user.orgId, channelId: channel.id, event: "DAILY_DIGEST", recipient: user.email.toLowerCase(), title: `Tuneloop daily digest, ${today}`, body: digest.text, data: digest.data, dedupeKey: `digest:${user.id}:${today}` },
+        data: {
+          orgId: user.orgId,
+          channelId: channel.id,
+          event: "DAILY_DIGEST",
+          recipient: user.email.toLowerCase(),
+          title: `Tuneloop daily digest, ${today}`,
+          body: digest.text,
+          data: digest.data,
+          dedupeKey: `digest:${user.id}:${today}`,
+        },
       });
       return true;
     });

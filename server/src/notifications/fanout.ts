@@ -29,9 +29,9 @@ function concernsUser(user: UserWithPreference, type: AlertType, jobCreatorId: s
 export type PlannedDelivery = { channelId: string; recipient: string };
 
 export async function planDeliveries(tx: Tx, alert: { orgId: string; type: AlertType; jobId: string | null }): Promise<PlannedDelivery[]> {
-  const channels = (await tx.notificationChannel.findMany({ where: { orgId: alert.orgId, enabled: true }, orderBy: { createdAt: "asc" } })).filter((c) =>
-    (c.events as string[]).includes(alert.type),
-  );
+  const channels = (
+    await tx.notificationChannel.findMany({ where: { orgId: alert.orgId, enabled: true }, orderBy: { createdAt: "asc" } })
+  ).filter((c) => (c.events as string[]).includes(alert.type));
   if (channels.length === 0) return [];
   let users: UserWithPreference[] = [];
   if (channels.some((c) => c.kind === "EMAIL")) {
@@ -39,7 +39,10 @@ export async function planDeliveries(tx: Tx, alert: { orgId: string; type: Alert
     // The organization's active people, each with their role there.
     const memberships = await tx.membership.findMany({
       where: { orgId: alert.orgId, deactivatedAt: null, user: { serviceAccount: false } },
-      select: { role: true, user: { select: { id: true, email: true, notificationPreference: { select: { events: true, channelIds: true } } } } },
+      select: {
+        role: true,
+        user: { select: { id: true, email: true, notificationPreference: { select: { events: true, channelIds: true } } } },
+      },
       orderBy: { user: { email: "asc" } },
     });
     users = memberships.map((m) => ({ ...m.user, role: m.role })).filter((u) => concernsUser(u, alert.type, job?.createdById ?? null));

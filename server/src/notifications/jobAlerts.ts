@@ -6,10 +6,18 @@ import { failureGuidance } from "../failures/guidance.js";
 import { raiseAlert, type Raise } from "./alerts.js";
 
 /** Alerts for what just happened to jobs: completed, failed (with the guidance), stalled. */
-export async function alertJobChanges(services: AppServices, jobIds: string[], now = new Date(), raise: Raise = (alert) => raiseAlert(services, alert)) {
+export async function alertJobChanges(
+  services: AppServices,
+  jobIds: string[],
+  now = new Date(),
+  raise: Raise = (alert) => raiseAlert(services, alert),
+) {
   if (jobIds.length === 0) return;
   const jobs = await services.db.trainingJob.findMany({
-    where: { id: { in: jobIds }, OR: [{ status: { in: ["COMPLETED", "FAILED"] } }, { stalledAt: { not: null }, status: { in: ACTIVE_STATUSES } }] },
+    where: {
+      id: { in: jobIds },
+      OR: [{ status: { in: ["COMPLETED", "FAILED"] } }, { stalledAt: { not: null }, status: { in: ACTIVE_STATUSES } }],
+    },
   });
   for (const job of jobs) {
     const costUsd = currentCostUsd(job, now);

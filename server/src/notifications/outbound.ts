@@ -8,11 +8,31 @@ import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from "nod
 import { BlockList, isIP } from "node:net";
 
 const FORBIDDEN = new BlockList();
-for (const [network, prefix] of [["0.0.0.0", 8], ["10.0.0.0", 8], ["100.64.0.0", 10], ["127.0.0.0", 8], ["169.254.0.0", 16], ["172.16.0.0", 12], ["192.0.0.0", 24], ["192.168.0.0", 16], ["198.18.0.0", 15], ["224.0.0.0", 4], ["240.0.0.0", 4]] as const) {
+for (const [network, prefix] of [
+  ["0.0.0.0", 8],
+  ["10.0.0.0", 8],
+  ["100.64.0.0", 10],
+  ["127.0.0.0", 8],
+  ["169.254.0.0", 16],
+  ["172.16.0.0", 12],
+  ["192.0.0.0", 24],
+  ["192.168.0.0", 16],
+  ["198.18.0.0", 15],
+  ["224.0.0.0", 4],
+  ["240.0.0.0", 4],
+] as const) {
   FORBIDDEN.addSubnet(network, prefix, "ipv4");
 }
 // Unspecified, loopback, IPv4-mapped and NAT64 (they lead to IPv4 addresses), unique-local (AWS metadata fd00:ec2::254), link-local, multicast.
-for (const [network, prefix] of [["::", 128], ["::1", 128], ["::ffff:0:0", 96], ["64:ff9b::", 96], ["fc00::", 7], ["fe80::", 10], ["ff00::", 8]] as const) {
+for (const [network, prefix] of [
+  ["::", 128],
+  ["::1", 128],
+  ["::ffff:0:0", 96],
+  ["64:ff9b::", 96],
+  ["fc00::", 7],
+  ["fe80::", 10],
+  ["ff00::", 8],
+] as const) {
   FORBIDDEN.addSubnet(network, prefix, "ipv6");
 }
 
@@ -31,7 +51,9 @@ export function destinationRule(allowedHosts: string[]) {
   const check = (host: string, address: string) => {
     const family = isIP(address) === 6 ? "ipv6" : "ipv4";
     if (FORBIDDEN.check(address, family) && !allowed.check(address, family)) {
-      throw new DestinationRefused(`${host} is a private or local address (${address}); allow internal receivers with NOTIFY_ALLOWED_HOSTS`);
+      throw new DestinationRefused(
+        `${host} is a private or local address (${address}); allow internal receivers with NOTIFY_ALLOWED_HOSTS`,
+      );
     }
   };
   return {
@@ -43,7 +65,11 @@ export function destinationRule(allowedHosts: string[]) {
       if (isIP(bare) && !names.has(bare)) check(bare, bare);
     },
     /** A dns.lookup for http.request: resolves, refuses when any address is forbidden, and hands the checked addresses to the connection. */
-    lookup(hostname: string, options: LookupOptions, callback: (error: Error | null, address: string | LookupAddress[], family?: number) => void) {
+    lookup(
+      hostname: string,
+      options: LookupOptions,
+      callback: (error: Error | null, address: string | LookupAddress[], family?: number) => void,
+    ) {
       dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
         if (error) return callback(error, []);
         try {

@@ -8,7 +8,10 @@ import { audit } from "../audit/service.js";
 const userOf = (viewer: Viewer | null) => viewer as Extract<Viewer, { kind: "user" }>;
 
 export const AlertTypeEnum = builder.enumType("AlertType", {
-  values: Object.fromEntries(ALERT_TYPES.map((type) => [type, { description: ALERT_LABELS[type] }])) as Record<AlertType, { description: string }>,
+  values: Object.fromEntries(ALERT_TYPES.map((type) => [type, { description: ALERT_LABELS[type] }])) as Record<
+    AlertType,
+    { description: string }
+  >,
 });
 const ChannelKindEnum = builder.enumType("NotificationChannelKind", {
   values: {
@@ -37,7 +40,11 @@ const Channel = builder.prismaObject("NotificationChannel", {
     id: t.exposeID("id"),
     name: t.exposeString("name"),
     kind: t.expose("kind", { type: ChannelKindEnum }),
-    url: t.string({ nullable: true, description: "Where it posts, shortened: the full URL is a credential.", resolve: (c) => maskedUrl(c.url) }),
+    url: t.string({
+      nullable: true,
+      description: "Where it posts, shortened: the full URL is a credential.",
+      resolve: (c) => maskedUrl(c.url),
+    }),
     recipients: t.stringList({ description: "Fixed addresses of an email channel.", resolve: (c) => c.recipients as string[] }),
     events: t.field({ type: [AlertTypeEnum], resolve: (c) => c.events as AlertType[] }),
     enabled: t.exposeBoolean("enabled"),
@@ -58,7 +65,12 @@ builder.prismaObject("NotificationDelivery", {
     attempts: t.exposeInt("attempts"),
     lastError: t.exposeString("lastError", { nullable: true }),
     responseCode: t.exposeInt("responseCode", { nullable: true }),
-    nextAttemptAt: t.field({ type: "DateTime", nullable: true, description: "When it is tried next; null once delivered or given up.", resolve: (d) => (d.status === "PENDING" ? d.nextAttemptAt : null) }),
+    nextAttemptAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      description: "When it is tried next; null once delivered or given up.",
+      resolve: (d) => (d.status === "PENDING" ? d.nextAttemptAt : null),
+    }),
     deliveredAt: t.expose("deliveredAt", { type: "DateTime", nullable: true }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
   }),
@@ -108,7 +120,8 @@ builder.queryFields((t) => ({
   notificationChannels: t.prismaField({
     type: ["NotificationChannel"],
     authScopes: { user: true },
-    resolve: (query, _root, _args, ctx) => ctx.db.notificationChannel.findMany({ ...query, where: { orgId: ctx.viewer!.orgId }, orderBy: { createdAt: "asc" } }),
+    resolve: (query, _root, _args, ctx) =>
+      ctx.db.notificationChannel.findMany({ ...query, where: { orgId: ctx.viewer!.orgId }, orderBy: { createdAt: "asc" } }),
   }),
   notificationDeliveries: t.prismaConnection({
     type: "NotificationDelivery",
@@ -121,7 +134,11 @@ builder.queryFields((t) => ({
     resolve: (query, _root, { filter }, ctx) =>
       ctx.db.notificationDelivery.findMany({
         ...query,
-        where: { orgId: ctx.viewer!.orgId, ...(filter?.status && { status: filter.status }), ...(filter?.channelId && { channelId: String(filter.channelId) }) },
+        where: {
+          orgId: ctx.viewer!.orgId,
+          ...(filter?.status && { status: filter.status }),
+          ...(filter?.channelId && { channelId: String(filter.channelId) }),
+        },
         orderBy: [{ createdAt: "desc" }, { id: "desc" }],
       }),
   }),
@@ -137,7 +154,10 @@ builder.mutationFields((t) => ({
     type: builder.simpleObject("CreatedNotificationChannel", {
       fields: (f) => ({
         channel: f.field({ type: Channel }),
-        signingSecret: f.string({ nullable: true, description: "WEBHOOK channels: the Standard Webhooks secret (whsec_…) to verify signatures. Shown once." }),
+        signingSecret: f.string({
+          nullable: true,
+          description: "WEBHOOK channels: the Standard Webhooks secret (whsec_…) to verify signatures. Shown once.",
+        }),
       }),
     }),
     errors: { result: { name: "CreateNotificationChannelSuccess" } },
@@ -145,7 +165,10 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: ChannelInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const created = await createChannel(ctx, ctx.viewer!.orgId, input);
-      await audit(ctx, "channel.changed", { target: { type: "NotificationChannel", id: created.channel.id }, after: { name: created.channel.name, kind: created.channel.kind } }); // never the URL or secret
+      await audit(ctx, "channel.changed", {
+        target: { type: "NotificationChannel", id: created.channel.id },
+        after: { name: created.channel.name, kind: created.channel.kind },
+      }); // never the URL or secret
       return created;
     },
   }),
@@ -156,7 +179,10 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: ChannelInput, required: true }) },
     resolve: async (query, _root, { id, input }, ctx) => {
       const channel = await updateChannel(ctx, ctx.viewer!.orgId, String(id), input);
-      await audit(ctx, "channel.changed", { target: { type: "NotificationChannel", id: channel.id }, after: { name: channel.name, kind: channel.kind, enabled: channel.enabled } });
+      await audit(ctx, "channel.changed", {
+        target: { type: "NotificationChannel", id: channel.id },
+        after: { name: channel.name, kind: channel.kind, enabled: channel.enabled },
+      });
       return ctx.db.notificationChannel.findUniqueOrThrow({ ...query, where: { id: channel.id } });
     },
   }),
@@ -167,7 +193,11 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, ctx) => {
       const channel = await deleteChannel(ctx, ctx.viewer!.orgId, String(id));
-      await audit(ctx, "channel.changed", { target: { type: "NotificationChannel", id: channel.id }, before: { name: channel.name, kind: channel.kind }, after: null });
+      await audit(ctx, "channel.changed", {
+        target: { type: "NotificationChannel", id: channel.id },
+        before: { name: channel.name, kind: channel.kind },
+        after: null,
+      });
       return channel.id;
     },
   }),
@@ -179,7 +209,11 @@ builder.mutationFields((t) => ({
     args: { channelId: t.arg.id({ required: true }) },
     resolve: async (query, _root, { channelId }, ctx) => {
       const queued = await sendTestMessage(ctx, userOf(ctx.viewer), String(channelId));
-      return ctx.db.notificationDelivery.findMany({ ...query, where: { id: { in: queued.map((d) => d.id) } }, orderBy: { recipient: "asc" } });
+      return ctx.db.notificationDelivery.findMany({
+        ...query,
+        where: { id: { in: queued.map((d) => d.id) } },
+        orderBy: { recipient: "asc" },
+      });
     },
   }),
   updateNotificationPreferences: t.field({

@@ -71,7 +71,11 @@ export function slackMessage(delivery: Pick<OutgoingDelivery, "title" | "body">)
 
 /** Standard Webhooks: the delivery id is the message id, so a receiver can drop a retried copy. */
 export function signedWebhook(delivery: OutgoingDelivery, secret: string, now = new Date()) {
-  const body = JSON.stringify({ type: `alert.${delivery.event.toLowerCase()}`, timestamp: delivery.createdAt.toISOString(), data: delivery.data });
+  const body = JSON.stringify({
+    type: `alert.${delivery.event.toLowerCase()}`,
+    timestamp: delivery.createdAt.toISOString(),
+    data: delivery.data,
+  });
   const signature = new Webhook(secret).sign(delivery.id, now, body);
   return {
     body,

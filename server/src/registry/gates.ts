@@ -30,7 +30,15 @@ export function evaluateGates(t: GateThresholds, b: Benchmarks, approved: boolea
     if (threshold === null) return [];
     if (actual === null) return [{ gate, threshold, actual, passed: false, message: `${label}: not measured (needs ${pct(threshold)})` }];
     const passed = actual >= threshold;
-    return [{ gate, threshold, actual, passed, message: `${label} ${pct(actual)} ${passed ? "meets" : "is below"} the ${pct(threshold)} minimum` }];
+    return [
+      {
+        gate,
+        threshold,
+        actual,
+        passed,
+        message: `${label} ${pct(actual)} ${passed ? "meets" : "is below"} the ${pct(threshold)} minimum`,
+      },
+    ];
   };
   return [
     ...minimum("perplexity_improvement", "Perplexity improvement", t.gateMinPerplexityImprovementPct, b.perplexityImprovementPct),
@@ -38,7 +46,15 @@ export function evaluateGates(t: GateThresholds, b: Benchmarks, approved: boolea
     ...minimum("review_improvement", "Human-review improvement", t.gateMinReviewImprovementPct, b.reviewImprovementPct),
     ...minimum("brand_voice", "Brand-voice alignment", t.gateMinBrandVoicePct, b.brandVoicePct),
     ...(t.gateRequireApproval
-      ? [{ gate: "qa_approval", threshold: null, actual: null, passed: approved, message: approved ? "Approved by QA" : "Not approved by QA yet" }]
+      ? [
+          {
+            gate: "qa_approval",
+            threshold: null,
+            actual: null,
+            passed: approved,
+            message: approved ? "Approved by QA" : "Not approved by QA yet",
+          },
+        ]
       : []),
   ];
 }

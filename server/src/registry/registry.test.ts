@@ -37,12 +37,23 @@ describe("model registry", () => {
   it("registers a completed job's adapter under a unique name with semantic versions", async () => {
     v1 = data(await app.gql(REGISTER, { i: { jobId, name: "advisor-voice", description: "Warm, direct advisor" } }, engineer)).data;
     expect(v1).toMatchObject({ version: "1.0.0", status: "REGISTERED", endpoint: null, benchmarks: { perplexityImprovementPct: null } });
-    expect(v1.events).toEqual([expect.objectContaining({ action: "registered", toStatus: "REGISTERED", actor: { email: "engineer@demo.tuneloop.dev" } })]);
+    expect(v1.events).toEqual([
+      expect.objectContaining({ action: "registered", toStatus: "REGISTERED", actor: { email: "engineer@demo.tuneloop.dev" } }),
+    ]);
     v2 = data(await app.gql(REGISTER, { i: { jobId, name: "advisor-voice" } }, engineer)).data;
     expect(v2.version).toBe("1.1.0");
-    expect(data(await app.gql(REGISTER, { i: { jobId, name: "advisor-voice", version: "1.0.0" } }, engineer))).toMatchObject({ code: "CONFLICT", field: "version" });
-    expect(data(await app.gql(REGISTER, { i: { jobId, name: "advisor-voice", version: "1.0" } }, engineer))).toMatchObject({ code: "VALIDATION", field: "version" });
-    expect(data(await app.gql(REGISTER, { i: { jobId, name: "Advisor Voice!" } }, engineer))).toMatchObject({ code: "VALIDATION", field: "name" });
+    expect(data(await app.gql(REGISTER, { i: { jobId, name: "advisor-voice", version: "1.0.0" } }, engineer))).toMatchObject({
+      code: "CONFLICT",
+      field: "version",
+    });
+    expect(data(await app.gql(REGISTER, { i: { jobId, name: "advisor-voice", version: "1.0" } }, engineer))).toMatchObject({
+      code: "VALIDATION",
+      field: "version",
+    });
+    expect(data(await app.gql(REGISTER, { i: { jobId, name: "Advisor Voice!" } }, engineer))).toMatchObject({
+      code: "VALIDATION",
+      field: "name",
+    });
     expect((await app.gql(REGISTER, { i: { jobId, name: "qa-model" } }, qa)).errors?.[0].extensions.code).toBe("FORBIDDEN");
     const models = await app.gql(`{ models(search:"advisor"){ name versions { version } } }`, {}, engineer);
     expect(models.data.models).toEqual([{ name: "advisor-voice", versions: [{ version: "1.1.0" }, { version: "1.0.0" }] }]);
@@ -56,13 +67,27 @@ describe("model registry", () => {
   });
 
   it("takes validation results as benchmarks and records approvals and rejections with reasons", async () => {
-    await app.gql(`mutation($j:ID!){ runValidation(jobId:$j, options:{questionCount:8, scenarioCount:1, maxNewTokens:4}){ __typename } }`, { j: jobId }, engineer);
+    await app.gql(
+      `mutation($j:ID!){ runValidation(jobId:$j, options:{questionCount:8, scenarioCount:1, maxNewTokens:4}){ __typename } }`,
+      { j: jobId },
+      engineer,
+    );
     const run = await waitForValidation(app, jobId);
     const approved = data(await app.gql(APPROVE, { id: v1.id, r: "Voice checked on 20 prompts" }, qa)).data;
     expect(approved.status).toBe("APPROVED");
-    expect(approved.events.at(-1)).toMatchObject({ action: "approved", fromStatus: "REGISTERED", toStatus: "APPROVED", reason: "Voice checked on 20 prompts", actor: { email: "qa@demo.tuneloop.dev" } });
+    expect(approved.events.at(-1)).toMatchObject({
+      action: "approved",
+      fromStatus: "REGISTERED",
+      toStatus: "APPROVED",
+      reason: "Voice checked on 20 prompts",
+      actor: { email: "qa@demo.tuneloop.dev" },
+    });
     const gates = Object.fromEntries(approved.gates.map((g: any) => [g.gate, g.passed]));
-    expect(gates).toEqual({ perplexity_improvement: run.perplexityImprovementPct! >= 30, knowledge_retention: run.retentionPct! >= 95, qa_approval: true });
+    expect(gates).toEqual({
+      perplexity_improvement: run.perplexityImprovementPct! >= 30,
+      knowledge_retention: run.retentionPct! >= 95,
+      qa_approval: true,
+    });
 
     expect(data(await app.gql(REJECT, { id: v2.id, r: "  " }, qa))).toMatchObject({ code: "VALIDATION", field: "reason" });
     expect((await app.gql(APPROVE, { id: v2.id }, engineer)).errors?.[0].extensions.code).toBe("FORBIDDEN");
@@ -73,16 +98,33 @@ describe("model registry", () => {
 
   it("lets only an owner override a failed gate, with a reason, and records it", async () => {
     // An impossible threshold, so the gate fails whatever this tiny model measured.
-    expect((await app.gql(SETTINGS, { i: { gateMinPerplexityImprovementPct: 999 } }, engineer)).errors?.[0].extensions.code).toBe("FORBIDDEN");
-    expect(data(await app.gql(SETTINGS, { i: { gateMinPerplexityImprovementPct: 999, gateMinRetentionPct: null } }, owner)).data).toEqual({ gateMinPerplexityImprovementPct: 999, gateMinRetentionPct: null });
-    expect(data(await app.gql(SETTINGS, { i: { retentionAlertPct: null } }, owner))).toMatchObject({ code: "VALIDATION", field: "retentionAlertPct" });
-    expect(data(await app.gql(DEPLOY, { id: v1.id, o: "client deadline" }, engineer))).toMatchObject({ code: "FORBIDDEN", field: "override" });
+    expect((await app.gql(SETTINGS, { i: { gateMinPerplexityImprovementPct: 999 } }, engineer)).errors?.[0].extensions.code).toBe(
+      "FORBIDDEN",
+    );
+    expect(data(await app.gql(SETTINGS, { i: { gateMinPerplexityImprovementPct: 999, gateMinRetentionPct: null } }, owner)).data).toEqual({
+      gateMinPerplexityImprovementPct: 999,
+      gateMinRetentionPct: null,
+    });
+    expect(data(await app.gql(SETTINGS, { i: { retentionAlertPct: null } }, owner))).toMatchObject({
+      code: "VALIDATION",
+      field: "retentionAlertPct",
+    });
+    expect(data(await app.gql(DEPLOY, { id: v1.id, o: "client deadline" }, engineer))).toMatchObject({
+      code: "FORBIDDEN",
+      field: "override",
+    });
     expect(data(await app.gql(DEPLOY, { id: v1.id, o: " " }, owner))).toMatchObject({ code: "VALIDATION", field: "override.reason" });
     const deployed = data(await app.gql(DEPLOY, { id: v1.id, o: "Client accepted the measured improvement" }, owner)).data;
     expect(deployed.status).toBe("DEPLOYED");
     expect(deployed.endpoint).toBe(`${app.url}/api/v1/models/demo/advisor-voice/1.0.0`);
     const event = deployed.events.at(-1);
-    expect(event).toMatchObject({ action: "deployed_with_override", fromStatus: "APPROVED", toStatus: "DEPLOYED", reason: "Client accepted the measured improvement", actor: { email: "owner@demo.tuneloop.dev" } });
+    expect(event).toMatchObject({
+      action: "deployed_with_override",
+      fromStatus: "APPROVED",
+      toStatus: "DEPLOYED",
+      reason: "Client accepted the measured improvement",
+      actor: { email: "owner@demo.tuneloop.dev" },
+    });
     expect(event.payload.overridden).toEqual(["perplexity_improvement"]);
   });
 
@@ -99,14 +141,23 @@ describe("model registry", () => {
   });
 
   it("compares versions side by side", async () => {
-    const r = await app.gql(`query($ids:[ID!]!){ compareModelVersions(ids:$ids){ version status benchmarks { perplexityImprovementPct } } }`, { ids: [v2.id, v1.id] }, engineer);
-    expect(r.data.compareModelVersions.map((v: any) => [v.version, v.status])).toEqual([["1.1.0", "REJECTED"], ["1.0.0", "DEPLOYED"]]);
+    const r = await app.gql(
+      `query($ids:[ID!]!){ compareModelVersions(ids:$ids){ version status benchmarks { perplexityImprovementPct } } }`,
+      { ids: [v2.id, v1.id] },
+      engineer,
+    );
+    expect(r.data.compareModelVersions.map((v: any) => [v.version, v.status])).toEqual([
+      ["1.1.0", "REJECTED"],
+      ["1.0.0", "DEPLOYED"],
+    ]);
   });
 
   it("registers a version once when registrations race for it: the others get CONFLICT", async () => {
     // Called side by side (HTTP requests reach the check one after another), so both race on the unique constraints.
     const viewer = await viewerOf(app.services.db, "engineer@demo.tuneloop.dev");
-    const settled = await Promise.allSettled(Array.from({ length: 4 }, () => registerModelVersion(app.services, viewer, { jobId, name: "raced-model", version: "2.0.0" })));
+    const settled = await Promise.allSettled(
+      Array.from({ length: 4 }, () => registerModelVersion(app.services, viewer, { jobId, name: "raced-model", version: "2.0.0" })),
+    );
     expect(settled.filter((s) => s.status === "fulfilled")).toHaveLength(1);
     for (const refused of settled.filter((s) => s.status === "rejected")) {
       expect((refused as PromiseRejectedResult).reason).toMatchObject({ code: "CONFLICT", field: "version" });
@@ -117,7 +168,11 @@ describe("model registry", () => {
 
 describe("deployed endpoint", () => {
   const post = (path: string, body: unknown, key?: string) =>
-    fetch(`${app.url}${path}`, { method: "POST", headers: { "content-type": "application/json", ...(key && { authorization: `Bearer ${key}` }) }, body: JSON.stringify(body) });
+    fetch(`${app.url}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(key && { authorization: `Bearer ${key}` }) },
+      body: JSON.stringify(body),
+    });
   const PATH = "/api/v1/models/demo/advisor-voice/1.0.0";
   const question = "How big should my emergency fund be?";
 
@@ -126,11 +181,19 @@ describe("deployed endpoint", () => {
     const response = await post(PATH, { messages: [{ role: "user", content: question }], max_tokens: 16 }, key);
     expect(response.status).toBe(200);
     const body = await response.json();
-    expect(body).toMatchObject({ object: "chat.completion", model: "demo/advisor-voice/1.0.0", choices: [{ index: 0, message: { role: "assistant" } }] });
+    expect(body).toMatchObject({
+      object: "chat.completion",
+      model: "demo/advisor-voice/1.0.0",
+      choices: [{ index: 0, message: { role: "assistant" } }],
+    });
     expect(body.usage.completion_tokens).toBeGreaterThan(0);
     expect(body.usage.total_tokens).toBe(body.usage.prompt_tokens + body.usage.completion_tokens);
 
-    const play = await app.gql(`query($j:ID!,$p:String!){ playground(jobId:$j, prompt:$p, options:{maxNewTokens:16}){ base { text } adapted { text finishReason } } }`, { j: jobId, p: question }, engineer);
+    const play = await app.gql(
+      `query($j:ID!,$p:String!){ playground(jobId:$j, prompt:$p, options:{maxNewTokens:16}){ base { text } adapted { text finishReason } } }`,
+      { j: jobId, p: question },
+      engineer,
+    );
     expect(play.errors).toBeUndefined();
     expect(body.choices[0].message.content).toBe(play.data.playground.adapted.text);
     expect(play.data.playground.adapted.text).not.toBe(play.data.playground.base.text);
@@ -150,12 +213,21 @@ describe("deployed endpoint", () => {
     const bad = await post(PATH, { messages: [{ role: "robot", content: "hi" }] }, key);
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: { code: "VALIDATION", field: "messages.0.role" } });
-    expect((await (await post(PATH, { prompt: "hi", max_tokens: 9999 }, key)).json()).error).toMatchObject({ code: "VALIDATION", field: "maxNewTokens" });
+    expect((await (await post(PATH, { prompt: "hi", max_tokens: 9999 }, key)).json()).error).toMatchObject({
+      code: "VALIDATION",
+      field: "maxNewTokens",
+    });
     expect((await fetch(`${app.url}${PATH}`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(405);
   });
 
   it("limits each key to its completions a minute, with the standard headers", async () => {
-    const [key, other] = await Promise.all(["busy app", "quiet app"].map(async (name) => (await app.gql(`mutation($n:String!){ createApiKey(name:$n, scopes:[READ]){ key } }`, { n: name }, engineer)).data.createApiKey.key));
+    const [key, other] = await Promise.all(
+      ["busy app", "quiet app"].map(
+        async (name) =>
+          (await app.gql(`mutation($n:String!){ createApiKey(name:$n, scopes:[READ]){ key } }`, { n: name }, engineer)).data.createApiKey
+            .key,
+      ),
+    );
     // Cheap requests (refused bodies) count like completions: the limit is on calls.
     for (let i = 0; i < 5; i++) {
       const response = await post(PATH, { prompt: 42 }, key);
@@ -166,7 +238,10 @@ describe("deployed endpoint", () => {
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(Number(limited.headers.get("retry-after"))).toBeLessThanOrEqual(60);
-    expect((await limited.json()).error).toMatchObject({ code: "RATE_LIMITED", message: expect.stringContaining("5 completion requests a minute") });
+    expect((await limited.json()).error).toMatchObject({
+      code: "RATE_LIMITED",
+      message: expect.stringContaining("5 completion requests a minute"),
+    });
     expect((await post(PATH, { prompt: "hi", max_tokens: 4 }, other)).status).toBe(200);
   });
 

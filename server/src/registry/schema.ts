@@ -16,7 +16,9 @@ import {
 
 const userOf = (viewer: Viewer | null) => viewer as Extract<Viewer, { kind: "user" }>;
 
-const ModelVersionStatusEnum = builder.enumType("ModelVersionStatus", { values: ["REGISTERED", "APPROVED", "REJECTED", "DEPLOYED", "RETIRED"] as const });
+const ModelVersionStatusEnum = builder.enumType("ModelVersionStatus", {
+  values: ["REGISTERED", "APPROVED", "REJECTED", "DEPLOYED", "RETIRED"] as const,
+});
 
 const ModelBenchmarks = builder.objectRef<Benchmarks>("ModelBenchmarks").implement({
   description: "Validation results of the version's adapter.",
@@ -70,7 +72,11 @@ builder.prismaObject("ModelVersion", {
     notes: t.exposeString("notes", { nullable: true }),
     model: t.relation("model"),
     job: t.relation("job"),
-    benchmarks: t.field({ type: ModelBenchmarks, description: "As recorded at registration or deployment.", resolve: (v) => v.benchmarks as Benchmarks }),
+    benchmarks: t.field({
+      type: ModelBenchmarks,
+      description: "As recorded at registration or deployment.",
+      resolve: (v) => v.benchmarks as Benchmarks,
+    }),
     gates: t.field({
       type: [QualityGate],
       description: "The organization's quality gates checked against the version's current validation results.",
@@ -82,7 +88,9 @@ builder.prismaObject("ModelVersion", {
       description: "Completion endpoint (POST {messages} or {prompt}, API key) while deployed.",
       select: { model: { select: { name: true, org: { select: { slug: true } } } } },
       resolve: (v, _args, ctx) =>
-        v.status === "DEPLOYED" ? `${publicBaseUrl(ctx, (ctx as { request?: Request }).request)}/api/v1/models/${v.model.org.slug}/${v.model.name}/${v.version}` : null,
+        v.status === "DEPLOYED"
+          ? `${publicBaseUrl(ctx, (ctx as { request?: Request }).request)}/api/v1/models/${v.model.org.slug}/${v.model.name}/${v.version}`
+          : null,
     }),
     requestCount: t.exposeInt("requestCount"),
     lastRequestAt: t.expose("lastRequestAt", { type: "DateTime", nullable: true }),
@@ -99,7 +107,10 @@ builder.prismaObject("RegisteredModel", {
     name: t.exposeString("name"),
     description: t.exposeString("description", { nullable: true }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
-    versions: t.relation("versions", { description: "Newest version first.", query: { orderBy: [{ major: "desc" }, { minor: "desc" }, { patch: "desc" }] } }),
+    versions: t.relation("versions", {
+      description: "Newest version first.",
+      query: { orderBy: [{ major: "desc" }, { minor: "desc" }, { patch: "desc" }] },
+    }),
   }),
 });
 
@@ -112,7 +123,12 @@ builder.queryFields((t) => ({
     resolve: (query, _root, { search }, ctx) =>
       ctx.db.registeredModel.findMany({
         ...query,
-        where: { orgId: ctx.viewer!.orgId, ...(search?.trim() && { OR: [{ name: { contains: search.trim().toLowerCase() } }, { description: { contains: search.trim() } }] }) },
+        where: {
+          orgId: ctx.viewer!.orgId,
+          ...(search?.trim() && {
+            OR: [{ name: { contains: search.trim().toLowerCase() } }, { description: { contains: search.trim() } }],
+          }),
+        },
         orderBy: { name: "asc" },
       }),
   }),
@@ -121,7 +137,8 @@ builder.queryFields((t) => ({
     nullable: true,
     authScopes: { user: true },
     args: { name: t.arg.string({ required: true }) },
-    resolve: (query, _root, { name }, ctx) => ctx.db.registeredModel.findUnique({ ...query, where: { orgId_name: { orgId: ctx.viewer!.orgId, name: name.trim().toLowerCase() } } }),
+    resolve: (query, _root, { name }, ctx) =>
+      ctx.db.registeredModel.findUnique({ ...query, where: { orgId_name: { orgId: ctx.viewer!.orgId, name: name.trim().toLowerCase() } } }),
   }),
   modelVersion: t.prismaField({
     type: "ModelVersion",
@@ -139,7 +156,10 @@ builder.queryFields((t) => ({
     args: { ids: t.arg.idList({ required: true }) },
     resolve: async (query, _root, { ids }, ctx) => {
       if (ids.length < 2 || ids.length > 6) throw new AppError("VALIDATION", "Compare 2 to 6 versions", "ids");
-      const found = await ctx.db.modelVersion.findMany({ ...query, where: { id: { in: ids.map(String) }, model: { orgId: ctx.viewer!.orgId } } });
+      const found = await ctx.db.modelVersion.findMany({
+        ...query,
+        where: { id: { in: ids.map(String) }, model: { orgId: ctx.viewer!.orgId } },
+      });
       return ids.map((id) => {
         const v = found.find((f) => f.id === String(id));
         if (!v) throw new AppError("NOT_FOUND", `Model version ${id} not found`, "ids");
@@ -194,12 +214,16 @@ builder.mutationFields((t) => ({
   }),
   deployModelVersion: t.prismaField({
     ...versionPayload("DeployModelVersionSuccess"),
-    description: "Serve the version at its endpoint. Refused (QUALITY_GATE_FAILED) when a gate fails, unless an owner gives overrideReason.",
+    description:
+      "Serve the version at its endpoint. Refused (QUALITY_GATE_FAILED) when a gate fails, unless an owner gives overrideReason.",
     authScopes: { role: ["ENGINEER", "OWNER"] },
     args: { id: t.arg.id({ required: true }), overrideReason: t.arg.string() },
     resolve: async (query, _root, { id, overrideReason }, ctx) => {
       const v = await deployModelVersion(ctx, userOf(ctx.viewer), String(id), overrideReason != null ? { reason: overrideReason } : null);
-      await audit(ctx, overrideReason != null ? "quality_gate.overridden" : "model.deployed", { target: { type: "ModelVersion", id: v.id }, after: { deployed: true, overrideReason } });
+      await audit(ctx, overrideReason != null ? "quality_gate.overridden" : "model.deployed", {
+        target: { type: "ModelVersion", id: v.id },
+        after: { deployed: true, overrideReason },
+      });
       return ctx.db.modelVersion.findUniqueOrThrow({ ...query, where: { id: v.id } });
     },
   }),

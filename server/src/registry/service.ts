@@ -26,7 +26,10 @@ const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 /** The benchmark scores of a job's adapter: its latest finished validation, with human review once closed. */
 export async function benchmarksOf(services: AppServices, jobId: string): Promise<Benchmarks> {
-  const run = await services.db.validationRun.findFirst({ where: { jobId, status: "COMPLETED" }, orderBy: [{ finishedAt: "desc" }, { id: "desc" }] });
+  const run = await services.db.validationRun.findFirst({
+    where: { jobId, status: "COMPLETED" },
+    orderBy: [{ finishedAt: "desc" }, { id: "desc" }],
+  });
   const review = run ? await reviewResults(services, run) : null;
   return {
     validationRunId: run?.id ?? null,
@@ -42,7 +45,10 @@ export async function benchmarksOf(services: AppServices, jobId: string): Promis
 }
 
 export async function findOwnVersion(services: AppServices, viewer: Viewer, versionId: string) {
-  const version = await services.db.modelVersion.findFirst({ where: { id: versionId, model: { orgId: viewer.orgId } }, include: { model: true } });
+  const version = await services.db.modelVersion.findFirst({
+    where: { id: versionId, model: { orgId: viewer.orgId } },
+    include: { model: true },
+  });
   if (!version) throw notFound("Model version", "versionId");
   return version;
 }
@@ -52,27 +58,58 @@ export type RegisterInput = { jobId: string; name: string; version?: string | nu
 /** Registers a completed job's adapter as a new version of a named model (created on first use). */
 export async function registerModelVersion(services: AppServices, viewer: UserViewer, input: RegisterInput) {
   const name = input.name.trim().toLowerCase();
-  if (!NAME.test(name)) throw new AppError("VALIDATION", "A model name is 1–63 lowercase letters, digits or dashes, starting with a letter or digit (it appears in the endpoint URL)", "name");
+  if (!NAME.test(name))
+    throw new AppError(
+      "VALIDATION",
+      "A model name is 1–63 lowercase letters, digits or dashes, starting with a letter or digit (it appears in the endpoint URL)",
+      "name",
+    );
   const job = await findOwnJob(services, viewer, input.jobId);
-  if (job.status !== "COMPLETED") throw new AppError("INVALID_TRANSITION", `Only a completed job can be registered; this one is ${job.status.toLowerCase()}`, "jobId");
+  if (job.status !== "COMPLETED")
+    throw new AppError("INVALID_TRANSITION", `Only a completed job can be registered; this one is ${job.status.toLowerCase()}`, "jobId");
   await adapterArtifacts(services, job.id);
   const benchmarks = await benchmarksOf(services, job.id);
-  const register = () => services.db.$transaction(async (tx) => {
-    const model =
-      (await tx.registeredModel.findUnique({ where: { orgId_name: { orgId: viewer.orgId, name } } })) ??
-      (await tx.registeredModel.create({ data: { orgId: viewer.orgId, name, description: input.description, createdById: viewer.userId } }));
-    const latest = await tx.modelVersion.findFirst({ where: { modelId: model.id }, orderBy: [{ major: "desc" }, { minor: "desc" }, { patch: "desc" }] });
-    const text = input.version?.trim() || nextVersion(latest ? [latest.major, latest.minor, latest.patch] : null);
-    const [major, minor, patch] = parseSemver(text);
-    if (await tx.modelVersion.findUnique({ where: { modelId_version: { modelId: model.id, version: text } } })) {
-      throw new AppError("CONFLICT", `${name} ${text} is already registered`, "version");
-    }
-    const created = await tx.modelVersion.create({
-      data: { modelId: model.id, version: text, major, minor, patch, jobId: job.id, validationRunId: benchmarks.validationRunId, benchmarks, notes: input.notes, createdById: viewer.userId },
+  const register = () =>
+    services.db.$transaction(async (tx) => {
+      const model =
+        (await tx.registeredModel.findUnique({ where: { orgId_name: { orgId: viewer.orgId, name } } })) ??
+        (await tx.registeredModel.create({
+          data: { orgId: viewer.orgId, name, description: input.description, createdById: viewer.userId },
+        }));
+      const latest = await tx.modelVersion.findFirst({
+        where: { modelId: model.id },
+        orderBy: [{ major: "desc" }, { minor: "desc" }, { patch: "desc" }],
+      });
+      const text = input.version?.trim() || nextVersion(latest ? [latest.major, latest.minor, latest.patch] : null);
+      const [major, minor, patch] = parseSemver(text);
+      if (await tx.modelVersion.findUnique({ where: { modelId_version: { modelId: model.id, version: text } } })) {
+        throw new AppError("CONFLICT", `${name} ${text} is already registered`, "version");
+      }
+      const created = await tx.modelVersion.create({
+        data: {
+          modelId: model.id,
+          version: text,
+          major,
+          minor,
+          patch,
+          jobId: job.id,
+          validationRunId: benchmarks.validationRunId,
+          benchmarks,
+          notes: input.notes,
+          createdById: viewer.userId,
+        },
+      });
+      await tx.modelVersionEvent.create({
+        data: {
+          versionId: created.id,
+          action: "registered",
+          toStatus: "REGISTERED",
+          actorId: viewer.userId,
+          payload: { jobId: job.id, benchmarks },
+        },
+      });
+      return created;
     });
-    await tx.modelVersionEvent.create({ data: { versionId: created.id, action: "registered", toStatus: "REGISTERED", actorId: viewer.userId, payload: { jobId: job.id, benchmarks } } });
-    return created;
-  });
   // Two registrations at once may both create the model or pick the same next version: the loser gets CONFLICT.
   return conflictOnDuplicate(register, `${name} was registered by another request at the same time; reload and try again`, "version");
 }
@@ -88,14 +125,29 @@ async function move(
   const version = await findOwnVersion(services, viewer, versionId);
   if (!TRANSITIONS[version.status].includes(to)) {
     const allowed = TRANSITIONS[version.status].map((s) => s.toLowerCase()).join(", ") || "nothing";
-    throw new AppError("INVALID_TRANSITION", `A ${version.status.toLowerCase()} model version cannot become ${to.toLowerCase()}; it can become: ${allowed}`, "versionId");
+    throw new AppError(
+      "INVALID_TRANSITION",
+      `A ${version.status.toLowerCase()} model version cannot become ${to.toLowerCase()}; it can become: ${allowed}`,
+      "versionId",
+    );
   }
   return services.db.$transaction(async (tx) => {
     // Conditional on the status read above, so two racing reviewers cannot both move it.
-    const { count } = await tx.modelVersion.updateMany({ where: { id: version.id, status: version.status }, data: { status: to, ...options.data } });
+    const { count } = await tx.modelVersion.updateMany({
+      where: { id: version.id, status: version.status },
+      data: { status: to, ...options.data },
+    });
     if (count === 0) throw new AppError("CONFLICT", "The model version changed meanwhile; reload and try again", "versionId");
     await tx.modelVersionEvent.create({
-      data: { versionId: version.id, action, fromStatus: version.status, toStatus: to, reason: options.reason?.trim() || null, actorId: viewer.userId, payload: (options.payload ?? {}) as Prisma.InputJsonValue },
+      data: {
+        versionId: version.id,
+        action,
+        fromStatus: version.status,
+        toStatus: to,
+        reason: options.reason?.trim() || null,
+        actorId: viewer.userId,
+        payload: (options.payload ?? {}) as Prisma.InputJsonValue,
+      },
     });
     return tx.modelVersion.findUniqueOrThrow({ where: { id: version.id } });
   });
@@ -121,7 +173,11 @@ export async function retireModelVersion(services: AppServices, viewer: UserView
 }
 
 /** The gates as they stand now for a version (benchmarks refreshed: a review closed after registration counts). */
-export async function gateReport(services: AppServices, version: { jobId: string; status: ModelVersionStatus; modelId: string }, orgId: string) {
+export async function gateReport(
+  services: AppServices,
+  version: { jobId: string; status: ModelVersionStatus; modelId: string },
+  orgId: string,
+) {
   const [settings, benchmarks] = await Promise.all([qualitySettings(services.db, orgId), benchmarksOf(services, version.jobId)]);
   const approved = version.status === "APPROVED" || version.status === "DEPLOYED";
   return { benchmarks, gates: evaluateGates(settings, benchmarks, approved) };
@@ -131,15 +187,25 @@ export async function gateReport(services: AppServices, version: { jobId: string
  * Deploys a version behind /api/v1/models/{org}/{model}/{version}. A version
  * failing a gate is refused unless an owner overrides, with a reason.
  */
-export async function deployModelVersion(services: AppServices, viewer: UserViewer, versionId: string, override?: { reason: string } | null) {
+export async function deployModelVersion(
+  services: AppServices,
+  viewer: UserViewer,
+  versionId: string,
+  override?: { reason: string } | null,
+) {
   const version = await findOwnVersion(services, viewer, versionId);
   const { benchmarks, gates } = await gateReport(services, version, viewer.orgId);
   const failed = gates.filter((g) => !g.passed);
   if (failed.length && !override) {
-    throw new AppError("QUALITY_GATE_FAILED", `Blocked by quality gates: ${failed.map((g) => g.message).join("; ")}. An owner can override with a reason.`, "versionId");
+    throw new AppError(
+      "QUALITY_GATE_FAILED",
+      `Blocked by quality gates: ${failed.map((g) => g.message).join("; ")}. An owner can override with a reason.`,
+      "versionId",
+    );
   }
   if (failed.length && override) {
-    if (viewer.role !== "OWNER" && viewer.role !== "ADMIN") throw new AppError("FORBIDDEN", "Only an owner can override a failed quality gate", "override");
+    if (viewer.role !== "OWNER" && viewer.role !== "ADMIN")
+      throw new AppError("FORBIDDEN", "Only an owner can override a failed quality gate", "override");
     if (!override.reason?.trim()) throw new AppError("VALIDATION", "Say why the gates are overridden", "override.reason");
   }
   // Refused transitions are refused before the backend is asked anything.
@@ -159,7 +225,11 @@ export async function deployModelVersion(services: AppServices, viewer: UserView
  * first. A backend that cannot be reached does not block the deploy: the
  * adapter loads on the first request, and the organization is told.
  */
-async function loadOnDeploy(services: AppServices, version: { id: string; jobId: string; version: string; model: { name: string; orgId: string } }, job: { id: string; orgId: string; config: unknown }) {
+async function loadOnDeploy(
+  services: AppServices,
+  version: { id: string; jobId: string; version: string; model: { name: string; orgId: string } },
+  job: { id: string; orgId: string; config: unknown },
+) {
   try {
     await deployAdapter(services, job);
   } catch (error) {

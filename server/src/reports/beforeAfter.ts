@@ -6,7 +6,11 @@ import { SCENARIOS, type ScenarioTheme } from "../validation/content/scenarios.j
 
 export const SCENARIO_TYPES = ["EMPATHY", "FINANCIAL_ADVICE", "EMOTIONAL_SUPPORT"] as const;
 export type ScenarioType = (typeof SCENARIO_TYPES)[number];
-export const SCENARIO_TYPE_LABELS: Record<ScenarioType, string> = { EMPATHY: "Empathy", FINANCIAL_ADVICE: "Financial advice", EMOTIONAL_SUPPORT: "Emotional support" };
+export const SCENARIO_TYPE_LABELS: Record<ScenarioType, string> = {
+  EMPATHY: "Empathy",
+  FINANCIAL_ADVICE: "Financial advice",
+  EMOTIONAL_SUPPORT: "Emotional support",
+};
 
 /** Each scenario theme belongs to one type: what the person needs most from the answer. */
 const TYPE_OF_THEME: Record<ScenarioTheme, ScenarioType> = {
@@ -36,10 +40,24 @@ export type Example = { scenarioId: string; scenarioType: ScenarioType; prompt: 
  * order) so that all three show; with `type`, up to ten of that type.
  * Empty while the blind review is open: before that they would tell reviewers which side is which.
  */
-export async function beforeAfterExamples(services: AppServices, run: { id: string; reviewClosedAt: Date | null }, type?: ScenarioType | null): Promise<Example[]> {
+export async function beforeAfterExamples(
+  services: AppServices,
+  run: { id: string; reviewClosedAt: Date | null },
+  type?: ScenarioType | null,
+): Promise<Example[]> {
   if (!run.reviewClosedAt) return [];
-  const items = await services.db.reviewItem.findMany({ where: { runId: run.id }, orderBy: { position: "asc" }, select: { scenarioId: true, prompt: true, baseResponse: true, adaptedResponse: true } });
-  const all = items.map((i) => ({ scenarioId: i.scenarioId, scenarioType: scenarioTypeOf(i.scenarioId), prompt: i.prompt, base: i.baseResponse, adapted: i.adaptedResponse }));
+  const items = await services.db.reviewItem.findMany({
+    where: { runId: run.id },
+    orderBy: { position: "asc" },
+    select: { scenarioId: true, prompt: true, baseResponse: true, adaptedResponse: true },
+  });
+  const all = items.map((i) => ({
+    scenarioId: i.scenarioId,
+    scenarioType: scenarioTypeOf(i.scenarioId),
+    prompt: i.prompt,
+    base: i.baseResponse,
+    adapted: i.adaptedResponse,
+  }));
   if (type) return all.filter((e) => e.scenarioType === type).slice(0, BEFORE_AFTER_COUNT);
   const queues = SCENARIO_TYPES.map((t) => all.filter((e) => e.scenarioType === t));
   const picked: Example[] = [];

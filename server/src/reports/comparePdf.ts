@@ -16,7 +16,9 @@ const cell = z.string().max(300);
 const bodySchema = z.object({
   jobIds: z.array(z.string().min(1).max(64)).min(2).max(4),
   rows: z
-    .array(z.object({ label: cell, section: cell.nullish(), cells: z.array(cell).min(2).max(4), best: z.array(z.boolean()).max(4).nullish() }))
+    .array(
+      z.object({ label: cell, section: cell.nullish(), cells: z.array(cell).min(2).max(4), best: z.array(z.boolean()).max(4).nullish() }),
+    )
     .min(1)
     .max(120),
 });
@@ -42,11 +44,22 @@ export function compareDocument(names: string[], body: CompareBody, generatedAt:
       section = row.section;
       rows.push([{ text: section, bold: true, colSpan: names.length + 1, margin: [0, 6, 0, 2] }, ...names.map(() => "")]);
     }
-    rows.push([{ text: row.label, color: "#374151" }, ...names.map((_, i) => ({ text: row.cells[i] ?? "—", bold: Boolean(row.best?.[i]), fillColor: row.best?.[i] ? "#e6f4ea" : undefined }))]);
+    rows.push([
+      { text: row.label, color: "#374151" },
+      ...names.map((_, i) => ({
+        text: row.cells[i] ?? "—",
+        bold: Boolean(row.best?.[i]),
+        fillColor: row.best?.[i] ? "#e6f4ea" : undefined,
+      })),
+    ]);
   }
   const content: Content[] = [
     { text: "Training run comparison", fontSize: 18, bold: true, margin: [0, 0, 0, 4] },
-    { text: `${names.length} runs, generated ${generatedAt.toISOString().slice(0, 16).replace("T", " ")} UTC. The best value of each result row is in bold on green.`, color: "#6b7280", margin: [0, 0, 0, 10] },
+    {
+      text: `${names.length} runs, generated ${generatedAt.toISOString().slice(0, 16).replace("T", " ")} UTC. The best value of each result row is in bold on green.`,
+      color: "#6b7280",
+      margin: [0, 0, 0, 10],
+    },
     { table: { headerRows: 1, widths: ["*", ...names.map(() => "auto")], body: [head, ...rows] }, layout: "lightHorizontalLines" },
     { text: `Job ids: ${body.jobIds.join(", ")}`, fontSize: 8, color: "#6b7280", margin: [0, 10, 0, 0] },
   ];
@@ -69,12 +82,15 @@ export const comparePdfRoute: HttpRoute = async (req, res, services) => {
   if (new URL(req.url ?? "/", "http://localhost").pathname !== "/api/compare/report.pdf") return false;
   if (req.method !== "POST") return fail(res, 405, "METHOD_NOT_ALLOWED", "POST the comparison's rows");
   const viewer = await resolveViewer(services.db, req.headers.authorization);
-  if (!viewer || !(viewerHasScope(viewer, "read") || viewerHasScope(viewer, "write"))) return fail(res, 401, "UNAUTHENTICATED", "Send Authorization: Bearer <token>");
+  if (!viewer || !(viewerHasScope(viewer, "read") || viewerHasScope(viewer, "write")))
+    return fail(res, 401, "UNAUTHENTICATED", "Send Authorization: Bearer <token>");
   let input: unknown;
   try {
     input = await readJson(req);
   } catch (error) {
-    return error instanceof RangeError ? fail(res, 413, "REQUEST_TOO_LARGE", `At most ${MAX_BODY_BYTES} bytes`) : fail(res, 400, "VALIDATION", "The body is not JSON");
+    return error instanceof RangeError
+      ? fail(res, 413, "REQUEST_TOO_LARGE", `At most ${MAX_BODY_BYTES} bytes`)
+      : fail(res, 400, "VALIDATION", "The body is not JSON");
   }
   const parsed = bodySchema.safeParse(input);
   if (!parsed.success) {
@@ -82,12 +98,20 @@ export const comparePdfRoute: HttpRoute = async (req, res, services) => {
     return fail(res, 400, "VALIDATION", `${issue.path.join(".")}: ${issue.message}`, issue.path.join(".") || null);
   }
   const body = parsed.data;
-  const jobs = await services.db.trainingJob.findMany({ where: { id: { in: body.jobIds }, orgId: viewer.orgId }, select: { id: true, name: true } });
+  const jobs = await services.db.trainingJob.findMany({
+    where: { id: { in: body.jobIds }, orgId: viewer.orgId },
+    select: { id: true, name: true },
+  });
   const names = body.jobIds.map((id) => jobs.find((j) => j.id === id)?.name);
   if (names.some((n) => n === undefined)) return fail(res, 404, "NOT_FOUND", "Training job not found", "jobIds");
-  if (body.rows.some((r) => r.cells.length !== names.length)) return fail(res, 400, "VALIDATION", "Each row needs one cell per job", "rows");
+  if (body.rows.some((r) => r.cells.length !== names.length))
+    return fail(res, 400, "VALIDATION", "Each row needs one cell per job", "rows");
   const pdf = await renderPdf(compareDocument(names as string[], body, new Date()));
-  res.writeHead(200, { "content-type": "application/pdf", "content-disposition": 'attachment; filename="tuneloop-compare.pdf"', "cache-control": "no-store" });
+  res.writeHead(200, {
+    "content-type": "application/pdf",
+    "content-disposition": 'attachment; filename="tuneloop-compare.pdf"',
+    "cache-control": "no-store",
+  });
   res.end(pdf);
   return true;
 };

@@ -24,7 +24,10 @@ const MONEY = { ...JOB_MONEY_SELECT, id: true, retryOfId: true, recoveryCount: t
 
 /** The sale price: `dealValueUsd` is a won deal's value, used when the job's project has no contract value. */
 export async function costBenefitOf(services: AppServices, jobId: string, dealValueUsd: number | null): Promise<CostBenefit> {
-  const job = await services.db.trainingJob.findUniqueOrThrow({ where: { id: jobId }, select: { ...MONEY, project: { select: { contractValueUsd: true } } } });
+  const job = await services.db.trainingJob.findUniqueOrThrow({
+    where: { id: jobId },
+    select: { ...MONEY, project: { select: { contractValueUsd: true } } },
+  });
   // Follow the retry chain back: a model that took three attempts cost three attempts.
   let cost = currentCostUsd(job);
   let interruptions = job.recoveryCount;

@@ -27,17 +27,27 @@ export type CustomReportData = {
   settings: CustomReportSettings;
 };
 
-export type CustomReportInput = { jobId: string; title: string; prospectName?: string | null; prompts: string[]; maxNewTokens?: number | null };
+export type CustomReportInput = {
+  jobId: string;
+  title: string;
+  prospectName?: string | null;
+  prompts: string[];
+  maxNewTokens?: number | null;
+};
 
 function checkInput(input: CustomReportInput) {
   const title = input.title.trim();
-  if (!title || title.length > CUSTOM_REPORT_LIMITS.titleChars) throw new AppError("VALIDATION", `Give the report a title of 1–${CUSTOM_REPORT_LIMITS.titleChars} characters`, "title");
+  if (!title || title.length > CUSTOM_REPORT_LIMITS.titleChars)
+    throw new AppError("VALIDATION", `Give the report a title of 1–${CUSTOM_REPORT_LIMITS.titleChars} characters`, "title");
   const prospectName = input.prospectName?.trim() || null;
-  if (prospectName && prospectName.length > 200) throw new AppError("VALIDATION", "prospectName must be at most 200 characters", "prospectName");
+  if (prospectName && prospectName.length > 200)
+    throw new AppError("VALIDATION", "prospectName must be at most 200 characters", "prospectName");
   const prompts = input.prompts.map((p) => p.trim());
-  if (prompts.length === 0 || prompts.length > CUSTOM_REPORT_LIMITS.prompts) throw new AppError("VALIDATION", `Enter 1 to ${CUSTOM_REPORT_LIMITS.prompts} prompts`, "prompts");
+  if (prompts.length === 0 || prompts.length > CUSTOM_REPORT_LIMITS.prompts)
+    throw new AppError("VALIDATION", `Enter 1 to ${CUSTOM_REPORT_LIMITS.prompts} prompts`, "prompts");
   prompts.forEach((p, i) => {
-    if (!p || p.length > CUSTOM_REPORT_LIMITS.promptChars) throw new AppError("VALIDATION", `Each prompt needs 1–${CUSTOM_REPORT_LIMITS.promptChars} characters`, `prompts.${i}`);
+    if (!p || p.length > CUSTOM_REPORT_LIMITS.promptChars)
+      throw new AppError("VALIDATION", `Each prompt needs 1–${CUSTOM_REPORT_LIMITS.promptChars} characters`, `prompts.${i}`);
   });
   return { title, prospectName, prompts };
 }
@@ -46,16 +56,35 @@ function checkInput(input: CustomReportInput) {
 export async function createCustomReport(services: AppServices, viewer: UserViewer, input: CustomReportInput, signal?: AbortSignal | null) {
   const { title, prospectName, prompts } = checkInput(input);
   const job = await findOwnJob(services, viewer, input.jobId);
-  if (job.status !== "COMPLETED") throw new AppError("INVALID_TRANSITION", "Only a job that finished training has a fine-tuned model to answer with", "jobId");
+  if (job.status !== "COMPLETED")
+    throw new AppError("INVALID_TRANSITION", "Only a job that finished training has a fine-tuned model to answer with", "jobId");
   const items: CustomReportItem[] = [];
   let settings: CustomReportSettings | null = null;
   for (const prompt of prompts) {
-    const answer = await playground(services, viewer, { jobId: job.id, prompt, system: SCENARIO_SYSTEM_PROMPT, options: { maxNewTokens: input.maxNewTokens ?? CUSTOM_REPORT_LIMITS.defaultMaxNewTokens } }, signal);
+    const answer = await playground(
+      services,
+      viewer,
+      {
+        jobId: job.id,
+        prompt,
+        system: SCENARIO_SYSTEM_PROMPT,
+        options: { maxNewTokens: input.maxNewTokens ?? CUSTOM_REPORT_LIMITS.defaultMaxNewTokens },
+      },
+      signal,
+    );
     items.push({ prompt, base: answer.base.text, adapted: answer.adapted.text });
     settings = { maxNewTokens: answer.settings.maxNewTokens, temperature: answer.settings.temperature };
   }
   return services.db.customReport.create({
-    data: { orgId: viewer.orgId, jobId: job.id, title, prospectName, items: items as Prisma.InputJsonValue, settings: settings as Prisma.InputJsonValue, createdById: viewer.userId },
+    data: {
+      orgId: viewer.orgId,
+      jobId: job.id,
+      title,
+      prospectName,
+      items: items as Prisma.InputJsonValue,
+      settings: settings as Prisma.InputJsonValue,
+      createdById: viewer.userId,
+    },
   });
 }
 
@@ -67,7 +96,10 @@ export async function findOwnCustomReport(services: AppServices, viewer: Viewer,
 
 /** The report as data: what its page, PDF and share link render. */
 export async function customReportData(services: AppServices, id: string): Promise<CustomReportData> {
-  const r = await services.db.customReport.findUnique({ where: { id }, include: { job: { select: { id: true, name: true, config: true } } } });
+  const r = await services.db.customReport.findUnique({
+    where: { id },
+    include: { job: { select: { id: true, name: true, config: true } } },
+  });
   if (!r) throw notFound("Custom report", "customReportId");
   return {
     id: r.id,

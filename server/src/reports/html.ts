@@ -17,7 +17,10 @@ th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #e5e7eb;vertical-a
 /** Prompts answered by both models, side by side (type tags only where the prompts have types). */
 function examplesTable(examples: { prompt: string; base: string; adapted: string; scenarioType?: ScenarioType }[]): string {
   return `<table class="examples"><tr><th>Base model</th><th>Fine-tuned</th></tr>${examples
-    .map((e) => `<tr><td colspan="2"><strong>“${esc(e.prompt)}”</strong>${e.scenarioType ? `<span class="tag">${SCENARIO_TYPE_LABELS[e.scenarioType]}</span>` : ""}</td></tr><tr><td>${esc(e.base || "(no answer)")}</td><td>${esc(e.adapted || "(no answer)")}</td></tr>`)
+    .map(
+      (e) =>
+        `<tr><td colspan="2"><strong>“${esc(e.prompt)}”</strong>${e.scenarioType ? `<span class="tag">${SCENARIO_TYPE_LABELS[e.scenarioType]}</span>` : ""}</td></tr><tr><td>${esc(e.base || "(no answer)")}</td><td>${esc(e.adapted || "(no answer)")}</td></tr>`,
+    )
     .join("")}</table>`;
 }
 
@@ -28,9 +31,12 @@ function page(title: string, body: string): string {
 
 /** The before/after page of a shared validation report: the ten examples, filterable by scenario type with plain links (the page runs no script). */
 export function beforeAfterPage(r: ValidationReport, examples: Example[], type: ScenarioType | null, reportHref: string): string {
-  const link = (t: ScenarioType | null, label: string) => (t === type ? `<strong>${label}</strong>` : `<a href="?${t ? `type=${t.toLowerCase()}` : ""}">${label}</a>`);
+  const link = (t: ScenarioType | null, label: string) =>
+    t === type ? `<strong>${label}</strong>` : `<a href="?${t ? `type=${t.toLowerCase()}` : ""}">${label}</a>`;
   const filters = `<nav class="filters" aria-label="Scenario type">${[link(null, "All"), ...SCENARIO_TYPES.map((t) => link(t, SCENARIO_TYPE_LABELS[t]))].join("")}</nav>`;
-  const body = examples.length ? examplesTable(examples) : `<p class="muted">${r.review.closedAt ? "No examples of this type in this validation." : "Before/after examples appear once the blind human review is closed."}</p>`;
+  const body = examples.length
+    ? examplesTable(examples)
+    : `<p class="muted">${r.review.closedAt ? "No examples of this type in this validation." : "Before/after examples appear once the blind human review is closed."}</p>`;
   return page(
     `Before and after: ${r.job.name}`,
     `<p class="muted">Tuneloop before/after comparison${r.job.clientName ? ` · prepared for ${esc(r.job.clientName)}` : ""}</p><h1>${esc(r.job.name)}: before and after</h1>
@@ -52,9 +58,25 @@ export function customReportPage(r: CustomReportData, pdfHref: string): string {
 
 export function reportPage(r: ValidationReport, pdfHref: string, beforeAfterHref?: string): string {
   const rows: string[] = [];
-  const row = (cells: string[], ok: boolean) => rows.push(`<tr>${cells.map((c) => `<td>${esc(c)}</td>`).join("")}<td class="${ok ? "pass" : "fail"}">${ok ? "Pass" : "Below target"}</td></tr>`);
-  if (r.perplexity) row(["Perplexity (held-out)", n(r.perplexity.base), n(r.perplexity.adapted), `${n(r.perplexity.improvementPct, 0)}% lower`], r.perplexity.passed);
-  if (r.knowledge) row([`Knowledge (${r.knowledge.questions} questions)`, `${r.knowledge.baseCorrect} correct`, `${r.knowledge.adaptedCorrect} correct`, `${n(r.knowledge.retentionPct, 0)}% retained`], !r.knowledge.alert);
+  const row = (cells: string[], ok: boolean) =>
+    rows.push(
+      `<tr>${cells.map((c) => `<td>${esc(c)}</td>`).join("")}<td class="${ok ? "pass" : "fail"}">${ok ? "Pass" : "Below target"}</td></tr>`,
+    );
+  if (r.perplexity)
+    row(
+      ["Perplexity (held-out)", n(r.perplexity.base), n(r.perplexity.adapted), `${n(r.perplexity.improvementPct, 0)}% lower`],
+      r.perplexity.passed,
+    );
+  if (r.knowledge)
+    row(
+      [
+        `Knowledge (${r.knowledge.questions} questions)`,
+        `${r.knowledge.baseCorrect} correct`,
+        `${r.knowledge.adaptedCorrect} correct`,
+        `${n(r.knowledge.retentionPct, 0)}% retained`,
+      ],
+      !r.knowledge.alert,
+    );
   if (r.review.closedAt !== null) {
     const ei = r.review.emotionalIntelligence;
     const bv = r.review.brandVoice;
@@ -62,7 +84,8 @@ export function reportPage(r: ValidationReport, pdfHref: string, beforeAfterHref
     row(["Brand voice (1–5)", n(bv.base), n(bv.adapted), `${n(bv.adaptedAlignmentPct, 0)}% aligned`], (bv.adaptedAlignmentPct ?? 0) >= 85);
   }
   const examples = r.examples.length
-    ? (beforeAfterHref ? `<p><a href="${esc(beforeAfterHref)}">Filter the examples by scenario type</a></p>` : "") + examplesTable(r.examples)
+    ? (beforeAfterHref ? `<p><a href="${esc(beforeAfterHref)}">Filter the examples by scenario type</a></p>` : "") +
+      examplesTable(r.examples)
     : `<p class="muted">Before/after examples appear once the blind human review is closed.</p>`;
   return page(
     `Validation report: ${r.job.name}`,
@@ -71,15 +94,23 @@ export function reportPage(r: ValidationReport, pdfHref: string, beforeAfterHref
 <p><a class="button" href="${esc(pdfHref)}">Download PDF</a></p>
 <h2>Executive summary</h2><ul>${r.summary.map((s) => `<li>${esc(s)}</li>`).join("")}</ul>
 <h2>Results</h2><table><tr><th>Measure</th><th>Base model</th><th>Fine-tuned</th><th>Change</th><th>Result</th></tr>${rows.join("")}</table>
-${figures(r).map((f) => `<figure aria-label="${esc(f.title)}">${f.svg}</figure>`).join("")}
+${figures(r)
+  .map((f) => `<figure aria-label="${esc(f.title)}">${f.svg}</figure>`)
+  .join("")}
 <h2>Before and after</h2>${examples}
-<h2>Cost and benefit</h2><ul>${costBenefitLines(r.costBenefit).map((s) => `<li>${esc(s)}</li>`).join("")}</ul>
+<h2>Cost and benefit</h2><ul>${costBenefitLines(r.costBenefit)
+      .map((s) => `<li>${esc(s)}</li>`)
+      .join("")}</ul>
 <p class="muted">Base model ${esc(r.run.settings.baseModel)} · ${r.run.heldOutConversations ?? "—"} held-out conversations · ${r.run.settings.questionCount} knowledge questions · ${r.run.settings.scenarioCount} scenarios. The PDF has the full method and settings.</p>
 `,
   );
 }
 
 export function refusedPage(reason: "unknown" | "expired" | "revoked"): string {
-  const text = { unknown: "This link is not valid.", expired: "This link has expired. Ask the sender for a new one.", revoked: "This link was revoked by its owner." }[reason];
+  const text = {
+    unknown: "This link is not valid.",
+    expired: "This link has expired. Ask the sender for a new one.",
+    revoked: "This link was revoked by its owner.",
+  }[reason];
   return page("Report unavailable", `<h1>Report unavailable</h1><p>${text}</p>`);
 }

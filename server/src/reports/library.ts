@@ -29,11 +29,20 @@ const WINDOW = 500;
 
 type Link = { expiresAt: Date; revokedAt: Date | null; viewCount: number };
 function linkCounts(links: Link[], now: Date) {
-  return { shareLinks: links.length, activeShareLinks: links.filter((l) => !l.revokedAt && l.expiresAt > now).length, views: links.reduce((sum, l) => sum + l.viewCount, 0) };
+  return {
+    shareLinks: links.length,
+    activeShareLinks: links.filter((l) => !l.revokedAt && l.expiresAt > now).length,
+    views: links.reduce((sum, l) => sum + l.viewCount, 0),
+  };
 }
-const dealOf = (d: Deal | null): Deal | null => (d ? { outcome: d.outcome, valueUsd: d.valueUsd, decidedOn: d.decidedOn, note: d.note, updatedAt: d.updatedAt } : null);
+const dealOf = (d: Deal | null): Deal | null =>
+  d ? { outcome: d.outcome, valueUsd: d.valueUsd, decidedOn: d.decidedOn, note: d.note, updatedAt: d.updatedAt } : null;
 
-export async function reportLibrary(services: AppServices, orgId: string, filter: { search?: string | null; outcome?: DealOutcome | null } = {}) {
+export async function reportLibrary(
+  services: AppServices,
+  orgId: string,
+  filter: { search?: string | null; outcome?: DealOutcome | null } = {},
+) {
   const now = new Date();
   const linkSelect = { select: { expiresAt: true, revokedAt: true, viewCount: true } } as const;
   const [runs, customs] = await Promise.all([
@@ -41,9 +50,26 @@ export async function reportLibrary(services: AppServices, orgId: string, filter
       where: { status: "COMPLETED", job: { orgId } },
       orderBy: { createdAt: "desc" },
       take: WINDOW,
-      include: { job: { select: { id: true, name: true, clientName: true, project: { select: { clientName: true, name: true } }, dataset: { select: { name: true } } } }, shareLinks: linkSelect, deal: true },
+      include: {
+        job: {
+          select: {
+            id: true,
+            name: true,
+            clientName: true,
+            project: { select: { clientName: true, name: true } },
+            dataset: { select: { name: true } },
+          },
+        },
+        shareLinks: linkSelect,
+        deal: true,
+      },
     }),
-    services.db.customReport.findMany({ where: { orgId }, orderBy: { createdAt: "desc" }, take: WINDOW, include: { job: { select: { id: true, name: true } }, shareLinks: linkSelect, deal: true } }),
+    services.db.customReport.findMany({
+      where: { orgId },
+      orderBy: { createdAt: "desc" },
+      take: WINDOW,
+      include: { job: { select: { id: true, name: true } }, shareLinks: linkSelect, deal: true },
+    }),
   ]);
   const entries: (LibraryEntry & { words: string })[] = [
     ...runs.map((r) => ({
@@ -88,14 +114,22 @@ export async function reportLibrary(services: AppServices, orgId: string, filter
 }
 export type ReportLibrary = Awaited<ReturnType<typeof reportLibrary>>;
 
-export type DealInput = { runId?: string | null; customReportId?: string | null; outcome: DealOutcome; valueUsd?: number | null; decidedOn?: Date | null; note?: string | null };
+export type DealInput = {
+  runId?: string | null;
+  customReportId?: string | null;
+  outcome: DealOutcome;
+  valueUsd?: number | null;
+  decidedOn?: Date | null;
+  note?: string | null;
+};
 
 /** An owner records (or corrects) what came of a report: one deal per report. */
 export async function recordReportDeal(services: AppServices, viewer: UserViewer, input: DealInput) {
   const target = reportTarget(input);
   if ("runId" in target) await findOwnRun(services, viewer, target.runId);
   else await findOwnCustomReport(services, viewer, target.customReportId);
-  if (input.valueUsd != null && !(input.valueUsd >= 0 && input.valueUsd <= 1e9)) throw new AppError("VALIDATION", "A deal's value must be between $0 and $1,000,000,000", "valueUsd");
+  if (input.valueUsd != null && !(input.valueUsd >= 0 && input.valueUsd <= 1e9))
+    throw new AppError("VALIDATION", "A deal's value must be between $0 and $1,000,000,000", "valueUsd");
   if (input.outcome === "WON" && input.valueUsd == null) throw new AppError("VALIDATION", "A won deal needs its value", "valueUsd");
   const note = input.note?.trim() || null;
   if (note && note.length > 1000) throw new AppError("VALIDATION", "The note may be at most 1,000 characters", "note");

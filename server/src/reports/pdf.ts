@@ -15,7 +15,12 @@ const require = createRequire(import.meta.url);
 const vfs = require("pdfmake/build/vfs_fonts.js") as Record<string, string>;
 const font = (name: string) => Buffer.from(vfs[name], "base64");
 const printer = new PdfPrinter({
-  Roboto: { normal: font("Roboto-Regular.ttf"), bold: font("Roboto-Medium.ttf"), italics: font("Roboto-Italic.ttf"), bolditalics: font("Roboto-MediumItalic.ttf") },
+  Roboto: {
+    normal: font("Roboto-Regular.ttf"),
+    bold: font("Roboto-Medium.ttf"),
+    italics: font("Roboto-Italic.ttf"),
+    bolditalics: font("Roboto-MediumItalic.ttf"),
+  },
 });
 
 const n = (x: number | null | undefined, digits = 1) => (x == null ? "—" : x.toFixed(digits));
@@ -27,28 +32,80 @@ function resultsTable(r: ValidationReport): Content {
   const rows: TableCell[][] = [];
   if (r.perplexity) {
     const p = r.perplexity;
-    rows.push(["Perplexity (held-out)", n(p.base), n(p.adapted), `${n(p.improvementPct, 0)}% lower`, `≥ ${n(p.passMarkPct, 0)}% lower`, p.passed ? "Pass" : "Below target"]);
+    rows.push([
+      "Perplexity (held-out)",
+      n(p.base),
+      n(p.adapted),
+      `${n(p.improvementPct, 0)}% lower`,
+      `≥ ${n(p.passMarkPct, 0)}% lower`,
+      p.passed ? "Pass" : "Below target",
+    ]);
   }
   if (r.knowledge) {
     const k = r.knowledge;
-    rows.push([`Knowledge (${k.questions} questions)`, `${k.baseCorrect} correct`, `${k.adaptedCorrect} correct`, `${n(k.retentionPct, 0)}% retained`, `≥ ${n(k.alertPct, 0)}%`, k.alert ? "Alert" : "Pass"]);
+    rows.push([
+      `Knowledge (${k.questions} questions)`,
+      `${k.baseCorrect} correct`,
+      `${k.adaptedCorrect} correct`,
+      `${n(k.retentionPct, 0)}% retained`,
+      `≥ ${n(k.alertPct, 0)}%`,
+      k.alert ? "Alert" : "Pass",
+    ]);
   }
   if (r.review.closedAt !== null) {
     const ei = r.review.emotionalIntelligence;
     const bv = r.review.brandVoice;
-    rows.push(["Emotional intelligence (1–5)", n(ei.base), n(ei.adapted), signed(ei.improvementPct), "≥ +40%", ei.improvementPct !== null && ei.improvementPct >= 40 ? "Pass" : "Below target"]);
-    rows.push(["Brand voice (1–5)", n(bv.base), n(bv.adapted), `${n(bv.adaptedAlignmentPct, 0)}% aligned`, "≥ 85%", bv.adaptedAlignmentPct !== null && bv.adaptedAlignmentPct >= 85 ? "Pass" : "Below target"]);
+    rows.push([
+      "Emotional intelligence (1–5)",
+      n(ei.base),
+      n(ei.adapted),
+      signed(ei.improvementPct),
+      "≥ +40%",
+      ei.improvementPct !== null && ei.improvementPct >= 40 ? "Pass" : "Below target",
+    ]);
+    rows.push([
+      "Brand voice (1–5)",
+      n(bv.base),
+      n(bv.adapted),
+      `${n(bv.adaptedAlignmentPct, 0)}% aligned`,
+      "≥ 85%",
+      bv.adaptedAlignmentPct !== null && bv.adaptedAlignmentPct >= 85 ? "Pass" : "Below target",
+    ]);
   }
-  if (rows.length === 0) return { text: r.run.status === "FAILED" ? `The validation failed: ${r.run.error}` : "The validation has not finished yet.", italics: true };
-  return { table: { headerRows: 1, widths: ["*", "auto", "auto", "auto", "auto", "auto"], body: [head, ...rows] }, layout: "lightHorizontalLines", margin: [0, 4, 0, 10] };
+  if (rows.length === 0)
+    return {
+      text: r.run.status === "FAILED" ? `The validation failed: ${r.run.error}` : "The validation has not finished yet.",
+      italics: true,
+    };
+  return {
+    table: { headerRows: 1, widths: ["*", "auto", "auto", "auto", "auto", "auto"], body: [head, ...rows] },
+    layout: "lightHorizontalLines",
+    margin: [0, 4, 0, 10],
+  };
 }
 
 function examples(list: { prompt: string; base: string; adapted: string; scenarioType?: ScenarioType }[]): Content[] {
-  if (list.length === 0) return [{ text: "Before/after examples appear once the blind human review is closed.", italics: true, color: "#6b7280" }];
+  if (list.length === 0)
+    return [{ text: "Before/after examples appear once the blind human review is closed.", italics: true, color: "#6b7280" }];
   return list.flatMap((e) => [
-    { text: [{ text: `“${e.prompt}”`, bold: true }, e.scenarioType ? { text: `  ${SCENARIO_TYPE_LABELS[e.scenarioType]}`, color: "#6b7280" } : ""], margin: [0, 8, 0, 4] },
     {
-      table: { widths: ["*", "*"], body: [[{ text: "Base model", style: "th" }, { text: "Fine-tuned", style: "th" }], [e.base || "(no answer)", e.adapted || "(no answer)"]] },
+      text: [
+        { text: `“${e.prompt}”`, bold: true },
+        e.scenarioType ? { text: `  ${SCENARIO_TYPE_LABELS[e.scenarioType]}`, color: "#6b7280" } : "",
+      ],
+      margin: [0, 8, 0, 4],
+    },
+    {
+      table: {
+        widths: ["*", "*"],
+        body: [
+          [
+            { text: "Base model", style: "th" },
+            { text: "Fine-tuned", style: "th" },
+          ],
+          [e.base || "(no answer)", e.adapted || "(no answer)"],
+        ],
+      },
       layout: "lightHorizontalLines",
     } as Content,
   ]);
@@ -62,11 +119,20 @@ function appendix(r: ValidationReport): Content[] {
     ["Dataset", `${r.job.dataset}: ${r.job.conversations} conversations`],
     ["Base model", s.baseModel],
     ["LoRA", `rank ${c.rank}, alpha ${c.alpha}, dropout ${c.dropout}, target modules ${c.targetModules.join(", ")}`],
-    ["Training", `${c.epochs} epochs, learning rate ${c.learningRate}, batch ${c.batchSize}, max sequence ${c.maxSeqLength}, seed ${c.seed}`],
-    ["Held-out set", `${r.run.heldOutConversations ?? "—"} conversations (${Math.round(s.validationFraction * 100)}%, the trainer's own split, seed ${s.seed})${r.perplexity?.tokens ? `, ${r.perplexity.tokens} scored tokens` : ""}`],
+    [
+      "Training",
+      `${c.epochs} epochs, learning rate ${c.learningRate}, batch ${c.batchSize}, max sequence ${c.maxSeqLength}, seed ${c.seed}`,
+    ],
+    [
+      "Held-out set",
+      `${r.run.heldOutConversations ?? "—"} conversations (${Math.round(s.validationFraction * 100)}%, the trainer's own split, seed ${s.seed})${r.perplexity?.tokens ? `, ${r.perplexity.tokens} scored tokens` : ""}`,
+    ],
     ["Knowledge test", `${s.questionCount} four-option questions (taxes, retirement, investing, insurance)`],
     ["Scenarios", `${s.scenarioCount} emotional-intelligence scenarios; ${s.brandVoiceSample} also scored on the brand-voice rubric`],
-    ["Generation", `${s.generation.temperature === 0 ? "greedy" : `temperature ${s.generation.temperature}`}, up to ${s.generation.maxNewTokens} new tokens`],
+    [
+      "Generation",
+      `${s.generation.temperature === 0 ? "greedy" : `temperature ${s.generation.temperature}`}, up to ${s.generation.maxNewTokens} new tokens`,
+    ],
     ["Run", `${r.run.id}, finished ${r.run.finishedAt ?? "—"}`],
   ];
   const method = [
@@ -84,17 +150,33 @@ function appendix(r: ValidationReport): Content[] {
   if (r.knowledge?.byCategory.length) {
     out.push({ text: "Knowledge by topic", style: "h2" });
     out.push({
-      table: { headerRows: 1, widths: ["*", "auto", "auto", "auto"], body: [["Topic", "Questions", "Base correct", "Fine-tuned correct"].map((text) => ({ text, style: "th" })), ...r.knowledge.byCategory.map((b) => [b.category, String(b.total), String(b.baseCorrect), String(b.adaptedCorrect)])] },
+      table: {
+        headerRows: 1,
+        widths: ["*", "auto", "auto", "auto"],
+        body: [
+          ["Topic", "Questions", "Base correct", "Fine-tuned correct"].map((text) => ({ text, style: "th" })),
+          ...r.knowledge.byCategory.map((b) => [b.category, String(b.total), String(b.baseCorrect), String(b.adaptedCorrect)]),
+        ],
+      },
       layout: "lightHorizontalLines",
     });
   }
   if (r.knowledge?.forgotten.length) {
     out.push({ text: "Questions the base model answered correctly and the fine-tuned model did not", style: "h2" });
-    out.push({ ul: r.knowledge.forgotten.slice(0, 30).map((f) => `${f.question} — correct: ${f.correct}; fine-tuned answered: ${f.adaptedAnswer}`) });
+    out.push({
+      ul: r.knowledge.forgotten.slice(0, 30).map((f) => `${f.question} — correct: ${f.correct}; fine-tuned answered: ${f.adaptedAnswer}`),
+    });
   }
   if (r.review.closedAt !== null && r.review.flags.length) {
     out.push({ text: "Flagged scores (under 3)", style: "h2" });
-    out.push({ ul: r.review.flags.slice(0, 40).map((f) => `${f.scenarioId}: ${f.which === "adapted" ? "fine-tuned" : "base"} model, ${criterionName.get(f.criterion) ?? f.criterion} ${f.score}/5`) });
+    out.push({
+      ul: r.review.flags
+        .slice(0, 40)
+        .map(
+          (f) =>
+            `${f.scenarioId}: ${f.which === "adapted" ? "fine-tuned" : "base"} model, ${criterionName.get(f.criterion) ?? f.criterion} ${f.score}/5`,
+        ),
+    });
   }
   return out;
 }
@@ -103,11 +185,20 @@ export function reportDocument(r: ValidationReport): TDocumentDefinitions {
   return {
     info: { title: `Validation report: ${r.job.name}`, author: "Tuneloop" },
     pageMargins: [40, 48, 40, 48],
-    footer: (page, pages) => ({ text: `Tuneloop validation report · ${r.job.name} · page ${page} of ${pages}`, alignment: "center", fontSize: 8, color: "#6b7280" }),
+    footer: (page, pages) => ({
+      text: `Tuneloop validation report · ${r.job.name} · page ${page} of ${pages}`,
+      alignment: "center",
+      fontSize: 8,
+      color: "#6b7280",
+    }),
     content: [
       { text: "Validation report", style: "title" },
       { text: r.job.name, style: "subtitle" },
-      { text: [r.job.clientName ? `Prepared for ${r.job.clientName} · ` : "", `Generated ${r.generatedAt.slice(0, 10)}`].join(""), color: "#6b7280", margin: [0, 0, 0, 12] },
+      {
+        text: [r.job.clientName ? `Prepared for ${r.job.clientName} · ` : "", `Generated ${r.generatedAt.slice(0, 10)}`].join(""),
+        color: "#6b7280",
+        margin: [0, 0, 0, 12],
+      },
       { text: "Executive summary", style: "h1" },
       { ul: r.summary, margin: [0, 0, 0, 10] },
       { text: "Results", style: "h1" },
@@ -129,15 +220,28 @@ export function customReportDocument(r: CustomReportData): TDocumentDefinitions 
   return {
     info: { title: r.title, author: "Tuneloop" },
     pageMargins: [40, 48, 40, 48],
-    footer: (page, pages) => ({ text: `Tuneloop custom report · ${r.title} · page ${page} of ${pages}`, alignment: "center", fontSize: 8, color: "#6b7280" }),
+    footer: (page, pages) => ({
+      text: `Tuneloop custom report · ${r.title} · page ${page} of ${pages}`,
+      alignment: "center",
+      fontSize: 8,
+      color: "#6b7280",
+    }),
     content: [
       { text: "Custom report", style: "title" },
       { text: r.title, style: "subtitle" },
-      { text: [r.prospectName ? `Prepared for ${r.prospectName} · ` : "", `Generated ${r.createdAt.slice(0, 10)}`].join(""), color: "#6b7280", margin: [0, 0, 0, 12] },
+      {
+        text: [r.prospectName ? `Prepared for ${r.prospectName} · ` : "", `Generated ${r.createdAt.slice(0, 10)}`].join(""),
+        color: "#6b7280",
+        margin: [0, 0, 0, 12],
+      },
       { text: `Your prompts, answered by the base model ${r.baseModel} and by the model fine-tuned on our data (job “${r.job.name}”).` },
       { text: "Before and after", style: "h1", margin: [0, 12, 0, 4] },
       ...examples(r.items),
-      { text: `Generation: ${r.settings.temperature === 0 ? "greedy" : `temperature ${r.settings.temperature}`}, up to ${r.settings.maxNewTokens} new tokens.`, color: "#6b7280", margin: [0, 12, 0, 0] },
+      {
+        text: `Generation: ${r.settings.temperature === 0 ? "greedy" : `temperature ${r.settings.temperature}`}, up to ${r.settings.maxNewTokens} new tokens.`,
+        color: "#6b7280",
+        margin: [0, 12, 0, 0],
+      },
     ],
     styles: STYLES,
     defaultStyle: DEFAULT_STYLE,

@@ -18,7 +18,9 @@ let runId: string;
 let customId: string;
 
 // Four scenarios of each type, in suite order: the ten examples must draw from all three.
-const PICKED = (["EMPATHY", "FINANCIAL_ADVICE", "EMOTIONAL_SUPPORT"] as const).flatMap((t) => SCENARIOS.filter((s) => scenarioTypeOf(s.id) === t).slice(0, 4));
+const PICKED = (["EMPATHY", "FINANCIAL_ADVICE", "EMOTIONAL_SUPPORT"] as const).flatMap((t) =>
+  SCENARIOS.filter((s) => scenarioTypeOf(s.id) === t).slice(0, 4),
+);
 const RESULT = (r: any) => Object.values(r.data ?? {})[0] as any;
 const BEFORE_AFTER = `query($id:ID!,$t:ScenarioType){ validationRun(id:$id){ beforeAfter(scenarioType:$t){ scenarioId scenarioType prompt base adapted } } }`;
 
@@ -29,11 +31,46 @@ beforeAll(async () => {
   await app.services.db.trainingJob.update({ where: { id: jobId }, data: { clientName: "Acme Bank" } });
   // A finished validation with its review answers stored, as a validation worker stores them.
   const run = await app.services.db.validationRun.create({
-    data: { jobId, status: "COMPLETED", settings: { baseModel: "tuneloop-llama-tiny", perplexityPassMarkPct: 30, retentionAlertPct: 95, validationFraction: 0.2, seed: 7, maxSeqLength: 48, questionCount: 4, scenarioCount: PICKED.length, brandVoiceSample: 0, generation: { maxNewTokens: 8, temperature: 0.7, topK: 40 } }, details: {}, perplexityBase: 30, perplexityAdapted: 18, perplexityImprovementPct: 40, perplexityPassed: true, knowledgeQuestions: 4, knowledgeBaseCorrect: 2, knowledgeAdaptedCorrect: 2, retentionPct: 100, retentionAlert: false, finishedAt: new Date() },
+    data: {
+      jobId,
+      status: "COMPLETED",
+      settings: {
+        baseModel: "tuneloop-llama-tiny",
+        perplexityPassMarkPct: 30,
+        retentionAlertPct: 95,
+        validationFraction: 0.2,
+        seed: 7,
+        maxSeqLength: 48,
+        questionCount: 4,
+        scenarioCount: PICKED.length,
+        brandVoiceSample: 0,
+        generation: { maxNewTokens: 8, temperature: 0.7, topK: 40 },
+      },
+      details: {},
+      perplexityBase: 30,
+      perplexityAdapted: 18,
+      perplexityImprovementPct: 40,
+      perplexityPassed: true,
+      knowledgeQuestions: 4,
+      knowledgeBaseCorrect: 2,
+      knowledgeAdaptedCorrect: 2,
+      retentionPct: 100,
+      retentionAlert: false,
+      finishedAt: new Date(),
+    },
   });
   runId = run.id;
   await app.services.db.reviewItem.createMany({
-    data: PICKED.map((s, position) => ({ runId, position, scenarioId: s.id, prompt: s.message, baseResponse: `base answer ${position}`, adaptedResponse: `fine-tuned answer ${position} <b>warm</b>`, adaptedIsA: position % 2 === 0, criteria: ["empathy"] })),
+    data: PICKED.map((s, position) => ({
+      runId,
+      position,
+      scenarioId: s.id,
+      prompt: s.message,
+      baseResponse: `base answer ${position}`,
+      adaptedResponse: `fine-tuned answer ${position} <b>warm</b>`,
+      adaptedIsA: position % 2 === 0,
+      criteria: ["empathy"],
+    })),
   });
 }, 300_000);
 afterAll(() => app?.stop());
@@ -42,9 +79,17 @@ describe(`before/after comparison (${usingPostgres() ? "PostgreSQL" : "SQLite"})
   it("stays hidden while the blind review is open, then shows ten examples from all three scenario types", async () => {
     expect(RESULT(await app.gql(BEFORE_AFTER, { id: runId }, engineer)).beforeAfter).toEqual([]);
     const item = await app.services.db.reviewItem.findFirstOrThrow({ where: { runId, position: 0 } });
-    const scored = RESULT(await app.gql(`mutation($id:ID!,$s:[ReviewScoreInput!]!){ scoreReviewItem(itemId:$id, scores:$s){ __typename ... on AppError { message } } }`, { id: item.id, s: [{ side: "A", criterion: "empathy", score: 4 }] }, qa));
+    const scored = RESULT(
+      await app.gql(
+        `mutation($id:ID!,$s:[ReviewScoreInput!]!){ scoreReviewItem(itemId:$id, scores:$s){ __typename ... on AppError { message } } }`,
+        { id: item.id, s: [{ side: "A", criterion: "empathy", score: 4 }] },
+        qa,
+      ),
+    );
     expect(scored.__typename, JSON.stringify(scored)).toBe("ScoreReviewItemSuccess");
-    const closed = RESULT(await app.gql(`mutation($id:ID!){ closeReview(runId:$id){ __typename ... on AppError { message } } }`, { id: runId }, qa));
+    const closed = RESULT(
+      await app.gql(`mutation($id:ID!){ closeReview(runId:$id){ __typename ... on AppError { message } } }`, { id: runId }, qa),
+    );
     expect(closed.__typename, JSON.stringify(closed)).toBe("CloseReviewSuccess");
 
     const examples = RESULT(await app.gql(BEFORE_AFTER, { id: runId }, engineer)).beforeAfter;
@@ -53,10 +98,18 @@ describe(`before/after comparison (${usingPostgres() ? "PostgreSQL" : "SQLite"})
     const stored = await app.services.db.reviewItem.findMany({ where: { runId }, orderBy: { position: "asc" } });
     for (const e of examples) {
       const item = stored.find((i) => i.scenarioId === e.scenarioId)!;
-      expect(e).toEqual({ scenarioId: item.scenarioId, scenarioType: scenarioTypeOf(item.scenarioId), prompt: item.prompt, base: item.baseResponse, adapted: item.adaptedResponse });
+      expect(e).toEqual({
+        scenarioId: item.scenarioId,
+        scenarioType: scenarioTypeOf(item.scenarioId),
+        prompt: item.prompt,
+        base: item.baseResponse,
+        adapted: item.adaptedResponse,
+      });
     }
     // In the run's order.
-    expect(examples.map((e: any) => stored.findIndex((i) => i.scenarioId === e.scenarioId))).toEqual([...examples.map((e: any) => stored.findIndex((i) => i.scenarioId === e.scenarioId))].sort((a, b) => a - b));
+    expect(examples.map((e: any) => stored.findIndex((i) => i.scenarioId === e.scenarioId))).toEqual(
+      [...examples.map((e: any) => stored.findIndex((i) => i.scenarioId === e.scenarioId))].sort((a, b) => a - b),
+    );
   });
 
   it("filters by scenario type", async () => {
@@ -74,7 +127,13 @@ describe(`before/after comparison (${usingPostgres() ? "PostgreSQL" : "SQLite"})
   });
 
   it("is shared through the report's 30-day link, filterable, escaped, and gone once revoked", async () => {
-    const created = RESULT(await app.gql(`mutation($r:ID!){ createShareLink(runId:$r){ __typename ... on CreateShareLinkSuccess { data { url link { id } } } } }`, { r: runId }, engineer)).data;
+    const created = RESULT(
+      await app.gql(
+        `mutation($r:ID!){ createShareLink(runId:$r){ __typename ... on CreateShareLinkSuccess { data { url link { id } } } } }`,
+        { r: runId },
+        engineer,
+      ),
+    ).data;
     const report = await (await fetch(created.url)).text();
     expect(report).toContain(`href="/share/${created.url.split("/share/")[1]}/before-after"`);
     const page = await fetch(`${created.url}/before-after?type=financial_advice`);
@@ -97,22 +156,44 @@ describe("custom report for a prospect", () => {
   const prompts = ["My business partner wants out and I can't buy her share.", "Should I refinance my mortgage now?"];
 
   it("answers the prospect's prompts with the base and the fine-tuned model, as the playground does", async () => {
-    const created = RESULT(await app.gql(CREATE, { i: { jobId, title: "Pilot for Globex", prospectName: "Globex", prompts, maxNewTokens: 8 } }, qa));
+    const created = RESULT(
+      await app.gql(CREATE, { i: { jobId, title: "Pilot for Globex", prospectName: "Globex", prompts, maxNewTokens: 8 } }, qa),
+    );
     expect(created.__typename, JSON.stringify(created)).toBe("CreateCustomReportSuccess");
     customId = created.data.id;
-    expect(created.data).toMatchObject({ title: "Pilot for Globex", prospectName: "Globex", job: { id: jobId }, pdfPath: `/api/custom-reports/${customId}/report.pdf` });
+    expect(created.data).toMatchObject({
+      title: "Pilot for Globex",
+      prospectName: "Globex",
+      job: { id: jobId },
+      pdfPath: `/api/custom-reports/${customId}/report.pdf`,
+    });
     expect(created.data.answers.map((a: any) => a.prompt)).toEqual(prompts);
     // Greedy generation: the playground gives the same answers for the same prompt.
-    const play = (await app.gql(`query($j:ID!,$p:String!,$s:String){ playground(jobId:$j, prompt:$p, system:$s, options:{maxNewTokens:8}){ base { text } adapted { text } } }`, { j: jobId, p: prompts[1], s: SCENARIO_SYSTEM_PROMPT }, qa)).data.playground;
+    const play = (
+      await app.gql(
+        `query($j:ID!,$p:String!,$s:String){ playground(jobId:$j, prompt:$p, system:$s, options:{maxNewTokens:8}){ base { text } adapted { text } } }`,
+        { j: jobId, p: prompts[1], s: SCENARIO_SYSTEM_PROMPT },
+        qa,
+      )
+    ).data.playground;
     expect(created.data.answers[1]).toEqual({ prompt: prompts[1], base: play.base.text, adapted: play.adapted.text });
   });
 
   it("refuses engineers, bad prompts and another organization's job", async () => {
     const refused = await app.gql(CREATE, { i: { jobId, title: "x", prompts } }, engineer);
     expect(refused.errors?.[0].extensions.code ?? RESULT(refused).code).toBe("FORBIDDEN");
-    expect(RESULT(await app.gql(CREATE, { i: { jobId, title: "x", prompts: Array(11).fill("hi") } }, owner))).toMatchObject({ code: "VALIDATION", field: "prompts" });
-    expect(RESULT(await app.gql(CREATE, { i: { jobId, title: "x", prompts: ["hi", "  "] } }, owner))).toMatchObject({ code: "VALIDATION", field: "prompts.1" });
-    expect(RESULT(await app.gql(CREATE, { i: { jobId, title: " ", prompts } }, owner))).toMatchObject({ code: "VALIDATION", field: "title" });
+    expect(RESULT(await app.gql(CREATE, { i: { jobId, title: "x", prompts: Array(11).fill("hi") } }, owner))).toMatchObject({
+      code: "VALIDATION",
+      field: "prompts",
+    });
+    expect(RESULT(await app.gql(CREATE, { i: { jobId, title: "x", prompts: ["hi", "  "] } }, owner))).toMatchObject({
+      code: "VALIDATION",
+      field: "prompts.1",
+    });
+    expect(RESULT(await app.gql(CREATE, { i: { jobId, title: " ", prompts } }, owner))).toMatchObject({
+      code: "VALIDATION",
+      field: "title",
+    });
     const rival = await createOtherOrganization(app);
     const rivalOwner = RESULT(await app.gql(CREATE, { i: { jobId, title: "x", prompts } }, rival));
     expect(rivalOwner?.code ?? "FORBIDDEN").toMatch(/NOT_FOUND|FORBIDDEN/);
@@ -121,9 +202,19 @@ describe("custom report for a prospect", () => {
   it("is a page, a PDF and a share link like the validation report", async () => {
     const pdf = await fetch(`${app.url}/api/custom-reports/${customId}/report.pdf`, { headers: { authorization: `Bearer ${owner}` } });
     expect(pdf.status).toBe(200);
-    expect(Buffer.from(await pdf.arrayBuffer()).subarray(0, 5).toString()).toBe("%PDF-");
+    expect(
+      Buffer.from(await pdf.arrayBuffer())
+        .subarray(0, 5)
+        .toString(),
+    ).toBe("%PDF-");
     expect((await fetch(`${app.url}/api/custom-reports/${customId}/report.pdf`)).status).toBe(401);
-    const created = RESULT(await app.gql(`mutation($c:ID!){ createShareLink(customReportId:$c){ __typename ... on CreateShareLinkSuccess { data { url } } } }`, { c: customId }, qa)).data;
+    const created = RESULT(
+      await app.gql(
+        `mutation($c:ID!){ createShareLink(customReportId:$c){ __typename ... on CreateShareLinkSuccess { data { url } } } }`,
+        { c: customId },
+        qa,
+      ),
+    ).data;
     const html = await (await fetch(created.url)).text();
     expect(html).toContain("Pilot for Globex");
     expect(html).toContain("prepared for Globex");
@@ -132,7 +223,13 @@ describe("custom report for a prospect", () => {
     expect((await fetch(`${created.url}/report.pdf`)).headers.get("content-type")).toBe("application/pdf");
     // The before/after page belongs to validation reports only.
     expect((await fetch(`${created.url}/before-after`)).status).toBe(404);
-    const both = RESULT(await app.gql(`mutation($r:ID!,$c:ID!){ createShareLink(runId:$r, customReportId:$c){ __typename ... on AppError { code } } }`, { r: runId, c: customId }, qa));
+    const both = RESULT(
+      await app.gql(
+        `mutation($r:ID!,$c:ID!){ createShareLink(runId:$r, customReportId:$c){ __typename ... on AppError { code } } }`,
+        { r: runId, c: customId },
+        qa,
+      ),
+    );
     expect(both.code).toBe("VALIDATION");
   });
 });
@@ -144,10 +241,22 @@ describe("report library and deals", () => {
 
   it("lists validation and custom reports, searchable by client, prospect and job", async () => {
     const all = RESULT(await app.gql(LIBRARY, {}, engineer));
-    expect(all.entries.map((e: any) => [e.kind, e.id])).toEqual(expect.arrayContaining([["VALIDATION", runId], ["CUSTOM", customId]]));
+    expect(all.entries.map((e: any) => [e.kind, e.id])).toEqual(
+      expect.arrayContaining([
+        ["VALIDATION", runId],
+        ["CUSTOM", customId],
+      ]),
+    );
     expect(all.sharedReports).toBe(2);
     const validation = all.entries.find((e: any) => e.id === runId);
-    expect(validation).toMatchObject({ title: "Validation report: Acme advisor", clientName: "Acme Bank", jobId, shareLinks: 1, closedDeal: false, deal: null });
+    expect(validation).toMatchObject({
+      title: "Validation report: Acme advisor",
+      clientName: "Acme Bank",
+      jobId,
+      shareLinks: 1,
+      closedDeal: false,
+      deal: null,
+    });
     expect(validation.views).toBeGreaterThanOrEqual(1);
     expect(RESULT(await app.gql(LIBRARY, { s: "acme BANK" }, engineer)).entries.map((e: any) => e.id)).toEqual([runId]);
     expect(RESULT(await app.gql(LIBRARY, { s: "globex" }, engineer)).entries.map((e: any) => e.id)).toEqual([customId]);
@@ -159,8 +268,13 @@ describe("report library and deals", () => {
     const refused = await app.gql(DEAL, { i: { runId, outcome: "WON", valueUsd: 20000 } }, qa);
     expect(refused.errors?.[0].extensions.code ?? RESULT(refused).code).toBe("FORBIDDEN");
     expect(RESULT(await app.gql(DEAL, { i: { runId, outcome: "WON" } }, owner))).toMatchObject({ code: "VALIDATION", field: "valueUsd" });
-    expect(RESULT(await app.gql(DEAL, { i: { outcome: "WON", valueUsd: 1 } }, owner))).toMatchObject({ code: "VALIDATION", field: "runId" });
-    const won = RESULT(await app.gql(DEAL, { i: { runId, outcome: "WON", valueUsd: 20000, decidedOn: "2026-11-30T00:00:00.000Z" } }, owner));
+    expect(RESULT(await app.gql(DEAL, { i: { outcome: "WON", valueUsd: 1 } }, owner))).toMatchObject({
+      code: "VALIDATION",
+      field: "runId",
+    });
+    const won = RESULT(
+      await app.gql(DEAL, { i: { runId, outcome: "WON", valueUsd: 20000, decidedOn: "2026-11-30T00:00:00.000Z" } }, owner),
+    );
     expect(won.data).toEqual({ outcome: "WON", valueUsd: 20000, decidedOn: "2026-11-30T00:00:00.000Z" });
     expect(RESULT(await app.gql(DEAL, { i: { customReportId: customId, outcome: "LOST" } }, owner)).data.outcome).toBe("LOST");
 

@@ -16,10 +16,38 @@ export type { Example };
 
 export type ValidationReport = {
   generatedAt: string;
-  job: { id: string; name: string; clientName: string | null; dataset: string; conversations: number; preset: string; config: JobConfig; finishedAt: string | null; durationSec: number | null; costUsd: number };
-  run: { id: string; status: string; createdAt: string; finishedAt: string | null; settings: RunSettings; heldOutConversations: number | null; error: string | null };
+  job: {
+    id: string;
+    name: string;
+    clientName: string | null;
+    dataset: string;
+    conversations: number;
+    preset: string;
+    config: JobConfig;
+    finishedAt: string | null;
+    durationSec: number | null;
+    costUsd: number;
+  };
+  run: {
+    id: string;
+    status: string;
+    createdAt: string;
+    finishedAt: string | null;
+    settings: RunSettings;
+    heldOutConversations: number | null;
+    error: string | null;
+  };
   perplexity: { base: number; adapted: number; improvementPct: number; passed: boolean; passMarkPct: number; tokens: number | null } | null;
-  knowledge: { questions: number; baseCorrect: number; adaptedCorrect: number; retentionPct: number; alert: boolean; alertPct: number; byCategory: { category: string; total: number; baseCorrect: number; adaptedCorrect: number }[]; forgotten: { question: string; correct: string; adaptedAnswer: string }[] } | null;
+  knowledge: {
+    questions: number;
+    baseCorrect: number;
+    adaptedCorrect: number;
+    retentionPct: number;
+    alert: boolean;
+    alertPct: number;
+    byCategory: { category: string; total: number; baseCorrect: number; adaptedCorrect: number }[];
+    forgotten: { question: string; correct: string; adaptedAnswer: string }[];
+  } | null;
   review: (ReviewSummary & { closedAt: string }) | { closedAt: null; items: number; scoredItems: number };
   curves: Curve[];
   examples: Example[];
@@ -51,19 +79,28 @@ function plainSummary(r: Pick<ValidationReport, "perplexity" | "knowledge" | "re
     );
     // With four options, 25% is what guessing scores: near it, retention says little.
     if (Math.max(k.baseCorrect, k.adaptedCorrect) / k.questions < 0.35) {
-      lines.push(`Both models answer close to chance (25% for four options), so the knowledge test shows little about forgetting for a base model this small.`);
+      lines.push(
+        `Both models answer close to chance (25% for four options), so the knowledge test shows little about forgetting for a base model this small.`,
+      );
     }
   }
   if (r.review.closedAt !== null) {
     const ei = r.review.emotionalIntelligence;
     const bv = r.review.brandVoice;
     if (ei.base !== null && ei.adapted !== null) {
-      lines.push(`Reviewers, not told which answer came from which model, rated emotional intelligence ${fmt(ei.base)}/5 for the base model and ${fmt(ei.adapted)}/5 for the fine-tuned one (${ei.improvementPct! >= 0 ? "+" : ""}${fmt(ei.improvementPct!, 0)}%).`);
+      lines.push(
+        `Reviewers, not told which answer came from which model, rated emotional intelligence ${fmt(ei.base)}/5 for the base model and ${fmt(ei.adapted)}/5 for the fine-tuned one (${ei.improvementPct! >= 0 ? "+" : ""}${fmt(ei.improvementPct!, 0)}%).`,
+      );
     }
-    if (bv.adapted !== null) lines.push(`Brand-voice alignment of the fine-tuned model: ${fmt(bv.adaptedAlignmentPct!, 0)}% (average ${fmt(bv.adapted)}/5 over ten characteristics).`);
+    if (bv.adapted !== null)
+      lines.push(
+        `Brand-voice alignment of the fine-tuned model: ${fmt(bv.adaptedAlignmentPct!, 0)}% (average ${fmt(bv.adapted)}/5 over ten characteristics).`,
+      );
     if (r.review.flags.length) lines.push(`${r.review.flags.length} individual scores were under 3 and are listed for follow-up.`);
   } else {
-    lines.push(`Human review is in progress (${r.review.scoredItems} of ${r.review.items} scenarios scored); its results appear here when QA closes it.`);
+    lines.push(
+      `Human review is in progress (${r.review.scoredItems} of ${r.review.items} scenarios scored); its results appear here when QA closes it.`,
+    );
   }
   return lines;
 }
@@ -76,7 +113,14 @@ export async function buildReport(services: AppServices, runId: string): Promise
   const details = run.details as RunDetails;
   const done = run.status === "COMPLETED";
   const perplexity = done
-    ? { base: run.perplexityBase!, adapted: run.perplexityAdapted!, improvementPct: run.perplexityImprovementPct!, passed: run.perplexityPassed!, passMarkPct: settings.perplexityPassMarkPct, tokens: details.perplexity?.tokens ?? null }
+    ? {
+        base: run.perplexityBase!,
+        adapted: run.perplexityAdapted!,
+        improvementPct: run.perplexityImprovementPct!,
+        passed: run.perplexityPassed!,
+        passMarkPct: settings.perplexityPassMarkPct,
+        tokens: details.perplexity?.tokens ?? null,
+      }
     : null;
   const questionById = new Map(KNOWLEDGE_QUESTIONS.map((q) => [q.id, q]));
   const knowledge = done
@@ -98,9 +142,24 @@ export async function buildReport(services: AppServices, runId: string): Promise
       }
     : null;
   const closed = await reviewResults(services, run);
-  const items = await services.db.reviewItem.findMany({ where: { runId }, orderBy: { position: "asc" }, include: { _count: { select: { scores: true } } } });
-  const review = closed && run.reviewClosedAt ? { ...closed, closedAt: run.reviewClosedAt.toISOString() } : { closedAt: null, items: items.length, scoredItems: items.filter((i) => i._count.scores > 0).length };
-  const curves = await Promise.all(CURVES.map(async (name) => ({ name, points: (await readSeries(services.db, services.provider, job.id, name, { maxPoints: 200 })).points.map((p) => ({ step: p.step, value: p.value })) })));
+  const items = await services.db.reviewItem.findMany({
+    where: { runId },
+    orderBy: { position: "asc" },
+    include: { _count: { select: { scores: true } } },
+  });
+  const review =
+    closed && run.reviewClosedAt
+      ? { ...closed, closedAt: run.reviewClosedAt.toISOString() }
+      : { closedAt: null, items: items.length, scoredItems: items.filter((i) => i._count.scores > 0).length };
+  const curves = await Promise.all(
+    CURVES.map(async (name) => ({
+      name,
+      points: (await readSeries(services.db, services.provider, job.id, name, { maxPoints: 200 })).points.map((p) => ({
+        step: p.step,
+        value: p.value,
+      })),
+    })),
+  );
   const examples = await beforeAfterExamples(services, run);
   const deal = await services.db.reportDeal.findUnique({ where: { runId }, select: { outcome: true, valueUsd: true } });
   const partial = { perplexity, knowledge, review };
@@ -118,7 +177,15 @@ export async function buildReport(services: AppServices, runId: string): Promise
       durationSec: job.actualDurationSec,
       costUsd: job.actualCostUsd,
     },
-    run: { id: run.id, status: run.status, createdAt: run.createdAt.toISOString(), finishedAt: run.finishedAt?.toISOString() ?? null, settings, heldOutConversations: run.heldOutConversations, error: run.error },
+    run: {
+      id: run.id,
+      status: run.status,
+      createdAt: run.createdAt.toISOString(),
+      finishedAt: run.finishedAt?.toISOString() ?? null,
+      settings,
+      heldOutConversations: run.heldOutConversations,
+      error: run.error,
+    },
     perplexity,
     knowledge,
     review,

@@ -16,7 +16,11 @@ beforeAll(async () => {
   app = await startTestApp();
   const job = await trainTinyJob(app, { validationFollows: false });
   engineer = job.session;
-  await app.gql(`mutation($j:ID!){ runValidation(jobId:$j, options:{questionCount:12, scenarioCount:3, maxNewTokens:12}){ __typename } }`, { j: job.jobId }, engineer);
+  await app.gql(
+    `mutation($j:ID!){ runValidation(jobId:$j, options:{questionCount:12, scenarioCount:3, maxNewTokens:12}){ __typename } }`,
+    { j: job.jobId },
+    engineer,
+  );
   runId = (await waitForValidation(app, job.jobId)).id;
   // A reviewer scores all three scenarios and closes the review, so the report has every section.
   const qa = await app.login("qa");
@@ -26,7 +30,11 @@ beforeAll(async () => {
       { side: "A", criterion, score: 2 + i },
       { side: "B", criterion, score: 4 },
     ]);
-    await app.gql(`mutation($id:ID!,$s:[ReviewScoreInput!]!){ scoreReviewItem(itemId:$id, scores:$s){ __typename } }`, { id: item.id, s: scores }, qa);
+    await app.gql(
+      `mutation($id:ID!,$s:[ReviewScoreInput!]!){ scoreReviewItem(itemId:$id, scores:$s){ __typename } }`,
+      { id: item.id, s: scores },
+      qa,
+    );
   }
   await app.gql(`mutation($id:ID!){ closeReview(runId:$id){ __typename } }`, { id: runId }, qa);
   report = await buildReport(app.services, runId);
@@ -38,13 +46,27 @@ const docText = (node: unknown): string => JSON.stringify(node);
 describe("validation report", () => {
   it("carries the measured numbers, curves, review results and before/after examples", async () => {
     const run = await app.services.db.validationRun.findUniqueOrThrow({ where: { id: runId } });
-    expect(report.perplexity).toMatchObject({ base: run.perplexityBase, adapted: run.perplexityAdapted, improvementPct: run.perplexityImprovementPct });
-    expect(report.knowledge).toMatchObject({ questions: 12, baseCorrect: run.knowledgeBaseCorrect, adaptedCorrect: run.knowledgeAdaptedCorrect });
+    expect(report.perplexity).toMatchObject({
+      base: run.perplexityBase,
+      adapted: run.perplexityAdapted,
+      improvementPct: run.perplexityImprovementPct,
+    });
+    expect(report.knowledge).toMatchObject({
+      questions: 12,
+      baseCorrect: run.knowledgeBaseCorrect,
+      adaptedCorrect: run.knowledgeAdaptedCorrect,
+    });
     expect(report.curves.map((c) => c.name).sort()).toEqual(["train_loss", "val_loss"]);
     expect(report.review.closedAt).not.toBeNull();
     expect(report.examples).toHaveLength(3);
     const items = await app.services.db.reviewItem.findMany({ where: { runId }, orderBy: { position: "asc" } });
-    expect(report.examples[0]).toEqual({ scenarioId: items[0].scenarioId, scenarioType: scenarioTypeOf(items[0].scenarioId), prompt: items[0].prompt, base: items[0].baseResponse, adapted: items[0].adaptedResponse });
+    expect(report.examples[0]).toEqual({
+      scenarioId: items[0].scenarioId,
+      scenarioType: scenarioTypeOf(items[0].scenarioId),
+      prompt: items[0].prompt,
+      base: items[0].baseResponse,
+      adapted: items[0].adaptedResponse,
+    });
     expect(report.summary.join(" ")).toContain(`perplexity from ${run.perplexityBase!.toFixed(1)} to ${run.perplexityAdapted!.toFixed(1)}`);
   });
 
@@ -65,7 +87,13 @@ describe("validation report", () => {
     expect(download.status).toBe(200);
     expect(download.headers.get("content-type")).toBe("application/pdf");
     expect((await fetch(`${app.url}/api/reports/${runId}/report.pdf`)).status).toBe(401);
-    expect((await fetch(`${app.url}/api/reports/${runId}/report.pdf`, { headers: { authorization: `Bearer ${await createOtherOrganization(app)}` } })).status).toBe(404);
+    expect(
+      (
+        await fetch(`${app.url}/api/reports/${runId}/report.pdf`, {
+          headers: { authorization: `Bearer ${await createOtherOrganization(app)}` },
+        })
+      ).status,
+    ).toBe(404);
   });
 });
 
@@ -91,7 +119,11 @@ describe("share links", () => {
     expect(html).not.toContain("<script");
     const pdf = await fetch(`${created.url}/report.pdf`);
     expect(pdf.status).toBe(200);
-    expect(Buffer.from(await pdf.arrayBuffer()).subarray(0, 5).toString()).toBe("%PDF-");
+    expect(
+      Buffer.from(await pdf.arrayBuffer())
+        .subarray(0, 5)
+        .toString(),
+    ).toBe("%PDF-");
     expect((await app.services.db.shareLink.findUniqueOrThrow({ where: { id: created.link.id } })).viewCount).toBe(2);
     // Read-only: nothing but GET.
     expect((await fetch(created.url, { method: "POST" })).status).toBe(405);
@@ -99,7 +131,11 @@ describe("share links", () => {
 
   it("stop working when revoked, when expired, and when unknown", async () => {
     const created = (await app.gql(CREATE, { r: runId }, engineer)).data.createShareLink.data;
-    const revoked = await app.gql(`mutation($id:ID!){ revokeShareLink(id:$id){ __typename ... on RevokeShareLinkSuccess { data { active revokedAt } } } }`, { id: created.link.id }, engineer);
+    const revoked = await app.gql(
+      `mutation($id:ID!){ revokeShareLink(id:$id){ __typename ... on RevokeShareLinkSuccess { data { active revokedAt } } } }`,
+      { id: created.link.id },
+      engineer,
+    );
     expect(revoked.data.revokeShareLink.data.active).toBe(false);
     const gone = await fetch(created.url);
     expect(gone.status).toBe(410);
@@ -120,6 +156,8 @@ describe("share links", () => {
   it("cannot be made for another organization's run", async () => {
     const rival = await createOtherOrganization(app);
     const refused = await app.gql(CREATE, { r: runId }, rival);
-    expect(refused.data?.createShareLink ?? refused.errors?.[0].extensions).toMatchObject({ code: expect.stringMatching(/NOT_FOUND|FORBIDDEN/) });
+    expect(refused.data?.createShareLink ?? refused.errors?.[0].extensions).toMatchObject({
+      code: expect.stringMatching(/NOT_FOUND|FORBIDDEN/),
+    });
   });
 });

@@ -12,9 +12,18 @@ const SHARE = /^\/share\/(tlr_[A-Za-z0-9_-]{10,64})(\/report\.pdf|\/before-after
 const OWN_PDF = /^\/api\/(reports|custom-reports)\/([A-Za-z0-9_-]{1,64})\/report\.pdf$/;
 
 // The token is in the URL: keep it out of referrers, caches and search engines.
-const PRIVATE = { "cache-control": "private, no-store", "referrer-policy": "no-referrer", "x-robots-tag": "noindex", "x-content-type-options": "nosniff" };
+const PRIVATE = {
+  "cache-control": "private, no-store",
+  "referrer-policy": "no-referrer",
+  "x-robots-tag": "noindex",
+  "x-content-type-options": "nosniff",
+};
 
-const fileName = (kind: string, name: string) => `${kind}-${name.toLowerCase().replace(/[^a-z0-9]+/g, "-").slice(0, 60)}.pdf`;
+const fileName = (kind: string, name: string) =>
+  `${kind}-${name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .slice(0, 60)}.pdf`;
 
 async function sendPdf(res: ServerResponse, services: AppServices, target: ReportTarget) {
   let pdf: Buffer, file: string;
@@ -25,7 +34,12 @@ async function sendPdf(res: ServerResponse, services: AppServices, target: Repor
     const report = await customReportData(services, target.customReportId);
     [pdf, file] = [await renderPdf(customReportDocument(report)), fileName("custom-report", report.title)];
   }
-  res.writeHead(200, { ...PRIVATE, "content-type": "application/pdf", "content-length": String(pdf.length), "content-disposition": `attachment; filename="${file}"` });
+  res.writeHead(200, {
+    ...PRIVATE,
+    "content-type": "application/pdf",
+    "content-length": String(pdf.length),
+    "content-disposition": `attachment; filename="${file}"`,
+  });
   res.end(pdf);
 }
 
@@ -60,7 +74,11 @@ export async function serveReports(req: IncomingMessage, res: ServerResponse, se
         res.end(refusedPage("unknown"));
         return true;
       }
-      res.writeHead(200, { ...PRIVATE, "content-type": "text/html; charset=utf-8", "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:" });
+      res.writeHead(200, {
+        ...PRIVATE,
+        "content-type": "text/html; charset=utf-8",
+        "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+      });
       res.end(html);
     }
     return true;
@@ -75,7 +93,13 @@ export async function serveReports(req: IncomingMessage, res: ServerResponse, se
       : (await services.db.customReport.findFirst({ where: { id, orgId: viewer.orgId }, select: { id: true } })) && { customReportId: id };
   if (!target) {
     res.writeHead(viewer ? 404 : 401, { "content-type": "application/json" });
-    res.end(JSON.stringify({ error: viewer ? { code: "NOT_FOUND", message: "Report not found" } : { code: "UNAUTHENTICATED", message: "Send Authorization: Bearer <session token or API key>" } }));
+    res.end(
+      JSON.stringify({
+        error: viewer
+          ? { code: "NOT_FOUND", message: "Report not found" }
+          : { code: "UNAUTHENTICATED", message: "Send Authorization: Bearer <session token or API key>" },
+      }),
+    );
     return true;
   }
   await sendPdf(res, services, target);
@@ -83,11 +107,20 @@ export async function serveReports(req: IncomingMessage, res: ServerResponse, se
 }
 
 /** The page a share link shows; `type` set (maybe empty) for the before/after page. Null: no such page for this report. */
-async function sharedPage(services: AppServices, target: ReportTarget, type: string | null | undefined, base: string): Promise<string | null> {
-  if ("customReportId" in target) return type === undefined ? customReportPage(await customReportData(services, target.customReportId), `${base}/report.pdf`) : null;
+async function sharedPage(
+  services: AppServices,
+  target: ReportTarget,
+  type: string | null | undefined,
+  base: string,
+): Promise<string | null> {
+  if ("customReportId" in target)
+    return type === undefined ? customReportPage(await customReportData(services, target.customReportId), `${base}/report.pdf`) : null;
   const report = await buildReport(services, target.runId);
   if (type === undefined) return reportPage(report, `${base}/report.pdf`, `${base}/before-after`);
   const wanted = SCENARIO_TYPES.find((t) => t.toLowerCase() === type?.toLowerCase()) ?? null;
-  const run = await services.db.validationRun.findUniqueOrThrow({ where: { id: target.runId }, select: { id: true, reviewClosedAt: true } });
+  const run = await services.db.validationRun.findUniqueOrThrow({
+    where: { id: target.runId },
+    select: { id: true, reviewClosedAt: true },
+  });
   return beforeAfterPage(report, await beforeAfterExamples(services, run, wanted as ScenarioType | null), wanted, base);
 }

@@ -33,7 +33,10 @@ const CreatedShareLink = builder.simpleObject("CreatedShareLink", {
 
 export const ScenarioTypeEnum = builder.enumType("ScenarioType", {
   description: "What a before/after scenario asks of the model.",
-  values: Object.fromEntries(SCENARIO_TYPES.map((t) => [t, { description: SCENARIO_TYPE_LABELS[t] }])) as Record<(typeof SCENARIO_TYPES)[number], { description: string }>,
+  values: Object.fromEntries(SCENARIO_TYPES.map((t) => [t, { description: SCENARIO_TYPE_LABELS[t] }])) as Record<
+    (typeof SCENARIO_TYPES)[number],
+    { description: string }
+  >,
 });
 
 const DealOutcomeEnum = builder.enumType("DealOutcome", { values: ["OPEN", "WON", "LOST"] as const });
@@ -66,7 +69,8 @@ builder.prismaObject("ReportDeal", {
 });
 
 builder.prismaObject("CustomReport", {
-  description: "A prospect's own prompts answered by a job's base and fine-tuned model: a report like the validation report (page, PDF, share links).",
+  description:
+    "A prospect's own prompts answered by a job's base and fine-tuned model: a report like the validation report (page, PDF, share links).",
   fields: (t) => ({
     id: t.exposeID("id"),
     title: t.exposeString("title"),
@@ -76,7 +80,10 @@ builder.prismaObject("CustomReport", {
     answers: t.field({ type: [CustomReportAnswer], resolve: (r) => r.items as CustomReportItem[] }),
     shareLinks: t.relation("shareLinks", { query: { orderBy: { createdAt: "desc" } } }),
     deal: t.relation("deal", { nullable: true }),
-    pdfPath: t.string({ description: "GET it with your Bearer token for the PDF.", resolve: (r) => `/api/custom-reports/${r.id}/report.pdf` }),
+    pdfPath: t.string({
+      description: "GET it with your Bearer token for the PDF.",
+      resolve: (r) => `/api/custom-reports/${r.id}/report.pdf`,
+    }),
   }),
 });
 
@@ -124,7 +131,10 @@ const CreateCustomReportInput = builder.inputType("CreateCustomReportInput", {
     jobId: t.id({ required: true, description: "A finished job: its base model and its fine-tuned model answer." }),
     title: t.string({ required: true }),
     prospectName: t.string(),
-    prompts: t.stringList({ required: true, description: `1 to ${CUSTOM_REPORT_LIMITS.prompts} prompts; each counts as one playground request.` }),
+    prompts: t.stringList({
+      required: true,
+      description: `1 to ${CUSTOM_REPORT_LIMITS.prompts} prompts; each counts as one playground request.`,
+    }),
     maxNewTokens: t.int(),
   }),
 });
@@ -145,7 +155,10 @@ builder.queryFields((t) => ({
     type: ReportLibraryRef,
     description: "Finished validation reports and custom reports, newest first, with their share links and deals.",
     authScopes: { user: true },
-    args: { search: t.arg.string({ description: "Words to find in the title, client, job, project or dataset." }), outcome: t.arg({ type: DealOutcomeEnum }) },
+    args: {
+      search: t.arg.string({ description: "Words to find in the title, client, job, project or dataset." }),
+      outcome: t.arg({ type: DealOutcomeEnum }),
+    },
     resolve: (_root, args, ctx) => reportLibrary(ctx, ctx.viewer!.orgId, args),
   }),
   customReport: t.prismaField({
@@ -164,7 +177,8 @@ builder.prismaObjectFields("ValidationRun", (t) => ({
   deal: t.relation("deal", { nullable: true }),
   beforeAfter: t.field({
     type: [BeforeAfterExample],
-    description: "Ten scenarios answered by the base and the fine-tuned model (taken from each scenario type in turn), or up to ten of one type. Empty while the blind review is open.",
+    description:
+      "Ten scenarios answered by the base and the fine-tuned model (taken from each scenario type in turn), or up to ten of one type. Empty while the blind review is open.",
     args: { scenarioType: t.arg({ type: ScenarioTypeEnum }) },
     select: { id: true, reviewClosedAt: true },
     resolve: (run, { scenarioType }, ctx) => beforeAfterExamples(ctx, run, scenarioType),
@@ -175,10 +189,15 @@ builder.prismaObjectFields("ValidationRun", (t) => ({
     select: { id: true },
     resolve: (run, _args, ctx) => buildReport(ctx, run.id),
   }),
-  pdfPath: t.string({ description: "GET it with your Bearer token for the PDF.", select: { id: true }, resolve: (run) => `/api/reports/${run.id}/report.pdf` }),
+  pdfPath: t.string({
+    description: "GET it with your Bearer token for the PDF.",
+    select: { id: true },
+    resolve: (run) => `/api/reports/${run.id}/report.pdf`,
+  }),
   baseModelNote: t.string({
     nullable: true,
-    description: "Set when the base model is one of Tuneloop's built-in demo models (about a million parameters or fewer): what its answers can and cannot show a reviewer.",
+    description:
+      "Set when the base model is one of Tuneloop's built-in demo models (about a million parameters or fewer): what its answers can and cannot show a reviewer.",
     select: { settings: true },
     resolve: (run) => demoModelNote((run.settings as RunSettings).baseModel),
   }),
@@ -192,7 +211,10 @@ builder.mutationFields((t) => ({
     authScopes: { role: ["ENGINEER", "OWNER", "QA"] },
     args: { runId: t.arg.id(), customReportId: t.arg.id() },
     resolve: async (_root, args, ctx) => {
-      const target = reportTarget({ runId: args.runId && String(args.runId), customReportId: args.customReportId && String(args.customReportId) });
+      const target = reportTarget({
+        runId: args.runId && String(args.runId),
+        customReportId: args.customReportId && String(args.customReportId),
+      });
       const { token, link } = await createShareLink(ctx, userOf(ctx.viewer), target);
       return { url: `${publicBaseUrl(ctx, (ctx as { request?: Request }).request)}/share/${token}`, link };
     },
@@ -216,7 +238,11 @@ builder.mutationFields((t) => ({
     authScopes: { role: ["OWNER"] },
     args: { input: t.arg({ type: RecordReportDealInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
-      const deal = await recordReportDeal(ctx, userOf(ctx.viewer), { ...input, runId: input.runId && String(input.runId), customReportId: input.customReportId && String(input.customReportId) });
+      const deal = await recordReportDeal(ctx, userOf(ctx.viewer), {
+        ...input,
+        runId: input.runId && String(input.runId),
+        customReportId: input.customReportId && String(input.customReportId),
+      });
       return ctx.db.reportDeal.findUniqueOrThrow({ ...query, where: { id: deal.id } });
     },
   }),

@@ -18,7 +18,12 @@ export function reportTarget(ids: { runId?: string | null; customReportId?: stri
   return ids.runId ? { runId: ids.runId } : { customReportId: ids.customReportId! };
 }
 
-export async function createShareLink(services: AppServices, viewer: Extract<Viewer, { kind: "user" }>, target: ReportTarget, now = new Date()) {
+export async function createShareLink(
+  services: AppServices,
+  viewer: Extract<Viewer, { kind: "user" }>,
+  target: ReportTarget,
+  now = new Date(),
+) {
   if ("runId" in target) {
     const run = await findOwnRun(services, viewer, target.runId);
     if (run.status !== "COMPLETED") throw new AppError("CONFLICT", "Only a finished validation can be shared", "runId");
@@ -26,20 +31,31 @@ export async function createShareLink(services: AppServices, viewer: Extract<Vie
   // The token is shown once; only its hash is stored, like API keys.
   const token = PREFIX + randomBytes(24).toString("base64url");
   const link = await services.db.shareLink.create({
-    data: { ...target, tokenHash: hashToken(token), createdById: viewer.userId, expiresAt: new Date(now.getTime() + SHARE_LINK_DAYS * 86400_000) },
+    data: {
+      ...target,
+      tokenHash: hashToken(token),
+      createdById: viewer.userId,
+      expiresAt: new Date(now.getTime() + SHARE_LINK_DAYS * 86400_000),
+    },
   });
   return { token, link };
 }
 
 export async function revokeShareLink(services: AppServices, viewer: Viewer, linkId: string) {
-  const link = await services.db.shareLink.findFirst({ where: { id: linkId, OR: [{ run: { job: { orgId: viewer.orgId } } }, { customReport: { orgId: viewer.orgId } }] } });
+  const link = await services.db.shareLink.findFirst({
+    where: { id: linkId, OR: [{ run: { job: { orgId: viewer.orgId } } }, { customReport: { orgId: viewer.orgId } }] },
+  });
   if (!link) throw notFound("Share link", "id");
   if (link.revokedAt) return link;
   return services.db.shareLink.update({ where: { id: link.id }, data: { revokedAt: new Date() } });
 }
 
 /** The report a share token opens, counting the view; why not when it does not. */
-export async function openShareLink(services: AppServices, token: string, now = new Date()): Promise<ReportTarget | { refused: "unknown" | "expired" | "revoked" }> {
+export async function openShareLink(
+  services: AppServices,
+  token: string,
+  now = new Date(),
+): Promise<ReportTarget | { refused: "unknown" | "expired" | "revoked" }> {
   if (!token.startsWith(PREFIX)) return { refused: "unknown" };
   const link = await services.db.shareLink.findUnique({ where: { tokenHash: hashToken(token) } });
   if (!link) return { refused: "unknown" };

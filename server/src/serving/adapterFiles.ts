@@ -15,7 +15,8 @@ export async function adapterArtifacts(services: AppServices, jobId: string) {
   const find = (kind: keyof typeof ADAPTER_FILES) =>
     services.db.artifact.findFirst({ where: { jobId, kind }, orderBy: [{ createdAt: "desc" }, { id: "desc" }] });
   const [model, config] = await Promise.all([find("adapter_model"), find("adapter_config")]);
-  if (!model || !config) throw new AppError("CONFLICT", "This job has no trained adapter yet (adapter_model.safetensors and adapter_config.json)", "jobId");
+  if (!model || !config)
+    throw new AppError("CONFLICT", "This job has no trained adapter yet (adapter_model.safetensors and adapter_config.json)", "jobId");
   return { model, config };
 }
 
@@ -28,17 +29,32 @@ export async function adapterArtifacts(services: AppServices, jobId: string) {
 export async function adapterDir(services: AppServices, jobId: string): Promise<string> {
   const { model, config } = await adapterArtifacts(services, jobId);
   const dir = join(services.config.inference.adapterDir, model.id);
-  if (await stat(join(dir, ADAPTER_FILES.adapter_model)).then(() => true, () => false)) return dir;
+  if (
+    await stat(join(dir, ADAPTER_FILES.adapter_model)).then(
+      () => true,
+      () => false,
+    )
+  )
+    return dir;
   const partial = `${dir}.${randomUUID()}.part`;
   try {
     await mkdir(partial, { recursive: true });
     const storage = storageFor(services.config);
     for (const artifact of [config, model]) {
-      await pipeline(await storage.get(artifact.storageKey), createWriteStream(join(partial, ADAPTER_FILES[artifact.kind as keyof typeof ADAPTER_FILES])));
+      await pipeline(
+        await storage.get(artifact.storageKey),
+        createWriteStream(join(partial, ADAPTER_FILES[artifact.kind as keyof typeof ADAPTER_FILES])),
+      );
     }
     await rename(partial, dir).catch(async (error) => {
       // Another request wrote the same folder first: theirs is as good as ours.
-      if (!(await stat(join(dir, ADAPTER_FILES.adapter_model)).then(() => true, () => false))) throw error;
+      if (
+        !(await stat(join(dir, ADAPTER_FILES.adapter_model)).then(
+          () => true,
+          () => false,
+        ))
+      )
+        throw error;
     });
   } finally {
     await rm(partial, { recursive: true, force: true });

@@ -33,14 +33,23 @@ export interface InferenceBackend {
 
 /** The backend cannot be reached (down, refused, no answer in time): the version stays deployed, the caller gets 503. */
 export class BackendUnavailableError extends AppError {
-  constructor(readonly backend: string, detail: string) {
-    super("UNAVAILABLE", `The model's inference backend (${backend}) is unavailable: ${detail}. The version stays deployed; try again later.`);
+  constructor(
+    readonly backend: string,
+    detail: string,
+  ) {
+    super(
+      "UNAVAILABLE",
+      `The model's inference backend (${backend}) is unavailable: ${detail}. The version stays deployed; try again later.`,
+    );
   }
 }
 
 /** The backend or our queue for it is full: refused now, with a time to come back. */
 export class BackendBusyError extends AppError {
-  constructor(readonly retryAfterSeconds: number, message = `The model server is saturated; try again in ${retryAfterSeconds} s`) {
+  constructor(
+    readonly retryAfterSeconds: number,
+    message = `The model server is saturated; try again in ${retryAfterSeconds} s`,
+  ) {
     super("BUSY", message);
   }
 }

@@ -21,12 +21,20 @@ function backendsOf(config: ServerConfig): Backends {
   let backends = registry.get(config);
   if (!backends) {
     const { inference } = config;
-    const queue = () => new FairQueue(() => ({ maxRunning: config.inference.concurrency, maxQueuedPerOwner: config.inference.queuePerOrg }));
+    const queue = () =>
+      new FairQueue(() => ({ maxRunning: config.inference.concurrency, maxQueuedPerOwner: config.inference.queuePerOrg }));
     const timeoutMs = () => config.inference.timeoutSeconds * 1000;
     backends = {
       engine: { backend: new EngineBackend({ url: inference.engineUrl, timeoutMs }), queue: queue() },
       openaiCompatible: inference.openaiCompatible
-        ? { backend: new OpenAICompatibleBackend({ baseURL: inference.openaiCompatible.url, apiKey: inference.openaiCompatible.apiKey, timeoutMs }), queue: queue() }
+        ? {
+            backend: new OpenAICompatibleBackend({
+              baseURL: inference.openaiCompatible.url,
+              apiKey: inference.openaiCompatible.apiKey,
+              timeoutMs,
+            }),
+            queue: queue(),
+          }
         : null,
     };
     registry.set(config, backends);
@@ -39,7 +47,10 @@ export function backendFor(config: ServerConfig, baseModel: string): Served {
   const backends = backendsOf(config);
   if (isBuiltInModel(baseModel)) return backends.engine;
   if (!backends.openaiCompatible) {
-    throw new BackendUnavailableError("openai-compatible", `no server is configured for ${baseModel} (set OPENAI_COMPATIBLE_URL to a vLLM server started with --enable-lora)`);
+    throw new BackendUnavailableError(
+      "openai-compatible",
+      `no server is configured for ${baseModel} (set OPENAI_COMPATIBLE_URL to a vLLM server started with --enable-lora)`,
+    );
   }
   return backends.openaiCompatible;
 }
@@ -51,7 +62,11 @@ export const engineBackend = (config: ServerConfig) => backendsOf(config).engine
 export async function checkServesBase(backend: InferenceBackend, baseModel: string) {
   const served = await backend.baseModels();
   if (!served.includes(baseModel)) {
-    throw new AppError("VALIDATION", `The adapter was trained on ${baseModel}; the ${backend.kind} backend serves ${served.join(", ") || "no base model"}`, "baseModel");
+    throw new AppError(
+      "VALIDATION",
+      `The adapter was trained on ${baseModel}; the ${backend.kind} backend serves ${served.join(", ") || "no base model"}`,
+      "baseModel",
+    );
   }
 }
 

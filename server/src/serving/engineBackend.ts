@@ -24,7 +24,10 @@ class ManagedServingProcess {
     this.url ??= new Promise<string>((resolveUrl, reject) => {
       // Node loads tsx itself, so the pid is the serving process's own.
       // It exits when its stdin closes: a server that dies leaves no serving process behind.
-      const child = spawn(process.execPath, ["--import", "tsx", ENTRY, "--port", "0", "--exit-with-stdin"], { cwd: ROOT, stdio: ["pipe", "pipe", "inherit"] });
+      const child = spawn(process.execPath, ["--import", "tsx", ENTRY, "--port", "0", "--exit-with-stdin"], {
+        cwd: ROOT,
+        stdio: ["pipe", "pipe", "inherit"],
+      });
       this.child = child;
       const timer = setTimeout(() => reject(new BackendUnavailableError("engine", "the serving process did not start")), START_TIMEOUT_MS);
       createInterface({ input: child.stdout! }).on("line", (line) => {
@@ -72,7 +75,8 @@ export class EngineBackend extends OpenAICompatibleBackend {
     const response = await fetch(url).catch((error: Error) => {
       throw new BackendUnavailableError(this.kind, (error.cause as Error | undefined)?.message ?? error.message);
     });
-    if (!response.ok || !response.body) throw new BackendUnavailableError(this.kind, `${file} of ${baseModel}: ${response.status} ${await response.text()}`);
+    if (!response.ok || !response.body)
+      throw new BackendUnavailableError(this.kind, `${file} of ${baseModel}: ${response.status} ${await response.text()}`);
     return Readable.fromWeb(response.body as import("node:stream/web").ReadableStream);
   }
 

@@ -1,6 +1,14 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
 import { AppError } from "../errors.js";
-import { BackendBusyError, BackendUnavailableError, ModelNotLoadedError, type Completion, type CompletionPiece, type CompletionRequest, type InferenceBackend } from "./backend.js";
+import {
+  BackendBusyError,
+  BackendUnavailableError,
+  ModelNotLoadedError,
+  type Completion,
+  type CompletionPiece,
+  type CompletionRequest,
+  type InferenceBackend,
+} from "./backend.js";
 
 // An inference backend that speaks the OpenAI API with LoRA adapters, through
 // OpenAI's own client: vLLM (`vllm serve BASE --enable-lora` with
@@ -45,13 +53,16 @@ export class OpenAICompatibleBackend implements InferenceBackend {
   /** Client errors in our terms: unavailable, busy, unknown model, or a refusal of the request. */
   private failure(error: unknown): unknown {
     if (error instanceof APIUserAbortError) return error;
-    if (error instanceof APIConnectionTimeoutError) return new BackendUnavailableError(this.kind, `no answer within ${this.options.timeoutMs() / 1000} s`);
-    if (error instanceof APIConnectionError) return new BackendUnavailableError(this.kind, (error.cause as Error | undefined)?.message || error.message);
+    if (error instanceof APIConnectionTimeoutError)
+      return new BackendUnavailableError(this.kind, `no answer within ${this.options.timeoutMs() / 1000} s`);
+    if (error instanceof APIConnectionError)
+      return new BackendUnavailableError(this.kind, (error.cause as Error | undefined)?.message || error.message);
     if (error instanceof BackendUnavailableError) return error;
     if (error instanceof APIError) {
       const message = messageOf(error);
       if (error.status === 404) return new ModelNotLoadedError(message);
-      if (error.status === 429 || error.status === 503) return new BackendBusyError(Math.max(1, Math.ceil(Number(error.headers?.get("retry-after")) || 1)));
+      if (error.status === 429 || error.status === 503)
+        return new BackendBusyError(Math.max(1, Math.ceil(Number(error.headers?.get("retry-after")) || 1)));
       if ((error.status ?? 500) >= 500) return new BackendUnavailableError(this.kind, `it answered ${error.status}: ${message}`);
       return new AppError("VALIDATION", `The model server refused the request: ${message}`);
     }
@@ -74,7 +85,9 @@ export class OpenAICompatibleBackend implements InferenceBackend {
 
   async loadAdapter(name: string, path: string, signal?: AbortSignal): Promise<void> {
     try {
-      await this.call((api) => api.post("/load_lora_adapter", { body: { lora_name: name, lora_path: path }, signal, timeout: this.options.timeoutMs() }));
+      await this.call((api) =>
+        api.post("/load_lora_adapter", { body: { lora_name: name, lora_path: path }, signal, timeout: this.options.timeoutMs() }),
+      );
     } catch (error) {
       // vLLM: 400 "The lora adapter 'x' has already been loaded."
       if (error instanceof AppError && /already been loaded/.test(error.message)) return;
@@ -94,11 +107,20 @@ export class OpenAICompatibleBackend implements InferenceBackend {
 
   private params({ model, messages, settings }: CompletionRequest) {
     // top_k is vLLM's extension of the OpenAI request (0 there means "all", as -1 does).
-    return { model, messages, max_tokens: settings.maxNewTokens, temperature: settings.temperature, seed: settings.seed, ...(settings.topK > 0 && { top_k: settings.topK }) };
+    return {
+      model,
+      messages,
+      max_tokens: settings.maxNewTokens,
+      temperature: settings.temperature,
+      seed: settings.seed,
+      ...(settings.topK > 0 && { top_k: settings.topK }),
+    };
   }
 
   async complete(request: CompletionRequest, signal?: AbortSignal): Promise<Completion> {
-    const out = await this.call((api) => api.chat.completions.create({ ...this.params(request), stream: false }, { signal, timeout: this.options.timeoutMs() }));
+    const out = await this.call((api) =>
+      api.chat.completions.create({ ...this.params(request), stream: false }, { signal, timeout: this.options.timeoutMs() }),
+    );
     const choice = out.choices[0];
     return {
       text: choice?.message.content ?? "",
@@ -109,7 +131,12 @@ export class OpenAICompatibleBackend implements InferenceBackend {
   }
 
   async *stream(request: CompletionRequest, signal?: AbortSignal): AsyncIterable<CompletionPiece> {
-    const chunks = await this.call((api) => api.chat.completions.create({ ...this.params(request), stream: true, stream_options: { include_usage: true } }, { signal, timeout: this.options.timeoutMs() }));
+    const chunks = await this.call((api) =>
+      api.chat.completions.create(
+        { ...this.params(request), stream: true, stream_options: { include_usage: true } },
+        { signal, timeout: this.options.timeoutMs() },
+      ),
+    );
     let finishReason = "stop";
     let usage = { promptTokens: 0, completionTokens: 0 };
     try {

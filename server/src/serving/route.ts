@@ -15,7 +15,8 @@ function send(res: ServerResponse, status: number, body: unknown) {
   res.end(JSON.stringify(body));
 }
 
-const fail = (res: ServerResponse, status: number, code: string, message: string, field: string | null = null) => send(res, status, { error: { code, message, field } });
+const fail = (res: ServerResponse, status: number, code: string, message: string, field: string | null = null) =>
+  send(res, status, { error: { code, message, field } });
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
   let size = 0;
@@ -28,7 +29,7 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   try {
     return JSON.parse(Buffer.concat(parts).toString("utf8"));
   } catch {
-    throw new AppError("VALIDATION", "The body must be JSON: {\"messages\": [...]} or {\"prompt\": \"...\"}", "body");
+    throw new AppError("VALIDATION", 'The body must be JSON: {"messages": [...]} or {"prompt": "..."}', "body");
   }
 }
 
@@ -76,13 +77,30 @@ export async function serveModelCompletion(req: IncomingMessage, res: ServerResp
   const abandoned = new AbortController();
   res.once("close", () => abandoned.abort(new Error("the client closed the connection")));
   try {
-    const body = (await readJson(req)) as { messages?: unknown; prompt?: unknown; max_tokens?: number; temperature?: number; top_k?: number; seed?: number; stream?: unknown } | null;
-    if (typeof body !== "object" || body === null || Array.isArray(body)) throw new AppError("VALIDATION", "The body must be a JSON object: {\"messages\": [...]} or {\"prompt\": \"...\"}", "body");
-    if ((body.messages === undefined) === (body.prompt === undefined)) throw new AppError("VALIDATION", "Send either messages or prompt", "messages");
+    const body = (await readJson(req)) as {
+      messages?: unknown;
+      prompt?: unknown;
+      max_tokens?: number;
+      temperature?: number;
+      top_k?: number;
+      seed?: number;
+      stream?: unknown;
+    } | null;
+    if (typeof body !== "object" || body === null || Array.isArray(body))
+      throw new AppError("VALIDATION", 'The body must be a JSON object: {"messages": [...]} or {"prompt": "..."}', "body");
+    if ((body.messages === undefined) === (body.prompt === undefined))
+      throw new AppError("VALIDATION", "Send either messages or prompt", "messages");
     if (body.prompt !== undefined && typeof body.prompt !== "string") throw new AppError("VALIDATION", "prompt must be text", "prompt");
-    if (body.stream !== undefined && typeof body.stream !== "boolean") throw new AppError("VALIDATION", "stream must be true or false", "stream");
-    const messages = body.prompt !== undefined ? checkMessages([{ role: "user", content: body.prompt }], "prompt") : checkMessages(body.messages);
-    const settings = generationSettings({ maxNewTokens: body.max_tokens, temperature: body.temperature, topK: body.top_k, seed: body.seed });
+    if (body.stream !== undefined && typeof body.stream !== "boolean")
+      throw new AppError("VALIDATION", "stream must be true or false", "stream");
+    const messages =
+      body.prompt !== undefined ? checkMessages([{ role: "user", content: body.prompt }], "prompt") : checkMessages(body.messages);
+    const settings = generationSettings({
+      maxNewTokens: body.max_tokens,
+      temperature: body.temperature,
+      topK: body.top_k,
+      seed: body.seed,
+    });
     const id = `chatcmpl-${randomUUID()}`;
     const created = Math.floor(Date.now() / 1000);
     const model = `${orgSlug}/${modelName}/${version.version}`;
@@ -91,7 +109,8 @@ export async function serveModelCompletion(req: IncomingMessage, res: ServerResp
       // Headers wait for the first piece: until then a failure is still a status code.
       let next = await pieces.next();
       res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive" });
-      const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) => event(res, { id, object: "chat.completion.chunk", created, model, choices, ...extra });
+      const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
+        event(res, { id, object: "chat.completion.chunk", created, model, choices, ...extra });
       chunk([{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }]);
       try {
         for (; !next.done; next = await pieces.next()) {
@@ -100,7 +119,9 @@ export async function serveModelCompletion(req: IncomingMessage, res: ServerResp
           else {
             chunk([{ index: 0, delta: {}, finish_reason: piece.done.finishReason }]);
             const { promptTokens, completionTokens } = piece.done;
-            chunk([], { usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens } });
+            chunk([], {
+              usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+            });
           }
         }
       } catch (error) {
@@ -119,7 +140,11 @@ export async function serveModelCompletion(req: IncomingMessage, res: ServerResp
       created,
       model,
       choices: [{ index: 0, message: { role: "assistant", content: out.text }, finish_reason: out.finishReason }],
-      usage: { prompt_tokens: out.promptTokens, completion_tokens: out.completionTokens, total_tokens: out.promptTokens + out.completionTokens },
+      usage: {
+        prompt_tokens: out.promptTokens,
+        completion_tokens: out.completionTokens,
+        total_tokens: out.promptTokens + out.completionTokens,
+      },
     });
   } catch (error) {
     if (res.destroyed || res.headersSent) return true;

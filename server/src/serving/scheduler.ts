@@ -49,7 +49,9 @@ export class FairQueue {
     const queue = this.queues.get(owner) ?? [];
     if (queue.length >= maxQueuedPerOwner) {
       const seconds = Math.max(1, Math.ceil(((this.queued() + 1) * this.averageMs) / maxRunning / 1000));
-      return Promise.reject(new BackendBusyError(seconds, `The model server has too much queued work for your organization; try again in ${seconds} s`));
+      return Promise.reject(
+        new BackendBusyError(seconds, `The model server has too much queued work for your organization; try again in ${seconds} s`),
+      );
     }
     return new Promise<void>((resolve, reject) => {
       const onAbort = () => {

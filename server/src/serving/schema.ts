@@ -48,7 +48,11 @@ builder.queryFields((t) => ({
       playground(
         ctx,
         ctx.viewer as Extract<Viewer, { kind: "user" }>,
-        { ...args, jobId: args.jobId ? String(args.jobId) : null, modelVersionId: args.modelVersionId ? String(args.modelVersionId) : null },
+        {
+          ...args,
+          jobId: args.jobId ? String(args.jobId) : null,
+          modelVersionId: args.modelVersionId ? String(args.modelVersionId) : null,
+        },
         // Aborted when the client disconnects: its queued generations are dropped.
         (ctx as { request?: Request }).request?.signal,
       ),

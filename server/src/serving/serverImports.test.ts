@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 
 const ROOT = resolve(import.meta.dirname, "../../..");
 const FORBIDDEN = [/^@tuneloop\/(engine|serving)(\/|$)/, /^@tensorflow\//];
-const FORBIDDEN_DIRS = ["trainer", "packages"].map((dir) => join(ROOT, dir) + "/");
+const FORBIDDEN_DIRS = ["trainer", "packages"].map((dir) => `${join(ROOT, dir)}/`);
 
 /** Every file reached from `entry` through relative imports, and the package imports that would be loaded. */
 function importGraph(entry: string) {
@@ -26,7 +26,9 @@ function importGraph(entry: string) {
       }
       const path = resolve(dirname(file), fileName);
       // "./x.js" is ./x.ts in TypeScript sources; "./x" is ./x.ts or ./x/index.ts. JSON and text files are data.
-      const target = [path.replace(/\.js$/, ".ts"), `${path}.ts`, join(path, "index.ts")].find((candidate) => candidate.endsWith(".ts") && existsSync(candidate));
+      const target = [path.replace(/\.js$/, ".ts"), `${path}.ts`, join(path, "index.ts")].find(
+        (candidate) => candidate.endsWith(".ts") && existsSync(candidate),
+      );
       if (target) visit(target);
     }
   };
@@ -41,11 +43,13 @@ describe("the API server's imports", () => {
     expect(files).toContain(join(ROOT, "server/src/serving/route.ts"));
     expect(files.length).toBeGreaterThan(100);
     expect(files.filter((file) => FORBIDDEN_DIRS.some((dir) => file.startsWith(dir))).map((file) => relative(ROOT, file))).toEqual([]);
-    expect([...packages].filter(([name]) => FORBIDDEN.some((rule) => rule.test(name))).map(([name, from]) => `${name} (from ${from})`)).toEqual([]);
+    expect(
+      [...packages].filter(([name]) => FORBIDDEN.some((rule) => rule.test(name))).map(([name, from]) => `${name} (from ${from})`),
+    ).toEqual([]);
   });
 
   it("are walked far enough to catch one: the tests' training helper imports the trainer", () => {
     const { files } = importGraph(join(ROOT, "server/src/validation/trainedJob.ts"));
-    expect(files.some((file) => file.startsWith(join(ROOT, "trainer") + "/"))).toBe(true);
+    expect(files.some((file) => file.startsWith(`${join(ROOT, "trainer")}/`))).toBe(true);
   });
 });

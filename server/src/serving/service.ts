@@ -6,7 +6,16 @@ import { raiseAlert } from "../notifications/alerts.js";
 import { findOwnVersion } from "../registry/service.js";
 import { takeRequest } from "../rateLimits.js";
 import { adapterArtifacts, adapterDir } from "./adapterFiles.js";
-import { BackendUnavailableError, ModelNotLoadedError, type ChatMessage, type Completion, type CompletionPiece, type CompletionRequest, type GenerationSettings, type InferenceBackend } from "./backend.js";
+import {
+  BackendUnavailableError,
+  ModelNotLoadedError,
+  type ChatMessage,
+  type Completion,
+  type CompletionPiece,
+  type CompletionRequest,
+  type GenerationSettings,
+  type InferenceBackend,
+} from "./backend.js";
 import { backendFor, checkServesBase } from "./backends.js";
 
 export const GENERATION_LIMITS = { maxNewTokens: 256, defaultMaxNewTokens: 64 };
@@ -24,20 +33,25 @@ export function generationSettings(o: GenerationOptions = {}, field = ""): Gener
   const temperature = o.temperature ?? 0;
   if (!(temperature >= 0 && temperature <= 2)) throw new AppError("VALIDATION", "temperature must be between 0 and 2", at("temperature"));
   const topK = o.topK ?? 0;
-  if (!Number.isInteger(topK) || topK < 0 || topK > 1000) throw new AppError("VALIDATION", "top_k must be a whole number from 0 (all tokens) to 1000", at("topK"));
+  if (!Number.isInteger(topK) || topK < 0 || topK > 1000)
+    throw new AppError("VALIDATION", "top_k must be a whole number from 0 (all tokens) to 1000", at("topK"));
   const seed = o.seed ?? 1;
-  if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 31 - 1) throw new AppError("VALIDATION", "seed must be a non-negative 32-bit integer", at("seed"));
+  if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 31 - 1)
+    throw new AppError("VALIDATION", "seed must be a non-negative 32-bit integer", at("seed"));
   return { maxNewTokens, temperature, topK, seed };
 }
 
 /** Validates a conversation from outside: roles, text, size; the last message must be the user's. */
 export function checkMessages(messages: unknown, field = "messages"): ChatMessage[] {
-  if (!Array.isArray(messages) || messages.length === 0) throw new AppError("VALIDATION", "messages must be a non-empty array of {role, content}", field);
+  if (!Array.isArray(messages) || messages.length === 0)
+    throw new AppError("VALIDATION", "messages must be a non-empty array of {role, content}", field);
   let chars = 0;
   const out = messages.map((m, i) => {
     const { role, content } = (m ?? {}) as { role?: unknown; content?: unknown };
-    if (role !== "system" && role !== "user" && role !== "assistant") throw new AppError("VALIDATION", "role must be system, user or assistant", `${field}.${i}.role`);
-    if (typeof content !== "string" || !content.trim()) throw new AppError("VALIDATION", "content must be non-empty text", `${field}.${i}.content`);
+    if (role !== "system" && role !== "user" && role !== "assistant")
+      throw new AppError("VALIDATION", "role must be system, user or assistant", `${field}.${i}.role`);
+    if (typeof content !== "string" || !content.trim())
+      throw new AppError("VALIDATION", "content must be non-empty text", `${field}.${i}.content`);
     chars += content.length;
     return { role, content } as ChatMessage;
   });
@@ -74,7 +88,13 @@ async function loadAdapter(services: AppServices, backend: InferenceBackend, job
  * adapter the backend does not know (never loaded, or dropped by a restart) is
  * loaded and the request sent once more.
  */
-async function onBackend<T>(services: AppServices, job: ServedJob, adapted: boolean, signal: AbortSignal | null | undefined, send: (backend: InferenceBackend, model: string) => Promise<T>): Promise<T> {
+async function onBackend<T>(
+  services: AppServices,
+  job: ServedJob,
+  adapted: boolean,
+  signal: AbortSignal | null | undefined,
+  send: (backend: InferenceBackend, model: string) => Promise<T>,
+): Promise<T> {
   const baseModel = (job.config as JobConfig).baseModel;
   const { backend, queue } = backendFor(services.config, baseModel);
   const model = adapted ? await adapterName(services, job) : baseModel;
@@ -96,11 +116,23 @@ async function onBackend<T>(services: AppServices, job: ServedJob, adapted: bool
   );
 }
 
-const request = (model: string, chat: { messages: ChatMessage[] }, settings: GenerationSettings): CompletionRequest => ({ model, messages: chat.messages, settings });
+const request = (model: string, chat: { messages: ChatMessage[] }, settings: GenerationSettings): CompletionRequest => ({
+  model,
+  messages: chat.messages,
+  settings,
+});
 
 /** The adapted (and optionally base) reply of a job's model; `signal` drops what still waits when the client goes away. */
-async function respond(services: AppServices, job: ServedJob, chat: { messages: ChatMessage[] }, settings: GenerationSettings, withBase: boolean, signal?: AbortSignal | null) {
-  const generate = (adapted: boolean) => onBackend(services, job, adapted, signal, (backend, model) => backend.complete(request(model, chat, settings), signal ?? undefined));
+async function respond(
+  services: AppServices,
+  job: ServedJob,
+  chat: { messages: ChatMessage[] },
+  settings: GenerationSettings,
+  withBase: boolean,
+  signal?: AbortSignal | null,
+) {
+  const generate = (adapted: boolean) =>
+    onBackend(services, job, adapted, signal, (backend, model) => backend.complete(request(model, chat, settings), signal ?? undefined));
   const [adapted, base] = await Promise.all([generate(true), withBase ? generate(false) : null]);
   return { adapted, base };
 }
@@ -109,16 +141,28 @@ async function respond(services: AppServices, job: ServedJob, chat: { messages: 
 export async function playground(
   services: AppServices,
   viewer: Extract<Viewer, { kind: "user" }>,
-  input: { jobId?: string | null; modelVersionId?: string | null; prompt: string; system?: string | null; options?: GenerationOptions | null },
+  input: {
+    jobId?: string | null;
+    modelVersionId?: string | null;
+    prompt: string;
+    system?: string | null;
+    options?: GenerationOptions | null;
+  },
   signal?: AbortSignal | null,
 ) {
   const rate = await takeRequest(services.config, "playground", viewer.userId);
-  if (!rate.allowed) throw new AppError("RATE_LIMITED", `You may send ${rate.limit} playground prompts a minute; try again in ${rate.resetSeconds} s`);
+  if (!rate.allowed)
+    throw new AppError("RATE_LIMITED", `You may send ${rate.limit} playground prompts a minute; try again in ${rate.resetSeconds} s`);
   if (!input.jobId === !input.modelVersionId) throw new AppError("VALIDATION", "Give either a job or a model version", "jobId");
   const job = input.jobId
     ? await findOwnJob(services, viewer, input.jobId)
-    : await services.db.trainingJob.findUniqueOrThrow({ where: { id: (await findOwnVersion(services, viewer, input.modelVersionId!)).jobId } });
-  const messages = checkMessages([...(input.system?.trim() ? [{ role: "system", content: input.system }] : []), { role: "user", content: input.prompt }], "prompt");
+    : await services.db.trainingJob.findUniqueOrThrow({
+        where: { id: (await findOwnVersion(services, viewer, input.modelVersionId!)).jobId },
+      });
+  const messages = checkMessages(
+    [...(input.system?.trim() ? [{ role: "system", content: input.system }] : []), { role: "user", content: input.prompt }],
+    "prompt",
+  );
   const settings = generationSettings(input.options ?? {}, "options");
   const { base, adapted } = await respond(services, job, { messages }, settings, true, signal);
   return { prompt: input.prompt, base: base!, adapted, settings };
@@ -143,7 +187,11 @@ const countRequest = (services: AppServices, versionId: string) =>
   services.db.modelVersion.update({ where: { id: versionId }, data: { requestCount: { increment: 1 }, lastRequestAt: new Date() } });
 
 /** A deployed version whose backend cannot be reached stays deployed; its organization is told (once an hour). */
-export async function alertServingDown(services: AppServices, version: { id: string; jobId: string; version: string; model: { name: string; orgId: string } }, error: BackendUnavailableError) {
+export async function alertServingDown(
+  services: AppServices,
+  version: { id: string; jobId: string; version: string; model: { name: string; orgId: string } },
+  error: BackendUnavailableError,
+) {
   const hour = new Date().toISOString().slice(0, 13);
   const name = `${version.model.name} ${version.version}`;
   await raiseAlert(services, {
@@ -158,7 +206,13 @@ export async function alertServingDown(services: AppServices, version: { id: str
 }
 
 /** A completion from a deployed version, counted in its usage. */
-export async function complete(services: AppServices, version: DeployedVersion, chat: { messages: ChatMessage[] }, settings: GenerationSettings, signal: AbortSignal): Promise<Completion> {
+export async function complete(
+  services: AppServices,
+  version: DeployedVersion,
+  chat: { messages: ChatMessage[] },
+  settings: GenerationSettings,
+  signal: AbortSignal,
+): Promise<Completion> {
   const { adapted } = await respond(services, version.job, chat, settings, false, signal);
   await countRequest(services, version.id);
   return adapted;
@@ -168,7 +222,13 @@ export async function complete(services: AppServices, version: DeployedVersion, 
  * A streamed completion from a deployed version: the organization's turn is
  * held until the stream ends (or the client leaves); counted once it has ended.
  */
-export async function* completeStream(services: AppServices, version: DeployedVersion, chat: { messages: ChatMessage[] }, settings: GenerationSettings, signal: AbortSignal): AsyncGenerator<CompletionPiece> {
+export async function* completeStream(
+  services: AppServices,
+  version: DeployedVersion,
+  chat: { messages: ChatMessage[] },
+  settings: GenerationSettings,
+  signal: AbortSignal,
+): AsyncGenerator<CompletionPiece> {
   // Pieces pass from the backend's stream (inside the queue's turn) to the caller through this hand-off.
   const pieces: CompletionPiece[] = [];
   let wake: (() => void) | null = null;
@@ -180,10 +240,12 @@ export async function* completeStream(services: AppServices, version: DeployedVe
       pieces.push(piece);
       wake?.();
     }
-  }).then(
-    () => (ended = true),
-    (error) => ((failure = error), (ended = true)),
-  ).finally(() => wake?.());
+  })
+    .then(
+      () => (ended = true),
+      (error) => ((failure = error), (ended = true)),
+    )
+    .finally(() => wake?.());
   try {
     for (;;) {
       while (pieces.length) yield pieces.shift()!;

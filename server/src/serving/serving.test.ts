@@ -26,10 +26,24 @@ const result = (r: any) => Object.values(r.data)[0] as any;
 /** A copy of the trained job (same adapter files) in an organization, optionally on another base model. */
 async function copyJob(jobId: string, orgId: string, baseModel?: string) {
   const db = app.services.db;
-  const { id: _id, orgId: _org, createdById: _by, createdAt: _c, updatedAt: _u, projectId: _p, retryOfId: _r, config, ...job } = await db.trainingJob.findUniqueOrThrow({ where: { id: jobId } });
+  const {
+    id: _id,
+    orgId: _org,
+    createdById: _by,
+    createdAt: _c,
+    updatedAt: _u,
+    projectId: _p,
+    retryOfId: _r,
+    config,
+    ...job
+  } = await db.trainingJob.findUniqueOrThrow({ where: { id: jobId } });
   const user = await db.user.findFirstOrThrow({ where: { memberships: { some: { orgId } } } });
-  const copy = await db.trainingJob.create({ data: { ...job, config: { ...(config as object), ...(baseModel && { baseModel }) }, orgId, createdById: user.id } });
-  for (const { id: _a, jobId: _j, createdAt: _t, ...artifact } of await db.artifact.findMany({ where: { jobId, kind: { in: ["adapter_model", "adapter_config"] } } })) {
+  const copy = await db.trainingJob.create({
+    data: { ...job, config: { ...(config as object), ...(baseModel && { baseModel }) }, orgId, createdById: user.id },
+  });
+  for (const { id: _a, jobId: _j, createdAt: _t, ...artifact } of await db.artifact.findMany({
+    where: { jobId, kind: { in: ["adapter_model", "adapter_config"] } },
+  })) {
     await db.artifact.create({ data: { ...artifact, jobId: copy.id } });
   }
   return copy.id;
@@ -37,9 +51,21 @@ async function copyJob(jobId: string, orgId: string, baseModel?: string) {
 
 /** Registers, approves and deploys a job's adapter (over the gates: it is not validated). */
 async function deploy(jobId: string, name: string) {
-  const version = result(await app.gql(`mutation($j:ID!,$n:String!){ registerModelVersion(input:{jobId:$j, name:$n}){ ... on RegisterModelVersionSuccess { data { id } } } }`, { j: jobId, n: name }, demo.engineer)).data;
+  const version = result(
+    await app.gql(
+      `mutation($j:ID!,$n:String!){ registerModelVersion(input:{jobId:$j, name:$n}){ ... on RegisterModelVersionSuccess { data { id } } } }`,
+      { j: jobId, n: name },
+      demo.engineer,
+    ),
+  ).data;
   await app.gql(`mutation($id:ID!){ approveModelVersion(id:$id){ __typename } }`, { id: version.id }, demo.qa);
-  const deployed = result(await app.gql(`mutation($id:ID!){ deployModelVersion(id:$id, overrideReason:"serving test"){ __typename ... on AppError { code message field } } }`, { id: version.id }, demo.owner));
+  const deployed = result(
+    await app.gql(
+      `mutation($id:ID!){ deployModelVersion(id:$id, overrideReason:"serving test"){ __typename ... on AppError { code message field } } }`,
+      { id: version.id },
+      demo.owner,
+    ),
+  );
   return { versionId: version.id as string, deployed };
 }
 
@@ -54,21 +80,31 @@ async function until(check: () => boolean, what: string, timeoutMs = 60_000) {
 }
 
 const post = (path: string, body: unknown, signal?: AbortSignal) =>
-  fetch(`${app.url}${path}`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${demo.key}` }, body: JSON.stringify(body), signal });
+  fetch(`${app.url}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${demo.key}` },
+    body: JSON.stringify(body),
+    signal,
+  });
 const complete = (signal?: AbortSignal) => post(PATH, { prompt: "How big should my emergency fund be?", max_tokens: 8 }, signal);
 
 /** The `data:` events of a server-sent event stream. */
 async function events(response: Response): Promise<string[]> {
   const text = await response.text();
-  return text.split("\n\n").filter(Boolean).map((event) => {
-    expect(event.startsWith("data: ")).toBe(true);
-    return event.slice("data: ".length);
-  });
+  return text
+    .split("\n\n")
+    .filter(Boolean)
+    .map((event) => {
+      expect(event.startsWith("data: ")).toBe(true);
+      return event.slice("data: ".length);
+    });
 }
 
 /** `count` separate playground calls of the rival, each two long generations. */
 const flood = (count: number, maxNewTokens = 48) =>
-  Array.from({ length: count }, () => app.gql(PLAY, { j: rival.jobId, p: "Tell me everything about budgets.", n: maxNewTokens }, rival.engineer));
+  Array.from({ length: count }, () =>
+    app.gql(PLAY, { j: rival.jobId, p: "Tell me everything about budgets.", n: maxNewTokens }, rival.engineer),
+  );
 
 beforeAll(async () => {
   standIn = await startOpenAIStandIn(HF_BASE);
@@ -100,13 +136,19 @@ afterAll(async () => {
 });
 
 // Generous time: the floods run dozens of generations one at a time on a shared machine.
-describe(`the engine's serving process, behind the server's fair queue (${usingPostgres() ? "PostgreSQL" : "SQLite"})`, { timeout: 180_000 }, () => {
+describe(`the engine's serving process, behind the server's fair queue (${usingPostgres() ? "PostgreSQL" : "SQLite"})`, {
+  timeout: 180_000,
+}, () => {
   it("answers the deployed endpoint in OpenAI's chat-completion shape, and streams the same answer as server-sent events", async () => {
     const body = { messages: [{ role: "user", content: "Should I pay off debt first?" }], max_tokens: 12 };
     const whole = await post(PATH, body);
     expect(whole.status).toBe(200);
     const answer = await whole.json();
-    expect(answer).toMatchObject({ object: "chat.completion", model: "demo/fair-advisor/1.0.0", choices: [{ index: 0, message: { role: "assistant" } }] });
+    expect(answer).toMatchObject({
+      object: "chat.completion",
+      model: "demo/fair-advisor/1.0.0",
+      choices: [{ index: 0, message: { role: "assistant" } }],
+    });
     expect(answer.usage.completion_tokens).toBeGreaterThan(0);
 
     const streamed = await post(PATH, { ...body, stream: true });
@@ -178,7 +220,10 @@ describe(`the engine's serving process, behind the server's fair queue (${usingP
     // Each call counts, even one refused for its input: the limit is on calls.
     for (let i = 0; i < 40; i++) expect((await play(qa)).errors?.[0].extensions.code).toBe("NOT_FOUND");
     const limited = await play(qa);
-    expect(limited.errors?.[0]).toMatchObject({ extensions: { code: "RATE_LIMITED" }, message: expect.stringContaining("40 playground prompts a minute") });
+    expect(limited.errors?.[0]).toMatchObject({
+      extensions: { code: "RATE_LIMITED" },
+      message: expect.stringContaining("40 playground prompts a minute"),
+    });
     // Another user has a budget of their own.
     expect((await play(demo.engineer)).errors?.[0].extensions.code).toBe("NOT_FOUND");
   });
@@ -197,11 +242,21 @@ describe("an OpenAI-compatible backend (vLLM's shapes)", () => {
     expect(answer.choices[0].message.content).toBe(standInReply(hf.adapterName, "What is an index fund?"));
     expect(answer.usage).toMatchObject({ completion_tokens: 7 });
     const sent = standIn.requests.filter((r) => r.path === "/v1/chat/completions").at(-1)!.body;
-    expect(sent).toMatchObject({ model: hf.adapterName, max_tokens: 32, temperature: 0.5, top_k: 40, seed: 7, messages: [{ role: "user", content: "What is an index fund?" }] });
+    expect(sent).toMatchObject({
+      model: hf.adapterName,
+      max_tokens: 32,
+      temperature: 0.5,
+      top_k: 40,
+      seed: 7,
+      messages: [{ role: "user", content: "What is an index fund?" }],
+    });
 
     // The playground's base answer comes from the base model, by its hub id.
     const play = await app.gql(PLAY, { j: hf.jobId, p: "Hello there", n: 16 }, demo.engineer);
-    expect(play.data.playground).toEqual({ base: { text: standInReply(HF_BASE, "Hello there") }, adapted: { text: standInReply(hf.adapterName, "Hello there") } });
+    expect(play.data.playground).toEqual({
+      base: { text: standInReply(HF_BASE, "Hello there") },
+      adapted: { text: standInReply(hf.adapterName, "Hello there") },
+    });
   });
 
   it("relays the backend's stream as OpenAI's server-sent events", async () => {
@@ -249,7 +304,12 @@ describe("an OpenAI-compatible backend (vLLM's shapes)", () => {
     const otherJob = await copyJob(demo.jobId, demo.orgId, "mistralai/Mistral-7B-Instruct-v0.3");
     const loadsBefore = standIn.requests.filter((r) => r.path === "/v1/load_lora_adapter").length;
     const { versionId, deployed } = await deploy(otherJob, "mistral-advisor");
-    expect(deployed).toMatchObject({ __typename: "AppError", code: "VALIDATION", field: "baseModel", message: expect.stringContaining(HF_BASE) });
+    expect(deployed).toMatchObject({
+      __typename: "AppError",
+      code: "VALIDATION",
+      field: "baseModel",
+      message: expect.stringContaining(HF_BASE),
+    });
     expect((await app.services.db.modelVersion.findUniqueOrThrow({ where: { id: versionId } })).status).toBe("APPROVED");
     expect(standIn.requests.filter((r) => r.path === "/v1/load_lora_adapter")).toHaveLength(loadsBefore);
   });
@@ -279,7 +339,11 @@ describe("an OpenAI-compatible backend (vLLM's shapes)", () => {
 describe("deployed endpoint input and keys", () => {
   it("answers a JSON null or non-object body with a typed 400", async () => {
     for (const body of ["null", "[]", "42", '"text"']) {
-      const response = await fetch(`${app.url}${PATH}`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${demo.key}` }, body });
+      const response = await fetch(`${app.url}${PATH}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${demo.key}` },
+        body,
+      });
       expect(response.status, body).toBe(400);
       expect((await response.json()).error, body).toMatchObject({ code: "VALIDATION", field: "body" });
     }
@@ -290,7 +354,11 @@ describe("deployed endpoint input and keys", () => {
     const spellings = [`Bearer ${key}`, `bearer ${key}`, `BEARER ${key}`, `Bearer   ${key}`];
     const remaining: string[] = [];
     for (const authorization of spellings) {
-      const response = await fetch(`${app.url}${PATH}`, { method: "POST", headers: { "content-type": "application/json", authorization }, body: "{}" });
+      const response = await fetch(`${app.url}${PATH}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization },
+        body: "{}",
+      });
       expect(response.status).toBe(400);
       remaining.push(response.headers.get("ratelimit-remaining")!);
     }

@@ -15,10 +15,22 @@ export async function discover(config: ServerConfig, settings: SsoSettings): Pro
   const auth = secret ? oidc.ClientSecretPost(secret) : oidc.None();
   try {
     // Plain http is accepted only from a provider on this machine (settings.ts refuses any other http issuer).
-    return await oidc.discovery(issuer, settings.clientId, secret ?? undefined, auth, isLoopback(issuer.hostname) ? { execute: [oidc.allowInsecureRequests] } : undefined);
+    return await oidc.discovery(
+      issuer,
+      settings.clientId,
+      secret ?? undefined,
+      auth,
+      isLoopback(issuer.hostname) ? { execute: [oidc.allowInsecureRequests] } : undefined,
+    );
   } catch (error) {
     const wrongIssuer = /\bissuer\b/.test(innermost(error).message);
-    throw new AppError("VALIDATION", wrongIssuer ? "The identity provider's discovery document names a different issuer: check the issuer URL" : "The identity provider could not be reached or did not answer as an OpenID provider: check the issuer URL", "issuer");
+    throw new AppError(
+      "VALIDATION",
+      wrongIssuer
+        ? "The identity provider's discovery document names a different issuer: check the issuer URL"
+        : "The identity provider could not be reached or did not answer as an OpenID provider: check the issuer URL",
+      "issuer",
+    );
   }
 }
 
@@ -26,7 +38,11 @@ function readSecret(config: ServerConfig, stored: string): string {
   try {
     return decryptSecret(stored, config.compute.secretsKey);
   } catch {
-    throw new AppError("VALIDATION", "The stored client secret cannot be read (the server's secrets key changed): an owner or admin must enter it again", "clientSecret");
+    throw new AppError(
+      "VALIDATION",
+      "The stored client secret cannot be read (the server's secrets key changed): an owner or admin must enter it again",
+      "clientSecret",
+    );
   }
 }
 
@@ -36,7 +52,11 @@ function readSecret(config: ServerConfig, stored: string): string {
  */
 export function innermost(error: unknown): { claim?: string; message: string } {
   let message = (error as Error)?.message ?? String(error);
-  for (let cause = error as { cause?: unknown; message?: string; claim?: string } | undefined; cause && typeof cause === "object"; cause = cause.cause as typeof cause) {
+  for (
+    let cause = error as { cause?: unknown; message?: string; claim?: string } | undefined;
+    cause && typeof cause === "object";
+    cause = cause.cause as typeof cause
+  ) {
     if (typeof cause.claim === "string") return { claim: cause.claim, message };
     if (typeof cause.message === "string") message = cause.message;
   }

@@ -52,7 +52,12 @@ export const ssoRoutes: HttpRoute = async (req, res, services) => {
     }
     return true;
   }
-  const code = await finishSsoSignIn(services, new URL(base + CALLBACK_PATH + url.search), readCookie(req.headers.cookie, STATE_COOKIE), clientAddressOf(req, services.config));
+  const code = await finishSsoSignIn(
+    services,
+    new URL(base + CALLBACK_PATH + url.search),
+    readCookie(req.headers.cookie, STATE_COOKIE),
+    clientAddressOf(req, services.config),
+  );
   redirect(res, `${base}/login#sso=${code}`, stateCookie("", 0, secure));
   return true;
 };

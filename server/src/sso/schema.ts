@@ -19,12 +19,21 @@ builder.prismaObject("SsoSettings", {
     enabled: t.exposeBoolean("enabled"),
     issuer: t.exposeString("issuer", { description: "The identity provider's issuer URL." }),
     clientId: t.exposeString("clientId"),
-    clientSecretSet: t.boolean({ description: "Whether a client secret is stored. The secret itself is never returned.", resolve: (s) => s.clientSecret !== null }),
+    clientSecretSet: t.boolean({
+      description: "Whether a client secret is stored. The secret itself is never returned.",
+      resolve: (s) => s.clientSecret !== null,
+    }),
     allowedDomains: t.stringList({ description: "Email domains whose people may sign in this way.", resolve: settingsDomains }),
     roleClaim: t.exposeString("roleClaim", { description: "The claim the role rules read, e.g. groups." }),
-    roleRules: t.field({ type: [SsoRoleRule], description: "In order: the first rule whose value the claim holds gives a new member's role.", resolve: settingsRules }),
+    roleRules: t.field({
+      type: [SsoRoleRule],
+      description: "In order: the first rule whose value the claim holds gives a new member's role.",
+      resolve: settingsRules,
+    }),
     defaultRole: t.expose("defaultRole", { type: RoleEnum, description: "A new member's role when no rule matches." }),
-    createMembers: t.exposeBoolean("createMembers", { description: "A first sign-in creates the member; otherwise it needs a pending invitation." }),
+    createMembers: t.exposeBoolean("createMembers", {
+      description: "A first sign-in creates the member; otherwise it needs a pending invitation.",
+    }),
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
   }),
 });
@@ -38,7 +47,9 @@ const SsoSettingsInput = builder.inputType("SsoSettingsInput", {
     enabled: t.boolean({ required: true }),
     issuer: t.string({ required: true }),
     clientId: t.string({ required: true }),
-    clientSecret: t.string({ description: "Null or left out: keep the stored secret. An empty string removes it (a public client, PKCE alone)." }),
+    clientSecret: t.string({
+      description: "Null or left out: keep the stored secret. An empty string removes it (a public client, PKCE alone).",
+    }),
     allowedDomains: t.stringList({ required: true }),
     roleClaim: t.string({ required: true }),
     roleRules: t.field({ type: [SsoRoleRuleInput], required: true }),
@@ -61,7 +72,8 @@ builder.queryFields((t) => ({
     resolve: (_root, _args, ctx) => publicBase(ctx) + CALLBACK_PATH,
   }),
   ssoStart: t.string({
-    description: "Where the browser goes to sign in with single sign-on, found by organization slug, email domain or invitation token. Errors say why it cannot.",
+    description:
+      "Where the browser goes to sign in with single sign-on, found by organization slug, email domain or invitation token. Errors say why it cannot.",
     args: { organization: t.arg.string(), email: t.arg.string(), invitationToken: t.arg.string() },
     resolve: async (_root, { organization, email, invitationToken }, ctx) => {
       let slug = organization?.trim().toLowerCase() || null;
@@ -70,9 +82,21 @@ builder.queryFields((t) => ({
         slug = (await ctx.db.organization.findUniqueOrThrow({ where: { id: invitation.orgId! }, select: { slug: true } })).slug;
       } else if (!slug && email) {
         const domain = normalizeEmail(email).split("@")[1];
-        const matches = (await ctx.db.ssoSettings.findMany({ where: { enabled: true }, include: { org: { select: { slug: true } } } })).filter((s) => settingsDomains(s).includes(domain));
-        if (matches.length === 0) throw new AppError("NOT_FOUND", `No organization here signs in ${domain} accounts with single sign-on: enter your organization instead`, "email");
-        if (matches.length > 1) throw new AppError("VALIDATION", `Several organizations sign in ${domain} accounts: enter your organization instead`, "organization");
+        const matches = (
+          await ctx.db.ssoSettings.findMany({ where: { enabled: true }, include: { org: { select: { slug: true } } } })
+        ).filter((s) => settingsDomains(s).includes(domain));
+        if (matches.length === 0)
+          throw new AppError(
+            "NOT_FOUND",
+            `No organization here signs in ${domain} accounts with single sign-on: enter your organization instead`,
+            "email",
+          );
+        if (matches.length > 1)
+          throw new AppError(
+            "VALIDATION",
+            `Several organizations sign in ${domain} accounts: enter your organization instead`,
+            "organization",
+          );
         slug = matches[0].org.slug;
       }
       if (!slug) throw new AppError("VALIDATION", "Enter your organization or your work email", "organization");
@@ -90,7 +114,8 @@ builder.mutationFields((t) => ({
     description: "Saves the organization's single sign-on settings (owners and admins). A rule may give only roles the caller may give.",
     authScopes: { role: ["OWNER"] },
     args: { input: t.arg({ type: SsoSettingsInput, required: true }) },
-    resolve: (_query, _root, { input }, ctx) => updateSsoSettings(ctx, { ...input, roleRules: input.roleRules.map((r) => ({ value: r.value, role: r.role })) }),
+    resolve: (_query, _root, { input }, ctx) =>
+      updateSsoSettings(ctx, { ...input, roleRules: input.roleRules.map((r) => ({ value: r.value, role: r.role })) }),
   }),
   completeSsoSignIn: t.field({
     type: SignedIn,

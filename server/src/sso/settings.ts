@@ -48,7 +48,8 @@ function checkIssuer(raw: string): string {
     throw new AppError("VALIDATION", "Enter the issuer as a URL, e.g. https://login.example.com/realms/acme", "issuer");
   }
   // Plain http only on this machine (a local test or development provider): anywhere else tokens would cross the network in clear.
-  if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopback(url.hostname))) throw new AppError("VALIDATION", "The issuer must be an https:// URL", "issuer");
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopback(url.hostname)))
+    throw new AppError("VALIDATION", "The issuer must be an https:// URL", "issuer");
   if (url.search || url.hash) throw new AppError("VALIDATION", "The issuer URL has no query or fragment", "issuer");
   return issuer;
 }
@@ -62,7 +63,9 @@ function checkDomains(domains: string[]): string[] {
   return cleaned;
 }
 
-const ruleSchema = z.array(z.object({ value: z.string().trim().min(1).max(200), role: z.enum(["ENGINEER", "OWNER", "QA", "ADMIN"]) })).max(50);
+const ruleSchema = z
+  .array(z.object({ value: z.string().trim().min(1).max(200), role: z.enum(["ENGINEER", "OWNER", "QA", "ADMIN"]) }))
+  .max(50);
 
 export async function readSsoSettings(ctx: Context, query: { select?: object; include?: object } = {}) {
   assertMember(ctx.viewer);
@@ -75,23 +78,45 @@ export async function updateSsoSettings(ctx: Context, input: SsoSettingsInput) {
   assertMember(viewer);
   const issuer = checkIssuer(input.issuer);
   const clientId = input.clientId.trim();
-  if (!clientId || clientId.length > 300) throw new AppError("VALIDATION", "Enter the client id the identity provider gave this application", "clientId");
-  if (input.clientSecret && input.clientSecret.length > 1000) throw new AppError("VALIDATION", "The client secret is too long", "clientSecret");
+  if (!clientId || clientId.length > 300)
+    throw new AppError("VALIDATION", "Enter the client id the identity provider gave this application", "clientId");
+  if (input.clientSecret && input.clientSecret.length > 1000)
+    throw new AppError("VALIDATION", "The client secret is too long", "clientSecret");
   const allowedDomains = checkDomains(input.allowedDomains);
   const roleClaim = input.roleClaim.trim();
-  if (!/^[A-Za-z0-9_:./-]{1,100}$/.test(roleClaim)) throw new AppError("VALIDATION", "Enter a claim name such as groups or roles", "roleClaim");
+  if (!/^[A-Za-z0-9_:./-]{1,100}$/.test(roleClaim))
+    throw new AppError("VALIDATION", "Enter a claim name such as groups or roles", "roleClaim");
   const rules = ruleSchema.safeParse(input.roleRules);
   if (!rules.success) throw new AppError("VALIDATION", "Each rule needs a claim value and a role (at most 50 rules)", "roleRules");
   for (const rule of rules.data) assertMayGrant(viewer, rule.role, "roleRules");
   assertMayGrant(viewer, input.defaultRole, "defaultRole");
 
   const before = await ctx.db.ssoSettings.findUnique({ where: { orgId: viewer.orgId } });
-  const clientSecret = input.clientSecret == null ? (before?.clientSecret ?? null) : input.clientSecret ? encryptSecret(input.clientSecret, ctx.config.compute.secretsKey) : null;
-  const data = { enabled: input.enabled, issuer, clientId, clientSecret, allowedDomains, roleClaim, roleRules: rules.data, defaultRole: input.defaultRole, createMembers: input.createMembers };
+  const clientSecret =
+    input.clientSecret == null
+      ? (before?.clientSecret ?? null)
+      : input.clientSecret
+        ? encryptSecret(input.clientSecret, ctx.config.compute.secretsKey)
+        : null;
+  const data = {
+    enabled: input.enabled,
+    issuer,
+    clientId,
+    clientSecret,
+    allowedDomains,
+    roleClaim,
+    roleRules: rules.data,
+    defaultRole: input.defaultRole,
+    createMembers: input.createMembers,
+  };
   // Reading the provider's discovery document now shows a wrong issuer URL here, not at someone's sign-in.
   if (input.enabled) await discover(ctx.config, { ...(before ?? { orgId: viewer.orgId, updatedAt: new Date() }), ...data });
   const saved = await ctx.db.ssoSettings.upsert({ where: { orgId: viewer.orgId }, create: { orgId: viewer.orgId, ...data }, update: data });
-  await audit(ctx, "sso.settings_changed", { target: { type: "SsoSettings", id: viewer.orgId }, before: before && described(before), after: described(saved) });
+  await audit(ctx, "sso.settings_changed", {
+    target: { type: "SsoSettings", id: viewer.orgId },
+    before: before && described(before),
+    after: described(saved),
+  });
   return saved;
 }
 

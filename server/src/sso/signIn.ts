@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import * as oidc from "openid-client";
 import type { AppServices, Context } from "../context.js";
-import type { SsoAttempt, SsoSettings } from "../generated/sqlite/client.js";
+import type { SsoAttempt } from "../generated/sqlite/client.js";
 import { AppError } from "../errors.js";
 import { audit } from "../audit/service.js";
 import { createSession } from "../auth/service.js";
@@ -30,7 +30,8 @@ type Sources = Pick<AppServices, "db" | "config" | "listeningUrl">;
 /** Settings of an organization that signs in with SSO; a typed error when it does not. */
 export async function enabledSettings(db: Sources["db"], orgSlug: string) {
   const org = await db.organization.findUnique({ where: { slug: orgSlug }, include: { ssoSettings: true } });
-  if (!org?.ssoSettings?.enabled) throw new AppError("NOT_FOUND", `No organization "${orgSlug}" signs in with single sign-on here`, "organization");
+  if (!org?.ssoSettings?.enabled)
+    throw new AppError("NOT_FOUND", `No organization "${orgSlug}" signs in with single sign-on here`, "organization");
   return { org, settings: org.ssoSettings };
 }
 
@@ -48,7 +49,14 @@ export async function startSsoSignIn(services: Sources, orgSlug: string, invitat
   const codeVerifier = oidc.randomPKCECodeVerifier();
   await services.db.ssoAttempt.deleteMany({ where: { expiresAt: { lt: new Date() } } });
   await services.db.ssoAttempt.create({
-    data: { orgId: org.id, stateHash: hashToken(state), nonce, codeVerifier, invitationId: invitation?.id ?? null, expiresAt: new Date(Date.now() + ATTEMPT_MS) },
+    data: {
+      orgId: org.id,
+      stateHash: hashToken(state),
+      nonce,
+      codeVerifier,
+      invitationId: invitation?.id ?? null,
+      expiresAt: new Date(Date.now() + ATTEMPT_MS),
+    },
   });
   const url = oidc.buildAuthorizationUrl(config, {
     redirect_uri: publicBase(services) + CALLBACK_PATH,
@@ -69,7 +77,12 @@ const sameText = (a: string, b: string) => a.length === b.length && timingSafeEq
  * token's signature, issuer, audience and nonce; maps the claims to a member.
  * Returns the one-time code for the web app (the outcome, success or error, is on the attempt).
  */
-export async function finishSsoSignIn(services: Sources, callbackUrl: URL, cookieState: string | null, clientAddress: string | null): Promise<string> {
+export async function finishSsoSignIn(
+  services: Sources,
+  callbackUrl: URL,
+  cookieState: string | null,
+  clientAddress: string | null,
+): Promise<string> {
   const attempt = cookieState ? await services.db.ssoAttempt.findUnique({ where: { stateHash: hashToken(cookieState) } }) : null;
   if (!attempt || attempt.resultHash || attempt.expiresAt < new Date()) return UNKNOWN_ATTEMPT;
   let outcome: { userId: string } | { error: AppError };
@@ -80,37 +93,72 @@ export async function finishSsoSignIn(services: Sources, callbackUrl: URL, cooki
     outcome = { userId: await joinWithSso({ ...services, clientAddress }, attempt, result) };
   } catch (error) {
     if (!(error instanceof AppError)) console.error("single sign-on failed", error);
-    outcome = { error: error instanceof AppError ? error : new AppError("VALIDATION", "The identity provider's answer could not be checked: try again", "sso") };
+    outcome = {
+      error:
+        error instanceof AppError
+          ? error
+          : new AppError("VALIDATION", "The identity provider's answer could not be checked: try again", "sso"),
+    };
   }
   const code = randomBytes(32).toString("base64url");
   const claimed = await services.db.ssoAttempt.updateMany({
     where: { id: attempt.id, resultHash: null },
-    data: "userId" in outcome ? { resultHash: hashToken(code), userId: outcome.userId } : { resultHash: hashToken(code), errorCode: outcome.error.code, errorMessage: outcome.error.message, errorField: outcome.error.field },
+    data:
+      "userId" in outcome
+        ? { resultHash: hashToken(code), userId: outcome.userId }
+        : {
+            resultHash: hashToken(code),
+            errorCode: outcome.error.code,
+            errorMessage: outcome.error.message,
+            errorField: outcome.error.field,
+          },
   });
   if (claimed.count !== 1) return UNKNOWN_ATTEMPT;
   if ("error" in outcome) {
-    await audit({ db: services.db, viewer: null, clientAddress }, "auth.sso_sign_in_failed", { orgId: attempt.orgId, actorId: null, after: { email, code: outcome.error.code, reason: outcome.error.message } });
+    await audit({ db: services.db, viewer: null, clientAddress }, "auth.sso_sign_in_failed", {
+      orgId: attempt.orgId,
+      actorId: null,
+      after: { email, code: outcome.error.code, reason: outcome.error.message },
+    });
   }
   return code;
 }
 
 async function signInFromAnswer(services: Sources, attempt: SsoAttempt, callbackUrl: URL, cookieState: string): Promise<SsoIdentity> {
   const params = callbackUrl.searchParams;
-  if (!sameText(params.get("state") ?? "", cookieState)) throw new AppError("VALIDATION", "This answer from the identity provider does not belong to the sign-in started in this browser (state): start again", "state");
+  if (!sameText(params.get("state") ?? "", cookieState))
+    throw new AppError(
+      "VALIDATION",
+      "This answer from the identity provider does not belong to the sign-in started in this browser (state): start again",
+      "state",
+    );
   const settings = await services.db.ssoSettings.findUnique({ where: { orgId: attempt.orgId } });
   if (!settings?.enabled) throw new AppError("NOT_FOUND", "Single sign-on was turned off for this organization", "organization");
-  if (params.get("error")) throw new AppError("UNAUTHENTICATED", `The identity provider refused the sign-in: ${(params.get("error_description") ?? params.get("error"))!.slice(0, 200)}`, "sso");
+  if (params.get("error"))
+    throw new AppError(
+      "UNAUTHENTICATED",
+      `The identity provider refused the sign-in: ${(params.get("error_description") ?? params.get("error"))!.slice(0, 200)}`,
+      "sso",
+    );
   const config = await discover(services.config, settings);
   // RFC 9207: the answer names its issuer, so a mix-up with another provider is caught before the code is spent.
   const iss = params.get("iss");
-  if (iss !== null && iss !== config.serverMetadata().issuer) throw new AppError("VALIDATION", "The answer came from a different identity provider than this organization's (issuer)", "issuer");
+  if (iss !== null && iss !== config.serverMetadata().issuer)
+    throw new AppError("VALIDATION", "The answer came from a different identity provider than this organization's (issuer)", "issuer");
   let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
   try {
-    tokens = await oidc.authorizationCodeGrant(config, callbackUrl, { pkceCodeVerifier: attempt.codeVerifier, expectedState: cookieState, expectedNonce: attempt.nonce, idTokenExpected: true });
+    tokens = await oidc.authorizationCodeGrant(config, callbackUrl, {
+      pkceCodeVerifier: attempt.codeVerifier,
+      expectedState: cookieState,
+      expectedNonce: attempt.nonce,
+      idTokenExpected: true,
+    });
   } catch (error) {
     const { claim, message } = innermost(error);
-    if (claim === "nonce") throw new AppError("VALIDATION", "The identity provider's ID token was not made for this sign-in (nonce): start again", "nonce");
-    if (claim === "iss" || /"iss"/.test(message)) throw new AppError("VALIDATION", "The ID token was issued by a different identity provider (issuer)", "issuer");
+    if (claim === "nonce")
+      throw new AppError("VALIDATION", "The identity provider's ID token was not made for this sign-in (nonce): start again", "nonce");
+    if (claim === "iss" || /"iss"/.test(message))
+      throw new AppError("VALIDATION", "The ID token was issued by a different identity provider (issuer)", "issuer");
     throw new AppError("VALIDATION", `The identity provider did not complete the sign-in: ${message}`, "sso");
   }
   const idClaims = tokens.claims()!;
@@ -118,8 +166,10 @@ async function signInFromAnswer(services: Sources, attempt: SsoAttempt, callback
   const info = await oidc.fetchUserInfo(config, tokens.access_token, idClaims.sub).catch(() => ({}) as oidc.UserInfoResponse);
   const claims: Record<string, unknown> = { ...info, ...idClaims };
   const email = typeof claims.email === "string" ? claims.email.trim().toLowerCase() : "";
-  if (!email) throw new AppError("VALIDATION", "The identity provider sent no email address: allow the email scope for this application", "email");
-  if (claims.email_verified === false) throw new AppError("FORBIDDEN", "The identity provider has not verified this email address", "email");
+  if (!email)
+    throw new AppError("VALIDATION", "The identity provider sent no email address: allow the email scope for this application", "email");
+  if (claims.email_verified === false)
+    throw new AppError("FORBIDDEN", "The identity provider has not verified this email address", "email");
   const roleClaim = claims[settings.roleClaim];
   const roleValues = (Array.isArray(roleClaim) ? roleClaim : roleClaim == null ? [] : [roleClaim]).map(String);
   return { email, name: typeof claims.name === "string" && claims.name.trim() ? claims.name.trim() : null, roleValues, settings };
@@ -133,8 +183,18 @@ export async function completeSsoSignIn(ctx: Context, code: string): Promise<str
   if (!attempt || attempt.expiresAt < new Date()) throw expired;
   const { count } = await ctx.db.ssoAttempt.updateMany({ where: { id: attempt.id, usedAt: null }, data: { usedAt: new Date() } });
   if (count !== 1) throw expired;
-  if (!attempt.userId) throw new AppError((attempt.errorCode ?? "VALIDATION") as AppError["code"], attempt.errorMessage ?? "Single sign-on failed", attempt.errorField);
+  if (!attempt.userId)
+    throw new AppError(
+      (attempt.errorCode ?? "VALIDATION") as AppError["code"],
+      attempt.errorMessage ?? "Single sign-on failed",
+      attempt.errorField,
+    );
   const token = await createSession(ctx.db, attempt.userId, ctx.clientAddress, attempt.orgId);
-  await audit({ db: ctx.db, viewer: null, clientAddress: ctx.clientAddress }, "auth.signed_in", { orgId: attempt.orgId, actorId: attempt.userId, target: { type: "User", id: attempt.userId }, after: { method: "sso" } });
+  await audit({ db: ctx.db, viewer: null, clientAddress: ctx.clientAddress }, "auth.signed_in", {
+    orgId: attempt.orgId,
+    actorId: attempt.userId,
+    target: { type: "User", id: attempt.userId },
+    after: { method: "sso" },
+  });
   return token;
 }

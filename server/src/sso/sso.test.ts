@@ -22,7 +22,9 @@ class CookieJar {
     for (const line of response.headers.getSetCookie()) {
       const [pair, ...attributes] = line.split(";");
       const name = pair.slice(0, pair.indexOf("="));
-      const gone = attributes.some((a) => /^\s*max-age=0\s*$/i.test(a) || (/^\s*expires=/i.test(a) && new Date(a.split("=")[1]) < new Date()));
+      const gone = attributes.some(
+        (a) => /^\s*max-age=0\s*$/i.test(a) || (/^\s*expires=/i.test(a) && new Date(a.split("=")[1]) < new Date()),
+      );
       if (gone) this.cookies.delete(name);
       else this.cookies.set(name, pair.slice(pair.indexOf("=") + 1));
     }
@@ -46,7 +48,11 @@ const isCallback = (url: URL) => url.pathname === "/auth/sso/callback";
 const isLogin = (url: URL) => url.pathname === "/login";
 
 async function startPath(args: { organization?: string; email?: string; invitationToken?: string }) {
-  const result = await app.gql(`query($o: String, $e: String, $i: String) { ssoStart(organization: $o, email: $e, invitationToken: $i) }`, { o: args.organization, e: args.email, i: args.invitationToken });
+  const result = await app.gql(`query($o: String, $e: String, $i: String) { ssoStart(organization: $o, email: $e, invitationToken: $i) }`, {
+    o: args.organization,
+    e: args.email,
+    i: args.invitationToken,
+  });
   if (!result.data) throw new Error(JSON.stringify(result.errors));
   return result.data.ssoStart as string;
 }
@@ -54,12 +60,24 @@ async function startPath(args: { organization?: string; email?: string; invitati
 /** From the sign-in page's answer (`/login#sso=CODE`) to a session or the typed error. */
 async function complete(loginUrl: URL) {
   const code = new URLSearchParams(loginUrl.hash.slice(1)).get("sso");
-  const result = await app.gql(`mutation($c: String!) { completeSsoSignIn(code: $c) { __typename ... on AppError { code message field } ... on CompleteSsoSignInSuccess { data { token } } } }`, { c: code });
-  return result.data!.completeSsoSignIn as { __typename: string; code?: string; message?: string; field?: string; data?: { token: string } };
+  const result = await app.gql(
+    `mutation($c: String!) { completeSsoSignIn(code: $c) { __typename ... on AppError { code message field } ... on CompleteSsoSignInSuccess { data { token } } } }`,
+    { c: code },
+  );
+  return result.data!.completeSsoSignIn as {
+    __typename: string;
+    code?: string;
+    message?: string;
+    field?: string;
+    data?: { token: string };
+  };
 }
 
 /** The whole round trip for one account; `tamper` may change the provider's answer before the callback gets it. */
-async function signInWithSso(account: TestAccount | null, options: { start?: Parameters<typeof startPath>[0]; tamper?: (callback: URL) => URL | Promise<URL> } = {}) {
+async function signInWithSso(
+  account: TestAccount | null,
+  options: { start?: Parameters<typeof startPath>[0]; tamper?: (callback: URL) => URL | Promise<URL> } = {},
+) {
   idp.signInAs(account);
   const jar = new CookieJar();
   let callback = await follow(jar, app.url + (await startPath(options.start ?? { organization: "demo" })), isCallback);
@@ -70,7 +88,19 @@ async function signInWithSso(account: TestAccount | null, options: { start?: Par
 async function configure(input: Record<string, unknown>, token = admin) {
   const result = await app.gql(
     `mutation($i: SsoSettingsInput!) { updateSsoSettings(input: $i) { __typename ... on AppError { code message field } ... on UpdateSsoSettingsSuccess { data { issuer clientSecretSet allowedDomains roleRules { value role } } } } }`,
-    { i: { enabled: true, issuer: idp.issuer, clientId: idp.clientId, allowedDomains: [DOMAIN], roleClaim: "groups", roleRules: [{ value: "ml-leads", role: "OWNER" }], defaultRole: "ENGINEER", createMembers: true, ...input } },
+    {
+      i: {
+        enabled: true,
+        issuer: idp.issuer,
+        clientId: idp.clientId,
+        allowedDomains: [DOMAIN],
+        roleClaim: "groups",
+        roleRules: [{ value: "ml-leads", role: "OWNER" }],
+        defaultRole: "ENGINEER",
+        createMembers: true,
+        ...input,
+      },
+    },
     token,
   );
   return result.data?.updateSsoSettings ?? result.errors;
@@ -94,8 +124,19 @@ afterAll(async () => {
 
 describe("SSO settings", () => {
   it("keeps the client secret write-only and records the change without it", async () => {
-    const read = await app.gql(`{ ssoSettings { issuer clientId clientSecretSet allowedDomains defaultRole createMembers } ssoRedirectUri }`, {}, admin);
-    expect(read.data.ssoSettings).toEqual({ issuer: idp.issuer, clientId: idp.clientId, clientSecretSet: true, allowedDomains: [DOMAIN], defaultRole: "ENGINEER", createMembers: true });
+    const read = await app.gql(
+      `{ ssoSettings { issuer clientId clientSecretSet allowedDomains defaultRole createMembers } ssoRedirectUri }`,
+      {},
+      admin,
+    );
+    expect(read.data.ssoSettings).toEqual({
+      issuer: idp.issuer,
+      clientId: idp.clientId,
+      clientSecretSet: true,
+      allowedDomains: [DOMAIN],
+      defaultRole: "ENGINEER",
+      createMembers: true,
+    });
     expect(read.data.ssoRedirectUri).toBe(`${app.url}/auth/sso/callback`);
     // Saving without a secret keeps the stored one.
     expect((await configure({ clientSecret: null })).data.clientSecretSet).toBe(true);
@@ -110,9 +151,17 @@ describe("SSO settings", () => {
 
   it("refuses bad settings and roles the caller may not give", async () => {
     expect(await configure({ issuer: "http://idp.example.com" })).toMatchObject({ code: "VALIDATION", field: "issuer" });
-    expect(await configure({ issuer: `${idp.issuer}/nowhere` })).toMatchObject({ code: "VALIDATION", field: "issuer", message: expect.stringContaining("could not be reached") });
+    expect(await configure({ issuer: `${idp.issuer}/nowhere` })).toMatchObject({
+      code: "VALIDATION",
+      field: "issuer",
+      message: expect.stringContaining("could not be reached"),
+    });
     // The same provider under another name: its discovery document names its own issuer, not this one.
-    expect(await configure({ issuer: idp.issuer.replace("127.0.0.1", "localhost") })).toMatchObject({ code: "VALIDATION", field: "issuer", message: expect.stringContaining("different issuer") });
+    expect(await configure({ issuer: idp.issuer.replace("127.0.0.1", "localhost") })).toMatchObject({
+      code: "VALIDATION",
+      field: "issuer",
+      message: expect.stringContaining("different issuer"),
+    });
     expect(await configure({ allowedDomains: [] })).toMatchObject({ code: "VALIDATION", field: "allowedDomains" });
     expect(await configure({ allowedDomains: ["not a domain"] })).toMatchObject({ code: "VALIDATION", field: "allowedDomains" });
     const owner = await app.session("owner");
@@ -166,14 +215,25 @@ describe("SSO sign-in", () => {
     await configure({ createMembers: false });
     try {
       const email = `invited-${unique()}@${DOMAIN}`;
-      expect(await signInWithSso({ email, groups: ["ml-leads"] })).toMatchObject({ code: "FORBIDDEN", field: "email", message: expect.stringContaining("invitation") });
+      expect(await signInWithSso({ email, groups: ["ml-leads"] })).toMatchObject({
+        code: "FORBIDDEN",
+        field: "email",
+        message: expect.stringContaining("invitation"),
+      });
       expect(await userCount(email)).toBe(0);
 
-      const invited = await app.gql(`mutation($e: String!) { inviteMember(email: $e, role: QA) { ... on InviteMemberSuccess { data { link invitation { id } } } } }`, { e: email }, admin);
+      const invited = await app.gql(
+        `mutation($e: String!) { inviteMember(email: $e, role: QA) { ... on InviteMemberSuccess { data { link invitation { id } } } } }`,
+        { e: email },
+        admin,
+      );
       const { link, invitation } = invited.data.inviteMember.data;
       const token = new URL(link).hash.replace("#token=", "");
       // Someone else signing in with this invitation's link is refused.
-      expect(await signInWithSso({ email: `other-${unique()}@${DOMAIN}` }, { start: { invitationToken: token } })).toMatchObject({ code: "FORBIDDEN", field: "email" });
+      expect(await signInWithSso({ email: `other-${unique()}@${DOMAIN}` }, { start: { invitationToken: token } })).toMatchObject({
+        code: "FORBIDDEN",
+        field: "email",
+      });
 
       const joined = await signInWithSso({ email, groups: ["ml-leads"] }, { start: { invitationToken: token } });
       expect(await me(joined.data!.token)).toMatchObject({ email, role: "QA" });
@@ -206,7 +266,11 @@ describe("SSO sign-in", () => {
   });
 
   it("says so when the person cancels at the identity provider", async () => {
-    expect(await signInWithSso(null)).toMatchObject({ code: "UNAUTHENTICATED", field: "sso", message: "The identity provider refused the sign-in: The person cancelled the sign-in" });
+    expect(await signInWithSso(null)).toMatchObject({
+      code: "UNAUTHENTICATED",
+      field: "sso",
+      message: "The identity provider refused the sign-in: The person cancelled the sign-in",
+    });
   });
 
   it("takes an answer only in the browser that started the sign-in, and each outcome once", async () => {
@@ -221,7 +285,8 @@ describe("SSO sign-in", () => {
   });
 
   it("says why a sign-in cannot start", async () => {
-    const errorOf = async (args: Record<string, string>) => (await app.gql(`query($o: String, $e: String) { ssoStart(organization: $o, email: $e) }`, args)).errors?.[0].extensions;
+    const errorOf = async (args: Record<string, string>) =>
+      (await app.gql(`query($o: String, $e: String) { ssoStart(organization: $o, email: $e) }`, args)).errors?.[0].extensions;
     expect(await errorOf({ o: "no-such-org" })).toMatchObject({ code: "NOT_FOUND", field: "organization" });
     expect(await errorOf({ e: "x@unknown-domain.example" })).toMatchObject({ code: "NOT_FOUND", field: "email" });
   });

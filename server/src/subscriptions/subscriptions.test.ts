@@ -16,7 +16,9 @@ type Message = { type: string; id?: string; payload?: any };
 async function connect(app: TestApp, token: string) {
   const socket = new WebSocket(`${app.url.replace(/^http/, "ws")}/graphql`, "graphql-transport-ws");
   const messages: Message[] = [];
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.on("close", (code, reason) => resolve({ code, reason: String(reason) })));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    socket.on("close", (code, reason) => resolve({ code, reason: String(reason) })),
+  );
   socket.on("message", (data) => messages.push(JSON.parse(String(data))));
   await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
   socket.send(JSON.stringify({ type: "connection_init", payload: { authorization: `Bearer ${token}` } }));
@@ -54,7 +56,7 @@ async function sseStream(app: TestApp, token: string, query: string) {
   return { ended, received: () => text };
 }
 
-const withTimeout = <T,>(promise: Promise<T>, ms: number, what: string) =>
+const withTimeout = <T>(promise: Promise<T>, ms: number, what: string) =>
   Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what}: still open after ${ms} ms`)), ms))]);
 
 let app: TestApp;
@@ -84,7 +86,8 @@ describe("authorization follows revocation", () => {
 
   it("ends an API key's subscriptions when the key is revoked", async () => {
     const engineer = await app.login("engineer");
-    const created = (await app.gql(`mutation { createApiKey(name:"dashboard", scopes:[READ]) { key apiKey { id } } }`, {}, engineer)).data.createApiKey;
+    const created = (await app.gql(`mutation { createApiKey(name:"dashboard", scopes:[READ]) { key apiKey { id } } }`, {}, engineer)).data
+      .createApiKey;
     const ws = await connect(app, created.key);
     ws.subscribe(JOB_LIST);
     const sse = await sseStream(app, created.key, JOB_LIST);
@@ -110,7 +113,9 @@ describe("limits of one connection", () => {
 
   it("closes a connection that sends a message larger than a request body may be (1009)", async () => {
     const ws = await connect(app, job.session);
-    ws.socket.send(JSON.stringify({ id: "big", type: "subscribe", payload: { query: JOB_LIST, variables: { pad: "x".repeat(2 * 1024 * 1024) } } }));
+    ws.socket.send(
+      JSON.stringify({ id: "big", type: "subscribe", payload: { query: JOB_LIST, variables: { pad: "x".repeat(2 * 1024 * 1024) } } }),
+    );
     expect((await withTimeout(ws.closed, 5000, "the WebSocket")).code).toBe(1009);
   });
 
@@ -132,7 +137,9 @@ describe("limits of one connection", () => {
     const again = await connect(app, job.session);
     again.subscribe(POINTS, { j: job.jobId, a: 3 });
     await until(() => again.messages.some((m) => m.type === "next"));
-    expect(again.messages.find((m) => m.type === "next")!.payload.data.metricPointsAdded.points.map((p: { step: number }) => p.step)).toContain(4);
+    expect(
+      again.messages.find((m) => m.type === "next")!.payload.data.metricPointsAdded.points.map((p: { step: number }) => p.step),
+    ).toContain(4);
     again.socket.close();
   });
 });

@@ -23,7 +23,8 @@ builder.prismaObject("Template", {
       nullable: true,
       description: "The dataset a job started from it trains on; null when none was kept or it was deleted.",
       select: { datasetId: true, orgId: true },
-      resolve: (query, template, _args, ctx) => (template.datasetId ? ctx.db.dataset.findFirst({ ...query, where: { id: template.datasetId, orgId: template.orgId } }) : null),
+      resolve: (query, template, _args, ctx) =>
+        template.datasetId ? ctx.db.dataset.findFirst({ ...query, where: { id: template.datasetId, orgId: template.orgId } }) : null,
     }),
     useCount: t.exposeInt("useCount", { description: "Jobs created from it." }),
     lastUsedAt: t.expose("lastUsedAt", { type: "DateTime", nullable: true }),
@@ -43,7 +44,12 @@ builder.queryFields((t) => ({
       ctx.db.template.findMany({
         ...query,
         where: { orgId: ctx.viewer!.orgId },
-        orderBy: orderBy === "MOST_USED" ? [{ useCount: "desc" }, { name: "asc" }] : orderBy === "RECENTLY_USED" ? [{ lastUsedAt: { sort: "desc", nulls: "last" } }, { name: "asc" }] : { name: "asc" },
+        orderBy:
+          orderBy === "MOST_USED"
+            ? [{ useCount: "desc" }, { name: "asc" }]
+            : orderBy === "RECENTLY_USED"
+              ? [{ lastUsedAt: { sort: "desc", nulls: "last" } }, { name: "asc" }]
+              : { name: "asc" },
       }),
   }),
 }));

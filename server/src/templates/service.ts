@@ -31,7 +31,21 @@ export async function saveTemplate(db: Db, viewer: Extract<Viewer, { kind: "user
   const config = resolveJobConfig(input.preset, input.config);
   const { datasetId = null, gpuType = null, pricingTier = null, notes = null } = input;
   return conflictOnDuplicate(
-    () => db.template.create({ data: { orgId: viewer.orgId, name, description: input.description, preset: input.preset, config, datasetId, gpuType, pricingTier, notes, createdById: viewer.userId } }),
+    () =>
+      db.template.create({
+        data: {
+          orgId: viewer.orgId,
+          name,
+          description: input.description,
+          preset: input.preset,
+          config,
+          datasetId,
+          gpuType,
+          pricingTier,
+          notes,
+          createdById: viewer.userId,
+        },
+      }),
     taken,
     "name",
   );
@@ -45,6 +59,9 @@ export async function findOwnTemplate(db: Db, orgId: string, templateId: string)
 
 /** Counts a job started from the template, in the transaction that creates the job. */
 export async function countTemplateUse(tx: Tx, orgId: string, templateId: string) {
-  const { count } = await tx.template.updateMany({ where: { id: templateId, orgId }, data: { useCount: { increment: 1 }, lastUsedAt: new Date() } });
+  const { count } = await tx.template.updateMany({
+    where: { id: templateId, orgId },
+    data: { useCount: { increment: 1 }, lastUsedAt: new Date() },
+  });
   if (count === 0) throw notFound("Template", "templateId");
 }

@@ -23,26 +23,51 @@ describe(`templates (${usingPostgres() ? "PostgreSQL" : "SQLite"})`, () => {
     const outcomes = results.map((r) => r.data.saveJobAsTemplate);
     expect(outcomes.filter((o) => o.__typename === "SaveJobAsTemplateSuccess")).toHaveLength(1);
     for (const refused of outcomes.filter((o) => o.__typename === "AppError")) {
-      expect(refused).toEqual({ __typename: "AppError", code: "CONFLICT", message: 'A template named "raced" already exists', field: "name" });
+      expect(refused).toEqual({
+        __typename: "AppError",
+        code: "CONFLICT",
+        message: 'A template named "raced" already exists',
+        field: "name",
+      });
     }
     expect(await app.services.db.template.count({ where: { name: "raced" } })).toBe(1);
   });
 
   it("answers CONFLICT when the name is taken between the check and the write", async () => {
     // HTTP requests reach the check one after another; called side by side, every check passes before any write.
-    const user = await app.services.db.user.findUniqueOrThrow({ where: { email: "engineer@demo.tuneloop.dev" }, include: { memberships: true } });
+    const user = await app.services.db.user.findUniqueOrThrow({
+      where: { email: "engineer@demo.tuneloop.dev" },
+      include: { memberships: true },
+    });
     const [membership] = user.memberships;
-    const viewer = { kind: "user" as const, userId: user.id, orgId: membership.orgId, role: membership.role, scopes: null, credentialId: "test" };
-    const settled = await Promise.allSettled(Array.from({ length: 4 }, () => saveTemplate(app.services.db, viewer, { name: "side by side", preset: "BALANCED", config: {} })));
+    const viewer = {
+      kind: "user" as const,
+      userId: user.id,
+      orgId: membership.orgId,
+      role: membership.role,
+      scopes: null,
+      credentialId: "test",
+    };
+    const settled = await Promise.allSettled(
+      Array.from({ length: 4 }, () => saveTemplate(app.services.db, viewer, { name: "side by side", preset: "BALANCED", config: {} })),
+    );
     expect(settled.filter((s) => s.status === "fulfilled")).toHaveLength(1);
     for (const refused of settled.filter((s) => s.status === "rejected")) {
-      expect((refused as PromiseRejectedResult).reason).toMatchObject({ code: "CONFLICT", field: "name", message: 'A template named "side by side" already exists' });
+      expect((refused as PromiseRejectedResult).reason).toMatchObject({
+        code: "CONFLICT",
+        field: "name",
+        message: 'A template named "side by side" already exists',
+      });
     }
   });
 
   it("keeps the job's dataset, GPU, pricing tier and notes; starts a job in one click and counts its uses", async () => {
     const datasetId = await demoDatasetId(app, token);
-    const source = await createJob(app, token, { name: "whole setup", notes: "Use for Elena's voice", settings: { datasetId, preset: "AGGRESSIVE", gpuType: "A100_SXM_80GB", pricingTier: "ON_DEMAND", overrides: { epochs: 2 } } });
+    const source = await createJob(app, token, {
+      name: "whole setup",
+      notes: "Use for Elena's voice",
+      settings: { datasetId, preset: "AGGRESSIVE", gpuType: "A100_SXM_80GB", pricingTier: "ON_DEMAND", overrides: { epochs: 2 } },
+    });
     const sourceId = source.data.createTrainingJob.data.id;
     const saved = await app.gql(
       `mutation($j:ID!){ saveJobAsTemplate(jobId:$j, name:"Elena setup"){ __typename ... on SaveJobAsTemplateSuccess { data { id preset gpuType pricingTier notes useCount lastUsedAt dataset { id } config } } } }`,
@@ -50,13 +75,31 @@ describe(`templates (${usingPostgres() ? "PostgreSQL" : "SQLite"})`, () => {
       token,
     );
     const template = saved.data.saveJobAsTemplate.data;
-    expect(template).toMatchObject({ preset: "AGGRESSIVE", gpuType: "A100_SXM_80GB", pricingTier: "ON_DEMAND", notes: "Use for Elena's voice", useCount: 0, lastUsedAt: null, dataset: { id: datasetId } });
+    expect(template).toMatchObject({
+      preset: "AGGRESSIVE",
+      gpuType: "A100_SXM_80GB",
+      pricingTier: "ON_DEMAND",
+      notes: "Use for Elena's voice",
+      useCount: 0,
+      lastUsedAt: null,
+      dataset: { id: datasetId },
+    });
     expect(template.config.epochs).toBe(2);
 
     const START = `mutation($t:ID!){ createJobFromTemplate(templateId:$t, start:true){ __typename ... on AppError { code message field }
       ... on CreateJobFromTemplateSuccess { data { id name status preset gpuType pricingTier notes config dataset { id } } } } }`;
     const started = (await app.gql(START, { t: template.id }, token)).data.createJobFromTemplate;
-    expect(started).toMatchObject({ __typename: "CreateJobFromTemplateSuccess", data: { status: "QUEUED", preset: "AGGRESSIVE", gpuType: "A100_SXM_80GB", pricingTier: "ON_DEMAND", notes: "Use for Elena's voice", dataset: { id: datasetId } } });
+    expect(started).toMatchObject({
+      __typename: "CreateJobFromTemplateSuccess",
+      data: {
+        status: "QUEUED",
+        preset: "AGGRESSIVE",
+        gpuType: "A100_SXM_80GB",
+        pricingTier: "ON_DEMAND",
+        notes: "Use for Elena's voice",
+        dataset: { id: datasetId },
+      },
+    });
     expect(started.data.name).toMatch(/^Elena setup \d{4}-\d{2}-\d{2}$/);
     expect(started.data.config.epochs).toBe(2);
     await app.gql(`mutation($id:ID!){ cancelTrainingJob(id:$id){ __typename } }`, { id: started.data.id }, token);

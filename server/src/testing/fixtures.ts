@@ -14,7 +14,18 @@ export async function createOtherOrganization(app: TestApp): Promise<string> {
     data: {
       name: "Rival Corp",
       slug: `rival-${Math.random().toString(36).slice(2, 8)}`,
-      memberships: { create: { role: "ENGINEER", user: { create: { email: `eng-${Math.random().toString(36).slice(2, 8)}@rival.test`, name: "Rival Engineer", passwordHash: await hashPassword("rival-pass", app.services.config.passwordHashCost) } } } },
+      memberships: {
+        create: {
+          role: "ENGINEER",
+          user: {
+            create: {
+              email: `eng-${Math.random().toString(36).slice(2, 8)}@rival.test`,
+              name: "Rival Engineer",
+              passwordHash: await hashPassword("rival-pass", app.services.config.passwordHashCost),
+            },
+          },
+        },
+      },
     },
   });
   const user = await app.services.db.user.findFirstOrThrow({ where: { name: "Rival Engineer" }, orderBy: { createdAt: "desc" } });
@@ -34,7 +45,11 @@ export async function uploadDataset(app: TestApp, token: string, name: string, c
   );
   form.append("map", JSON.stringify({ "0": ["variables.file"] }));
   form.append("0", new Blob([Buffer.from(content)]), fileName);
-  const response = await fetch(`${app.url}/graphql`, { method: "POST", headers: { authorization: `Bearer ${token}`, "graphql-require-preflight": "1" }, body: form });
+  const response = await fetch(`${app.url}/graphql`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "graphql-require-preflight": "1" },
+    body: form,
+  });
   return (await response.json()) as any;
 }
 

@@ -12,7 +12,11 @@ import { DEMO_PASSWORD } from "../seed.js";
 export type TestApp = App & {
   dataDir: string;
   /** POST a GraphQL operation; returns the parsed body. */
-  gql<T = any>(query: string, variables?: Record<string, unknown>, token?: string | null): Promise<{ data?: T; errors?: { message: string; extensions?: any }[] }>;
+  gql<T = any>(
+    query: string,
+    variables?: Record<string, unknown>,
+    token?: string | null,
+  ): Promise<{ data?: T; errors?: { message: string; extensions?: any }[] }>;
   /** Session token of a demo user. */
   login(role: DemoRole): Promise<string>;
   /** One session per demo user, made on first use and shared by the helpers that need one. */
@@ -73,7 +77,10 @@ export async function startTestApp(overrides: Partial<ServerConfig> = {}): Promi
     return response.json();
   };
   const login: TestApp["login"] = async (role) => {
-    const result = await gql(`mutation($e:String!,$p:String!){ login(email:$e,password:$p){ token } }`, { e: `${role}@demo.tuneloop.dev`, p: DEMO_PASSWORD });
+    const result = await gql(`mutation($e:String!,$p:String!){ login(email:$e,password:$p){ token } }`, {
+      e: `${role}@demo.tuneloop.dev`,
+      p: DEMO_PASSWORD,
+    });
     if (!result.data) throw new Error(`login failed: ${JSON.stringify(result.errors)}`);
     return result.data.login.token;
   };

@@ -61,15 +61,29 @@ export async function startOpenAIStandIn(baseModel: string, port = 0): Promise<O
     requests.push({ method: req.method ?? "GET", path, body });
 
     if (req.method === "GET" && path === "/v1/models") {
-      const card = (id: string, root: string, parent: string | null) => ({ id, object: "model", created: 0, owned_by: "vllm", root, parent, max_model_len: 4096 });
+      const card = (id: string, root: string, parent: string | null) => ({
+        id,
+        object: "model",
+        created: 0,
+        owned_by: "vllm",
+        root,
+        parent,
+        max_model_len: 4096,
+      });
       res.writeHead(200, { "content-type": "application/json" });
-      return res.end(JSON.stringify({ object: "list", data: [card(baseModel, baseModel, null), ...[...adapters].map(([id, root]) => card(id, root, baseModel))] }));
+      return res.end(
+        JSON.stringify({
+          object: "list",
+          data: [card(baseModel, baseModel, null), ...[...adapters].map(([id, root]) => card(id, root, baseModel))],
+        }),
+      );
     }
     if (req.method === "POST" && path === "/v1/load_lora_adapter") {
       const { lora_name, lora_path } = body ?? {};
       if (!lora_name || !lora_path) return error(res, 400, "InvalidUserInput", "Both 'lora_name' and 'lora_path' must be provided.");
       if (adapters.has(lora_name)) return error(res, 400, "InvalidUserInput", `The lora adapter '${lora_name}' has already been loaded.`);
-      if (!existsSync(join(lora_path, "adapter_config.json"))) return error(res, 400, "InvalidUserInput", `No adapter found for ${lora_path}`);
+      if (!existsSync(join(lora_path, "adapter_config.json")))
+        return error(res, 400, "InvalidUserInput", `No adapter found for ${lora_path}`);
       adapters.set(lora_name, lora_path);
       res.writeHead(200, { "content-type": "text/plain" });
       return res.end(`Success: LoRA adapter '${lora_name}' added successfully.`);
@@ -82,7 +96,8 @@ export async function startOpenAIStandIn(baseModel: string, port = 0): Promise<O
     }
     if (req.method === "POST" && path === "/v1/chat/completions") {
       if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
-      if (saturated !== null) return error(res, 503, "ServiceUnavailableError", "The server is overloaded", { "retry-after": String(saturated) });
+      if (saturated !== null)
+        return error(res, 503, "ServiceUnavailableError", "The server is overloaded", { "retry-after": String(saturated) });
       const model: string = body.model;
       if (model !== baseModel && !adapters.has(model)) return error(res, 404, "NotFoundError", `The model \`${model}\` does not exist.`);
       const prompt = body.messages[body.messages.length - 1].content as string;
@@ -90,16 +105,32 @@ export async function startOpenAIStandIn(baseModel: string, port = 0): Promise<O
       const maxTokens = body.max_tokens ?? 16;
       const answer = words.slice(0, maxTokens);
       const finish_reason = words.length > maxTokens ? "length" : "stop";
-      const usage = { prompt_tokens: prompt.split(" ").length, completion_tokens: answer.length, total_tokens: prompt.split(" ").length + answer.length };
+      const usage = {
+        prompt_tokens: prompt.split(" ").length,
+        completion_tokens: answer.length,
+        total_tokens: prompt.split(" ").length + answer.length,
+      };
       const id = "chatcmpl-standin";
       if (!body.stream) {
         res.writeHead(200, { "content-type": "application/json" });
-        return res.end(JSON.stringify({ id, object: "chat.completion", created: 0, model, choices: [{ index: 0, message: { role: "assistant", content: answer.join(" ") }, logprobs: null, finish_reason }], usage }));
+        return res.end(
+          JSON.stringify({
+            id,
+            object: "chat.completion",
+            created: 0,
+            model,
+            choices: [{ index: 0, message: { role: "assistant", content: answer.join(" ") }, logprobs: null, finish_reason }],
+            usage,
+          }),
+        );
       }
       res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
-      const send = (choices: unknown[], extra = {}) => res.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", created: 0, model, choices, ...extra })}\n\n`);
+      const send = (choices: unknown[], extra = {}) =>
+        res.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", created: 0, model, choices, ...extra })}\n\n`);
       send([{ index: 0, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }]);
-      answer.forEach((word, i) => send([{ index: 0, delta: { content: i === 0 ? word : ` ${word}` }, logprobs: null, finish_reason: null }]));
+      answer.forEach((word, i) =>
+        send([{ index: 0, delta: { content: i === 0 ? word : ` ${word}` }, logprobs: null, finish_reason: null }]),
+      );
       send([{ index: 0, delta: { content: "" }, logprobs: null, finish_reason }]);
       if (body.stream_options?.include_usage) send([], { usage });
       return res.end("data: [DONE]\n\n");

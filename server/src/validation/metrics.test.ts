@@ -22,7 +22,13 @@ describe("validation metrics", () => {
       { id: "i1", scenarioId: "ei-01", adaptedIsA: true, criteria: [...ei, "warmth"] },
       { id: "i2", scenarioId: "ei-02", adaptedIsA: false, criteria: ei },
     ];
-    const s = (itemId: string, reviewerId: string, side: string, criterion: string, score: number) => ({ itemId, reviewerId, side, criterion, score });
+    const s = (itemId: string, reviewerId: string, side: string, criterion: string, score: number) => ({
+      itemId,
+      reviewerId,
+      side,
+      criterion,
+      score,
+    });
     const scores = [
       // i1: A is adapted
       ...ei.map((c) => s("i1", "r1", "A", c, 5)),
@@ -58,7 +64,8 @@ describe("shipped evaluation content", () => {
       expect(q.answer).toBeGreaterThanOrEqual(0);
       expect(q.answer).toBeLessThan(4);
     }
-    for (const c of ["taxes", "retirement", "investing", "insurance"]) expect(KNOWLEDGE_QUESTIONS.filter((q) => q.category === c).length).toBeGreaterThanOrEqual(20);
+    for (const c of ["taxes", "retirement", "investing", "insurance"])
+      expect(KNOWLEDGE_QUESTIONS.filter((q) => q.category === c).length).toBeGreaterThanOrEqual(20);
     // The right answer sits in every position equally often.
     const positions = [0, 1, 2, 3].map((p) => KNOWLEDGE_QUESTIONS.filter((q) => q.answer === p).length);
     expect(Math.max(...positions) - Math.min(...positions)).toBeLessThanOrEqual(1);

@@ -65,7 +65,12 @@ export function summarizeReview(items: ReviewItemLike[], scores: ReviewScoreLike
       adapted,
       improvementPct: improvement(base, adapted),
       adaptedAlignmentPct: adapted === null ? null : (adapted / 5) * 100,
-      byCriterion: ALL_CRITERIA.filter((c) => c.group === g).map((c) => ({ criterion: c.id, name: c.name, base: avg("base", c.id), adapted: avg("adapted", c.id) })),
+      byCriterion: ALL_CRITERIA.filter((c) => c.group === g).map((c) => ({
+        criterion: c.id,
+        name: c.name,
+        base: avg("base", c.id),
+        adapted: avg("adapted", c.id),
+      })),
     };
   };
   const scored = new Set(resolved.map((s) => `${s.itemId}|${s.side}|${s.criterion}`));
@@ -79,6 +84,13 @@ export function summarizeReview(items: ReviewItemLike[], scores: ReviewScoreLike
     brandVoice: group("brand_voice"),
     flags: resolved
       .filter((s) => s.score < FLAG_BELOW)
-      .map((s) => ({ itemId: s.itemId, scenarioId: s.item.scenarioId, which: s.which, criterion: s.criterion, score: s.score, reviewerId: s.reviewerId })),
+      .map((s) => ({
+        itemId: s.itemId,
+        scenarioId: s.item.scenarioId,
+        which: s.which,
+        criterion: s.criterion,
+        score: s.score,
+        reviewerId: s.reviewerId,
+      })),
   };
 }

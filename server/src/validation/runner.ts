@@ -42,7 +42,12 @@ export type Which = "base" | "adapted";
 export type ValidationTask =
   | { key: string; kind: "perplexity"; model: Which }
   | { key: string; kind: "multipleChoice"; model: Which; questions: { id: string; question: string; options: string[] }[] }
-  | { key: string; kind: "generate"; model: Which; prompts: { scenarioId: string; messages: { role: "system" | "user"; content: string }[] }[] };
+  | {
+      key: string;
+      kind: "generate";
+      model: Which;
+      prompts: { scenarioId: string; messages: { role: "system" | "user"; content: string }[] }[];
+    };
 
 /** Questions and prompts per task: small enough that a worker reports (and renews its lease) every few seconds on a CPU. */
 const CHUNK = { questions: 25, prompts: 5 };
@@ -54,24 +59,52 @@ function chunks<T>(items: T[], size: number): T[][] {
 
 /** The run's tasks, in the order a worker does them. Deterministic for the settings: the keys are the same on every claim. */
 export function tasksOf(settings: RunSettings): ValidationTask[] {
-  const questions = KNOWLEDGE_QUESTIONS.slice(0, settings.questionCount).map((q) => ({ id: q.id, question: q.question, options: q.options }));
+  const questions = KNOWLEDGE_QUESTIONS.slice(0, settings.questionCount).map((q) => ({
+    id: q.id,
+    question: q.question,
+    options: q.options,
+  }));
   const prompts = SCENARIOS.slice(0, settings.scenarioCount).map((sc) => ({
     scenarioId: sc.id,
-    messages: [{ role: "system" as const, content: SCENARIO_SYSTEM_PROMPT }, { role: "user" as const, content: sc.message }],
+    messages: [
+      { role: "system" as const, content: SCENARIO_SYSTEM_PROMPT },
+      { role: "user" as const, content: sc.message },
+    ],
   }));
   return [
     ...SIDES.map((model) => ({ key: `perplexity:${model}`, kind: "perplexity" as const, model })),
-    ...SIDES.flatMap((model) => chunks(questions, CHUNK.questions).map((part, i) => ({ key: `knowledge:${model}:${i}`, kind: "multipleChoice" as const, model, questions: part }))),
-    ...SIDES.flatMap((model) => chunks(prompts, CHUNK.prompts).map((part, i) => ({ key: `review:${model}:${i}`, kind: "generate" as const, model, prompts: part }))),
+    ...SIDES.flatMap((model) =>
+      chunks(questions, CHUNK.questions).map((part, i) => ({
+        key: `knowledge:${model}:${i}`,
+        kind: "multipleChoice" as const,
+        model,
+        questions: part,
+      })),
+    ),
+    ...SIDES.flatMap((model) =>
+      chunks(prompts, CHUNK.prompts).map((part, i) => ({ key: `review:${model}:${i}`, kind: "generate" as const, model, prompts: part })),
+    ),
   ];
 }
 
-const STAGES: Record<ValidationTask["kind"], string> = { perplexity: "perplexity", multipleChoice: "knowledge questions", generate: "scenario responses" };
+const STAGES: Record<ValidationTask["kind"], string> = {
+  perplexity: "perplexity",
+  multipleChoice: "knowledge questions",
+  generate: "scenario responses",
+};
 export const stageOf = (task: ValidationTask) => `${STAGES[task.kind]}, ${task.model} model`;
 
 const ms = z.number().nonnegative().finite().optional();
 const RESULT_SHAPES = {
-  perplexity: z.object({ loss: z.number().finite(), perplexity: z.number().positive(), tokens: z.number().int().positive(), conversations: z.number().int().nonnegative(), ms }).strict(),
+  perplexity: z
+    .object({
+      loss: z.number().finite(),
+      perplexity: z.number().positive(),
+      tokens: z.number().int().positive(),
+      conversations: z.number().int().nonnegative(),
+      ms,
+    })
+    .strict(),
   multipleChoice: z.object({ best: z.array(z.number().int().nonnegative()), ms }).strict(),
   generate: z.object({ texts: z.array(z.string().max(20_000)), ms }).strict(),
 };
@@ -82,7 +115,12 @@ type GenerateResult = z.infer<typeof RESULT_SHAPES.generate>;
 /** Checks a reported result against its task; a wrong shape is the worker's bug, refused before anything is stored. */
 export function parseResult(task: ValidationTask, result: unknown) {
   const parsed = RESULT_SHAPES[task.kind].safeParse(result);
-  if (!parsed.success) throw new AppError("VALIDATION", `Result of ${task.key}: ${parsed.error.issues[0].path.join(".")} ${parsed.error.issues[0].message}`, "result");
+  if (!parsed.success)
+    throw new AppError(
+      "VALIDATION",
+      `Result of ${task.key}: ${parsed.error.issues[0].path.join(".")} ${parsed.error.issues[0].message}`,
+      "result",
+    );
   const value = parsed.data as Record<string, unknown>;
   if (task.kind === "multipleChoice") {
     const best = (value as ChoiceResult).best;
@@ -106,11 +144,20 @@ export function aggregateRun(runId: string, settings: RunSettings, results: Map<
   const pAdapted = perplexity("adapted");
   const collect = <T>(kind: ValidationTask["kind"], model: Which, field: "best" | "texts") =>
     tasks.filter((t) => t.kind === kind && t.model === model).flatMap((t) => (results.get(t.key) as Record<string, T[]>)[field]);
-  const choices = { base: collect<number>("multipleChoice", "base", "best"), adapted: collect<number>("multipleChoice", "adapted", "best") };
+  const choices = {
+    base: collect<number>("multipleChoice", "base", "best"),
+    adapted: collect<number>("multipleChoice", "adapted", "best"),
+  };
   const responses = { base: collect<string>("generate", "base", "texts"), adapted: collect<string>("generate", "adapted", "texts") };
 
   const questions = KNOWLEDGE_QUESTIONS.slice(0, settings.questionCount);
-  const detail: KnowledgeDetail[] = questions.map((q, i) => ({ id: q.id, category: q.category, answer: q.answer, base: choices.base[i], adapted: choices.adapted[i] }));
+  const detail: KnowledgeDetail[] = questions.map((q, i) => ({
+    id: q.id,
+    category: q.category,
+    answer: q.answer,
+    base: choices.base[i],
+    adapted: choices.adapted[i],
+  }));
   const byCategory: Record<string, { total: number; baseCorrect: number; adaptedCorrect: number }> = {};
   for (const d of detail) {
     const c = (byCategory[d.category] ??= { total: 0, baseCorrect: 0, adaptedCorrect: 0 });
@@ -137,7 +184,11 @@ export function aggregateRun(runId: string, settings: RunSettings, results: Map<
     criteria: [...EMOTIONAL_INTELLIGENCE_CRITERIA, ...(brandIds.has(sc.id) ? BRAND_VOICE_CRITERIA : [])].map((c) => c.id),
   }));
 
-  const details: RunDetails = { knowledge: { questions: detail, byCategory }, perplexity: { baseLoss: pBase.loss, adaptedLoss: pAdapted.loss, tokens: pAdapted.tokens }, timings };
+  const details: RunDetails = {
+    knowledge: { questions: detail, byCategory },
+    perplexity: { baseLoss: pBase.loss, adaptedLoss: pAdapted.loss, tokens: pAdapted.tokens },
+    timings,
+  };
   return {
     results: {
       heldOutConversations: pAdapted.conversations,
@@ -157,7 +208,15 @@ export function aggregateRun(runId: string, settings: RunSettings, results: Map<
 }
 
 /** One line for the job's event log and the alert. */
-export function resultSentence(r: { perplexityBase: number; perplexityAdapted: number; perplexityImprovementPct: number; perplexityPassed: boolean; retentionPct: number; knowledgeBaseCorrect: number; knowledgeAdaptedCorrect: number }) {
+export function resultSentence(r: {
+  perplexityBase: number;
+  perplexityAdapted: number;
+  perplexityImprovementPct: number;
+  perplexityPassed: boolean;
+  retentionPct: number;
+  knowledgeBaseCorrect: number;
+  knowledgeAdaptedCorrect: number;
+}) {
   return (
     `Perplexity ${r.perplexityBase.toFixed(1)} → ${r.perplexityAdapted.toFixed(1)} (${r.perplexityImprovementPct.toFixed(0)}% improvement) ${r.perplexityPassed ? "✓" : "✗"}; ` +
     `knowledge retention ${r.retentionPct.toFixed(0)}% (${r.knowledgeAdaptedCorrect} vs ${r.knowledgeBaseCorrect} correct)`

@@ -13,7 +13,9 @@ import { audit } from "../audit/service.js";
 const userOf = (viewer: Viewer | null) => viewer as Extract<Viewer, { kind: "user" }>;
 const scenarioById = new Map(SCENARIOS.map((s) => [s.id, s]));
 
-export const ValidationStatusEnum = builder.enumType("ValidationStatus", { values: ["PENDING", "RUNNING", "COMPLETED", "FAILED"] as const });
+export const ValidationStatusEnum = builder.enumType("ValidationStatus", {
+  values: ["PENDING", "RUNNING", "COMPLETED", "FAILED"] as const,
+});
 
 const CriterionRef = builder.objectRef<Criterion>("ReviewCriterion").implement({
   description: "What reviewers score, 1 (poor) to 5 (excellent).",
@@ -40,14 +42,24 @@ const ReviewGroup = builder.objectRef<GroupSummary>("ReviewGroupResult").impleme
     base: t.float({ nullable: true, description: "Average score of the base model's responses.", resolve: (g) => g.base }),
     adapted: t.float({ nullable: true, resolve: (g) => g.adapted }),
     improvementPct: t.float({ nullable: true, description: "(adapted − base) / base × 100.", resolve: (g) => g.improvementPct }),
-    adaptedAlignmentPct: t.float({ nullable: true, description: "Adapted average ÷ 5 × 100 (brand voice target: 85%).", resolve: (g) => g.adaptedAlignmentPct }),
+    adaptedAlignmentPct: t.float({
+      nullable: true,
+      description: "Adapted average ÷ 5 × 100 (brand voice target: 85%).",
+      resolve: (g) => g.adaptedAlignmentPct,
+    }),
     byCriterion: t.field({ type: [CriterionAverage], resolve: (g) => g.byCriterion }),
   }),
 });
 
 const ReviewFlag = builder.simpleObject("ReviewFlag", {
   description: "A response scored under 3 on a criterion.",
-  fields: (t) => ({ itemId: t.id(), scenarioId: t.string(), model: t.string({ description: "base or adapted." }), criterion: t.string(), score: t.int() }),
+  fields: (t) => ({
+    itemId: t.id(),
+    scenarioId: t.string(),
+    model: t.string({ description: "base or adapted." }),
+    criterion: t.string(),
+    score: t.int(),
+  }),
 });
 
 const ReviewResults = builder.objectRef<ReviewSummary>("ReviewResults").implement({
@@ -68,7 +80,8 @@ const ReviewScoreRef = builder.prismaObject("ReviewScore", {
 });
 
 builder.prismaObject("ReviewItem", {
-  description: "A scenario with two responses, A and B: one from the base model, one from the adapted model, in an order reviewers are not told.",
+  description:
+    "A scenario with two responses, A and B: one from the base model, one from the adapted model, in an order reviewers are not told.",
   fields: (t) => ({
     id: t.exposeID("id"),
     position: t.exposeInt("position"),
@@ -79,7 +92,10 @@ builder.prismaObject("ReviewItem", {
     responseA: t.string({ resolve: (i) => (i.adaptedIsA ? i.adaptedResponse : i.baseResponse) }),
     responseB: t.string({ resolve: (i) => (i.adaptedIsA ? i.baseResponse : i.adaptedResponse) }),
     criteria: t.field({ type: [CriterionRef], resolve: (i) => (i.criteria as string[]).map((id) => criterionById.get(id)!) }),
-    myScores: t.relation("scores", { type: ReviewScoreRef, query: (_args, ctx) => ({ where: { reviewerId: ctx.viewer?.kind === "user" ? ctx.viewer.userId : "" } }) }),
+    myScores: t.relation("scores", {
+      type: ReviewScoreRef,
+      query: (_args, ctx) => ({ where: { reviewerId: ctx.viewer?.kind === "user" ? ctx.viewer.userId : "" } }),
+    }),
     adaptedSide: t.string({
       nullable: true,
       description: "Which side was the adapted model; null until the review is closed.",
@@ -90,12 +106,16 @@ builder.prismaObject("ReviewItem", {
 });
 
 export const ValidationRun = builder.prismaObject("ValidationRun", {
-  description: "An evaluation of a job's adapter against its base model: perplexity on held-out chats, knowledge retention, and responses for human review.",
+  description:
+    "An evaluation of a job's adapter against its base model: perplexity on held-out chats, knowledge retention, and responses for human review.",
   fields: (t) => ({
     id: t.exposeID("id"),
     job: t.relation("job"),
     status: t.expose("status", { type: ValidationStatusEnum }),
-    automatic: t.boolean({ description: "Started by the job's VALIDATION stage (else asked for by a user).", resolve: (r) => r.automaticForJobId !== null }),
+    automatic: t.boolean({
+      description: "Started by the job's VALIDATION stage (else asked for by a user).",
+      resolve: (r) => r.automaticForJobId !== null,
+    }),
     stage: t.exposeString("stage", { nullable: true }),
     progress: t.exposeFloat("progress", { description: "0–1." }),
     settings: t.expose("settings", { type: "JSON", description: "Pass mark, alert level, samples and generation settings of this run." }),
@@ -124,7 +144,10 @@ export const ValidationRun = builder.prismaObject("ValidationRun", {
 });
 
 builder.prismaObjectField("TrainingJob", "validationRuns", (t) =>
-  t.relation("validationRuns", { description: "Validations of this job's adapter, newest first.", query: { orderBy: [{ createdAt: "desc" }, { id: "desc" }] } }),
+  t.relation("validationRuns", {
+    description: "Validations of this job's adapter, newest first.",
+    query: { orderBy: [{ createdAt: "desc" }, { id: "desc" }] },
+  }),
 );
 
 builder.prismaObjectField("TrainingJob", "latestValidation", (t) =>
@@ -133,11 +156,12 @@ builder.prismaObjectField("TrainingJob", "latestValidation", (t) =>
     nullable: true,
     description: "The newest completed validation: the scores Compare and the job history show.",
     select: { id: true },
-    resolve: (job, _args, ctx) => ctx.db.validationRun.findFirst({ where: { jobId: job.id, status: "COMPLETED" }, orderBy: [{ finishedAt: "desc" }, { id: "desc" }] }),
+    resolve: (job, _args, ctx) =>
+      ctx.db.validationRun.findFirst({ where: { jobId: job.id, status: "COMPLETED" }, orderBy: [{ finishedAt: "desc" }, { id: "desc" }] }),
   }),
 );
 
-const QualitySettingsRef = builder.prismaObject("QualitySettings", {
+builder.prismaObject("QualitySettings", {
   description: "The organization's validation pass marks and the gates a model must pass to be deployed (a null gate is not checked).",
   fields: (t) => ({
     perplexityPassMarkPct: t.exposeFloat("perplexityPassMarkPct"),
@@ -191,7 +215,11 @@ const RunValidationInput = builder.inputType("RunValidationInput", {
 });
 const ReviewSide = builder.enumType("ReviewSide", { values: ["A", "B"] as const });
 const ReviewScoreInput = builder.inputType("ReviewScoreInput", {
-  fields: (t) => ({ side: t.field({ type: ReviewSide, required: true }), criterion: t.string({ required: true }), score: t.int({ required: true }) }),
+  fields: (t) => ({
+    side: t.field({ type: ReviewSide, required: true }),
+    criterion: t.string({ required: true }),
+    score: t.int({ required: true }),
+  }),
 });
 const QualitySettingsInput = builder.inputType("QualitySettingsInput", {
   description: "Fields left out stay as they are; a gate set to null is no longer checked.",
@@ -265,6 +293,7 @@ builder.subscriptionFields((t) => ({
       await findOwnJob(ctx, ctx.viewer!, String(jobId));
       return ctx.pubsub.subscribe("validation:updated", String(jobId));
     },
-    resolve: (query, payload, _args, ctx) => ctx.db.validationRun.findUniqueOrThrow({ ...query, where: { id: (payload as unknown as { runId: string }).runId } }),
+    resolve: (query, payload, _args, ctx) =>
+      ctx.db.validationRun.findUniqueOrThrow({ ...query, where: { id: (payload as unknown as { runId: string }).runId } }),
   }),
 }));

@@ -31,11 +31,13 @@ async function settingsFor(services: AppServices, job: { orgId: string; config: 
   const config = job.config as JobConfig;
   const limit = (value: number | null | undefined, max: number, field: string) => {
     if (value == null) return max;
-    if (!Number.isInteger(value) || value < 1 || value > max) throw new AppError("VALIDATION", `${field} must be between 1 and ${max}`, field);
+    if (!Number.isInteger(value) || value < 1 || value > max)
+      throw new AppError("VALIDATION", `${field} must be between 1 and ${max}`, field);
     return value;
   };
   const maxNewTokens = options.maxNewTokens ?? quality.reviewMaxNewTokens;
-  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1 || maxNewTokens > 256) throw new AppError("VALIDATION", "maxNewTokens must be between 1 and 256", "maxNewTokens");
+  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1 || maxNewTokens > 256)
+    throw new AppError("VALIDATION", "maxNewTokens must be between 1 and 256", "maxNewTokens");
   return {
     perplexityPassMarkPct: quality.perplexityPassMarkPct,
     retentionAlertPct: quality.retentionAlertPct,
@@ -50,16 +52,26 @@ async function settingsFor(services: AppServices, job: { orgId: string; config: 
   };
 }
 
-const publishRun = (services: AppServices, run: { id: string; jobId: string }) => services.pubsub.publish("validation:updated", run.jobId, { jobId: run.jobId, runId: run.id });
+const publishRun = (services: AppServices, run: { id: string; jobId: string }) =>
+  services.pubsub.publish("validation:updated", run.jobId, { jobId: run.jobId, runId: run.id });
 
 /** On demand: queue a validation of a finished job's adapter. */
 export async function requestValidation(services: AppServices, viewer: UserViewer, jobId: string, options: RunOptions = {}) {
   const job = await findOwnJob(services, viewer, jobId);
   if (job.status !== "COMPLETED" && job.status !== "VALIDATION") {
-    throw new AppError("INVALID_TRANSITION", `Only a job that finished training can be validated; this one is ${job.status.toLowerCase()}`, "jobId");
+    throw new AppError(
+      "INVALID_TRANSITION",
+      `Only a job that finished training can be validated; this one is ${job.status.toLowerCase()}`,
+      "jobId",
+    );
   }
   const run = await services.db.validationRun.create({
-    data: { jobId, requestedById: viewer.userId, settings: (await settingsFor(services, job, options)) as Prisma.InputJsonValue, details: {} },
+    data: {
+      jobId,
+      requestedById: viewer.userId,
+      settings: (await settingsFor(services, job, options)) as Prisma.InputJsonValue,
+      details: {},
+    },
   });
   publishRun(services, run);
   return run;
@@ -67,11 +79,19 @@ export async function requestValidation(services: AppServices, viewer: UserViewe
 
 /** Jobs that reached their VALIDATION stage get their one automatic run (pending until a worker claims it). */
 export async function queueAutomaticRuns(services: AppServices) {
-  const jobs = await services.db.trainingJob.findMany({ where: { status: "VALIDATION", validationRuns: { none: { automaticForJobId: { not: null } } } }, take: 20 });
+  const jobs = await services.db.trainingJob.findMany({
+    where: { status: "VALIDATION", validationRuns: { none: { automaticForJobId: { not: null } } } },
+    take: 20,
+  });
   for (const job of jobs) {
     try {
       const run = await services.db.validationRun.create({
-        data: { jobId: job.id, automaticForJobId: job.id, settings: (await settingsFor(services, job)) as Prisma.InputJsonValue, details: {} },
+        data: {
+          jobId: job.id,
+          automaticForJobId: job.id,
+          settings: (await settingsFor(services, job)) as Prisma.InputJsonValue,
+          details: {},
+        },
       });
       publishRun(services, run);
     } catch (error) {
@@ -83,13 +103,18 @@ export async function queueAutomaticRuns(services: AppServices) {
 
 /** Takes the oldest queued run of the organization that the worker can evaluate, or one whose worker stopped renewing its lease. Null when none. */
 export async function claimNextRun(services: AppServices, orgId: string, workerId: string, filter: ClaimFilter) {
-  if (!/^[A-Za-z0-9._:@-]{1,100}$/.test(workerId)) throw new AppError("VALIDATION", "The worker id must be 1–100 letters, digits or . _ : @ -", "workerId");
+  if (!/^[A-Za-z0-9._:@-]{1,100}$/.test(workerId))
+    throw new AppError("VALIDATION", "The worker id must be 1–100 letters, digits or . _ : @ -", "workerId");
   // The job that just finished training gets its automatic run now, so its own worker can go straight on.
   await queueAutomaticRuns(services);
   const now = new Date();
   const claimable: Prisma.ValidationRunWhereInput = { OR: [{ status: "PENDING" }, { status: "RUNNING", leaseExpiresAt: { lt: now } }] };
   const candidates = await services.db.validationRun.findMany({
-    where: { ...claimable, job: { orgId, ...(filter.gpuTypes?.length && { gpuType: { in: filter.gpuTypes } }) }, ...(filter.jobId && { jobId: filter.jobId }) },
+    where: {
+      ...claimable,
+      job: { orgId, ...(filter.gpuTypes?.length && { gpuType: { in: filter.gpuTypes } }) },
+      ...(filter.jobId && { jobId: filter.jobId }),
+    },
     orderBy: [{ createdAt: "asc" }, { id: "asc" }],
     take: 20,
     select: { id: true, job: { select: { config: true } } },
@@ -101,7 +126,10 @@ export async function claimNextRun(services: AppServices, orgId: string, workerI
       data: { status: "RUNNING", workerId, startedAt: now, leaseExpiresAt: new Date(now.getTime() + LEASE_SECONDS * 1000), error: null },
     });
     if (count === 0) continue;
-    const run = await services.db.validationRun.findUniqueOrThrow({ where: { id: candidate.id }, include: { job: { include: { dataset: true } }, results: { select: { key: true } } } });
+    const run = await services.db.validationRun.findUniqueOrThrow({
+      where: { id: candidate.id },
+      include: { job: { include: { dataset: true } }, results: { select: { key: true } } },
+    });
     publishRun(services, run);
     let adapter;
     try {
@@ -132,9 +160,12 @@ export type WorkerScope = { orgId: string; jobId: string | null };
 
 /** The run, if this worker holds it and it is still running. */
 async function heldRun(services: AppServices, scope: WorkerScope, runId: string, workerId: string) {
-  const run = await services.db.validationRun.findFirst({ where: { id: runId, job: { orgId: scope.orgId }, ...(scope.jobId && { jobId: scope.jobId }) } });
+  const run = await services.db.validationRun.findFirst({
+    where: { id: runId, job: { orgId: scope.orgId }, ...(scope.jobId && { jobId: scope.jobId }) },
+  });
   if (!run) throw notFound("Validation run", "runId");
-  if (run.status !== "RUNNING" || run.workerId !== workerId) throw new AppError("CONFLICT", `This validation run is no longer ${workerId}'s to run (${run.status.toLowerCase()})`, "runId");
+  if (run.status !== "RUNNING" || run.workerId !== workerId)
+    throw new AppError("CONFLICT", `This validation run is no longer ${workerId}'s to run (${run.status.toLowerCase()})`, "runId");
   return run;
 }
 
@@ -151,7 +182,14 @@ export async function heartbeatRun(services: AppServices, scope: WorkerScope, ru
  * run. A result already stored (a worker that died after reporting it, a
  * report sent twice) is kept as it was: nothing is counted twice.
  */
-export async function recordResult(services: AppServices, scope: WorkerScope, runId: string, workerId: string, key: string, result: unknown) {
+export async function recordResult(
+  services: AppServices,
+  scope: WorkerScope,
+  runId: string,
+  workerId: string,
+  key: string,
+  result: unknown,
+) {
   const run = await heldRun(services, scope, runId, workerId);
   const settings = run.settings as RunSettings;
   const tasks = tasksOf(settings);
@@ -187,7 +225,11 @@ async function completeRun(services: AppServices, run: { id: string; jobId: stri
 }
 
 /** Records the outcome in one transaction; of two reports that both see the run finish, the second changes nothing. */
-async function finishRun(services: AppServices, run: { id: string; jobId: string; settings: unknown; automaticForJobId: string | null }, end: { outcome: ReturnType<typeof aggregateRun> } | { failure: string }) {
+async function finishRun(
+  services: AppServices,
+  run: { id: string; jobId: string; settings: unknown; automaticForJobId: string | null },
+  end: { outcome: ReturnType<typeof aggregateRun> } | { failure: string },
+) {
   const job = await services.db.trainingJob.findUniqueOrThrow({ where: { id: run.jobId } });
   const outcome = "outcome" in end ? end.outcome : null;
   const eventIds = await services.db.$transaction(async (tx) => {
@@ -195,22 +237,60 @@ async function finishRun(services: AppServices, run: { id: string; jobId: string
     const finished = { finishedAt: new Date(), leaseExpiresAt: null };
     if (outcome) {
       const r = outcome.results;
-      const { count } = await tx.validationRun.updateMany({ where: { id: run.id, status: "RUNNING" }, data: { ...r, ...finished, status: "COMPLETED", stage: "done", progress: 1 } });
+      const { count } = await tx.validationRun.updateMany({
+        where: { id: run.id, status: "RUNNING" },
+        data: { ...r, ...finished, status: "COMPLETED", stage: "done", progress: 1 },
+      });
       if (count === 0) return null;
       // The job history sorts by it (jobs(sort: { field: QUALITY })).
       await tx.trainingJob.update({ where: { id: job.id }, data: { qualityScore: r.perplexityImprovementPct } });
       await tx.reviewItem.createMany({ data: outcome.reviewItems });
-      ids.push((await appendEvent(tx, { jobId: job.id, type: "validation_completed", message: resultSentence(r), payload: { runId: run.id }, source: "system" })).id);
+      ids.push(
+        (
+          await appendEvent(tx, {
+            jobId: job.id,
+            type: "validation_completed",
+            message: resultSentence(r),
+            payload: { runId: run.id },
+            source: "system",
+          })
+        ).id,
+      );
       if (r.retentionAlert) {
         const message = `Knowledge retention of "${job.name}" is ${r.retentionPct.toFixed(0)}%, under the ${(run.settings as RunSettings).retentionAlertPct}% alert level: the model may have forgotten what it knew (overtraining).`;
-        await tx.alert.create({ data: { orgId: job.orgId, type: "knowledge_retention", message, jobId: job.id, dedupeKey: `retention:${run.id}` } });
-        ids.push((await appendEvent(tx, { jobId: job.id, type: "retention_alert", message, payload: { runId: run.id, retentionPct: r.retentionPct }, source: "system" })).id);
+        await tx.alert.create({
+          data: { orgId: job.orgId, type: "knowledge_retention", message, jobId: job.id, dedupeKey: `retention:${run.id}` },
+        });
+        ids.push(
+          (
+            await appendEvent(tx, {
+              jobId: job.id,
+              type: "retention_alert",
+              message,
+              payload: { runId: run.id, retentionPct: r.retentionPct },
+              source: "system",
+            })
+          ).id,
+        );
       }
     } else {
       const failure = (end as { failure: string }).failure;
-      const { count } = await tx.validationRun.updateMany({ where: { id: run.id, status: "RUNNING" }, data: { ...finished, status: "FAILED", error: failure } });
+      const { count } = await tx.validationRun.updateMany({
+        where: { id: run.id, status: "RUNNING" },
+        data: { ...finished, status: "FAILED", error: failure },
+      });
       if (count === 0) return null;
-      ids.push((await appendEvent(tx, { jobId: job.id, type: "validation_failed", message: `Validation failed: ${failure}`, payload: { runId: run.id }, source: "system" })).id);
+      ids.push(
+        (
+          await appendEvent(tx, {
+            jobId: job.id,
+            type: "validation_failed",
+            message: `Validation failed: ${failure}`,
+            payload: { runId: run.id },
+            source: "system",
+          })
+        ).id,
+      );
     }
     return ids;
   });
@@ -220,7 +300,9 @@ async function finishRun(services: AppServices, run: { id: string; jobId: string
   // The automatic run ends the job's VALIDATION stage either way: the adapter is
   // trained and downloadable; a failed validation can be run again on demand.
   if (run.automaticForJobId && job.status === "VALIDATION") {
-    await transitionJob(services, job.id, "COMPLETED", { message: outcome ? "Validation finished" : "Completed without validation (it failed; run it again from the job page)" }).catch((error) => {
+    await transitionJob(services, job.id, "COMPLETED", {
+      message: outcome ? "Validation finished" : "Completed without validation (it failed; run it again from the job page)",
+    }).catch((error) => {
       if (!(error instanceof AppError && error.code === "INVALID_TRANSITION")) throw error;
     });
   }
@@ -242,15 +324,20 @@ export type ScoreInput = { side: "A" | "B"; criterion: string; score: number };
 
 /** A reviewer's scores for one item (blind: sides A and B). Sending a score again replaces it. */
 export async function scoreReviewItem(services: AppServices, viewer: UserViewer, itemId: string, scores: ScoreInput[]) {
-  const item = await services.db.reviewItem.findFirst({ where: { id: itemId, run: { job: { orgId: viewer.orgId } } }, include: { run: true } });
+  const item = await services.db.reviewItem.findFirst({
+    where: { id: itemId, run: { job: { orgId: viewer.orgId } } },
+    include: { run: true },
+  });
   if (!item) throw notFound("Review item", "itemId");
   if (item.run.reviewClosedAt) throw new AppError("CONFLICT", "The review of this validation run is closed", "itemId");
   if (scores.length === 0) throw new AppError("VALIDATION", "Send at least one score", "scores");
   const criteria = item.criteria as string[];
   scores.forEach((s, i) => {
     if (s.side !== "A" && s.side !== "B") throw new AppError("VALIDATION", "side must be A or B", `scores.${i}.side`);
-    if (!criteria.includes(s.criterion)) throw new AppError("VALIDATION", `"${s.criterion}" is not scored on this item; use ${criteria.join(", ")}`, `scores.${i}.criterion`);
-    if (!Number.isInteger(s.score) || s.score < 1 || s.score > 5) throw new AppError("VALIDATION", "A score is a whole number from 1 to 5", `scores.${i}.score`);
+    if (!criteria.includes(s.criterion))
+      throw new AppError("VALIDATION", `"${s.criterion}" is not scored on this item; use ${criteria.join(", ")}`, `scores.${i}.criterion`);
+    if (!Number.isInteger(s.score) || s.score < 1 || s.score > 5)
+      throw new AppError("VALIDATION", "A score is a whole number from 1 to 5", `scores.${i}.score`);
   });
   await services.db.$transaction(
     scores.map((s) =>
@@ -270,7 +357,8 @@ export async function closeReview(services: AppServices, viewer: UserViewer, run
   const run = await findOwnRun(services, viewer, runId);
   if (run.status !== "COMPLETED") throw new AppError("CONFLICT", "The validation run has not finished", "runId");
   if (run.reviewClosedAt) throw new AppError("CONFLICT", "The review is already closed", "runId");
-  if ((await services.db.reviewScore.count({ where: { item: { runId } } })) === 0) throw new AppError("CONFLICT", "No scores yet: review at least one scenario first", "runId");
+  if ((await services.db.reviewScore.count({ where: { item: { runId } } })) === 0)
+    throw new AppError("CONFLICT", "No scores yet: review at least one scenario first", "runId");
   const closed = await services.db.validationRun.update({ where: { id: runId }, data: { reviewClosedAt: new Date() } });
   publishRun(services, closed);
   return closed;
@@ -281,6 +369,8 @@ export async function reviewResults(services: AppServices, run: { id: string; re
   if (!run.reviewClosedAt) return null;
   const items = await services.db.reviewItem.findMany({ where: { runId: run.id }, orderBy: { position: "asc" } });
   const scores = await services.db.reviewScore.findMany({ where: { item: { runId: run.id } } });
-  return summarizeReview(items.map((i) => ({ ...i, criteria: i.criteria as string[] })), scores);
+  return summarizeReview(
+    items.map((i) => ({ ...i, criteria: i.criteria as string[] })),
+    scores,
+  );
 }
-

@@ -7,7 +7,7 @@ export async function trainTinyJob(app: TestApp, options: { validationFollows?: 
   const { jobId, session } = await trainJob(app.url, options);
   // The worker's own held-out measurement, from its completion report.
   const completed = await app.services.db.jobEvent.findFirst({ where: { jobId, type: "completed" }, orderBy: { id: "desc" } });
-  return { jobId, session, summary: ((completed?.payload as { summary?: Record<string, number> }) ?? {}).summary ?? {} };
+  return { jobId, session, summary: (completed?.payload as { summary?: Record<string, number> })?.summary ?? {} };
 }
 
 /** Polls until the job's latest validation run has finished; a run still waiting for a worker gets one (the real worker, once). */

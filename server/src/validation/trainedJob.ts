@@ -20,18 +20,37 @@ export function financeChatsJsonl(n = 40): string {
   const openers = ["", "Quick question: ", "Hi! ", "Please help. "];
   return Array.from({ length: n }, (_, i) => {
     const [q, a] = pairs[i % pairs.length];
-    return JSON.stringify({ messages: [{ role: "user", content: openers[Math.floor(i / pairs.length) % openers.length] + q }, { role: "assistant", content: a }] });
+    return JSON.stringify({
+      messages: [
+        { role: "user", content: openers[Math.floor(i / pairs.length) % openers.length] + q },
+        { role: "assistant", content: a },
+      ],
+    });
   }).join("\n");
 }
 
 /** These jobs ask for a GPU type other tests leave alone, and the worker claims only that type: it runs our job, never someone else's queued one. */
 const GPU = "A100_SXM_80GB";
 
-export const TINY_OVERRIDES = { baseModel: "tuneloop-llama-tiny", maxSeqLength: 48, epochs: 3, batchSize: 4, learningRate: 1e-2, rank: 4, seed: 7 };
+export const TINY_OVERRIDES = {
+  baseModel: "tuneloop-llama-tiny",
+  maxSeqLength: 48,
+  epochs: 3,
+  batchSize: 4,
+  learningRate: 1e-2,
+  rank: 4,
+  seed: 7,
+};
 /** A quick validation: a sample of questions and scenarios, short answers. */
 export const QUICK_VALIDATION = { questionCount: 12, scenarioCount: 3, maxNewTokens: 12 };
 
-type Options = { name?: string; size?: "tiny" | "small"; validationFollows?: boolean; log?: (line: string) => void; /** The tiny job's dataset (JSONL); the finance chats when unset. */ chatsJsonl?: string };
+type Options = {
+  name?: string;
+  size?: "tiny" | "small";
+  validationFollows?: boolean;
+  log?: (line: string) => void /** The tiny job's dataset (JSONL); the finance chats when unset. */;
+  chatsJsonl?: string;
+};
 
 export function apiAt(url: string) {
   async function gql(query: string, variables: Record<string, unknown> = {}, token?: string) {
@@ -42,19 +61,31 @@ export function apiAt(url: string) {
     });
     const body = await response.json();
     const payload = body.data && (Object.values(body.data)[0] as { __typename?: string; data?: unknown; message?: string });
-    if (body.errors || payload?.__typename === "AppError") throw new Error(`${query.slice(0, 60)}…: ${JSON.stringify(body.errors ?? payload)}`);
+    if (body.errors || payload?.__typename === "AppError")
+      throw new Error(`${query.slice(0, 60)}…: ${JSON.stringify(body.errors ?? payload)}`);
     return payload?.__typename?.endsWith("Success") ? (payload.data as any) : (payload as any);
   }
-  const login = async (role: string) => (await gql(`mutation($e:String!){ login(email:$e, password:"demo"){ token } }`, { e: `${role}@demo.tuneloop.dev` })).token as string;
+  const login = async (role: string) =>
+    (await gql(`mutation($e:String!){ login(email:$e, password:"demo"){ token } }`, { e: `${role}@demo.tuneloop.dev` })).token as string;
   return { url, gql, login };
 }
 
 async function uploadDataset(url: string, token: string, name: string, content: string): Promise<string> {
   const form = new FormData();
-  form.append("operations", JSON.stringify({ query: `mutation($n:String!,$f:Upload!){ uploadDataset(name:$n, file:$f){ __typename ... on UploadDatasetSuccess { data { id } } ... on AppError { message } } }`, variables: { n: name, f: null } }));
+  form.append(
+    "operations",
+    JSON.stringify({
+      query: `mutation($n:String!,$f:Upload!){ uploadDataset(name:$n, file:$f){ __typename ... on UploadDatasetSuccess { data { id } } ... on AppError { message } } }`,
+      variables: { n: name, f: null },
+    }),
+  );
   form.append("map", JSON.stringify({ "0": ["variables.f"] }));
   form.append("0", new Blob([content]), "chats.jsonl");
-  const response = await fetch(`${url}/graphql`, { method: "POST", headers: { authorization: `Bearer ${token}`, "graphql-require-preflight": "1" }, body: form });
+  const response = await fetch(`${url}/graphql`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "graphql-require-preflight": "1" },
+    body: form,
+  });
   const result = (await response.json()) as any;
   if (result.data?.uploadDataset?.__typename !== "UploadDatasetSuccess") throw new Error(`uploadDataset: ${JSON.stringify(result)}`);
   return result.data.uploadDataset.data.id;
@@ -71,8 +102,15 @@ export async function trainJob(url: string, options: Options = {}) {
   const engineer = await api.login("engineer");
   const tiny = (options.size ?? "tiny") === "tiny";
   const datasetId = tiny
-    ? await uploadDataset(url, engineer, `finance chats ${Math.random().toString(36).slice(2, 6)}`, options.chatsJsonl ?? financeChatsJsonl())
-    : (await api.gql(`{ datasets(first: 100){ edges { node { id name } } } }`, {}, engineer)).edges.find((e: any) => e.node.name.includes("demo")).node.id;
+    ? await uploadDataset(
+        url,
+        engineer,
+        `finance chats ${Math.random().toString(36).slice(2, 6)}`,
+        options.chatsJsonl ?? financeChatsJsonl(),
+      )
+    : (await api.gql(`{ datasets(first: 100){ edges { node { id name } } } }`, {}, engineer)).edges.find((e: any) =>
+        e.node.name.includes("demo"),
+      ).node.id;
   const overrides = tiny ? TINY_OVERRIDES : { epochs: 8, learningRate: 3e-3, batchSize: 8 };
   const job = await api.gql(
     `mutation($i:CreateTrainingJobInput!){ createTrainingJob(input:$i){ __typename ... on AppError { message } ... on CreateTrainingJobSuccess { data { id } } } }`,
@@ -80,9 +118,13 @@ export async function trainJob(url: string, options: Options = {}) {
     engineer,
   );
   const log: string[] = [];
-  const code = await runTestWorker(url, { validationFollows: options.validationFollows ?? true, log: (line) => (log.push(line), options.log?.(line)) });
+  const code = await runTestWorker(url, {
+    validationFollows: options.validationFollows ?? true,
+    log: (line) => (log.push(line), options.log?.(line)),
+  });
   const after = await api.gql(`query($id:ID!){ job(id:$id){ status } }`, { id: job.id }, engineer);
-  if (code !== 0 || !["VALIDATION", "COMPLETED"].includes(after.status)) throw new Error(`the worker did not finish the job (${after.status}):\n${log.join("\n")}`);
+  if (code !== 0 || !["VALIDATION", "COMPLETED"].includes(after.status))
+    throw new Error(`the worker did not finish the job (${after.status}):\n${log.join("\n")}`);
   return { jobId: job.id as string, session: engineer };
 }
 
@@ -130,11 +172,27 @@ export async function awaitValidation(url: string, jobId: string, token: string,
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { server: { type: "string", default: "http://127.0.0.1:4000" }, size: { type: "string", default: "tiny" }, quick: { type: "boolean", default: false }, name: { type: "string" } } });
+  const { values } = parseArgs({
+    options: {
+      server: { type: "string", default: "http://127.0.0.1:4000" },
+      size: { type: "string", default: "tiny" },
+      quick: { type: "boolean", default: false },
+      name: { type: "string" },
+    },
+  });
   const size = values.size === "small" ? "small" : "tiny";
-  const { jobId, session } = await trainJob(values.server!, { size, name: values.name, validationFollows: !values.quick, log: (l) => console.error(l) });
+  const { jobId, session } = await trainJob(values.server!, {
+    size,
+    name: values.name,
+    validationFollows: !values.quick,
+    log: (l) => console.error(l),
+  });
   if (values.quick) {
-    await apiAt(values.server!).gql(`mutation($j:ID!,$o:RunValidationInput){ runValidation(jobId:$j, options:$o){ __typename ... on AppError { message } ... on RunValidationSuccess { data { id } } } }`, { j: jobId, o: QUICK_VALIDATION }, session);
+    await apiAt(values.server!).gql(
+      `mutation($j:ID!,$o:RunValidationInput){ runValidation(jobId:$j, options:$o){ __typename ... on AppError { message } ... on RunValidationSuccess { data { id } } } }`,
+      { j: jobId, o: QUICK_VALIDATION },
+      session,
+    );
     await runTestWorker(values.server!, { validationFollows: true, log: (l) => console.error(l) });
   }
   const run = await awaitValidation(values.server!, jobId, session);

@@ -18,7 +18,11 @@ let run: any;
 beforeAll(async () => {
   app = await startTestApp();
   // Shorter review answers keep this suite fast; everything else runs at its defaults (100 questions, 50 scenarios).
-  const set = await app.gql(`mutation{ updateQualitySettings(input:{reviewMaxNewTokens:16}){ __typename ... on UpdateQualitySettingsSuccess { data { reviewMaxNewTokens } } } }`, {}, await app.login("owner"));
+  const set = await app.gql(
+    `mutation{ updateQualitySettings(input:{reviewMaxNewTokens:16}){ __typename ... on UpdateQualitySettingsSuccess { data { reviewMaxNewTokens } } } }`,
+    {},
+    await app.login("owner"),
+  );
   expect(set.data.updateQualitySettings.data.reviewMaxNewTokens).toBe(16);
   job = await trainTinyJob(app);
   await waitForValidation(app, job.jobId);
@@ -32,7 +36,14 @@ afterAll(() => app?.stop());
 describe("automatic validation after training", () => {
   it("measures held-out perplexity of base and adapted model, matching the trainer's own measurement", () => {
     expect(run).toMatchObject({ status: "COMPLETED", automatic: true, progress: 1 });
-    expect(run.settings).toMatchObject({ perplexityPassMarkPct: 30, retentionAlertPct: 95, validationFraction: 0.2, questionCount: 100, scenarioCount: 50, generation: { maxNewTokens: 16, temperature: 0.7, topK: 40 } });
+    expect(run.settings).toMatchObject({
+      perplexityPassMarkPct: 30,
+      retentionAlertPct: 95,
+      validationFraction: 0.2,
+      questionCount: 100,
+      scenarioCount: 50,
+      generation: { maxNewTokens: 16, temperature: 0.7, topK: 40 },
+    });
     // The review answers' seed is drawn per run and kept nowhere.
     expect(run.settings.generation).not.toHaveProperty("seed");
     expect(run.heldOutConversations).toBe(8); // 20% of 40
@@ -45,7 +56,11 @@ describe("automatic validation after training", () => {
   });
 
   it("gives the job its quality score (what the history sorts by) and its latest validation", async () => {
-    const scored = await app.gql(`query($id:ID!){ job(id:$id){ qualityScore latestValidation { id perplexityImprovementPct } } }`, { id: job.jobId }, job.session);
+    const scored = await app.gql(
+      `query($id:ID!){ job(id:$id){ qualityScore latestValidation { id perplexityImprovementPct } } }`,
+      { id: job.jobId },
+      job.session,
+    );
     expect(scored.data.job.qualityScore).toBeCloseTo(run.perplexityImprovementPct, 6);
     expect(scored.data.job.latestValidation).toEqual({ id: run.id, perplexityImprovementPct: run.perplexityImprovementPct });
   });
@@ -54,7 +69,9 @@ describe("automatic validation after training", () => {
     const results = await app.services.db.validationResult.findMany({ where: { runId: run.id } });
     // 2 perplexities, 2 × 4 chunks of 25 questions, 2 × 10 chunks of 5 scenarios.
     expect(results).toHaveLength(30);
-    const claimed = await app.services.db.jobEvent.findFirstOrThrow({ where: { jobId: job.jobId, type: "status_changed", message: { contains: "claimed the job" } } });
+    const claimed = await app.services.db.jobEvent.findFirstOrThrow({
+      where: { jobId: job.jobId, type: "status_changed", message: { contains: "claimed the job" } },
+    });
     expect(new Set(results.map((r) => r.workerId))).toEqual(new Set([(claimed.payload as { workerId: string }).workerId]));
   });
 
@@ -65,7 +82,10 @@ describe("automatic validation after training", () => {
     expect(run.knowledgeQuestions).toBe(KNOWLEDGE_QUESTIONS.length);
     expect(run.knowledgeBaseCorrect).toBe(answers.filter((a) => a.base === a.answer).length);
     expect(run.knowledgeAdaptedCorrect).toBe(answers.filter((a) => a.adapted === a.answer).length);
-    expect(run.retentionPct).toBeCloseTo(run.knowledgeBaseCorrect === 0 ? 100 : (run.knowledgeAdaptedCorrect / run.knowledgeBaseCorrect) * 100, 6);
+    expect(run.retentionPct).toBeCloseTo(
+      run.knowledgeBaseCorrect === 0 ? 100 : (run.knowledgeAdaptedCorrect / run.knowledgeBaseCorrect) * 100,
+      6,
+    );
     expect(run.retentionAlert).toBe(run.retentionPct < 95);
     expect(run.knowledgeByCategory.reduce((n: number, c: any) => n + c.total, 0)).toBe(100);
 
@@ -107,7 +127,8 @@ describe("automatic validation after training", () => {
       expect(play.errors).toBeUndefined();
       const { base, adapted } = play.data.playground;
       // With greedy review answers, these are the same texts, and say which side is the adapter.
-      if ([adapted.text.trim(), base.text.trim()].sort().join("\u0000") === [item.responseA, item.responseB].sort().join("\u0000")) reproduced++;
+      if ([adapted.text.trim(), base.text.trim()].sort().join("\u0000") === [item.responseA, item.responseB].sort().join("\u0000"))
+        reproduced++;
     }
     expect(reproduced).toBeLessThan(items.length / 2);
   });
@@ -153,7 +174,8 @@ describe("human review", () => {
     const side = (id: string) => data.reviewItems.find((i: any) => i.id === id).adaptedSide;
     expect(["A", "B"]).toContain(side(first.id));
     // Expected averages from the sides revealed.
-    const scoreOf = (item: any, adapted: boolean) => ((side(item.id) === "A") === adapted ? (item === first ? 5 : 3) : item === first ? 2 : 4);
+    const scoreOf = (item: any, adapted: boolean) =>
+      (side(item.id) === "A") === adapted ? (item === first ? 5 : 3) : item === first ? 2 : 4;
     const eiMean = (adapted: boolean) => (scoreOf(first, adapted) * 3 + scoreOf(second, adapted) * 3) / 6;
     const r = data.reviewResults;
     expect(r).toMatchObject({ reviewers: 1, completeItems: 2, scores: first.criteria.length * 2 + second.criteria.length * 2 });
@@ -166,7 +188,9 @@ describe("human review", () => {
     expect(r.brandVoice.adaptedAlignmentPct).toBeCloseTo((brand / 5) * 100, 6);
     // Every score of 2 (first item, side B) is flagged, on every criterion.
     expect(r.flags).toHaveLength(first.criteria.length);
-    expect(r.flags.every((f: any) => f.itemId === first.id && f.score === 2 && f.model === (side(first.id) === "B" ? "adapted" : "base"))).toBe(true);
+    expect(
+      r.flags.every((f: any) => f.itemId === first.id && f.score === 2 && f.model === (side(first.id) === "B" ? "adapted" : "base")),
+    ).toBe(true);
 
     const again = await app.gql(SCORE, { id: first.id, s: [{ side: "A", criterion: "empathy", score: 4 }] }, qa);
     expect(again.data.scoreReviewItem.code).toBe("CONFLICT");
@@ -191,37 +215,63 @@ describe("validation on demand", () => {
     const status = await app.services.db.trainingJob.findUniqueOrThrow({ where: { id: job.jobId } });
     expect(status.status).toBe("COMPLETED");
 
-    const bad = await app.gql(`mutation($j:ID!){ runValidation(jobId:$j, options:{questionCount:500}){ __typename ... on AppError { code field } } }`, { j: job.jobId }, job.session);
+    const bad = await app.gql(
+      `mutation($j:ID!){ runValidation(jobId:$j, options:{questionCount:500}){ __typename ... on AppError { code field } } }`,
+      { j: job.jobId },
+      job.session,
+    );
     expect(bad.data.runValidation).toMatchObject({ code: "VALIDATION", field: "questionCount" });
   });
 
   it("takes a worker's results only in the shape of their task, and a worker's failure fails the run", async () => {
-    const queued = await app.gql(`mutation($j:ID!){ runValidation(jobId:$j, options:{questionCount:3, scenarioCount:1}){ ... on RunValidationSuccess { data { id } } } }`, { j: job.jobId }, job.session);
+    const queued = await app.gql(
+      `mutation($j:ID!){ runValidation(jobId:$j, options:{questionCount:3, scenarioCount:1}){ ... on RunValidationSuccess { data { id } } } }`,
+      { j: job.jobId },
+      job.session,
+    );
     const runId = queued.data.runValidation.data.id;
     const CLAIM = `mutation($w:String!){ claimValidationRun(workerId:$w, backends:["typescript"]){ __typename ... on AppError { code }
       ... on ClaimValidationRunSuccess { data { claim { run { id status } settings tasks { key kind model questions { id options } prompts { messages { role } } } } } } } }`;
     const refused = await app.gql(CLAIM, { w: "probe" }, job.session);
     expect(refused.errors?.[0]?.extensions?.code ?? refused.data?.claimValidationRun?.code).toMatch(/FORBIDDEN|UNAUTHENTICATED/);
-    const key = (await app.gql(`mutation{ createApiKey(name:"probe", scopes:[WORKER]){ key } }`, {}, await app.login("owner"))).data.createApiKey.key;
+    const key = (await app.gql(`mutation{ createApiKey(name:"probe", scopes:[WORKER]){ key } }`, {}, await app.login("owner"))).data
+      .createApiKey.key;
     const claim = (await app.gql(CLAIM, { w: "probe" }, key)).data.claimValidationRun.data.claim;
     expect(claim.run).toEqual({ id: runId, status: "RUNNING" });
     expect(claim.settings).toMatchObject({ questionCount: 3, scenarioCount: 1 });
-    expect(claim.tasks.map((t: any) => t.key)).toEqual(["perplexity:base", "perplexity:adapted", "knowledge:base:0", "knowledge:adapted:0", "review:base:0", "review:adapted:0"]);
+    expect(claim.tasks.map((t: any) => t.key)).toEqual([
+      "perplexity:base",
+      "perplexity:adapted",
+      "knowledge:base:0",
+      "knowledge:adapted:0",
+      "review:base:0",
+      "review:adapted:0",
+    ]);
     expect(claim.tasks[2]).toMatchObject({ kind: "MULTIPLE_CHOICE", model: "BASE" });
     expect(claim.tasks[2].questions).toHaveLength(3);
 
     const REPORT = `mutation($r:ID!,$w:String!,$k:String!,$v:JSON!){ reportValidationResult(runId:$r, workerId:$w, key:$k, result:$v){ __typename ... on AppError { code field message } ... on ReportValidationResultSuccess { data { progress } } } }`;
-    const report = async (k: string, v: unknown, w = "probe") => (await app.gql(REPORT, { r: runId, w, k, v }, key)).data.reportValidationResult;
+    const report = async (k: string, v: unknown, w = "probe") =>
+      (await app.gql(REPORT, { r: runId, w, k, v }, key)).data.reportValidationResult;
     expect(await report("knowledge:base:0", { best: [0, 1] })).toMatchObject({ code: "VALIDATION", field: "result" });
     expect(await report("knowledge:base:0", { best: [0, 1, 9] })).toMatchObject({ code: "VALIDATION", field: "result" });
-    expect(await report("perplexity:base", { loss: 1, perplexity: -2, tokens: 3, conversations: 1 })).toMatchObject({ code: "VALIDATION", field: "result" });
+    expect(await report("perplexity:base", { loss: 1, perplexity: -2, tokens: 3, conversations: 1 })).toMatchObject({
+      code: "VALIDATION",
+      field: "result",
+    });
     expect(await report("knowledge:base:7", { best: [] })).toMatchObject({ code: "VALIDATION", field: "key" });
     expect(await report("knowledge:base:0", { best: [0, 1, 2] }, "someone-else")).toMatchObject({ code: "CONFLICT" });
     expect((await report("knowledge:base:0", { best: [0, 1, 2] })).data.progress).toBeCloseTo(1 / 6, 9);
     expect((await report("knowledge:base:0", { best: [2, 2, 2] })).data.progress).toBeCloseTo(1 / 6, 9);
-    expect((await app.services.db.validationResult.findUniqueOrThrow({ where: { runId_key: { runId, key: "knowledge:base:0" } } })).result).toEqual({ best: [0, 1, 2] });
+    expect(
+      (await app.services.db.validationResult.findUniqueOrThrow({ where: { runId_key: { runId, key: "knowledge:base:0" } } })).result,
+    ).toEqual({ best: [0, 1, 2] });
 
-    const failed = await app.gql(`mutation($r:ID!){ failValidationRun(runId:$r, workerId:"probe", message:"CUDA out of memory"){ ... on FailValidationRunSuccess { data { status error } } } }`, { r: runId }, key);
+    const failed = await app.gql(
+      `mutation($r:ID!){ failValidationRun(runId:$r, workerId:"probe", message:"CUDA out of memory"){ ... on FailValidationRunSuccess { data { status error } } } }`,
+      { r: runId },
+      key,
+    );
     expect(failed.data.failValidationRun.data).toEqual({ status: "FAILED", error: "CUDA out of memory" });
     expect(await report("knowledge:adapted:0", { best: [0, 1, 2] })).toMatchObject({ code: "CONFLICT" });
     expect((await app.services.db.trainingJob.findUniqueOrThrow({ where: { id: job.jobId } })).status).toBe("COMPLETED");

@@ -18,11 +18,15 @@ describe("trainer tokens", () => {
     expect(claim.job.id).toBe(jobId);
     return { jobId, token: claim.trainerToken as string };
   };
-  const metrics = (job: { jobId: string; token: string }, from: number) => app.gql(REPORT.metrics, { j: job.jobId, p: trainingPoints(from, from) }, job.token);
+  const metrics = (job: { jobId: string; token: string }, from: number) =>
+    app.gql(REPORT.metrics, { j: job.jobId, p: trainingPoints(from, from) }, job.token);
 
   beforeAll(async () => {
     // Without the lease-expiry tick a lease can sit expired and not yet taken back: the window the last test needs.
-    backgroundTasks.splice(backgroundTasks.findIndex((task) => task.name === "expire worker leases"), 1);
+    backgroundTasks.splice(
+      backgroundTasks.findIndex((task) => task.name === "expire worker leases"),
+      1,
+    );
     app = await startTestApp();
     workerKey = await createWorkerKey(app);
     engineer = await app.login("engineer");
@@ -35,9 +39,17 @@ describe("trainer tokens", () => {
     const job = await claimed("reach");
     await app.services.db.trainingJob.update({ where: { id: job.jobId }, data: { retryOfId: earlier } });
     const report = (fields: string) =>
-      app.gql(`mutation($j:ID!,$s:Int!){ reportTrainingStatus(jobId:$j, sequence:$s, status:PREPROCESSING){ ... on ReportTrainingStatusSuccess { data { ${fields} } } } }`, { j: job.jobId, s: 1 }, job.token);
+      app.gql(
+        `mutation($j:ID!,$s:Int!){ reportTrainingStatus(jobId:$j, sequence:$s, status:PREPROCESSING){ ... on ReportTrainingStatusSuccess { data { ${fields} } } } }`,
+        { j: job.jobId, s: 1 },
+        job.token,
+      );
     expect((await report("id status")).data.reportTrainingStatus.data).toEqual({ id: job.jobId, status: "PREPROCESSING" });
-    for (const [fields, secret] of [["retryOf { name }", "an earlier job"], ["createdBy { email }", "engineer@demo"], ["dataset { name }", "demo"]]) {
+    for (const [fields, secret] of [
+      ["retryOf { name }", "an earlier job"],
+      ["createdBy { email }", "engineer@demo"],
+      ["dataset { name }", "demo"],
+    ]) {
       const result = await report(`id ${fields}`);
       expect(result.errors?.[0].extensions.code, fields).toBe("FORBIDDEN");
       expect(JSON.stringify(result.data ?? null)).not.toContain(secret);
@@ -53,13 +65,18 @@ describe("trainer tokens", () => {
     const late = await postWebhook(app.url, job.jobId, secret, { type: "metrics", points: trainingPoints(3, 3) });
     expect(late).toMatchObject({ status: 409, body: { error: { code: "INVALID_TRANSITION" } } });
     expect(await app.services.db.metricPoint.count({ where: { jobId: job.jobId, step: { gt: 1 } } })).toBe(0);
-    expect((await app.gql(HEARTBEAT, { id: job.jobId }, job.token)).data.heartbeatTrainingJob.data).toMatchObject({ leaseExpiresAt: null, status: "CANCELLED", cancelRequested: true });
+    expect((await app.gql(HEARTBEAT, { id: job.jobId }, job.token)).data.heartbeatTrainingJob.data).toMatchObject({
+      leaseExpiresAt: null,
+      status: "CANCELLED",
+      cancelRequested: true,
+    });
   });
 
   it("is refused once the job completed", async () => {
     const job = await claimed("to complete");
     const stages = ["PREPROCESSING", "MODEL_LOADING", "TRAINING", "FINALIZATION"];
-    for (const [i, st] of stages.entries()) expect(outcome(await app.gql(REPORT.status, { j: job.jobId, s: i + 1, st }, job.token)).data.status).toBe(st);
+    for (const [i, st] of stages.entries())
+      expect(outcome(await app.gql(REPORT.status, { j: job.jobId, s: i + 1, st }, job.token)).data.status).toBe(st);
     expect(outcome(await app.gql(REPORT.complete, { j: job.jobId, s: 5 }, job.token)).data.status).toBe("COMPLETED");
     expect((await metrics(job, 1)).errors![0].extensions.code).toBe("FORBIDDEN");
   });

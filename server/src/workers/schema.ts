@@ -26,8 +26,13 @@ const JobClaim = builder.objectRef<Claim>("JobClaim").implement({
   fields: (t) => ({
     job: t.field({ type: TrainingJob, resolve: (c) => c.job }),
     trainerToken: t.exposeString("trainerToken", { description: "Send as `Authorization: Bearer …` on this job's reports. Shown once." }),
-    leaseExpiresAt: t.expose("leaseExpiresAt", { type: "DateTime", description: "Send heartbeatTrainingJob before this, or the job is taken back." }),
-    lastSequence: t.exposeInt("lastSequence", { description: "The highest report sequence the server has seen for this job; continue above it." }),
+    leaseExpiresAt: t.expose("leaseExpiresAt", {
+      type: "DateTime",
+      description: "Send heartbeatTrainingJob before this, or the job is taken back.",
+    }),
+    lastSequence: t.exposeInt("lastSequence", {
+      description: "The highest report sequence the server has seen for this job; continue above it.",
+    }),
     datasetContent: t.exposeString("datasetContent", { description: "The dataset file (JSON Lines)." }),
     resumeFrom: t.field({ type: ResumeCheckpoint, nullable: true, resolve: (c) => c.resumeFrom }),
   }),
@@ -42,7 +47,11 @@ const JobClaimResult = builder.simpleObject("JobClaimResult", {
 
 const Heartbeat = builder.simpleObject("TrainingJobHeartbeat", {
   fields: (t) => ({
-    leaseExpiresAt: t.field({ type: "DateTime", nullable: true, description: "The renewed lease; null when the job is no longer the worker's to run." }),
+    leaseExpiresAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      description: "The renewed lease; null when the job is no longer the worker's to run.",
+    }),
     status: t.field({ type: JobStatusEnum }),
     cancelRequested: t.boolean({ description: "The job was cancelled: stop within seconds." }),
   }),
@@ -63,19 +72,25 @@ builder.mutationFields((t) => ({
     args: {
       workerId: t.arg.string({ required: true, description: "A name for this worker, shown on the job." }),
       gpuTypes: t.arg.stringList({ description: "Only jobs for these GPU types." }),
-      backends: t.arg.stringList({ description: 'Only jobs for these trainers (config.backend: "typescript" or "python"); all when left out.' }),
+      backends: t.arg.stringList({
+        description: 'Only jobs for these trainers (config.backend: "typescript" or "python"); all when left out.',
+      }),
       jobId: t.arg.id({ description: "Only this job (required with a job token, which can claim nothing else)." }),
     },
     resolve: async (_root, { workerId, gpuTypes, backends, jobId }, ctx) => {
       const onlyJob = jobId == null ? null : String(jobId);
       if (ctx.viewer!.kind === "trainer") requireTrainerOf(ctx.viewer, onlyJob ?? "");
       const filter = { gpuTypes, backends, jobId: onlyJob };
-      return { claim: await claimNextJob(ctx, ctx.viewer!.orgId, workerId, filter, publicBaseUrl(ctx, (ctx as { request?: Request }).request)), pollAfterSeconds: CLAIM_POLL_SECONDS };
+      return {
+        claim: await claimNextJob(ctx, ctx.viewer!.orgId, workerId, filter, publicBaseUrl(ctx, (ctx as { request?: Request }).request)),
+        pollAfterSeconds: CLAIM_POLL_SECONDS,
+      };
     },
   }),
   heartbeatTrainingJob: t.field({
     type: Heartbeat,
-    description: "A trainer renews its lease on the job (every few seconds). Once the job ended or was taken back, the answer says so (the token serves nothing else then).",
+    description:
+      "A trainer renews its lease on the job (every few seconds). Once the job ended or was taken back, the answer says so (the token serves nothing else then).",
     errors: { result: { name: "HeartbeatTrainingJobSuccess" } },
     authScopes: anyJobToken,
     args: { jobId: t.arg.id({ required: true }) },

@@ -16,7 +16,8 @@ export const anyJobToken = (_parent: unknown, _args: unknown, ctx: { viewer: Vie
 
 /** The job a trainer token was made for; any other job is refused. */
 export function requireTrainerOf(viewer: Viewer | null, jobId: string): Extract<Viewer, { kind: "trainer" }> {
-  if (viewer?.kind !== "trainer" || viewer.jobId !== jobId) throw new AppError("FORBIDDEN", "This trainer token is for another job", "jobId");
+  if (viewer?.kind !== "trainer" || viewer.jobId !== jobId)
+    throw new AppError("FORBIDDEN", "This trainer token is for another job", "jobId");
   return viewer;
 }
 
@@ -28,7 +29,6 @@ function claimable(now: Date, orgId?: string, gpuTypes?: string[] | null): Prism
   };
 }
 
-
 /** Tries to take one job; null when another worker got it first. */
 async function claimOne(services: AppServices, jobId: string, orgId: string, workerId: string) {
   const now = new Date();
@@ -37,7 +37,10 @@ async function claimOne(services: AppServices, jobId: string, orgId: string, wor
     // The claim itself: one conditional UPDATE. Of two workers racing for the
     // job, the second finds the row no longer claimable and updates nothing.
     // The previous holder's webhook secret goes too; the new trainer asks for a fresh one.
-    const { count } = await tx.trainingJob.updateMany({ where: { id: jobId, ...claimable(now) }, data: { workerId, leaseExpiresAt, webhookSecret: null } });
+    const { count } = await tx.trainingJob.updateMany({
+      where: { id: jobId, ...claimable(now) },
+      data: { workerId, leaseExpiresAt, webhookSecret: null },
+    });
     if (count === 0) return null;
     const before = await tx.trainingJob.findUniqueOrThrow({ where: { id: jobId }, select: { status: true } });
     const job = await transitionJob(services, jobId, "PROVISIONING", {
@@ -62,7 +65,7 @@ const CLAIM_PAGE = 20;
 export type ClaimFilter = { gpuTypes?: string[] | null; backends?: string[] | null; jobId?: string | null };
 
 /** The trainer a job asks for (config.backend); jobs made before the setting existed use the TypeScript one. */
-export const backendOf = (config: unknown) => ((config as { backend?: string } | null)?.backend ?? "typescript");
+export const backendOf = (config: unknown) => (config as { backend?: string } | null)?.backend ?? "typescript";
 
 /**
  * Gives the worker the oldest claimable job of its organization — a RECOVERING
@@ -124,7 +127,10 @@ async function runInputs(services: AppServices, job: { id: string; datasetId: st
 /** Renews the lease of a running job and tells the worker whether to stop. */
 export async function heartbeat(services: AppServices, jobId: string) {
   const leaseExpiresAt = new Date(Date.now() + services.config.leaseSeconds * 1000);
-  const { count } = await services.db.trainingJob.updateMany({ where: { id: jobId, status: { in: LEASED_STATUSES } }, data: { leaseExpiresAt } });
+  const { count } = await services.db.trainingJob.updateMany({
+    where: { id: jobId, status: { in: LEASED_STATUSES } },
+    data: { leaseExpiresAt },
+  });
   const job = await services.db.trainingJob.findUniqueOrThrow({ where: { id: jobId }, select: { status: true } });
   return { leaseExpiresAt: count ? leaseExpiresAt : null, status: job.status, cancelRequested: job.status === "CANCELLED" };
 }
@@ -143,11 +149,24 @@ export async function expireLeases(services: AppServices): Promise<string[]> {
   for (const { id, workerId } of expired) {
     const job = await inTransaction(services, async (tx) => {
       // Guarded like a claim: a heartbeat that renewed the lease in the meantime wins.
-      const { count } = await tx.trainingJob.updateMany({ where: { id, status: { in: LEASED_STATUSES }, leaseExpiresAt: { lt: now } }, data: { leaseExpiresAt: null } });
+      const { count } = await tx.trainingJob.updateMany({
+        where: { id, status: { in: LEASED_STATUSES }, leaseExpiresAt: { lt: now } },
+        data: { leaseExpiresAt: null },
+      });
       if (count === 0) return null;
       const reason = `Worker ${workerId ?? "?"} stopped sending heartbeats`;
-      const recovering = await transitionJob(services, id, "RECOVERING", { tx, message: `${reason}; waiting for a worker to resume from the last checkpoint`, payload: { reason: "lease_expired", workerId } });
-      await appendEvent(tx, { jobId: id, type: "lease_expired", message: reason, payload: { workerId, leaseSeconds: services.config.leaseSeconds }, source: "system" });
+      const recovering = await transitionJob(services, id, "RECOVERING", {
+        tx,
+        message: `${reason}; waiting for a worker to resume from the last checkpoint`,
+        payload: { reason: "lease_expired", workerId },
+      });
+      await appendEvent(tx, {
+        jobId: id,
+        type: "lease_expired",
+        message: reason,
+        payload: { workerId, leaseSeconds: services.config.leaseSeconds },
+        source: "system",
+      });
       return recovering;
     });
     if (!job) continue;

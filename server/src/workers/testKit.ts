@@ -11,7 +11,12 @@ export async function createWorkerKey(app: TestApp, scopes: string[] = ["WORKER"
 }
 
 /** Creates and queues a job on the demo dataset (or `datasetId`); returns its id. */
-export async function queueJob(app: TestApp, name: string, overrides: Record<string, unknown> = {}, settings: Record<string, unknown> = {}): Promise<string> {
+export async function queueJob(
+  app: TestApp,
+  name: string,
+  overrides: Record<string, unknown> = {},
+  settings: Record<string, unknown> = {},
+): Promise<string> {
   const session = await app.session("engineer");
   const datasetId = (settings.datasetId as string | undefined) ?? (await demoDatasetId(app, session));
   const result = await createJob(app, session, { name, start: true, settings: { datasetId, overrides, ...settings } });
@@ -32,7 +37,14 @@ export const HEARTBEAT = `mutation($id:ID!){ heartbeatTrainingJob(jobId:$id){
   __typename ... on AppError { code message field } ... on HeartbeatTrainingJobSuccess { data { leaseExpiresAt status cancelRequested } } } }`;
 
 /** Uploads a file as a trainer (GraphQL multipart request). */
-export async function uploadArtifact(app: TestApp, token: string, jobId: string, kind: string, fileName: string, content: Uint8Array | string) {
+export async function uploadArtifact(
+  app: TestApp,
+  token: string,
+  jobId: string,
+  kind: string,
+  fileName: string,
+  content: Uint8Array | string,
+) {
   const form = new FormData();
   form.append(
     "operations",
@@ -45,6 +57,10 @@ export async function uploadArtifact(app: TestApp, token: string, jobId: string,
   );
   form.append("map", JSON.stringify({ "0": ["variables.f"] }));
   form.append("0", new Blob([typeof content === "string" ? content : new Uint8Array(content)]), fileName);
-  const response = await fetch(`${app.url}/graphql`, { method: "POST", headers: { authorization: `Bearer ${token}`, "graphql-require-preflight": "1" }, body: form });
+  const response = await fetch(`${app.url}/graphql`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "graphql-require-preflight": "1" },
+    body: form,
+  });
   return (await response.json()) as any;
 }

@@ -6,7 +6,8 @@ import { outcome, postWebhook, REPORT } from "../ingest/testTrainer.js";
 import { transitionJob } from "../jobs/service.js";
 import { FINAL_STATUSES } from "../jobs/stateMachine.js";
 
-const claim = (app: TestApp, key: string | null, workerId: string, gpuTypes?: string[]) => app.gql(CLAIM, { w: workerId, g: gpuTypes ?? null }, key);
+const claim = (app: TestApp, key: string | null, workerId: string, gpuTypes?: string[]) =>
+  app.gql(CLAIM, { w: workerId, g: gpuTypes ?? null }, key);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const where = usingPostgres() ? "PostgreSQL" : "SQLite";
@@ -70,9 +71,21 @@ describe(`worker claims (${where})`, () => {
   it("only offers jobs of the worker's organization and GPU types", async () => {
     const job = await queueJob(app, "h100 only", {}, { gpuType: "H100_PCIE_80GB" });
     expect((await claim(app, key, "w-a100", ["A100_SXM_80GB"])).data.claimTrainingJob.data.claim).toBeNull();
-    const other = await app.services.db.organization.create({ data: { name: "Other", slug: `other-${Date.now()}`, memberships: { create: { role: "ENGINEER", user: { create: { email: `w${Date.now()}@other.test`, name: "Other" } } } } }, include: { memberships: true } });
+    const other = await app.services.db.organization.create({
+      data: {
+        name: "Other",
+        slug: `other-${Date.now()}`,
+        memberships: { create: { role: "ENGINEER", user: { create: { email: `w${Date.now()}@other.test`, name: "Other" } } } },
+      },
+      include: { memberships: true },
+    });
     const { createApiKey } = await import("../auth/service.js");
-    const { key: otherKey } = await createApiKey(app.services.db, { kind: "user", userId: other.memberships[0].userId, orgId: other.id, role: "OWNER", scopes: null, credentialId: "test" }, "w", ["worker"]);
+    const { key: otherKey } = await createApiKey(
+      app.services.db,
+      { kind: "user", userId: other.memberships[0].userId, orgId: other.id, role: "OWNER", scopes: null, credentialId: "test" },
+      "w",
+      ["worker"],
+    );
     expect((await claim(app, otherKey, "w-other")).data.claimTrainingJob.data.claim).toBeNull();
     expect((await claim(app, key, "w-h100", ["H100_PCIE_80GB"])).data.claimTrainingJob.data.claim.job.id).toBe(job);
   });
@@ -85,7 +98,6 @@ describe(`worker claims (${where})`, () => {
     expect((await byBackend(["typescript"])).data.claimTrainingJob.data.claim).toBeNull();
     expect((await byBackend(["python"])).data.claimTrainingJob.data.claim.job).toMatchObject({ id: gpuJob, config: { backend: "python" } });
   });
-
 });
 
 // A short lease (the background task looks every second) keeps these fast.
@@ -118,7 +130,11 @@ describe(`worker leases (${where})`, () => {
     const id = await queueJob(app, "to cancel");
     const c = (await claim(app, key, "w-cancel")).data.claimTrainingJob.data.claim;
     const session = await app.login("engineer");
-    const cancelled = await app.gql(`mutation($id:ID!){ cancelTrainingJob(id:$id){ __typename ... on CancelTrainingJobSuccess { data { id } } } }`, { id }, session);
+    const cancelled = await app.gql(
+      `mutation($id:ID!){ cancelTrainingJob(id:$id){ __typename ... on CancelTrainingJobSuccess { data { id } } } }`,
+      { id },
+      session,
+    );
     expect(cancelled.data.cancelTrainingJob.__typename).toBe("CancelTrainingJobSuccess");
     const beat = (await app.gql(HEARTBEAT, { id }, c.trainerToken)).data.heartbeatTrainingJob.data;
     expect(beat).toEqual({ leaseExpiresAt: null, status: "CANCELLED", cancelRequested: true });
@@ -128,7 +144,14 @@ describe(`worker leases (${where})`, () => {
     const id = await queueJob(app, "spot victim");
     const first = (await claim(app, key, "worker-a")).data.claimTrainingJob.data.claim;
     expect(first.job.id).toBe(id);
-    const upload = await uploadArtifact(app, first.trainerToken, id, "checkpoint", "checkpoint-000020.tar.gz", new Uint8Array([1, 2, 3, 4]));
+    const upload = await uploadArtifact(
+      app,
+      first.trainerToken,
+      id,
+      "checkpoint",
+      "checkpoint-000020.tar.gz",
+      new Uint8Array([1, 2, 3, 4]),
+    );
     const artifact = upload.data.uploadArtifact.data;
     // The checkpoint row is normally written by reportCheckpoint (the live-progress domain).
     await app.services.db.checkpoint.create({ data: { jobId: id, step: 20, epoch: 0.5, artifactId: artifact.id } });

@@ -24,7 +24,17 @@ CHATS = [
         ("hi", "hello! how can i help?"),
         ("budget tips?", "track every expense for a month."),
     ]
-] + [{"messages": [{"role": "system", "content": "be kind"}, {"role": "user", "content": "and now?"}, {"role": "assistant", "content": "save first."}, {"role": "user", "content": "ok"}, {"role": "assistant", "content": "good."}]}]
+] + [
+    {
+        "messages": [
+            {"role": "system", "content": "be kind"},
+            {"role": "user", "content": "and now?"},
+            {"role": "assistant", "content": "save first."},
+            {"role": "user", "content": "ok"},
+            {"role": "assistant", "content": "good."},
+        ]
+    }
+]
 SETTINGS = {"seed": 7, "validationFraction": 0.5, "maxSeqLength": 64, "generation": {"maxNewTokens": 6, "temperature": 0.7, "topK": 5}}
 
 
@@ -35,12 +45,14 @@ def reference_perplexity(model, chats, max_len):
         ids, labels = [], []
         for i, m in enumerate(chat["messages"]):
             upto = TOK.apply_chat_template(chat["messages"][: i + 1])
-            new = upto[len(ids):]
+            new = upto[len(ids) :]
             ids = upto
             labels += new if m["role"] == "assistant" else [None] * len(new)
         ids, labels = ids[:max_len], labels[:max_len]
         with torch.no_grad():
-            logp = torch.log_softmax(model(input_ids=torch.tensor([ids]), attention_mask=torch.ones(1, len(ids), dtype=torch.long)).logits[0], dim=-1)
+            logp = torch.log_softmax(
+                model(input_ids=torch.tensor([ids]), attention_mask=torch.ones(1, len(ids), dtype=torch.long)).logits[0], dim=-1
+            )
         for t in range(1, len(ids)):
             if labels[t] is not None:
                 total -= logp[t - 1, labels[t]].item()
@@ -63,8 +75,13 @@ class PerplexityTest(unittest.TestCase):
         # Each assistant turn: its role token, its characters and <end>.
         expected = sum(1 + len(TOK.encode(m["content"])) + 1 for c in CHATS for m in c["messages"] if m["role"] == "assistant")
         self.assertEqual(evaluation.perplexity(TinyLM(), TOK, CHATS, 1000)["tokens"], expected)
-        longer_questions = [{"messages": [{"role": "user", "content": c["messages"][-2]["content"] + " really"}, c["messages"][-1]]} for c in CHATS]
-        self.assertEqual(evaluation.perplexity(TinyLM(), TOK, longer_questions, 1000)["tokens"], sum(1 + len(TOK.encode(c["messages"][-1]["content"])) + 1 for c in CHATS))
+        longer_questions = [
+            {"messages": [{"role": "user", "content": c["messages"][-2]["content"] + " really"}, c["messages"][-1]]} for c in CHATS
+        ]
+        self.assertEqual(
+            evaluation.perplexity(TinyLM(), TOK, longer_questions, 1000)["tokens"],
+            sum(1 + len(TOK.encode(c["messages"][-1]["content"])) + 1 for c in CHATS),
+        )
         self.assertLess(evaluation.perplexity(TinyLM(), TOK, CHATS, 20)["tokens"], expected)
         with self.assertRaisesRegex(ValueError, "no held-out conversation"):
             evaluation.perplexity(TinyLM(), TOK, CHATS, 3)
@@ -101,7 +118,10 @@ class MultipleChoiceTest(unittest.TestCase):
         model = PrefersA()
         options = ["b", "aaaaaaaa"]
         self.assertEqual(evaluation.choose_options(model, TOK, "which?", options), 1)
-        rows = [evaluation.tokenize_chat(TOK, {"messages": [{"role": "user", "content": "which?"}, {"role": "assistant", "content": o}]}, 100) for o in options]
+        rows = [
+            evaluation.tokenize_chat(TOK, {"messages": [{"role": "user", "content": "which?"}, {"role": "assistant", "content": o}]}, 100)
+            for o in options
+        ]
         sums = [-n for n, _ in evaluation.row_nll(model, rows, 0, 8)]
         self.assertGreater(sums[0], sums[1])
 
@@ -111,14 +131,19 @@ class MultipleChoiceTest(unittest.TestCase):
         batched = evaluation.choose_options(model, TOK, "how big?", options, batch_size=8)
         scores = []
         for o in options:
-            row = evaluation.tokenize_chat(TOK, {"messages": [{"role": "user", "content": "how big?"}, {"role": "assistant", "content": o}]}, 100)
+            row = evaluation.tokenize_chat(
+                TOK, {"messages": [{"role": "user", "content": "how big?"}, {"role": "assistant", "content": o}]}, 100
+            )
             n, t = evaluation.row_nll(model, [row], 0, 1)[0]
             scores.append(-n / t)
         self.assertEqual(batched, scores.index(max(scores)))
 
 
 class GenerationTest(unittest.TestCase):
-    PROMPTS = [{"messages": [{"role": "system", "content": "be kind"}, {"role": "user", "content": q}]} for q in ["hi", "how big should my emergency fund be?", "ok"]]
+    PROMPTS = [
+        {"messages": [{"role": "system", "content": "be kind"}, {"role": "user", "content": q}]}
+        for q in ["hi", "how big should my emergency fund be?", "ok"]
+    ]
 
     def test_left_padding_leaves_each_reply_as_if_alone(self):
         model = TinyLM(seed=1)
@@ -132,8 +157,13 @@ class GenerationTest(unittest.TestCase):
         settings = SETTINGS["generation"]
         first = evaluation.generate_replies(sample_generate(model), TOK, self.PROMPTS, settings, 11)
         self.assertEqual(first, evaluation.generate_replies(sample_generate(model), TOK, self.PROMPTS, settings, 11))
-        self.assertNotEqual(first, evaluation.generate_replies(sample_generate(model), TOK, self.PROMPTS, {**settings, "maxNewTokens": 30}, 12))
-        eos_after_two = lambda ids, mask, n, t, k, seed: [[len(SPECIAL), len(SPECIAL) + 1, SPECIAL["<eos>"], len(SPECIAL)] for _ in range(ids.shape[0])]  # noqa: E731
+        self.assertNotEqual(
+            first, evaluation.generate_replies(sample_generate(model), TOK, self.PROMPTS, {**settings, "maxNewTokens": 30}, 12)
+        )
+
+        def eos_after_two(ids, mask, n, t, k, seed):
+            return [[len(SPECIAL), len(SPECIAL) + 1, SPECIAL["<eos>"], len(SPECIAL)] for _ in range(ids.shape[0])]
+
         self.assertEqual(evaluation.generate_replies(eos_after_two, TOK, self.PROMPTS[:1], settings, 0), ["ab"])
 
 
@@ -141,14 +171,29 @@ class RunTasksTest(unittest.TestCase):
     TASKS = [
         {"key": "perplexity:base", "kind": "PERPLEXITY", "model": "BASE"},
         {"key": "perplexity:adapted", "kind": "PERPLEXITY", "model": "ADAPTED"},
-        {"key": "knowledge:adapted:0", "kind": "MULTIPLE_CHOICE", "model": "ADAPTED", "questions": [{"id": "q1", "question": "2+2?", "options": ["4", "5", "22"]}, {"id": "q2", "question": "sky?", "options": ["blue", "green"]}]},
-        {"key": "review:base:0", "kind": "GENERATE", "model": "BASE", "prompts": [{"scenarioId": "s1", "messages": [{"role": "user", "content": "i lost my job"}]}]},
+        {
+            "key": "knowledge:adapted:0",
+            "kind": "MULTIPLE_CHOICE",
+            "model": "ADAPTED",
+            "questions": [
+                {"id": "q1", "question": "2+2?", "options": ["4", "5", "22"]},
+                {"id": "q2", "question": "sky?", "options": ["blue", "green"]},
+            ],
+        },
+        {
+            "key": "review:base:0",
+            "kind": "GENERATE",
+            "model": "BASE",
+            "prompts": [{"scenarioId": "s1", "messages": [{"role": "user", "content": "i lost my job"}]}],
+        },
     ]
 
     def test_reports_each_task_once_in_order_with_the_servers_shapes(self):
         model = TinyLM()
         reported = []
-        done = evaluation.run_tasks(self.TASKS, model, TOK, CHATS, SETTINGS, sample_generate(model), 5, lambda key, result: reported.append((key, result)) or True)
+        done = evaluation.run_tasks(
+            self.TASKS, model, TOK, CHATS, SETTINGS, sample_generate(model), 5, lambda key, result: reported.append((key, result)) or True
+        )
         self.assertTrue(done)
         self.assertEqual([k for k, _ in reported], [t["key"] for t in self.TASKS])
         shapes = [set(r) for _, r in reported]
@@ -156,7 +201,9 @@ class RunTasksTest(unittest.TestCase):
         base, adapted = reported[0][1], reported[1][1]
         self.assertEqual(base["conversations"], len(evaluation.held_out(CHATS, SETTINGS)))
         with evaluation.side(model, "BASE"):
-            self.assertAlmostEqual(base["loss"], evaluation.perplexity(model, TOK, evaluation.held_out(CHATS, SETTINGS), 64)["loss"], places=6)
+            self.assertAlmostEqual(
+                base["loss"], evaluation.perplexity(model, TOK, evaluation.held_out(CHATS, SETTINGS), 64)["loss"], places=6
+            )
         self.assertNotAlmostEqual(base["loss"], adapted["loss"], places=3)
         self.assertEqual(len(reported[2][1]["best"]), 2)
         self.assertEqual(len(reported[3][1]["texts"]), 1)
@@ -164,7 +211,9 @@ class RunTasksTest(unittest.TestCase):
     def test_stops_at_the_first_refused_report(self):
         model = TinyLM()
         seen = []
-        done = evaluation.run_tasks(self.TASKS, model, TOK, CHATS, SETTINGS, sample_generate(model), 5, lambda key, result: seen.append(key) and False)
+        done = evaluation.run_tasks(
+            self.TASKS, model, TOK, CHATS, SETTINGS, sample_generate(model), 5, lambda key, result: seen.append(key) and False
+        )
         self.assertFalse(done)
         self.assertEqual(seen, ["perplexity:base"])
 

@@ -13,7 +13,7 @@ def tokenize_chat(tokenizer, chat, max_len):
     ids, labels = [], []
     for i, message in enumerate(chat["messages"]):
         upto = tokenizer.apply_chat_template(chat["messages"][: i + 1], tokenize=True)
-        new = upto[len(ids):]
+        new = upto[len(ids) :]
         ids = list(upto)
         labels += new if message["role"] == "assistant" else [IGNORE] * len(new)
     # Labels stay aligned with the inputs: transformers shifts them when it computes the loss.

@@ -28,7 +28,9 @@ def parse_chat_jsonl(text):
             if not isinstance(m, dict):
                 raise DatasetFormatError("expected an object", number, f"messages[{i}]")
             if m.get("role") not in ROLES:
-                raise DatasetFormatError(f"role must be one of system, user, assistant (got {json.dumps(m.get('role'))})", number, f"messages[{i}].role")
+                raise DatasetFormatError(
+                    f"role must be one of system, user, assistant (got {json.dumps(m.get('role'))})", number, f"messages[{i}].role"
+                )
             if not isinstance(m.get("content"), str):
                 raise DatasetFormatError("content must be a string", number, f"messages[{i}].content")
         if not any(m["role"] == "assistant" for m in messages):

@@ -40,7 +40,7 @@ def row_nll(model, rows, pad_id, batch_size):
     device = _device_of(model)
     with torch.no_grad():
         for start in range(0, len(rows), batch_size):
-            ids, mask, labels = pad_rows(rows[start:start + batch_size], pad_id)
+            ids, mask, labels = pad_rows(rows[start : start + batch_size], pad_id)
             logits = model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits.float().cpu()
             targets = labels[:, 1:]
             logp = torch.log_softmax(logits[:, :-1], dim=-1)
@@ -65,7 +65,10 @@ def perplexity(model, tokenizer, chats, max_len, batch_size=8):
 
 def choose_options(model, tokenizer, question, options, batch_size=8):
     """Index of the option with the highest mean log-probability per token, as the assistant's reply."""
-    rows = [tokenize_chat(tokenizer, {"messages": [{"role": "user", "content": question}, {"role": "assistant", "content": o}]}, 1 << 30) for o in options]
+    rows = [
+        tokenize_chat(tokenizer, {"messages": [{"role": "user", "content": question}, {"role": "assistant", "content": o}]}, 1 << 30)
+        for o in options
+    ]
     scores = [-n / max(t, 1) for n, t in row_nll(model, rows, pad_id_of(tokenizer), batch_size)]
     return max(range(len(scores)), key=lambda i: (scores[i], -i))
 

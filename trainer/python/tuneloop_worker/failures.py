@@ -26,7 +26,11 @@ class JobTimeoutError(Exception):
             "Reduce epochs, raise the batch size, or allow more time."
         )
         self.details = {"limitSeconds": limit_seconds, "step": step, "totalSteps": total_steps}
-        self.facts = {"time": {"limitSeconds": limit_seconds, "stepsDone": step, "totalSteps": total_steps, **timing}} if timing and total_steps else None
+        self.facts = (
+            {"time": {"limitSeconds": limit_seconds, "stepsDone": step, "totalSteps": total_steps, **timing}}
+            if timing and total_steps
+            else None
+        )
 
 
 class ServerUnreachableError(Exception):
@@ -43,10 +47,18 @@ def describe_failure(error):
     if isinstance(error, OutOfMemoryError):
         return {"errorType": "OutOfMemoryError", "message": str(error), "details": error.details, "facts": error.facts}
     if isinstance(error, DatasetFormatError):
-        return {"errorType": "DatasetFormatError", "message": f"Dataset {error}. Fix that conversation and upload the dataset again.", "details": error.details}
+        return {
+            "errorType": "DatasetFormatError",
+            "message": f"Dataset {error}. Fix that conversation and upload the dataset again.",
+            "details": error.details,
+        }
     if isinstance(error, JobTimeoutError):
         return {"errorType": "TimeoutError", "message": str(error), "details": error.details, "facts": error.facts}
     if isinstance(error, ServerUnreachableError):
         return {"errorType": "NetworkError", "message": str(error), "details": error.details}
     stack = "".join(traceback.format_exception(type(error), error, error.__traceback__)[-8:])
-    return {"errorType": "UnknownError", "message": str(error) or type(error).__name__, "details": {"name": type(error).__name__, "stack": stack}}
+    return {
+        "errorType": "UnknownError",
+        "message": str(error) or type(error).__name__,
+        "details": {"name": type(error).__name__, "stack": stack},
+    }

@@ -17,7 +17,9 @@ def load(config, adapter_dir):
     tokenizer = AutoTokenizer.from_pretrained(base)
     kwargs = {"torch_dtype": torch.bfloat16 if cuda else torch.float32}
     if quantized:
-        kwargs["quantization_config"] = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True, bnb_4bit_compute_dtype=torch.bfloat16)
+        kwargs["quantization_config"] = BitsAndBytesConfig(
+            load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True, bnb_4bit_compute_dtype=torch.bfloat16
+        )
     if cuda:
         kwargs["device_map"] = {"": 0}
     model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(base, **kwargs), adapter_dir)
@@ -29,7 +31,13 @@ def load(config, adapter_dir):
         device = next(model.parameters()).device
         sampling = {"do_sample": True, "temperature": temperature, "top_k": top_k or None} if temperature > 0 else {"do_sample": False}
         with torch.no_grad():
-            out = model.generate(input_ids=input_ids.to(device), attention_mask=attention_mask.to(device), max_new_tokens=max_new_tokens, pad_token_id=pad_id, **sampling)
-        return [row[input_ids.shape[1]:].tolist() for row in out.cpu()]
+            out = model.generate(
+                input_ids=input_ids.to(device),
+                attention_mask=attention_mask.to(device),
+                max_new_tokens=max_new_tokens,
+                pad_token_id=pad_id,
+                **sampling
+            )
+        return [row[input_ids.shape[1] :].tolist() for row in out.cpu()]
 
     return model, tokenizer, generate

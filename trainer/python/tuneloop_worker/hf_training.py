@@ -68,7 +68,11 @@ class _Reporter(TrainerCallback):
         self.tokens_seen = 0
 
     def on_train_begin(self, args, state, control, **kwargs):
-        self.hooks.stage("TRAINING", f"Resuming at step {self.resumed_from} of {state.max_steps}" if self.resumed_from else f"Training {state.max_steps} steps", state.max_steps)
+        self.hooks.stage(
+            "TRAINING",
+            f"Resuming at step {self.resumed_from} of {state.max_steps}" if self.resumed_from else f"Training {state.max_steps} steps",
+            state.max_steps,
+        )
         if self.resumed_from:
             self.hooks.resumed(self.resumed_from)
 
@@ -79,13 +83,16 @@ class _Reporter(TrainerCallback):
     def on_step_end(self, args, state, control, **kwargs):
         seconds = max(1e-9, time.monotonic() - (self.step_started or time.monotonic()))
         self.tokens_seen += self.collator.step_tokens
-        self._emit(state, {
-            "tokens_per_sec": self.collator.step_tokens / seconds,
-            "samples_per_sec": self.batch_size / seconds,
-            "memory_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "eta_seconds": max(0, state.max_steps - state.global_step) * seconds,
-            **gpu_usage(),
-        })
+        self._emit(
+            state,
+            {
+                "tokens_per_sec": self.collator.step_tokens / seconds,
+                "samples_per_sec": self.batch_size / seconds,
+                "memory_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "eta_seconds": max(0, state.max_steps - state.global_step) * seconds,
+                **gpu_usage(),
+            },
+        )
         stop = self.hooks.stop_requested()
         if stop:
             control.should_training_stop = True
@@ -114,7 +121,10 @@ class _Reporter(TrainerCallback):
 
     def _emit(self, state, values):
         now = time.time()
-        points = [{"name": k, "step": state.global_step, "value": float(v), "epoch": float(state.epoch or 0), "wallTime": now} for k, v in values.items()]
+        points = [
+            {"name": k, "step": state.global_step, "value": float(v), "epoch": float(state.epoch or 0), "wallTime": now}
+            for k, v in values.items()
+        ]
         self.points += points
         self.hooks.metrics(points)
 
@@ -124,7 +134,11 @@ def gpu_usage():
     if not torch.cuda.is_available():
         return {}
     free, total = torch.cuda.mem_get_info()
-    usage = {"gpu_memory_used_mb": (total - free) / 2**20, "gpu_memory_total_mb": total / 2**20, "gpu_memory_allocated_mb": torch.cuda.max_memory_allocated() / 2**20}
+    usage = {
+        "gpu_memory_used_mb": (total - free) / 2**20,
+        "gpu_memory_total_mb": total / 2**20,
+        "gpu_memory_allocated_mb": torch.cuda.max_memory_allocated() / 2**20,
+    }
     try:
         usage["gpu_utilization_pct"] = float(torch.cuda.utilization())
     except Exception:  # noqa: BLE001 — torch.cuda.utilization needs pynvml; without it the memory still tells
@@ -160,13 +174,28 @@ def train_job(config, chats, work_dir, resume_archive, hooks, memory_budget_mb=N
     model = AutoModelForCausalLM.from_pretrained(base, **kwargs)
     if quantized:
         model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=True)
-    model = get_peft_model(model, LoraConfig(
-        r=config["rank"], lora_alpha=config["alpha"], lora_dropout=config["dropout"], target_modules=config["targetModules"], task_type="CAUSAL_LM",
-    ))
+    model = get_peft_model(
+        model,
+        LoraConfig(
+            r=config["rank"],
+            lora_alpha=config["alpha"],
+            lora_dropout=config["dropout"],
+            target_modules=config["targetModules"],
+            task_type="CAUSAL_LM",
+        ),
+    )
 
     train_chats, val_chats = split(chats, config["seed"])
-    train_rows = [r for r in (tokenize_chat(tokenizer, c, config["maxSeqLength"]) for c in train_chats) if any(label != -100 for label in r["labels"][1:])]
-    val_rows = [r for r in (tokenize_chat(tokenizer, c, config["maxSeqLength"]) for c in val_chats) if any(label != -100 for label in r["labels"][1:])]
+    train_rows = [
+        r
+        for r in (tokenize_chat(tokenizer, c, config["maxSeqLength"]) for c in train_chats)
+        if any(label != -100 for label in r["labels"][1:])
+    ]
+    val_rows = [
+        r
+        for r in (tokenize_chat(tokenizer, c, config["maxSeqLength"]) for c in val_chats)
+        if any(label != -100 for label in r["labels"][1:])
+    ]
     if not train_rows:
         raise ValueError("no training conversation has an assistant reply within maxSeqLength")
 
@@ -217,7 +246,9 @@ def train_job(config, chats, work_dir, resume_archive, hooks, memory_budget_mb=N
         os.makedirs(output_dir, exist_ok=True)
         os.replace(unpacked, resume_dir)
     reporter = _Reporter(hooks, collator, resumed_from, config["batchSize"] * accumulation)
-    trainer = Trainer(model=model, args=args, train_dataset=train_rows, eval_dataset=val_rows or None, data_collator=collator, callbacks=[reporter])
+    trainer = Trainer(
+        model=model, args=args, train_dataset=train_rows, eval_dataset=val_rows or None, data_collator=collator, callbacks=[reporter]
+    )
 
     try:
         trainer.train(resume_from_checkpoint=resume_dir)
@@ -228,8 +259,15 @@ def train_job(config, chats, work_dir, resume_archive, hooks, memory_budget_mb=N
         fit = largest_batch_that_fits(profile, max(1, config["batchSize"] // 2), config["maxSeqLength"], config["rank"], effective, budget)
         raise OutOfMemoryError(
             f"batch_size={config['batchSize']} ran out of GPU memory at step {trainer.state.global_step}: "
-            + (f"use batch size {fit} with {effective // fit} accumulation steps" if fit else "shorten max_seq_length, lower the rank or use a larger GPU"),
-            need, int(budget), fit, memory_facts(profile, need, int(budget), limit, config["maxSeqLength"], where),
+            + (
+                f"use batch size {fit} with {effective // fit} accumulation steps"
+                if fit
+                else "shorten max_seq_length, lower the rank or use a larger GPU"
+            ),
+            need,
+            int(budget),
+            fit,
+            memory_facts(profile, need, int(budget), limit, config["maxSeqLength"], where),
         ) from error
     step = trainer.state.global_step
     stop = hooks.stop_requested()
@@ -262,4 +300,3 @@ def train_job(config, chats, work_dir, resume_archive, hooks, memory_budget_mb=N
     with open(os.path.join(out, "metrics.json"), "w") as f:
         json.dump({"summary": summary, "points": reporter.points}, f)
     return {"status": "completed", "step": step, "summary": summary, "output_dir": out}
-

@@ -35,7 +35,11 @@ def memory_profile(model_config, n_targets, quantized, can_quantize):
 def bytes_needed(profile, batch_size, seq_length, rank):
     """shared/memoryModel.ts bytesNeeded, for the run as it is loaded (the server weighs 4-bit loading)."""
     tokens = batch_size * seq_length
-    return profile["fixedBytes"] + profile["bytesPerRank"] * rank + tokens * (profile["bytesPerToken"] + profile["bytesPerTokenPosition"] * seq_length)
+    return (
+        profile["fixedBytes"]
+        + profile["bytesPerRank"] * rank
+        + tokens * (profile["bytesPerToken"] + profile["bytesPerTokenPosition"] * seq_length)
+    )
 
 
 def largest_batch_that_fits(profile, batch_size, seq_length, rank, effective_batch, available_bytes):
@@ -47,7 +51,9 @@ def largest_batch_that_fits(profile, batch_size, seq_length, rank, effective_bat
 
 
 def memory_facts(profile, required, available, limit, seq_length, where=None):
-    facts = {"memory": {"requiredBytes": required, "availableBytes": available, "limit": limit, "seqLength": seq_length, "profile": profile}}
+    facts = {
+        "memory": {"requiredBytes": required, "availableBytes": available, "limit": limit, "seqLength": seq_length, "profile": profile}
+    }
     return {**facts, "where": where} if where else facts
 
 
@@ -61,8 +67,14 @@ def check_memory(profile, hp, available, limit, where=None):
     fit = largest_batch_that_fits(profile, batch, seq, rank, effective, available)
     advice = (
         f"use batch size {fit} with {effective // fit} accumulation steps (same effective batch of {effective})"
-        if fit else f"shorten max_seq_length ({seq}), lower the rank or use a larger GPU"
+        if fit
+        else f"shorten max_seq_length ({seq}), lower the rank or use a larger GPU"
     )
     gb = lambda n: f"{n / 2**30:.1f} GB"  # noqa: E731
-    raise OutOfMemoryError(f"batch_size={batch} needs {gb(need)} but the worker allows {gb(available)}: {advice}",
-                           need, available, fit, memory_facts(profile, need, available, limit, seq, where))
+    raise OutOfMemoryError(
+        f"batch_size={batch} needs {gb(need)} but the worker allows {gb(available)}: {advice}",
+        need,
+        available,
+        fit,
+        memory_facts(profile, need, available, limit, seq, where),
+    )

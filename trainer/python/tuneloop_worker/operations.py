@@ -52,16 +52,36 @@ REPORT_STATUS = _report(
 )
 REPORT_CHECKPOINT = _report(
     "reportCheckpoint",
-    [("jobId", "ID!"), ("sequence", "Int!"), ("step", "Int!"), ("epoch", "Float"), ("artifactId", "ID"), ("trainLoss", "Float"), ("valLoss", "Float")],
+    [
+        ("jobId", "ID!"),
+        ("sequence", "Int!"),
+        ("step", "Int!"),
+        ("epoch", "Float"),
+        ("artifactId", "ID"),
+        ("trainLoss", "Float"),
+        ("valLoss", "Float"),
+    ],
     "ReportCheckpointSuccess { data { id step } }",
 )
 REPORT_INTERRUPTED = _report(
-    "reportInterrupted", [("jobId", "ID!"), ("sequence", "Int!"), ("step", "Int!"), ("reason", "String")], "ReportInterruptedSuccess { data { id status } }"
+    "reportInterrupted",
+    [("jobId", "ID!"), ("sequence", "Int!"), ("step", "Int!"), ("reason", "String")],
+    "ReportInterruptedSuccess { data { id status } }",
 )
-REPORT_RESUMED = _report("reportResumed", [("jobId", "ID!"), ("sequence", "Int!"), ("fromStep", "Int!")], "ReportResumedSuccess { data { id status } }")
+REPORT_RESUMED = _report(
+    "reportResumed", [("jobId", "ID!"), ("sequence", "Int!"), ("fromStep", "Int!")], "ReportResumedSuccess { data { id status } }"
+)
 REPORT_ERROR = _report(
     "reportTrainingError",
-    [("jobId", "ID!"), ("sequence", "Int!"), ("errorType", "String!"), ("message", "String!"), ("details", "JSON"), ("facts", "FailureFactsInput"), ("outputLines", "[String!]")],
+    [
+        ("jobId", "ID!"),
+        ("sequence", "Int!"),
+        ("errorType", "String!"),
+        ("message", "String!"),
+        ("details", "JSON"),
+        ("facts", "FailureFactsInput"),
+        ("outputLines", "[String!]"),
+    ],
     "ReportTrainingErrorSuccess { data { id status } }",
 )
 COMPLETE = _report(

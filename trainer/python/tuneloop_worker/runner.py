@@ -183,7 +183,9 @@ class JobRun:
             self.report({"type": "artifact", "kind": kind, "file": slot})
         self.report({"type": "completed", "summary": result["summary"], "validationFollows": self.options["validation_follows"]})
         s = result["summary"]
-        self.log(f"job {self.job_id}: completed {result['step']} steps; validation perplexity {s.get('baseValPerplexity')} (base) → {s.get('adaptedValPerplexity')} (adapted)")
+        self.log(
+            f"job {self.job_id}: completed {result['step']} steps; validation perplexity {s.get('baseValPerplexity')} (base) → {s.get('adaptedValPerplexity')} (adapted)"
+        )
         return "completed"
 
 

@@ -48,7 +48,9 @@ def validate(client, token, worker_id, claim, state_dir, log, load=None):
     os.makedirs(work, exist_ok=True)
     beating = _keep_lease(client, token, worker_id, run_id, log)
     try:
-        client.download(claim["adapterModel"]["downloadUrl"], os.path.join(work, "adapter_model.safetensors"), claim["adapterModel"]["sha256"])
+        client.download(
+            claim["adapterModel"]["downloadUrl"], os.path.join(work, "adapter_model.safetensors"), claim["adapterModel"]["sha256"]
+        )
         client.download(claim["adapterConfig"]["downloadUrl"], os.path.join(work, "adapter_config.json"), claim["adapterConfig"]["sha256"])
         # torch (and transformers) only where a validation runs: a worker without them still claims and reports.
         from .evaluation import run_tasks
@@ -58,7 +60,9 @@ def validate(client, token, worker_id, claim, state_dir, log, load=None):
         model, tokenizer, generate = load(claim["job"]["config"], work)
 
         def report(key, result):
-            answer = _send(client, ops.REPORT_VALIDATION_RESULT, {"runId": run_id, "workerId": worker_id, "key": key, "result": result}, token, log)["reportValidationResult"]
+            answer = _send(
+                client, ops.REPORT_VALIDATION_RESULT, {"runId": run_id, "workerId": worker_id, "key": key, "result": result}, token, log
+            )["reportValidationResult"]
             if answer["__typename"] != "ReportValidationResultSuccess":
                 log(f"validation {run_id}: {key} refused: {answer.get('message')}")
                 return False
@@ -73,7 +77,13 @@ def validate(client, token, worker_id, claim, state_dir, log, load=None):
     except Exception as error:  # noqa: BLE001 — any failure to evaluate is the run's failure, reported with its message
         log(f"validation {run_id} failed: {error}")
         try:
-            _send(client, ops.FAIL_VALIDATION, {"runId": run_id, "workerId": worker_id, "message": f"{type(error).__name__}: {error}"}, token, log)
+            _send(
+                client,
+                ops.FAIL_VALIDATION,
+                {"runId": run_id, "workerId": worker_id, "message": f"{type(error).__name__}: {error}"},
+                token,
+                log,
+            )
         except (NetworkError, RefusedError):
             pass
         return "failed"

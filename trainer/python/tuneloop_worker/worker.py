@@ -35,7 +35,11 @@ def log(message):
 
 def run_worker(options):
     client = ServerClient(options["server"])
-    queue = ReportQueue(options["state_dir"], deliver_to(client), lambda entry, error: log(f"gave up a {entry['report']['type']} report of job {entry['jobId']}: {error}"))
+    queue = ReportQueue(
+        options["state_dir"],
+        deliver_to(client),
+        lambda entry, error: log(f"gave up a {entry['report']['type']} report of job {entry['jobId']}: {error}"),
+    )
     state = {"stopping": False, "current": None}
     wake = threading.Event()
 
@@ -52,7 +56,13 @@ def run_worker(options):
     def validate_next(job_id):
         """Claims and evaluates one validation run (of job_id when given); False when none was waiting."""
         try:
-            answer = unwrap(client.request(ops.CLAIM_VALIDATION, {"workerId": options["worker_id"], "gpuTypes": options["gpu_types"], "jobId": job_id}, options["token"])["claimValidationRun"])
+            answer = unwrap(
+                client.request(
+                    ops.CLAIM_VALIDATION,
+                    {"workerId": options["worker_id"], "gpuTypes": options["gpu_types"], "jobId": job_id},
+                    options["token"],
+                )["claimValidationRun"]
+            )
         except (NetworkError, RefusedError) as error:
             log(f"could not claim a validation run: {error}")
             return False
@@ -77,7 +87,13 @@ def run_worker(options):
             if not queue.drain(1.0):
                 continue
             try:
-                claimed = unwrap(client.request(ops.CLAIM, {"workerId": options["worker_id"], "gpuTypes": options["gpu_types"], "jobId": options["job_id"]}, options["token"])["claimTrainingJob"])
+                claimed = unwrap(
+                    client.request(
+                        ops.CLAIM,
+                        {"workerId": options["worker_id"], "gpuTypes": options["gpu_types"], "jobId": options["job_id"]},
+                        options["token"],
+                    )["claimTrainingJob"]
+                )
                 failures = 0
             except RefusedError as error:
                 log(f"the server refused this worker: {error}")
@@ -99,7 +115,10 @@ def run_worker(options):
                 wake.wait(claimed["pollAfterSeconds"])
                 continue
             lease = (datetime.fromisoformat(claim["leaseExpiresAt"].replace("Z", "+00:00")) - datetime.now(timezone.utc)).total_seconds()
-            log(f"claimed job {claim['job']['id']} \"{claim['job']['name']}\"" + (f" (resuming from step {claim['resumeFrom']['step']})" if claim.get("resumeFrom") else ""))
+            log(
+                f"claimed job {claim['job']['id']} \"{claim['job']['name']}\""
+                + (f" (resuming from step {claim['resumeFrom']['step']})" if claim.get("resumeFrom") else "")
+            )
             state["current"] = JobRun(client, queue, claim, {**options, "lease_seconds": lease}, log)
             if state["stopping"]:
                 state["current"].request_stop("interrupt")
@@ -122,13 +141,22 @@ def run_worker(options):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python trainer/python/worker.py", description="Claims python-backend training jobs and validation runs from a Tuneloop server and runs them with transformers + peft.")
+    parser = argparse.ArgumentParser(
+        prog="python trainer/python/worker.py",
+        description="Claims python-backend training jobs and validation runs from a Tuneloop server and runs them with transformers + peft.",
+    )
     parser.add_argument("--server", default=os.environ.get("TUNELOOP_SERVER"), help="Tuneloop server (or TUNELOOP_SERVER)")
-    parser.add_argument("--token", default=os.environ.get("TUNELOOP_WORKER_TOKEN"), help="API key with the WORKER scope (or TUNELOOP_WORKER_TOKEN)")
+    parser.add_argument(
+        "--token", default=os.environ.get("TUNELOOP_WORKER_TOKEN"), help="API key with the WORKER scope (or TUNELOOP_WORKER_TOKEN)"
+    )
     parser.add_argument("--worker-id", default=socket.gethostname())
     parser.add_argument("--gpu-types", default=None, help="comma-separated GPU types to claim jobs for")
     parser.add_argument("--once", action="store_true", help="run at most one job, then exit")
-    parser.add_argument("--job-id", default=None, help="run only this job (a machine launched for it, with its job token), then exit: 0 done, 75 interrupted, 78 do not retry")
+    parser.add_argument(
+        "--job-id",
+        default=None,
+        help="run only this job (a machine launched for it, with its job token), then exit: 0 done, 75 interrupted, 78 do not retry",
+    )
     parser.add_argument("--memory-budget-mb", type=float, default=None, help="refuse jobs whose estimated GPU memory exceeds this")
     parser.add_argument("--max-duration-seconds", type=float, default=None)
     parser.add_argument("--offline-deadline-seconds", type=float, default=600)

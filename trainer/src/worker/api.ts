@@ -2,36 +2,43 @@
 // (GraphQL multipart request) and signed downloads. Failures come out as one of
 // two kinds, because the report queue treats them differently:
 // NetworkError (try again later) and RefusedError (the server said no: do not).
-import { createHash } from 'node:crypto';
-import { createWriteStream, openAsBlob } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
-import { basename } from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import { print } from 'graphql';
+import { createHash } from "node:crypto";
+import { createWriteStream, openAsBlob } from "node:fs";
+import { rename, rm } from "node:fs/promises";
+import { basename } from "node:path";
+import { Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
+import { print } from "graphql";
 
 /** The server could not be reached, or failed (5xx, no answer): worth retrying. */
 export class NetworkError extends Error {
-  constructor(message: string, readonly cause?: unknown) {
+  constructor(
+    message: string,
+    readonly cause?: unknown,
+  ) {
     super(message);
-    this.name = 'NetworkError';
+    this.name = "NetworkError";
   }
 }
 
 /** The server refused the request (typed AppError, auth, validation): retrying will not help. */
 export class RefusedError extends Error {
-  constructor(readonly code: string, message: string, readonly field: string | null = null) {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly field: string | null = null,
+  ) {
     super(`${code}: ${message}`);
-    this.name = 'RefusedError';
+    this.name = "RefusedError";
   }
 }
 
-type AppErrorShape = { __typename: 'AppError'; code: string; message: string; field?: string | null };
+type AppErrorShape = { __typename: "AppError"; code: string; message: string; field?: string | null };
 
 /** The data of a `AppError | XSuccess { data }` result, or a RefusedError. */
 export function unwrap<T>(result: AppErrorShape | { __typename: string; data: T }): T {
-  if (result.__typename === 'AppError') {
+  if (result.__typename === "AppError") {
     const e = result as AppErrorShape;
     throw new RefusedError(e.code, e.message, e.field ?? null);
   }
@@ -41,15 +48,18 @@ export function unwrap<T>(result: AppErrorShape | { __typename: string; data: T 
 export class ServerClient {
   readonly graphqlUrl: string;
 
-  constructor(readonly serverUrl: string, private readonly timeoutMs = 30_000) {
-    this.graphqlUrl = new URL('/graphql', serverUrl).toString();
+  constructor(
+    readonly serverUrl: string,
+    private readonly timeoutMs = 30_000,
+  ) {
+    this.graphqlUrl = new URL("/graphql", serverUrl).toString();
   }
 
   private async post(body: BodyInit, headers: Record<string, string>, token: string | null): Promise<unknown> {
     let response: Response;
     try {
       response = await fetch(this.graphqlUrl, {
-        method: 'POST',
+        method: "POST",
         body,
         headers: { ...headers, ...(token && { authorization: `Bearer ${token}` }) },
         signal: AbortSignal.timeout(this.timeoutMs),
@@ -65,23 +75,28 @@ export class ServerClient {
       throw new NetworkError(`${this.serverUrl} sent an unreadable answer (${response.status})`, error);
     }
     const error = json.errors?.[0];
-    if (error) throw new RefusedError(error.extensions?.code ?? 'GRAPHQL_ERROR', error.message, error.extensions?.field ?? null);
+    if (error) throw new RefusedError(error.extensions?.code ?? "GRAPHQL_ERROR", error.message, error.extensions?.field ?? null);
     if (!json.data) throw new NetworkError(`${this.serverUrl} answered ${response.status} without data`);
     return json.data;
   }
 
   request<R, V extends Record<string, unknown>>(document: TypedDocumentNode<R, V>, variables: V, token: string | null): Promise<R> {
-    return this.post(JSON.stringify({ query: print(document), variables }), { 'content-type': 'application/json' }, token) as Promise<R>;
+    return this.post(JSON.stringify({ query: print(document), variables }), { "content-type": "application/json" }, token) as Promise<R>;
   }
 
   /** Sends a file from disk as the `file` variable of `document` (streamed, not read into memory). */
-  async upload<R, V extends Record<string, unknown>>(document: TypedDocumentNode<R, V>, variables: Omit<V, 'file'>, path: string, token: string): Promise<R> {
+  async upload<R, V extends Record<string, unknown>>(
+    document: TypedDocumentNode<R, V>,
+    variables: Omit<V, "file">,
+    path: string,
+    token: string,
+  ): Promise<R> {
     const form = new FormData();
-    form.append('operations', JSON.stringify({ query: print(document), variables: { ...variables, file: null } }));
-    form.append('map', JSON.stringify({ 0: ['variables.file'] }));
-    form.append('0', await openAsBlob(path), basename(path));
+    form.append("operations", JSON.stringify({ query: print(document), variables: { ...variables, file: null } }));
+    form.append("map", JSON.stringify({ 0: ["variables.file"] }));
+    form.append("0", await openAsBlob(path), basename(path));
     // Yoga's CSRF guard wants a preflight header on multipart requests.
-    return this.post(form, { 'graphql-require-preflight': '1' }, token) as Promise<R>;
+    return this.post(form, { "graphql-require-preflight": "1" }, token) as Promise<R>;
   }
 
   /** Downloads a signed link to `path` (written whole or not at all), checking its SHA-256 when given. */
@@ -94,7 +109,7 @@ export class ServerClient {
     }
     if (response.status >= 500) throw new NetworkError(`download answered ${response.status}`);
     if (!response.ok || !response.body) throw new RefusedError(`HTTP_${response.status}`, `download refused: ${await response.text()}`);
-    const hash = createHash('sha256');
+    const hash = createHash("sha256");
     const partial = `${path}.part`;
     try {
       await pipeline(
@@ -106,7 +121,7 @@ export class ServerClient {
       await rm(partial, { force: true });
       throw new NetworkError(`download interrupted: ${(error as Error).message}`, error);
     }
-    const actual = hash.digest('hex');
+    const actual = hash.digest("hex");
     if (sha256 && actual !== sha256) {
       await rm(partial, { force: true });
       throw new NetworkError(`downloaded file has SHA-256 ${actual}, expected ${sha256}`);

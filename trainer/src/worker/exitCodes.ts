@@ -2,7 +2,7 @@
 // it, by its exit code: the server's compute providers read these (the
 // Kubernetes pod failure policy, SkyPilot's recover_on_exit_codes, the local
 // provider), and server/src/compute/provider.ts keeps the same numbers.
-import type { JobOutcome } from './jobRun';
+import type { JobOutcome } from "./jobRun";
 
 export const EXIT_CODES = {
   /** Nothing more to do here: the job completed, was cancelled, or is not this machine's to run. */
@@ -14,7 +14,7 @@ export const EXIT_CODES = {
 } as const;
 
 export function exitCodeOf(outcome: JobOutcome): number {
-  if (outcome === 'completed' || outcome === 'cancelled') return EXIT_CODES.done;
-  if (outcome === 'failed') return EXIT_CODES.doNotRetry;
+  if (outcome === "completed" || outcome === "cancelled") return EXIT_CODES.done;
+  if (outcome === "failed") return EXIT_CODES.doNotRetry;
   return EXIT_CODES.recover;
 }

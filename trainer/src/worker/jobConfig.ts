@@ -1,7 +1,7 @@
 // The job's resolved hyperparameters (server/src/jobs/config.ts) as the engine takes them.
-import { z } from 'zod';
-import { SETTING_RANGES } from '../../../shared/jobSettings';
-import { checkMemory, MODEL_SIZES, parseLlamaConfig, PROJECTIONS, type LoraHyperparameters, type ModelSize } from '@tuneloop/engine';
+import { z } from "zod";
+import { SETTING_RANGES } from "../../../shared/jobSettings";
+import { checkMemory, MODEL_SIZES, parseLlamaConfig, PROJECTIONS, type LoraHyperparameters, type ModelSize } from "@tuneloop/engine";
 
 const jobConfigSchema = z.object({
   rank: z.number().int().positive(),
@@ -19,7 +19,7 @@ const jobConfigSchema = z.object({
   checkpointEvery: z.number().int().positive(),
   seed: z.number().int().min(0),
   baseModel: z.string(),
-  backend: z.enum(['typescript', 'python']).default('typescript'),
+  backend: z.enum(["typescript", "python"]).default("typescript"),
   maxDurationSeconds: z.number().positive().optional(),
 });
 
@@ -29,21 +29,53 @@ export function parseJobConfig(config: unknown): JobConfig {
   const parsed = jobConfigSchema.safeParse(config);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new Error(`The job's configuration is not one this worker understands: config.${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`The job's configuration is not one this worker understands: config.${issue.path.join(".")}: ${issue.message}`);
   }
   return parsed.data;
 }
 
 export function hyperparametersOf(config: JobConfig): Partial<LoraHyperparameters> {
-  const { rank, alpha, learningRate, epochs, batchSize, gradientAccumulationSteps, maxSeqLength, dropout, warmupRatio, weightDecay, gradientClip, targetModules, checkpointEvery, seed } = config;
-  return { rank, alpha, learningRate, epochs, batchSize, gradientAccumulationSteps, maxSeqLength, dropout, warmupRatio, weightDecay, gradientClip, targetModules, checkpointEvery, seed };
+  const {
+    rank,
+    alpha,
+    learningRate,
+    epochs,
+    batchSize,
+    gradientAccumulationSteps,
+    maxSeqLength,
+    dropout,
+    warmupRatio,
+    weightDecay,
+    gradientClip,
+    targetModules,
+    checkpointEvery,
+    seed,
+  } = config;
+  return {
+    rank,
+    alpha,
+    learningRate,
+    epochs,
+    batchSize,
+    gradientAccumulationSteps,
+    maxSeqLength,
+    dropout,
+    warmupRatio,
+    weightDecay,
+    gradientClip,
+    targetModules,
+    checkpointEvery,
+    seed,
+  };
 }
 
 /** The engine's base models this worker can build, by the name a job asks for. */
 export function modelSizeOf(baseModel: string): ModelSize {
   const size = (Object.keys(MODEL_SIZES) as ModelSize[]).find((s) => MODEL_SIZES[s].name === baseModel);
   if (!size) {
-    const known = Object.values(MODEL_SIZES).map((r) => r.name).join(', ');
+    const known = Object.values(MODEL_SIZES)
+      .map((r) => r.name)
+      .join(", ");
     throw new Error(`Unknown base model "${baseModel}"; this worker trains ${known}`);
   }
   return size;
@@ -53,5 +85,13 @@ export function modelSizeOf(baseModel: string): ModelSize {
 export function checkJobMemory(config: JobConfig, limitBytes: number) {
   const model = parseLlamaConfig(MODEL_SIZES[modelSizeOf(config.baseModel)].config);
   const { batchSize, gradientAccumulationSteps, rank, targetModules } = config;
-  checkMemory({ config: model, batchSize, gradientAccumulationSteps, rank, targetModules, seqLength: Math.min(config.maxSeqLength, model.max_position_embeddings), limitBytes });
+  checkMemory({
+    config: model,
+    batchSize,
+    gradientAccumulationSteps,
+    rank,
+    targetModules,
+    seqLength: Math.min(config.maxSeqLength, model.max_position_embeddings),
+    limitBytes,
+  });
 }

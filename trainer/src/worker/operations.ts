@@ -1,6 +1,6 @@
 // Every GraphQL operation the worker sends. `pnpm codegen` turns these into
 // typed documents under ./graphql (committed; `pnpm test` checks they are current).
-import { graphql } from './graphql';
+import { graphql } from "./graphql";
 
 export const ClaimTrainingJob = graphql(`
   mutation ClaimTrainingJob($workerId: String!, $gpuTypes: [String!], $jobId: ID) {

@@ -4,33 +4,47 @@
 // server; a restarted worker delivers what the last one left. Each report that
 // changes a job carries a per-job sequence number, so the server ignores a copy
 // that was delivered but whose acknowledgement was lost.
-import { mkdirSync } from 'node:fs';
-import { open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { randomUUID } from 'node:crypto';
-import { dirname, join } from 'node:path';
-import { NetworkError } from './api';
-import type { FailureFactsInput } from './graphql/graphql';
+import { mkdirSync } from "node:fs";
+import { open, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { randomUUID } from "node:crypto";
+import { dirname, join } from "node:path";
+import { NetworkError } from "./api";
+import type { FailureFactsInput } from "./graphql/graphql";
 
 export type MetricPointReport = { name: string; step: number; value: number; epoch: number | null; wallTime: number };
-export type StageStatus = 'PREPROCESSING' | 'MODEL_LOADING' | 'TRAINING' | 'FINALIZATION';
+export type StageStatus = "PREPROCESSING" | "MODEL_LOADING" | "TRAINING" | "FINALIZATION";
 
 /** What a worker tells the server. `file` paths are the queue's own copies, deleted once delivered. */
 export type Report =
-  | { type: 'metrics'; points: MetricPointReport[] }
-  | { type: 'status'; status: StageStatus; message: string | null; totalSteps: number | null; stagePercent?: number; stageSecondsLeft?: number | null }
-  | { type: 'artifact'; kind: string; file: string }
-  | { type: 'checkpoint'; step: number; epoch: number | null; trainLoss: number | null; valLoss: number | null; file: string }
-  | { type: 'interrupted'; step: number; reason: string }
-  | { type: 'resumed'; fromStep: number }
-  | { type: 'error'; errorType: string; message: string; details: Record<string, unknown>; facts?: FailureFactsInput; outputLines?: string[] }
-  | { type: 'completed'; summary: Record<string, unknown>; validationFollows: boolean };
+  | { type: "metrics"; points: MetricPointReport[] }
+  | {
+      type: "status";
+      status: StageStatus;
+      message: string | null;
+      totalSteps: number | null;
+      stagePercent?: number;
+      stageSecondsLeft?: number | null;
+    }
+  | { type: "artifact"; kind: string; file: string }
+  | { type: "checkpoint"; step: number; epoch: number | null; trainLoss: number | null; valLoss: number | null; file: string }
+  | { type: "interrupted"; step: number; reason: string }
+  | { type: "resumed"; fromStep: number }
+  | {
+      type: "error";
+      errorType: string;
+      message: string;
+      details: Record<string, unknown>;
+      facts?: FailureFactsInput;
+      outputLines?: string[];
+    }
+  | { type: "completed"; summary: Record<string, unknown>; validationFollows: boolean };
 
 export type QueuedReport = { id: number; jobId: string; token: string; sequence: number | null; report: Report };
 
 /** Delivers one report; throws NetworkError to retry later, anything else to give it up. */
 export type Deliver = (entry: QueuedReport) => Promise<void>;
 
-const UNSEQUENCED = new Set<Report['type']>(['metrics', 'artifact']);
+const UNSEQUENCED = new Set<Report["type"]>(["metrics", "artifact"]);
 const MAX_BACKOFF_MS = 5000;
 
 type State = { deliveredId: number; lastId: number; sequences: Record<string, number> };
@@ -53,21 +67,25 @@ export class ReportQueue {
   ) {}
 
   private get queuePath() {
-    return join(this.dir, 'queue.jsonl');
+    return join(this.dir, "queue.jsonl");
   }
 
   private get statePath() {
-    return join(this.dir, 'state.json');
+    return join(this.dir, "state.json");
   }
 
   /** Opens (or creates) the queue in `dir` and starts delivering what is left in it. */
   static async open(dir: string, deliver: Deliver, onGiveUp: (entry: QueuedReport, error: unknown) => void): Promise<ReportQueue> {
     // Reports hold trainer tokens: the folder is the worker's alone.
-    mkdirSync(join(dir, 'files'), { recursive: true, mode: 0o700 });
-    const state: State = await readFile(join(dir, 'state.json'), 'utf8').then(JSON.parse, () => ({ deliveredId: 0, lastId: 0, sequences: {} }));
+    mkdirSync(join(dir, "files"), { recursive: true, mode: 0o700 });
+    const state: State = await readFile(join(dir, "state.json"), "utf8").then(JSON.parse, () => ({
+      deliveredId: 0,
+      lastId: 0,
+      sequences: {},
+    }));
     const queue = new ReportQueue(dir, state, deliver, onGiveUp);
-    const lines = await readFile(queue.queuePath, 'utf8').catch(() => '');
-    for (const line of lines.split('\n')) {
+    const lines = await readFile(queue.queuePath, "utf8").catch(() => "");
+    for (const line of lines.split("\n")) {
       let entry: QueuedReport;
       try {
         entry = JSON.parse(line);
@@ -79,9 +97,9 @@ export class ReportQueue {
       if (entry.id > state.deliveredId) queue.entries.push(entry);
     }
     // Files of reports that were never queued (a run killed while writing one) would pile up.
-    const referenced = new Set(queue.entries.flatMap((e) => ('file' in e.report ? [dirname(e.report.file)] : [])));
-    for (const folder of await readdir(join(dir, 'files'))) {
-      if (!referenced.has(join(dir, 'files', folder))) await rm(join(dir, 'files', folder), { recursive: true, force: true });
+    const referenced = new Set(queue.entries.flatMap((e) => ("file" in e.report ? [dirname(e.report.file)] : [])));
+    for (const folder of await readdir(join(dir, "files"))) {
+      if (!referenced.has(join(dir, "files", folder))) await rm(join(dir, "files", folder), { recursive: true, force: true });
     }
     void queue.pump();
     return queue;
@@ -89,7 +107,7 @@ export class ReportQueue {
 
   /** A fresh path named `name` for a file a report will carry; removed with its folder once delivered. */
   fileSlot(name: string): string {
-    const folder = join(this.dir, 'files', randomUUID());
+    const folder = join(this.dir, "files", randomUUID());
     mkdirSync(folder, { mode: 0o700 });
     return join(folder, name);
   }
@@ -104,9 +122,9 @@ export class ReportQueue {
     return this.serially(async () => {
       const sequence = UNSEQUENCED.has(report.type) ? null : (this.state.sequences[jobId] = (this.state.sequences[jobId] ?? 0) + 1);
       const entry: QueuedReport = { id: ++this.state.lastId, jobId, token, sequence, report };
-      const handle = await open(this.queuePath, 'a', 0o600);
+      const handle = await open(this.queuePath, "a", 0o600);
       try {
-        await handle.appendFile(JSON.stringify(entry) + '\n');
+        await handle.appendFile(`${JSON.stringify(entry)}\n`);
         await handle.datasync();
       } finally {
         await handle.close();
@@ -187,10 +205,10 @@ export class ReportQueue {
     this.entries.shift();
     this.state.deliveredId = entry.id;
     await this.saveState();
-    if ('file' in entry.report) await rm(dirname(entry.report.file), { recursive: true, force: true });
+    if ("file" in entry.report) await rm(dirname(entry.report.file), { recursive: true, force: true });
     // Everything is out: start the file afresh (ids keep counting in state.json).
     await this.serially(async () => {
-      if (this.entries.length === 0) await writeFile(this.queuePath, '', { mode: 0o600 });
+      if (this.entries.length === 0) await writeFile(this.queuePath, "", { mode: 0o600 });
     });
     for (const check of [...this.waiters]) check();
   }

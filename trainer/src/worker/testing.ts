@@ -1,25 +1,25 @@
 // Test fixtures for the worker: a real server that can be stopped and started
 // again on the same port and database, real worker processes (the CLI), and
 // jobs on the engine's tiny base model.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { buildApp, type App } from '../../../server/src/app';
-import type { ServerConfig } from '../../../server/src/config';
-import { DEMO_PASSWORD } from '../../../server/src/seed';
-import { createWorkerKey, queueJob } from '../../../server/src/workers/testKit';
-import { testConfig, type TestApp } from '../../../server/src/testing/harness';
-import { uploadDataset } from '../../../server/src/testing/fixtures';
-import { syntheticChats, tinyBaseModel } from '@tuneloop/engine/testing';
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { buildApp, type App } from "../../../server/src/app";
+import type { ServerConfig } from "../../../server/src/config";
+import { DEMO_PASSWORD } from "../../../server/src/seed";
+import { createWorkerKey, queueJob } from "../../../server/src/workers/testKit";
+import { testConfig, type TestApp } from "../../../server/src/testing/harness";
+import { uploadDataset } from "../../../server/src/testing/fixtures";
+import { syntheticChats, tinyBaseModel } from "@tuneloop/engine/testing";
 
-const ROOT = resolve(import.meta.dirname, '../../..');
+const ROOT = resolve(import.meta.dirname, "../../..");
 
 /** A server whose process-level life the test controls: stop() and start() keep the data. */
 export class RestartableServer {
   app: App | null = null;
-  url = '';
-  readonly dataDir = mkdtempSync(join(tmpdir(), 'tuneloop-worker-test-'));
+  url = "";
+  readonly dataDir = mkdtempSync(join(tmpdir(), "tuneloop-worker-test-"));
   readonly config: ServerConfig;
   private port = 0;
 
@@ -44,34 +44,47 @@ export class RestartableServer {
   }
 
   get db() {
-    if (!this.app) throw new Error('server is stopped');
+    if (!this.app) throw new Error("server is stopped");
     return this.app.services.db;
   }
 
   /** The TestApp surface the server's fixtures use (gql, login…). */
   asTestApp(): TestApp {
-    const gql: TestApp['gql'] = async (query, variables, token) => {
+    const gql: TestApp["gql"] = async (query, variables, token) => {
       const response = await fetch(`${this.url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
+        method: "POST",
+        headers: { "content-type": "application/json", ...(token && { authorization: `Bearer ${token}` }) },
         body: JSON.stringify({ query, variables }),
       });
       return response.json();
     };
-    const login: TestApp['login'] = async (role) =>
-      (await gql(`mutation($e:String!,$p:String!){ login(email:$e,password:$p){ token } }`, { e: `${role}@demo.tuneloop.dev`, p: DEMO_PASSWORD })).data.login.token;
+    const login: TestApp["login"] = async (role) =>
+      (
+        await gql(`mutation($e:String!,$p:String!){ login(email:$e,password:$p){ token } }`, {
+          e: `${role}@demo.tuneloop.dev`,
+          p: DEMO_PASSWORD,
+        })
+      ).data.login.token;
     return { url: this.url, dataDir: this.dataDir, services: this.app!.services, gql, login, session: login } as unknown as TestApp;
   }
 }
 
 /** Hyperparameters that make a tiny-model job of `epochs` × 8 steps (40 chats, 32 for training, batches of 4). */
 export const tinyOverrides = (epochs: number, extra: Record<string, unknown> = {}) => ({
-  baseModel: 'tuneloop-llama-tiny', maxSeqLength: 48, epochs, batchSize: 4, learningRate: 1e-2, rank: 4, seed: 7, checkpointEvery: 40, ...extra,
+  baseModel: "tuneloop-llama-tiny",
+  maxSeqLength: 48,
+  epochs,
+  batchSize: 4,
+  learningRate: 1e-2,
+  rank: 4,
+  seed: 7,
+  checkpointEvery: 40,
+  ...extra,
 });
 
-export async function uploadSyntheticDataset(app: TestApp, name = 'synthetic chats', chats = syntheticChats(40)) {
-  const session = await app.login('engineer');
-  const jsonl = chats.map((c) => JSON.stringify(c)).join('\n');
+export async function uploadSyntheticDataset(app: TestApp, name = "synthetic chats", chats = syntheticChats(40)) {
+  const session = await app.login("engineer");
+  const jsonl = chats.map((c) => JSON.stringify(c)).join("\n");
   const result = await uploadDataset(app, session, name, jsonl);
   return result.data.uploadDataset.data.id as string;
 }
@@ -100,21 +113,35 @@ export async function startWorkerFixture(overrides: Partial<ServerConfig> = {}) 
 export type WorkerProcess = { child: ChildProcess; output: () => string; exited: Promise<number | null>; stateDir: string };
 
 /** Starts `pnpm trainer` (the real CLI) against `url`. The key goes in the environment, as the README advises. */
-export function startWorker(url: string, key: string, args: string[] = [], stateDir = mkdtempSync(join(tmpdir(), 'tuneloop-worker-state-'))): WorkerProcess {
-  const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'trainer/src/main.ts'), '--server', url, '--state-dir', stateDir, '--no-validation', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, TUNELOOP_WORKER_TOKEN: key },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+export function startWorker(
+  url: string,
+  key: string,
+  args: string[] = [],
+  stateDir = mkdtempSync(join(tmpdir(), "tuneloop-worker-state-")),
+): WorkerProcess {
+  const child = spawn(
+    join(ROOT, "node_modules/.bin/tsx"),
+    [join(ROOT, "trainer/src/main.ts"), "--server", url, "--state-dir", stateDir, "--no-validation", ...args],
+    {
+      cwd: ROOT,
+      env: { ...process.env, TUNELOOP_WORKER_TOKEN: key },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let output = "";
+  child.stdout!.on("data", (d) => (output += d));
+  child.stderr!.on("data", (d) => (output += d));
+  const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
   return { child, output: () => output, exited, stateDir };
 }
 
 /** Polls until `check` returns something truthy. */
-export async function waitFor<T>(what: string, check: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 60_000, everyMs = 100): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | null | undefined | false> | T | null | undefined | false,
+  timeoutMs = 60_000,
+  everyMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

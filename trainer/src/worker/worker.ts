@@ -2,15 +2,15 @@
 // repeat. SIGTERM/SIGINT interrupt the job at its next step (checkpoint,
 // report) and the worker exits after giving the queue a few seconds; a second
 // signal exits at once.
-import { NetworkError, RefusedError, ServerClient, unwrap } from './api';
-import { deliverTo } from './delivery';
-import { JobRun, type RunOptions } from './jobRun';
-import { ClaimTrainingJob, ClaimValidationRun } from './operations';
-import { runValidation } from './validationRun';
-import { ReportQueue } from './reportQueue';
-import { EXIT_CODES, exitCodeOf } from './exitCodes';
+import { NetworkError, RefusedError, ServerClient, unwrap } from "./api";
+import { deliverTo } from "./delivery";
+import { JobRun, type RunOptions } from "./jobRun";
+import { ClaimTrainingJob, ClaimValidationRun } from "./operations";
+import { runValidation } from "./validationRun";
+import { ReportQueue } from "./reportQueue";
+import { EXIT_CODES, exitCodeOf } from "./exitCodes";
 
-export type WorkerOptions = Omit<RunOptions, 'log'> & {
+export type WorkerOptions = Omit<RunOptions, "log"> & {
   serverUrl: string;
   apiKey: string;
   workerId: string;
@@ -38,22 +38,26 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
       process.exit(130);
     }
     stopping = true;
-    log(`${signal}: ${current ? 'checkpointing and stopping' : 'stopping'}`);
+    log(`${signal}: ${current ? "checkpointing and stopping" : "stopping"}`);
     current?.requestInterrupt();
     wake();
   };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-  const pause = (ms: number) => new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    wake = () => (clearTimeout(timer), resolve());
-  });
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wake = () => (clearTimeout(timer), resolve());
+    });
 
   /** Claims and evaluates one validation run (of `jobId` when given); false when none was waiting. */
   const validateNext = async (jobId: string | null): Promise<boolean> => {
     let answer;
     try {
-      answer = unwrap((await client.request(ClaimValidationRun, { workerId: options.workerId, gpuTypes: options.gpuTypes, jobId }, options.apiKey)).claimValidationRun);
+      answer = unwrap(
+        (await client.request(ClaimValidationRun, { workerId: options.workerId, gpuTypes: options.gpuTypes, jobId }, options.apiKey))
+          .claimValidationRun,
+      );
     } catch (error) {
       if (!(error instanceof NetworkError || error instanceof RefusedError)) throw error;
       log(`could not claim a validation run: ${error.message}`);
@@ -76,7 +80,15 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
       if (!(await queue.drain(1000))) continue;
       let claimed;
       try {
-        claimed = unwrap((await client.request(ClaimTrainingJob, { workerId: options.workerId, gpuTypes: options.gpuTypes, jobId: options.jobId ?? null }, options.apiKey)).claimTrainingJob);
+        claimed = unwrap(
+          (
+            await client.request(
+              ClaimTrainingJob,
+              { workerId: options.workerId, gpuTypes: options.gpuTypes, jobId: options.jobId ?? null },
+              options.apiKey,
+            )
+          ).claimTrainingJob,
+        );
         failures = 0;
       } catch (error) {
         if (error instanceof RefusedError) {
@@ -100,14 +112,14 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
         continue;
       }
       const job = claimed.claim.job;
-      log(`claimed job ${job.id} "${job.name}"${claimed.claim.resumeFrom ? ` (resuming from step ${claimed.claim.resumeFrom.step})` : ''}`);
+      log(`claimed job ${job.id} "${job.name}"${claimed.claim.resumeFrom ? ` (resuming from step ${claimed.claim.resumeFrom.step})` : ""}`);
       current = new JobRun(client, queue, claimed.claim, { ...options, log });
       if (stopping) current.requestInterrupt();
       const outcome = await current.run();
       current = null;
       log(`job ${job.id}: ${outcome}`);
       // The machine that trained the job has its base model built and cached: it validates the job too.
-      if (outcome === 'completed' && options.validationFollows && !stopping) await validateNext(job.id);
+      if (outcome === "completed" && options.validationFollows && !stopping) await validateNext(job.id);
       if (options.jobId) exitCode = exitCodeOf(outcome);
       if (once) break;
     }
@@ -117,7 +129,7 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
     return exitCode;
   } finally {
     await queue.close();
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
+    process.off("SIGTERM", onSignal);
+    process.off("SIGINT", onSignal);
   }
 }

@@ -1,4 +1,4 @@
-import { useState, type FormEvent, type ReactNode } from "react";
+import type { FormEvent, ReactNode } from "react";
 import { useLocation } from "react-router-dom";
 import { FieldMessage } from "./States";
 
@@ -11,7 +11,21 @@ export function useLinkToken(): string {
 
 export type FormError = { message: string; field?: string | null } | null;
 
-export function AccountCard({ title, error, busy, submitLabel, onSubmit, children }: { title: string; error: FormError; busy: boolean; submitLabel: string; onSubmit(): void; children: ReactNode }) {
+export function AccountCard({
+  title,
+  error,
+  busy,
+  submitLabel,
+  onSubmit,
+  children,
+}: {
+  title: string;
+  error: FormError;
+  busy: boolean;
+  submitLabel: string;
+  onSubmit(): void;
+  children: ReactNode;
+}) {
   return (
     <main className="login" id="main">
       <form
@@ -43,7 +57,17 @@ export function AccountCard({ title, error, busy, submitLabel, onSubmit, childre
 }
 
 /** A labelled input whose error is the form's error when it names this field (or `alsoFor`). */
-export function AccountField({ id, label, type = "text", value, onChange, error, autoComplete, help, alsoFor = [] }: {
+export function AccountField({
+  id,
+  label,
+  type = "text",
+  value,
+  onChange,
+  error,
+  autoComplete,
+  help,
+  alsoFor = [],
+}: {
   id: string;
   label: string;
   type?: string;
@@ -58,7 +82,15 @@ export function AccountField({ id, label, type = "text", value, onChange, error,
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
-      <input id={id} type={type} value={value} autoComplete={autoComplete} onChange={(e) => onChange(e.target.value)} aria-invalid={Boolean(mine)} aria-describedby={`${id}-message`} />
+      <input
+        id={id}
+        type={type}
+        value={value}
+        autoComplete={autoComplete}
+        onChange={(e) => onChange(e.target.value)}
+        aria-invalid={Boolean(mine)}
+        aria-describedby={`${id}-message`}
+      />
       <FieldMessage id={`${id}-message`} error={mine}>
         {help}
       </FieldMessage>

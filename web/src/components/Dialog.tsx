@@ -4,7 +4,19 @@ import { useEffect, useRef, type ReactNode } from "react";
  * A modal on the native <dialog>: the browser traps focus, closes on Escape
  * and returns focus to the opener, which hand-made modals often get wrong.
  */
-export function Dialog({ title, open, onClose, children, wide }: { title: string; open: boolean; onClose(): void; children: ReactNode; wide?: boolean }) {
+export function Dialog({
+  title,
+  open,
+  onClose,
+  children,
+  wide,
+}: {
+  title: string;
+  open: boolean;
+  onClose(): void;
+  children: ReactNode;
+  wide?: boolean;
+}) {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const dialog = ref.current;

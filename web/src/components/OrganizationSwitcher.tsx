@@ -74,7 +74,13 @@ function NewOrganizationForm({ onCreated }: { onCreated(token: string): void }) 
       <p className="muted">You become its admin, and switch to it. Your other organizations stay as they are.</p>
       <div className="field">
         <label htmlFor="new-org-name">Name</label>
-        <input id="new-org-name" value={name} onChange={(e) => setName(e.target.value)} aria-invalid={Boolean(error)} aria-describedby="new-org-message" />
+        <input
+          id="new-org-name"
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          aria-invalid={Boolean(error)}
+          aria-describedby="new-org-message"
+        />
         <FieldMessage id="new-org-message" error={error} />
       </div>
       <button type="submit" className="button button-primary" disabled={result.fetching}>
@@ -104,7 +110,13 @@ export function OrganizationSwitcher() {
   }
   return (
     <>
-      <select className="org-switcher" aria-label="Organization" value={current.organization.id} disabled={switching.fetching} onChange={(e) => void choose(e.target.value)}>
+      <select
+        className="org-switcher"
+        aria-label="Organization"
+        value={current.organization.id}
+        disabled={switching.fetching}
+        onChange={(e) => void choose(e.target.value)}
+      >
         {memberships.map((m) => (
           <option key={m.organization.id} value={m.organization.id}>
             {m.organization.name}

@@ -91,7 +91,14 @@ export function SsoSignInForm({ returnError }: { returnError: string | null }) {
     <form className="sso-form" onSubmit={submit} noValidate aria-label="Sign in with SSO">
       <div className="field">
         <label htmlFor="sso-where">Organization or work email</label>
-        <input id="sso-where" value={where} onChange={(e) => setWhere(e.target.value)} aria-invalid={Boolean(shown)} aria-describedby="sso-where-message" placeholder="acme or you@acme.com" />
+        <input
+          id="sso-where"
+          value={where}
+          onChange={(e) => setWhere(e.target.value)}
+          aria-invalid={Boolean(shown)}
+          aria-describedby="sso-where-message"
+          placeholder="acme or you@acme.com"
+        />
         <FieldMessage id="sso-where-message" error={shown}>
           You will sign in at your organization's identity provider.
         </FieldMessage>

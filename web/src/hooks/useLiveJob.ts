@@ -32,7 +32,7 @@ export function useLiveJob<J extends Job>(
   const job = listed && update?.id === id && update.updatedAt >= listed.updatedAt ? update : listed;
 
   // The job finished while followed: read it once more, which closes the subscription.
-  const ended = Boolean(stopWhenFinal && following && job && job.isFinal);
+  const ended = Boolean(stopWhenFinal && following && job?.isFinal);
   useEffect(() => {
     if (ended) refetch({ requestPolicy: "network-only" });
   }, [ended, refetch]);

@@ -12,7 +12,13 @@ describe("mergePoints", () => {
       { name: "train_loss", ...p(3) },
       { name: "val_loss", ...p(4) },
     ]);
-    expect(merged.train_loss.map((x) => [x.step, x.value])).toEqual([[1, 1], [2, 20], [3, 3], [4, 4], [5, 5]]);
+    expect(merged.train_loss.map((x) => [x.step, x.value])).toEqual([
+      [1, 1],
+      [2, 20],
+      [3, 3],
+      [4, 4],
+      [5, 5],
+    ]);
     expect(merged.val_loss).toHaveLength(1);
     expect(start.train_loss).toHaveLength(3); // the previous state is not changed
     expect(lastStep(merged)).toBe(5);

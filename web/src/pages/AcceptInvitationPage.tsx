@@ -44,13 +44,36 @@ export function AcceptInvitationPage() {
     }
   }
   return (
-    <AccountCard title="Join your team on Tuneloop" error={error ?? (!token ? { message: "This page needs the link from your invitation email." } : null)} busy={result.fetching} submitLabel={result.fetching ? "Joining…" : "Join"} onSubmit={submit}>
-      <button type="button" className="button button-block" disabled={!token} onClick={async () => setError(await startSso({ invitationToken: token }).then((message) => (message ? { message } : null)))}>
+    <AccountCard
+      title="Join your team on Tuneloop"
+      error={error ?? (!token ? { message: "This page needs the link from your invitation email." } : null)}
+      busy={result.fetching}
+      submitLabel={result.fetching ? "Joining…" : "Join"}
+      onSubmit={submit}
+    >
+      <button
+        type="button"
+        className="button button-block"
+        disabled={!token}
+        onClick={async () => setError(await startSso({ invitationToken: token }).then((message) => (message ? { message } : null)))}
+      >
         Join with single sign-on
       </button>
-      <p className="muted">Or choose a name and password. Already in another organization on this server? Enter your account's password instead (your name stays as it is).</p>
+      <p className="muted">
+        Or choose a name and password. Already in another organization on this server? Enter your account's password instead (your name
+        stays as it is).
+      </p>
       <AccountField id="name" label="Your name" value={name} onChange={setName} error={error} autoComplete="name" />
-      <AccountField id="password" label="Choose a password" type="password" value={password} onChange={setPassword} error={error} autoComplete="new-password" help="At least 10 characters." />
+      <AccountField
+        id="password"
+        label="Choose a password"
+        type="password"
+        value={password}
+        onChange={setPassword}
+        error={error}
+        autoComplete="new-password"
+        help="At least 10 characters."
+      />
     </AccountCard>
   );
 }

@@ -96,7 +96,12 @@ export function BudgetPage() {
         <div className="page-actions">
           <label className="inline-field">
             Month{" "}
-            <input type="month" value={month} max={currentMonth()} onChange={(e) => e.target.value && setSearch({ month: e.target.value })} />
+            <input
+              type="month"
+              value={month}
+              max={currentMonth()}
+              onChange={(e) => e.target.value && setSearch({ month: e.target.value })}
+            />
           </label>
           <button type="button" className="button" onClick={download} disabled={!budget}>
             Download CSV
@@ -109,7 +114,13 @@ export function BudgetPage() {
       {budget && (
         <>
           <BudgetOverview budget={budget} isCurrentMonth={isCurrentMonth} />
-          {isOwner && <BudgetSettings key={`${budget.budgetUsd}-${budget.jobApprovalUsd}-${budget.hardStopAtBudget}`} budget={budget} onSaved={refresh} />}
+          {isOwner && (
+            <BudgetSettings
+              key={`${budget.budgetUsd}-${budget.jobApprovalUsd}-${budget.hardStopAtBudget}`}
+              budget={budget}
+              onSaved={refresh}
+            />
+          )}
           <SpendTables budget={budget} />
         </>
       )}

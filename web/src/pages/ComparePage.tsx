@@ -25,7 +25,12 @@ export function ComparePage() {
   // Hooks run the same number of times on every render: one slot per possible run, the unused ones idle.
   const slot = (i: number) => (valid ? ids[i] : undefined);
   const options = { maxPoints: width, zoom };
-  const runs = [useComparedRun(slot(0), options), useComparedRun(slot(1), options), useComparedRun(slot(2), options), useComparedRun(slot(3), options)].slice(0, ids.length);
+  const runs = [
+    useComparedRun(slot(0), options),
+    useComparedRun(slot(1), options),
+    useComparedRun(slot(2), options),
+    useComparedRun(slot(3), options),
+  ].slice(0, ids.length);
   const error = runs.find((run) => run.error)?.error;
   const loaded = runs.flatMap((run) => (run.job ? [run.job] : []));
   // The table and chart wait for every run, so that columns and colours do not shift.
@@ -63,14 +68,24 @@ export function ComparePage() {
       <div className="page-header">
         <h1 id="compare-title">Compare runs</h1>
         <div className="page-actions">
-          <button type="button" className="button" disabled={!jobs.length} onClick={() => saveBlob(new Blob([toCsv(jobs, rows)], { type: "text/csv" }), `tuneloop-compare-${stamp}.csv`)}>
+          <button
+            type="button"
+            className="button"
+            disabled={!jobs.length}
+            onClick={() => saveBlob(new Blob([toCsv(jobs, rows)], { type: "text/csv" }), `tuneloop-compare-${stamp}.csv`)}
+          >
             Export CSV
           </button>
           <button
             type="button"
             className="button"
             disabled={!jobs.length}
-            onClick={() => saveBlob(new Blob([JSON.stringify(toJson(jobs, rows), null, 2)], { type: "application/json" }), `tuneloop-compare-${stamp}.json`)}
+            onClick={() =>
+              saveBlob(
+                new Blob([JSON.stringify(toJson(jobs, rows), null, 2)], { type: "application/json" }),
+                `tuneloop-compare-${stamp}.json`,
+              )
+            }
           >
             Export JSON
           </button>
@@ -121,22 +136,22 @@ export function ComparePage() {
                   const best = row.mode === "min" || row.mode === "max";
                   return (
                     <Fragment key={row.label}>
-                    {row.section !== rows[index - 1]?.section && (
-                      <tr className="compare-section">
-                        <th scope="rowgroup" colSpan={jobs.length + 1}>
-                          {row.section}
-                        </th>
+                      {row.section !== rows[index - 1]?.section && (
+                        <tr className="compare-section">
+                          <th scope="rowgroup" colSpan={jobs.length + 1}>
+                            {row.section}
+                          </th>
+                        </tr>
+                      )}
+                      <tr>
+                        <th scope="row">{row.label}</th>
+                        {row.values.map((value, i) => (
+                          <td key={jobs[i].id} className={marks[i] ? (best ? "best" : "differs") : undefined}>
+                            {row.label === "Status" ? <StatusBadge status={jobs[i].status} /> : row.format(value)}
+                            {marks[i] && best && <span className="visually-hidden"> (best)</span>}
+                          </td>
+                        ))}
                       </tr>
-                    )}
-                    <tr>
-                      <th scope="row">{row.label}</th>
-                      {row.values.map((value, i) => (
-                        <td key={jobs[i].id} className={marks[i] ? (best ? "best" : "differs") : undefined}>
-                          {row.label === "Status" ? <StatusBadge status={jobs[i].status} /> : row.format(value)}
-                          {marks[i] && best && <span className="visually-hidden"> (best)</span>}
-                        </td>
-                      ))}
-                    </tr>
                     </Fragment>
                   );
                 })}

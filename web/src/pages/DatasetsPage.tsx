@@ -76,12 +76,19 @@ export function DatasetsPage() {
                   {datasets.map((d) => (
                     <tr key={d.id} className={d.id === selectedId ? "row-selected" : undefined}>
                       <td>
-                        <button type="button" className="link-button" aria-pressed={d.id === selectedId} onClick={() => select(d.id === selectedId ? "" : d.id)}>
+                        <button
+                          type="button"
+                          className="link-button"
+                          aria-pressed={d.id === selectedId}
+                          onClick={() => select(d.id === selectedId ? "" : d.id)}
+                        >
                           {d.name}
                         </button>
                       </td>
                       <td>
-                        <span className={`badge ${d.status === "VALID" ? "badge-success" : "badge-danger"}`}>{d.status === "VALID" ? "Valid" : "Invalid"}</span>
+                        <span className={`badge ${d.status === "VALID" ? "badge-success" : "badge-danger"}`}>
+                          {d.status === "VALID" ? "Valid" : "Invalid"}
+                        </span>
                       </td>
                       <td className="num">{formatCount(d.conversationCount)}</td>
                       <td className="num">{formatCount(d.tokenCount)}</td>

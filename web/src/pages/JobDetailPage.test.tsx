@@ -13,7 +13,8 @@ describe("JobDetailPage", () => {
   beforeAll(async () => {
     engineer = await login("engineer");
   });
-  const open = (id: string, onLocation?: (path: string) => void) => renderPage(<JobDetailPage />, { token: engineer, path: `/jobs/${id}`, route: "/jobs/:id", onLocation });
+  const open = (id: string, onLocation?: (path: string) => void) =>
+    renderPage(<JobDetailPage />, { token: engineer, path: `/jobs/${id}`, route: "/jobs/:id", onLocation });
   const chartPoints = (name: string) => Number(screen.getByTestId(`chart-${name}`).getAttribute("data-points"));
 
   it("follows a running job live: stage, step, curves and events", async () => {
@@ -105,7 +106,9 @@ describe("JobDetailPage", () => {
     expect(diff.textContent).toContain("- Batch size: 8");
     // A smaller batch, accumulated: the effective batch (and so the learning) stays the same.
     expect(diff.textContent).toContain("+ Gradient accumulation (steps): 2");
-    expect(within(dialog).getByTestId("effective-batch").textContent).toContain("Effective batch (batch size × accumulation): 8 (unchanged");
+    expect(within(dialog).getByTestId("effective-batch").textContent).toContain(
+      "Effective batch (batch size × accumulation): 8 (unchanged",
+    );
     fireEvent.change(within(dialog).getByLabelText("Epochs"), { target: { value: "1" } });
     expect(within(dialog).getByTestId("settings-diff").textContent).toContain("+ Epochs: 1");
     fireEvent.click(within(dialog).getByRole("button", { name: "Retry with these changes" }));
@@ -118,7 +121,11 @@ describe("JobDetailPage", () => {
     expect(within(changed).getByTestId("effective-batch").textContent).toContain(": 8 (unchanged");
     const settings = screen.getByRole("region", { name: "Settings" });
     expect(within(settings).getByRole("row", { name: /Effective batch/ }).textContent).toContain("8");
-    const { job } = await gql(`query($id: ID!) { job(id: $id) { status config retryOf { id } retryDiff { field from to } } }`, { id: retryId }, engineer);
+    const { job } = await gql(
+      `query($id: ID!) { job(id: $id) { status config retryOf { id } retryDiff { field from to } } }`,
+      { id: retryId },
+      engineer,
+    );
     expect(job.retryOf.id).toBe(run.jobId);
     expect(job.config.epochs).toBe(1);
     expect(job.config.batchSize).toBeLessThan(8);

@@ -1,6 +1,6 @@
 import { Link, useParams } from "react-router-dom";
 import { graphql } from "../graphql";
-import type { JobDetailQuery } from "../graphql/graphql";
+import type { JobDetailQuery as JobDetailData } from "../graphql/graphql";
 import { StatusCard } from "../components/detail/StatusCard";
 import { CostTracker } from "../components/detail/CostTracker";
 import { ConfigTable } from "../components/detail/ConfigTable";
@@ -174,7 +174,7 @@ export function JobDetailPage() {
   return <JobDetail job={job} now={now} writable={canWrite(me?.role)} />;
 }
 
-type Job = NonNullable<JobDetailQuery["job"]>;
+type Job = NonNullable<JobDetailData["job"]>;
 
 function JobDetail({ job, now, writable }: { job: Job; now: number; writable: boolean }) {
   const stageTimings = useStageTimings(job, now);
@@ -196,7 +196,12 @@ function JobDetail({ job, now, writable }: { job: Job; now: number; writable: bo
                 · retry of <Link to={`/jobs/${job.retryOf.id}`}>{job.retryOf.name}</Link>
               </>
             )}
-            {(job.status === "COMPLETED" || job.status === "VALIDATION") && <> · <Link to={`/jobs/${job.id}/validation`}>Validation, report and playground</Link></>}
+            {(job.status === "COMPLETED" || job.status === "VALIDATION") && (
+              <>
+                {" "}
+                · <Link to={`/jobs/${job.id}/validation`}>Validation, report and playground</Link>
+              </>
+            )}
           </p>
         </div>
         <JobActions

@@ -41,7 +41,9 @@ describe("JobsPage", () => {
     await screen.findByRole("link", { name: `${word} by owner` });
     const creator = screen.getByLabelText("Creator") as HTMLSelectElement;
     await waitFor(() => expect(within(creator).getByRole("option", { name: /\(me\)$/ })).toBeTruthy());
-    fireEvent.change(creator, { target: { value: (within(creator).getByRole("option", { name: "Olivia Owner" }) as HTMLOptionElement).value } });
+    fireEvent.change(creator, {
+      target: { value: (within(creator).getByRole("option", { name: "Olivia Owner" }) as HTMLOptionElement).value },
+    });
     await waitFor(() => expect(screen.queryByRole("link", { name: `${word} by engineer` })).toBeNull());
     expect(screen.getByRole("link", { name: `${word} by owner` })).toBeTruthy();
   });
@@ -84,7 +86,12 @@ describe("JobsPage", () => {
     const word = `cmp${unique()}`;
     const ids = [await createJob(engineer, { name: `A ${word}` }), await createJob(engineer, { name: `B ${word}` })];
     let location = "";
-    renderPage(<JobsPage />, { token: engineer, path: `/jobs?q=${word}&sort=NAME&dir=ASC`, route: "/jobs", onLocation: (path) => (location = path) });
+    renderPage(<JobsPage />, {
+      token: engineer,
+      path: `/jobs?q=${word}&sort=NAME&dir=ASC`,
+      route: "/jobs",
+      onLocation: (path) => (location = path),
+    });
     await screen.findByRole("link", { name: `A ${word}` });
     const compare = screen.getByRole("button", { name: /Compare/ });
     expect(compare.hasAttribute("disabled")).toBe(true);
@@ -102,7 +109,11 @@ describe("JobsPage", () => {
     await createJob(engineer, { name: `a ${word}` });
     renderPage(<JobsPage />, { token: engineer, path: `/jobs?q=${word}`, route: "/jobs" });
     await screen.findByRole("link", { name: `a ${word}` });
-    const names = () => screen.getAllByRole("link").map((a) => a.textContent).filter((t) => t?.includes(word));
+    const names = () =>
+      screen
+        .getAllByRole("link")
+        .map((a) => a.textContent)
+        .filter((t) => t?.includes(word));
     expect(names()).toEqual([`a ${word}`, `b ${word}`]); // newest first
     fireEvent.click(screen.getByRole("button", { name: /^Name/ }));
     await waitFor(() => expect(screen.getByRole("columnheader", { name: /Name/ }).getAttribute("aria-sort")).toBe("ascending"));
@@ -138,6 +149,10 @@ describe("JobsPage", () => {
     expect(screen.getByRole("button", { name: "History CSV" })).toBeTruthy();
     // The trend rows sort by success rate too.
     fireEvent.click(within(trends).getByRole("button", { name: /Success rate/ }));
-    expect(within(trends).getByRole("columnheader", { name: /Success rate/ }).getAttribute("aria-sort")).toBe("descending");
+    expect(
+      within(trends)
+        .getByRole("columnheader", { name: /Success rate/ })
+        .getAttribute("aria-sort"),
+    ).toBe("descending");
   });
 });

@@ -111,7 +111,9 @@ export function JobsPage() {
   const onSort = (field: JobSortField) =>
     update({ sort: field, dir: params.sort === field ? (params.dir === "ASC" ? "DESC" : "ASC") : field === "NAME" ? "ASC" : "DESC" });
   const toggle = (id: string) =>
-    setSelected((current) => (current.includes(id) ? current.filter((x) => x !== id) : current.length >= MAX_COMPARE ? current : [...current, id]));
+    setSelected((current) =>
+      current.includes(id) ? current.filter((x) => x !== id) : current.length >= MAX_COMPARE ? current : [...current, id],
+    );
 
   const [historyError, setHistoryError] = useState<string | null>(null);
   const downloadHistory = async () => {
@@ -195,10 +197,20 @@ export function JobsPage() {
                 ))}
               </select>
             </label>
-            <button type="button" className="button" disabled={!pageInfo?.hasPreviousPage && !params.after} onClick={() => update({ after: "", before: pageInfo?.startCursor ?? "" })}>
+            <button
+              type="button"
+              className="button"
+              disabled={!pageInfo?.hasPreviousPage && !params.after}
+              onClick={() => update({ after: "", before: pageInfo?.startCursor ?? "" })}
+            >
               Previous
             </button>
-            <button type="button" className="button" disabled={!pageInfo?.hasNextPage && !params.before} onClick={() => update({ before: "", after: pageInfo?.endCursor ?? "" })}>
+            <button
+              type="button"
+              className="button"
+              disabled={!pageInfo?.hasNextPage && !params.before}
+              onClick={() => update({ before: "", after: pageInfo?.endCursor ?? "" })}
+            >
               Next
             </button>
           </nav>

@@ -52,7 +52,10 @@ export function LoginPage() {
     }
     const first = response.error?.graphQLErrors[0];
     setError({
-      message: first?.extensions?.code === "UNAUTHENTICATED" ? "Email or password is wrong. Check both and try again." : describeError(response.error) ?? "Sign-in failed",
+      message:
+        first?.extensions?.code === "UNAUTHENTICATED"
+          ? "Email or password is wrong. Check both and try again."
+          : (describeError(response.error) ?? "Sign-in failed"),
       field: (first?.extensions?.field as string | undefined) ?? null,
     });
   }
@@ -70,7 +73,8 @@ export function LoginPage() {
           <h1 id="login-title">Sign in</h1>
           {setup?.setupRequired && (
             <p className="notice" role="status">
-              This server has no organization yet. Open the one-time setup link the server printed when it started (or run <code>pnpm tuneloop setup --org NAME --email ADDRESS</code>).
+              This server has no organization yet. Open the one-time setup link the server printed when it started (or run{" "}
+              <code>pnpm tuneloop setup --org NAME --email ADDRESS</code>).
             </p>
           )}
           {signOutReason && (

@@ -11,7 +11,11 @@ beforeAll(async () => {
   const { jobId } = await trainedJob(api().url, "Models page job");
   const engineer = await api().login("engineer");
   for (const version of ["1.0.0", "1.1.0"]) {
-    await api().gql(`mutation($i:RegisterModelVersionInput!){ registerModelVersion(input:$i){ __typename } }`, { i: { jobId, name, version } }, engineer);
+    await api().gql(
+      `mutation($i:RegisterModelVersionInput!){ registerModelVersion(input:$i){ __typename } }`,
+      { i: { jobId, name, version } },
+      engineer,
+    );
   }
 }, 180_000);
 
@@ -29,7 +33,13 @@ describe("ModelsPage", () => {
     fireEvent.click(screen.getByRole("checkbox", { name: `Compare ${name} 1.0.0` }));
     fireEvent.click(screen.getByRole("checkbox", { name: `Compare ${name} 1.1.0` }));
     const table = await screen.findByRole("table", { name: "Versions side by side" });
-    await waitFor(() => expect(within(table).getAllByRole("columnheader").map((h) => h.textContent)).toEqual(["", "1.0.0", "1.1.0"]));
+    await waitFor(() =>
+      expect(
+        within(table)
+          .getAllByRole("columnheader")
+          .map((h) => h.textContent),
+      ).toEqual(["", "1.0.0", "1.1.0"]),
+    );
     expect(within(table).getByRole("rowheader", { name: "Knowledge retention" })).toBeTruthy();
   });
 });

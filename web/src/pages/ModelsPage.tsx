@@ -93,7 +93,9 @@ export function ModelsPage() {
                     <th scope="col">Model</th>
                     <th scope="col">Version</th>
                     <th scope="col">Status</th>
-                    <th scope="col" className="num">Perplexity gain</th>
+                    <th scope="col" className="num">
+                      Perplexity gain
+                    </th>
                   </tr>
                 </thead>
                 <tbody>
@@ -101,7 +103,12 @@ export function ModelsPage() {
                     m.versions.map((v) => (
                       <tr key={v.id} className={v.id === version?.id ? "row-selected" : undefined}>
                         <td>
-                          <input type="checkbox" aria-label={`Compare ${m.name} ${v.version}`} checked={compare.includes(v.id)} onChange={() => toggle(v.id)} />
+                          <input
+                            type="checkbox"
+                            aria-label={`Compare ${m.name} ${v.version}`}
+                            checked={compare.includes(v.id)}
+                            onChange={() => toggle(v.id)}
+                          />
                         </td>
                         <td>{m.name}</td>
                         <td>
@@ -110,7 +117,9 @@ export function ModelsPage() {
                           </button>
                         </td>
                         <td>{humanize(v.status)}</td>
-                        <td className="num">{v.benchmarks.perplexityImprovementPct == null ? "—" : `${v.benchmarks.perplexityImprovementPct.toFixed(1)}%`}</td>
+                        <td className="num">
+                          {v.benchmarks.perplexityImprovementPct == null ? "—" : `${v.benchmarks.perplexityImprovementPct.toFixed(1)}%`}
+                        </td>
                       </tr>
                     )),
                   )}
@@ -121,7 +130,12 @@ export function ModelsPage() {
           </div>
           {version && (
             <div className="split-side">
-              <VersionDetails name={model.name} version={version} role={me?.role} onChange={() => refetch({ requestPolicy: "network-only" })} />
+              <VersionDetails
+                name={model.name}
+                version={version}
+                role={me?.role}
+                onChange={() => refetch({ requestPolicy: "network-only" })}
+              />
             </div>
           )}
         </div>

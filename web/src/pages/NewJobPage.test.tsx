@@ -52,11 +52,15 @@ describe("NewJobPage", () => {
 
     fireEvent.change(screen.getByLabelText("Base model"), { target: { value: "meta-llama/Llama-3.1-70B-Instruct" } });
     await waitFor(() => expect(screen.getByTestId("base-model-facts").textContent).toContain("python worker"));
-    const memory = within(screen.getByTestId("base-model-facts")).getByRole("table", { name: /GPU memory needed \(NVIDIA H100 PCIe 80GB\)/ });
+    const memory = within(screen.getByTestId("base-model-facts")).getByRole("table", {
+      name: /GPU memory needed \(NVIDIA H100 PCIe 80GB\)/,
+    });
     const row = (name: RegExp) => within(memory).getByRole("row", { name }).textContent;
     expect(row(/4-bit \(QLoRA\) \(used\)/)).toMatch(/GBfits$/);
     expect(row(/16-bit/)).toMatch(/too large$/);
-    expect(screen.getByTestId("base-model-facts").textContent).toContain("sequence length 2048, LoRA on q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj, batch 1 × 16 accumulation steps");
+    expect(screen.getByTestId("base-model-facts").textContent).toContain(
+      "sequence length 2048, LoRA on q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj, batch 1 × 16 accumulation steps",
+    );
     fireEvent.click(screen.getByRole("button", { name: /Advanced options/ }));
     expect((screen.getByLabelText("Max sequence length") as HTMLInputElement).placeholder).toBe("2048");
     // A 70B base trains far slower than the demo model: the estimate follows the model's size.
@@ -65,13 +69,19 @@ describe("NewJobPage", () => {
 
     // On a 48 GB card the 70B model does not fit even in 4-bit: the server's typed error lands on the GPU field.
     fireEvent.change(screen.getByLabelText("GPU"), { target: { value: "L40S_48GB" } });
-    await waitFor(() => expect(within(screen.getByTestId("base-model-facts")).getByRole("row", { name: /4-bit/ }).textContent).toMatch(/too large$/));
+    await waitFor(() =>
+      expect(within(screen.getByTestId("base-model-facts")).getByRole("row", { name: /4-bit/ }).textContent).toMatch(/too large$/),
+    );
     const refusal = /Llama-3.1-70B-Instruct needs about [\d.]+ GB of GPU memory .* but the NVIDIA L40S 48GB has 48 GB/;
     // Shown as soon as the estimate asks the server, before anything runs.
-    await waitFor(() => expect(screen.getAllByRole("alert").some((alert) => refusal.test(alert.textContent ?? ""))).toBe(true), { timeout: 5000 });
+    await waitFor(() => expect(screen.getAllByRole("alert").some((alert) => refusal.test(alert.textContent ?? ""))).toBe(true), {
+      timeout: 5000,
+    });
     fireEvent.change(screen.getByLabelText("Name"), { target: { value: "too large" } });
     fireEvent.click(screen.getByRole("button", { name: "Review" }));
-    await waitFor(() => expect(document.getElementById(screen.getByLabelText("GPU").getAttribute("aria-describedby")!)?.textContent).toMatch(refusal));
+    await waitFor(() =>
+      expect(document.getElementById(screen.getByLabelText("GPU").getAttribute("aria-describedby")!)?.textContent).toMatch(refusal),
+    );
     expect(screen.getByLabelText("GPU").getAttribute("aria-invalid")).toBe("true");
   });
 
@@ -100,7 +110,9 @@ describe("NewJobPage", () => {
     expect(screen.getByText(/Size of the adapter matrices/)).toBeTruthy();
     fireEvent.change(screen.getByLabelText("LoRA rank (r)"), { target: { value: "999" } });
     const rank = screen.getByLabelText("LoRA rank (r)");
-    await waitFor(() => expect(document.getElementById(rank.getAttribute("aria-describedby")!)?.textContent).toMatch(/at most 256/), { timeout: 5000 });
+    await waitFor(() => expect(document.getElementById(rank.getAttribute("aria-describedby")!)?.textContent).toMatch(/at most 256/), {
+      timeout: 5000,
+    });
     fireEvent.change(rank, { target: { value: "abc" } });
     expect(document.getElementById(rank.getAttribute("aria-describedby")!)?.textContent).toBe("LoRA rank (r) must be a number");
   });
@@ -144,7 +156,12 @@ describe("NewJobPage", () => {
     await open();
     fireEvent.click(await screen.findByRole("button", { name: "Upload a dataset" }));
     const lines = [
-      JSON.stringify({ messages: [{ role: "user", content: "Hi" }, { role: "assistant", content: "Hello" }] }),
+      JSON.stringify({
+        messages: [
+          { role: "user", content: "Hi" },
+          { role: "assistant", content: "Hello" },
+        ],
+      }),
       "{not json",
       JSON.stringify({ messages: [{ role: "robot", content: "beep" }] }),
     ];
@@ -161,7 +178,11 @@ describe("NewJobPage", () => {
   it("lets an owner start a job over the budget with a reason, and tells an engineer why not", async () => {
     const owner = await login("owner");
     const setBudget = (usd: number) =>
-      gql(`mutation($u: Float!) { updateBudget(input: { monthlyBudgetUsd: $u }) { __typename ... on AppError { message } } }`, { u: usd }, owner);
+      gql(
+        `mutation($u: Float!) { updateBudget(input: { monthlyBudgetUsd: $u }) { __typename ... on AppError { message } } }`,
+        { u: usd },
+        owner,
+      );
     await setBudget(0.0001);
     try {
       let location = "";

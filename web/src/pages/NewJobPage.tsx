@@ -11,7 +11,15 @@ import { BaseModelChoice, useBaseModels } from "../components/newJob/BaseModelCh
 import { EstimatePanel, useEstimate } from "../components/newJob/EstimatePanel";
 import { ReviewStep } from "../components/newJob/ReviewStep";
 import { TemplatePicker } from "../components/newJob/TemplatePicker";
-import { ADVANCED_FIELDS, applyTemplate, emptyForm, parseOverrides, settingsOf, toCreateInput, type JobFormState } from "../components/newJob/jobForm";
+import {
+  ADVANCED_FIELDS,
+  applyTemplate,
+  emptyForm,
+  parseOverrides,
+  settingsOf,
+  toCreateInput,
+  type JobFormState,
+} from "../components/newJob/jobForm";
 import { ErrorMessage, FieldMessage, Loading } from "../components/States";
 import { appErrorOf, describeError, errorFor, type FieldError } from "../errors";
 import { usePageTitle } from "../hooks/usePageTitle";
@@ -56,7 +64,17 @@ const CreateJob = graphql(`
 `);
 
 /** Form fields in page order, to focus the first one the server or the form rejected. */
-const FIELD_IDS: Record<string, string> = { name: "job-name", description: "job-description", notes: "job-notes", tags: "job-tags", clientName: "job-client", datasetId: "dataset", baseModel: "base-model", gpuType: "gpu-type", onDemandAfterPreemptions: "on-demand-after" };
+const FIELD_IDS: Record<string, string> = {
+  name: "job-name",
+  description: "job-description",
+  notes: "job-notes",
+  tags: "job-tags",
+  clientName: "job-client",
+  datasetId: "dataset",
+  baseModel: "base-model",
+  gpuType: "gpu-type",
+  onDemandAfterPreemptions: "on-demand-after",
+};
 
 export function NewJobPage() {
   usePageTitle("New job");
@@ -97,14 +115,24 @@ export function NewJobPage() {
   function checkLocally(): FieldError | null {
     if (!form.name.trim()) return { code: "VALIDATION", message: "Give the job a name", field: "name" };
     if (!form.datasetId) return { code: "VALIDATION", message: "Choose a dataset, or upload one", field: "datasetId" };
-    if (dataset?.status === "INVALID") return { code: "DATASET_INVALID", message: "This dataset failed validation: fix the lines listed below and upload it again", field: "datasetId" };
+    if (dataset?.status === "INVALID")
+      return {
+        code: "DATASET_INVALID",
+        message: "This dataset failed validation: fix the lines listed below and upload it again",
+        field: "datasetId",
+      };
     const [key, message] = Object.entries(overrideErrors)[0] ?? [];
     if (key) return { code: "VALIDATION", message: message!, field: `config.${key}` };
     const after = form.onDemandAfterPreemptions.trim();
     if (form.pricingTier === "SPOT" && form.onDemandFallback && after && !/^[1-9]\d*$/.test(after)) {
-      return { code: "VALIDATION", message: "Preemptions before on-demand must be a whole number of at least 1", field: "onDemandAfterPreemptions" };
+      return {
+        code: "VALIDATION",
+        message: "Preemptions before on-demand must be a whole number of at least 1",
+        field: "onDemandAfterPreemptions",
+      };
     }
-    if (estimate.error && estimate.errorField) return { code: "VALIDATION", message: describeError(estimate.error)!, field: estimate.errorField };
+    if (estimate.error && estimate.errorField)
+      return { code: "VALIDATION", message: describeError(estimate.error)!, field: estimate.errorField };
     return null;
   }
 
@@ -129,7 +157,11 @@ export function NewJobPage() {
   }
 
   async function submit(start: boolean) {
-    const input = { ...toCreateInput(form, overrides, start), ...(overrideReason.trim() && { budgetOverrideReason: overrideReason.trim() }), ...(templateId && { templateId }) };
+    const input = {
+      ...toCreateInput(form, overrides, start),
+      ...(overrideReason.trim() && { budgetOverrideReason: overrideReason.trim() }),
+      ...(templateId && { templateId }),
+    };
     const response = await create({ input });
     const result = response.data?.createTrainingJob;
     const appError = appErrorOf(result);
@@ -143,8 +175,14 @@ export function NewJobPage() {
 
   const fieldError = (...fields: string[]) => errorFor(error, ...fields);
   // An advanced field's problem: not a number (here), or out of range (the server, on estimate or create).
-  const advancedError = (key: string) => overrideErrors[key] ?? fieldError(key) ?? (estimate.errorField === `config.${key}` ? describeError(estimate.error ?? null) : null);
-  const generalError = error && !error.field ? error.message : error?.field && !FIELD_IDS[error.field] && !error.field.startsWith("config") ? error.message : null;
+  const advancedError = (key: string) =>
+    overrideErrors[key] ?? fieldError(key) ?? (estimate.errorField === `config.${key}` ? describeError(estimate.error ?? null) : null);
+  const generalError =
+    error && !error.field
+      ? error.message
+      : error?.field && !FIELD_IDS[error.field] && !error.field.startsWith("config")
+        ? error.message
+        : null;
 
   if (step === "review") {
     return (
@@ -153,7 +191,13 @@ export function NewJobPage() {
           Review and start
         </h1>
         <div className="card">
-          <ReviewStep form={form} datasetName={dataset?.name ?? ""} gpuName={gpu?.name ?? ""} overrides={overrides} estimate={estimate.estimate} />
+          <ReviewStep
+            form={form}
+            datasetName={dataset?.name ?? ""}
+            gpuName={gpu?.name ?? ""}
+            overrides={overrides}
+            estimate={estimate.estimate}
+          />
           {error && (
             <p className="field-error" role="alert" id="review-error">
               {error.message}
@@ -162,7 +206,13 @@ export function NewJobPage() {
           {error?.field === "budgetOverrideReason" && (me?.role === "OWNER" || me?.role === "ADMIN") && (
             <div className="field">
               <label htmlFor="budget-override">Why this job may go over the budget</label>
-              <textarea id="budget-override" rows={2} value={overrideReason} onChange={(e) => setOverrideReason(e.target.value)} aria-describedby="budget-override-help" />
+              <textarea
+                id="budget-override"
+                rows={2}
+                value={overrideReason}
+                onChange={(e) => setOverrideReason(e.target.value)}
+                aria-describedby="budget-override-help"
+              />
               <p id="budget-override-help" className="field-help">
                 As an owner you can let it through; the reason is recorded with the job.
               </p>
@@ -197,7 +247,11 @@ export function NewJobPage() {
               value={templateId}
               onPick={(template) => {
                 setTemplateId(template?.id ?? "");
-                setForm((current) => (template ? applyTemplate(current, template) : { ...current, preset: "BALANCED", advanced: {}, targetModules: null, extraOverrides: {} }));
+                setForm((current) =>
+                  template
+                    ? applyTemplate(current, template)
+                    : { ...current, preset: "BALANCED", advanced: {}, targetModules: null, extraOverrides: {} },
+                );
               }}
             />
             <DatasetPicker value={form.datasetId} onChange={(id) => set("datasetId", id)} error={fieldError("datasetId")} />
@@ -205,11 +259,20 @@ export function NewJobPage() {
 
           <section className="card" aria-labelledby="section-settings">
             <h2 id="section-settings">2. Training settings</h2>
-            <BaseModelChoice models={baseModels} value={form.baseModel} gpuName={gpu?.name ?? null} onChange={(id) => set("baseModel", id)} error={fieldError("baseModel")} />
+            <BaseModelChoice
+              models={baseModels}
+              value={form.baseModel}
+              gpuName={gpu?.name ?? null}
+              onChange={(id) => set("baseModel", id)}
+              error={fieldError("baseModel")}
+            />
             <PresetCards presets={presets} value={form.preset} onChange={(p) => set("preset", p)} />
             <AdvancedOptions
               values={form.advanced}
-              defaults={{ ...baseModel?.defaults, ...(preset && { rank: preset.rank, alpha: preset.alpha, learningRate: preset.learningRate, epochs: preset.epochs }) }}
+              defaults={{
+                ...baseModel?.defaults,
+                ...(preset && { rank: preset.rank, alpha: preset.alpha, learningRate: preset.learningRate, epochs: preset.epochs }),
+              }}
               targetModules={form.targetModules}
               errors={Object.fromEntries([...ADVANCED_FIELDS.map((f) => f.key), "targetModules"].map((key) => [key, advancedError(key)]))}
               onChange={(key, value) => set("advanced", { ...form.advanced, [key]: value })}
@@ -226,8 +289,14 @@ export function NewJobPage() {
               onGpu={(id) => set("gpuType", id)}
               onTier={(tier) => set("pricingTier", tier)}
               gpuError={fieldError("gpuType")}
-              fallback={{ allowed: form.onDemandFallback, afterPreemptions: form.onDemandAfterPreemptions, error: fieldError("onDemandAfterPreemptions") }}
-              onFallback={(allowed, after) => setForm((current) => ({ ...current, onDemandFallback: allowed, onDemandAfterPreemptions: after }))}
+              fallback={{
+                allowed: form.onDemandFallback,
+                afterPreemptions: form.onDemandAfterPreemptions,
+                error: fieldError("onDemandAfterPreemptions"),
+              }}
+              onFallback={(allowed, after) =>
+                setForm((current) => ({ ...current, onDemandFallback: allowed, onDemandAfterPreemptions: after }))
+              }
             />
             <ComputeQuote settings={settings} />
           </section>
@@ -236,14 +305,28 @@ export function NewJobPage() {
             <h2 id="section-details">4. Details</h2>
             <div className="field">
               <label htmlFor="job-name">Name</label>
-              <input id="job-name" value={form.name} onChange={(e) => set("name", e.target.value)} aria-invalid={Boolean(fieldError("name"))} aria-describedby="job-name-message" required />
+              <input
+                id="job-name"
+                value={form.name}
+                onChange={(e) => set("name", e.target.value)}
+                aria-invalid={Boolean(fieldError("name"))}
+                aria-describedby="job-name-message"
+                required
+              />
               <FieldMessage id="job-name-message" error={fieldError("name")}>
                 Something you will recognise in the list, e.g. "Support bot v3 – finance".
               </FieldMessage>
             </div>
             <div className="field">
               <label htmlFor="job-description">Description</label>
-              <textarea id="job-description" rows={2} value={form.description} onChange={(e) => set("description", e.target.value)} aria-invalid={Boolean(fieldError("description"))} aria-describedby="job-description-message" />
+              <textarea
+                id="job-description"
+                rows={2}
+                value={form.description}
+                onChange={(e) => set("description", e.target.value)}
+                aria-invalid={Boolean(fieldError("description"))}
+                aria-describedby="job-description-message"
+              />
               <FieldMessage id="job-description-message" error={fieldError("description")}>
                 What this run is for.
               </FieldMessage>
@@ -251,14 +334,26 @@ export function NewJobPage() {
             <div className="form-grid">
               <div className="field">
                 <label htmlFor="job-tags">Tags</label>
-                <input id="job-tags" value={form.tags} onChange={(e) => set("tags", e.target.value)} aria-invalid={Boolean(fieldError("tags"))} aria-describedby="job-tags-message" />
+                <input
+                  id="job-tags"
+                  value={form.tags}
+                  onChange={(e) => set("tags", e.target.value)}
+                  aria-invalid={Boolean(fieldError("tags"))}
+                  aria-describedby="job-tags-message"
+                />
                 <FieldMessage id="job-tags-message" error={fieldError("tags")}>
                   Comma-separated, e.g. "finance, experiment". Filter the job list by them.
                 </FieldMessage>
               </div>
               <div className="field">
                 <label htmlFor="job-client">Client</label>
-                <input id="job-client" value={form.clientName} onChange={(e) => set("clientName", e.target.value)} aria-invalid={Boolean(fieldError("clientName"))} aria-describedby="job-client-message" />
+                <input
+                  id="job-client"
+                  value={form.clientName}
+                  onChange={(e) => set("clientName", e.target.value)}
+                  aria-invalid={Boolean(fieldError("clientName"))}
+                  aria-describedby="job-client-message"
+                />
                 <FieldMessage id="job-client-message" error={fieldError("clientName")}>
                   Who the work is for (optional), for attribution and invoices.
                 </FieldMessage>
@@ -266,7 +361,14 @@ export function NewJobPage() {
             </div>
             <div className="field">
               <label htmlFor="job-notes">Notes</label>
-              <textarea id="job-notes" rows={3} value={form.notes} onChange={(e) => set("notes", e.target.value)} aria-invalid={Boolean(fieldError("notes"))} aria-describedby="job-notes-message" />
+              <textarea
+                id="job-notes"
+                rows={3}
+                value={form.notes}
+                onChange={(e) => set("notes", e.target.value)}
+                aria-invalid={Boolean(fieldError("notes"))}
+                aria-describedby="job-notes-message"
+              />
               <FieldMessage id="job-notes-message" error={fieldError("notes")}>
                 Anything worth remembering about this run; searchable from the job list.
               </FieldMessage>

@@ -40,7 +40,13 @@ function RequestForm() {
     setSent(!problem);
   }
   return (
-    <AccountCard title="Forgot your password?" error={error} busy={result.fetching} submitLabel={result.fetching ? "Sending…" : "Email me a link"} onSubmit={submit}>
+    <AccountCard
+      title="Forgot your password?"
+      error={error}
+      busy={result.fetching}
+      submitLabel={result.fetching ? "Sending…" : "Email me a link"}
+      onSubmit={submit}
+    >
       {sent ? (
         <p className="notice" role="status">
           If {email} belongs to an account, a link to choose a new password is on its way. It works once, for 15 minutes.
@@ -70,9 +76,24 @@ function NewPasswordForm({ token }: { token: string }) {
     }
   }
   return (
-    <AccountCard title="Choose a new password" error={error} busy={result.fetching} submitLabel={result.fetching ? "Saving…" : "Save and sign in"} onSubmit={submit}>
+    <AccountCard
+      title="Choose a new password"
+      error={error}
+      busy={result.fetching}
+      submitLabel={result.fetching ? "Saving…" : "Save and sign in"}
+      onSubmit={submit}
+    >
       <p className="muted">You are signed out everywhere else.</p>
-      <AccountField id="password" label="New password" type="password" value={password} onChange={setPassword} error={error} autoComplete="new-password" help="At least 10 characters." />
+      <AccountField
+        id="password"
+        label="New password"
+        type="password"
+        value={password}
+        onChange={setPassword}
+        error={error}
+        autoComplete="new-password"
+        help="At least 10 characters."
+      />
     </AccountCard>
   );
 }

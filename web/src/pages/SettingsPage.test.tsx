@@ -17,7 +17,8 @@ const ME = `{ me { email } }`;
 const unique = () => Math.random().toString(36).slice(2, 8);
 const open = (token: string) => renderPage(<SettingsPage />, { token, path: "/settings", route: "/settings" });
 /** The table row of a section (a region named by its heading) with a cell reading `text`. */
-const rowOf = async (section: string, text: string) => (await within(await screen.findByRole("region", { name: section })).findByText(text, { selector: "td" })).closest("tr")!;
+const rowOf = async (section: string, text: string) =>
+  (await within(await screen.findByRole("region", { name: section })).findByText(text, { selector: "td" })).closest("tr")!;
 
 describe("SettingsPage", () => {
   let owner: string;
@@ -92,7 +93,9 @@ describe("SettingsPage", () => {
 
     const log = screen.getByRole("region", { name: "Delivery log" });
     const channelFilter = within(log).getByLabelText("Channel");
-    fireEvent.change(channelFilter, { target: { value: (within(channelFilter).getByRole("option", { name }) as HTMLOptionElement).value } });
+    fireEvent.change(channelFilter, {
+      target: { value: (within(channelFilter).getByRole("option", { name }) as HTMLOptionElement).value },
+    });
     await waitFor(
       () => {
         // The header and the test message: the other channels' deliveries are filtered out.
@@ -108,10 +111,16 @@ describe("SettingsPage", () => {
 
     // Off, then deleted after confirmation.
     fireEvent.click(within(row).getByLabelText(`Enabled: ${name}`));
-    await waitFor(async () => expect((within(await rowOf("Notification channels", name)).getByLabelText(`Enabled: ${name}`) as HTMLInputElement).checked).toBe(false));
+    await waitFor(async () =>
+      expect((within(await rowOf("Notification channels", name)).getByLabelText(`Enabled: ${name}`) as HTMLInputElement).checked).toBe(
+        false,
+      ),
+    );
     fireEvent.click(within(await rowOf("Notification channels", name)).getByRole("button", { name: `Delete ${name}` }));
     fireEvent.click(within(screen.getByRole("dialog", { name: `Delete “${name}”?` })).getByRole("button", { name: "Delete channel" }));
-    await waitFor(() => expect(within(screen.getByRole("region", { name: "Notification channels" })).queryByText(name, { selector: "td" })).toBeNull());
+    await waitFor(() =>
+      expect(within(screen.getByRole("region", { name: "Notification channels" })).queryByText(name, { selector: "td" })).toBeNull(),
+    );
   });
 
   it("lets an owner store SkyPilot credentials: the token is never shown again, only its last four", async () => {
@@ -160,7 +169,11 @@ describe("SettingsPage", () => {
       expect(within(row).queryByRole("button")).toBeNull();
       expect(screen.queryByRole("button", { name: "Add channel" })).toBeNull();
     } finally {
-      await api().gql(`mutation($id:ID!){ deleteNotificationChannel(id:$id){ __typename } }`, { id: created.createNotificationChannel.data.channel.id }, owner);
+      await api().gql(
+        `mutation($id:ID!){ deleteNotificationChannel(id:$id){ __typename } }`,
+        { id: created.createNotificationChannel.data.channel.id },
+        owner,
+      );
     }
   });
 
@@ -178,8 +191,12 @@ describe("SettingsPage", () => {
     open(qa);
     const again = await screen.findByRole("form", { name: "My notification preferences" });
     const checked = (label: string | RegExp) => (within(again).getByLabelText(label) as HTMLInputElement).checked;
-    expect([checked("Job failed (with the fix to try)"), checked("Monthly budget spent"), checked(/Daily digest/), checked("Job completed")]).toEqual([true, true, true, false]);
+    expect([
+      checked("Job failed (with the fix to try)"),
+      checked("Monthly budget spent"),
+      checked(/Daily digest/),
+      checked("Job completed"),
+    ]).toEqual([true, true, true, false]);
     expect(within(again).queryByText(/using your role's defaults/)).toBeNull();
   });
 });
-

@@ -55,7 +55,12 @@ export function SettingsPage() {
       {!channels && fetching && <Loading label="Loading notification channels…" />}
       {channels && (
         <>
-          <NotificationChannels channels={channels} canEdit={canEditChannels} onChange={refresh} onTestSent={() => setTestsSent((n) => n + 1)} />
+          <NotificationChannels
+            channels={channels}
+            canEdit={canEditChannels}
+            onChange={refresh}
+            onTestSent={() => setTestsSent((n) => n + 1)}
+          />
           <MyNotifications emailChannels={channels.filter((c) => c.kind === "EMAIL")} />
           <DeliveryLog channels={channels} refreshKey={testsSent} />
         </>

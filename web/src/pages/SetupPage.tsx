@@ -55,14 +55,50 @@ export function SetupPage() {
     }
   }
 
-  const shownError = error ?? (!token ? { message: "This page needs the setup link the server printed when it started (or `pnpm tuneloop setup`)." } : linkError ? { message: describeError(linkError) ?? "This link cannot be used" } : null);
+  const shownError =
+    error ??
+    (!token
+      ? { message: "This page needs the setup link the server printed when it started (or `pnpm tuneloop setup`)." }
+      : linkError
+        ? { message: describeError(linkError) ?? "This link cannot be used" }
+        : null);
   return (
-    <AccountCard title="Set up your organization" error={shownError} busy={result.fetching} submitLabel={result.fetching ? "Creating…" : "Create organization"} onSubmit={submit}>
+    <AccountCard
+      title="Set up your organization"
+      error={shownError}
+      busy={result.fetching}
+      submitLabel={result.fetching ? "Creating…" : "Create organization"}
+      onSubmit={submit}
+    >
       <p className="muted">You become its admin: you can then invite your team from Settings.</p>
-      <AccountField id="organization" label="Organization" value={form.organization} onChange={set("organization")} error={error} autoComplete="organization" />
+      <AccountField
+        id="organization"
+        label="Organization"
+        value={form.organization}
+        onChange={set("organization")}
+        error={error}
+        autoComplete="organization"
+      />
       <AccountField id="name" label="Your name" value={form.name} onChange={set("name")} error={error} autoComplete="name" />
-      <AccountField id="email" label="Your email" type="email" value={form.email} onChange={set("email")} error={error} autoComplete="username" />
-      <AccountField id="password" label="Password" type="password" value={form.password} onChange={set("password")} error={error} autoComplete="new-password" help="At least 10 characters." />
+      <AccountField
+        id="email"
+        label="Your email"
+        type="email"
+        value={form.email}
+        onChange={set("email")}
+        error={error}
+        autoComplete="username"
+      />
+      <AccountField
+        id="password"
+        label="Password"
+        type="password"
+        value={form.password}
+        onChange={set("password")}
+        error={error}
+        autoComplete="new-password"
+        help="At least 10 characters."
+      />
     </AccountCard>
   );
 }

@@ -14,8 +14,17 @@ describe("TemplatesPage", () => {
 
   it("lists what a template keeps and how often it was used, and starts a job from it in one click", async () => {
     const name = `Setup ${Math.random().toString(36).slice(2, 8)}`;
-    const source = await createJob(engineer, { name: `${name} source`, notes: "the winning run", preset: "AGGRESSIVE", gpuType: "A100_SXM_80GB" });
-    const saved = await gql(`mutation($j:ID!,$n:String!){ saveJobAsTemplate(jobId:$j, name:$n){ __typename ... on AppError { message } ... on SaveJobAsTemplateSuccess { data { id } } } }`, { j: source, n: name }, engineer);
+    const source = await createJob(engineer, {
+      name: `${name} source`,
+      notes: "the winning run",
+      preset: "AGGRESSIVE",
+      gpuType: "A100_SXM_80GB",
+    });
+    const saved = await gql(
+      `mutation($j:ID!,$n:String!){ saveJobAsTemplate(jobId:$j, name:$n){ __typename ... on AppError { message } ... on SaveJobAsTemplateSuccess { data { id } } } }`,
+      { j: source, n: name },
+      engineer,
+    );
     const templateId = unwrap<{ id: string }>(saved.saveJobAsTemplate).id;
 
     const locations: string[] = [];

@@ -66,7 +66,8 @@ export function TemplatesPage() {
     setStarting(null);
     const problem = mutationError(response, "createJobFromTemplate");
     const result = response.data?.createJobFromTemplate;
-    if (problem || result?.__typename !== "CreateJobFromTemplateSuccess") setFailure({ id, error: problem ?? { code: "UNKNOWN", message: "The job was not created." } });
+    if (problem || result?.__typename !== "CreateJobFromTemplateSuccess")
+      setFailure({ id, error: problem ?? { code: "UNKNOWN", message: "The job was not created." } });
     else navigate(`/jobs/${result.data.id}`);
   };
 
@@ -88,7 +89,8 @@ export function TemplatesPage() {
       {data && data.templates.length === 0 && (
         <Empty title="No templates yet">
           <p>
-            Open a job you would run again and press <strong>Save as template</strong>: it keeps the preset, hyperparameters, dataset, GPU, pricing tier and notes.
+            Open a job you would run again and press <strong>Save as template</strong>: it keeps the preset, hyperparameters, dataset, GPU,
+            pricing tier and notes.
           </p>
         </Empty>
       )}
@@ -129,7 +131,13 @@ export function TemplatesPage() {
                   <td>
                     {canWrite(me?.role) &&
                       (t.dataset ? (
-                        <button type="button" className="button button-primary" disabled={starting !== null} onClick={() => startJob(t.id)} aria-label={`Start a job from ${t.name}`}>
+                        <button
+                          type="button"
+                          className="button button-primary"
+                          disabled={starting !== null}
+                          onClick={() => startJob(t.id)}
+                          aria-label={`Start a job from ${t.name}`}
+                        >
                           {starting === t.id ? "Starting…" : "Start job"}
                         </button>
                       ) : (

@@ -11,7 +11,11 @@ let run: any;
 beforeAll(async () => {
   ({ jobId } = await trainedJob(api().url, "Validation page job"));
   const engineer = await api().login("engineer");
-  const data = await api().gql(`query($id:ID!){ job(id:$id){ validationRuns { id perplexityImprovementPct retentionPct knowledgeAdaptedCorrect knowledgeQuestions } } }`, { id: jobId }, engineer);
+  const data = await api().gql(
+    `query($id:ID!){ job(id:$id){ validationRuns { id perplexityImprovementPct retentionPct knowledgeAdaptedCorrect knowledgeQuestions } } }`,
+    { id: jobId },
+    engineer,
+  );
   run = data.job.validationRuns[0];
 }, 180_000);
 
@@ -32,9 +36,12 @@ describe("ValidationPage", () => {
     const review = await screen.findByRole("region", { name: "Human review" });
     await within(review).findByText(/Scenario 1 of 3/);
     // The built-in demo model's answers are near nonsense: the reviewer is told before scoring them.
-    expect(within(review).getByRole("note", { name: "About these answers" }).textContent).toMatch(/built-in demo base model: about 150 thousand parameters/);
+    expect(within(review).getByRole("note", { name: "About these answers" }).textContent).toMatch(
+      /built-in demo base model: about 150 thousand parameters/,
+    );
     expect(within(review).getByLabelText("Response A")).toBeTruthy();
-    for (const select of within(review).getAllByRole("combobox")) fireEvent.change(select, { target: { value: select.getAttribute("aria-label")!.endsWith("A") ? "4" : "2" } });
+    for (const select of within(review).getAllByRole("combobox"))
+      fireEvent.change(select, { target: { value: select.getAttribute("aria-label")!.endsWith("A") ? "4" : "2" } });
     fireEvent.click(within(review).getByRole("button", { name: "Save scores" }));
     await within(review).findByText("Scores saved for scenario 1.");
     const close = within(review).getByRole<HTMLButtonElement>("button", { name: "Close review and reveal results" });

@@ -31,12 +31,25 @@ export function makeApi(url: string) {
   }
 
   async function demoDatasetId(token: string): Promise<string> {
-    const data = await gql<{ datasets: { edges: { node: { id: string; name: string; status: string } }[] } }>(`{ datasets(first: 100) { edges { node { id name status } } } }`, {}, token);
-    const demo = data.datasets.edges.find((e) => e.node.name.includes("demo")) ?? data.datasets.edges.find((e) => e.node.status === "VALID")!;
+    const data = await gql<{ datasets: { edges: { node: { id: string; name: string; status: string } }[] } }>(
+      `{ datasets(first: 100) { edges { node { id name status } } } }`,
+      {},
+      token,
+    );
+    const demo =
+      data.datasets.edges.find((e) => e.node.name.includes("demo")) ?? data.datasets.edges.find((e) => e.node.status === "VALID")!;
     return demo.node.id;
   }
 
-  type NewJob = { name: string; notes?: string; tags?: string[]; start?: boolean; preset?: string; overrides?: Record<string, unknown>; gpuType?: string };
+  type NewJob = {
+    name: string;
+    notes?: string;
+    tags?: string[];
+    start?: boolean;
+    preset?: string;
+    overrides?: Record<string, unknown>;
+    gpuType?: string;
+  };
   async function createJob(token: string, input: NewJob): Promise<string> {
     const datasetId = await demoDatasetId(token);
     const data = await gql(

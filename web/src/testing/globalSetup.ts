@@ -11,7 +11,9 @@ declare module "vitest" {
 export default async function setup(project: TestProject) {
   const harness = new URL("../../../server/src/testing/harness.ts", import.meta.url).pathname;
   // Typed here rather than imported: the SPA's typecheck stays out of the server's code.
-  const { startTestApp } = (await import(/* @vite-ignore */ harness)) as { startTestApp(overrides: object): Promise<{ url: string; stop(): Promise<void> }> };
+  const { startTestApp } = (await import(/* @vite-ignore */ harness)) as {
+    startTestApp(overrides: object): Promise<{ url: string; stop(): Promise<void> }>;
+  };
   // Long leases: jobs a test leaves running must not come back, lease expired, to be claimed by a later test.
   // Plain http:// webhooks to an allowed loopback address: the settings tests post to a receiver on this machine.
   const app = await startTestApp({ leaseSeconds: 600, notifyAllowHttp: true, notifyAllowedHosts: ["127.0.0.1"] });

@@ -16,7 +16,10 @@ function LocationSpy({ onLocation }: { onLocation?: (path: string) => void }) {
   return null;
 }
 
-export function renderPage(element: ReactElement, options: { token?: string; path?: string; route?: string; onLocation?: (path: string) => void } = {}) {
+export function renderPage(
+  element: ReactElement,
+  options: { token?: string; path?: string; route?: string; onLocation?: (path: string) => void } = {},
+) {
   if (options.token) window.localStorage.setItem("tuneloop.token", options.token);
   const makeClient: typeof createAppClient = (opts) => createAppClient({ ...opts, origin: api().url });
   return render(

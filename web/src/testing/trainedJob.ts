@@ -10,6 +10,10 @@ import { promisify } from "node:util";
 export async function trainedJob(apiUrl: string, name: string): Promise<{ jobId: string; runId: string }> {
   // The repository root (vitest runs from web/).
   const root = resolve(process.cwd(), process.cwd().endsWith("/web") ? ".." : ".");
-  const { stdout } = await promisify(execFile)("npx", ["tsx", "server/src/validation/trainedJob.ts", "--server", apiUrl, "--quick", "--name", name], { cwd: root, timeout: 170_000, env: process.env });
+  const { stdout } = await promisify(execFile)(
+    "npx",
+    ["tsx", "server/src/validation/trainedJob.ts", "--server", apiUrl, "--quick", "--name", name],
+    { cwd: root, timeout: 170_000, env: process.env },
+  );
   return JSON.parse(stdout.trim().split("\n").pop()!);
 }

@@ -52,13 +52,19 @@ export class TrainerRun {
 
   private static async claim(api: Api, workerKey: string, jobId: string) {
     const data = await api.gql(CLAIM, { w: "test-worker", g: [DRIVEN_GPU] }, workerKey);
-    const claim = api.unwrap<{ claim: { trainerToken: string; lastSequence: number; job: { id: string } } | null }>(data.claimTrainingJob).claim;
+    const claim = api.unwrap<{ claim: { trainerToken: string; lastSequence: number; job: { id: string } } | null }>(
+      data.claimTrainingJob,
+    ).claim;
     if (claim?.job.id !== jobId) throw new Error(`expected to claim job ${jobId}, got ${claim?.job.id ?? "nothing"}`);
     return claim;
   }
 
   /** Creates and starts a job as `userToken`'s user, then claims it as a worker. */
-  static async start(api: Api, userToken: string, job: { name: string; overrides?: Record<string, unknown>; preset?: string; tags?: string[] }) {
+  static async start(
+    api: Api,
+    userToken: string,
+    job: { name: string; overrides?: Record<string, unknown>; preset?: string; tags?: string[] },
+  ) {
     const jobId = await api.createJob(userToken, { ...job, start: true, gpuType: DRIVEN_GPU });
     const workerKey = await TrainerRun.workerKey(api);
     const claim = await TrainerRun.claim(api, workerKey, jobId);

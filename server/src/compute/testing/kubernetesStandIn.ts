@@ -24,7 +24,15 @@ export type KubernetesStandIn = {
   close(): Promise<void>;
 };
 
-const status = (code: number, reason: string, message: string) => ({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, code });
+const status = (code: number, reason: string, message: string) => ({
+  kind: "Status",
+  apiVersion: "v1",
+  metadata: {},
+  status: "Failure",
+  message,
+  reason,
+  code,
+});
 
 /** `a=b,c=d` equality selectors, the only kind the provider sends. */
 function matches(labels: Record<string, string> | undefined, selector: string | null) {
@@ -42,7 +50,13 @@ async function readBody(request: IncomingMessage) {
 }
 
 export async function startKubernetesStandIn(): Promise<KubernetesStandIn> {
-  const state = { requests: [] as Recorded[], jobs: new Map<string, V1Job>(), secrets: new Map<string, V1Secret>(), pods: [] as V1Pod[], throttle: { count: 0, retryAfterSeconds: 7 } };
+  const state = {
+    requests: [] as Recorded[],
+    jobs: new Map<string, V1Job>(),
+    secrets: new Map<string, V1Secret>(),
+    pods: [] as V1Pod[],
+    throttle: { count: 0, retryAfterSeconds: 7 },
+  };
   const server: Server = createServer(async (request, response) => {
     const url = new URL(request.url!, "http://stand-in");
     const body = await readBody(request);
@@ -53,7 +67,9 @@ export async function startKubernetesStandIn(): Promise<KubernetesStandIn> {
     };
     if (state.throttle.count > 0) {
       state.throttle.count--;
-      return send(429, status(429, "TooManyRequests", "Too many requests, please try again later."), { "retry-after": String(state.throttle.retryAfterSeconds) });
+      return send(429, status(429, "TooManyRequests", "Too many requests, please try again later."), {
+        "retry-after": String(state.throttle.retryAfterSeconds),
+      });
     }
     const route = /^\/(?:apis\/batch\/v1|api\/v1)\/namespaces\/([^/]+)\/(jobs|secrets|pods)(?:\/([^/]+))?$/.exec(url.pathname);
     if (!route) return send(404, status(404, "NotFound", "the server could not find the requested resource"));
@@ -61,7 +77,12 @@ export async function startKubernetesStandIn(): Promise<KubernetesStandIn> {
     const selector = url.searchParams.get("labelSelector");
 
     if (kind === "pods" && request.method === "GET") {
-      return send(200, { kind: "PodList", apiVersion: "v1", metadata: {}, items: state.pods.filter((p) => matches(p.metadata?.labels, selector)) });
+      return send(200, {
+        kind: "PodList",
+        apiVersion: "v1",
+        metadata: {},
+        items: state.pods.filter((p) => matches(p.metadata?.labels, selector)),
+      });
     }
     const store = (kind === "jobs" ? state.jobs : state.secrets) as Map<string, V1Job | V1Secret>;
     const group = kind === "jobs" ? "jobs.batch" : "secrets";
@@ -78,7 +99,12 @@ export async function startKubernetesStandIn(): Promise<KubernetesStandIn> {
       return object ? send(200, object) : send(404, status(404, "NotFound", `${group} "${name}" not found`));
     }
     if (request.method === "GET") {
-      return send(200, { kind: "JobList", apiVersion: "batch/v1", metadata: {}, items: [...state.jobs.values()].filter((j) => matches(j.metadata?.labels, selector)) });
+      return send(200, {
+        kind: "JobList",
+        apiVersion: "batch/v1",
+        metadata: {},
+        items: [...state.jobs.values()].filter((j) => matches(j.metadata?.labels, selector)),
+      });
     }
     if (request.method === "DELETE" && name) {
       if (!store.delete(name)) return send(404, status(404, "NotFound", `${group} "${name}" not found`));

@@ -13,12 +13,35 @@ import { parse } from "yaml";
 // the queue/v2 return value {jobs, total, total_no_filter, status_counts}, and
 // FastAPI's {detail} body for HTTP errors.
 
-export type ManagedJobRecord = { job_id: number; job_name: string; status: string; region: string | null; cloud: string | null; recovery_count: number; failure_reason: string | null };
+export type ManagedJobRecord = {
+  job_id: number;
+  job_name: string;
+  status: string;
+  region: string | null;
+  cloud: string | null;
+  recovery_count: number;
+  failure_reason: string | null;
+};
 export type SkyRequest = { method: string; path: string; body: Record<string, unknown> | undefined; authorization: string | undefined };
 
-type Scheduled = { name: string; status: "PENDING" | "SUCCEEDED" | "FAILED"; return_value: string | null; error: string | null; done: Promise<void>; finish: () => void };
+type Scheduled = {
+  name: string;
+  status: "PENDING" | "SUCCEEDED" | "FAILED";
+  return_value: string | null;
+  error: string | null;
+  done: Promise<void>;
+  finish: () => void;
+};
 
-const TERMINAL = new Set(["SUCCEEDED", "CANCELLED", "FAILED", "FAILED_SETUP", "FAILED_PRECHECKS", "FAILED_NO_RESOURCE", "FAILED_CONTROLLER"]);
+const TERMINAL = new Set([
+  "SUCCEEDED",
+  "CANCELLED",
+  "FAILED",
+  "FAILED_SETUP",
+  "FAILED_PRECHECKS",
+  "FAILED_NO_RESOURCE",
+  "FAILED_CONTROLLER",
+]);
 
 export type SkyPilotStandIn = Awaited<ReturnType<typeof startSkyPilotStandIn>>;
 
@@ -84,30 +107,53 @@ export async function startSkyPilotStandIn() {
       const { task, name } = body as { task: string; name: string };
       const failure = state.failNextLaunch;
       state.failNextLaunch = null;
-      return accepted(schedule("jobs.launch", () => {
-        if (failure) throw failure;
-        state.tasks.push(parse(task));
-        const job = { job_id: state.jobs.length + 1, job_name: name, status: "PENDING", region: null, cloud: null, recovery_count: 0, failure_reason: null };
-        state.jobs.push(job);
-        return [job.job_id, null];
-      }, state.holdLaunches));
+      return accepted(
+        schedule(
+          "jobs.launch",
+          () => {
+            if (failure) throw failure;
+            state.tasks.push(parse(task));
+            const job = {
+              job_id: state.jobs.length + 1,
+              job_name: name,
+              status: "PENDING",
+              region: null,
+              cloud: null,
+              recovery_count: 0,
+              failure_reason: null,
+            };
+            state.jobs.push(job);
+            return [job.job_id, null];
+          },
+          state.holdLaunches,
+        ),
+      );
     }
     if (request.method === "POST" && url.pathname === "/jobs/queue/v2") {
       const filter = body as { job_ids?: number[]; name_match?: string; skip_finished?: boolean };
       const failure = state.failNextQueue;
       state.failNextQueue = null;
-      return accepted(schedule("jobs.queue_v2", () => {
-        if (failure) throw failure;
-        const jobs = state.jobs.filter((j) => (!filter.job_ids || filter.job_ids.includes(j.job_id)) && (!filter.name_match || j.job_name.includes(filter.name_match)) && !(filter.skip_finished && TERMINAL.has(j.status)));
-        return { jobs, total: jobs.length, total_no_filter: state.jobs.length, status_counts: {} };
-      }));
+      return accepted(
+        schedule("jobs.queue_v2", () => {
+          if (failure) throw failure;
+          const jobs = state.jobs.filter(
+            (j) =>
+              (!filter.job_ids || filter.job_ids.includes(j.job_id)) &&
+              (!filter.name_match || j.job_name.includes(filter.name_match)) &&
+              !(filter.skip_finished && TERMINAL.has(j.status)),
+          );
+          return { jobs, total: jobs.length, total_no_filter: state.jobs.length, status_counts: {} };
+        }),
+      );
     }
     if (request.method === "POST" && url.pathname === "/jobs/cancel") {
       const { job_ids } = body as { job_ids: number[] };
-      return accepted(schedule("jobs.cancel", () => {
-        for (const job of state.jobs) if (job_ids.includes(job.job_id) && !TERMINAL.has(job.status)) job.status = "CANCELLED";
-        return null;
-      }));
+      return accepted(
+        schedule("jobs.cancel", () => {
+          for (const job of state.jobs) if (job_ids.includes(job.job_id) && !TERMINAL.has(job.status)) job.status = "CANCELLED";
+          return null;
+        }),
+      );
     }
     if (request.method === "GET" && url.pathname === "/api/get") {
       const id = url.searchParams.get("request_id")!;

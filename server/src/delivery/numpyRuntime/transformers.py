@@ -121,7 +121,9 @@ class AutoModelForCausalLM:
     def eval(self):
         return self
 
-    def generate(self, input_ids, attention_mask=None, max_new_tokens=20, eos_token_id=None, pad_token_id=None, do_sample=False, **sampling):
+    def generate(
+        self, input_ids, attention_mask=None, max_new_tokens=20, eos_token_id=None, pad_token_id=None, do_sample=False, **sampling
+    ):
         if do_sample:
             raise NotImplementedError("the numpy runner decodes greedily only")
         stops = set(eos_token_id if isinstance(eos_token_id, (list, tuple)) else [eos_token_id])

@@ -23,7 +23,8 @@ export async function startTestOidcProvider(redirectUri: string | string[]): Pro
   let provider: Provider | null = null;
   const server: Server = createServer((req, res) => {
     if (!provider) return res.writeHead(503).end();
-    if (req.url?.startsWith("/interaction/")) return void signIn(provider, req, res).catch((error) => res.writeHead(500).end(String(error)));
+    if (req.url?.startsWith("/interaction/"))
+      return void signIn(provider, req, res).catch((error) => res.writeHead(500).end(String(error)));
     provider.callback()(req, res);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -32,13 +33,27 @@ export async function startTestOidcProvider(redirectUri: string | string[]): Pro
   const clientSecret = "test-client-secret-with-enough-entropy";
   const signingKey = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ format: "jwk" });
   provider = new Provider(issuer, {
-    clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: ([] as string[]).concat(redirectUri), grant_types: ["authorization_code"], response_types: ["code"] }],
+    clients: [
+      {
+        client_id: clientId,
+        client_secret: clientSecret,
+        redirect_uris: ([] as string[]).concat(redirectUri),
+        grant_types: ["authorization_code"],
+        response_types: ["code"],
+      },
+    ],
     jwks: { keys: [{ ...signingKey, alg: "RS256", use: "sig", kid: "test" }] },
     // Groups come with the profile scope, as a Keycloak group mapper or an Okta groups claim would send them.
     claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name", "groups"] },
     findAccount: (_ctx, sub) => ({
       accountId: sub,
-      claims: () => ({ sub, email: account?.email, email_verified: account?.emailVerified ?? true, name: account?.name, groups: account?.groups ?? [] }),
+      claims: () => ({
+        sub,
+        email: account?.email,
+        email_verified: account?.emailVerified ?? true,
+        name: account?.name,
+        groups: account?.groups ?? [],
+      }),
     }),
     pkce: { required: () => true },
     features: { devInteractions: { enabled: false } },
@@ -47,8 +62,18 @@ export async function startTestOidcProvider(redirectUri: string | string[]): Pro
   });
 
   /** Logs in the chosen account and grants what the client asked for: no form, no consent page. */
-  async function signIn(p: Provider, req: Parameters<Provider["interactionDetails"]>[0], res: Parameters<Provider["interactionDetails"]>[1]) {
-    if (!account) return void (await p.interactionFinished(req, res, { error: "access_denied", error_description: "The person cancelled the sign-in" }, { mergeWithLastSubmission: false }));
+  async function signIn(
+    p: Provider,
+    req: Parameters<Provider["interactionDetails"]>[0],
+    res: Parameters<Provider["interactionDetails"]>[1],
+  ) {
+    if (!account)
+      return void (await p.interactionFinished(
+        req,
+        res,
+        { error: "access_denied", error_description: "The person cancelled the sign-in" },
+        { mergeWithLastSubmission: false },
+      ));
     const details = await p.interactionDetails(req, res);
     const accountId = `sub-${account.email}`;
     const grant = new p.Grant({ accountId, clientId: String(details.params.client_id) });

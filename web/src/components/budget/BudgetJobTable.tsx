@@ -60,7 +60,9 @@ export function BudgetJobTable({ month, first }: { month: string; first: Page })
     if (!pageInfo.endCursor) return;
     setLoading(true);
     setError(null);
-    const result = await client.query(MoreJobsQuery, { month, first: MORE_JOBS, after: pageInfo.endCursor }, { requestPolicy: "network-only" }).toPromise();
+    const result = await client
+      .query(MoreJobsQuery, { month, first: MORE_JOBS, after: pageInfo.endCursor }, { requestPolicy: "network-only" })
+      .toPromise();
     setLoading(false);
     if (result.error || !result.data) return setError(result.error ? describeError(result.error) : "No answer from the server");
     const page = result.data.budget.jobPage;
@@ -71,7 +73,9 @@ export function BudgetJobTable({ month, first }: { month: string; first: Page })
     <section className="card" aria-labelledby="budget-jobs-title">
       <h2 id="budget-jobs-title">Jobs</h2>
       <p className="muted small" data-testid="budget-jobs-shown">
-        {rows.length < first.totalCount ? `The ${formatCount(rows.length)} costliest of ${formatCount(first.totalCount)} jobs this month.` : `All ${formatCount(first.totalCount)} jobs this month, costliest first.`}
+        {rows.length < first.totalCount
+          ? `The ${formatCount(rows.length)} costliest of ${formatCount(first.totalCount)} jobs this month.`
+          : `All ${formatCount(first.totalCount)} jobs this month, costliest first.`}
       </p>
       <div className="table-wrap">
         <table className="table table-compact">
@@ -81,9 +85,15 @@ export function BudgetJobTable({ month, first }: { month: string; first: Page })
               <th scope="col">Client</th>
               <th scope="col">Project</th>
               <th scope="col">Status</th>
-              <th scope="col" className="num">Cost</th>
-              <th scope="col" className="num">Estimate</th>
-              <th scope="col" className="num">Still to come</th>
+              <th scope="col" className="num">
+                Cost
+              </th>
+              <th scope="col" className="num">
+                Estimate
+              </th>
+              <th scope="col" className="num">
+                Still to come
+              </th>
             </tr>
           </thead>
           <tbody>

@@ -42,7 +42,14 @@ export function BudgetOverview({ budget, isCurrentMonth }: { budget: Budget; isC
           </dd>
         </div>
       </dl>
-      <div className="budget-meter" role="meter" aria-label="Share of the budget spent" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(spentShare)}>
+      <div
+        className="budget-meter"
+        role="meter"
+        aria-label="Share of the budget spent"
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={Math.round(spentShare)}
+      >
         <div className="budget-meter-forecast" style={{ width: `${forecastShare}%` }} />
         <div className={`budget-meter-spent ${budget.percentUsed >= 80 ? "budget-meter-warn" : ""}`} style={{ width: `${spentShare}%` }} />
         {THRESHOLDS.map((t) => (
@@ -50,7 +57,8 @@ export function BudgetOverview({ budget, isCurrentMonth }: { budget: Budget; isC
         ))}
       </div>
       <p className="muted small">
-        {budget.percentUsed.toFixed(0)}% spent; the lighter bar is the forecast (spent plus what running and queued jobs are still expected to cost). Alerts go out at 80%, 95% and 100%.
+        {budget.percentUsed.toFixed(0)}% spent; the lighter bar is the forecast (spent plus what running and queued jobs are still expected
+        to cost). Alerts go out at 80%, 95% and 100%.
       </p>
       {over && (
         <p className="warning" role="alert">

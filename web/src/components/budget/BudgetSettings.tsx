@@ -37,8 +37,10 @@ export function BudgetSettings({ budget, onSaved }: { budget: Settings; onSaved(
     setSaved(false);
     const monthlyBudgetUsd = Number(monthly);
     const jobApprovalUsd = Number(approval);
-    if (monthly.trim() === "" || !Number.isFinite(monthlyBudgetUsd)) return setError({ code: "VALIDATION", message: "Enter the monthly budget in dollars", field: "monthlyBudgetUsd" });
-    if (approval.trim() === "" || !Number.isFinite(jobApprovalUsd)) return setError({ code: "VALIDATION", message: "Enter the approval threshold in dollars", field: "jobApprovalUsd" });
+    if (monthly.trim() === "" || !Number.isFinite(monthlyBudgetUsd))
+      return setError({ code: "VALIDATION", message: "Enter the monthly budget in dollars", field: "monthlyBudgetUsd" });
+    if (approval.trim() === "" || !Number.isFinite(jobApprovalUsd))
+      return setError({ code: "VALIDATION", message: "Enter the approval threshold in dollars", field: "jobApprovalUsd" });
     const response = await update({ input: { monthlyBudgetUsd, jobApprovalUsd, hardStopAtBudget: hardStop } });
     const payload = response.data?.updateBudget;
     const appError = appErrorOf(payload);
@@ -58,20 +60,41 @@ export function BudgetSettings({ budget, onSaved }: { budget: Settings; onSaved(
       <h2 id={`${id}-title`}>Budget settings</h2>
       <div className="field">
         <label htmlFor={`${id}-monthly`}>Monthly budget (USD)</label>
-        <input id={`${id}-monthly`} type="number" min={0} step="any" inputMode="decimal" value={monthly} onChange={(e) => setMonthly(e.target.value)} aria-invalid={Boolean(monthlyError)} aria-describedby={`${id}-monthly-message`} />
+        <input
+          id={`${id}-monthly`}
+          type="number"
+          min={0}
+          step="any"
+          inputMode="decimal"
+          value={monthly}
+          onChange={(e) => setMonthly(e.target.value)}
+          aria-invalid={Boolean(monthlyError)}
+          aria-describedby={`${id}-monthly-message`}
+        />
         <FieldMessage id={`${id}-monthly-message`} error={monthlyError}>
           New jobs that would take the month's forecast over it are refused unless an owner overrides.
         </FieldMessage>
       </div>
       <div className="field">
         <label htmlFor={`${id}-approval`}>Approval above (USD per job)</label>
-        <input id={`${id}-approval`} type="number" min={0} step="any" inputMode="decimal" value={approval} onChange={(e) => setApproval(e.target.value)} aria-invalid={Boolean(approvalError)} aria-describedby={`${id}-approval-message`} />
+        <input
+          id={`${id}-approval`}
+          type="number"
+          min={0}
+          step="any"
+          inputMode="decimal"
+          value={approval}
+          onChange={(e) => setApproval(e.target.value)}
+          aria-invalid={Boolean(approvalError)}
+          aria-describedby={`${id}-approval-message`}
+        />
         <FieldMessage id={`${id}-approval-message`} error={approvalError}>
           A job estimated above this waits for an owner to approve its cost.
         </FieldMessage>
       </div>
       <label className="checkbox">
-        <input type="checkbox" checked={hardStop} onChange={(e) => setHardStop(e.target.checked)} /> Hard stop: cancel running jobs when the budget is spent
+        <input type="checkbox" checked={hardStop} onChange={(e) => setHardStop(e.target.checked)} /> Hard stop: cancel running jobs when the
+        budget is spent
       </label>
       <SaveActions error={otherError} label="Save budget" saving={result.fetching} saved={saved} />
     </form>

@@ -26,7 +26,10 @@ export function CostAdvice() {
           <ul aria-label="Suggestions from your history">
             {data.costAdvice.map((a, i) => (
               <li key={i} data-kind={a.kind}>
-                {a.message} <span className="muted">({a.jobs} job{a.jobs === 1 ? "" : "s"})</span>
+                {a.message}{" "}
+                <span className="muted">
+                  ({a.jobs} job{a.jobs === 1 ? "" : "s"})
+                </span>
               </li>
             ))}
           </ul>

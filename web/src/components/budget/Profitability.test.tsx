@@ -12,7 +12,11 @@ let owner: string, engineer: string;
 
 beforeAll(async () => {
   [owner, engineer] = await Promise.all([api().login("owner"), api().login("engineer")]);
-  await api().gql(`mutation($n:String!,$c:String!){ createProject(name:$n, clientName:$c, contractValueUsd: 12000){ __typename } }`, { n: `Project ${unique}`, c: `Client ${unique}` }, owner);
+  await api().gql(
+    `mutation($n:String!,$c:String!){ createProject(name:$n, clientName:$c, contractValueUsd: 12000){ __typename } }`,
+    { n: `Project ${unique}`, c: `Client ${unique}` },
+    owner,
+  );
 });
 
 describe("Profitability on the budget page", () => {
@@ -25,11 +29,21 @@ describe("Profitability on the budget page", () => {
     // No job yet: no training cost, the whole contract is margin.
     expect(row.textContent).toContain("$12,000.00 (100.0%)");
     const byClient = screen.getByRole("table", { name: "Profitability by client" });
-    expect(within(byClient).getByRole("rowheader", { name: `Client ${unique}` }).closest("tr")!.textContent).toContain("$12,000.00");
+    expect(
+      within(byClient)
+        .getByRole("rowheader", { name: `Client ${unique}` })
+        .closest("tr")!.textContent,
+    ).toContain("$12,000.00");
 
     fireEvent.change(revenue, { target: { value: "15000" } });
     fireEvent.click(within(row).getByRole("button", { name: "Save" }));
-    await waitFor(() => expect(within(screen.getByRole("table", { name: "Profitability by client" })).getByRole("rowheader", { name: `Client ${unique}` }).closest("tr")!.textContent).toContain("$15,000.00"));
+    await waitFor(() =>
+      expect(
+        within(screen.getByRole("table", { name: "Profitability by client" }))
+          .getByRole("rowheader", { name: `Client ${unique}` })
+          .closest("tr")!.textContent,
+      ).toContain("$15,000.00"),
+    );
     expect(screen.getByRole("button", { name: "Download profitability CSV" })).toBeTruthy();
   });
 
@@ -40,6 +54,10 @@ describe("Profitability on the budget page", () => {
     expect(within(row).queryByRole("spinbutton")).toBeNull();
     const advice = screen.getByRole("region", { name: "Cost advice" });
     // Either suggestions from the server's history or the empty state, never a spinner left behind.
-    await waitFor(() => expect(within(advice).queryByRole("list", { name: "Suggestions from your history" }) ?? within(advice).queryByText(/No advice yet/)).toBeTruthy());
+    await waitFor(() =>
+      expect(
+        within(advice).queryByRole("list", { name: "Suggestions from your history" }) ?? within(advice).queryByText(/No advice yet/),
+      ).toBeTruthy(),
+    );
   });
 });

@@ -52,7 +52,15 @@ const UpdateRevenue = graphql(`
   }
 `);
 
-type Line = { revenueUsd?: number | null; trainingCostUsd: number; marginUsd?: number | null; marginPct?: number | null; trainingSharePct?: number | null; meetsTarget?: boolean | null; jobs: number };
+type Line = {
+  revenueUsd?: number | null;
+  trainingCostUsd: number;
+  marginUsd?: number | null;
+  marginPct?: number | null;
+  trainingSharePct?: number | null;
+  meetsTarget?: boolean | null;
+  jobs: number;
+};
 
 const pct = (v: number | null | undefined, digits = 1) => (v == null ? "—" : `${v.toFixed(digits)}%`);
 
@@ -61,7 +69,10 @@ function MarginCells({ line, targetPct }: { line: Line; targetPct: number }) {
     <>
       <td className="num">{formatUsd(line.trainingCostUsd)}</td>
       <td className="num">{line.marginUsd == null ? "—" : `${formatUsd(line.marginUsd)} (${pct(line.marginPct)})`}</td>
-      <td className={`num ${line.meetsTarget === false ? "fail" : line.meetsTarget ? "pass" : ""}`} title={`Target: under ${targetPct}% of revenue`}>
+      <td
+        className={`num ${line.meetsTarget === false ? "fail" : line.meetsTarget ? "pass" : ""}`}
+        title={`Target: under ${targetPct}% of revenue`}
+      >
         {pct(line.trainingSharePct, 2)}
       </td>
       <td className="num">{line.jobs}</td>
@@ -94,11 +105,21 @@ export function Profitability({ isOwner }: { isOwner: boolean }) {
               <tr>
                 <th scope="col">Project</th>
                 <th scope="col">Client</th>
-                <th scope="col" className="num">Revenue</th>
-                <th scope="col" className="num">Training cost</th>
-                <th scope="col" className="num">Margin</th>
-                <th scope="col" className="num">Training share</th>
-                <th scope="col" className="num">Jobs</th>
+                <th scope="col" className="num">
+                  Revenue
+                </th>
+                <th scope="col" className="num">
+                  Training cost
+                </th>
+                <th scope="col" className="num">
+                  Margin
+                </th>
+                <th scope="col" className="num">
+                  Training share
+                </th>
+                <th scope="col" className="num">
+                  Jobs
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -108,7 +129,13 @@ export function Profitability({ isOwner }: { isOwner: boolean }) {
                   <td>{line.clientName ?? "—"}</td>
                   <td className="num">
                     {isOwner ? (
-                      <RevenueInput projectName={line.name} projectId={line.projectId} value={line.revenueUsd ?? null} onSaved={() => refetch({ requestPolicy: "network-only" })} onError={setProblem} />
+                      <RevenueInput
+                        projectName={line.name}
+                        projectId={line.projectId}
+                        value={line.revenueUsd ?? null}
+                        onSaved={() => refetch({ requestPolicy: "network-only" })}
+                        onError={setProblem}
+                      />
                     ) : line.revenueUsd == null ? (
                       "—"
                     ) : (
@@ -125,11 +152,21 @@ export function Profitability({ isOwner }: { isOwner: boolean }) {
             <thead>
               <tr>
                 <th scope="col">Client</th>
-                <th scope="col" className="num">Revenue</th>
-                <th scope="col" className="num">Training cost</th>
-                <th scope="col" className="num">Margin</th>
-                <th scope="col" className="num">Training share</th>
-                <th scope="col" className="num">Jobs</th>
+                <th scope="col" className="num">
+                  Revenue
+                </th>
+                <th scope="col" className="num">
+                  Training cost
+                </th>
+                <th scope="col" className="num">
+                  Margin
+                </th>
+                <th scope="col" className="num">
+                  Training share
+                </th>
+                <th scope="col" className="num">
+                  Jobs
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -148,7 +185,19 @@ export function Profitability({ isOwner }: { isOwner: boolean }) {
   );
 }
 
-function RevenueInput({ projectId, projectName, value, onSaved, onError }: { projectId: string; projectName: string; value: number | null; onSaved: () => void; onError: (m: string | null) => void }) {
+function RevenueInput({
+  projectId,
+  projectName,
+  value,
+  onSaved,
+  onError,
+}: {
+  projectId: string;
+  projectName: string;
+  value: number | null;
+  onSaved: () => void;
+  onError: (m: string | null) => void;
+}) {
   const [text, setText] = useState(value == null ? "" : String(value));
   const [, update] = useMutation(UpdateRevenue);
   const save = async () => {
@@ -160,7 +209,15 @@ function RevenueInput({ projectId, projectName, value, onSaved, onError }: { pro
   };
   return (
     <form onSubmit={(e) => (e.preventDefault(), save())} className="inline-form">
-      <input type="number" min={0} step="any" value={text} onChange={(e) => setText(e.target.value)} aria-label={`Revenue of ${projectName} (USD)`} size={8} />
+      <input
+        type="number"
+        min={0}
+        step="any"
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        aria-label={`Revenue of ${projectName} (USD)`}
+        size={8}
+      />
       <button type="submit" className="button button-quiet">
         Save
       </button>

@@ -25,9 +25,15 @@ export function SpendTables({ budget }: { budget: Budget }) {
               <thead>
                 <tr>
                   <th scope="col">Project</th>
-                  <th scope="col" className="num">Spent</th>
-                  <th scope="col" className="num">Budget</th>
-                  <th scope="col" className="num">Used</th>
+                  <th scope="col" className="num">
+                    Spent
+                  </th>
+                  <th scope="col" className="num">
+                    Budget
+                  </th>
+                  <th scope="col" className="num">
+                    Used
+                  </th>
                 </tr>
               </thead>
               <tbody>
@@ -39,7 +45,9 @@ export function SpendTables({ budget }: { budget: Budget }) {
                     </th>
                     <td className="num">{formatUsd(p.spentUsd)}</td>
                     <td className="num">{p.budgetUsd == null ? "—" : formatUsd(p.budgetUsd)}</td>
-                    <td className={`num ${p.percentUsed != null && p.percentUsed >= 100 ? "text-warning" : ""}`}>{p.percentUsed == null ? "—" : `${p.percentUsed.toFixed(0)}%`}</td>
+                    <td className={`num ${p.percentUsed != null && p.percentUsed >= 100 ? "text-warning" : ""}`}>
+                      {p.percentUsed == null ? "—" : `${p.percentUsed.toFixed(0)}%`}
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -52,8 +60,12 @@ export function SpendTables({ budget }: { budget: Budget }) {
             <thead>
               <tr>
                 <th scope="col">Client</th>
-                <th scope="col" className="num">Spent</th>
-                <th scope="col" className="num">Forecast</th>
+                <th scope="col" className="num">
+                  Spent
+                </th>
+                <th scope="col" className="num">
+                  Forecast
+                </th>
               </tr>
             </thead>
             <tbody>

@@ -20,7 +20,12 @@ export function LiveMetricChart({ jobId, title, series, live, logScale, empty }:
   const hasPoints = Object.values(overview.series).some((points) => points.length > 0);
 
   return (
-    <div ref={ref} className="chart-slot" data-testid={`chart-${names.join("-")}`} data-points={Object.values(shown).reduce((n, p) => n + p.length, 0)}>
+    <div
+      ref={ref}
+      className="chart-slot"
+      data-testid={`chart-${names.join("-")}`}
+      data-points={Object.values(shown).reduce((n, p) => n + p.length, 0)}
+    >
       {overview.error && <ErrorMessage error={overview.error} retry={overview.refetch} />}
       {overview.loading && <Loading label={`Loading ${title.toLowerCase()}…`} />}
       {!overview.loading && !overview.error && !hasPoints && <p className="muted chart-empty">{empty}</p>}

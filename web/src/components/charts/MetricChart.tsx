@@ -67,10 +67,21 @@ export function MetricChart({ title, series, width, height = 260, zoom, onZoom, 
   return (
     <div className="chart">
       <div className="chart-tools" role="group" aria-label={`${title} zoom`}>
-        <button type="button" className="button button-quiet" onClick={() => onZoom(scaleRange(zoom ?? full, full, 0.5))} aria-label={`Zoom in on ${title}`}>
+        <button
+          type="button"
+          className="button button-quiet"
+          onClick={() => onZoom(scaleRange(zoom ?? full, full, 0.5))}
+          aria-label={`Zoom in on ${title}`}
+        >
           +
         </button>
-        <button type="button" className="button button-quiet" disabled={!zoom} onClick={() => onZoom(zoom && scaleRange(zoom, full, 2))} aria-label={`Zoom out of ${title}`}>
+        <button
+          type="button"
+          className="button button-quiet"
+          disabled={!zoom}
+          onClick={() => onZoom(zoom && scaleRange(zoom, full, 2))}
+          aria-label={`Zoom out of ${title}`}
+        >
           −
         </button>
         <button type="button" className="button button-quiet" disabled={!zoom} onClick={() => onZoom(null)}>

@@ -17,12 +17,21 @@ const job = (over: Partial<ComparedJob>): ComparedJob => ({
   actualCostUsd: 2,
   actualDurationSec: 100,
   billableSeconds: 100,
-  series: { val_loss: [{ step: 1, value: 2 }, { step: 2, value: 1.1 }, { step: 3, value: 1.2 }] },
+  series: {
+    val_loss: [
+      { step: 1, value: 2 },
+      { step: 2, value: 1.1 },
+      { step: 3, value: 1.2 },
+    ],
+  },
   ...over,
 });
 
 describe("compareRows", () => {
-  const jobs = [job({ id: "a", name: "A" }), job({ id: "b", name: "=HYPERLINK(\"x\")", latestLoss: 0.8, actualCostUsd: 3, config: { rank: 8, learningRate: 2e-4 } })];
+  const jobs = [
+    job({ id: "a", name: "A" }),
+    job({ id: "b", name: '=HYPERLINK("x")', latestLoss: 0.8, actualCostUsd: 3, config: { rank: 8, learningRate: 2e-4 } }),
+  ];
   const rows = compareRows(jobs);
   const row = (label: string) => rows.find((r) => r.label === label)!;
 
@@ -48,7 +57,7 @@ describe("compareRows", () => {
     expect(csv.split("\r\n")[0]).toBe(`"","A","'=HYPERLINK(""x"")"`);
     expect(csv).toContain(`"Latest training loss","1","0.8"`);
     const json = toJson(jobs, rows);
-    expect(json.jobs[1].table["Cost"]).toBe(3);
+    expect(json.jobs[1].table.Cost).toBe(3);
     expect(json.jobs[0].series.val_loss).toHaveLength(3);
   });
 });
@@ -57,11 +66,21 @@ describe("compareRows with validation scores and estimates", () => {
   const validation = (ppl: number, retention: number, ei: number, bv: number) => ({
     perplexityImprovementPct: ppl,
     retentionPct: retention,
-    reviewResults: { emotionalIntelligence: { base: 3.2, adapted: ei, improvementPct: ((ei - 3.2) / 3.2) * 100 }, brandVoice: { adapted: (bv / 100) * 5, adaptedAlignmentPct: bv } },
+    reviewResults: {
+      emotionalIntelligence: { base: 3.2, adapted: ei, improvementPct: ((ei - 3.2) / 3.2) * 100 },
+      brandVoice: { adapted: (bv / 100) * 5, adaptedAlignmentPct: bv },
+    },
   });
   const jobs = [
     job({ id: "a", name: "A", estimatedCostUsd: 2.5, estimatedDurationSec: 80, latestValidation: validation(31, 97, 4.5, 88) }),
-    job({ id: "b", name: "B", actualCostUsd: 3, estimatedCostUsd: 2, estimatedDurationSec: 120, latestValidation: validation(22, 99, 4.1, 80) }),
+    job({
+      id: "b",
+      name: "B",
+      actualCostUsd: 3,
+      estimatedCostUsd: 2,
+      estimatedDurationSec: 120,
+      latestValidation: validation(22, 99, 4.1, 80),
+    }),
   ];
   const rows = compareRows(jobs);
   const row = (label: string) => rows.find((r) => r.label === label)!;
@@ -87,7 +106,12 @@ describe("compareRows with validation scores and estimates", () => {
     expect(compareRows([job({ id: "x" }), job({ id: "y" })]).some((r) => r.section === "Validation")).toBe(false);
     const request = toPdfRequest(jobs, rows);
     expect(request.jobIds).toEqual(["a", "b"]);
-    expect(request.rows.find((r) => r.label === "Perplexity improvement")).toEqual({ label: "Perplexity improvement", section: "Validation", cells: ["31%", "22%"], best: [true, false] });
+    expect(request.rows.find((r) => r.label === "Perplexity improvement")).toEqual({
+      label: "Perplexity improvement",
+      section: "Validation",
+      cells: ["31%", "22%"],
+      best: [true, false],
+    });
     expect(request.rows.find((r) => r.label === "Preset")!.best).toBeNull();
   });
 });

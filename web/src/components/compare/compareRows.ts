@@ -46,10 +46,12 @@ const minOf = (points: { value: number }[] | undefined) => (points?.length ? Mat
 const num = (value: number | string | null) => (typeof value === "number" ? formatMetric(value) : "—");
 const text = (value: number | string | null) => (value == null || value === "" ? "—" : String(value));
 const pct = (value: number | string | null) => (typeof value === "number" ? `${value.toFixed(0)}%` : "—");
-const signedPct = (value: number | string | null) => (typeof value === "number" ? `${value >= 0 ? "+" : "−"}${Math.abs(value).toFixed(0)}%` : "—");
+const signedPct = (value: number | string | null) =>
+  typeof value === "number" ? `${value >= 0 ? "+" : "−"}${Math.abs(value).toFixed(0)}%` : "—";
 const usd = (value: number | string | null) => (typeof value === "number" ? formatUsd(value) : "—");
 /** How far the actual figure is from its estimate, in percent of the estimate; null while either is unknown. */
-const variance = (actual: number | null, estimate: number | null | undefined) => (actual != null && estimate ? ((actual - estimate) / estimate) * 100 : null);
+const variance = (actual: number | null, estimate: number | null | undefined) =>
+  actual != null && estimate ? ((actual - estimate) / estimate) * 100 : null;
 
 const HYPERPARAMETERS: [string, string][] = [
   ["rank", "LoRA rank"],
@@ -69,7 +71,12 @@ export function compareRows(jobs: ComparedJob[]): CompareRow[] {
   const config = (job: ComparedJob) => (job.config ?? {}) as Record<string, unknown>;
   const results: Omit<CompareRow, "section">[] = [
     { label: "Status", values: jobs.map((j) => humanize(j.status)), format: text, mode: "none" },
-    { label: "Step", values: jobs.map((j) => (j.totalSteps ? `${j.currentStep} of ${j.totalSteps}` : j.currentStep)), format: text, mode: "none" },
+    {
+      label: "Step",
+      values: jobs.map((j) => (j.totalSteps ? `${j.currentStep} of ${j.totalSteps}` : j.currentStep)),
+      format: text,
+      mode: "none",
+    },
     { label: "Latest training loss", values: jobs.map((j) => j.latestLoss ?? null), format: num, mode: "min" },
     { label: "Latest validation loss", values: jobs.map((j) => j.latestValLoss ?? null), format: num, mode: "min" },
     { label: "Best validation loss", values: jobs.map((j) => minOf(j.series.val_loss)), format: num, mode: "min" },
@@ -81,9 +88,24 @@ export function compareRows(jobs: ComparedJob[]): CompareRow[] {
     ? [
         { label: "Perplexity improvement", values: validation.map((v) => v?.perplexityImprovementPct ?? null), format: pct, mode: "max" },
         { label: "Knowledge retention", values: validation.map((v) => v?.retentionPct ?? null), format: pct, mode: "max" },
-        { label: "Emotional intelligence, base (1–5)", values: review.map((r) => r?.emotionalIntelligence.base ?? null), format: num, mode: "none" },
-        { label: "Emotional intelligence, fine-tuned (1–5)", values: review.map((r) => r?.emotionalIntelligence.adapted ?? null), format: num, mode: "max" },
-        { label: "Emotional intelligence improvement", values: review.map((r) => r?.emotionalIntelligence.improvementPct ?? null), format: pct, mode: "max" },
+        {
+          label: "Emotional intelligence, base (1–5)",
+          values: review.map((r) => r?.emotionalIntelligence.base ?? null),
+          format: num,
+          mode: "none",
+        },
+        {
+          label: "Emotional intelligence, fine-tuned (1–5)",
+          values: review.map((r) => r?.emotionalIntelligence.adapted ?? null),
+          format: num,
+          mode: "max",
+        },
+        {
+          label: "Emotional intelligence improvement",
+          values: review.map((r) => r?.emotionalIntelligence.improvementPct ?? null),
+          format: pct,
+          mode: "max",
+        },
         { label: "Brand voice alignment", values: review.map((r) => r?.brandVoice.adaptedAlignmentPct ?? null), format: pct, mode: "max" },
       ]
     : [];
@@ -97,8 +119,18 @@ export function compareRows(jobs: ComparedJob[]): CompareRow[] {
       format: (v) => (typeof v === "number" ? formatDuration(v) : "—"),
       mode: "min",
     },
-    { label: "Estimated duration", values: jobs.map((j) => j.estimatedDurationSec ?? null), format: (v) => (typeof v === "number" ? formatDuration(v) : "—"), mode: "none" },
-    { label: "Duration vs estimate", values: jobs.map((j) => variance(j.actualDurationSec ?? null, j.estimatedDurationSec)), format: signedPct, mode: "none" },
+    {
+      label: "Estimated duration",
+      values: jobs.map((j) => j.estimatedDurationSec ?? null),
+      format: (v) => (typeof v === "number" ? formatDuration(v) : "—"),
+      mode: "none",
+    },
+    {
+      label: "Duration vs estimate",
+      values: jobs.map((j) => variance(j.actualDurationSec ?? null, j.estimatedDurationSec)),
+      format: signedPct,
+      mode: "none",
+    },
   ];
   const settings: Omit<CompareRow, "section">[] = [
     { label: "Preset", values: jobs.map((j) => humanize(j.preset)), format: text, mode: "differs" },
@@ -110,10 +142,16 @@ export function compareRows(jobs: ComparedJob[]): CompareRow[] {
       const value = config(j)[key];
       return Array.isArray(value) ? value.join(", ") : typeof value === "number" || typeof value === "string" ? value : null;
     });
-    if (values.some((v) => v != null)) settings.push({ label, values, format: (v) => (typeof v === "number" ? formatMetric(v) : text(v)), mode: "differs" });
+    if (values.some((v) => v != null))
+      settings.push({ label, values, format: (v) => (typeof v === "number" ? formatMetric(v) : text(v)), mode: "differs" });
   }
   const inSection = (section: string, rows: Omit<CompareRow, "section">[]) => rows.map((row) => ({ ...row, section }));
-  return [...inSection("Results", results), ...inSection("Validation", validated), ...inSection("Cost and time", costAndTime), ...inSection("Settings", settings)];
+  return [
+    ...inSection("Results", results),
+    ...inSection("Validation", validated),
+    ...inSection("Cost and time", costAndTime),
+    ...inSection("Settings", settings),
+  ];
 }
 
 /** Which cells to highlight: the best (lowest) value of a "min" row, the differing values of a "differs" row. */
@@ -139,8 +177,12 @@ function csvCell(value: string): string {
 
 export function toCsv(jobs: ComparedJob[], rows: CompareRow[]): string {
   const header = ["", ...jobs.map((j) => j.name)];
-  const lines = [header, ["Job id", ...jobs.map((j) => j.id)], ...rows.map((r) => [r.label, ...r.values.map((v) => (v == null ? "" : String(v)))])];
-  return lines.map((line) => line.map(csvCell).join(",")).join("\r\n") + "\r\n";
+  const lines = [
+    header,
+    ["Job id", ...jobs.map((j) => j.id)],
+    ...rows.map((r) => [r.label, ...r.values.map((v) => (v == null ? "" : String(v)))]),
+  ];
+  return `${lines.map((line) => line.map(csvCell).join(",")).join("\r\n")}\r\n`;
 }
 
 export function toJson(jobs: ComparedJob[], rows: CompareRow[]) {
@@ -160,6 +202,11 @@ export function toJson(jobs: ComparedJob[], rows: CompareRow[]) {
 export function toPdfRequest(jobs: ComparedJob[], rows: CompareRow[]) {
   return {
     jobIds: jobs.map((j) => j.id),
-    rows: rows.map((row) => ({ label: row.label, section: row.section, cells: row.values.map((v) => row.format(v)), best: row.mode === "min" || row.mode === "max" ? highlighted(row) : null })),
+    rows: rows.map((row) => ({
+      label: row.label,
+      section: row.section,
+      cells: row.values.map((v) => row.format(v)),
+      best: row.mode === "min" || row.mode === "max" ? highlighted(row) : null,
+    })),
   };
 }

@@ -4,7 +4,8 @@ import { useZoomableMetricSeries } from "../../hooks/useMetricSeries";
 import type { StepRange } from "../charts/MetricChart";
 import type { ComparedJob } from "./compareRows";
 
-const ComparedJobFields = graphql(`
+// Spread into the two queries below (codegen reads the fragment from this call).
+graphql(`
   fragment ComparedJobFields on TrainingJob {
     id
     name

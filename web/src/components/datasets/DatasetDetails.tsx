@@ -73,7 +73,9 @@ export function DatasetDetails({ dataset, headingLevel = 3 }: { dataset: Dataset
       <ValidationIssues report={report} />
       {dataset.preview.length > 0 && (
         <>
-          <SubHeading className="section-label">{dataset.preview.length === 1 ? "First conversation" : `First ${dataset.preview.length} conversations`}</SubHeading>
+          <SubHeading className="section-label">
+            {dataset.preview.length === 1 ? "First conversation" : `First ${dataset.preview.length} conversations`}
+          </SubHeading>
           <ol className="preview">
             {dataset.preview.map((conversation, i) => (
               <li key={i} className="conversation">

@@ -39,7 +39,12 @@ export function DatasetUpload({ onUploaded }: { onUploaded(dataset: DatasetDetai
   async function submit() {
     setError(null);
     if (!file) return setError({ code: "VALIDATION", message: "Choose a .jsonl file to upload", field: "file" });
-    if (file.size > MAX_BYTES) return setError({ code: "VALIDATION", message: `The file is ${formatBytes(file.size)}; the limit is ${formatBytes(MAX_BYTES)}`, field: "file" });
+    if (file.size > MAX_BYTES)
+      return setError({
+        code: "VALIDATION",
+        message: `The file is ${formatBytes(file.size)}; the limit is ${formatBytes(MAX_BYTES)}`,
+        field: "file",
+      });
     if (!name.trim()) return setError({ code: "VALIDATION", message: "Give the dataset a name", field: "name" });
     const response = await upload({ name: name.trim(), file });
     const payload = response.data?.uploadDataset;
@@ -90,7 +95,10 @@ export function DatasetUpload({ onUploaded }: { onUploaded(dataset: DatasetDetai
               e.preventDefault();
               void submit();
             }
-          }} aria-invalid={Boolean(nameError)} aria-describedby={`${id}-name-message`} />
+          }}
+          aria-invalid={Boolean(nameError)}
+          aria-describedby={`${id}-name-message`}
+        />
         <FieldMessage id={`${id}-name-message`} error={nameError} />
       </div>
       {otherError && (

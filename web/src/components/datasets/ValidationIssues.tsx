@@ -24,8 +24,8 @@ export function ValidationIssues({ report }: { report: Report }) {
       {report.errors.length > 0 && (
         <div role="alert">
           <p className="validation-title">
-            {report.errors.length + report.truncatedErrors} error{report.errors.length + report.truncatedErrors === 1 ? "" : "s"}: fix these lines and upload the
-            file again.
+            {report.errors.length + report.truncatedErrors} error{report.errors.length + report.truncatedErrors === 1 ? "" : "s"}: fix these
+            lines and upload the file again.
           </p>
           <IssueList issues={report.errors} kind="error" />
           {report.truncatedErrors > 0 && <p className="muted">…and {report.truncatedErrors} more errors not listed.</p>}

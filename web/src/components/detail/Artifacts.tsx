@@ -9,7 +9,9 @@ export function Artifacts({ artifacts, status }: { artifacts: Artifact[]; status
     <section className="card" aria-labelledby="artifacts-title">
       <h2 id="artifacts-title">Artifacts</h2>
       {files.length === 0 ? (
-        <p className="muted">{status === "COMPLETED" ? "This job uploaded no files." : "The adapter and its files appear here when training finishes."}</p>
+        <p className="muted">
+          {status === "COMPLETED" ? "This job uploaded no files." : "The adapter and its files appear here when training finishes."}
+        </p>
       ) : (
         <ul className="artifact-list">
           {files.map((a) => (

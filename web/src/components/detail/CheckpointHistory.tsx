@@ -31,7 +31,17 @@ type Checkpoint = {
 };
 
 /** Saved checkpoints and the interruptions the job recovered from ("Interrupted 2×, resumed"). */
-export function CheckpointHistory({ jobId, checkpoints, recoveryCount, status }: { jobId: string; checkpoints: Checkpoint[]; recoveryCount: number; status: string }) {
+export function CheckpointHistory({
+  jobId,
+  checkpoints,
+  recoveryCount,
+  status,
+}: {
+  jobId: string;
+  checkpoints: Checkpoint[];
+  recoveryCount: number;
+  status: string;
+}) {
   const [{ data }] = useQuery({ query: Interruptions, variables: { id: jobId }, pause: recoveryCount === 0 && status !== "RECOVERING" });
   const interruptions = data?.job.events.edges.map((e) => e.node) ?? [];
   return (
@@ -85,7 +95,11 @@ export function CheckpointHistory({ jobId, checkpoints, recoveryCount, status }:
                 </td>
                 <td className="nowrap">
                   {c.artifact && (
-                    <a href={c.artifact.downloadUrl} download aria-label={`Download the checkpoint at step ${c.step} (${formatBytes(c.artifact.sizeBytes)})`}>
+                    <a
+                      href={c.artifact.downloadUrl}
+                      download
+                      aria-label={`Download the checkpoint at step ${c.step} (${formatBytes(c.artifact.sizeBytes)})`}
+                    >
                       {formatBytes(c.artifact.sizeBytes)}
                     </a>
                   )}

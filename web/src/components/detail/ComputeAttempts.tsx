@@ -46,15 +46,22 @@ export function ComputeAttempts({ jobId, status, recoveryCount }: { jobId: strin
     <section className="card" aria-labelledby="attempts-title">
       <h2 id="attempts-title">Machines</h2>
       {launches.length === 0 ? (
-        <p className="muted">No machine launched by the server{status === "QUEUED" ? " yet" : ""}: a self-managed worker runs this job, or it has not started.</p>
+        <p className="muted">
+          No machine launched by the server{status === "QUEUED" ? " yet" : ""}: a self-managed worker runs this job, or it has not started.
+        </p>
       ) : (
         <>
           <ol className="timeline" aria-label="Attempts">
             {launches.map((launch) => (
               <li key={launch.id} data-testid="compute-attempt">
-                <strong>Attempt {launch.attempt}</strong> on {humanize(launch.provider)} · {launch.region ?? "?"} · {launch.instanceType ?? "?"} · {formatUsd(launch.pricePerHourUsd)}/h{" "}
-                {humanize(launch.tier)}
-                {launch.simulated && <span className="tag" title="The price is the catalog's for the job's GPU; the job ran on this server's CPU"> simulated price</span>}
+                <strong>Attempt {launch.attempt}</strong> on {humanize(launch.provider)} · {launch.region ?? "?"} ·{" "}
+                {launch.instanceType ?? "?"} · {formatUsd(launch.pricePerHourUsd)}/h {humanize(launch.tier)}
+                {launch.simulated && (
+                  <span className="tag" title="The price is the catalog's for the job's GPU; the job ran on this server's CPU">
+                    {" "}
+                    simulated price
+                  </span>
+                )}
                 <div className="muted">
                   {launch.state === "LAUNCHING"
                     ? `Launching${launch.launchTries > 0 ? ` (${launch.launchTries} failed tries: ${launch.reason ?? ""})` : ""}`
@@ -65,7 +72,8 @@ export function ComputeAttempts({ jobId, status, recoveryCount }: { jobId: strin
           </ol>
           {cost && cost.interruptions > 0 && (
             <p data-testid="interruption-cost">
-              Interruptions: {cost.interruptions} of {cost.attempts} machines lost; {formatDuration(cost.reprovisioningSeconds)} to get training again, {formatUsd(cost.costUsd)} billed for it.
+              Interruptions: {cost.interruptions} of {cost.attempts} machines lost; {formatDuration(cost.reprovisioningSeconds)} to get
+              training again, {formatUsd(cost.costUsd)} billed for it.
             </p>
           )}
         </>

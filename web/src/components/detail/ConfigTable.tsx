@@ -19,7 +19,9 @@ export const configLabel = (key: string) => LABELS[key] ?? key;
 
 /** Examples per optimizer step: what the learning dynamics depend on (null when the config has no batch size). */
 export function effectiveBatch(config: Record<string, unknown>): number | null {
-  return typeof config.batchSize === "number" ? config.batchSize * (typeof config.gradientAccumulationSteps === "number" ? config.gradientAccumulationSteps : 1) : null;
+  return typeof config.batchSize === "number"
+    ? config.batchSize * (typeof config.gradientAccumulationSteps === "number" ? config.gradientAccumulationSteps : 1)
+    : null;
 }
 
 export function formatConfigValue(value: unknown): string {

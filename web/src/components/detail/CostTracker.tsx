@@ -44,7 +44,8 @@ export function CostTracker({ job }: { job: Job }) {
         <div>
           <dt>Estimate</dt>
           <dd>
-            {formatUsd(job.estimatedCostUsd)} <span className="muted small">({formatUsdRange(job.estimatedCostLowUsd, job.estimatedCostHighUsd)})</span>
+            {formatUsd(job.estimatedCostUsd)}{" "}
+            <span className="muted small">({formatUsdRange(job.estimatedCostLowUsd, job.estimatedCostHighUsd)})</span>
           </dd>
         </div>
         {!finished && (
@@ -72,8 +73,7 @@ export function CostTracker({ job }: { job: Job }) {
       {over && (
         <p className="warning" role="alert" data-testid="cost-warning">
           {finished ? "The final cost was" : "The projected cost is"} {Math.round(job.costVariancePct)}% above the estimate
-          {overrunCause(job)}{" "}
-          {!finished && "Cancel the job if it is no longer worth it."}
+          {overrunCause(job)} {!finished && "Cancel the job if it is no longer worth it."}
         </p>
       )}
     </section>

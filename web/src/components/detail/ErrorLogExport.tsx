@@ -19,7 +19,9 @@ export function ErrorLogExport({ jobId }: { jobId: string }) {
       <button type="button" className="button" onClick={download}>
         Export error log
       </button>{" "}
-      <span className="muted small">For a support ticket: the failure, its guidance, the settings, the event log and the trainer's last output.</span>
+      <span className="muted small">
+        For a support ticket: the failure, its guidance, the settings, the event log and the trainer's last output.
+      </span>
       {error && (
         <span className="field-error block" role="alert">
           {error}

@@ -49,11 +49,35 @@ const JobEventAdded = graphql(`
  * and hidden unless asked for.
  */
 const EVENT_TYPES = Object.keys({
-  created: true, cost_approved: true, budget_overridden: true, status_changed: true, machine_launched: true, compute_unavailable: true,
-  status: true, metrics: true, checkpoint: true, warning: true, stalled: true, stall_cleared: true, lease_expired: true,
-  interrupted: true, resumed: true, machine_ended: true, machine_released: true, orphan_released: true, error: true, completed: true,
-  validation_completed: true, validation_failed: true, retention_alert: true, auto_retry: true, auto_retry_failed: true,
-  started: true, status_change: true, metrics_update: true, unknown: true,
+  created: true,
+  cost_approved: true,
+  budget_overridden: true,
+  status_changed: true,
+  machine_launched: true,
+  compute_unavailable: true,
+  status: true,
+  metrics: true,
+  checkpoint: true,
+  warning: true,
+  stalled: true,
+  stall_cleared: true,
+  lease_expired: true,
+  interrupted: true,
+  resumed: true,
+  machine_ended: true,
+  machine_released: true,
+  orphan_released: true,
+  error: true,
+  completed: true,
+  validation_completed: true,
+  validation_failed: true,
+  retention_alert: true,
+  auto_retry: true,
+  auto_retry_failed: true,
+  started: true,
+  status_change: true,
+  metrics_update: true,
+  unknown: true,
 } satisfies Record<JobEventType, true>) as JobEventType[];
 const NOT_METRICS = EVENT_TYPES.filter((t) => t !== "metrics");
 const SHOWN = 200;
@@ -84,7 +108,8 @@ export function EventLog({ jobId }: { jobId: string }) {
   // New entries, newest first (urql may run this reducer twice per event: it stays pure).
   const [{ data: received }] = useSubscription(
     { query: JobEventAdded, variables: { jobId } },
-    (previous: JobEventFieldsFragment[] | undefined, event): JobEventFieldsFragment[] => [event.jobEventAdded, ...(previous ?? []).filter((e) => e.id !== event.jobEventAdded.id)].slice(0, SHOWN),
+    (previous: JobEventFieldsFragment[] | undefined, event): JobEventFieldsFragment[] =>
+      [event.jobEventAdded, ...(previous ?? []).filter((e) => e.id !== event.jobEventAdded.id)].slice(0, SHOWN),
   );
   const { reconnects } = useConnection();
   useEffect(() => {
@@ -127,7 +152,13 @@ export function EventLog({ jobId }: { jobId: string }) {
         </div>
         <div className="field field-grow">
           <label htmlFor="event-search">Search</label>
-          <input id="event-search" type="search" placeholder="Words in messages and errors" value={searchText} onChange={(e) => setSearchText(e.target.value)} />
+          <input
+            id="event-search"
+            type="search"
+            placeholder="Words in messages and errors"
+            value={searchText}
+            onChange={(e) => setSearchText(e.target.value)}
+          />
         </div>
         <button type="button" className="button" onClick={exportJson}>
           Export JSON
@@ -140,12 +171,18 @@ export function EventLog({ jobId }: { jobId: string }) {
       )}
       {error && <ErrorMessage error={error} retry={() => refetch({ requestPolicy: "network-only" })} />}
       {!fetched && fetching && <Loading label="Loading events…" />}
-      {fetched && events.length === 0 && <p className="muted">{search || type !== "without-metrics" ? "No events match." : "No events yet."}</p>}
+      {fetched && events.length === 0 && (
+        <p className="muted">{search || type !== "without-metrics" ? "No events match." : "No events yet."}</p>
+      )}
       {events.length > 0 && (
         <>
           <ol className="events" aria-label="Events, newest first">
             {events.map((event) => (
-              <li key={event.id} className={`event ${event.type === "error" || event.processingError ? "event-error" : ""}`} data-event-type={event.type}>
+              <li
+                key={event.id}
+                className={`event ${event.type === "error" || event.processingError ? "event-error" : ""}`}
+                data-event-type={event.type}
+              >
                 <time className="event-time" dateTime={event.receivedAt} title={formatDateTime(event.receivedAt)}>
                   {formatTime(event.receivedAt)}
                 </time>
@@ -159,7 +196,9 @@ export function EventLog({ jobId }: { jobId: string }) {
             ))}
           </ol>
           <p className="muted small">
-            {total > events.length ? `Newest ${events.length} of ${total} events; export for all of them.` : `${total} event${total === 1 ? "" : "s"}.`}
+            {total > events.length
+              ? `Newest ${events.length} of ${total} events; export for all of them.`
+              : `${total} event${total === 1 ? "" : "s"}.`}
           </p>
         </>
       )}

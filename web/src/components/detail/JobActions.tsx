@@ -95,7 +95,10 @@ function TemplateDialog({ job, open, onClose }: { job: Job; open: boolean; onClo
   async function submit(event: FormEvent) {
     event.preventDefault();
     if (!name.trim()) return setError({ code: "VALIDATION", message: "Give the template a name", field: "name" });
-    const problem = mutationError(await save({ jobId: job.id, name: name.trim(), description: description.trim() || null }), "saveJobAsTemplate");
+    const problem = mutationError(
+      await save({ jobId: job.id, name: name.trim(), description: description.trim() || null }),
+      "saveJobAsTemplate",
+    );
     setError(problem);
     if (!problem) onClose(name.trim());
   }
@@ -106,7 +109,13 @@ function TemplateDialog({ job, open, onClose }: { job: Job; open: boolean; onClo
         <p>Keeps this job's preset and settings under a name, to start new jobs from on the New job page.</p>
         <div className="field">
           <label htmlFor="template-name">Template name</label>
-          <input id="template-name" value={name} onChange={(e) => setName(e.target.value)} aria-invalid={Boolean(nameError)} aria-describedby="template-name-message" />
+          <input
+            id="template-name"
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            aria-invalid={Boolean(nameError)}
+            aria-describedby="template-name-message"
+          />
           <FieldMessage id="template-name-message" error={nameError}>
             e.g. "Production – high quality finance".
           </FieldMessage>
@@ -134,7 +143,17 @@ function TemplateDialog({ job, open, onClose }: { job: Job; open: boolean; onClo
 }
 
 /** What a user may do with the job now: start, cancel, retry, keep as template. */
-export function JobActions({ job, canWrite, guidance, downloads }: { job: Job; canWrite: boolean; guidance?: FailureGuidance | null; downloads?: ReactNode }) {
+export function JobActions({
+  job,
+  canWrite,
+  guidance,
+  downloads,
+}: {
+  job: Job;
+  canWrite: boolean;
+  guidance?: FailureGuidance | null;
+  downloads?: ReactNode;
+}) {
   const [dialog, setDialog] = useState<"cancel" | "retry" | "template" | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   const [error, setError] = useState<FieldError | null>(null);

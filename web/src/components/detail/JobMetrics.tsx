@@ -4,7 +4,12 @@ import { MetricsTable, metricLabel } from "./MetricsTable";
 import { useSession } from "../../session";
 import { downloadWithToken } from "../../download";
 
-type Job = { id: string; status: string; isFinal: boolean; latestMetrics: { name: string; step: number; value: number; epoch?: number | null }[] };
+type Job = {
+  id: string;
+  status: string;
+  isFinal: boolean;
+  latestMetrics: { name: string; step: number; value: number; epoch?: number | null }[];
+};
 
 export const LOSS_SERIES = [
   { name: "train_loss", label: "Training loss", color: "#2456d6" },

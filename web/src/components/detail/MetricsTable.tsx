@@ -3,8 +3,21 @@ import { formatCount, formatMetric } from "../../format";
 type Point = { name: string; step: number; value: number; epoch?: number | null };
 
 const ORDER = [
-  "train_loss", "val_loss", "perplexity", "learning_rate", "grad_norm", "tokens_per_sec", "samples_per_sec",
-  "gpu_utilization_pct", "gpu_memory_used_mb", "gpu_memory_total_mb", "gpu_memory_allocated_mb", "cpu_percent", "memory_mb", "epoch", "eta_seconds",
+  "train_loss",
+  "val_loss",
+  "perplexity",
+  "learning_rate",
+  "grad_norm",
+  "tokens_per_sec",
+  "samples_per_sec",
+  "gpu_utilization_pct",
+  "gpu_memory_used_mb",
+  "gpu_memory_total_mb",
+  "gpu_memory_allocated_mb",
+  "cpu_percent",
+  "memory_mb",
+  "epoch",
+  "eta_seconds",
 ];
 const LABELS: Record<string, string> = {
   train_loss: "Training loss",

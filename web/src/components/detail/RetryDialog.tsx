@@ -100,7 +100,10 @@ export function RetryDialog({ job, guidance, open, onClose }: Props) {
           Apply the suggested fix
         </label>
       )}
-      <p>The retry is a new job on the same dataset. Change any setting below (your values win over the suggestion); the diff shows exactly what will differ.</p>
+      <p>
+        The retry is a new job on the same dataset. Change any setting below (your values win over the suggestion); the diff shows exactly
+        what will differ.
+      </p>
       <div className="retry-grid">
         {fields.map((field) => {
           const fieldError = problems[field.key] ?? errorFor(error, field.key);
@@ -110,7 +113,9 @@ export function RetryDialog({ job, guidance, open, onClose }: Props) {
               <input
                 id={`retry-${field.key}`}
                 inputMode="decimal"
-                placeholder={formatConfigValue(applyFix && suggestedValue(field.key) !== undefined ? suggestedValue(field.key) : config[field.key])}
+                placeholder={formatConfigValue(
+                  applyFix && suggestedValue(field.key) !== undefined ? suggestedValue(field.key) : config[field.key],
+                )}
                 value={edits[field.key] ?? ""}
                 onChange={(e) => setEdits({ ...edits, [field.key]: e.target.value })}
                 aria-invalid={Boolean(fieldError)}
@@ -132,7 +137,12 @@ export function RetryDialog({ job, guidance, open, onClose }: Props) {
         <button type="button" className="button" onClick={onClose}>
           Keep it stopped
         </button>
-        <button type="button" className="button button-primary" onClick={start} disabled={result.fetching || Object.keys(problems).length > 0}>
+        <button
+          type="button"
+          className="button button-primary"
+          onClick={start}
+          disabled={result.fetching || Object.keys(problems).length > 0}
+        >
           {result.fetching ? "Starting…" : changes.length ? "Retry with these changes" : "Retry with the same settings"}
         </button>
       </div>

@@ -22,7 +22,7 @@ export function SettingsDiff({ changes, empty, before }: { changes: ConfigChange
   const batchChanged = changes.some((c) => c.field === "batchSize" || c.field === "gradientAccumulationSteps");
   const [from, to] = [effectiveBatch(before), effectiveBatch(after)];
   return (
-    <pre className="diff" data-testid="settings-diff" aria-label="Settings diff">
+    <pre className="diff" data-testid="settings-diff" role="figure" aria-label="Settings diff">
       {changes.map((c) => (
         <span key={c.field}>
           <span className="diff-del">
@@ -41,9 +41,13 @@ export function SettingsDiff({ changes, empty, before }: { changes: ConfigChange
             `  ${configLabel("effectiveBatch")}: ${from} (unchanged: the same learning dynamics)`
           ) : (
             <>
-              <span className="diff-del">- {configLabel("effectiveBatch")}: {from}</span>
+              <span className="diff-del">
+                - {configLabel("effectiveBatch")}: {from}
+              </span>
               {"\n"}
-              <span className="diff-add">+ {configLabel("effectiveBatch")}: {to}</span>
+              <span className="diff-add">
+                + {configLabel("effectiveBatch")}: {to}
+              </span>
             </>
           )}
           {"\n"}

@@ -15,7 +15,15 @@ function stateOf(index: number, current: number, status: string): StageState {
 }
 
 /** preprocessing → model loading → training → finalization, each with its elapsed and expected time. */
-export function StageIndicator({ stage, status, timings }: { stage: string | null; status: string; timings: Partial<Record<string, StageTiming>> }) {
+export function StageIndicator({
+  stage,
+  status,
+  timings,
+}: {
+  stage: string | null;
+  status: string;
+  timings: Partial<Record<string, StageTiming>>;
+}) {
   const current = STAGES.indexOf((stage ?? "") as (typeof STAGES)[number]);
   const started = current >= 0 || status === "COMPLETED";
   return (

@@ -86,7 +86,9 @@ export function StatusCard({ job, now, etaSeconds, stageTimings }: Props) {
         <div className="failure" role="alert">
           <strong>{job.errorType ? `${job.errorType}: ` : "Failed: "}</strong>
           {job.errorMessage}
-          {job.autoRetryAt && <p className="small">This failure passes by itself: the job is retried automatically at {formatDateTime(job.autoRetryAt)}.</p>}
+          {job.autoRetryAt && (
+            <p className="small">This failure passes by itself: the job is retried automatically at {formatDateTime(job.autoRetryAt)}.</p>
+          )}
         </div>
       )}
       {job.status === "FAILED" && <ErrorLogExport jobId={job.id} />}

@@ -26,7 +26,11 @@ describe("withStageProgress", () => {
     // The estimator's 8 s did not know about the build: 60 s spent, 200 − 30 s left.
     expect(withStageProgress({ elapsed: 60, expected: 8 }, progress, now)).toEqual({ elapsed: 60, expected: 230, percent: 20 });
     // No pace yet: the expected time is unknown rather than the estimator's.
-    expect(withStageProgress({ elapsed: 2, expected: 8 }, { ...progress, secondsLeft: null }, now)).toEqual({ elapsed: 2, expected: null, percent: 20 });
+    expect(withStageProgress({ elapsed: 2, expected: 8 }, { ...progress, secondsLeft: null }, now)).toEqual({
+      elapsed: 2,
+      expected: null,
+      percent: 20,
+    });
   });
 });
 

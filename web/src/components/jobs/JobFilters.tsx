@@ -3,7 +3,12 @@ import { useDebounced } from "../../hooks/useDebounced";
 import { humanize } from "../../format";
 import { PRESET_OPTIONS, STATUS_GROUPS, type ListParams } from "./jobListParams";
 
-type Props = { params: ListParams; onChange(next: Partial<ListParams>): void; members: { id: string; name: string }[]; myId: string | null };
+type Props = {
+  params: ListParams;
+  onChange(next: Partial<ListParams>): void;
+  members: { id: string; name: string }[];
+  myId: string | null;
+};
 
 /** Free-text inputs wait for a pause in typing before they query. */
 function useDebouncedText(value: string, onCommit: (value: string) => void): [string, (v: string) => void] {
@@ -52,11 +57,23 @@ export function JobFilters({ params, onChange, members, myId }: Props) {
       </div>
       <div className="field">
         <label htmlFor="filter-from">Created from</label>
-        <input id="filter-from" type="date" value={params.from} max={params.to || undefined} onChange={(e) => onChange({ from: e.target.value })} />
+        <input
+          id="filter-from"
+          type="date"
+          value={params.from}
+          max={params.to || undefined}
+          onChange={(e) => onChange({ from: e.target.value })}
+        />
       </div>
       <div className="field">
         <label htmlFor="filter-to">to</label>
-        <input id="filter-to" type="date" value={params.to} min={params.from || undefined} onChange={(e) => onChange({ to: e.target.value })} />
+        <input
+          id="filter-to"
+          type="date"
+          value={params.to}
+          min={params.from || undefined}
+          onChange={(e) => onChange({ to: e.target.value })}
+        />
       </div>
       <div className="field">
         <label htmlFor="filter-creator">Creator</label>

@@ -37,9 +37,14 @@ export function JobTrends() {
   const rows = (data?.jobTrends ?? [])
     .filter((r) => (preset ? r.preset === preset : r.preset == null))
     .sort((a, b) => order.dir * compare(a[order.key], b[order.key]));
-  const sortBy = (key: SortKey) => setOrder((current) => ({ key, dir: current.key === key ? ((-current.dir) as 1 | -1) : key === "month" ? 1 : -1 }));
+  const sortBy = (key: SortKey) =>
+    setOrder((current) => ({ key, dir: current.key === key ? (-current.dir as 1 | -1) : key === "month" ? 1 : -1 }));
   const header = (key: SortKey, label: string, numeric = true) => (
-    <th scope="col" className={numeric ? "num" : undefined} aria-sort={order.key === key ? (order.dir === 1 ? "ascending" : "descending") : "none"}>
+    <th
+      scope="col"
+      className={numeric ? "num" : undefined}
+      aria-sort={order.key === key ? (order.dir === 1 ? "ascending" : "descending") : "none"}
+    >
       <button type="button" className="sort-button" onClick={() => sortBy(key)}>
         {label}
         <span className="sort-arrow" aria-hidden="true">
@@ -86,7 +91,10 @@ export function JobTrends() {
                   <span className="trend-bar" aria-hidden="true">
                     <span style={{ width: `${Math.round((r.successRate ?? 0) * 100)}%` }} />
                   </span>{" "}
-                  {percent(r.successRate)} <span className="muted small">({r.completed} of {r.completed + r.failed})</span>
+                  {percent(r.successRate)}{" "}
+                  <span className="muted small">
+                    ({r.completed} of {r.completed + r.failed})
+                  </span>
                 </td>
                 <td className="num">{r.averageCostUsd == null ? "—" : formatUsd(r.averageCostUsd)}</td>
                 <td className="num">{formatDuration(r.averageDurationSec)}</td>

@@ -43,7 +43,14 @@ const JobRowUpdated = graphql(`
 
 type SortProps = { sort: JobSortField; dir: SortDirection; onSort(field: JobSortField): void };
 
-function SortHeader({ field, label, sort, dir, onSort, className }: SortProps & { field: JobSortField; label: string; className?: string }) {
+function SortHeader({
+  field,
+  label,
+  sort,
+  dir,
+  onSort,
+  className,
+}: SortProps & { field: JobSortField; label: string; className?: string }) {
   const active = sort === field;
   return (
     <th scope="col" aria-sort={active ? (dir === "ASC" ? "ascending" : "descending") : "none"} className={className}>
@@ -62,7 +69,17 @@ function newer(a: JobRowFieldsFragment, b: JobRowFieldsFragment | undefined) {
   return b && b.updatedAt >= a.updatedAt ? b : a;
 }
 
-function JobRow({ job: listed, now, selected, onToggle }: { job: JobRowFieldsFragment; now: number; selected: boolean; onToggle(id: string): void }) {
+function JobRow({
+  job: listed,
+  now,
+  selected,
+  onToggle,
+}: {
+  job: JobRowFieldsFragment;
+  now: number;
+  selected: boolean;
+  onToggle(id: string): void;
+}) {
   // Jobs that can still change follow their own updates; finished ones cannot change.
   const [live] = useSubscription({ query: JobRowUpdated, variables: { id: listed.id }, pause: listed.isFinal });
   const job = newer(listed, live.data?.trainingJobUpdated);
@@ -90,7 +107,8 @@ function JobRow({ job: listed, now, selected, onToggle }: { job: JobRowFieldsFra
       <td className="cell-progress">
         <ProgressBar value={job.progress} label={`${job.name} progress`} />
         <span className="muted small">
-          {Math.round(job.progress)}%{job.currentEpoch != null && ` · epoch ${Math.min(Math.ceil(job.currentEpoch || 1), job.totalEpochs)}/${job.totalEpochs}`}
+          {Math.round(job.progress)}%
+          {job.currentEpoch != null && ` · epoch ${Math.min(Math.ceil(job.currentEpoch || 1), job.totalEpochs)}/${job.totalEpochs}`}
         </span>
       </td>
       <td className="num">

@@ -4,7 +4,10 @@ import type { JobFilter, JobSort, JobSortField, JobStatus, Preset, SortDirection
 // back button works); these functions translate between the URL and the query.
 
 export const STATUS_GROUPS: Record<string, { label: string; statuses: JobStatus[] }> = {
-  active: { label: "Active", statuses: ["QUEUED", "PROVISIONING", "PREPROCESSING", "MODEL_LOADING", "TRAINING", "FINALIZATION", "VALIDATION", "RECOVERING"] },
+  active: {
+    label: "Active",
+    statuses: ["QUEUED", "PROVISIONING", "PREPROCESSING", "MODEL_LOADING", "TRAINING", "FINALIZATION", "VALIDATION", "RECOVERING"],
+  },
   PENDING: { label: "Draft (not started)", statuses: ["PENDING"] },
   QUEUED: { label: "Queued", statuses: ["QUEUED"] },
   TRAINING: { label: "Training", statuses: ["TRAINING"] },

@@ -31,7 +31,8 @@ export function RegisterVersionForm({ jobId }: { jobId: string }) {
     e.preventDefault();
     const r = await register({ input: { jobId, name, version: version || null } });
     const outcome = r.data?.registerModelVersion;
-    if (outcome?.__typename === "RegisterModelVersionSuccess") setResult({ ok: true, text: `Registered ${outcome.data.model.name} ${outcome.data.version}.`, name: outcome.data.model.name });
+    if (outcome?.__typename === "RegisterModelVersionSuccess")
+      setResult({ ok: true, text: `Registered ${outcome.data.model.name} ${outcome.data.version}.`, name: outcome.data.model.name });
     else setResult({ ok: false, text: outcome?.__typename === "AppError" ? outcome.message : (r.error?.message ?? "Registration failed") });
   };
   return (

@@ -12,7 +12,12 @@ export type Version = {
   endpoint?: string | null;
   requestCount: number;
   job: { id: string; name: string };
-  benchmarks: { perplexityImprovementPct?: number | null; retentionPct?: number | null; reviewImprovementPct?: number | null; brandVoicePct?: number | null };
+  benchmarks: {
+    perplexityImprovementPct?: number | null;
+    retentionPct?: number | null;
+    reviewImprovementPct?: number | null;
+    brandVoicePct?: number | null;
+  };
   gates: { gate: string; passed: boolean; message: string }[];
   events: { id: string; action: string; reason?: string | null; createdAt: string; actor?: { name: string } | null }[];
 };
@@ -78,7 +83,17 @@ const Retire = graphql(`
 const pct = (x: number | null | undefined) => (x == null ? "—" : `${x.toFixed(1)}%`);
 
 /** One version: benchmarks, quality gates, lifecycle actions by role, and the audit trail. */
-export function VersionDetails({ name, version, role, onChange }: { name: string; version: Version; role: string | undefined; onChange: () => void }) {
+export function VersionDetails({
+  name,
+  version,
+  role,
+  onChange,
+}: {
+  name: string;
+  version: Version;
+  role: string | undefined;
+  onChange: () => void;
+}) {
   const [reason, setReason] = useState("");
   const [message, setMessage] = useState<string | null>(null);
   const [, approve] = useMutation(Approve);
@@ -149,12 +164,21 @@ export function VersionDetails({ name, version, role, onChange }: { name: string
               </>
             )}
             {isEngineer && version.status !== "REJECTED" && (
-              <button type="button" className="button button-primary" onClick={() => act(() => deploy({ id: version.id, overrideReason: null }))}>
+              <button
+                type="button"
+                className="button button-primary"
+                onClick={() => act(() => deploy({ id: version.id, overrideReason: null }))}
+              >
                 Deploy
               </button>
             )}
             {isOwner && failing.length > 0 && version.status !== "REJECTED" && (
-              <button type="button" className="button button-danger" disabled={!reason.trim()} onClick={() => act(() => deploy({ id: version.id, overrideReason: reason }))}>
+              <button
+                type="button"
+                className="button button-danger"
+                disabled={!reason.trim()}
+                onClick={() => act(() => deploy({ id: version.id, overrideReason: reason }))}
+              >
                 Override gates and deploy
               </button>
             )}

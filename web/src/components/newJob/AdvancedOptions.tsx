@@ -19,7 +19,7 @@ export function AdvancedOptions({ values, defaults, targetModules, errors, onCha
   const hasErrors = Object.values(errors).some(Boolean);
   const [open, setOpen] = useState(changed > 0 || hasErrors);
   const isOpen = open || hasErrors;
-  const modules = targetModules ?? ((defaults.targetModules as string[] | undefined) ?? ["q_proj", "v_proj"]);
+  const modules = targetModules ?? (defaults.targetModules as string[] | undefined) ?? ["q_proj", "v_proj"];
 
   return (
     <div className="advanced">
@@ -68,7 +68,8 @@ export function AdvancedOptions({ values, defaults, targetModules, errors, onCha
               </button>
             )}
             <FieldMessage id={`${id}-modules-message`} error={errors.targetModules}>
-              The layers that get adapters. Attention projections (q, v) are the classic choice; adding the MLP (gate, up, down) learns more at a higher cost.
+              The layers that get adapters. Attention projections (q, v) are the classic choice; adding the MLP (gate, up, down) learns more
+              at a higher cost.
             </FieldMessage>
           </fieldset>
         </div>

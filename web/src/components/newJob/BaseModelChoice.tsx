@@ -31,7 +31,10 @@ export const BaseModelsQuery = graphql(`
 
 export type BaseModelInfo = BaseModelChoiceQuery["baseModels"][number];
 
-const BACKENDS: Record<string, string> = { typescript: "the TypeScript engine (CPU, any machine)", python: "the python worker (transformers + peft on a GPU)" };
+const BACKENDS: Record<string, string> = {
+  typescript: "the TypeScript engine (CPU, any machine)",
+  python: "the python worker (transformers + peft on a GPU)",
+};
 const WEIGHTS: Record<string, string> = { BF16: "16-bit", INT8: "8-bit", NF4: "4-bit (QLoRA)" };
 const parameters = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(1)} billion` : `${(n / 1e6).toFixed(1)} million`);
 
@@ -49,7 +52,13 @@ export function BaseModelChoice({ models, value, gpuName, onChange, error }: Pro
   return (
     <div className="field">
       <label htmlFor="base-model">Base model</label>
-      <select id="base-model" value={chosen?.id ?? ""} onChange={(e) => onChange(e.target.value)} aria-invalid={Boolean(error)} aria-describedby="base-model-message">
+      <select
+        id="base-model"
+        value={chosen?.id ?? ""}
+        onChange={(e) => onChange(e.target.value)}
+        aria-invalid={Boolean(error)}
+        aria-describedby="base-model-message"
+      >
         <optgroup label="Built-in demo models">
           {group("BUILT_IN").map((m) => (
             <option key={m.id} value={m.id}>
@@ -71,10 +80,12 @@ export function BaseModelChoice({ models, value, gpuName, onChange, error }: Pro
       {chosen && (
         <div className="base-model-facts" data-testid="base-model-facts" aria-live="polite">
           <p>
-            {parameters(chosen.parameters)} parameters, context {chosen.contextLength.toLocaleString("en-US")} tokens. Trained by {BACKENDS[chosen.backend] ?? chosen.backend}.
+            {parameters(chosen.parameters)} parameters, context {chosen.contextLength.toLocaleString("en-US")} tokens. Trained by{" "}
+            {BACKENDS[chosen.backend] ?? chosen.backend}.
           </p>
           <p>
-            Starts from sequence length {chosen.defaults.maxSeqLength}, LoRA on {chosen.defaults.targetModules.join(", ")}, batch {chosen.defaults.batchSize}
+            Starts from sequence length {chosen.defaults.maxSeqLength}, LoRA on {chosen.defaults.targetModules.join(", ")}, batch{" "}
+            {chosen.defaults.batchSize}
             {chosen.defaults.gradientAccumulationSteps > 1 && ` × ${chosen.defaults.gradientAccumulationSteps} accumulation steps`}.
           </p>
           {chosen.memory.length > 0 && (

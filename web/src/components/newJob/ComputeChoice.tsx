@@ -1,7 +1,14 @@
 import type { PricingTier } from "../../graphql/graphql";
 import { FieldMessage } from "../States";
 
-export type GpuInfo = { id: string; name: string; memoryGb: number; spotUsdPerHour: number; onDemandUsdPerHour: number; spotInterruptionsPerHour: number };
+export type GpuInfo = {
+  id: string;
+  name: string;
+  memoryGb: number;
+  spotUsdPerHour: number;
+  onDemandUsdPerHour: number;
+  spotInterruptionsPerHour: number;
+};
 
 type Props = {
   gpus: GpuInfo[];
@@ -22,7 +29,13 @@ export function ComputeChoice({ gpus, gpuType, tier, onGpu, onTier, gpuError, fa
     <div className="compute">
       <div className="field">
         <label htmlFor="gpu-type">GPU</label>
-        <select id="gpu-type" value={gpu?.id ?? ""} onChange={(e) => onGpu(e.target.value)} aria-invalid={Boolean(gpuError)} aria-describedby="gpu-type-message">
+        <select
+          id="gpu-type"
+          value={gpu?.id ?? ""}
+          onChange={(e) => onGpu(e.target.value)}
+          aria-invalid={Boolean(gpuError)}
+          aria-describedby="gpu-type-message"
+        >
           {gpus.map((g) => (
             <option key={g.id} value={g.id}>
               {g.name} ({g.memoryGb} GB)
@@ -42,8 +55,8 @@ export function ComputeChoice({ gpus, gpuType, tier, onGpu, onTier, gpuError, fa
               Spot <span className="choice-price">${gpu.spotUsdPerHour.toFixed(2)}/h</span>
             </span>
             <span className="choice-text">
-              {saving}% cheaper. The instance can be taken back (about {Math.round(gpu.spotInterruptionsPerHour * 100)}% chance per hour); the job then resumes
-              from its last checkpoint, and the lost time is billed and adds to the duration.
+              {saving}% cheaper. The instance can be taken back (about {Math.round(gpu.spotInterruptionsPerHour * 100)}% chance per hour);
+              the job then resumes from its last checkpoint, and the lost time is billed and adds to the duration.
             </span>
           </label>
           <label className={`choice-card ${tier === "ON_DEMAND" ? "choice-card-selected" : ""}`}>
@@ -51,14 +64,18 @@ export function ComputeChoice({ gpus, gpuType, tier, onGpu, onTier, gpuError, fa
             <span className="choice-title">
               On-demand <span className="choice-price">${gpu.onDemandUsdPerHour.toFixed(2)}/h</span>
             </span>
-            <span className="choice-text">Never interrupted: the most predictable finish time, for deadlines. Costs about {(gpu.onDemandUsdPerHour / gpu.spotUsdPerHour).toFixed(1)}× as much.</span>
+            <span className="choice-text">
+              Never interrupted: the most predictable finish time, for deadlines. Costs about{" "}
+              {(gpu.onDemandUsdPerHour / gpu.spotUsdPerHour).toFixed(1)}× as much.
+            </span>
           </label>
         </fieldset>
       )}
       {tier === "SPOT" && (
         <div className="field">
           <label>
-            <input type="checkbox" checked={fallback.allowed} onChange={(e) => onFallback(e.target.checked, fallback.afterPreemptions)} /> Allow on-demand when spot fails the job
+            <input type="checkbox" checked={fallback.allowed} onChange={(e) => onFallback(e.target.checked, fallback.afterPreemptions)} />{" "}
+            Allow on-demand when spot fails the job
           </label>
           {fallback.allowed && (
             <>

@@ -36,7 +36,12 @@ export const ComputeQuoteQuery = graphql(`
 /** Where the job would run and at what price, from the organization's provider: asked after a pause in editing. */
 export function ComputeQuote({ settings }: { settings: JobSettingsInput | null }) {
   const debounced = useDebounced(settings, 400);
-  const [{ data, error }] = useQuery({ query: ComputeQuoteQuery, variables: { input: debounced! }, pause: !debounced, requestPolicy: "cache-first" });
+  const [{ data, error }] = useQuery({
+    query: ComputeQuoteQuery,
+    variables: { input: debounced! },
+    pause: !debounced,
+    requestPolicy: "cache-first",
+  });
   if (!settings) return null;
   const result = data?.computeQuote;
   return (
@@ -64,7 +69,9 @@ export function ComputeQuote({ settings }: { settings: JobSettingsInput | null }
             <dt>Price</dt>
             <dd>
               {formatUsd(result.data.pricePerHourUsd)}/h
-              {result.data.simulated && <span className="muted"> (simulated: the catalog's price for this GPU; the demo runs on this server's CPU)</span>}
+              {result.data.simulated && (
+                <span className="muted"> (simulated: the catalog's price for this GPU; the demo runs on this server's CPU)</span>
+              )}
             </dd>
           </div>
           <div>

@@ -47,7 +47,13 @@ export function DatasetPicker({ value, onChange, error }: Props) {
         <div className="field">
           <label htmlFor="dataset">Dataset</label>
           <div className="field-row">
-            <select id="dataset" value={value} onChange={(e) => onChange(e.target.value)} aria-invalid={Boolean(error)} aria-describedby="dataset-message">
+            <select
+              id="dataset"
+              value={value}
+              onChange={(e) => onChange(e.target.value)}
+              aria-invalid={Boolean(error)}
+              aria-describedby="dataset-message"
+            >
               <option value="">{datasets.length ? "Choose a dataset…" : "No datasets yet: upload one"}</option>
               {datasets.map((d) => (
                 <option key={d.id} value={d.id}>

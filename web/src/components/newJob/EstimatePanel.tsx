@@ -37,7 +37,9 @@ export const CostEstimateQuery = graphql(`
 export function useEstimate(settings: JobSettingsInput | null) {
   const debounced = useDebounced(settings, 400);
   const settled = JSON.stringify(debounced) === JSON.stringify(settings);
-  const other = debounced ? { ...debounced, pricingTier: debounced.pricingTier === "ON_DEMAND" ? ("SPOT" as const) : ("ON_DEMAND" as const) } : null;
+  const other = debounced
+    ? { ...debounced, pricingTier: debounced.pricingTier === "ON_DEMAND" ? ("SPOT" as const) : ("ON_DEMAND" as const) }
+    : null;
   const [{ data, error, fetching }] = useQuery({
     query: CostEstimateQuery,
     variables: { input: debounced!, other: other! },
@@ -73,7 +75,8 @@ export function EstimatePanel({ state, hasSettings }: { state: EstimateState; ha
           <EstimateFigures estimate={estimate} />
           {other && (
             <p className="small">
-              {otherTier === "SPOT" ? "On spot" : "On-demand"} it would cost about {formatUsd(other.costUsd)} and take {formatDuration(other.durationSeconds)}.
+              {otherTier === "SPOT" ? "On spot" : "On-demand"} it would cost about {formatUsd(other.costUsd)} and take{" "}
+              {formatDuration(other.durationSeconds)}.
             </p>
           )}
         </div>
@@ -99,7 +102,8 @@ export function EstimateFigures({ estimate }: { estimate: Estimate }) {
         <span className="muted"> at {formatUsd(estimate.hourlyRateUsd)}/h</span>
       </p>
       <p className="muted small">
-        Confidence {estimate.confidence.toLowerCase()} (±{Math.round(estimate.uncertainty * 100)}%) · {formatCount(estimate.trainingTokens)} training tokens
+        Confidence {estimate.confidence.toLowerCase()} (±{Math.round(estimate.uncertainty * 100)}%) · {formatCount(estimate.trainingTokens)}{" "}
+        training tokens
       </p>
       <table className="table table-compact">
         <caption className="visually-hidden">Expected time per stage</caption>

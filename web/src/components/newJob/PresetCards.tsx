@@ -1,7 +1,16 @@
 import type { Preset } from "../../graphql/graphql";
 import { formatMetric } from "../../format";
 
-export type PresetInfo = { id: Preset; title: string; explanation: string; rank: number; alpha: number; learningRate: number; epochs: number; isDefault: boolean };
+export type PresetInfo = {
+  id: Preset;
+  title: string;
+  explanation: string;
+  rank: number;
+  alpha: number;
+  learningRate: number;
+  epochs: number;
+  isDefault: boolean;
+};
 
 /** The presets as a radio group of cards, each with what it is for. */
 export function PresetCards({ presets, value, onChange }: { presets: PresetInfo[]; value: Preset; onChange(preset: Preset): void }) {

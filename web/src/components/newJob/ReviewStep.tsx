@@ -56,7 +56,11 @@ export function ReviewStep({ form, datasetName, gpuName, overrides, estimate }: 
           <dt>Compute</dt>
           <dd>
             {gpuName}, {form.pricingTier === "SPOT" ? "spot (interruptible, resumes from checkpoints)" : "on-demand (never interrupted)"}
-            {form.pricingTier === "SPOT" && form.onDemandFallback && (form.onDemandAfterPreemptions.trim() ? `; on-demand after ${form.onDemandAfterPreemptions.trim()} preemptions` : "; on-demand when no spot is left")}
+            {form.pricingTier === "SPOT" &&
+              form.onDemandFallback &&
+              (form.onDemandAfterPreemptions.trim()
+                ? `; on-demand after ${form.onDemandAfterPreemptions.trim()} preemptions`
+                : "; on-demand when no spot is left")}
           </dd>
         </div>
         {parseTags(form.tags).length > 0 && (

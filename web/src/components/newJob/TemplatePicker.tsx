@@ -24,7 +24,16 @@ const TemplatesQuery = graphql(`
   }
 `);
 
-export type TemplateChoice = { id: string; name: string; preset: Preset; config: unknown; gpuType?: string | null; pricingTier?: PricingTier | null; notes?: string | null; dataset?: { id: string } | null };
+export type TemplateChoice = {
+  id: string;
+  name: string;
+  preset: Preset;
+  config: unknown;
+  gpuType?: string | null;
+  pricingTier?: PricingTier | null;
+  notes?: string | null;
+  dataset?: { id: string } | null;
+};
 
 /** Start from a saved configuration: it fills the preset and advanced settings. */
 export function TemplatePicker({ value, onPick }: { value: string; onPick(template: TemplateChoice | null): void }) {
@@ -34,7 +43,12 @@ export function TemplatePicker({ value, onPick }: { value: string; onPick(templa
   return (
     <div className="field template-picker">
       <label htmlFor="template">Start from a template</label>
-      <select id="template" value={value} onChange={(e) => onPick(data.templates.find((t) => t.id === e.target.value) ?? null)} aria-describedby="template-help">
+      <select
+        id="template"
+        value={value}
+        onChange={(e) => onPick(data.templates.find((t) => t.id === e.target.value) ?? null)}
+        aria-describedby="template-help"
+      >
         <option value="">No template</option>
         {data.templates.map((t) => (
           <option key={t.id} value={t.id}>
@@ -43,7 +57,9 @@ export function TemplatePicker({ value, onPick }: { value: string; onPick(templa
         ))}
       </select>
       <p id="template-help" className="field-help">
-        {current ? current.description || `Saved by ${current.createdBy.name}.` : "A template fills in the preset, advanced settings, dataset, GPU, pricing and notes; you can still change them."}
+        {current
+          ? current.description || `Saved by ${current.createdBy.name}.`
+          : "A template fills in the preset, advanced settings, dataset, GPU, pricing and notes; you can still change them."}
       </p>
     </div>
   );

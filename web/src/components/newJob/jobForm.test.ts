@@ -3,7 +3,13 @@ import { applyTemplate, emptyForm, parseOverrides, parseTags, toCreateInput } fr
 
 describe("jobForm", () => {
   it("sends only the advanced fields filled in, as numbers", () => {
-    const form = { ...emptyForm(), name: " Run ", datasetId: "d1", tags: "Finance, finance, ,tests", advanced: { rank: "32", learningRate: "3e-4", dropout: "" } };
+    const form = {
+      ...emptyForm(),
+      name: " Run ",
+      datasetId: "d1",
+      tags: "Finance, finance, ,tests",
+      advanced: { rank: "32", learningRate: "3e-4", dropout: "" },
+    };
     const { overrides, errors } = parseOverrides(form);
     expect(errors).toEqual({});
     expect(overrides).toEqual({ rank: 32, learningRate: 3e-4 });
@@ -20,7 +26,11 @@ describe("jobForm", () => {
 
   it("names the field whose text is not a number", () => {
     const { errors } = parseOverrides({ ...emptyForm(), advanced: { epochs: "2.5", batchSize: "four" }, targetModules: [] });
-    expect(errors).toEqual({ epochs: "Epochs must be a whole number", batchSize: "Batch size must be a number", targetModules: "Choose at least one target module" });
+    expect(errors).toEqual({
+      epochs: "Epochs must be a whole number",
+      batchSize: "Batch size must be a number",
+      targetModules: "Choose at least one target module",
+    });
   });
 
   it("lays a template over the form", () => {
@@ -34,8 +44,20 @@ describe("jobForm", () => {
   });
 
   it("takes the template's dataset, GPU, pricing tier and notes, keeping notes already typed", () => {
-    const template = { preset: "BALANCED" as const, config: {}, dataset: { id: "d9" }, gpuType: "A100_SXM_80GB", pricingTier: "ON_DEMAND" as const, notes: "winning setup" };
-    expect(applyTemplate(emptyForm(), template)).toMatchObject({ datasetId: "d9", gpuType: "A100_SXM_80GB", pricingTier: "ON_DEMAND", notes: "winning setup" });
+    const template = {
+      preset: "BALANCED" as const,
+      config: {},
+      dataset: { id: "d9" },
+      gpuType: "A100_SXM_80GB",
+      pricingTier: "ON_DEMAND" as const,
+      notes: "winning setup",
+    };
+    expect(applyTemplate(emptyForm(), template)).toMatchObject({
+      datasetId: "d9",
+      gpuType: "A100_SXM_80GB",
+      pricingTier: "ON_DEMAND",
+      notes: "winning setup",
+    });
     expect(applyTemplate({ ...emptyForm(), notes: "mine" }, template).notes).toBe("mine");
     // A template that keeps none of them leaves the form's own.
     const bare = applyTemplate({ ...emptyForm(), datasetId: "d1" }, { preset: "BALANCED", config: {} });

@@ -13,22 +13,100 @@ export type AdvancedField = {
 };
 
 /** The schema's TargetModule values, attention first, in the model's order (TypeScript refuses a missing or unknown one). */
-export const TARGET_MODULES = Object.keys({ q_proj: true, k_proj: true, v_proj: true, o_proj: true, gate_proj: true, up_proj: true, down_proj: true } satisfies Record<TargetModule, true>) as TargetModule[];
+export const TARGET_MODULES = Object.keys({
+  q_proj: true,
+  k_proj: true,
+  v_proj: true,
+  o_proj: true,
+  gate_proj: true,
+  up_proj: true,
+  down_proj: true,
+} satisfies Record<TargetModule, true>) as TargetModule[];
 
 export const ADVANCED_FIELDS: AdvancedField[] = [
-  { key: "rank", label: "LoRA rank (r)", kind: "int", help: "Size of the adapter matrices. Higher learns more but costs more and can overfit; 8–32 covers most work." },
-  { key: "alpha", label: "LoRA alpha", kind: "float", help: "Scales the adapter's effect (alpha ÷ rank). Twice the rank is the usual choice." },
-  { key: "learningRate", label: "Learning rate", kind: "float", step: "any", help: "How big each update is. Too high and the loss jumps or diverges; too low and it barely moves. 1e-4 to 3e-4 is typical for LoRA." },
-  { key: "epochs", label: "Epochs", kind: "int", help: "Passes over the training conversations. More epochs fit the data more closely; watch validation loss for overfitting." },
-  { key: "batchSize", label: "Batch size", kind: "int", help: "Sequences per forward pass. Larger is faster per token but needs more memory; after an out-of-memory failure, lower it and raise gradient accumulation to keep the effective batch." },
-  { key: "gradientAccumulationSteps", label: "Gradient accumulation (steps)", kind: "int", help: "Batches whose gradients are averaged into one update: the effective batch is batch size × this, at the memory of one batch. It decides how the model learns, not the memory." },
-  { key: "maxSeqLength", label: "Max sequence length", kind: "int", help: "Tokens per sequence; longer conversations are cut. Memory grows with it." },
-  { key: "dropout", label: "LoRA dropout", kind: "float", step: "any", help: "Randomly drops adapter inputs during training (0–0.5) to fight overfitting on small datasets." },
-  { key: "warmupRatio", label: "Warm-up ratio", kind: "float", step: "any", help: "Share of steps (0–0.5) over which the learning rate ramps up from zero, which avoids early instability." },
-  { key: "weightDecay", label: "Weight decay", kind: "float", step: "any", help: "Pulls adapter weights towards zero (0–0.5): a mild regulariser." },
-  { key: "gradientClip", label: "Gradient clipping", kind: "float", step: "any", help: "Caps the gradient norm so one bad batch cannot derail training." },
-  { key: "checkpointEvery", label: "Checkpoint every (steps)", kind: "int", help: "How often progress is saved. A spot interruption loses at most this many steps." },
-  { key: "seed", label: "Random seed", kind: "int", help: "Same seed, same data and same settings give the same run — useful to compare one change at a time." },
+  {
+    key: "rank",
+    label: "LoRA rank (r)",
+    kind: "int",
+    help: "Size of the adapter matrices. Higher learns more but costs more and can overfit; 8–32 covers most work.",
+  },
+  {
+    key: "alpha",
+    label: "LoRA alpha",
+    kind: "float",
+    help: "Scales the adapter's effect (alpha ÷ rank). Twice the rank is the usual choice.",
+  },
+  {
+    key: "learningRate",
+    label: "Learning rate",
+    kind: "float",
+    step: "any",
+    help: "How big each update is. Too high and the loss jumps or diverges; too low and it barely moves. 1e-4 to 3e-4 is typical for LoRA.",
+  },
+  {
+    key: "epochs",
+    label: "Epochs",
+    kind: "int",
+    help: "Passes over the training conversations. More epochs fit the data more closely; watch validation loss for overfitting.",
+  },
+  {
+    key: "batchSize",
+    label: "Batch size",
+    kind: "int",
+    help: "Sequences per forward pass. Larger is faster per token but needs more memory; after an out-of-memory failure, lower it and raise gradient accumulation to keep the effective batch.",
+  },
+  {
+    key: "gradientAccumulationSteps",
+    label: "Gradient accumulation (steps)",
+    kind: "int",
+    help: "Batches whose gradients are averaged into one update: the effective batch is batch size × this, at the memory of one batch. It decides how the model learns, not the memory.",
+  },
+  {
+    key: "maxSeqLength",
+    label: "Max sequence length",
+    kind: "int",
+    help: "Tokens per sequence; longer conversations are cut. Memory grows with it.",
+  },
+  {
+    key: "dropout",
+    label: "LoRA dropout",
+    kind: "float",
+    step: "any",
+    help: "Randomly drops adapter inputs during training (0–0.5) to fight overfitting on small datasets.",
+  },
+  {
+    key: "warmupRatio",
+    label: "Warm-up ratio",
+    kind: "float",
+    step: "any",
+    help: "Share of steps (0–0.5) over which the learning rate ramps up from zero, which avoids early instability.",
+  },
+  {
+    key: "weightDecay",
+    label: "Weight decay",
+    kind: "float",
+    step: "any",
+    help: "Pulls adapter weights towards zero (0–0.5): a mild regulariser.",
+  },
+  {
+    key: "gradientClip",
+    label: "Gradient clipping",
+    kind: "float",
+    step: "any",
+    help: "Caps the gradient norm so one bad batch cannot derail training.",
+  },
+  {
+    key: "checkpointEvery",
+    label: "Checkpoint every (steps)",
+    kind: "int",
+    help: "How often progress is saved. A spot interruption loses at most this many steps.",
+  },
+  {
+    key: "seed",
+    label: "Random seed",
+    kind: "int",
+    help: "Same seed, same data and same settings give the same run — useful to compare one change at a time.",
+  },
 ];
 
 export type JobFormState = {
@@ -100,13 +178,22 @@ export function settingsOf(form: JobFormState, overrides: Record<string, unknown
     pricingTier: form.pricingTier,
     ...(form.gpuType && { gpuType: form.gpuType }),
     ...(form.pricingTier === "SPOT" && form.onDemandFallback && { onDemandFallback: true }),
-    ...(form.pricingTier === "SPOT" && form.onDemandFallback && /^\d+$/.test(form.onDemandAfterPreemptions.trim()) && { onDemandAfterPreemptions: Number(form.onDemandAfterPreemptions) }),
+    ...(form.pricingTier === "SPOT" &&
+      form.onDemandFallback &&
+      /^\d+$/.test(form.onDemandAfterPreemptions.trim()) && { onDemandAfterPreemptions: Number(form.onDemandAfterPreemptions) }),
     ...(Object.keys(overrides).length > 0 && { overrides }),
   };
 }
 
 export function parseTags(text: string): string[] {
-  return [...new Set(text.split(",").map((t) => t.trim().toLowerCase()).filter(Boolean))];
+  return [
+    ...new Set(
+      text
+        .split(",")
+        .map((t) => t.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  ];
 }
 
 export function toCreateInput(form: JobFormState, overrides: Record<string, unknown>, start: boolean): CreateTrainingJobInput {
@@ -128,7 +215,14 @@ const FIELD_KEYS = new Set(ADVANCED_FIELDS.map((f) => f.key));
 /** A template's setup on the form: preset and hyperparameters, and the dataset, GPU, pricing tier and notes it keeps. */
 export function applyTemplate(
   form: JobFormState,
-  template: { preset: Preset; config: unknown; dataset?: { id: string } | null; gpuType?: string | null; pricingTier?: PricingTier | null; notes?: string | null },
+  template: {
+    preset: Preset;
+    config: unknown;
+    dataset?: { id: string } | null;
+    gpuType?: string | null;
+    pricingTier?: PricingTier | null;
+    notes?: string | null;
+  },
 ): JobFormState {
   const config = (template.config && typeof template.config === "object" ? template.config : {}) as Record<string, unknown>;
   const advanced: Record<string, string> = {};

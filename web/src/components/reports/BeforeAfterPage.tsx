@@ -40,7 +40,11 @@ const BeforeAfterQuery = graphql(`
   }
 `);
 
-export const SCENARIO_TYPE_LABELS: Record<ScenarioType, string> = { EMPATHY: "Empathy", FINANCIAL_ADVICE: "Financial advice", EMOTIONAL_SUPPORT: "Emotional support" };
+export const SCENARIO_TYPE_LABELS: Record<ScenarioType, string> = {
+  EMPATHY: "Empathy",
+  FINANCIAL_ADVICE: "Financial advice",
+  EMOTIONAL_SUPPORT: "Emotional support",
+};
 const TYPES = Object.keys(SCENARIO_TYPE_LABELS) as ScenarioType[];
 
 /** A validated job's prompts answered by the base and the fine-tuned model, side by side, filterable by scenario type, shareable with the report's links. */
@@ -71,12 +75,20 @@ export function BeforeAfterPage() {
       {!run ? (
         <Empty title="No finished validation yet">Validate the job first: its scenarios are answered by both models.</Empty>
       ) : !run.reviewClosedAt ? (
-        <Empty title="The blind review is still open">The answers appear here once QA closes the review (before that they would tell reviewers which side is which).</Empty>
+        <Empty title="The blind review is still open">
+          The answers appear here once QA closes the review (before that they would tell reviewers which side is which).
+        </Empty>
       ) : (
         <>
           <div className="filter-chips" role="group" aria-label="Scenario type">
             {[null, ...TYPES].map((t) => (
-              <button key={t ?? "all"} type="button" className="chip" aria-pressed={t === type} onClick={() => setSearch(t ? { type: t } : {})}>
+              <button
+                key={t ?? "all"}
+                type="button"
+                className="chip"
+                aria-pressed={t === type}
+                onClick={() => setSearch(t ? { type: t } : {})}
+              >
                 {t ? SCENARIO_TYPE_LABELS[t] : "All"}
               </button>
             ))}
@@ -84,7 +96,10 @@ export function BeforeAfterPage() {
           {run.beforeAfter.length === 0 ? (
             <Empty title="No examples of this type">This validation has no scenarios of this type.</Empty>
           ) : (
-            <SideBySide caption="Prompts answered by the base and the fine-tuned model" answers={run.beforeAfter.map((e) => ({ ...e, tag: SCENARIO_TYPE_LABELS[e.scenarioType] }))} />
+            <SideBySide
+              caption="Prompts answered by the base and the fine-tuned model"
+              answers={run.beforeAfter.map((e) => ({ ...e, tag: SCENARIO_TYPE_LABELS[e.scenarioType] }))}
+            />
           )}
           <section aria-label="Sharing" className="card">
             <h2>Share with the client</h2>

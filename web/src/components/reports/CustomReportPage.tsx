@@ -59,12 +59,19 @@ export function CustomReportPage() {
       </div>
       <p className="muted">
         {report.prospectName ? `For ${report.prospectName} · ` : ""}
-        Answered by the base and the fine-tuned model of <Link to={`/jobs/${report.job.id}`}>{report.job.name}</Link> · {formatDateTime(report.createdAt)}
+        Answered by the base and the fine-tuned model of <Link to={`/jobs/${report.job.id}`}>{report.job.name}</Link> ·{" "}
+        {formatDateTime(report.createdAt)}
       </p>
       <SideBySide caption="The prospect's prompts" answers={report.answers} />
       <section aria-label="Sharing" className="card">
         <h2>Share with the prospect</h2>
-        <ReportSharing customReportId={report.id} pdfPath={report.pdfPath} links={report.shareLinks} canShare={canWrite(me?.role) || me?.role === "QA"} onChange={refresh} />
+        <ReportSharing
+          customReportId={report.id}
+          pdfPath={report.pdfPath}
+          links={report.shareLinks}
+          canShare={canWrite(me?.role) || me?.role === "QA"}
+          onChange={refresh}
+        />
       </section>
     </section>
   );

@@ -48,7 +48,10 @@ export function NewCustomReportPage() {
   const [text, setText] = useState("");
   const [problem, setProblem] = useState<string | null>(null);
   const jobs = data?.jobs.edges.map((e) => e.node) ?? [];
-  const prompts = text.split("\n").map((p) => p.trim()).filter(Boolean);
+  const prompts = text
+    .split("\n")
+    .map((p) => p.trim())
+    .filter(Boolean);
 
   const submit = async () => {
     setProblem(null);
@@ -87,11 +90,13 @@ export function NewCustomReportPage() {
           Prompts (one per line, up to {MAX_PROMPTS})
           <textarea className="prompt-list" value={text} onChange={(e) => setText(e.target.value)} />
         </label>
-        <p className="muted">
-          {prompts.length} prompt(s). Both models answer each one; this takes a few seconds per prompt.
-        </p>
+        <p className="muted">{prompts.length} prompt(s). Both models answer each one; this takes a few seconds per prompt.</p>
         {problem && <p role="alert">{problem}</p>}
-        <button type="submit" className="button button-primary" disabled={state.fetching || prompts.length === 0 || prompts.length > MAX_PROMPTS || !title.trim() || jobs.length === 0}>
+        <button
+          type="submit"
+          className="button button-primary"
+          disabled={state.fetching || prompts.length === 0 || prompts.length > MAX_PROMPTS || !title.trim() || jobs.length === 0}
+        >
           {state.fetching ? "Answering…" : "Create report"}
         </button>
       </form>

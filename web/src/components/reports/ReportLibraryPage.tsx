@@ -66,7 +66,10 @@ export function ReportLibraryPage() {
   const [search, setSearch] = useState("");
   const [outcome, setOutcome] = useState<DealOutcome | "">("");
   const debounced = useDebounced(search, 250);
-  const [{ data, error, fetching }, refetch] = useQuery({ query: LibraryQuery, variables: { search: debounced || null, outcome: outcome || null } });
+  const [{ data, error, fetching }, refetch] = useQuery({
+    query: LibraryQuery,
+    variables: { search: debounced || null, outcome: outcome || null },
+  });
   const [editing, setEditing] = useState<string | null>(null);
   const refresh = () => refetch({ requestPolicy: "network-only" });
   const library = data?.reportLibrary;
@@ -104,7 +107,8 @@ export function ReportLibraryPage() {
       {library && (
         <>
           <p role="status" aria-label="Deals">
-            {library.sharedReports} shared report(s) · {library.wonDeals} won deal(s) worth {formatUsd(library.wonValueUsd)} · {library.lostDeals} lost
+            {library.sharedReports} shared report(s) · {library.wonDeals} won deal(s) worth {formatUsd(library.wonValueUsd)} ·{" "}
+            {library.lostDeals} lost
           </p>
           {library.entries.length === 0 ? (
             <Empty title="No reports found">Finished validations and custom reports appear here.</Empty>
@@ -116,8 +120,12 @@ export function ReportLibraryPage() {
                   <th scope="col">Report</th>
                   <th scope="col">Client</th>
                   <th scope="col">Created</th>
-                  <th scope="col" className="num">Links</th>
-                  <th scope="col" className="num">Views</th>
+                  <th scope="col" className="num">
+                    Links
+                  </th>
+                  <th scope="col" className="num">
+                    Views
+                  </th>
                   <th scope="col">Deal</th>
                 </tr>
               </thead>
@@ -140,7 +148,12 @@ export function ReportLibraryPage() {
                     <td>
                       <DealCell entry={e} />
                       {isOwner && editing !== e.id && (
-                        <button type="button" className="button button-quiet" onClick={() => setEditing(e.id)} aria-label={`Record the deal for ${e.title}`}>
+                        <button
+                          type="button"
+                          className="button button-quiet"
+                          onClick={() => setEditing(e.id)}
+                          aria-label={`Record the deal for ${e.title}`}
+                        >
                           Record deal
                         </button>
                       )}
@@ -178,7 +191,14 @@ function DealForm({ entry, onDone }: { entry: Entry; onDone: () => void }) {
   const save = async () => {
     setProblem(null);
     const target = entry.kind === "CUSTOM" ? { customReportId: entry.id } : { runId: entry.id };
-    const result = await record({ input: { ...target, outcome, valueUsd: value === "" ? null : Number(value), decidedOn: outcome === "OPEN" ? null : `${date}T00:00:00.000Z` } });
+    const result = await record({
+      input: {
+        ...target,
+        outcome,
+        valueUsd: value === "" ? null : Number(value),
+        decidedOn: outcome === "OPEN" ? null : `${date}T00:00:00.000Z`,
+      },
+    });
     const r = result.data?.recordReportDeal;
     if (r?.__typename === "RecordReportDealSuccess") onDone();
     else setProblem(r?.__typename === "AppError" ? r.message : (result.error?.message ?? "Could not record the deal"));

@@ -1,5 +1,11 @@
 /** Prompts with the base model's and the fine-tuned model's answers in two columns. */
-export function SideBySide({ caption, answers }: { caption: string; answers: { prompt: string; base: string; adapted: string; tag?: string }[] }) {
+export function SideBySide({
+  caption,
+  answers,
+}: {
+  caption: string;
+  answers: { prompt: string; base: string; adapted: string; tag?: string }[];
+}) {
   return (
     <table className="table answers-table">
       <caption>{caption}</caption>

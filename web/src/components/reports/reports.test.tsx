@@ -20,10 +20,15 @@ const name = `Proof job ${Math.random().toString(36).slice(2, 7)}`;
 beforeAll(async () => {
   ({ jobId, runId } = await trainedJob(api().url, name));
   [qa, owner] = await Promise.all([api().login("qa"), api().login("owner")]);
-  const run = (await api().gql(`query($id:ID!){ validationRun(id:$id){ reviewItems { id prompt criteria { id } } } }`, { id: runId }, qa)).validationRun;
+  const run = (await api().gql(`query($id:ID!){ validationRun(id:$id){ reviewItems { id prompt criteria { id } } } }`, { id: runId }, qa))
+    .validationRun;
   items = run.reviewItems;
   const first = run.reviewItems[0];
-  await api().gql(`mutation($id:ID!,$s:[ReviewScoreInput!]!){ scoreReviewItem(itemId:$id, scores:$s){ __typename } }`, { id: first.id, s: [{ side: "A", criterion: first.criteria[0].id, score: 4 }] }, qa);
+  await api().gql(
+    `mutation($id:ID!,$s:[ReviewScoreInput!]!){ scoreReviewItem(itemId:$id, scores:$s){ __typename } }`,
+    { id: first.id, s: [{ side: "A", criterion: first.criteria[0].id, score: 4 }] },
+    qa,
+  );
   await api().gql(`mutation($id:ID!){ closeReview(runId:$id){ __typename } }`, { id: runId }, qa);
 }, 180_000);
 
@@ -49,13 +54,20 @@ describe("BeforeAfterPage", () => {
 describe("custom reports", () => {
   it("answers a prospect's prompts with both models and opens the report", async () => {
     let location = "";
-    renderPage(<NewCustomReportPage />, { token: qa, path: "/reports/custom/new", route: "/reports/custom/new", onLocation: (l) => (location = l) });
+    renderPage(<NewCustomReportPage />, {
+      token: qa,
+      path: "/reports/custom/new",
+      route: "/reports/custom/new",
+      onLocation: (l) => (location = l),
+    });
     const select = (await screen.findByLabelText("Fine-tuned model (job)")) as HTMLSelectElement;
     await waitFor(() => expect([...select.options].some((o) => o.textContent === name)).toBe(true));
     fireEvent.change(select, { target: { value: jobId } });
     fireEvent.change(screen.getByLabelText("Title"), { target: { value: "Pilot for Initech" } });
     fireEvent.change(screen.getByLabelText("Prospect"), { target: { value: "Initech" } });
-    fireEvent.change(screen.getByLabelText(/^Prompts/), { target: { value: "How do I start an emergency fund?\n\nShould I lease a car?" } });
+    fireEvent.change(screen.getByLabelText(/^Prompts/), {
+      target: { value: "How do I start an emergency fund?\n\nShould I lease a car?" },
+    });
     expect(screen.getByText(/^2 prompt\(s\)/)).toBeTruthy();
     fireEvent.click(screen.getByRole("button", { name: "Create report" }));
     await waitFor(() => expect(location).toMatch(/^\/reports\/custom\/(?!new$)\w+$/), { timeout: 30_000 });
@@ -75,7 +87,9 @@ describe("ReportLibraryPage", () => {
     const library = await screen.findByRole("table", { name: "Report library" });
     await within(library).findByText(`Validation report: ${name}`);
     fireEvent.change(screen.getByLabelText("Search"), { target: { value: "initech" } });
-    await waitFor(() => expect(within(screen.getByRole("table", { name: "Report library" })).queryByText(`Validation report: ${name}`)).toBeNull());
+    await waitFor(() =>
+      expect(within(screen.getByRole("table", { name: "Report library" })).queryByText(`Validation report: ${name}`)).toBeNull(),
+    );
     expect(within(screen.getByRole("table", { name: "Report library" })).getByText("Pilot for Initech")).toBeTruthy();
     fireEvent.change(screen.getByLabelText("Search"), { target: { value: name } });
     const row = (await screen.findByText(`Validation report: ${name}`)).closest("tr")!;
@@ -84,7 +98,9 @@ describe("ReportLibraryPage", () => {
     fireEvent.change(within(form).getByLabelText("Value (USD)"), { target: { value: "20000" } });
     fireEvent.change(within(form).getByLabelText("Date"), { target: { value: "2026-11-30" } });
     fireEvent.click(within(form).getByRole("button", { name: "Save deal" }));
-    await waitFor(() => expect(screen.getByText(`Validation report: ${name}`).closest("tr")!.textContent).toContain("Won · $20,000.00 · 2026-11-30"));
+    await waitFor(() =>
+      expect(screen.getByText(`Validation report: ${name}`).closest("tr")!.textContent).toContain("Won · $20,000.00 · 2026-11-30"),
+    );
     expect(screen.getByRole("status", { name: "Deals" }).textContent).toMatch(/won deal\(s\) worth/);
   });
 });

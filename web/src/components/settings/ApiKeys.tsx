@@ -55,7 +55,15 @@ function ConfirmRevoke({ apiKey, onClose, onRevoked }: { apiKey: ApiKey; onClose
     onClose();
   }
   return (
-    <ConfirmActions error={error} keepLabel="Keep key" confirmLabel="Revoke key" busyLabel="Revoking…" busy={result.fetching} onConfirm={confirm} onClose={onClose}>
+    <ConfirmActions
+      error={error}
+      keepLabel="Keep key"
+      confirmLabel="Revoke key"
+      busyLabel="Revoking…"
+      busy={result.fetching}
+      onConfirm={confirm}
+      onClose={onClose}
+    >
       <p>
         Scripts and workers sending the key that starts with <code>{apiKey.prefix}</code> are refused from now on. This cannot be undone.
       </p>
@@ -73,7 +81,8 @@ export function ApiKeys() {
     <section className="card" aria-labelledby="api-keys-title">
       <h2 id="api-keys-title">API keys</h2>
       <p className="muted">
-        For scripts, the CLI and trainer machines: send one as <code>Authorization: Bearer …</code>. A key acts as the user who made it, within its scopes.
+        For scripts, the CLI and trainer machines: send one as <code>Authorization: Bearer …</code>. A key acts as the user who made it,
+        within its scopes.
       </p>
       {error && <ErrorMessage error={error} retry={refresh} />}
       {!data && fetching && <Loading label="Loading API keys…" />}
@@ -108,7 +117,12 @@ export function ApiKeys() {
                     <td>{key.lastUsedAt ? formatDateTime(key.lastUsedAt) : "Not yet"}</td>
                     <td>
                       {state ?? (
-                        <button type="button" className="button button-danger-quiet" aria-label={`Revoke ${key.name}`} onClick={() => setRevoking(key)}>
+                        <button
+                          type="button"
+                          className="button button-danger-quiet"
+                          aria-label={`Revoke ${key.name}`}
+                          onClick={() => setRevoking(key)}
+                        >
                           Revoke
                         </button>
                       )}

@@ -33,15 +33,31 @@ const AuditEventsQuery = graphql(`
 
 /** The filter's choices: the kinds of act, by their prefix. */
 const ACTION_GROUPS: Record<string, string[]> = {
-  "Sign-ins": ["auth.signed_in", "auth.sign_in_failures_burst", "auth.password_changed", "auth.password_reset", "auth.signed_out_everywhere"],
-  Members: ["setup.completed", "member.invited", "member.invitation_resent", "member.invitation_revoked", "member.joined", "member.role_changed", "member.deactivated", "member.reactivated"],
+  "Sign-ins": [
+    "auth.signed_in",
+    "auth.sign_in_failures_burst",
+    "auth.password_changed",
+    "auth.password_reset",
+    "auth.signed_out_everywhere",
+  ],
+  Members: [
+    "setup.completed",
+    "member.invited",
+    "member.invitation_resent",
+    "member.invitation_revoked",
+    "member.joined",
+    "member.role_changed",
+    "member.deactivated",
+    "member.reactivated",
+  ],
   "API keys": ["api_key.created", "api_key.revoked", "api_key.policy_changed"],
   Money: ["budget.changed", "budget.overridden", "job.cost_approved"],
   Models: ["model.approved", "model.rejected", "model.deployed", "model.retired", "quality_gate.overridden", "quality.settings_changed"],
   Settings: ["provider.settings_changed", "channel.changed"],
 };
 
-const change = (before: unknown, after: unknown) => [before != null && `before ${JSON.stringify(before)}`, after != null && `after ${JSON.stringify(after)}`].filter(Boolean).join(" · ");
+const change = (before: unknown, after: unknown) =>
+  [before != null && `before ${JSON.stringify(before)}`, after != null && `after ${JSON.stringify(after)}`].filter(Boolean).join(" · ");
 
 const FullRow = ({ children }: { children: ReactNode }) => (
   <tr>
@@ -50,12 +66,41 @@ const FullRow = ({ children }: { children: ReactNode }) => (
 );
 
 /** One page of 50 records (rows of the table); the last page offers the next. */
-function Page({ filter, after, last, onMore }: { filter: { actions: string[] } | null; after: string | null; last: boolean; onMore(cursor: string): void }) {
-  const [{ data, error, fetching }, refetch] = useQuery({ query: AuditEventsQuery, variables: { filter, after }, requestPolicy: "network-only" });
-  if (error) return <FullRow><ErrorMessage error={error} retry={() => refetch()} /></FullRow>;
-  if (!data) return fetching ? <FullRow><Loading label="Loading the audit log…" /></FullRow> : null;
+function Page({
+  filter,
+  after,
+  last,
+  onMore,
+}: {
+  filter: { actions: string[] } | null;
+  after: string | null;
+  last: boolean;
+  onMore(cursor: string): void;
+}) {
+  const [{ data, error, fetching }, refetch] = useQuery({
+    query: AuditEventsQuery,
+    variables: { filter, after },
+    requestPolicy: "network-only",
+  });
+  if (error)
+    return (
+      <FullRow>
+        <ErrorMessage error={error} retry={() => refetch()} />
+      </FullRow>
+    );
+  if (!data)
+    return fetching ? (
+      <FullRow>
+        <Loading label="Loading the audit log…" />
+      </FullRow>
+    ) : null;
   const { edges, pageInfo } = data.auditEvents;
-  if (!after && edges.length === 0) return <FullRow><Empty title="Nothing recorded yet" /></FullRow>;
+  if (!after && edges.length === 0)
+    return (
+      <FullRow>
+        <Empty title="Nothing recorded yet" />
+      </FullRow>
+    );
   return (
     <>
       {edges.map(({ node: e }) => (
@@ -111,7 +156,11 @@ export function AuditLog() {
             ))}
           </select>
         </div>
-        <button type="button" className="button" onClick={() => downloadWithToken(csvPath, token, "tuneloop-audit.csv").catch((e: Error) => setDownloadError(e.message))}>
+        <button
+          type="button"
+          className="button"
+          onClick={() => downloadWithToken(csvPath, token, "tuneloop-audit.csv").catch((e: Error) => setDownloadError(e.message))}
+        >
           Download CSV
         </button>
       </div>
@@ -135,7 +184,13 @@ export function AuditLog() {
           </thead>
           <tbody>
             {cursors.map((after, i) => (
-              <Page key={`${group}-${after}`} filter={filter} after={after} last={i === cursors.length - 1} onMore={(cursor) => setCursors([...cursors, cursor])} />
+              <Page
+                key={`${group}-${after}`}
+                filter={filter}
+                after={after}
+                last={i === cursors.length - 1}
+                onMore={(cursor) => setCursors([...cursors, cursor])}
+              />
             ))}
           </tbody>
         </table>

@@ -8,7 +8,15 @@ import { ALERT_TYPES } from "./alertTypes";
 import { AlertTypeChoice } from "./CheckboxList";
 import { SecretOnce } from "./SecretOnce";
 
-export type Channel = { id: string; name: string; kind: NotificationChannelKind; url?: string | null; recipients: string[]; events: AlertType[]; enabled: boolean };
+export type Channel = {
+  id: string;
+  name: string;
+  kind: NotificationChannelKind;
+  url?: string | null;
+  recipients: string[];
+  events: AlertType[];
+  enabled: boolean;
+};
 
 const CreateChannel = graphql(`
   mutation CreateNotificationChannel($input: NotificationChannelInput!) {
@@ -43,9 +51,21 @@ export const UpdateChannel = graphql(`
 `);
 
 const KINDS: { kind: NotificationChannelKind; label: string; help: string }[] = [
-  { kind: "SLACK", label: "Slack", help: "A Slack (or compatible) incoming webhook: paste the https://hooks.slack.com/… URL from the Slack app's settings." },
-  { kind: "WEBHOOK", label: "Webhook", help: "Any HTTPS endpoint of yours. Each request is signed (Standard Webhooks) with a secret shown once, after saving." },
-  { kind: "EMAIL", label: "Email", help: "Mail from this server to the addresses below, and to each user who chooses this channel under My notifications." },
+  {
+    kind: "SLACK",
+    label: "Slack",
+    help: "A Slack (or compatible) incoming webhook: paste the https://hooks.slack.com/… URL from the Slack app's settings.",
+  },
+  {
+    kind: "WEBHOOK",
+    label: "Webhook",
+    help: "Any HTTPS endpoint of yours. Each request is signed (Standard Webhooks) with a secret shown once, after saving.",
+  },
+  {
+    kind: "EMAIL",
+    label: "Email",
+    help: "Mail from this server to the addresses below, and to each user who chooses this channel under My notifications.",
+  },
 ];
 
 const addresses = (text: string) => text.split(/[\s,;]+/).filter(Boolean);
@@ -84,7 +104,13 @@ export function ChannelForm({ channel, onDone }: { channel: Channel | null; onDo
 
   if (secret) return <SecretOnce label="Signing secret (whsec_…) to verify this webhook's requests" secret={secret} onDone={onDone} />;
 
-  const errors = { kind: errorFor(error, "kind"), name: errorFor(error, "name"), url: errorFor(error, "url"), recipients: errorFor(error, "recipients"), events: errorFor(error, "events") };
+  const errors = {
+    kind: errorFor(error, "kind"),
+    name: errorFor(error, "name"),
+    url: errorFor(error, "url"),
+    recipients: errorFor(error, "recipients"),
+    events: errorFor(error, "events"),
+  };
   const otherError = error && !Object.values(errors).some(Boolean) ? error.message : null;
   const kindHelp = KINDS.find((k) => k.kind === kind)!.help;
   return (
@@ -93,7 +119,15 @@ export function ChannelForm({ channel, onDone }: { channel: Channel | null; onDo
         <legend>Kind</legend>
         {KINDS.map((k) => (
           <label key={k.kind} className="checkbox">
-            <input type="radio" name={`${id}-kind`} value={k.kind} checked={kind === k.kind} onChange={() => setKind(k.kind)} disabled={Boolean(channel)} /> {k.label}
+            <input
+              type="radio"
+              name={`${id}-kind`}
+              value={k.kind}
+              checked={kind === k.kind}
+              onChange={() => setKind(k.kind)}
+              disabled={Boolean(channel)}
+            />{" "}
+            {k.label}
           </label>
         ))}
         <FieldMessage id={`${id}-kind-message`} error={errors.kind}>
@@ -103,7 +137,13 @@ export function ChannelForm({ channel, onDone }: { channel: Channel | null; onDo
       </fieldset>
       <div className="field">
         <label htmlFor={`${id}-name`}>Name</label>
-        <input id={`${id}-name`} value={name} onChange={(e) => setName(e.target.value)} aria-invalid={Boolean(errors.name)} aria-describedby={`${id}-name-message`} />
+        <input
+          id={`${id}-name`}
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          aria-invalid={Boolean(errors.name)}
+          aria-describedby={`${id}-name-message`}
+        />
         <FieldMessage id={`${id}-name-message`} error={errors.name}>
           e.g. "#ml-alerts" or "Finance".
         </FieldMessage>
@@ -111,7 +151,14 @@ export function ChannelForm({ channel, onDone }: { channel: Channel | null; onDo
       {email ? (
         <div className="field">
           <label htmlFor={`${id}-recipients`}>Recipients</label>
-          <textarea id={`${id}-recipients`} rows={3} value={recipients} onChange={(e) => setRecipients(e.target.value)} aria-invalid={Boolean(errors.recipients)} aria-describedby={`${id}-recipients-message`} />
+          <textarea
+            id={`${id}-recipients`}
+            rows={3}
+            value={recipients}
+            onChange={(e) => setRecipients(e.target.value)}
+            aria-invalid={Boolean(errors.recipients)}
+            aria-describedby={`${id}-recipients-message`}
+          />
           <FieldMessage id={`${id}-recipients-message`} error={errors.recipients}>
             Addresses that get every alert this channel carries, one a line or separated by commas (optional).
           </FieldMessage>
@@ -119,7 +166,15 @@ export function ChannelForm({ channel, onDone }: { channel: Channel | null; onDo
       ) : (
         <div className="field">
           <label htmlFor={`${id}-url`}>URL</label>
-          <input id={`${id}-url`} type="url" value={url} onChange={(e) => setUrl(e.target.value)} placeholder={channel?.url ?? "https://…"} aria-invalid={Boolean(errors.url)} aria-describedby={`${id}-url-message`} />
+          <input
+            id={`${id}-url`}
+            type="url"
+            value={url}
+            onChange={(e) => setUrl(e.target.value)}
+            placeholder={channel?.url ?? "https://…"}
+            aria-invalid={Boolean(errors.url)}
+            aria-describedby={`${id}-url-message`}
+          />
           <FieldMessage id={`${id}-url-message`} error={errors.url}>
             {channel ? `Posts to ${channel.url}; leave empty to keep it.` : "Where to post: it must start with https://."}
           </FieldMessage>

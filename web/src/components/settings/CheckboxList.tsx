@@ -51,7 +51,17 @@ export function CheckboxList<T extends string>({
 }
 
 /** The alert types, grouped (jobs, costs, budget), as one choice. */
-export function AlertTypeChoice({ legend, selected, onChange, error }: { legend: string; selected: AlertType[]; onChange(selected: AlertType[]): void; error?: string | null }) {
+export function AlertTypeChoice({
+  legend,
+  selected,
+  onChange,
+  error,
+}: {
+  legend: string;
+  selected: AlertType[];
+  onChange(selected: AlertType[]): void;
+  error?: string | null;
+}) {
   const id = useId();
   return (
     <fieldset aria-describedby={error ? `${id}-message` : undefined}>

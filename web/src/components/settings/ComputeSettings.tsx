@@ -89,7 +89,14 @@ export function ComputeSettings() {
               const available = org.serverComputeProviders.includes(p.id) || org.computeCredentials.some((c) => c.provider === p.id);
               return (
                 <label key={p.id} className={`choice-card ${org.computeProvider === p.id ? "choice-card-selected" : ""}`}>
-                  <input type="radio" name="compute-provider" value={p.id} checked={org.computeProvider === p.id} disabled={!available || choice.fetching} onChange={() => choose(p.id)} />
+                  <input
+                    type="radio"
+                    name="compute-provider"
+                    value={p.id}
+                    checked={org.computeProvider === p.id}
+                    disabled={!available || choice.fetching}
+                    onChange={() => choose(p.id)}
+                  />
                   <span className="choice-title">{humanize(p.id)}</span>
                   <span className="choice-text">
                     {p.text}
@@ -105,7 +112,13 @@ export function ComputeSettings() {
             </p>
           )}
           {WITH_CREDENTIALS.map((provider) => (
-            <CredentialForm key={provider} provider={provider} credential={org.computeCredentials.find((c) => c.provider === provider) ?? null} serverHasIt={org.serverComputeProviders.includes(provider)} onChange={refresh} />
+            <CredentialForm
+              key={provider}
+              provider={provider}
+              credential={org.computeCredentials.find((c) => c.provider === provider) ?? null}
+              serverHasIt={org.serverComputeProviders.includes(provider)}
+              onChange={refresh}
+            />
           ))}
         </>
       )}
@@ -115,7 +128,17 @@ export function ComputeSettings() {
 
 type Credential = { apiUrl: string; namespace: string; tokenSet: boolean; tokenLast4: string; updatedAt: string };
 
-function CredentialForm({ provider, credential, serverHasIt, onChange }: { provider: ComputeProviderName; credential: Credential | null; serverHasIt: boolean; onChange(): void }) {
+function CredentialForm({
+  provider,
+  credential,
+  serverHasIt,
+  onChange,
+}: {
+  provider: ComputeProviderName;
+  credential: Credential | null;
+  serverHasIt: boolean;
+  onChange(): void;
+}) {
   const [apiUrl, setApiUrl] = useState(credential?.apiUrl ?? "");
   const [token, setToken] = useState("");
   const [namespace, setNamespace] = useState(credential?.namespace ?? "");
@@ -130,7 +153,10 @@ function CredentialForm({ provider, credential, serverHasIt, onChange }: { provi
   async function submit(event: FormEvent) {
     event.preventDefault();
     setSaved(false);
-    const failure = mutationError(await save({ provider, apiUrl, token: token || null, namespace: provider === "KUBERNETES" ? namespace : null }), "setComputeCredential");
+    const failure = mutationError(
+      await save({ provider, apiUrl, token: token || null, namespace: provider === "KUBERNETES" ? namespace : null }),
+      "setComputeCredential",
+    );
     setProblem(failure);
     if (failure) return;
     setToken("");
@@ -156,14 +182,28 @@ function CredentialForm({ provider, credential, serverHasIt, onChange }: { provi
       </p>
       <div className="field">
         <label htmlFor={`${id}-api-url`}>API server URL</label>
-        <input id={`${id}-api-url`} value={apiUrl} onChange={(e) => setApiUrl(e.target.value)} aria-invalid={Boolean(fieldError("apiUrl"))} aria-describedby={`${id}-api-url-message`} />
+        <input
+          id={`${id}-api-url`}
+          value={apiUrl}
+          onChange={(e) => setApiUrl(e.target.value)}
+          aria-invalid={Boolean(fieldError("apiUrl"))}
+          aria-describedby={`${id}-api-url-message`}
+        />
         <FieldMessage id={`${id}-api-url-message`} error={fieldError("apiUrl")}>
           {provider === "SKYPILOT" ? "What `sky api info` shows." : "The cluster's API server."}
         </FieldMessage>
       </div>
       <div className="field">
         <label htmlFor={`${id}-token`}>API token</label>
-        <input id={`${id}-token`} type="password" autoComplete="off" value={token} onChange={(e) => setToken(e.target.value)} aria-invalid={Boolean(fieldError("token"))} aria-describedby={`${id}-token-message`} />
+        <input
+          id={`${id}-token`}
+          type="password"
+          autoComplete="off"
+          value={token}
+          onChange={(e) => setToken(e.target.value)}
+          aria-invalid={Boolean(fieldError("token"))}
+          aria-describedby={`${id}-token-message`}
+        />
         <FieldMessage id={`${id}-token-message`} error={fieldError("token")}>
           Stored encrypted and never shown again{credential ? "; leave empty to keep the current one" : ""}.
         </FieldMessage>
@@ -171,11 +211,22 @@ function CredentialForm({ provider, credential, serverHasIt, onChange }: { provi
       {provider === "KUBERNETES" && (
         <div className="field">
           <label htmlFor={`${id}-namespace`}>Namespace</label>
-          <input id={`${id}-namespace`} value={namespace} onChange={(e) => setNamespace(e.target.value)} aria-invalid={Boolean(fieldError("namespace"))} aria-describedby={`${id}-namespace-message`} />
+          <input
+            id={`${id}-namespace`}
+            value={namespace}
+            onChange={(e) => setNamespace(e.target.value)}
+            aria-invalid={Boolean(fieldError("namespace"))}
+            aria-describedby={`${id}-namespace-message`}
+          />
           <FieldMessage id={`${id}-namespace-message`} error={fieldError("namespace")} />
         </div>
       )}
-      <SaveActions error={problem && !problem.field ? problem.message : null} label={`Save ${name} credentials`} saving={result.fetching} saved={saved} />
+      <SaveActions
+        error={problem && !problem.field ? problem.message : null}
+        label={`Save ${name} credentials`}
+        saving={result.fetching}
+        saved={saved}
+      />
       {credential && (
         <button type="button" className="button" onClick={clear}>
           Remove {name} credentials

@@ -109,7 +109,9 @@ export function DeliveryLog({ channels, refreshKey }: { channels: { id: string; 
       </div>
       {error && <ErrorMessage error={error} retry={refresh} />}
       {!data && fetching && <Loading label="Loading the delivery log…" />}
-      {data && deliveries.length === 0 && <Empty title={channelId || status ? "No message matches these filters" : "No message sent yet"} />}
+      {data && deliveries.length === 0 && (
+        <Empty title={channelId || status ? "No message matches these filters" : "No message sent yet"} />
+      )}
       {deliveries.length > 0 && (
         <>
           <div className="table-wrap">
@@ -155,10 +157,20 @@ export function DeliveryLog({ channels, refreshKey }: { channels: { id: string; 
             </table>
           </div>
           <nav className="pagination" aria-label="Delivery log pages">
-            <button type="button" className="button" disabled={!pageInfo?.hasPreviousPage && !page.after} onClick={() => setPage({ before: pageInfo?.startCursor ?? undefined })}>
+            <button
+              type="button"
+              className="button"
+              disabled={!pageInfo?.hasPreviousPage && !page.after}
+              onClick={() => setPage({ before: pageInfo?.startCursor ?? undefined })}
+            >
               Newer
             </button>
-            <button type="button" className="button" disabled={!pageInfo?.hasNextPage && !page.before} onClick={() => setPage({ after: pageInfo?.endCursor ?? undefined })}>
+            <button
+              type="button"
+              className="button"
+              disabled={!pageInfo?.hasNextPage && !page.before}
+              onClick={() => setPage({ after: pageInfo?.endCursor ?? undefined })}
+            >
               Older
             </button>
           </nav>

@@ -45,9 +45,16 @@ describe("Members", () => {
 
   it("changes a member's role and removes them: their session ends at once", async () => {
     const email = `leo-${unique()}@example.com`;
-    const sent = await api().gql(`mutation($e:String!){ inviteMember(email:$e, role:ENGINEER){ ... on InviteMemberSuccess { data { link } } } }`, { e: email }, admin);
+    const sent = await api().gql(
+      `mutation($e:String!){ inviteMember(email:$e, role:ENGINEER){ ... on InviteMemberSuccess { data { link } } } }`,
+      { e: email },
+      admin,
+    );
     const token = sent.inviteMember.data.link.split("#token=")[1];
-    const accepted = await api().gql(`mutation($t:String!){ acceptInvitation(token:$t, name:"Leo Lane", password:"a long password"){ ... on AcceptInvitationSuccess { data { token } } } }`, { t: token });
+    const accepted = await api().gql(
+      `mutation($t:String!){ acceptInvitation(token:$t, name:"Leo Lane", password:"a long password"){ ... on AcceptInvitationSuccess { data { token } } } }`,
+      { t: token },
+    );
     const session = accepted.acceptInvitation.data.token;
 
     open(owner, "OWNER");

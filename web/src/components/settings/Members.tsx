@@ -98,7 +98,12 @@ const ReactivateMember = graphql(`
 `);
 
 /** The roles each role may give (the server enforces the same rule). */
-export const GRANTABLE_ROLES: Record<Role, Role[]> = { ADMIN: ["ENGINEER", "QA", "OWNER", "ADMIN"], OWNER: ["ENGINEER", "QA", "OWNER"], ENGINEER: [], QA: [] };
+export const GRANTABLE_ROLES: Record<Role, Role[]> = {
+  ADMIN: ["ENGINEER", "QA", "OWNER", "ADMIN"],
+  OWNER: ["ENGINEER", "QA", "OWNER"],
+  ENGINEER: [],
+  QA: [],
+};
 
 type Member = { id: string; name: string; email: string; role: Role; deactivatedAt?: string | null };
 type Sent = { emailSent: boolean; link?: string | null; email: string };
@@ -132,7 +137,14 @@ function InviteForm({ roles, onInvited }: { roles: Role[]; onInvited(sent: Sent)
     <form className="field-row" onSubmit={submit} aria-label="Invite a member" noValidate>
       <div className="field">
         <label htmlFor="invite-email">Email</label>
-        <input id="invite-email" type="email" value={email} onChange={(e) => setEmail(e.target.value)} aria-invalid={error?.field === "email"} aria-describedby="invite-message" />
+        <input
+          id="invite-email"
+          type="email"
+          value={email}
+          onChange={(e) => setEmail(e.target.value)}
+          aria-invalid={error?.field === "email"}
+          aria-describedby="invite-message"
+        />
       </div>
       <div className="field">
         <label htmlFor="invite-role">Role</label>
@@ -162,9 +174,18 @@ function ConfirmRemove({ member, onClose, onRemoved }: { member: Member; onClose
     onClose();
   }
   return (
-    <ConfirmActions error={error} keepLabel="Keep member" confirmLabel="Remove member" busyLabel="Removing…" busy={result.fetching} onConfirm={confirm} onClose={onClose}>
+    <ConfirmActions
+      error={error}
+      keepLabel="Keep member"
+      confirmLabel="Remove member"
+      busyLabel="Removing…"
+      busy={result.fetching}
+      onConfirm={confirm}
+      onClose={onClose}
+    >
       <p>
-        {member.name} is signed out everywhere now and their API keys stop working. The jobs, datasets and models they made stay, under their name. You can let them back in later.
+        {member.name} is signed out everywhere now and their API keys stop working. The jobs, datasets and models they made stay, under
+        their name. You can let them back in later.
       </p>
     </ConfirmActions>
   );
@@ -201,7 +222,9 @@ export function Members({ myRole }: { myRole: Role }) {
   return (
     <section className="card" aria-labelledby="members-title">
       <h2 id="members-title">Members</h2>
-      <p className="muted">Invite people by email with a role. You can give the roles yours allows; the last owner or admin keeps their role.</p>
+      <p className="muted">
+        Invite people by email with a role. You can give the roles yours allows; the last owner or admin keeps their role.
+      </p>
       {error && <ErrorMessage error={error} retry={refresh} />}
       {!data && fetching && <Loading label="Loading members…" />}
       {problem && (
@@ -230,7 +253,13 @@ export function Members({ myRole }: { myRole: Role }) {
                     <td>{m.email}</td>
                     <td>
                       {manageable && !m.deactivatedAt ? (
-                        <select aria-label={`Role of ${m.name}`} value={m.role} onChange={async (e) => report(await changeRole({ userId: m.id, role: e.target.value as Role }), "changeMemberRole")}>
+                        <select
+                          aria-label={`Role of ${m.name}`}
+                          value={m.role}
+                          onChange={async (e) =>
+                            report(await changeRole({ userId: m.id, role: e.target.value as Role }), "changeMemberRole")
+                          }
+                        >
                           {grantable.map((r) => (
                             <option key={r} value={r}>
                               {humanize(r)}
@@ -245,11 +274,20 @@ export function Members({ myRole }: { myRole: Role }) {
                       {m.deactivatedAt ? `Removed ${formatDateTime(m.deactivatedAt)} ` : "Active "}
                       {manageable &&
                         (m.deactivatedAt ? (
-                          <button type="button" className="button" onClick={async () => report(await reactivate({ userId: m.id }), "reactivateMember")}>
+                          <button
+                            type="button"
+                            className="button"
+                            onClick={async () => report(await reactivate({ userId: m.id }), "reactivateMember")}
+                          >
                             Let back in
                           </button>
                         ) : (
-                          <button type="button" className="button button-danger-quiet" aria-label={`Remove ${m.name}`} onClick={() => setRemoving(m)}>
+                          <button
+                            type="button"
+                            className="button button-danger-quiet"
+                            aria-label={`Remove ${m.name}`}
+                            onClick={() => setRemoving(m)}
+                          >
                             Remove
                           </button>
                         ))}
@@ -283,10 +321,20 @@ export function Members({ myRole }: { myRole: Role }) {
                   <td>{i.invitedBy?.name ?? "—"}</td>
                   <td>{i.status === "EXPIRED" ? "Expired" : `Valid until ${formatDateTime(i.expiresAt)}`}</td>
                   <td>
-                    <button type="button" className="button" aria-label={`Re-send to ${i.email}`} onClick={() => resendInvitation(i.id, i.email)}>
+                    <button
+                      type="button"
+                      className="button"
+                      aria-label={`Re-send to ${i.email}`}
+                      onClick={() => resendInvitation(i.id, i.email)}
+                    >
                       Re-send
                     </button>{" "}
-                    <button type="button" className="button button-danger-quiet" aria-label={`Withdraw invitation of ${i.email}`} onClick={async () => report(await revoke({ id: i.id }), "revokeInvitation")}>
+                    <button
+                      type="button"
+                      className="button button-danger-quiet"
+                      aria-label={`Withdraw invitation of ${i.email}`}
+                      onClick={async () => report(await revoke({ id: i.id }), "revokeInvitation")}
+                    >
                       Withdraw
                     </button>
                   </td>

@@ -96,12 +96,26 @@ function PasswordForm() {
     <form onSubmit={submit} aria-label="Change password" noValidate>
       <div className="field">
         <label htmlFor="current-password">Current password</label>
-        <input id="current-password" type="password" autoComplete="current-password" value={current} onChange={(e) => setCurrent(e.target.value)} aria-describedby="current-password-message" />
+        <input
+          id="current-password"
+          type="password"
+          autoComplete="current-password"
+          value={current}
+          onChange={(e) => setCurrent(e.target.value)}
+          aria-describedby="current-password-message"
+        />
         <FieldMessage id="current-password-message" error={error?.field === "currentPassword" ? error.message : null} />
       </div>
       <div className="field">
         <label htmlFor="new-password">New password</label>
-        <input id="new-password" type="password" autoComplete="new-password" value={next} onChange={(e) => setNext(e.target.value)} aria-describedby="new-password-message" />
+        <input
+          id="new-password"
+          type="password"
+          autoComplete="new-password"
+          value={next}
+          onChange={(e) => setNext(e.target.value)}
+          aria-describedby="new-password-message"
+        />
         <FieldMessage id="new-password-message" error={error && error.field !== "currentPassword" ? error.message : null}>
           At least 10 characters. Your other sessions are signed out.
         </FieldMessage>
@@ -129,7 +143,11 @@ export function MyAccount({ name }: { name: string }) {
           <li key={s.id}>
             Since {formatDateTime(s.createdAt)} from {s.address ?? "an unknown address"} {s.current && <strong>(this browser)</strong>}{" "}
             {!s.current && (
-              <button type="button" className="button button-danger-quiet" onClick={async () => (await end({ sessionId: s.id }), refresh())}>
+              <button
+                type="button"
+                className="button button-danger-quiet"
+                onClick={async () => (await end({ sessionId: s.id }), refresh())}
+              >
                 Sign out
               </button>
             )}

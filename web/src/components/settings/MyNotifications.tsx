@@ -59,15 +59,24 @@ function PreferencesForm({ preferences, emailChannels }: { preferences: Preferen
   const otherError = error && !eventsError && !channelsError ? error.message : null;
   return (
     <form aria-label="My notification preferences" onSubmit={submit} noValidate>
-      {preferences.isDefault && !saved && <p className="notice">You are using your role's defaults: change them and save to choose your own.</p>}
+      {preferences.isDefault && !saved && (
+        <p className="notice">You are using your role's defaults: change them and save to choose your own.</p>
+      )}
       <AlertTypeChoice legend="Alerts I receive by email" selected={events} onChange={setEvents} error={eventsError} />
       {emailChannels.length > 0 ? (
-        <CheckboxList legend="Through these email channels" options={emailChannels.map((c) => ({ value: c.id, label: c.name }))} selected={channelIds} onChange={setChannelIds} error={channelsError} />
+        <CheckboxList
+          legend="Through these email channels"
+          options={emailChannels.map((c) => ({ value: c.id, label: c.name }))}
+          selected={channelIds}
+          onChange={setChannelIds}
+          error={channelsError}
+        />
       ) : (
         <p className="muted">There is no email channel yet, so no alert reaches you by email: an owner or admin can add one above.</p>
       )}
       <label className="checkbox">
-        <input type="checkbox" checked={dailyDigest} onChange={(e) => setDailyDigest(e.target.checked)} /> Daily digest: one email a day with finished jobs, alerts and the month's spend
+        <input type="checkbox" checked={dailyDigest} onChange={(e) => setDailyDigest(e.target.checked)} /> Daily digest: one email a day
+        with finished jobs, alerts and the month's spend
       </label>
       <SaveActions error={otherError} label="Save my notifications" saving={result.fetching} saved={saved} />
     </form>

@@ -41,7 +41,8 @@ export function NewApiKeyForm({ onCreated }: { onCreated(): void }) {
     setError(null);
     // The key works until the end of the chosen day, in the user's time zone.
     const expiresAt = expiresOn ? new Date(`${expiresOn}T23:59:59`) : null;
-    if (expiresAt && expiresAt.getTime() <= Date.now()) return setError({ code: "VALIDATION", message: "Choose today or a later day", field: "expiresAt" });
+    if (expiresAt && expiresAt.getTime() <= Date.now())
+      return setError({ code: "VALIDATION", message: "Choose today or a later day", field: "expiresAt" });
     const response = await create({ name, scopes, expiresAt: expiresAt?.toISOString() ?? null });
     const problem = mutationError(response, "createApiKey");
     if (problem) return setError(problem);
@@ -62,14 +63,28 @@ export function NewApiKeyForm({ onCreated }: { onCreated(): void }) {
       <div className="form-grid">
         <div className="field">
           <label htmlFor={`${id}-name`}>Key name</label>
-          <input id={`${id}-name`} value={name} onChange={(e) => setName(e.target.value)} aria-invalid={Boolean(nameError)} aria-describedby={`${id}-name-message`} />
+          <input
+            id={`${id}-name`}
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            aria-invalid={Boolean(nameError)}
+            aria-describedby={`${id}-name-message`}
+          />
           <FieldMessage id={`${id}-name-message`} error={nameError}>
             Where it is used, e.g. "CI pipeline" or "GPU box 2".
           </FieldMessage>
         </div>
         <div className="field">
           <label htmlFor={`${id}-expires`}>Expires on (optional)</label>
-          <input id={`${id}-expires`} type="date" min={today()} value={expiresOn} onChange={(e) => setExpiresOn(e.target.value)} aria-invalid={Boolean(expiresError)} aria-describedby={`${id}-expires-message`} />
+          <input
+            id={`${id}-expires`}
+            type="date"
+            min={today()}
+            value={expiresOn}
+            onChange={(e) => setExpiresOn(e.target.value)}
+            aria-invalid={Boolean(expiresError)}
+            aria-describedby={`${id}-expires-message`}
+          />
           <FieldMessage id={`${id}-expires-message`} error={expiresError}>
             Works until the end of that day; empty: until revoked.
           </FieldMessage>

@@ -34,7 +34,8 @@ const SendTest = graphql(`
 type Notice = { ok: boolean; text: string };
 
 const destination = (channel: Channel) => (channel.kind === "EMAIL" ? channel.recipients.join(", ") || "Users who opt in" : channel.url);
-const carried = (channel: Channel) => (channel.events.length === ALERT_TYPES.length ? "All alerts" : channel.events.map(eventLabel).join(", ") || "None");
+const carried = (channel: Channel) =>
+  channel.events.length === ALERT_TYPES.length ? "All alerts" : channel.events.map(eventLabel).join(", ") || "None";
 
 function ConfirmDelete({ channel, onClose, onDeleted }: { channel: Channel; onClose(): void; onDeleted(): void }) {
   const [error, setError] = useState<string | null>(null);
@@ -46,14 +47,32 @@ function ConfirmDelete({ channel, onClose, onDeleted }: { channel: Channel; onCl
     onClose();
   }
   return (
-    <ConfirmActions error={error} keepLabel="Keep channel" confirmLabel="Delete channel" busyLabel="Deleting…" busy={result.fetching} onConfirm={confirm} onClose={onClose}>
+    <ConfirmActions
+      error={error}
+      keepLabel="Keep channel"
+      confirmLabel="Delete channel"
+      busyLabel="Deleting…"
+      busy={result.fetching}
+      onConfirm={confirm}
+      onClose={onClose}
+    >
       <p>Its alerts stop at once, and its entries in the delivery log are deleted with it.</p>
     </ConfirmActions>
   );
 }
 
 /** Where the organization's alerts go. Owners and admins change them; everyone else reads. */
-export function NotificationChannels({ channels, canEdit, onChange, onTestSent }: { channels: Channel[]; canEdit: boolean; onChange(): void; onTestSent(): void }) {
+export function NotificationChannels({
+  channels,
+  canEdit,
+  onChange,
+  onTestSent,
+}: {
+  channels: Channel[];
+  canEdit: boolean;
+  onChange(): void;
+  onTestSent(): void;
+}) {
   const [editing, setEditing] = useState<Channel | "new" | null>(null);
   const [deleting, setDeleting] = useState<Channel | null>(null);
   const [notice, setNotice] = useState<Notice | null>(null);
@@ -67,7 +86,11 @@ export function NotificationChannels({ channels, canEdit, onChange, onTestSent }
   }
   async function test(channel: Channel) {
     const problem = mutationError(await sendTest({ channelId: channel.id }), "sendTestNotification");
-    setNotice(problem ? { ok: false, text: problem.message } : { ok: true, text: `Test sent to “${channel.name}”: its result shows in the delivery log.` });
+    setNotice(
+      problem
+        ? { ok: false, text: problem.message }
+        : { ok: true, text: `Test sent to “${channel.name}”: its result shows in the delivery log.` },
+    );
     if (!problem) onTestSent();
   }
   // Refreshes on any close: a new webhook is saved before its secret is shown, and that dialog may be closed with Escape.
@@ -80,14 +103,17 @@ export function NotificationChannels({ channels, canEdit, onChange, onTestSent }
     <section className="card" aria-labelledby="channels-title">
       <h2 id="channels-title">Notification channels</h2>
       <p className="muted">
-        Where alerts go: Slack, signed webhooks and email. {!canEdit && "Only owners and admins can add or change channels; ask one of them."}
+        Where alerts go: Slack, signed webhooks and email.{" "}
+        {!canEdit && "Only owners and admins can add or change channels; ask one of them."}
       </p>
       {notice && (
         <p className={notice.ok ? "ok-note" : "field-error"} role={notice.ok ? "status" : "alert"}>
           {notice.text}
         </p>
       )}
-      {channels.length === 0 && <Empty title="No channels yet">{canEdit && <p>Add one to hear about finished jobs and budget alerts outside Tuneloop.</p>}</Empty>}
+      {channels.length === 0 && (
+        <Empty title="No channels yet">{canEdit && <p>Add one to hear about finished jobs and budget alerts outside Tuneloop.</p>}</Empty>
+      )}
       {channels.length > 0 && (
         <div className="table-wrap">
           <table className="table table-compact">
@@ -111,7 +137,12 @@ export function NotificationChannels({ channels, canEdit, onChange, onTestSent }
                   <td>{carried(channel)}</td>
                   <td>
                     {canEdit ? (
-                      <input type="checkbox" checked={channel.enabled} onChange={(e) => toggle(channel, e.target.checked)} aria-label={`Enabled: ${channel.name}`} />
+                      <input
+                        type="checkbox"
+                        checked={channel.enabled}
+                        onChange={(e) => toggle(channel, e.target.checked)}
+                        aria-label={`Enabled: ${channel.name}`}
+                      />
                     ) : channel.enabled ? (
                       "Yes"
                     ) : (
@@ -120,13 +151,28 @@ export function NotificationChannels({ channels, canEdit, onChange, onTestSent }
                   </td>
                   {canEdit && (
                     <td className="nowrap">
-                      <button type="button" className="button button-quiet" aria-label={`Edit ${channel.name}`} onClick={() => setEditing(channel)}>
+                      <button
+                        type="button"
+                        className="button button-quiet"
+                        aria-label={`Edit ${channel.name}`}
+                        onClick={() => setEditing(channel)}
+                      >
                         Edit
                       </button>
-                      <button type="button" className="button button-quiet" aria-label={`Send test to ${channel.name}`} onClick={() => test(channel)}>
+                      <button
+                        type="button"
+                        className="button button-quiet"
+                        aria-label={`Send test to ${channel.name}`}
+                        onClick={() => test(channel)}
+                      >
                         Send test
                       </button>
-                      <button type="button" className="button button-danger-quiet" aria-label={`Delete ${channel.name}`} onClick={() => setDeleting(channel)}>
+                      <button
+                        type="button"
+                        className="button button-danger-quiet"
+                        aria-label={`Delete ${channel.name}`}
+                        onClick={() => setDeleting(channel)}
+                      >
                         Delete
                       </button>
                     </td>
@@ -144,7 +190,12 @@ export function NotificationChannels({ channels, canEdit, onChange, onTestSent }
           </button>
         </div>
       )}
-      <Dialog title={editing === "new" ? "Add a notification channel" : `Edit “${editing?.name}”`} open={editing !== null} onClose={closeForm} wide>
+      <Dialog
+        title={editing === "new" ? "Add a notification channel" : `Edit “${editing?.name}”`}
+        open={editing !== null}
+        onClose={closeForm}
+        wide
+      >
         {editing && <ChannelForm channel={editing === "new" ? null : editing} onDone={closeForm} />}
       </Dialog>
       <Dialog title={`Delete “${deleting?.name}”?`} open={deleting !== null} onClose={() => setDeleting(null)}>

@@ -22,7 +22,9 @@ describe("ServiceAccounts", () => {
     const secret = (await screen.findByLabelText(`New key of ${name}`)) as HTMLInputElement;
     expect(secret.value).toMatch(/^tlk_/);
     expect((await api().gql(`{ me { name } }`, {}, secret.value)).me.name).toBe(name);
-    await waitFor(() => expect(within(screen.getByText(name, { selector: "td" }).closest("tr")!).getAllByRole("cell")[2].textContent).toBe("1"));
+    await waitFor(() =>
+      expect(within(screen.getByText(name, { selector: "td" }).closest("tr")!).getAllByRole("cell")[2].textContent).toBe("1"),
+    );
 
     fireEvent.click(within(screen.getByText(name, { selector: "td" }).closest("tr")!).getByRole("button", { name: `Deactivate ${name}` }));
     await waitFor(() => expect(screen.getByText(name, { selector: "td" }).closest("tr")!.textContent).toContain("Deactivated"));

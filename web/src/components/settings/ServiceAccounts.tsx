@@ -83,7 +83,11 @@ export function ServiceAccounts({ myRole }: { myRole: Role }) {
     refresh();
   }
   async function newKey(account: { id: string; name: string }, kind: (typeof KEY_KINDS)[number]) {
-    const response = await createKey({ serviceAccountId: account.id, name: `${account.name} ${kind.label.toLowerCase()}`, scopes: kind.scopes });
+    const response = await createKey({
+      serviceAccountId: account.id,
+      name: `${account.name} ${kind.label.toLowerCase()}`,
+      scopes: kind.scopes,
+    });
     const failure = mutationError(response, "createServiceAccountKey");
     setProblem(failure);
     const payload = response.data?.createServiceAccountKey;
@@ -99,7 +103,10 @@ export function ServiceAccounts({ myRole }: { myRole: Role }) {
   return (
     <section className="card" aria-labelledby="service-accounts-title">
       <h2 id="service-accounts-title">Service accounts</h2>
-      <p className="muted">Identities of the organization for CI and the worker fleet: their API keys keep working when the person who made them leaves. Revoke a key under API keys.</p>
+      <p className="muted">
+        Identities of the organization for CI and the worker fleet: their API keys keep working when the person who made them leaves. Revoke
+        a key under API keys.
+      </p>
       {error && <ErrorMessage error={error} retry={refresh} />}
       {!data && fetching && <Loading label="Loading service accounts…" />}
       {secret && <SecretOnce label={`New key of ${secret.name}`} secret={secret.key} onDone={() => setSecret(null)} />}
@@ -146,7 +153,13 @@ export function ServiceAccounts({ myRole }: { myRole: Role }) {
       <form className="field-row" onSubmit={submit} aria-label="New service account" noValidate>
         <div className="field">
           <label htmlFor="sa-name">Name</label>
-          <input id="sa-name" value={name} onChange={(e) => setName(e.target.value)} aria-invalid={problem?.field === "name"} aria-describedby="sa-message" />
+          <input
+            id="sa-name"
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            aria-invalid={problem?.field === "name"}
+            aria-describedby="sa-message"
+          />
         </div>
         <div className="field">
           <label htmlFor="sa-role">Role</label>

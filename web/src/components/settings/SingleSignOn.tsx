@@ -42,7 +42,17 @@ const UpdateSsoSettings = graphql(`
 `);
 
 type Rule = { value: string; role: Role };
-type Form = { enabled: boolean; issuer: string; clientId: string; clientSecret: string; domains: string; roleClaim: string; rules: Rule[]; defaultRole: Role; createMembers: boolean };
+type Form = {
+  enabled: boolean;
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  domains: string;
+  roleClaim: string;
+  rules: Rule[];
+  defaultRole: Role;
+  createMembers: boolean;
+};
 
 /** Owners and admins: sign-in through the organization's identity provider (OpenID Connect). */
 export function SingleSignOn({ myRole }: { myRole: Role }) {
@@ -100,42 +110,81 @@ export function SingleSignOn({ myRole }: { myRole: Role }) {
   }
 
   const fieldError = (...fields: string[]) => errorFor(problem, ...fields);
-  const unclaimed = problem && !["issuer", "clientId", "clientSecret", "allowedDomains", "roleClaim", "roleRules", "defaultRole"].includes(problem.field ?? "") ? problem.message : null;
+  const unclaimed =
+    problem &&
+    !["issuer", "clientId", "clientSecret", "allowedDomains", "roleClaim", "roleRules", "defaultRole"].includes(problem.field ?? "")
+      ? problem.message
+      : null;
   return (
     <section className="card" aria-labelledby="sso-title">
       <h2 id="sso-title">Single sign-on</h2>
       <p className="muted">
-        Let people sign in through your identity provider (OpenID Connect: Okta, Keycloak, Google, Microsoft Entra…). Register Tuneloop there as a web application with this redirect URI and the scopes{" "}
-        <code>openid email profile</code>:
+        Let people sign in through your identity provider (OpenID Connect: Okta, Keycloak, Google, Microsoft Entra…). Register Tuneloop
+        there as a web application with this redirect URI and the scopes <code>openid email profile</code>:
       </p>
-      {data && <code className="sso-redirect" data-testid="sso-redirect-uri">{data.ssoRedirectUri}</code>}
+      {data && (
+        <code className="sso-redirect" data-testid="sso-redirect-uri">
+          {data.ssoRedirectUri}
+        </code>
+      )}
       {error && <ErrorMessage error={error} retry={() => refetch({ requestPolicy: "network-only" })} />}
       {!form && fetching && <Loading label="Loading single sign-on settings…" />}
       {form && (
         <form onSubmit={submit} aria-label="Single sign-on settings" noValidate>
           <label className="checkbox">
-            <input type="checkbox" checked={form.enabled} onChange={(e) => set({ enabled: e.target.checked })} /> Sign-in with single sign-on is on
+            <input type="checkbox" checked={form.enabled} onChange={(e) => set({ enabled: e.target.checked })} /> Sign-in with single
+            sign-on is on
           </label>
           <div className="field">
             <label htmlFor="sso-issuer">Issuer URL</label>
-            <input id="sso-issuer" type="url" value={form.issuer} placeholder="https://login.example.com/realms/acme" onChange={(e) => set({ issuer: e.target.value })} aria-invalid={Boolean(fieldError("issuer"))} aria-describedby="sso-issuer-message" />
+            <input
+              id="sso-issuer"
+              type="url"
+              value={form.issuer}
+              placeholder="https://login.example.com/realms/acme"
+              onChange={(e) => set({ issuer: e.target.value })}
+              aria-invalid={Boolean(fieldError("issuer"))}
+              aria-describedby="sso-issuer-message"
+            />
             <FieldMessage id="sso-issuer-message" error={fieldError("issuer")} />
           </div>
           <div className="field">
             <label htmlFor="sso-client-id">Client ID</label>
-            <input id="sso-client-id" value={form.clientId} onChange={(e) => set({ clientId: e.target.value })} aria-invalid={Boolean(fieldError("clientId"))} aria-describedby="sso-client-id-message" />
+            <input
+              id="sso-client-id"
+              value={form.clientId}
+              onChange={(e) => set({ clientId: e.target.value })}
+              aria-invalid={Boolean(fieldError("clientId"))}
+              aria-describedby="sso-client-id-message"
+            />
             <FieldMessage id="sso-client-id-message" error={fieldError("clientId")} />
           </div>
           <div className="field">
             <label htmlFor="sso-client-secret">Client secret</label>
-            <input id="sso-client-secret" type="password" autoComplete="off" value={form.clientSecret} onChange={(e) => set({ clientSecret: e.target.value })} aria-describedby="sso-client-secret-message" />
+            <input
+              id="sso-client-secret"
+              type="password"
+              autoComplete="off"
+              value={form.clientSecret}
+              onChange={(e) => set({ clientSecret: e.target.value })}
+              aria-describedby="sso-client-secret-message"
+            />
             <FieldMessage id="sso-client-secret-message" error={fieldError("clientSecret")}>
-              {settings?.clientSecretSet ? "A secret is stored (it is never shown). Leave empty to keep it." : "Not set: the provider must then accept a public client (PKCE alone)."}
+              {settings?.clientSecretSet
+                ? "A secret is stored (it is never shown). Leave empty to keep it."
+                : "Not set: the provider must then accept a public client (PKCE alone)."}
             </FieldMessage>
           </div>
           <div className="field">
             <label htmlFor="sso-domains">Allowed email domains</label>
-            <input id="sso-domains" value={form.domains} placeholder="example.com, example.org" onChange={(e) => set({ domains: e.target.value })} aria-invalid={Boolean(fieldError("allowedDomains"))} aria-describedby="sso-domains-message" />
+            <input
+              id="sso-domains"
+              value={form.domains}
+              placeholder="example.com, example.org"
+              onChange={(e) => set({ domains: e.target.value })}
+              aria-invalid={Boolean(fieldError("allowedDomains"))}
+              aria-describedby="sso-domains-message"
+            />
             <FieldMessage id="sso-domains-message" error={fieldError("allowedDomains")}>
               Only these domains' accounts may sign in this way; people can also type one on the sign-in page to find your organization.
             </FieldMessage>
@@ -143,15 +192,23 @@ export function SingleSignOn({ myRole }: { myRole: Role }) {
           <fieldset className="field">
             <legend>New people</legend>
             <label className="checkbox">
-              <input type="radio" name="sso-new" checked={!form.createMembers} onChange={() => set({ createMembers: false })} /> Need an invitation (they join with its role)
+              <input type="radio" name="sso-new" checked={!form.createMembers} onChange={() => set({ createMembers: false })} /> Need an
+              invitation (they join with its role)
             </label>
             <label className="checkbox">
-              <input type="radio" name="sso-new" checked={form.createMembers} onChange={() => set({ createMembers: true })} /> Join at their first sign-in, with the role below
+              <input type="radio" name="sso-new" checked={form.createMembers} onChange={() => set({ createMembers: true })} /> Join at their
+              first sign-in, with the role below
             </label>
           </fieldset>
           <div className="field">
             <label htmlFor="sso-role-claim">Role claim</label>
-            <input id="sso-role-claim" value={form.roleClaim} onChange={(e) => set({ roleClaim: e.target.value })} aria-invalid={Boolean(fieldError("roleClaim"))} aria-describedby="sso-role-claim-message" />
+            <input
+              id="sso-role-claim"
+              value={form.roleClaim}
+              onChange={(e) => set({ roleClaim: e.target.value })}
+              aria-invalid={Boolean(fieldError("roleClaim"))}
+              aria-describedby="sso-role-claim-message"
+            />
             <FieldMessage id="sso-role-claim-message" error={fieldError("roleClaim", "roleRules")}>
               The first rule whose value this claim holds gives a new member's role.
             </FieldMessage>
@@ -160,11 +217,19 @@ export function SingleSignOn({ myRole }: { myRole: Role }) {
             <div className="field-row sso-rule" key={index}>
               <div className="field">
                 <label htmlFor={`sso-rule-value-${index}`}>Claim holds</label>
-                <input id={`sso-rule-value-${index}`} value={rule.value} onChange={(e) => set({ rules: form.rules.map((r, i) => (i === index ? { ...r, value: e.target.value } : r)) })} />
+                <input
+                  id={`sso-rule-value-${index}`}
+                  value={rule.value}
+                  onChange={(e) => set({ rules: form.rules.map((r, i) => (i === index ? { ...r, value: e.target.value } : r)) })}
+                />
               </div>
               <div className="field">
                 <label htmlFor={`sso-rule-role-${index}`}>Role</label>
-                <select id={`sso-rule-role-${index}`} value={rule.role} onChange={(e) => set({ rules: form.rules.map((r, i) => (i === index ? { ...r, role: e.target.value as Role } : r)) })}>
+                <select
+                  id={`sso-rule-role-${index}`}
+                  value={rule.role}
+                  onChange={(e) => set({ rules: form.rules.map((r, i) => (i === index ? { ...r, role: e.target.value as Role } : r)) })}
+                >
                   {roles.map((r) => (
                     <option key={r} value={r}>
                       {humanize(r)}
@@ -172,7 +237,12 @@ export function SingleSignOn({ myRole }: { myRole: Role }) {
                   ))}
                 </select>
               </div>
-              <button type="button" className="button button-danger-quiet" aria-label={`Remove rule ${index + 1}`} onClick={() => set({ rules: form.rules.filter((_, i) => i !== index) })}>
+              <button
+                type="button"
+                className="button button-danger-quiet"
+                aria-label={`Remove rule ${index + 1}`}
+                onClick={() => set({ rules: form.rules.filter((_, i) => i !== index) })}
+              >
                 Remove
               </button>
             </div>
@@ -182,7 +252,12 @@ export function SingleSignOn({ myRole }: { myRole: Role }) {
           </button>
           <div className="field">
             <label htmlFor="sso-default-role">Role when no rule matches</label>
-            <select id="sso-default-role" value={form.defaultRole} onChange={(e) => set({ defaultRole: e.target.value as Role })} aria-describedby="sso-default-role-message">
+            <select
+              id="sso-default-role"
+              value={form.defaultRole}
+              onChange={(e) => set({ defaultRole: e.target.value as Role })}
+              aria-describedby="sso-default-role-message"
+            >
               {roles.map((r) => (
                 <option key={r} value={r}>
                   {humanize(r)}

@@ -22,7 +22,11 @@ const PlaygroundQuery = graphql(`
 export function Playground({ jobId, modelVersionId }: { jobId?: string; modelVersionId?: string }) {
   const [draft, setDraft] = useState("");
   const [prompt, setPrompt] = useState<string | null>(null);
-  const [{ data, error, fetching }] = useQuery({ query: PlaygroundQuery, variables: { jobId, modelVersionId, prompt: prompt ?? "" }, pause: !prompt });
+  const [{ data, error, fetching }] = useQuery({
+    query: PlaygroundQuery,
+    variables: { jobId, modelVersionId, prompt: prompt ?? "" },
+    pause: !prompt,
+  });
   return (
     <div>
       <form
@@ -43,12 +47,12 @@ export function Playground({ jobId, modelVersionId }: { jobId?: string; modelVer
       <ErrorMessage error={error} />
       {data && !fetching && (
         <div className="side-by-side">
-          <div aria-label="Base model answer">
+          <div role="region" aria-label="Base model answer">
             <strong>Base model</strong>
             <br />
             {data.playground.base.text || "(no answer)"}
           </div>
-          <div aria-label="Fine-tuned answer">
+          <div role="region" aria-label="Fine-tuned answer">
             <strong>Fine-tuned</strong>
             <br />
             {data.playground.adapted.text || "(no answer)"}

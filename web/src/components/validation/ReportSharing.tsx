@@ -62,7 +62,10 @@ export function ReportSharing({
   const [, create] = useMutation(CreateLink);
   const [, revoke] = useMutation(RevokeLink);
 
-  const download = () => downloadWithToken(pdfPath, token, customReportId ? "custom-report.pdf" : "validation-report.pdf").catch((e: Error) => setProblem(e.message));
+  const download = () =>
+    downloadWithToken(pdfPath, token, customReportId ? "custom-report.pdf" : "validation-report.pdf").catch((e: Error) =>
+      setProblem(e.message),
+    );
   const share = async () => {
     const result = await create({ runId, customReportId });
     const outcome = result.data?.createShareLink;
@@ -97,7 +100,9 @@ export function ReportSharing({
             <tr>
               <th scope="col">Created</th>
               <th scope="col">Expires</th>
-              <th scope="col" className="num">Views</th>
+              <th scope="col" className="num">
+                Views
+              </th>
               <th scope="col">State</th>
             </tr>
           </thead>
@@ -110,7 +115,11 @@ export function ReportSharing({
                 <td>
                   {l.active ? (
                     canShare ? (
-                      <button type="button" className="button button-danger-quiet" onClick={async () => (await revoke({ id: l.id }), onChange())}>
+                      <button
+                        type="button"
+                        className="button button-danger-quiet"
+                        onClick={async () => (await revoke({ id: l.id }), onChange())}
+                      >
                         Revoke
                       </button>
                     ) : (

@@ -144,7 +144,10 @@ export function ReviewPanel({ runId, canReview }: { runId: string; canReview: bo
           Review closed: {r.reviewers} reviewer(s), {r.scores} scores, {r.completeItems} of {items.length} scenarios fully scored.
         </p>
         <div className="metric-cards">
-          <MetricCard title="Emotional intelligence" value={`${n(r.emotionalIntelligence.base, 1)} → ${n(r.emotionalIntelligence.adapted, 1)}`}>
+          <MetricCard
+            title="Emotional intelligence"
+            value={`${n(r.emotionalIntelligence.base, 1)} → ${n(r.emotionalIntelligence.adapted, 1)}`}
+          >
             {n(r.emotionalIntelligence.improvementPct, 0)}% change (target ≥ 40%)
           </MetricCard>
           <MetricCard title="Brand voice alignment" value={`${n(r.brandVoice.adaptedAlignmentPct, 0)}%`}>
@@ -160,8 +163,12 @@ export function ReviewPanel({ runId, canReview }: { runId: string; canReview: bo
             <thead>
               <tr>
                 <th scope="col">Criterion</th>
-                <th scope="col" className="num">Base</th>
-                <th scope="col" className="num">Fine-tuned</th>
+                <th scope="col" className="num">
+                  Base
+                </th>
+                <th scope="col" className="num">
+                  Fine-tuned
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -181,11 +188,15 @@ export function ReviewPanel({ runId, canReview }: { runId: string; canReview: bo
 
   const item = items[Math.min(index, items.length - 1)];
   const scored = items.filter((i) => i.myScores.length > 0).length;
-  const current = (side: Side, criterion: string) => draft[`${item.id}|${side}|${criterion}`] ?? item.myScores.find((s) => s.side === side && s.criterion === criterion)?.score ?? 0;
-  const setScore = (side: Side, criterion: string, score: number) => setDraft((d) => ({ ...d, [`${item.id}|${side}|${criterion}`]: score }));
+  const current = (side: Side, criterion: string) =>
+    draft[`${item.id}|${side}|${criterion}`] ?? item.myScores.find((s) => s.side === side && s.criterion === criterion)?.score ?? 0;
+  const setScore = (side: Side, criterion: string, score: number) =>
+    setDraft((d) => ({ ...d, [`${item.id}|${side}|${criterion}`]: score }));
   const submit = async () => {
     setMessage(null);
-    const scores = item.criteria.flatMap((c) => (["A", "B"] as Side[]).map((side) => ({ side, criterion: c.id, score: current(side, c.id) }))).filter((s) => s.score > 0);
+    const scores = item.criteria
+      .flatMap((c) => (["A", "B"] as Side[]).map((side) => ({ side, criterion: c.id, score: current(side, c.id) })))
+      .filter((s) => s.score > 0);
     const result = await save({ itemId: item.id, scores });
     const outcome = result.data?.scoreReviewItem;
     if (outcome?.__typename === "AppError") setMessage(outcome.message);
@@ -206,7 +217,8 @@ export function ReviewPanel({ runId, canReview }: { runId: string; canReview: bo
     <div>
       {demoNote}
       <p className="muted">
-        You have scored {scored} of {items.length} scenarios. Responses A and B come from the base and the fine-tuned model in an order you are not told.
+        You have scored {scored} of {items.length} scenarios. Responses A and B come from the base and the fine-tuned model in an order you
+        are not told.
       </p>
       <div className="review-item">
         <div className="page-actions">
@@ -225,12 +237,12 @@ export function ReviewPanel({ runId, canReview }: { runId: string; canReview: bo
         </p>
         <p className="small muted">A strong answer: {item.guidance}</p>
         <div className="side-by-side">
-          <div aria-label="Response A">
+          <div role="region" aria-label="Response A">
             <strong>A</strong>
             <br />
             {item.responseA || "(no answer)"}
           </div>
-          <div aria-label="Response B">
+          <div role="region" aria-label="Response B">
             <strong>B</strong>
             <br />
             {item.responseB || "(no answer)"}
@@ -254,7 +266,11 @@ export function ReviewPanel({ runId, canReview }: { runId: string; canReview: bo
                     </th>
                     {(["A", "B"] as Side[]).map((side) => (
                       <td key={side}>
-                        <select aria-label={`${c.name}, response ${side}`} value={current(side, c.id)} onChange={(e) => setScore(side, c.id, Number(e.target.value))}>
+                        <select
+                          aria-label={`${c.name}, response ${side}`}
+                          value={current(side, c.id)}
+                          onChange={(e) => setScore(side, c.id, Number(e.target.value))}
+                        >
                           <option value={0}>–</option>
                           {[1, 2, 3, 4, 5].map((v) => (
                             <option key={v} value={v}>

@@ -24,16 +24,22 @@ export function RunSummary({ run }: { run: Run }) {
     <>
       <div className="metric-cards">
         <MetricCard title="Perplexity improvement" value={`${n(run.perplexityImprovementPct, 0)}%`} ok={run.perplexityPassed ?? null}>
-          Perplexity {n(run.perplexityBase)} → {n(run.perplexityAdapted)} on {run.heldOutConversations ?? "—"} held-out conversations; target ≥ {settings.perplexityPassMarkPct}%{" "}
-          {run.perplexityPassed ? "✓" : "✗"}
+          Perplexity {n(run.perplexityBase)} → {n(run.perplexityAdapted)} on {run.heldOutConversations ?? "—"} held-out conversations;
+          target ≥ {settings.perplexityPassMarkPct}% {run.perplexityPassed ? "✓" : "✗"}
         </MetricCard>
-        <MetricCard title="Knowledge retention" value={`${n(run.retentionPct, 0)}%`} ok={run.retentionAlert == null ? null : !run.retentionAlert}>
-          {run.knowledgeAdaptedCorrect} of {run.knowledgeQuestions} correct after training, {run.knowledgeBaseCorrect} before; alert under {settings.retentionAlertPct}%
+        <MetricCard
+          title="Knowledge retention"
+          value={`${n(run.retentionPct, 0)}%`}
+          ok={run.retentionAlert == null ? null : !run.retentionAlert}
+        >
+          {run.knowledgeAdaptedCorrect} of {run.knowledgeQuestions} correct after training, {run.knowledgeBaseCorrect} before; alert under{" "}
+          {settings.retentionAlertPct}%
         </MetricCard>
       </div>
       {run.retentionAlert && (
         <p className="warning" role="alert">
-          Knowledge retention is under {settings.retentionAlertPct}%: the model may have forgotten what it knew. Consider fewer epochs or a lower learning rate.
+          Knowledge retention is under {settings.retentionAlertPct}%: the model may have forgotten what it knew. Consider fewer epochs or a
+          lower learning rate.
         </p>
       )}
       {run.knowledgeByCategory.length > 0 && (
@@ -43,9 +49,15 @@ export function RunSummary({ run }: { run: Run }) {
             <thead>
               <tr>
                 <th scope="col">Topic</th>
-                <th scope="col" className="num">Questions</th>
-                <th scope="col" className="num">Base correct</th>
-                <th scope="col" className="num">Fine-tuned correct</th>
+                <th scope="col" className="num">
+                  Questions
+                </th>
+                <th scope="col" className="num">
+                  Base correct
+                </th>
+                <th scope="col" className="num">
+                  Fine-tuned correct
+                </th>
               </tr>
             </thead>
             <tbody>
