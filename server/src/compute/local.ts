@@ -151,9 +151,10 @@ export class LocalProvider implements ComputeProvider {
     const exits = [...this.children.values()].map(
       (child) =>
         new Promise<void>((done) => {
+          // Done at its exit, which records the exit in this instance's folder: never after the app has gone.
           child.once("exit", () => done());
           child.kill("SIGTERM");
-          setTimeout(() => (child.kill("SIGKILL"), done()), STOP_GRACE_MS).unref();
+          setTimeout(() => child.kill("SIGKILL"), STOP_GRACE_MS).unref();
         }),
     );
     await Promise.all(exits);

@@ -8,7 +8,8 @@ import { costForSeconds } from "./estimate.js";
 // hourly rate; the VALIDATION stage is not billed. A job the server launched
 // machines for (server/src/compute) is billed instead for the time those machines
 // were held, each at its launch's price: waiting for a machine is free, a machine
-// kept after training is not. The ingest applies the rule on every report; budgets
+// kept after training is not. Time a trainer reports as not the job's own work (the
+// demo base model's one-time build) is taken off. The ingest applies the rule on every report; budgets
 // apply it between reports, so a cap holds even when a trainer goes quiet.
 
 /** The columns the billing rule reads: select them wherever a job's money is computed. */
@@ -26,6 +27,8 @@ export const JOB_MONEY_SELECT = {
   machineSince: true,
   machineCostUsd: true,
   machineRateUsd: true,
+  unbilledSeconds: true,
+  unbilledCostUsd: true,
 } as const;
 
 /** A job whose cost passes this multiple of its estimate is an overrun (alerted once). */
@@ -41,6 +44,8 @@ type Billed = {
   machineSince: Date | null;
   machineCostUsd: number;
   machineRateUsd: number | null;
+  unbilledSeconds: number;
+  unbilledCostUsd: number;
 };
 type JobMoney = Billed & { status: JobStatus; progress: number; estimatedCostUsd: number; actualCostUsd: number };
 
@@ -48,11 +53,11 @@ type JobMoney = Billed & { status: JobStatus; progress: number; estimatedCostUsd
 export function billableSecondsAt(job: Billed, now: Date): number {
   if (billedByMachine(job)) {
     const held = job.machineSince ? Math.max(0, now.getTime() - job.machineSince.getTime()) / 1000 : 0;
-    return Math.max(job.billableSeconds, job.machineSeconds + held);
+    return Math.max(job.billableSeconds, job.machineSeconds + held - job.unbilledSeconds);
   }
   if (!job.startedAt) return job.billableSeconds;
   const end = job.billingEndedAt ?? job.finishedAt ?? now;
-  return Math.max(job.billableSeconds, (end.getTime() - job.startedAt.getTime()) / 1000);
+  return Math.max(job.billableSeconds, (end.getTime() - job.startedAt.getTime()) / 1000 - job.unbilledSeconds);
 }
 
 /** Whether the job ran on machines the server launched (billed by their launch intervals). */
@@ -64,7 +69,8 @@ export function billedByMachine(job: Billed): boolean {
 export function billedCostUsd(job: Billed, now: Date): number {
   if (!billedByMachine(job)) return costForSeconds(billableSecondsAt(job, now), job.hourlyRateUsd);
   const held = job.machineSince ? Math.max(0, now.getTime() - job.machineSince.getTime()) / 1000 : 0;
-  return job.machineCostUsd + costForSeconds(held, job.machineRateUsd ?? job.hourlyRateUsd);
+  const cost = job.machineCostUsd + costForSeconds(held, job.machineRateUsd ?? job.hourlyRateUsd) - job.unbilledCostUsd;
+  return Math.max(0, Math.round(cost * 10_000) / 10_000);
 }
 
 /** The cost so far at `now` (the final cost once the job has ended). */

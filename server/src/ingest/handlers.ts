@@ -84,6 +84,13 @@ const metrics: Handler<"metrics"> = async ({ services, tx, job, now }, report) =
 
 const status: Handler<"status"> = async (ctx, report) => {
   const data: JobChanges = {};
+  if (report.unbilledSeconds) {
+    // Valued at the rate the job pays now, so that the bill drops by what that time added to it.
+    const { job } = ctx;
+    const rate = job.machineSince ? (job.machineRateUsd ?? job.hourlyRateUsd) : job.hourlyRateUsd;
+    data.unbilledSeconds = job.unbilledSeconds + report.unbilledSeconds;
+    data.unbilledCostUsd = job.unbilledCostUsd + (report.unbilledSeconds / 3600) * rate;
+  }
   if (report.totalSteps)
     Object.assign(data, {
       totalSteps: report.totalSteps,

@@ -13,6 +13,29 @@ const report = (job: RunningJob, kind: keyof typeof REPORT, variables: Record<st
   app.gql(REPORT[kind], { j: job.jobId, ...variables }, token).then(outcome);
 
 describe("trainer reports through GraphQL", () => {
+  it("does not bill the time the trainer says was not the job's own work (the demo base model's build), once per report", async () => {
+    const job = await startRunningJob(app);
+    const startedHoursAgo = (hours: number) =>
+      app.services.db.trainingJob.update({ where: { id: job.jobId }, data: { startedAt: new Date(Date.now() - hours * 3600_000) } });
+    await startedHoursAgo(1);
+    await report(job, "status", { s: 1, st: "PREPROCESSING" });
+    // Another hour passes, all of it building the base model, reported as it goes.
+    await startedHoursAgo(1.5);
+    await report(job, "status", { s: 2, st: "MODEL_LOADING", sp: 50, ub: 1800 });
+    await report(job, "status", { s: 2, st: "MODEL_LOADING", sp: 50, ub: 1800 }); // redelivered: applied once
+    await startedHoursAgo(2);
+    await report(job, "status", { s: 3, st: "MODEL_LOADING", sp: 100, ub: 1800 });
+    const query = `query($id:ID!){ job(id:$id){ billableSeconds actualCostUsd currentCostUsd hourlyRateUsd } }`;
+    const j = (await app.gql(query, { id: job.jobId }, job.session)).data.job;
+    // Two hours since the start, one of them building: one hour billed.
+    expect(j.billableSeconds).toBeGreaterThanOrEqual(3600);
+    expect(j.billableSeconds).toBeLessThan(3700);
+    expect(j.actualCostUsd).toBeCloseTo((j.billableSeconds / 3600) * j.hourlyRateUsd, 3);
+    expect(j.currentCostUsd).toBeCloseTo(j.actualCostUsd, 2);
+    const negative = await report(job, "status", { s: 4, st: "MODEL_LOADING", ub: -5 });
+    expect(negative).toMatchObject({ code: "VALIDATION", field: "unbilledSeconds" });
+  });
+
   it("walks a job through its stages to completion, keeping progress, latest values and cost", async () => {
     const job = await startRunningJob(app);
     // An hour of billable time so far.

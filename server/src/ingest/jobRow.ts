@@ -25,6 +25,8 @@ const COLUMNS = [
   "machineSince",
   "machineCostUsd",
   "machineRateUsd",
+  "unbilledSeconds",
+  "unbilledCostUsd",
   "autoRetryAttempt",
 ] as const;
 export type JobState = Pick<TrainingJob, (typeof COLUMNS)[number]>;

@@ -57,6 +57,8 @@ export const reportSchema = z.discriminatedUnion("type", [
     // Progress within a long stage (building the demo base model), reported again as it moves.
     stagePercent: finite.min(0).max(100).nullish(),
     stageSecondsLeft: finite.min(0).nullish(),
+    // Time since the last report spent on work that is not the job's (the demo base model's build): not billed.
+    unbilledSeconds: finite.min(0).max(86_400).nullish(),
   }),
   z.object({
     type: z.literal("checkpoint"),

@@ -82,6 +82,10 @@ builder.mutationFields((t) => ({
         description: "How far a long stage has got (0–100): report the same status again as it moves. Shown as the job's stageProgress.",
       }),
       stageSecondsLeft: t.arg.float({ description: "The stage's remaining time, in seconds, when the trainer can tell." }),
+      unbilledSeconds: t.arg.float({
+        description:
+          "Seconds since the trainer's last report spent on work that is not the job's own (the demo base model's one-time build): not billed.",
+      }),
     },
     resolve: async (query, _root, { jobId, ...args }, ctx) => {
       await report(ctx, jobId, { type: "status", ...args });

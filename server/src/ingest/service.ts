@@ -82,7 +82,8 @@ export async function ingestReport(services: AppServices, jobId: string, input: 
         const effect = await applyReport({ services, tx, job, now, source: origin.source, dedupeKey, receivedAt }, report);
         // A transition may have ended the job (finishedAt): bill up to then.
         const current = effect.transitions ? (await lockJob(tx, jobId))! : job;
-        await updateJob(tx, jobId, { ...effect.data, ...bookkeeping(current, report.sequence, now) });
+        // Billed with what the report changed (time it says is not billed).
+        await updateJob(tx, jobId, { ...effect.data, ...bookkeeping({ ...current, ...effect.data }, report.sequence, now) });
         // After the status changes transitionJob logged: the report's own entry (unless a status change logged it).
         if (job.stalledAt) await appendEvent(tx, { jobId, type: "stall_cleared", message: "Reports arrive again", source: "system" });
         if (!effect.loggedByTransition) {

@@ -39,7 +39,7 @@ const JOB = `id status stage progress currentStep currentEpoch totalSteps latest
 
 export const REPORT = {
   metrics: `mutation($j:ID!,$p:[MetricPointInput!]!,$s:Int){ reportMetrics(jobId:$j, points:$p, sequence:$s){ ${OUTCOME} ... on ReportMetricsSuccess { data } } }`,
-  status: `mutation($j:ID!,$s:Int!,$st:JobStatus!,$m:String,$t:Int,$sp:Float,$sl:Float){ reportTrainingStatus(jobId:$j, sequence:$s, status:$st, message:$m, totalSteps:$t, stagePercent:$sp, stageSecondsLeft:$sl){ ${OUTCOME} ... on ReportTrainingStatusSuccess { data { ${JOB} } } } }`,
+  status: `mutation($j:ID!,$s:Int!,$st:JobStatus!,$m:String,$t:Int,$sp:Float,$sl:Float,$ub:Float){ reportTrainingStatus(jobId:$j, sequence:$s, status:$st, message:$m, totalSteps:$t, stagePercent:$sp, stageSecondsLeft:$sl, unbilledSeconds:$ub){ ${OUTCOME} ... on ReportTrainingStatusSuccess { data { ${JOB} } } } }`,
   checkpoint: `mutation($j:ID!,$s:Int!,$step:Int!,$e:Float,$a:ID,$tl:Float,$vl:Float){ reportCheckpoint(jobId:$j, sequence:$s, step:$step, epoch:$e, artifactId:$a, trainLoss:$tl, valLoss:$vl){ ${OUTCOME} ... on ReportCheckpointSuccess { data { id step epoch trainLoss valLoss artifact { id } } } } }`,
   interrupted: `mutation($j:ID!,$s:Int!,$step:Int!,$r:String){ reportInterrupted(jobId:$j, sequence:$s, step:$step, reason:$r){ ${OUTCOME} ... on ReportInterruptedSuccess { data { ${JOB} } } } }`,
   resumed: `mutation($j:ID!,$s:Int!,$f:Int!){ reportResumed(jobId:$j, sequence:$s, fromStep:$f){ ${OUTCOME} ... on ReportResumedSuccess { data { ${JOB} } } } }`,

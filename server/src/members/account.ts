@@ -72,7 +72,7 @@ export async function requestPasswordReset(ctx: Context, rawEmail: string) {
   if (!orgId || !(await takeRequest(ctx.config, "passwordResetMails", email)).allowed) return;
   const { token, tokenHash } = newLinkToken();
   await ctx.db.accountLink.create({ data: { kind: "PASSWORD_RESET", tokenHash, orgId, email, expiresAt: linkExpiry("PASSWORD_RESET") } });
-  const text = `Someone asked to reset the password of your Tuneloop account.\n\nChoose a new password within 15 minutes (the link works once):\n${linkUrl(ctx.config, "PASSWORD_RESET", token)}\n\nIf it was not you, ignore this email: your password stays as it is.`;
+  const text = `Someone asked to reset the password of your Tuneloop account.\n\nChoose a new password within 15 minutes (the link works once):\n${linkUrl(ctx.config, "PASSWORD_RESET", token, ctx.listeningUrl)}\n\nIf it was not you, ignore this email: your password stays as it is.`;
   void sendAccountMail(ctx.config, email, "Reset your Tuneloop password", text);
 }
 

@@ -64,7 +64,7 @@ async function sendInvitation(
   inviter: string,
   hasAccount: boolean,
 ) {
-  const url = linkUrl(ctx.config, "INVITATION", token);
+  const url = linkUrl(ctx.config, "INVITATION", token, ctx.listeningUrl);
   const how = hasAccount
     ? "Accept within 7 days with the password of your Tuneloop account (the link works once):"
     : "Accept within 7 days (the link works once):";

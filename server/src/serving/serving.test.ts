@@ -175,8 +175,10 @@ describe(`the engine's serving process, behind the server's fair queue (${usingP
     expect(response.status).toBe(200);
     const rivals = await Promise.all(rivalCalls);
     expect(rivals.every((r) => r.errors === undefined)).toBe(true);
-    // First come, first served would answer all four playground calls (eight generations) first.
-    expect(finished.indexOf("demo")).toBeLessThanOrEqual(1);
+    // First come, first served would answer all four playground calls (eight generations) first: demo last (4).
+    // Round robin serves it next once it is queued; on a loaded machine one more of the flood may finish while
+    // the demo's request is still being authenticated, before it reaches the queue.
+    expect(finished.indexOf("demo")).toBeLessThanOrEqual(2);
   });
 
   it("refuses work beyond an organization's queue: BUSY in GraphQL, 503 with Retry-After from the endpoint", async () => {

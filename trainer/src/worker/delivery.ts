@@ -32,6 +32,7 @@ export function deliverTo(client: ServerClient): Deliver {
                 totalSteps: report.totalSteps,
                 stagePercent: report.stagePercent,
                 stageSecondsLeft: report.stageSecondsLeft,
+                unbilledSeconds: report.unbilledSeconds,
               },
               token,
             )

@@ -78,8 +78,8 @@ export class JobRun {
   private totalSteps: number | null = null;
   private metrics: MetricPointReport[] = [];
   private metricSteps = new Set<number>();
-  /** The base model build's last reported tenth, and whether its time left was reported yet. */
-  private build = { reportedTenth: -1, estimated: false };
+  /** The base model build's last reported tenth, whether its time left was reported yet, and when it was last reported. */
+  private build = { reportedTenth: -1, estimated: false, reportedAt: 0 };
   private onStop: () => void = () => {};
   /** This job's last lines of output, sent with a failure for the error log a support ticket gets. */
   private outputLines: string[] = [];
@@ -120,13 +120,14 @@ export class JobRun {
     return this.queue.enqueue(this.jobId, this.claim.trainerToken, report);
   }
 
-  private status(status: StageStatus, message: string, stage?: { percent: number; secondsLeft: number | null }) {
+  private status(status: StageStatus, message: string, stage?: { percent: number; secondsLeft: number | null; unbilledSeconds?: number }) {
     return this.report({
       type: "status",
       status,
       message,
       totalSteps: this.totalSteps,
       ...(stage && { stagePercent: stage.percent, stageSecondsLeft: stage.secondsLeft }),
+      ...(stage?.unbilledSeconds && { unbilledSeconds: stage.unbilledSeconds }),
     });
   }
 
@@ -136,10 +137,13 @@ export class JobRun {
     const tenth = Math.floor(percent / BUILD_REPORT_PERCENT);
     const firstEstimate = secondsLeft !== null && !this.build.estimated;
     if (tenth === this.build.reportedTenth && !firstEstimate) return;
-    this.build = { reportedTenth: tenth, estimated: this.build.estimated || secondsLeft !== null };
+    // The build is the demo's own one-time work, not the job's: its time since the last report is not billed.
+    const now = performance.now();
+    const unbilledSeconds = this.build.reportedAt ? (now - this.build.reportedAt) / 1000 : 0;
+    this.build = { reportedTenth: tenth, estimated: this.build.estimated || secondsLeft !== null, reportedAt: now };
     const message = `Building the demo base model ${baseModel} (first use; cached afterwards): ${percent}%${secondsLeft === null || step === steps ? "" : `, ${aboutDuration(secondsLeft)} left`}`;
     this.say(`job ${this.jobId}: ${message}`);
-    await this.status("MODEL_LOADING", message, { percent, secondsLeft });
+    await this.status("MODEL_LOADING", message, { percent, secondsLeft, unbilledSeconds });
   }
 
   /** The process's CPU time since the last sample over the wall time since, in percent of one core (threads can take it past 100). */

@@ -55,8 +55,26 @@ export const ReportMetrics = graphql(`
 `);
 
 export const ReportTrainingStatus = graphql(`
-  mutation ReportTrainingStatus($jobId: ID!, $sequence: Int!, $status: JobStatus!, $message: String, $totalSteps: Int, $stagePercent: Float, $stageSecondsLeft: Float) {
-    reportTrainingStatus(jobId: $jobId, sequence: $sequence, status: $status, message: $message, totalSteps: $totalSteps, stagePercent: $stagePercent, stageSecondsLeft: $stageSecondsLeft) {
+  mutation ReportTrainingStatus(
+    $jobId: ID!
+    $sequence: Int!
+    $status: JobStatus!
+    $message: String
+    $totalSteps: Int
+    $stagePercent: Float
+    $stageSecondsLeft: Float
+    $unbilledSeconds: Float
+  ) {
+    reportTrainingStatus(
+      jobId: $jobId
+      sequence: $sequence
+      status: $status
+      message: $message
+      totalSteps: $totalSteps
+      stagePercent: $stagePercent
+      stageSecondsLeft: $stageSecondsLeft
+      unbilledSeconds: $unbilledSeconds
+    ) {
       __typename
       ... on AppError { code message field }
       ... on ReportTrainingStatusSuccess { data { id status } }

@@ -24,6 +24,8 @@ export type Report =
       totalSteps: number | null;
       stagePercent?: number;
       stageSecondsLeft?: number | null;
+      /** Time since the last report spent on work that is not the job's (the base model build): not billed. */
+      unbilledSeconds?: number;
     }
   | { type: "artifact"; kind: string; file: string }
   | { type: "checkpoint"; step: number; epoch: number | null; trainLoss: number | null; valLoss: number | null; file: string }

@@ -46,7 +46,9 @@ ADD COLUMN     "machineRateUsd" DOUBLE PRECISION,
 ADD COLUMN     "onDemandAfterPreemptions" INTEGER,
 ADD COLUMN     "onDemandFallback" BOOLEAN NOT NULL DEFAULT false,
 ADD COLUMN     "qualityScore" DOUBLE PRECISION,
-ADD COLUMN     "templateId" TEXT;
+ADD COLUMN     "templateId" TEXT,
+ADD COLUMN     "unbilledCostUsd" DOUBLE PRECISION NOT NULL DEFAULT 0,
+ADD COLUMN     "unbilledSeconds" DOUBLE PRECISION NOT NULL DEFAULT 0;
 
 -- AlterTable
 ALTER TABLE "Template" ADD COLUMN     "datasetId" TEXT,

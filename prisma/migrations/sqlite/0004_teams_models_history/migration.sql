@@ -222,6 +222,8 @@ CREATE TABLE "new_TrainingJob" (
     "machineSince" DATETIME,
     "machineCostUsd" REAL NOT NULL DEFAULT 0,
     "machineRateUsd" REAL,
+    "unbilledSeconds" REAL NOT NULL DEFAULT 0,
+    "unbilledCostUsd" REAL NOT NULL DEFAULT 0,
     "autoRetryAt" DATETIME,
     "autoRetryAttempt" INTEGER NOT NULL DEFAULT 0,
     "qualityScore" REAL,
