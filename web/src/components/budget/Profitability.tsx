@@ -81,6 +81,21 @@ function MarginCells({ line, targetPct }: { line: Line; targetPct: number }) {
 }
 
 /** Revenue (contract value), training cost and margin per project and per client, all time; owners set the revenue. */
+/** The money columns both tables share, after their own name columns. */
+const MONEY_COLUMNS = ["Revenue", "Training cost", "Margin", "Training share", "Jobs"];
+
+function MoneyHeaders() {
+  return (
+    <>
+      {MONEY_COLUMNS.map((column) => (
+        <th key={column} scope="col" className="num">
+          {column}
+        </th>
+      ))}
+    </>
+  );
+}
+
 export function Profitability({ isOwner }: { isOwner: boolean }) {
   const { token } = useSession();
   const [{ data, error }, refetch] = useQuery({ query: ProfitabilityQuery });
@@ -105,21 +120,7 @@ export function Profitability({ isOwner }: { isOwner: boolean }) {
               <tr>
                 <th scope="col">Project</th>
                 <th scope="col">Client</th>
-                <th scope="col" className="num">
-                  Revenue
-                </th>
-                <th scope="col" className="num">
-                  Training cost
-                </th>
-                <th scope="col" className="num">
-                  Margin
-                </th>
-                <th scope="col" className="num">
-                  Training share
-                </th>
-                <th scope="col" className="num">
-                  Jobs
-                </th>
+                <MoneyHeaders />
               </tr>
             </thead>
             <tbody>
@@ -152,21 +153,7 @@ export function Profitability({ isOwner }: { isOwner: boolean }) {
             <thead>
               <tr>
                 <th scope="col">Client</th>
-                <th scope="col" className="num">
-                  Revenue
-                </th>
-                <th scope="col" className="num">
-                  Training cost
-                </th>
-                <th scope="col" className="num">
-                  Margin
-                </th>
-                <th scope="col" className="num">
-                  Training share
-                </th>
-                <th scope="col" className="num">
-                  Jobs
-                </th>
+                <MoneyHeaders />
               </tr>
             </thead>
             <tbody>

@@ -6,6 +6,7 @@ import { mutationError } from "../../errors";
 import { formatDateTime, humanize } from "../../format";
 import { ConfirmActions, Dialog } from "../Dialog";
 import { ErrorMessage, FieldMessage, Loading } from "../States";
+import { RoleSelect } from "./RoleSelect";
 import { SecretOnce } from "./SecretOnce";
 
 const MembersQuery = graphql(`
@@ -148,13 +149,7 @@ function InviteForm({ roles, onInvited }: { roles: Role[]; onInvited(sent: Sent)
       </div>
       <div className="field">
         <label htmlFor="invite-role">Role</label>
-        <select id="invite-role" value={role} onChange={(e) => setRole(e.target.value as Role)}>
-          {roles.map((r) => (
-            <option key={r} value={r}>
-              {humanize(r)}
-            </option>
-          ))}
-        </select>
+        <RoleSelect id="invite-role" roles={roles} value={role} onChange={setRole} />
       </div>
       <button type="submit" className="button button-primary" disabled={result.fetching}>
         {result.fetching ? "Sending…" : "Send invitation"}
@@ -253,19 +248,12 @@ export function Members({ myRole }: { myRole: Role }) {
                     <td>{m.email}</td>
                     <td>
                       {manageable && !m.deactivatedAt ? (
-                        <select
+                        <RoleSelect
                           aria-label={`Role of ${m.name}`}
+                          roles={grantable}
                           value={m.role}
-                          onChange={async (e) =>
-                            report(await changeRole({ userId: m.id, role: e.target.value as Role }), "changeMemberRole")
-                          }
-                        >
-                          {grantable.map((r) => (
-                            <option key={r} value={r}>
-                              {humanize(r)}
-                            </option>
-                          ))}
-                        </select>
+                          onChange={async (role) => report(await changeRole({ userId: m.id, role }), "changeMemberRole")}
+                        />
                       ) : (
                         humanize(m.role)
                       )}

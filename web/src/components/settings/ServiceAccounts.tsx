@@ -5,6 +5,7 @@ import type { ApiKeyScope, Role } from "../../graphql/graphql";
 import { mutationError } from "../../errors";
 import { humanize } from "../../format";
 import { ErrorMessage, FieldMessage, Loading } from "../States";
+import { RoleSelect } from "./RoleSelect";
 import { SecretOnce } from "./SecretOnce";
 import { GRANTABLE_ROLES } from "./Members";
 
@@ -163,13 +164,7 @@ export function ServiceAccounts({ myRole }: { myRole: Role }) {
         </div>
         <div className="field">
           <label htmlFor="sa-role">Role</label>
-          <select id="sa-role" value={role} onChange={(e) => setRole(e.target.value as Role)}>
-            {roles.map((r) => (
-              <option key={r} value={r}>
-                {humanize(r)}
-              </option>
-            ))}
-          </select>
+          <RoleSelect id="sa-role" roles={roles} value={role} onChange={setRole} />
         </div>
         <button type="submit" className="button button-primary" disabled={created.fetching}>
           Create service account

@@ -3,8 +3,8 @@ import { useMutation, useQuery } from "urql";
 import { graphql } from "../../graphql";
 import type { Role } from "../../graphql/graphql";
 import { errorFor, mutationError, type FieldError } from "../../errors";
-import { humanize } from "../../format";
 import { ErrorMessage, FieldMessage, Loading, SaveActions } from "../States";
+import { RoleSelect } from "./RoleSelect";
 import { GRANTABLE_ROLES } from "./Members";
 
 const SsoSettingsQuery = graphql(`
@@ -225,17 +225,12 @@ export function SingleSignOn({ myRole }: { myRole: Role }) {
               </div>
               <div className="field">
                 <label htmlFor={`sso-rule-role-${index}`}>Role</label>
-                <select
+                <RoleSelect
                   id={`sso-rule-role-${index}`}
+                  roles={roles}
                   value={rule.role}
-                  onChange={(e) => set({ rules: form.rules.map((r, i) => (i === index ? { ...r, role: e.target.value as Role } : r)) })}
-                >
-                  {roles.map((r) => (
-                    <option key={r} value={r}>
-                      {humanize(r)}
-                    </option>
-                  ))}
-                </select>
+                  onChange={(role) => set({ rules: form.rules.map((r, i) => (i === index ? { ...r, role } : r)) })}
+                />
               </div>
               <button
                 type="button"
@@ -252,18 +247,13 @@ export function SingleSignOn({ myRole }: { myRole: Role }) {
           </button>
           <div className="field">
             <label htmlFor="sso-default-role">Role when no rule matches</label>
-            <select
+            <RoleSelect
               id="sso-default-role"
+              roles={roles}
               value={form.defaultRole}
-              onChange={(e) => set({ defaultRole: e.target.value as Role })}
+              onChange={(defaultRole) => set({ defaultRole })}
               aria-describedby="sso-default-role-message"
-            >
-              {roles.map((r) => (
-                <option key={r} value={r}>
-                  {humanize(r)}
-                </option>
-              ))}
-            </select>
+            />
             <FieldMessage id="sso-default-role-message" error={fieldError("defaultRole")} />
           </div>
           <SaveActions error={unclaimed} label="Save single sign-on" saving={result.fetching} saved={saved} />
