@@ -7,7 +7,7 @@ import { dirname, join, resolve } from "node:path";
 import yauzl from "yauzl";
 import { startTestApp, type TestApp } from "../testing/harness.js";
 import { trainTinyJob } from "../validation/testKit.js";
-import { financeChatsJsonl } from "../validation/trainedJob.js";
+import { financeChatsJsonl } from "../testing/trainedJob.js";
 import { queueJob } from "../workers/testKit.js";
 import { signDownload } from "../artifacts/signing.js";
 import { defaultBaseModelDir } from "@tuneloop/engine";
