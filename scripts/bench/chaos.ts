@@ -11,8 +11,8 @@
 import { parseArgs } from "node:util";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { startTestApp, type TestApp } from "../../server/src/testing/harness";
-import { queueTinyJob, uploadSyntheticDataset, waitFor } from "../../trainer/src/worker/testing";
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
+import { queueTinyJob, uploadSyntheticDataset, waitFor } from "@tuneloop/testing/workerProcesses";
 import { tinyBaseModel } from "@tuneloop/engine/testing";
 import { billableSecondsAt } from "../../server/src/costs/live";
 

@@ -4,8 +4,8 @@
 // figure is the reconciler's own database work. SQLite under a temporary folder.
 // Usage: npx tsx scripts/bench/compute.ts
 import { randomUUID as createId } from "node:crypto";
-import { startTestApp } from "../../server/src/testing/harness";
-import { queueJob } from "../../server/src/workers/testKit";
+import { startTestApp } from "@tuneloop/testing/app";
+import { queueJob } from "@tuneloop/testing/workerApi";
 import { reconcile } from "../../server/src/compute/reconciler";
 import type { ComputeProvider } from "../../server/src/compute/provider";
 

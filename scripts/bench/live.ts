@@ -17,14 +17,15 @@ import { createDb, type DbProvider } from "../../server/src/db/client.js";
 import { createAppPubSub } from "../../server/src/pubsub.js";
 import { readConfig } from "../../server/src/config.js";
 import { createTrainerToken } from "../../server/src/auth/service.js";
-import { viewerOf } from "../../server/src/testing/fixtures.js";
+import { viewerOf } from "@tuneloop/testing/fixtures";
+import { freshPostgresUrl } from "@tuneloop/testing/database";
 import { createJob, transitionJob } from "../../server/src/jobs/service.js";
 import { DEMO_PASSWORD } from "../../server/src/seed.js";
 import { storePoints } from "../../server/src/metrics/service.js";
 import { downsamplePoints } from "../../server/src/metrics/downsample.js";
-import { startServerProcess, type ServerProcess } from "../../server/src/metrics/serverProcess.js";
-import { subscribeWs, wsClient } from "../../server/src/metrics/testSubscribers.js";
-import { REPORT } from "../../server/src/ingest/testTrainer.js";
+import { startServerProcess, type ServerProcess } from "@tuneloop/testing/serverProcess";
+import { subscribeWs, wsClient } from "@tuneloop/testing/subscribers";
+import { REPORT } from "@tuneloop/testing/trainerReports";
 
 const requireServer = createRequire(new URL("../../server/package.json", import.meta.url));
 const TRAINERS = 100;
@@ -374,26 +375,6 @@ async function benchJobList(db: string, server: ServerProcess, services: AppServ
 
 // ── run ─────────────────────────────────────────────────────────────────────
 
-async function freshPostgres(adminUrl: string) {
-  const pg = requireServer("pg");
-  const name = `tuneloop_bench_${Date.now().toString(36)}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
-
 async function runOn(db: string, databaseUrl: string) {
   const dataDir = mkdtempSync(join(tmpdir(), "tuneloop-bench-"));
   process.env.BENCH_DATABASE_URL = databaseUrl;
@@ -430,7 +411,7 @@ const sqliteDir = mkdtempSync(join(tmpdir(), "tuneloop-bench-db-"));
 await runOn("SQLite", `file:${join(sqliteDir, "bench.db")}`);
 rmSync(sqliteDir, { recursive: true, force: true });
 if (process.env.BENCH_POSTGRES_URL) {
-  const pgDb = await freshPostgres(process.env.BENCH_POSTGRES_URL);
+  const pgDb = await freshPostgresUrl(process.env.BENCH_POSTGRES_URL);
   try {
     await runOn("PostgreSQL", pgDb.url);
   } finally {

@@ -8,8 +8,8 @@
 //   worker thread) vs generateReply in-process with the same adapter and prompt.
 // Usage: npx tsx scripts/bench/quality.ts [--size small] [--requests 10]
 import { parseArgs } from "node:util";
-import { startTestApp } from "../../server/src/testing/harness";
-import { apiAt, awaitValidation, runTestWorker, trainJob } from "../../server/src/testing/trainedJob";
+import { startTestApp } from "@tuneloop/testing/app";
+import { apiAt, awaitValidation, runTestWorker, trainJob } from "@tuneloop/testing/trainedJob";
 import { adapterDir } from "../../server/src/serving/adapterFiles";
 import { KNOWLEDGE_QUESTIONS } from "../../server/src/validation/content/knowledgeQuestions";
 import {

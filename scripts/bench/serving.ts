@@ -2,16 +2,20 @@
 // built-in model, a trained adapter):
 // 1. Endpoint overhead: the deployed endpoint (API key, rate limit, lookup,
 //    fair queue, proxy) beside its baseline in the same run, the same request
-//    sent to the backend directly. Requests alternate, one at a time; p50/p95.
+//    sent to the backend directly. Requests alternate, one at a time (latency,
+//    not queueing); p50/p95. The key and the path are resolved from the
+//    database once per cache lifetime (10 s), as in production, and the request
+//    counts are written in batches, off the request path.
 // 2. Throughput of the backend with several adapters on one base model beside
 //    one adapter: the same concurrent load, spread over 4 adapters or all on one.
 // Usage: npx tsx scripts/bench/serving.ts
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
-import { startTestApp } from "../../server/src/testing/harness.js";
-import { trainTinyJob } from "../../server/src/validation/testKit.js";
+import { startTestApp } from "@tuneloop/testing/app";
+import { trainTinyJob } from "@tuneloop/testing/validation";
 
-const ROUNDS = 60;
+// Enough requests that p95 is not set by two or three of them.
+const ROUNDS = 200;
 const ADAPTERS = 4;
 const CLIENTS = 8;
 const LOAD_REQUESTS = 48;

@@ -7,9 +7,9 @@
 // Usage: npx tsx scripts/bench/worker.ts
 import { parseChatJsonl, defaultBaseModelDir, ensureBaseModel, trainLora } from "@tuneloop/engine";
 import { hyperparametersOf, parseJobConfig } from "../../trainer/src/worker/jobConfig";
-import { createWorkerKey, RestartableServer, startWorker, waitFor } from "../../trainer/src/worker/testing";
+import { createWorkerKey, RestartableServer, startWorker, waitFor } from "@tuneloop/testing/workerProcesses";
 import { demoDatasetJsonl } from "../../server/src/datasets/demoDataset";
-import { queueJob } from "../../server/src/workers/testKit";
+import { queueJob } from "@tuneloop/testing/workerApi";
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 

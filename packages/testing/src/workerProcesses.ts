@@ -8,9 +8,9 @@ import { join, resolve } from "node:path";
 import { buildApp, type App } from "../../../server/src/app";
 import type { ServerConfig } from "../../../server/src/config";
 import { DEMO_PASSWORD } from "../../../server/src/seed";
-import { createWorkerKey, queueJob } from "../../../server/src/workers/testKit";
-import { testConfig, type TestApp } from "../../../server/src/testing/harness";
-import { uploadDataset } from "../../../server/src/testing/fixtures";
+import { createWorkerKey, queueJob } from "./workerApi";
+import { testConfig, type TestApp } from "./app";
+import { uploadDataset } from "./fixtures";
 import { syntheticChats, tinyBaseModel } from "@tuneloop/engine/testing";
 
 const ROOT = resolve(import.meta.dirname, "../../..");

@@ -1,6 +1,6 @@
 // Helpers for tests that play a worker against a real test server (server and trainer suites).
-import type { TestApp } from "../testing/harness.js";
-import { createJob, demoDatasetId } from "../testing/fixtures.js";
+import type { TestApp } from "./app.js";
+import { createJob, demoDatasetId } from "./fixtures.js";
 
 /** An API key with the WORKER scope, made by the demo owner (WORKER keys are for owners and admins). */
 export async function createWorkerKey(app: TestApp, scopes: string[] = ["WORKER"]): Promise<string> {

@@ -1,10 +1,10 @@
 // Helpers for tests and benches that play a trainer against a real server.
 import { Webhook } from "standardwebhooks";
-import type { TestApp } from "../testing/harness.js";
-import type { AppServices } from "../context.js";
-import { createJob, demoDatasetId } from "../testing/fixtures.js";
-import { createTrainerToken } from "../auth/service.js";
-import { transitionJob } from "../jobs/service.js";
+import type { TestApp } from "./app.js";
+import type { AppServices } from "../../../server/src/context.js";
+import { createJob, demoDatasetId } from "./fixtures.js";
+import { createTrainerToken } from "../../../server/src/auth/service.js";
+import { transitionJob } from "../../../server/src/jobs/service.js";
 
 export type RunningJob = { jobId: string; orgId: string; trainerToken: string; session: string };
 

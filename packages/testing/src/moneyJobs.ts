@@ -2,12 +2,12 @@
 // created through GraphQL, claimed by a real worker key and driven by the real
 // trainer report mutations, so costs come from the ingest's billing rule.
 import { expect } from "vitest";
-import type { TestApp } from "../testing/harness.js";
-import { demoDatasetId } from "../testing/fixtures.js";
-import { CLAIM, createWorkerKey } from "../workers/testKit.js";
-import { outcome, REPORT, trainingPoints } from "../ingest/testTrainer.js";
-import { transitionJob } from "../jobs/service.js";
-import { FINAL_STATUSES } from "../jobs/stateMachine.js";
+import type { TestApp } from "./app.js";
+import { demoDatasetId } from "./fixtures.js";
+import { CLAIM, createWorkerKey } from "./workerApi.js";
+import { outcome, REPORT, trainingPoints } from "./trainerReports.js";
+import { transitionJob } from "../../../server/src/jobs/service.js";
+import { FINAL_STATUSES } from "../../../server/src/jobs/stateMachine.js";
 
 /** Cancels every job still queued or running, so that each test's worker claims its own job. */
 export async function cancelLiveJobs(app: TestApp) {
@@ -126,3 +126,6 @@ export async function alertsOf(app: TestApp, token: string, types?: string[]) {
     data: any;
   }[];
 }
+
+/** GPU_CATALOG_FILE of the money tests: TEST_GPU has no provisioning or loading time and a dear rate, so real jobs run for seconds and cost cents. */
+export const TEST_GPU_CATALOG_FILE = new URL("../../../server/src/costs/testGpuCatalog.json", import.meta.url).pathname;

@@ -1,7 +1,7 @@
 // Test helpers over trainedJob.ts: a job trained by the real worker against a
 // test server, and waiting for its validation.
-import type { TestApp } from "../testing/harness.js";
-import { runTestWorker, trainJob } from "../testing/trainedJob.js";
+import type { TestApp } from "./app.js";
+import { runTestWorker, trainJob } from "./trainedJob.js";
 
 export async function trainTinyJob(app: TestApp, options: { validationFollows?: boolean; name?: string; chatsJsonl?: string } = {}) {
   const { jobId, session } = await trainJob(app.url, options);

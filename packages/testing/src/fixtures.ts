@@ -1,6 +1,6 @@
-import type { TestApp } from "./harness.js";
-import { hashPassword } from "../auth/tokens.js";
-import type { Db } from "../db/client.js";
+import type { TestApp } from "./app.js";
+import { hashPassword } from "../../../server/src/auth/tokens.js";
+import type { Db } from "../../../server/src/db/client.js";
 
 /** The viewer of a user's session in the first organization they joined, for calling services directly. */
 export async function viewerOf(db: Pick<Db, "membership">, email: string) {

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
-import { buildApp, type App } from "../app.js";
-import { readConfig, type ServerConfig } from "../config.js";
-import { DEMO_PASSWORD } from "../seed.js";
+import { buildApp, type App } from "../../../server/src/app.js";
+import { readConfig, type ServerConfig } from "../../../server/src/config.js";
+import { DEMO_PASSWORD } from "../../../server/src/seed.js";
+import { freshPostgresUrl, usingPostgres } from "./database.js";
 
 // Starts a real server on port 0 with its own database: a temporary SQLite
 // file by default, or a fresh PostgreSQL database when TEST_POSTGRES_URL is set
@@ -32,29 +32,6 @@ type DemoRole = "engineer" | "owner" | "qa" | "admin";
  */
 export const TEST_ENV = { PORT: "0", LOG_LEVEL: "silent", COMPUTE_LAUNCHES: "false", SEED_DEMO: "true", PASSWORD_HASH_COST: "10" };
 export const testConfig = (dataDir: string): ServerConfig => readConfig({ ...TEST_ENV, DATA_DIR: dataDir });
-
-export const usingPostgres = () => Boolean(process.env.TEST_POSTGRES_URL);
-
-/** A new, empty PostgreSQL database on TEST_POSTGRES_URL's server, and the way to drop it. */
-export async function freshPostgresUrl(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const admin = process.env.TEST_POSTGRES_URL!;
-  const name = `tuneloop_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const client = new pg.Client({ connectionString: admin });
-  await client.connect();
-  await client.query(`CREATE DATABASE "${name}"`);
-  await client.end();
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: admin });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
 
 export async function startTestApp(overrides: Partial<ServerConfig> = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), "tuneloop-test-"));

@@ -2,7 +2,7 @@
 // creation, one run of the trainer worker (trainer/src/worker), and
 // optionally a validation — all through the public API. Used by the tests and
 // as a command that makes demo data for the SPA:
-//   tsx server/src/testing/trainedJob.ts --server http://127.0.0.1:4000 [--size tiny|small] [--quick]
+//   tsx packages/testing/src/trainedJob.ts --server http://127.0.0.1:4000 [--size tiny|small] [--quick]
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
