@@ -17,7 +17,7 @@ def deliver_to(client):
                 "message": report["message"],
                 "totalSteps": report["totalSteps"],
             }
-            unwrap(client.request(ops.REPORT_STATUS, variables, token)["reportTrainingStatus"])
+            unwrap(client.request(ops.REPORT_TRAINING_STATUS, variables, token)["reportTrainingStatus"])
         elif kind == "artifact":
             unwrap(client.upload(ops.UPLOAD_ARTIFACT, {"jobId": job_id, "kind": report["kind"]}, report["file"], token)["uploadArtifact"])
         elif kind == "checkpoint":
@@ -54,10 +54,10 @@ def deliver_to(client):
                 "facts": report.get("facts"),
                 "outputLines": report.get("outputLines"),
             }
-            unwrap(client.request(ops.REPORT_ERROR, variables, token)["reportTrainingError"])
+            unwrap(client.request(ops.REPORT_TRAINING_ERROR, variables, token)["reportTrainingError"])
         elif kind == "completed":
             variables = {"jobId": job_id, "sequence": seq, "summary": report["summary"], "validationFollows": report["validationFollows"]}
-            unwrap(client.request(ops.COMPLETE, variables, token)["completeTrainingJob"])
+            unwrap(client.request(ops.COMPLETE_TRAINING_JOB, variables, token)["completeTrainingJob"])
         else:
             raise ValueError(f"unknown report type {kind}")
 

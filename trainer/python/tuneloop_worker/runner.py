@@ -112,7 +112,7 @@ class JobRun:
         lease = self.options.get("lease_seconds", 30)
         while not self.finished.wait(min(10.0, max(0.5, lease / 3))):
             try:
-                data = unwrap(self.client.request(ops.HEARTBEAT, {"jobId": self.job_id}, self.token)["heartbeatTrainingJob"])
+                data = unwrap(self.client.request(ops.HEARTBEAT_TRAINING_JOB, {"jobId": self.job_id}, self.token)["heartbeatTrainingJob"])
                 if data["cancelRequested"]:
                     self.request_stop("cancel")
                 # No renewed lease: the server took the job back (unless this worker's own completion report moved it on).

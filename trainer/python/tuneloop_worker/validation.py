@@ -33,7 +33,7 @@ def _keep_lease(client, token, worker_id, run_id, log):
     def beat():
         while not done.wait(HEARTBEAT_SECONDS):
             try:
-                client.request(ops.HEARTBEAT_VALIDATION, {"runId": run_id, "workerId": worker_id}, token)
+                client.request(ops.HEARTBEAT_VALIDATION_RUN, {"runId": run_id, "workerId": worker_id}, token)
             except (NetworkError, RefusedError) as error:
                 log(f"validation {run_id}: heartbeat failed: {error}")
 
@@ -79,7 +79,7 @@ def validate(client, token, worker_id, claim, state_dir, log, load=None):
         try:
             _send(
                 client,
-                ops.FAIL_VALIDATION,
+                ops.FAIL_VALIDATION_RUN,
                 {"runId": run_id, "workerId": worker_id, "message": f"{type(error).__name__}: {error}"},
                 token,
                 log,

@@ -58,8 +58,8 @@ def run_worker(options):
         try:
             answer = unwrap(
                 client.request(
-                    ops.CLAIM_VALIDATION,
-                    {"workerId": options["worker_id"], "gpuTypes": options["gpu_types"], "jobId": job_id},
+                    ops.CLAIM_VALIDATION_RUN,
+                    {"workerId": options["worker_id"], "gpuTypes": options["gpu_types"], "backends": ["python"], "jobId": job_id},
                     options["token"],
                 )["claimValidationRun"]
             )
@@ -89,8 +89,13 @@ def run_worker(options):
             try:
                 claimed = unwrap(
                     client.request(
-                        ops.CLAIM,
-                        {"workerId": options["worker_id"], "gpuTypes": options["gpu_types"], "jobId": options["job_id"]},
+                        ops.CLAIM_TRAINING_JOB,
+                        {
+                            "workerId": options["worker_id"],
+                            "gpuTypes": options["gpu_types"],
+                            "backends": ["python"],
+                            "jobId": options["job_id"],
+                        },
                         options["token"],
                     )["claimTrainingJob"]
                 )

@@ -1,10 +1,11 @@
-// Every GraphQL operation the worker sends. `pnpm codegen` turns these into
-// typed documents under ./graphql (committed; `pnpm test` checks they are current).
+// Every GraphQL operation the workers send, the TypeScript one and the python one
+// (trainer/python). `pnpm codegen` turns these into typed documents under ./graphql
+// and into the python worker's operations.py (both committed; `pnpm test` checks they are current).
 import { graphql } from "./graphql";
 
 export const ClaimTrainingJob = graphql(`
-  mutation ClaimTrainingJob($workerId: String!, $gpuTypes: [String!], $jobId: ID) {
-    claimTrainingJob(workerId: $workerId, gpuTypes: $gpuTypes, backends: ["typescript"], jobId: $jobId) {
+  mutation ClaimTrainingJob($workerId: String!, $gpuTypes: [String!], $backends: [String!]!, $jobId: ID) {
+    claimTrainingJob(workerId: $workerId, gpuTypes: $gpuTypes, backends: $backends, jobId: $jobId) {
       __typename
       ... on AppError { code message field }
       ... on ClaimTrainingJobSuccess {
@@ -133,8 +134,8 @@ export const CompleteTrainingJob = graphql(`
 `);
 
 export const ClaimValidationRun = graphql(`
-  mutation ClaimValidationRun($workerId: String!, $gpuTypes: [String!], $jobId: ID) {
-    claimValidationRun(workerId: $workerId, gpuTypes: $gpuTypes, backends: ["typescript"], jobId: $jobId) {
+  mutation ClaimValidationRun($workerId: String!, $gpuTypes: [String!], $backends: [String!]!, $jobId: ID) {
+    claimValidationRun(workerId: $workerId, gpuTypes: $gpuTypes, backends: $backends, jobId: $jobId) {
       __typename
       ... on AppError { code message field }
       ... on ClaimValidationRunSuccess {
@@ -142,7 +143,7 @@ export const ClaimValidationRun = graphql(`
           pollAfterSeconds
           claim {
             run { id }
-            job { id name }
+            job { id name config }
             settings
             reviewSeed
             datasetContent

@@ -10,9 +10,9 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLAIM } from "../../../server/src/workers/testKit";
-import { REPORT } from "../../../server/src/ingest/testTrainer";
-import { queueTinyJob, startWorkerFixture, type RestartableServer } from "./testing";
+import { CLAIM } from "@tuneloop/testing/workerApi";
+import { REPORT } from "@tuneloop/testing/trainerReports";
+import { queueTinyJob, startWorkerFixture, type RestartableServer } from "@tuneloop/testing/workerProcesses";
 
 const PYTHON_DIR = resolve(import.meta.dirname, "../../python");
 /** Debian's python3-torch is on the system python; TUNELOOP_TORCH_PYTHON names another one. */
@@ -109,7 +109,7 @@ for kind, name in (("adapter_model", "adapter_model.safetensors"), ("adapter_con
         "-c",
         `${PRELUDE}
 from tuneloop_worker.evaluation import compute
-claim = unwrap(client.request(ops.CLAIM_VALIDATION, {"workerId": "py-a", "gpuTypes": None, "jobId": args["jobId"]}, args["key"])["claimValidationRun"])["claim"]
+claim = unwrap(client.request(ops.CLAIM_VALIDATION_RUN, {"workerId": "py-a", "gpuTypes": None, "backends": ["python"], "jobId": args["jobId"]}, args["key"])["claimValidationRun"])["claim"]
 from tuneloop_worker import evaluation, validation
 real_run_tasks = evaluation.run_tasks
 def three_then_die(tasks, model, tok, chats, settings, generate, seed, send):

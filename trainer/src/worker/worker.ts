@@ -10,6 +10,9 @@ import { runValidation } from "./validationRun";
 import { ReportQueue } from "./reportQueue";
 import { EXIT_CODES, exitCodeOf } from "./exitCodes";
 
+/** This worker takes only jobs (and validation runs) for the TypeScript trainer (config.backend). */
+const BACKENDS = ["typescript"];
+
 export type WorkerOptions = Omit<RunOptions, "log"> & {
   serverUrl: string;
   apiKey: string;
@@ -55,8 +58,13 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
     let answer;
     try {
       answer = unwrap(
-        (await client.request(ClaimValidationRun, { workerId: options.workerId, gpuTypes: options.gpuTypes, jobId }, options.apiKey))
-          .claimValidationRun,
+        (
+          await client.request(
+            ClaimValidationRun,
+            { workerId: options.workerId, gpuTypes: options.gpuTypes, backends: BACKENDS, jobId },
+            options.apiKey,
+          )
+        ).claimValidationRun,
       );
     } catch (error) {
       if (!(error instanceof NetworkError || error instanceof RefusedError)) throw error;
@@ -84,7 +92,7 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
           (
             await client.request(
               ClaimTrainingJob,
-              { workerId: options.workerId, gpuTypes: options.gpuTypes, jobId: options.jobId ?? null },
+              { workerId: options.workerId, gpuTypes: options.gpuTypes, backends: BACKENDS, jobId: options.jobId ?? null },
               options.apiKey,
             )
           ).claimTrainingJob,
