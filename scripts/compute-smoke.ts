@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import { readConfig } from "../server/src/config.js";
 import { KubernetesProvider } from "../server/src/compute/kubernetes.js";
 import { SkyPilotProvider } from "../server/src/compute/skypilot.js";
+import { loadGpuCatalog } from "../server/src/costs/catalog.js";
 import type { ComputeProvider, MachineStatus } from "../server/src/compute/provider.js";
 
 const { values } = parseArgs({
@@ -22,9 +23,10 @@ const { values } = parseArgs({
 });
 
 function providerFrom(name: string | undefined): ComputeProvider {
-  const { compute } = readConfig({ ...process.env, DATA_DIR: process.env.DATA_DIR ?? "./data" });
-  if (name === "skypilot" && compute.skypilot) return new SkyPilotProvider(compute.skypilot, compute);
-  if (name === "kubernetes" && compute.kubernetes) return new KubernetesProvider(compute.kubernetes, compute);
+  const { compute, gpuCatalogFile } = readConfig({ ...process.env, DATA_DIR: process.env.DATA_DIR ?? "./data" });
+  const gpus = loadGpuCatalog(gpuCatalogFile);
+  if (name === "skypilot" && compute.skypilot) return new SkyPilotProvider(compute.skypilot, compute, gpus);
+  if (name === "kubernetes" && compute.kubernetes) return new KubernetesProvider(compute.kubernetes, compute, gpus);
   console.error(
     "usage: compute-smoke.ts --provider skypilot|kubernetes (with SKYPILOT_API_URL, or KUBERNETES_API_URL + KUBERNETES_TOKEN / KUBERNETES_KUBECONFIG, set)",
   );

@@ -23,9 +23,16 @@ import { AppError } from "./errors.js";
 import { seedDemo } from "./seed.js";
 import { httpRoutes } from "./routes.js";
 import { startBackgroundTasks } from "./background.js";
-import { closeRateLimiters } from "./rateLimits.js";
-import { closeBackends } from "./serving/backends.js";
+import { RateLimits } from "./rateLimits.js";
+import { InferenceBackends } from "./serving/backends.js";
+import { serverKeys } from "./serverKeys.js";
+import { loadGpuCatalog } from "./costs/catalog.js";
+import { createStorage } from "./artifacts/storage.js";
+import { ComputeProviders } from "./compute/providers.js";
 import { graphqlLimitPlugins, MAX_JSON_BODY_BYTES } from "./graphqlLimits.js";
+import { CredentialCache } from "./auth/credentialCache.js";
+import { DeploymentCache } from "./serving/deploymentCache.js";
+import { UsageCounter } from "./serving/usageCounter.js";
 
 export type App = {
   services: AppServices;
@@ -42,7 +49,23 @@ export async function buildApp(config: ServerConfig): Promise<App> {
   await migrateDatabase(config.databaseUrl);
   const { db, provider } = createDb(config.databaseUrl);
   const pubsub = createAppPubSub(config.redisUrl);
-  const services: AppServices = { db, provider, pubsub, config };
+  const keys = serverKeys(config);
+  const gpus = loadGpuCatalog(config.gpuCatalogFile);
+  const services: AppServices = {
+    db,
+    provider,
+    pubsub,
+    config,
+    keys,
+    gpus,
+    storage: createStorage(config),
+    rateLimits: new RateLimits(config),
+    inference: new InferenceBackends(config),
+    compute: new ComputeProviders(config, keys.computeSecrets, gpus),
+    credentials: new CredentialCache(db, pubsub),
+    deployments: new DeploymentCache(db, pubsub),
+    usage: new UsageCounter(db),
+  };
   if (config.seedDemo) await seedDemo(services);
 
   const yoga = createYoga<{ req?: IncomingMessage; connectionParams?: Record<string, unknown> }, Context>({
@@ -153,9 +176,15 @@ export async function buildApp(config: ServerConfig): Promise<App> {
       wsServer.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      // What buildApp made, in reverse order.
+      await services.usage.close();
+      await services.deployments.close();
+      await services.credentials.close();
+      await services.compute.close();
+      await services.inference.close();
+      services.rateLimits.close();
+      services.storage.close?.();
       await pubsub.close();
-      closeRateLimiters(config);
-      await closeBackends(config);
       await db.$disconnect();
     },
   };

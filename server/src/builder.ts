@@ -7,10 +7,11 @@ import SimpleObjectsPlugin from "@pothos/plugin-simple-objects";
 import { DateTimeResolver, JSONResolver } from "graphql-scalars";
 import type PrismaTypes from "./generated/pothos-types.js";
 import { getDatamodel } from "./generated/pothos-types.js";
-import type { Context } from "./context.js";
+import type { Context, TrainerContext, UserContext } from "./context.js";
 import type { Role } from "./generated/sqlite/enums.js";
 import { AppError } from "./errors.js";
 import { viewerHasScope } from "./auth/service.js";
+import { roleAllows } from "./auth/permissions.js";
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -20,7 +21,9 @@ export const builder = new SchemaBuilder<{
     JSON: { Input: unknown; Output: unknown };
     Upload: { Input: File; Output: never };
   };
-  AuthScopes: { user: boolean; role: Role[]; trainer: boolean; worker: boolean };
+  AuthScopes: { user: boolean; role: Role[]; trainer: boolean; jobToken: boolean; worker: boolean };
+  // A resolver behind a scope (t.withAuth) gets the caller typed: a user, or a job's trainer.
+  AuthContexts: { user: UserContext; role: UserContext; trainer: TrainerContext; jobToken: TrainerContext; worker: UserContext };
   DefaultFieldNullability: false;
 }>({
   plugins: [ScopeAuthPlugin, ErrorsPlugin, SimpleObjectsPlugin, PrismaPlugin, RelayPlugin],
@@ -35,12 +38,11 @@ export const builder = new SchemaBuilder<{
       // Read access: any user credential with the read (or write) scope.
       user: viewerHasScope(context.viewer, "read") || viewerHasScope(context.viewer, "write"),
       // Changes: the role must allow it and an API key must carry the write scope.
-      role: (roles) =>
-        context.viewer?.kind === "user" &&
-        viewerHasScope(context.viewer, "write") &&
-        (roles.includes(context.viewer.role) || context.viewer.role === "ADMIN"),
+      role: (roles) => roleAllows(context.viewer, roles),
       // A job's own trainer, while its worker holds the job's lease (not after the job ended or was taken back).
       trainer: context.viewer?.kind === "trainer" && context.viewer.holdsLease,
+      // A job token of any state (the lease is not required): what may claim its job and hear, by heartbeat, that it ended.
+      jobToken: context.viewer?.kind === "trainer",
       // Claiming jobs: only an API key made with the worker scope (never a browser session).
       worker: viewerHasScope(context.viewer, "worker"),
     }),

@@ -1,10 +1,33 @@
 import { z } from "zod";
 import proxyaddr from "proxy-addr";
 import { join, resolve } from "node:path";
-import { loadOrCreateSecret } from "./artifacts/signingSecret.js";
+
+/** TRUST_PROXY as proxy-addr's trust function: may the proxy at this address (the hop-th from the server) be believed? */
+function parseTrustProxy(value: string, ctx: z.RefinementCtx): (address: string, hop: number) => boolean {
+  const text = value.trim().toLowerCase();
+  if (text === "true" || text === "false") return () => text === "true";
+  if (/^\d+$/.test(text)) return (_address, hop) => hop < Number(text);
+  try {
+    return proxyaddr.compile(
+      text
+        .split(",")
+        .map((part) => part.trim())
+        .filter(Boolean),
+    );
+  } catch (error) {
+    ctx.addIssue({ code: "custom", message: (error as Error).message });
+    return z.NEVER;
+  }
+}
+
+const flag = (fallback: "true" | "false") =>
+  z
+    .enum(["true", "false"])
+    .default(fallback)
+    .transform((value) => value === "true");
 
 // Every setting the server reads, validated once at start (see README "Configuration").
-const schema = z.object({
+const env = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().default("127.0.0.1"),
   DATA_DIR: z.string().default("./data"),
@@ -21,13 +44,13 @@ const schema = z.object({
   /** Seconds without any report before a running job is flagged as stalled. */
   STALL_SECONDS: z.coerce.number().positive().default(300),
   /** Seed the demo organization, users and dataset (password `demo`) on start; `pnpm start` turns it on. */
-  SEED_DEMO: z.enum(["true", "false"]).default("false"),
+  SEED_DEMO: flag("false"),
   /**
    * Which proxies in front of the server to believe about the client's address (X-Forwarded-For):
    * false (none, the default), true (all), a number of hops, or a comma list of addresses/CIDRs
    * and the names loopback, linklocal, uniquelocal.
    */
-  TRUST_PROXY: z.string().default("false"),
+  TRUST_PROXY: z.string().default("false").transform(parseTrustProxy),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   /** Mail server for EMAIL notification channels, e.g. smtp://user:pass@mail.example.com:587 (smtps:// for TLS from the start). */
   SMTP_URL: z.string().url("must be a URL like smtp://user:pass@host:587").optional(),
@@ -40,15 +63,17 @@ const schema = z.object({
   /** How often the delivery worker looks for due retries. */
   NOTIFY_POLL_MS: z.coerce.number().int().positive().default(5000),
   /** Allow plain-http webhook URLs (local development and tests only; production requires https). */
-  NOTIFY_ALLOW_HTTP: z.enum(["true", "false"]).default("false"),
+  NOTIFY_ALLOW_HTTP: flag("false"),
   /** Hour (UTC) after which each day's digest is sent to users who asked for one. */
   DIGEST_HOUR_UTC: z.coerce.number().int().min(0).max(23).default(7),
   /** Key of the HMAC that signs artifact download links; generated into DATA_DIR when unset. */
   ARTIFACT_SIGNING_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  /** JSON file replacing the GPU price table (costs/catalog.ts, same shape). */
+  GPU_CATALOG_FILE: z.string().optional(),
   /** Artifacts in an S3-compatible bucket: s3://bucket[/prefix]?endpoint=…&region=… (AWS_* credentials); files under DATA_DIR when unset. */
   STORAGE_URL: z.string().startsWith("s3://", "must look like s3://bucket?endpoint=…").optional(),
   /** Launch a machine per queued job with its organization's compute provider (server/src/compute); false leaves every job to self-managed workers. */
-  COMPUTE_LAUNCHES: z.enum(["true", "false"]).default("true"),
+  COMPUTE_LAUNCHES: flag("true"),
   /** How often the compute reconciler compares machines with jobs. */
   COMPUTE_TICK_MS: z.coerce.number().int().positive().default(1000),
   /** Machines launched for one job before it is failed (each interruption takes one). */
@@ -99,90 +124,8 @@ const schema = z.object({
   PASSWORD_HASH_COST: z.coerce.number().int().min(10).max(20).default(17),
 });
 
-export type ServerConfig = {
-  port: number;
-  host: string;
-  dataDir: string;
-  databaseUrl: string;
-  redisUrl?: string;
-  publicUrl?: string;
-  webDist?: string;
-  leaseSeconds: number;
-  stallSeconds: number;
-  seedDemo: boolean;
-  /** TRUST_PROXY as proxy-addr's trust function: may the proxy at this address (the hop-th from the server) be believed? */
-  trustProxy: (address: string, hop: number) => boolean;
-  logLevel: z.infer<typeof schema>["LOG_LEVEL"];
-  smtpUrl?: string;
-  smtpFrom: string;
-  notifyRetryBaseSeconds: number;
-  notifyMaxAttempts: number;
-  notifyPollMs: number;
-  notifyAllowHttp: boolean;
-  digestHourUtc: number;
-  artifactSigningSecret: string;
-  storageUrl?: string;
-  modelRateLimitPerMinute: number;
-  uploadMaxBytes: number;
-  playgroundRateLimitPerMinute: number;
-  inference: {
-    queuePerOrg: number;
-    concurrency: number;
-    timeoutSeconds: number;
-    engineUrl: string | null;
-    openaiCompatible: { url: string; apiKey: string | null } | null;
-    adapterDir: string;
-  };
-  notifyAllowedHosts: string[];
-  passwordHashCost: number;
-  autoRetryDelaySeconds: number;
-  autoRetryMax: number;
-  computeLaunches: boolean;
-  computeTickMs: number;
-  computeMaxAttempts: number;
-  compute: ComputeSettings;
-};
-
-function parseTrustProxy(value: string): ServerConfig["trustProxy"] {
-  const text = value.trim().toLowerCase();
-  if (text === "true" || text === "false") return () => text === "true";
-  if (/^\d+$/.test(text)) return (_address, hop) => hop < Number(text);
-  try {
-    return proxyaddr.compile(
-      text
-        .split(",")
-        .map((part) => part.trim())
-        .filter(Boolean),
-    );
-  } catch (error) {
-    throw new Error(`Invalid configuration: TRUST_PROXY: ${(error as Error).message}`);
-  }
-}
-
-/** What the kubernetes and skypilot providers need; a provider left unconfigured is not offered. */
-export type ComputeSettings = {
-  workerImage: string;
-  gpuWorkerImage: string;
-  kubernetes: {
-    apiUrl?: string;
-    token?: string;
-    kubeconfig?: string;
-    namespace: string;
-    nodeSelector: string;
-    spotNodeSelector: string;
-    spotTolerations: string;
-  } | null;
-  skypilot: { apiUrl: string; token?: string } | null;
-  secretsKey: string;
-};
-
-export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
-    throw new Error(`Invalid configuration: ${problems}`);
-  }
-  const e = parsed.data;
+// The settings as the server uses them: each read once from its variable above.
+const configSchema = env.transform((e) => {
   const dataDir = resolve(e.DATA_DIR);
   return {
     port: e.PORT,
@@ -194,23 +137,28 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     webDist: e.WEB_DIST,
     leaseSeconds: e.LEASE_SECONDS,
     stallSeconds: e.STALL_SECONDS,
-    seedDemo: e.SEED_DEMO === "true",
-    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    seedDemo: e.SEED_DEMO,
+    trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     smtpUrl: e.SMTP_URL,
     smtpFrom: e.SMTP_FROM,
     notifyRetryBaseSeconds: e.NOTIFY_RETRY_BASE_SECONDS,
     notifyMaxAttempts: e.NOTIFY_MAX_ATTEMPTS,
     notifyPollMs: e.NOTIFY_POLL_MS,
-    notifyAllowHttp: e.NOTIFY_ALLOW_HTTP === "true",
+    notifyAllowHttp: e.NOTIFY_ALLOW_HTTP,
     digestHourUtc: e.DIGEST_HOUR_UTC,
-    artifactSigningSecret: e.ARTIFACT_SIGNING_SECRET ?? loadOrCreateSecret(dataDir, "artifact-signing.key"),
+    /** Unset: generated into DATA_DIR at start (serverKeys). */
+    artifactSigningSecret: e.ARTIFACT_SIGNING_SECRET,
+    gpuCatalogFile: e.GPU_CATALOG_FILE,
     storageUrl: e.STORAGE_URL,
     modelRateLimitPerMinute: e.MODEL_RATE_LIMIT_PER_MINUTE,
     uploadMaxBytes: Math.floor(e.UPLOAD_MAX_MB * 1024 * 1024),
-    computeLaunches: e.COMPUTE_LAUNCHES === "true",
+    computeLaunches: e.COMPUTE_LAUNCHES,
     computeTickMs: e.COMPUTE_TICK_MS,
     computeMaxAttempts: e.COMPUTE_MAX_ATTEMPTS,
+    /** Unset: generated into DATA_DIR at start (serverKeys). */
+    computeSecretsKey: e.COMPUTE_SECRETS_KEY,
+    /** What the kubernetes and skypilot providers need; a provider left unconfigured is not offered. */
     compute: {
       workerImage: e.WORKER_IMAGE,
       gpuWorkerImage: e.WORKER_GPU_IMAGE,
@@ -227,7 +175,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
             }
           : null,
       skypilot: e.SKYPILOT_API_URL ? { apiUrl: e.SKYPILOT_API_URL, token: e.SKYPILOT_API_TOKEN } : null,
-      secretsKey: e.COMPUTE_SECRETS_KEY ?? loadOrCreateSecret(dataDir, "compute-secrets.key"),
     },
     playgroundRateLimitPerMinute: e.PLAYGROUND_RATE_LIMIT_PER_MINUTE,
     inference: {
@@ -245,4 +192,17 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     autoRetryDelaySeconds: e.AUTO_RETRY_DELAY_SECONDS,
     autoRetryMax: e.AUTO_RETRY_MAX,
   };
+});
+
+export type ServerConfig = z.output<typeof configSchema>;
+export type ComputeSettings = ServerConfig["compute"];
+
+/** The settings from the environment, validated; reads nothing else (key files are made at start: serverKeys). */
+export function readConfig(environment: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const parsed = configSchema.safeParse(environment);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new Error(`Invalid configuration: ${problems}`);
+  }
+  return parsed.data;
 }

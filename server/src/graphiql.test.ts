@@ -2,7 +2,7 @@ import { parse, validate } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GRAPHIQL_DEFAULT_HEADERS, GRAPHIQL_DEFAULT_QUERY } from "./graphiql.js";
 import { schema } from "./schema.js";
-import { startTestApp, type TestApp } from "./testing/harness.js";
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
 
 let app: TestApp;
 beforeAll(async () => {

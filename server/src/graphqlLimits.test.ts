@@ -1,8 +1,8 @@
 import { request as httpRequest } from "node:http";
 import { print, type DocumentNode } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "./testing/harness.js";
-import { subscribeWs, wsClient } from "./metrics/testSubscribers.js";
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
+import { subscribeWs, wsClient } from "@tuneloop/testing/subscribers";
 import { GRAPHQL_LIMITS, MAX_JSON_BODY_BYTES } from "./graphqlLimits.js";
 import * as webOperations from "../../web/src/graphql/graphql.js";
 import * as trainerOperations from "../../trainer/src/worker/graphql/graphql.js";
@@ -33,10 +33,16 @@ describe("GraphQL limits", () => {
   async function post(body: string) {
     const response = await fetch(`${app.url}/graphql`, {
       method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      // JSON only: a subscription is then validated (limits included) and refused as not streamable (406,
+      // no body) instead of left open.
+      headers: { "content-type": "application/json", accept: "application/json", authorization: `Bearer ${token}` },
       body,
     });
-    return { status: response.status, body: (await response.json()) as { data?: any; errors?: { message: string; extensions?: any }[] } };
+    const text = await response.text();
+    return {
+      status: response.status,
+      body: (text ? JSON.parse(text) : {}) as { data?: any; errors?: { message: string; extensions?: any }[] },
+    };
   }
   const refusal = async (query: string, variables?: Record<string, unknown>) => post(JSON.stringify({ query, variables }));
 
@@ -48,6 +54,12 @@ describe("GraphQL limits", () => {
 
   it.each([
     ["a query 50 levels deep", deepQuery, "QUERY_TOO_DEEP", `Query depth limit of ${GRAPHQL_LIMITS.depth} exceeded`],
+    [
+      "a subscription with too many aliases",
+      `subscription { jobListChanged { ${Array.from({ length: GRAPHQL_LIMITS.aliases + 1 }, (_, i) => `a${i}: change`).join(" ")} } }`,
+      "TOO_MANY_ALIASES",
+      `Aliases limit of ${GRAPHQL_LIMITS.aliases} exceeded`,
+    ],
     ["500 aliases", manyAliases, "TOO_MANY_ALIASES", `Aliases limit of ${GRAPHQL_LIMITS.aliases} exceeded`],
     [
       "too many tokens",

@@ -25,6 +25,8 @@ export type Topics = {
   "notifications:queued": [payload: { orgId: string }];
   /** A session or API key was ended, or a user removed: every instance ends their live subscriptions (auth/liveConnections.ts). */
   "auth:revoked": [payload: { credentialId?: string; userId?: string; orgId?: string }];
+  /** A version of the model was deployed or retired: every instance forgets where the model's endpoint paths led (serving/deploymentCache.ts). */
+  "model:deployments": [payload: { modelId: string }];
 };
 
 export type PubSub = ReturnType<typeof createPubSub<Topics>> & { close(): Promise<void> };
@@ -40,4 +42,16 @@ export function createAppPubSub(redisUrl?: string): PubSub {
       subscribeClient.disconnect();
     },
   });
+}
+
+/** Topics published to everyone (no per-entity id). */
+type BroadcastTopic = { [T in keyof Topics]: Topics[T] extends [unknown] ? T : never }[keyof Topics];
+
+/** Hands each message of a broadcast topic (from any instance, with Redis) to `handle`; returns the way to stop. */
+export function listen<T extends BroadcastTopic>(pubsub: PubSub, topic: T, handle: (payload: Topics[T][0]) => void): () => Promise<void> {
+  const messages = (pubsub.subscribe as (topic: T) => AsyncIterable<Topics[T][0]>)(topic)[Symbol.asyncIterator]();
+  void (async () => {
+    for (let next = await messages.next(); !next.done; next = await messages.next()) handle(next.value);
+  })();
+  return async () => void (await messages.return?.());
 }

@@ -20,61 +20,54 @@ const LIMITS = {
 };
 export type LimitName = keyof typeof LIMITS;
 
-type Limiters = { byName: Map<LimitName, RateLimiterAbstract>; redis: Redis | null };
-const instances = new WeakMap<ServerConfig, Limiters>();
-
-function limiterFor(config: ServerConfig, name: LimitName): RateLimiterAbstract {
-  let entry = instances.get(config);
-  if (!entry)
-    instances.set(
-      config,
-      (entry = { byName: new Map(), redis: config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 3 }) : null }),
-    );
-  let limiter = entry.byName.get(name);
-  if (!limiter) {
-    const options = { keyPrefix: `tuneloop:${name}`, ...LIMITS[name](config) };
-    // Redis down: count in memory rather than refuse every request.
-    limiter = entry.redis
-      ? new RateLimiterRedis({ ...options, storeClient: entry.redis, insuranceLimiter: new RateLimiterMemory(options) })
-      : new RateLimiterMemory(options);
-    entry.byName.set(name, limiter);
-  }
-  return limiter;
-}
-
 export type RateDecision = { allowed: boolean; limit: number; remaining: number; resetSeconds: number };
 
-/** Counts one request (or failure) of `key`; refused once the limit is reached. */
-export async function takeRequest(config: ServerConfig, name: LimitName, key: string): Promise<RateDecision> {
-  const limiter = limiterFor(config, name);
-  const decision = (state: RateLimiterRes, allowed: boolean) => ({
-    allowed,
-    limit: limiter.points,
-    remaining: state.remainingPoints,
-    resetSeconds: Math.ceil(state.msBeforeNext / 1000),
-  });
-  try {
-    return decision(await limiter.consume(key), true);
-  } catch (refusal) {
-    if (refusal instanceof RateLimiterRes) return decision(refusal, false);
-    throw refusal;
+/** One server instance's limiters (each made on first use) and their Redis connection. */
+export class RateLimits {
+  private readonly byName = new Map<LimitName, RateLimiterAbstract>();
+  private readonly redis: Redis | null;
+
+  constructor(private readonly config: ServerConfig) {
+    this.redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 3 }) : null;
   }
-}
 
-/** Seconds until `key` may try again; 0 when it has not used up its limit. */
-export async function secondsBlocked(config: ServerConfig, name: LimitName, key: string): Promise<number> {
-  const limiter = limiterFor(config, name);
-  const state = await limiter.get(key);
-  return state && state.consumedPoints >= limiter.points ? Math.ceil(state.msBeforeNext / 1000) : 0;
-}
+  private limiter(name: LimitName): RateLimiterAbstract {
+    let limiter = this.byName.get(name);
+    if (!limiter) {
+      const options = { keyPrefix: `tuneloop:${name}`, ...LIMITS[name](this.config) };
+      // Redis down: count in memory rather than refuse every request.
+      limiter = this.redis
+        ? new RateLimiterRedis({ ...options, storeClient: this.redis, insuranceLimiter: new RateLimiterMemory(options) })
+        : new RateLimiterMemory(options);
+      this.byName.set(name, limiter);
+    }
+    return limiter;
+  }
 
-/** Starts `key`'s count afresh (a successful sign-in forgets the failures before it). */
-export async function forgetRequests(config: ServerConfig, name: LimitName, key: string): Promise<void> {
-  await limiterFor(config, name).delete(key);
-}
+  /** Counts one request (or failure) of `key`; refused once the limit is reached. */
+  async take(name: LimitName, key: string): Promise<RateDecision> {
+    const limiter = this.limiter(name);
+    const decision = (state: RateLimiterRes, allowed: boolean) => ({
+      allowed,
+      limit: limiter.points,
+      remaining: state.remainingPoints,
+      resetSeconds: Math.ceil(state.msBeforeNext / 1000),
+    });
+    try {
+      return decision(await limiter.consume(key), true);
+    } catch (refusal) {
+      if (refusal instanceof RateLimiterRes) return decision(refusal, false);
+      throw refusal;
+    }
+  }
 
-/** Closes the Redis connection of a server instance's limiters (on app stop). */
-export function closeRateLimiters(config: ServerConfig) {
-  instances.get(config)?.redis?.disconnect();
-  instances.delete(config);
+  /** Starts `key`'s count afresh (a successful sign-in forgets the failures before it). */
+  async forget(name: LimitName, key: string): Promise<void> {
+    await this.limiter(name).delete(key);
+  }
+
+  /** Closes the Redis connection (app stop). */
+  close() {
+    this.redis?.disconnect();
+  }
 }

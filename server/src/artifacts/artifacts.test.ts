@@ -1,10 +1,12 @@
 import { createHash } from "node:crypto";
-import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { startTestApp, usingPostgres, type TestApp } from "../testing/harness.js";
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
+import { usingPostgres } from "@tuneloop/testing/database";
 import { readConfig } from "../config.js";
-import { CLAIM, createWorkerKey, queueJob, uploadArtifact } from "../workers/testKit.js";
+import { serverKeys } from "../serverKeys.js";
+import { CLAIM, createWorkerKey, queueJob, uploadArtifact } from "@tuneloop/testing/workerApi";
 import { signDownload } from "./signing.js";
 
 describe(`artifacts: upload, signed download, audit (${usingPostgres() ? "PostgreSQL" : "SQLite"})`, () => {
@@ -94,7 +96,7 @@ describe(`artifacts: upload, signed download, audit (${usingPostgres() ? "Postgr
     }
     const longAgo = Date.now() - 25 * 3600_000;
     const expired = await fetch(
-      `${app.url}/api/artifacts/${artifact.id}?${signDownload(app.services.config.artifactSigningSecret, artifact.id, null, longAgo)}`,
+      `${app.url}/api/artifacts/${artifact.id}?${signDownload(app.services.keys.artifactSigning, artifact.id, null, longAgo)}`,
     );
     expect(expired.status).toBe(403);
     expect((await expired.json()).error.code).toBe("LINK_EXPIRED");
@@ -109,7 +111,7 @@ describe(`artifacts: upload, signed download, audit (${usingPostgres() ? "Postgr
     expect((await malformed.json()).error.code).toBe("VALIDATION");
 
     const [artifact] = await app.services.db.artifact.findMany({ where: { jobId }, orderBy: { createdAt: "asc" } });
-    const link = `${app.url}/api/artifacts/${artifact.id}?${signDownload(app.services.config.artifactSigningSecret, artifact.id, null)}`;
+    const link = `${app.url}/api/artifacts/${artifact.id}?${signDownload(app.services.keys.artifactSigning, artifact.id, null)}`;
     const file = join(app.dataDir, "artifacts", artifact.storageKey);
     const folder = dirname(file);
     const logged = vi.spyOn(console, "error").mockImplementation(() => {});
@@ -136,11 +138,15 @@ describe(`artifacts: upload, signed download, audit (${usingPostgres() ? "Postgr
   });
 
   it("keeps the signing secret in the data folder across restarts, or takes it from the environment", () => {
-    const a = readConfig({ DATA_DIR: app.dataDir });
-    expect(a.artifactSigningSecret).toBe(app.services.config.artifactSigningSecret);
-    expect(a.artifactSigningSecret.length).toBeGreaterThanOrEqual(32);
-    const fromEnv = readConfig({ DATA_DIR: app.dataDir, ARTIFACT_SIGNING_SECRET: "x".repeat(40) });
-    expect(fromEnv.artifactSigningSecret).toBe("x".repeat(40));
+    const restarted = serverKeys(readConfig({ DATA_DIR: app.dataDir }));
+    expect(restarted.artifactSigning).toBe(app.services.keys.artifactSigning);
+    expect(restarted.artifactSigning.length).toBeGreaterThanOrEqual(32);
+    const fromEnv = serverKeys(readConfig({ DATA_DIR: app.dataDir, ARTIFACT_SIGNING_SECRET: "x".repeat(40) }));
+    expect(fromEnv.artifactSigning).toBe("x".repeat(40));
+    // Reading the settings writes nothing: the key files are made when an app is built.
+    const unused = join(app.dataDir, "never-started");
+    readConfig({ DATA_DIR: unused });
+    expect(existsSync(unused)).toBe(false);
     expect(() => readConfig({ DATA_DIR: app.dataDir, ARTIFACT_SIGNING_SECRET: "short" })).toThrow(
       /ARTIFACT_SIGNING_SECRET: must be at least 32/,
     );

@@ -7,8 +7,8 @@ import { CreateBucketCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/cl
 // @ts-expect-error s3rver ships no types
 import S3rver from "s3rver";
 import { parseS3Url, S3Storage } from "./s3Storage.js";
-import { startTestApp, type TestApp } from "../testing/harness.js";
-import { CLAIM, createWorkerKey, queueJob, uploadArtifact } from "../workers/testKit.js";
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
+import { CLAIM, createWorkerKey, queueJob, uploadArtifact } from "@tuneloop/testing/workerApi";
 
 // An in-process S3-compatible server (s3rver). It does not check signatures;
 // credentials only need to be present.

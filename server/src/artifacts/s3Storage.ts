@@ -55,6 +55,10 @@ export class S3Storage implements Storage {
     this.prefix = location.prefix;
   }
 
+  close() {
+    this.s3.destroy(); // its keep-alive sockets
+  }
+
   private key(key: string) {
     return this.prefix ? `${this.prefix}/${key}` : key;
   }

@@ -5,7 +5,7 @@ import type { AppServices } from "../context.js";
 import { AppError, notFound } from "../errors.js";
 import { FINAL_STATUSES } from "../jobs/stateMachine.js";
 import { signDownload, verifyDownload } from "./signing.js";
-import { isMissingObject, storageFor } from "./storage.js";
+import { isMissingObject } from "./storage.js";
 
 /** What a trainer may upload. Other domains add their kinds here. */
 export const ARTIFACT_KINDS = ["adapter_model", "adapter_config", "checkpoint", "metrics", "training_log", "evaluation"] as const;
@@ -48,7 +48,7 @@ export async function storeArtifact(services: AppServices, jobId: string, kind: 
   if (FINAL_STATUSES.includes(job.status))
     throw new AppError("CONFLICT", `The job is ${job.status.toLowerCase()}; it takes no more files`, "jobId");
 
-  const storage = storageFor(services.config);
+  const { storage } = services;
   const key = `jobs/${jobId}/${randomUUID()}`;
   const hash = createHash("sha256");
   let sizeBytes = 0;
@@ -87,7 +87,7 @@ export function publicBaseUrl(services: AppServices, request?: Request): string 
 
 /** A link to download the artifact for 24 hours, made for `userId` (null: for a trainer). */
 export function artifactDownloadUrl(services: AppServices, baseUrl: string, artifactId: string, userId: string | null): string {
-  return `${baseUrl}/api/artifacts/${encodeURIComponent(artifactId)}?${signDownload(services.config.artifactSigningSecret, artifactId, userId)}`;
+  return `${baseUrl}/api/artifacts/${encodeURIComponent(artifactId)}?${signDownload(services.keys.artifactSigning, artifactId, userId)}`;
 }
 
 function refuse(res: ServerResponse, status: number, code: string, message: string) {
@@ -112,7 +112,7 @@ export async function serveArtifactDownload(req: IncomingMessage, res: ServerRes
     refuse(res, 400, "VALIDATION", "The artifact id in this link is not valid; ask for a new link");
     return true;
   }
-  const check = verifyDownload(services.config.artifactSigningSecret, artifactId, url.searchParams);
+  const check = verifyDownload(services.keys.artifactSigning, artifactId, url.searchParams);
   if (!check.ok) {
     refuse(
       res,
@@ -129,7 +129,7 @@ export async function serveArtifactDownload(req: IncomingMessage, res: ServerRes
   }
   let body: Readable;
   try {
-    body = await storageFor(services.config).get(artifact.storageKey);
+    body = await services.storage.get(artifact.storageKey);
   } catch (error) {
     // The row exists, so its file should too: a storage fault for the operator, not a bad link.
     console.error(`artifact ${artifact.id}: reading ${artifact.storageKey} from storage failed`, error);

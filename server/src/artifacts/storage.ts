@@ -17,6 +17,8 @@ export interface Storage {
   delete(key: string): Promise<void>;
   /** Size in bytes, or null when there is no such object. */
   size(key: string): Promise<number | null>;
+  /** Releases its connections (app stop). */
+  close?(): void;
 }
 
 /** True when `get` failed because there is no object under the key (a local file or an S3 object). */
@@ -76,14 +78,7 @@ export class LocalStorage implements Storage {
   }
 }
 
-const instances = new WeakMap<ServerConfig, Storage>();
-
-/** The storage of a server instance (one per configuration). */
-export function storageFor(config: ServerConfig): Storage {
-  let storage = instances.get(config);
-  if (!storage) {
-    storage = config.storageUrl ? new S3Storage(parseS3Url(config.storageUrl)) : new LocalStorage(join(config.dataDir, "artifacts"));
-    instances.set(config, storage);
-  }
-  return storage;
+/** The storage a server's settings name: an S3-compatible bucket (STORAGE_URL), or files under DATA_DIR/artifacts. */
+export function createStorage(config: Pick<ServerConfig, "storageUrl" | "dataDir">): Storage {
+  return config.storageUrl ? new S3Storage(parseS3Url(config.storageUrl)) : new LocalStorage(join(config.dataDir, "artifacts"));
 }

@@ -1,7 +1,8 @@
 import type { Prisma } from "../generated/sqlite/client.js";
 import type { Db } from "../db/client.js";
-import type { Viewer } from "../context.js";
+import type { UserViewer, Viewer } from "../context.js";
 import { AppError } from "../errors.js";
+import { hasRole, ROLES_THAT } from "../auth/permissions.js";
 
 // The audit log: one append-only record per security- or money-relevant act.
 // Nothing here updates or deletes a record.
@@ -30,6 +31,7 @@ export const AUDIT_ACTIONS = [
   "budget.changed",
   "budget.overridden",
   "job.cost_approved",
+  "report.deal_recorded",
   "model.approved",
   "model.rejected",
   "model.deployed",
@@ -77,9 +79,9 @@ export async function audit(source: AuditSource, action: AuditAction, record: Au
 }
 
 /** Owners and admins read the log, and QA too (they answer for what shipped). */
-export function assertAuditReader(viewer: Viewer | null): asserts viewer is Extract<Viewer, { kind: "user" }> {
+export function assertAuditReader(viewer: Viewer | null): asserts viewer is UserViewer {
   if (viewer?.kind !== "user") throw new AppError("UNAUTHENTICATED", "Sign in or send an API key");
-  if (!["OWNER", "ADMIN", "QA"].includes(viewer.role)) throw new AppError("FORBIDDEN", "Only owners, admins and QA read the audit log");
+  if (!hasRole(viewer, ROLES_THAT.review)) throw new AppError("FORBIDDEN", "Only owners, admins and QA read the audit log");
 }
 
 export type AuditFilter = {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "../testing/harness.js";
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
 
 // Who may mint which API keys, for how long, and who may revoke them.
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "../testing/harness.js";
-import { createJob, createOtherOrganization, demoDatasetId } from "../testing/fixtures.js";
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
+import { createJob, createOtherOrganization, demoDatasetId } from "@tuneloop/testing/fixtures";
 import { setPassword } from "./service.js";
 
 describe("authentication, roles and organization isolation", () => {

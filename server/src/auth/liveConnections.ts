@@ -30,6 +30,11 @@ export async function endCredentialSessions(pubsub: PubSub, which: RevokedCreden
   pubsub.publish("auth:revoked", which);
 }
 
+/** Whether a revocation covers a credential (of `userId` in `orgId`). */
+export const isRevoked = (credential: { credentialId: string; userId: string; orgId: string }, which: RevokedCredentials) =>
+  credential.credentialId === which.credentialId ||
+  (credential.userId === which.userId && (!which.orgId || credential.orgId === which.orgId));
+
 /** Registers a live subscription; `end` is called when its credential is revoked. Returns the way to forget it. */
 export function trackLiveConnection(
   pubsub: PubSub,
@@ -49,10 +54,7 @@ export function watchRevocations(pubsub: PubSub): () => Promise<void> {
       const { value, done } = await revocations.next();
       if (done) return;
       for (const connection of registryOf(pubsub)) {
-        if (
-          connection.credentialId === value.credentialId ||
-          (connection.userId === value.userId && (!value.orgId || connection.orgId === value.orgId))
-        ) {
+        if (isRevoked(connection, value)) {
           registryOf(pubsub).delete(connection);
           connection.end();
         }

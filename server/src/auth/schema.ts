@@ -1,6 +1,7 @@
 import { builder } from "../builder.js";
+import { ROLES_THAT, hasRole } from "./permissions.js";
 import { AppError } from "../errors.js";
-import type { Context, Viewer } from "../context.js";
+import type { Context } from "../context.js";
 import type { Prisma } from "../generated/sqlite/client.js";
 import { API_KEY_SCOPES, createApiKey, login, logout } from "./service.js";
 import { endCredentialSessions } from "./liveConnections.js";
@@ -99,11 +100,10 @@ builder.queryFields((t) => ({
     resolve: (query, _root, _args, ctx) =>
       ctx.viewer?.kind === "user" ? ctx.db.user.findUnique({ ...query, where: { id: ctx.viewer.userId } }) : null,
   }),
-  apiKeys: t.prismaField({
+  apiKeys: t.withAuth({ user: true }).prismaField({
     type: ["ApiKey"],
-    authScopes: { user: true },
     resolve: (query, _root, _args, ctx) =>
-      ctx.db.apiKey.findMany({ ...query, where: { orgId: ctx.viewer!.orgId, jobId: null }, orderBy: { createdAt: "desc" } }),
+      ctx.db.apiKey.findMany({ ...query, where: { orgId: ctx.viewer.orgId, jobId: null }, orderBy: { createdAt: "desc" } }),
   }),
 }));
 
@@ -130,16 +130,14 @@ builder.mutationFields((t) => ({
       return true;
     },
   }),
-  createApiKey: t.field({
+  createApiKey: t.withAuth({ role: ROLES_THAT.contribute }).field({
     type: CreatedApiKeyRef,
-    authScopes: { role: ["ENGINEER", "OWNER", "QA"] },
     args: {
       name: t.arg.string({ required: true }),
       scopes: t.arg({ type: [ApiKeyScopeEnum], required: true }),
       expiresAt: t.arg({ type: "DateTime" }),
     },
     resolve: async (_root, args, ctx) => {
-      if (ctx.viewer?.kind !== "user") throw new AppError("UNAUTHENTICATED", "Sign in first");
       const scopes = args.scopes.map((s) => s.toLowerCase() as (typeof API_KEY_SCOPES)[number]);
       const created = await createApiKey(ctx.db, ctx.viewer, args.name, scopes, args.expiresAt);
       await audit(ctx, "api_key.created", {
@@ -149,15 +147,14 @@ builder.mutationFields((t) => ({
       return created;
     },
   }),
-  revokeApiKey: t.prismaField({
+  revokeApiKey: t.withAuth({ role: ROLES_THAT.contribute }).prismaField({
     type: "ApiKey",
     errors: { result: { name: "RevokeApiKeySuccess" } },
     description: "Revokes one of your keys (owners and admins: any key of the organization); its live subscriptions end at once.",
-    authScopes: { role: ["ENGINEER", "OWNER", "QA"] },
     args: { id: t.arg.id({ required: true }) },
     resolve: async (query, _root, { id }, ctx) => {
-      const viewer = ctx.viewer as Extract<Viewer, { kind: "user" }>;
-      const anyKey = viewer.role === "OWNER" || viewer.role === "ADMIN";
+      const viewer = ctx.viewer;
+      const anyKey = hasRole(viewer, ROLES_THAT.manage);
       const key = await ctx.db.apiKey.findFirst({
         where: { id: String(id), orgId: viewer.orgId, jobId: null, ...(!anyKey && { userId: viewer.userId }) },
       });
@@ -169,20 +166,19 @@ builder.mutationFields((t) => ({
       return revoked;
     },
   }),
-  setApiKeyMaxLifetime: t.prismaField({
+  setApiKeyMaxLifetime: t.withAuth({ role: ROLES_THAT.manage }).prismaField({
     type: "Organization",
     description:
       "The longest an API key of the organization may live, in days (null: no limit). Keys older than that are refused from then on.",
     errors: { result: { name: "SetApiKeyMaxLifetimeSuccess" } },
-    authScopes: { role: ["OWNER"] },
     args: { days: t.arg.int({ required: false }) },
     resolve: async (query, _root, { days }, ctx) => {
       if (days != null && (days < 1 || days > 3650))
         throw new AppError("VALIDATION", "Between 1 and 3650 days, or null for no limit", "days");
-      const before = await ctx.db.organization.findUniqueOrThrow({ where: { id: ctx.viewer!.orgId }, select: { apiKeyMaxDays: true } });
-      const org = await ctx.db.organization.update({ ...query, where: { id: ctx.viewer!.orgId }, data: { apiKeyMaxDays: days ?? null } });
+      const before = await ctx.db.organization.findUniqueOrThrow({ where: { id: ctx.viewer.orgId }, select: { apiKeyMaxDays: true } });
+      const org = await ctx.db.organization.update({ ...query, where: { id: ctx.viewer.orgId }, data: { apiKeyMaxDays: days ?? null } });
       await audit(ctx, "api_key.policy_changed", {
-        target: { type: "Organization", id: ctx.viewer!.orgId },
+        target: { type: "Organization", id: ctx.viewer.orgId },
         before,
         after: { apiKeyMaxDays: days ?? null },
       });

@@ -1,12 +1,12 @@
 import type { Db } from "../db/client.js";
-import type { AppServices, Viewer } from "../context.js";
-import { forgetRequests, takeRequest } from "../rateLimits.js";
+import type { AppServices, UserViewer, Viewer } from "../context.js";
 import { AppError } from "../errors.js";
 import { audit } from "../audit/service.js";
 import type { Role } from "../generated/sqlite/enums.js";
 import { holdsLease } from "../workers/lease.js";
 import { hashPassword, hashToken, newToken, verifyAgainstDummy, verifyPassword, TOKEN_PREFIX } from "./tokens.js";
 import { endCredentialSessions } from "./liveConnections.js";
+import type { Loaded } from "../expiringCache.js";
 
 export const API_KEY_SCOPES = ["read", "write", "worker"] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
@@ -20,33 +20,57 @@ const GRANTABLE_SCOPES: Record<Role, readonly ApiKeyScope[]> = {
 const SESSION_DAYS = 14;
 const LAST_USED_PRECISION_MS = 60_000;
 
+/** The token of `Authorization: Bearer …`, however "Bearer" is spelled; null when there is none. */
+export const bearerToken = (authorization: string | null | undefined) => authorization?.match(/^Bearer\s+(\S+)$/i)?.[1] ?? null;
+
 /** Resolves the caller from `Authorization: Bearer …` (API key, session or trainer token). */
 export async function resolveViewer(db: Db, authorization: string | null | undefined): Promise<Viewer | null> {
-  const token = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
-  if (!token) return null;
+  const token = bearerToken(authorization);
+  return token ? (await resolveToken(db, token)).value : null;
+}
+
+/**
+ * The caller a token stands for, and until when its credential is valid if
+ * nothing changes (ms since the epoch: the session's or key's expiry, or the
+ * organization's maximum key lifetime), so that a cache keeps it no longer.
+ * A trainer's token is valid until 0: it depends on its job's lease, checked each time.
+ */
+export async function resolveToken(db: Db, token: string): Promise<Loaded<Viewer>> {
   const hash = hashToken(token);
   const now = new Date();
+  const refused = { value: null, validUntil: 0 };
 
   if (token.startsWith(TOKEN_PREFIX.session)) {
     const session = await db.session.findUnique({ where: { tokenHash: hash }, include: MEMBERSHIPS });
     const role = session && roleIn(session.user.memberships, session.orgId);
-    if (!session || !role || session.expiresAt < now) return null;
-    return { kind: "user", userId: session.userId, orgId: session.orgId, role, scopes: null, credentialId: session.id };
+    if (!session || !role || session.expiresAt < now) return refused;
+    return {
+      value: { kind: "user", userId: session.userId, orgId: session.orgId, role, scopes: null, credentialId: session.id },
+      validUntil: session.expiresAt.getTime(),
+    };
   }
 
   const key = await db.apiKey.findUnique({ where: { hash }, include: { ...MEMBERSHIPS, org: { select: { apiKeyMaxDays: true } } } });
-  if (!key || key.revokedAt || (key.expiresAt && key.expiresAt < now)) return null;
+  if (!key || key.revokedAt || (key.expiresAt && key.expiresAt < now)) return refused;
   if (key.jobId) {
     const job = await db.trainingJob.findUnique({ where: { id: key.jobId }, select: { status: true, leaseExpiresAt: true } });
     // A machine's launch token claims; reports need the token that claim returned.
-    return (
-      job && { kind: "trainer", orgId: key.orgId, jobId: key.jobId, tokenId: key.id, holdsLease: !key.launchId && holdsLease(job, now) }
-    );
+    return {
+      value: job && {
+        kind: "trainer",
+        orgId: key.orgId,
+        jobId: key.jobId,
+        tokenId: key.id,
+        holdsLease: !key.launchId && holdsLease(job, now),
+      },
+      validUntil: 0,
+    };
   }
   const role = key.user && roleIn(key.user.memberships, key.orgId);
-  if (!key.userId || !role) return null;
+  if (!key.userId || !role) return refused;
   // The organization's maximum key lifetime applies to keys made before it was set, too.
-  if (key.org.apiKeyMaxDays && key.createdAt.getTime() + key.org.apiKeyMaxDays * 86400_000 < now.getTime()) return null;
+  const endOfLifetime = key.org.apiKeyMaxDays ? key.createdAt.getTime() + key.org.apiKeyMaxDays * 86400_000 : Infinity;
+  if (endOfLifetime < now.getTime()) return refused;
   // Shown beside each key so that unused ones can be revoked; written at most once a minute per key.
   if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_PRECISION_MS) {
     await db.apiKey.updateMany({
@@ -54,7 +78,10 @@ export async function resolveViewer(db: Db, authorization: string | null | undef
       data: { lastUsedAt: now },
     });
   }
-  return { kind: "user", userId: key.userId, orgId: key.orgId, role, scopes: key.scopes as string[], credentialId: key.id };
+  return {
+    value: { kind: "user", userId: key.userId, orgId: key.orgId, role, scopes: key.scopes as string[], credentialId: key.id },
+    validUntil: Math.min(endOfLifetime, key.expiresAt?.getTime() ?? Infinity),
+  };
 }
 
 // A credential works in one organization (a session's, or the one its API key was made in), with the
@@ -81,7 +108,7 @@ export async function login(services: AppServices, email: string, password: stri
   const { db, config } = services;
   const normalized = email.trim().toLowerCase();
   const attempts = `${normalized}|${clientAddress ?? "unknown"}`;
-  const counted = await takeRequest(config, "failedLogins", attempts);
+  const counted = await services.rateLimits.take("failedLogins", attempts);
   if (!counted.allowed)
     throw new AppError(
       "RATE_LIMITED",
@@ -104,7 +131,7 @@ export async function login(services: AppServices, email: string, password: stri
   }
   const orgId = await firstOrganization(db, user.id);
   if (!orgId) throw new AppError("FORBIDDEN", "This account was deactivated: ask an owner or admin of your organization", "email");
-  await forgetRequests(config, "failedLogins", attempts);
+  await services.rateLimits.forget("failedLogins", attempts);
   // A hash made at a lower cost than the configured one is replaced while the password is at hand.
   if (check.outdated) await setPassword(services, user.id, password);
   const token = await createSession(db, user.id, clientAddress, orgId);
@@ -138,7 +165,7 @@ export async function createSession(db: Pick<Db, "session" | "membership">, user
 
 /** Ends the session; its live subscriptions end with it, on every instance. */
 export async function logout(services: AppServices, authorization: string | null | undefined) {
-  const token = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
+  const token = bearerToken(authorization);
   if (!token?.startsWith(TOKEN_PREFIX.session)) return;
   const session = await services.db.session.findUnique({ where: { tokenHash: hashToken(token) }, select: { id: true } });
   if (!session) return;
@@ -154,7 +181,7 @@ export async function logout(services: AppServices, authorization: string | null
  */
 export async function createApiKey(
   db: Db,
-  viewer: Extract<Viewer, { kind: "user" }>,
+  viewer: UserViewer,
   name: string,
   scopes: ApiKeyScope[],
   expiresAt?: Date | null,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomBytes, scryptSync } from "node:crypto";
-import { startTestApp, type TestApp } from "../testing/harness.js";
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
 import { readConfig } from "../config.js";
 import { DEMO_PASSWORD } from "../seed.js";
 

@@ -1,18 +1,22 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
 // TEST_GPU costs $72/h on-demand (2 cents a second), so real jobs move real budgets in seconds.
-vi.hoisted(() => {
-  process.env.GPU_CATALOG_FILE = new URL("../costs/testGpuCatalog.json", import.meta.url).pathname;
-});
-
-import { startTestApp, usingPostgres, type TestApp } from "../testing/harness.js";
-import { demoDatasetId } from "../testing/fixtures.js";
-import { HEARTBEAT } from "../workers/testKit.js";
-import { alertsOf, cancelLiveJobs, createMoneyJob, jobMoney, sleep, TestTrainer, waitFor } from "./testKit.js";
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
+import { usingPostgres } from "@tuneloop/testing/database";
+import { demoDatasetId } from "@tuneloop/testing/fixtures";
+import { HEARTBEAT } from "@tuneloop/testing/workerApi";
+import {
+  alertsOf,
+  cancelLiveJobs,
+  createMoneyJob,
+  jobMoney,
+  sleep,
+  TestTrainer,
+  waitFor,
+  TEST_GPU_CATALOG_FILE,
+} from "@tuneloop/testing/moneyJobs";
 import { monthOf } from "./month.js";
 import { costForSeconds } from "../costs/estimate.js";
-
-delete process.env.GPU_CATALOG_FILE;
 
 const BUDGET = `query($m:String){ budget(month:$m){ month budgetUsd spentUsd committedUsd forecastUsd remainingUsd percentUsed forecastPercent activeJobs hardStopAtBudget jobApprovalUsd reportUrl
   jobs { jobId name status costUsd estimatedCostUsd remainingCostUsd clientName projectName }
@@ -33,7 +37,7 @@ describe(`monthly budgets, approvals and the cost report (${usingPostgres() ? "P
     fetch(`${app.url}/api/budgets/${m}/report.csv`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
 
   beforeAll(async () => {
-    app = await startTestApp();
+    app = await startTestApp({ gpuCatalogFile: TEST_GPU_CATALOG_FILE });
     [engineer, owner] = await Promise.all([app.login("engineer"), app.login("owner")]);
   });
   afterAll(() => app.stop());

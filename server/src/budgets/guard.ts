@@ -1,18 +1,18 @@
-import type { AppServices, Viewer } from "../context.js";
+import type { AppServices, UserViewer } from "../context.js";
 import type { Tx } from "../events/service.js";
 import { appendEvent, inTransaction } from "../events/service.js";
 import { AppError, notFound } from "../errors.js";
 import { formatUsd } from "../costs/money.js";
-import { publishJobChange } from "../jobs/service.js";
+import { queueJobChange } from "../jobs/service.js";
 import { raiseAlert } from "../notifications/alerts.js";
 import { moneyOfMonth, PROJECT_CAP, totalsOf } from "./service.js";
 import { monthOf } from "./month.js";
+import { hasRole, ROLES_THAT } from "../auth/permissions.js";
 
 // What stands between a job and the GPUs: the monthly budgets (organization,
 // project) and, above the organization's threshold, an owner's approval.
 
-type UserViewer = Extract<Viewer, { kind: "user" }>;
-const isOwner = (viewer: UserViewer) => viewer.role === "OWNER" || viewer.role === "ADMIN";
+const isOwner = (viewer: UserViewer) => hasRole(viewer, ROLES_THAT.manage);
 
 function checkReason(viewer: UserViewer, reason: string | null | undefined): string | null {
   if (reason == null) return null;
@@ -197,7 +197,7 @@ export async function approveJobCost(services: AppServices, viewer: UserViewer, 
       payload: { by: viewer.userId },
       source: "user",
     });
+    queueJobChange(tx, job, "updated");
   });
-  publishJobChange(services, job, "updated");
   return job;
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "../testing/harness.js";
-import { createJob, demoDatasetId } from "../testing/fixtures.js";
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
+import { createJob, demoDatasetId } from "@tuneloop/testing/fixtures";
 
 let app: TestApp;
 beforeAll(async () => {

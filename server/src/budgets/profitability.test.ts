@@ -1,15 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // TEST_GPU costs $36/h spot and $72/h on demand: jobs of a few seconds cost cents.
-vi.hoisted(() => {
-  process.env.GPU_CATALOG_FILE = new URL("../costs/testGpuCatalog.json", import.meta.url).pathname;
-});
-
-import { startTestApp, usingPostgres, type TestApp } from "../testing/harness.js";
-import { createOtherOrganization } from "../testing/fixtures.js";
-import { cancelLiveJobs, createMoneyJob, TestTrainer } from "./testKit.js";
-
-delete process.env.GPU_CATALOG_FILE;
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
+import { usingPostgres } from "@tuneloop/testing/database";
+import { createOtherOrganization } from "@tuneloop/testing/fixtures";
+import { cancelLiveJobs, createMoneyJob, TestTrainer, TEST_GPU_CATALOG_FILE } from "@tuneloop/testing/moneyJobs";
 
 // The business owner's money views, through GraphQL over HTTP: revenue and
 // margin per project and client (and their CSV), cost advice drawn from the
@@ -71,7 +66,7 @@ const cost = async (id: string) =>
   (await app.gql(`query($id:ID!){ job(id:$id){ actualCostUsd } }`, { id }, engineer)).data.job.actualCostUsd as number;
 
 beforeAll(async () => {
-  app = await startTestApp();
+  app = await startTestApp({ gpuCatalogFile: TEST_GPU_CATALOG_FILE });
   [owner, engineer] = await Promise.all([app.login("owner"), app.login("engineer")]);
   await cancelLiveJobs(app);
   const made = await app.gql(

@@ -1,6 +1,6 @@
 import { resolveArrayConnection } from "@pothos/plugin-relay";
 import { builder } from "../builder.js";
-import type { Viewer } from "../context.js";
+import { ROLES_THAT, hasRole } from "../auth/permissions.js";
 import { JobStatusEnum } from "../jobs/schema.js";
 import { PresetEnum, PricingTierEnum } from "../jobs/inputs.js";
 import { billableSecondsAt, currentCostUsd, remainingCostUsd } from "../costs/live.js";
@@ -19,8 +19,6 @@ import { profitability, type Margin, type Profitability } from "./profitability.
 import { AppError } from "../errors.js";
 import { monthRange, parseMonth } from "./month.js";
 import { audit } from "../audit/service.js";
-
-const userOf = (viewer: Viewer | null) => viewer as Extract<Viewer, { kind: "user" }>;
 
 const BudgetJobLine = builder.objectRef<BudgetSummary["jobs"][number]>("BudgetJobLine").implement({
   fields: (t) => ({
@@ -210,32 +208,28 @@ const UpdateBudgetInput = builder.inputType("UpdateBudgetInput", {
 });
 
 builder.queryFields((t) => ({
-  budget: t.field({
+  budget: t.withAuth({ user: true }).field({
     type: Budget,
-    authScopes: { user: true },
     args: { month: t.arg.string({ description: "YYYY-MM; the current month by default." }) },
-    resolve: (_root, { month }, ctx) => budgetSummary(ctx.db, ctx.viewer!.orgId, parseMonth(month)),
+    resolve: (_root, { month }, ctx) => budgetSummary(ctx.db, ctx.viewer.orgId, parseMonth(month)),
   }),
-  profitability: t.field({
+  profitability: t.withAuth({ user: true }).field({
     type: ProfitabilityRef,
-    authScopes: { user: true },
-    resolve: (_root, _args, ctx) => profitability(ctx.db, ctx.viewer!.orgId),
+    resolve: (_root, _args, ctx) => profitability(ctx.db, ctx.viewer.orgId),
   }),
-  projects: t.prismaField({
+  projects: t.withAuth({ user: true }).prismaField({
     type: ["Project"],
-    authScopes: { user: true },
     resolve: (query, _root, _args, ctx) =>
-      ctx.db.project.findMany({ ...query, where: { orgId: ctx.viewer!.orgId }, orderBy: { name: "asc" } }),
+      ctx.db.project.findMany({ ...query, where: { orgId: ctx.viewer.orgId }, orderBy: { name: "asc" } }),
   }),
-  budgetOverrides: t.prismaField({
+  budgetOverrides: t.withAuth({ user: true }).prismaField({
     type: ["BudgetOverride"],
-    authScopes: { user: true },
     args: { month: t.arg.string({ description: "YYYY-MM; the current month by default." }) },
     resolve: (query, _root, { month }, ctx) => {
       const { start, end } = monthRange(parseMonth(month));
       return ctx.db.budgetOverride.findMany({
         ...query,
-        where: { orgId: ctx.viewer!.orgId, createdAt: { gte: start, lt: end } },
+        where: { orgId: ctx.viewer.orgId, createdAt: { gte: start, lt: end } },
         orderBy: { createdAt: "desc" },
       });
     },
@@ -243,14 +237,13 @@ builder.queryFields((t) => ({
 }));
 
 builder.mutationFields((t) => ({
-  updateBudget: t.field({
+  updateBudget: t.withAuth({ role: ROLES_THAT.manage }).field({
     type: Budget,
     description: "Owners set the monthly budget, the hard stop and the approval threshold.",
     errors: { result: { name: "UpdateBudgetSuccess" } },
-    authScopes: { role: ["OWNER"] },
     args: { input: t.arg({ type: UpdateBudgetInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      const orgId = ctx.viewer!.orgId;
+      const orgId = ctx.viewer.orgId;
       const before = await ctx.db.organization.findUniqueOrThrow({
         where: { id: orgId },
         select: { monthlyBudgetUsd: true, hardStopAtBudget: true, jobApprovalUsd: true },
@@ -262,10 +255,9 @@ builder.mutationFields((t) => ({
       return budgetSummary(ctx.db, orgId, parseMonth(null));
     },
   }),
-  createProject: t.prismaField({
+  createProject: t.withAuth({ role: ROLES_THAT.train }).prismaField({
     type: "Project",
     errors: { result: { name: "CreateProjectSuccess" } },
-    authScopes: { role: ["ENGINEER", "OWNER"] },
     args: {
       name: t.arg.string({ required: true }),
       clientName: t.arg.string(),
@@ -273,24 +265,23 @@ builder.mutationFields((t) => ({
       contractValueUsd: t.arg.float({ description: "Owners only: what the client pays." }),
     },
     resolve: async (query, _root, args, ctx) => {
-      if (args.monthlyBudgetUsd != null && !["OWNER", "ADMIN"].includes(userOf(ctx.viewer).role)) {
+      if (args.monthlyBudgetUsd != null && !hasRole(ctx.viewer, ROLES_THAT.manage)) {
         throw new AppError("FORBIDDEN", "Only an owner can set a budget", "monthlyBudgetUsd");
       }
-      if (args.contractValueUsd != null && !["OWNER", "ADMIN"].includes(userOf(ctx.viewer).role)) {
+      if (args.contractValueUsd != null && !hasRole(ctx.viewer, ROLES_THAT.manage)) {
         throw new AppError("FORBIDDEN", "Only an owner can set a contract value", "contractValueUsd");
       }
-      const project = await createProject(ctx, ctx.viewer!.orgId, args);
+      const project = await createProject(ctx, ctx.viewer.orgId, args);
       return ctx.db.project.findUniqueOrThrow({ ...query, where: { id: project.id } });
     },
   }),
-  updateProjectBudget: t.field({
+  updateProjectBudget: t.withAuth({ role: ROLES_THAT.manage }).field({
     type: Budget,
     description: "Owners set (or, with null, remove) a project's monthly budget.",
     errors: { result: { name: "UpdateProjectBudgetSuccess" } },
-    authScopes: { role: ["OWNER"] },
     args: { projectId: t.arg.id({ required: true }), monthlyBudgetUsd: t.arg.float() },
     resolve: async (_root, { projectId, monthlyBudgetUsd }, ctx) => {
-      const orgId = ctx.viewer!.orgId;
+      const orgId = ctx.viewer.orgId;
       await updateProjectBudget(ctx, orgId, String(projectId), monthlyBudgetUsd ?? null);
       await audit(ctx, "budget.changed", {
         target: { type: "Project", id: String(projectId) },
@@ -300,14 +291,13 @@ builder.mutationFields((t) => ({
       return budgetSummary(ctx.db, orgId, parseMonth(null));
     },
   }),
-  updateProjectRevenue: t.prismaField({
+  updateProjectRevenue: t.withAuth({ role: ROLES_THAT.manage }).prismaField({
     type: "Project",
     description: "Owners set (or, with null, remove) what the client pays for a project.",
     errors: { result: { name: "UpdateProjectRevenueSuccess" } },
-    authScopes: { role: ["OWNER"] },
     args: { projectId: t.arg.id({ required: true }), contractValueUsd: t.arg.float() },
     resolve: async (query, _root, { projectId, contractValueUsd }, ctx) => {
-      const project = await updateProjectRevenue(ctx, ctx.viewer!.orgId, String(projectId), contractValueUsd ?? null);
+      const project = await updateProjectRevenue(ctx, ctx.viewer.orgId, String(projectId), contractValueUsd ?? null);
       await audit(ctx, "budget.changed", {
         target: { type: "Project", id: project.id },
         after: { contractValueUsd: contractValueUsd ?? null },
@@ -315,26 +305,24 @@ builder.mutationFields((t) => ({
       return ctx.db.project.findUniqueOrThrow({ ...query, where: { id: project.id } });
     },
   }),
-  overrideJobBudget: t.prismaField({
+  overrideJobBudget: t.withAuth({ role: ROLES_THAT.manage }).prismaField({
     type: "TrainingJob",
     description: "Owners let a job that has not started go over the monthly budget, with a reason (recorded).",
     errors: { result: { name: "OverrideJobBudgetSuccess" } },
-    authScopes: { role: ["OWNER"] },
     args: { jobId: t.arg.id({ required: true }), reason: t.arg.string({ required: true }) },
     resolve: async (query, _root, { jobId, reason }, ctx) => {
-      const job = await overrideJobBudget(ctx, userOf(ctx.viewer), String(jobId), reason);
+      const job = await overrideJobBudget(ctx, ctx.viewer, String(jobId), reason);
       await audit(ctx, "budget.overridden", { target: { type: "TrainingJob", id: job.id }, after: { reason } }); // the override itself: the job's budgetOverrides
       return ctx.db.trainingJob.findUniqueOrThrow({ ...query, where: { id: job.id } });
     },
   }),
-  approveTrainingJobCost: t.prismaField({
+  approveTrainingJobCost: t.withAuth({ role: ROLES_THAT.manage }).prismaField({
     type: "TrainingJob",
     description: "Owners confirm the cost of a job estimated above the approval threshold; it can then start.",
     errors: { result: { name: "ApproveTrainingJobCostSuccess" } },
-    authScopes: { role: ["OWNER"] },
     args: { jobId: t.arg.id({ required: true }) },
     resolve: async (query, _root, { jobId }, ctx) => {
-      const job = await approveJobCost(ctx, userOf(ctx.viewer), String(jobId));
+      const job = await approveJobCost(ctx, ctx.viewer, String(jobId));
       await audit(ctx, "job.cost_approved", {
         target: { type: "TrainingJob", id: job.id },
         after: { estimatedCostUsd: job.estimatedCostUsd },

@@ -4,8 +4,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { startTestApp, type TestApp } from "../testing/harness.js";
-import { trainTinyJob } from "../validation/testKit.js";
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
+import { trainTinyJob } from "@tuneloop/testing/validation";
 import { runCli } from "./main.js";
 
 let app: TestApp;

@@ -2,12 +2,12 @@
 // New job page shows: stored encrypted, never returned, used by the reconciler
 // in place of the server's (absent here) env settings.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "../testing/harness.js";
-import { queueJob } from "../workers/testKit.js";
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
+import { queueJob } from "@tuneloop/testing/workerApi";
 import { reconcile } from "./reconciler.js";
 import { LocalProvider } from "./local.js";
 import { decryptSecret } from "./secrets.js";
-import { startSkyPilotStandIn, type SkyPilotStandIn } from "./testing/skypilotStandIn.js";
+import { startSkyPilotStandIn, type SkyPilotStandIn } from "@tuneloop/testing/standIns/skypilot";
 
 const SET = `mutation($p:ComputeProviderName!,$u:String!,$t:String,$n:String){ setComputeCredential(provider:$p, apiUrl:$u, token:$t, namespace:$n){
   __typename ... on AppError { code field message } ... on SetComputeCredentialSuccess { data { provider apiUrl namespace tokenSet tokenLast4 } } } }`;
@@ -75,7 +75,7 @@ describe("compute credentials and quotes", () => {
     });
     const stored = await app.services.db.computeCredential.findFirstOrThrow({ where: { provider: "SKYPILOT" } });
     expect(stored.tokenCipher).not.toContain(TOKEN);
-    expect(decryptSecret(stored.tokenCipher, app.services.config.compute.secretsKey)).toBe(TOKEN);
+    expect(decryptSecret(stored.tokenCipher, app.services.keys.computeSecrets)).toBe(TOKEN);
     // Changing the URL without a token keeps the stored one.
     await app.gql(SET, { p: "SKYPILOT", u: sky.url, t: null }, owner);
     expect((await app.services.db.computeCredential.findFirstOrThrow({ where: { provider: "SKYPILOT" } })).tokenLast4).toBe("9f3a");
@@ -105,7 +105,7 @@ describe("compute credentials and quotes", () => {
     });
 
     const jobId = await queueJob(app, "with the org's skypilot");
-    await reconcile(app.services, { LOCAL: new LocalProvider(app.services.config.dataDir) });
+    await reconcile(app.services, { LOCAL: new LocalProvider(app.services.config.dataDir, app.services.gpus) });
     expect(await app.services.db.computeLaunch.findMany({ where: { jobId } })).toEqual([
       expect.objectContaining({ provider: "SKYPILOT", state: "RUNNING" }),
     ]);

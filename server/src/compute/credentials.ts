@@ -6,10 +6,10 @@ import { KubernetesProvider } from "./kubernetes.js";
 import { SkyPilotProvider } from "./skypilot.js";
 import { decryptSecret } from "./secrets.js";
 import type { ComputeProvider } from "./provider.js";
+import type { GpuCatalog } from "../costs/catalog.js";
 
 // An organization's own provider credentials (Settings → Compute) win over the
-// server's env settings, which remain the fallback. Built providers are kept
-// while the credential is unchanged (keyed by its id and update time).
+// server's env settings, which remain the fallback.
 
 export type Providers = Partial<Record<ComputeProviderName, ComputeProvider>>;
 /** The providers a pass of the reconciler (or a quote) works with. */
@@ -18,16 +18,17 @@ export type ProviderSource = { get(orgId: string, name: ComputeProviderName): Co
 /** Providers that take an organization's own credentials. */
 export const CREDENTIAL_PROVIDERS = ["KUBERNETES", "SKYPILOT"] as const;
 
-const built = new Map<string, ComputeProvider>();
-
-export function providerFromCredential(compute: ComputeSettings, credential: ComputeCredential): ComputeProvider {
-  const key = `${credential.id}:${credential.updatedAt.getTime()}`;
-  let provider = built.get(key);
-  if (provider) return provider;
-  const token = decryptSecret(credential.tokenCipher, compute.secretsKey);
+/** The provider an organization's credential describes, with the server's images and placement. */
+export function providerFromCredential(
+  compute: ComputeSettings,
+  secretsKey: string,
+  gpus: GpuCatalog,
+  credential: ComputeCredential,
+): ComputeProvider {
+  const token = decryptSecret(credential.tokenCipher, secretsKey);
   if (credential.provider === "KUBERNETES") {
     const placement = compute.kubernetes ?? { nodeSelector: "", spotNodeSelector: "", spotTolerations: "[]" };
-    provider = new KubernetesProvider(
+    return new KubernetesProvider(
       {
         apiUrl: credential.apiUrl,
         token,
@@ -37,20 +38,16 @@ export function providerFromCredential(compute: ComputeSettings, credential: Com
         spotTolerations: placement.spotTolerations,
       },
       compute,
+      gpus,
     );
-  } else {
-    provider = new SkyPilotProvider({ apiUrl: credential.apiUrl, token }, compute);
   }
-  // The provider built from this credential before it changed is not needed any more.
-  for (const old of built.keys()) if (old.startsWith(`${credential.id}:`)) built.delete(old);
-  built.set(key, provider);
-  return provider;
+  return new SkyPilotProvider({ apiUrl: credential.apiUrl, token }, compute, gpus);
 }
 
 /** The server's providers, with each organization's own credentials on top (read once per call). */
 export async function providerSource(services: AppServices, providers: Providers, orgId?: string): Promise<ProviderSource> {
   const credentials = await services.db.computeCredential.findMany({ where: orgId ? { orgId } : {} });
-  const own = new Map(credentials.map((c) => [`${c.orgId}:${c.provider}`, providerFromCredential(services.config.compute, c)]));
+  const own = new Map(credentials.map((c) => [`${c.orgId}:${c.provider}`, services.compute.forCredential(c)]));
   return {
     get: (org, name) => own.get(`${org}:${name}`) ?? providers[name],
     all: () => [...Object.values(providers), ...own.values()],

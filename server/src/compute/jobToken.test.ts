@@ -1,8 +1,8 @@
 // A machine launched for one job holds that job's token: it can claim that job and no other.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "../testing/harness.js";
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
 import { createTrainerToken } from "../auth/service.js";
-import { queueJob } from "../workers/testKit.js";
+import { queueJob } from "@tuneloop/testing/workerApi";
 
 const CLAIM = `mutation($w:String!,$j:ID){ claimTrainingJob(workerId:$w, jobId:$j){
   __typename ... on AppError { code field } ... on ClaimTrainingJobSuccess { data { claim { trainerToken job { id status } } } } } }`;

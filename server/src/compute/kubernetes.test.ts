@@ -7,13 +7,14 @@ import { Job } from "kubernetes-models/batch/v1/Job";
 import { Secret } from "kubernetes-models/v1/Secret";
 import type { V1Pod } from "@kubernetes/client-node";
 import { AppError } from "../errors.js";
-import { findGpu } from "../costs/catalog.js";
+import { loadGpuCatalog } from "../costs/catalog.js";
 import { KubernetesProvider, type KubernetesSettings } from "./kubernetes.js";
 import { jobManifest, tokenSecret } from "./kubernetesManifest.js";
 import { ComputeUnavailableError, type LaunchRequest } from "./provider.js";
-import { startKubernetesStandIn, type KubernetesStandIn } from "./testing/kubernetesStandIn.js";
+import { startKubernetesStandIn, type KubernetesStandIn } from "@tuneloop/testing/standIns/kubernetes";
 
 const images = { workerImage: "registry.example/tuneloop-worker:1", gpuWorkerImage: "registry.example/tuneloop-worker-gpu:1" };
+const gpus = loadGpuCatalog();
 const request: LaunchRequest = {
   jobId: "cjob123",
   attempt: 1,
@@ -47,7 +48,7 @@ beforeEach(() => {
     nodeSelector: "nvidia.com/gpu.present=true",
     ...spot,
   };
-  provider = new KubernetesProvider(settings, images);
+  provider = new KubernetesProvider(settings, images, gpus);
 });
 
 /** A pod of the launched Job, as the kubelet would report it. */
@@ -171,7 +172,12 @@ describe("kubernetes provider", () => {
   });
 
   it("a pod no node can take past the deadline is no capacity: the Job is released", async () => {
-    const impatient = new KubernetesProvider({ apiUrl: api.url, token: "t", namespace: "ml", nodeSelector: "", ...spot }, images, 60_000);
+    const impatient = new KubernetesProvider(
+      { apiUrl: api.url, token: "t", namespace: "ml", nodeSelector: "", ...spot },
+      images,
+      gpus,
+      60_000,
+    );
     await impatient.launch(request);
     // PodScheduled=False/Unschedulable, as the scheduler writes it (pod-v1 PodCondition).
     const unschedulable = (since: Date) => ({
@@ -222,16 +228,17 @@ describe("kubernetes provider", () => {
     const noSpot = new KubernetesProvider(
       { apiUrl: api.url, namespace: "ml", nodeSelector: "", spotNodeSelector: "", spotTolerations: "[]" },
       images,
+      gpus,
     );
     expect(() => noSpot.quote("H100_PCIE_80GB", "SPOT")).toThrow(/no spot nodes/);
     expect(noSpot.quote("H100_PCIE_80GB", "ON_DEMAND")).toMatchObject({
       provider: "KUBERNETES",
       tier: "ON_DEMAND",
-      pricePerHourUsd: findGpu("H100_PCIE_80GB")!.onDemandUsdPerHour,
+      pricePerHourUsd: gpus.find("H100_PCIE_80GB")!.onDemandUsdPerHour,
       simulated: false,
     });
 
-    const down = new KubernetesProvider({ apiUrl: "http://127.0.0.1:9", namespace: "ml", nodeSelector: "", ...spot }, images);
+    const down = new KubernetesProvider({ apiUrl: "http://127.0.0.1:9", namespace: "ml", nodeSelector: "", ...spot }, images, gpus);
     await expect(down.poll("tuneloop-cjob123-1")).rejects.toBeInstanceOf(ComputeUnavailableError);
   });
 });

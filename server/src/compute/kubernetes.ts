@@ -2,7 +2,7 @@ import { ApiException, BatchV1Api, CoreV1Api, KubeConfig, type V1Job, type V1Pod
 import type { PricingTier } from "../generated/sqlite/enums.js";
 import type { ComputeSettings } from "../config.js";
 import { AppError } from "../errors.js";
-import { findGpu, hourlyRate } from "../costs/catalog.js";
+import { hourlyRate, type GpuCatalog } from "../costs/catalog.js";
 import {
   ComputeUnavailableError,
   outcomeOfExit,
@@ -18,7 +18,16 @@ import { LABELS, MANAGED_BY, jobManifest, parseSelector, tokenSecret, type JobPl
 // derived from jobId and attempt, so a repeated launch meets the Job it already
 // created (409) instead of starting a second pod. Prices are the GPU catalog's.
 
-export type KubernetesSettings = NonNullable<ComputeSettings["kubernetes"]>;
+/** The cluster to reach (an API server URL and token, or a kubeconfig file) and where jobs' pods go. */
+export type KubernetesSettings = {
+  apiUrl?: string;
+  token?: string;
+  kubeconfig?: string;
+  namespace: string;
+  nodeSelector: string;
+  spotNodeSelector: string;
+  spotTolerations: string;
+};
 
 const UNSCHEDULABLE_DEADLINE_MS = 15 * 60_000;
 
@@ -68,6 +77,7 @@ export class KubernetesProvider implements ComputeProvider {
   constructor(
     settings: KubernetesSettings,
     private readonly images: Pick<ComputeSettings, "workerImage" | "gpuWorkerImage">,
+    private readonly gpus: GpuCatalog,
     /** A pod no node can take (Unschedulable) this long means no capacity: the attempt fails with GPUProvisioningError. */
     private readonly unschedulableDeadlineMs = UNSCHEDULABLE_DEADLINE_MS,
   ) {
@@ -99,7 +109,7 @@ export class KubernetesProvider implements ComputeProvider {
   }
 
   quote(gpuType: string, tier: PricingTier): Quote {
-    const gpu = findGpu(gpuType);
+    const gpu = this.gpus.find(gpuType);
     if (!gpu) throw new AppError("VALIDATION", `Unknown GPU type ${gpuType}`, "gpuType");
     if (tier === "SPOT" && Object.keys(this.placement.spotNodeSelector).length === 0 && this.placement.spotTolerations.length === 0) {
       throw new AppError(
@@ -137,7 +147,11 @@ export class KubernetesProvider implements ComputeProvider {
       // 409: an earlier call stored a token; it stays valid until the launch ends.
       if (!(error instanceof ApiException && error.code === 409)) throw translate(error);
     }
-    return { externalId: name, region: `kubernetes/${namespace}`, instanceType: `${findGpu(request.gpuType)?.name ?? request.gpuType} x1` };
+    return {
+      externalId: name,
+      region: `kubernetes/${namespace}`,
+      instanceType: `${this.gpus.find(request.gpuType)?.name ?? request.gpuType} x1`,
+    };
   }
 
   async poll(externalId: string): Promise<MachineStatus> {

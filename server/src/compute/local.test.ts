@@ -5,11 +5,10 @@ import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "../testing/harness.js";
-import { queueTinyJob, uploadSyntheticDataset, waitFor } from "../../../trainer/src/worker/testing.js";
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
+import { queueTinyJob, uploadSyntheticDataset, waitFor } from "@tuneloop/testing/workerProcesses";
 import { tinyBaseModel } from "@tuneloop/engine/testing";
 import { costForSeconds } from "../costs/estimate.js";
-import { findGpu } from "../costs/catalog.js";
 
 let a: TestApp;
 let b: TestApp;
@@ -26,7 +25,7 @@ beforeAll(async () => {
     leaseSeconds: 600,
     dataDir: a.dataDir,
     databaseUrl: a.services.config.databaseUrl,
-    artifactSigningSecret: a.services.config.artifactSigningSecret,
+    artifactSigningSecret: a.services.keys.artifactSigning,
   });
   datasetId = await uploadSyntheticDataset(a);
 }, 120_000);
@@ -66,7 +65,7 @@ describe("local provider", () => {
       outcome: "SUCCEEDED",
       simulated: true,
       tier: "SPOT",
-      pricePerHourUsd: findGpu("H100_PCIE_80GB")!.spotUsdPerHour,
+      pricePerHourUsd: a.services.gpus.find("H100_PCIE_80GB")!.spotUsdPerHour,
     });
     expect(readFileSync(join(a.dataDir, "compute", "local", `${jobId}-1.log`), "utf8").match(/claimed job/g)).toHaveLength(1);
 

@@ -3,7 +3,7 @@ import { mkdirSync, openSync, closeSync, readdirSync, readFileSync, writeFileSyn
 import { join, resolve } from "node:path";
 import type { PricingTier } from "../generated/sqlite/enums.js";
 import { AppError } from "../errors.js";
-import { findGpu, hourlyRate } from "../costs/catalog.js";
+import { hourlyRate, type GpuCatalog } from "../costs/catalog.js";
 import {
   NoCapacityError,
   outcomeOfExit,
@@ -52,13 +52,16 @@ export class LocalProvider implements ComputeProvider {
   private readonly dir: string;
   private readonly children = new Map<string, ChildProcess>();
 
-  constructor(dataDir: string) {
+  constructor(
+    dataDir: string,
+    private readonly gpus: GpuCatalog,
+  ) {
     this.dir = join(dataDir, "compute", "local");
     mkdirSync(this.dir, { recursive: true });
   }
 
   quote(gpuType: string, tier: PricingTier): Quote {
-    const gpu = findGpu(gpuType);
+    const gpu = this.gpus.find(gpuType);
     if (!gpu) throw new AppError("VALIDATION", `Unknown GPU type ${gpuType}`, "gpuType");
     return {
       provider: this.name,

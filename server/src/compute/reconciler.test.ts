@@ -2,9 +2,9 @@
 // misbehaves on purpose (down, rate-limited, no such GPU): the faults the local
 // provider cannot produce. The local provider itself is tested end to end in local.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "../testing/harness.js";
-import { CLAIM, queueJob, uploadArtifact } from "../workers/testKit.js";
-import { REPORT } from "../ingest/testTrainer.js";
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
+import { CLAIM, queueJob, uploadArtifact } from "@tuneloop/testing/workerApi";
+import { REPORT } from "@tuneloop/testing/trainerReports";
 import { queueAutomaticRuns } from "../validation/service.js";
 import { AppError } from "../errors.js";
 import { reconcile } from "./reconciler.js";
@@ -229,7 +229,7 @@ describe("compute reconciler", () => {
     const path = process.env.PATH;
     process.env.PATH = "/nonexistent"; // no python3 to start: this machine, the only one the local provider has, cannot run it
     try {
-      await reconcile(app.services, { LOCAL: new LocalProvider(app.services.config.dataDir) });
+      await reconcile(app.services, { LOCAL: new LocalProvider(app.services.config.dataDir, app.services.gpus) });
     } finally {
       process.env.PATH = path;
     }

@@ -2,7 +2,7 @@ import type { AppServices } from "../context.js";
 import type { ComputeLaunchOutcome, ComputeProviderName, PricingTier } from "../generated/sqlite/enums.js";
 import { AppError } from "../errors.js";
 import { createTrainerToken } from "../auth/service.js";
-import { appendEvent, publishEvent } from "../events/service.js";
+import { appendEvent, inTransaction } from "../events/service.js";
 import type { JobEventType } from "../events/types.js";
 import { transitionJob } from "../jobs/service.js";
 import { FINAL_STATUSES } from "../jobs/stateMachine.js";
@@ -30,8 +30,7 @@ const MAX_BACKOFF_SECONDS = 300;
 const POLLS_IN_FLIGHT = 8;
 
 async function emit(services: AppServices, jobId: string, type: JobEventType, message: string, payload: Record<string, unknown>) {
-  const event = await appendEvent(services.db, { jobId, type, message, payload, source: "system" });
-  publishEvent(services.pubsub, jobId, event.id);
+  await inTransaction(services, (tx) => appendEvent(tx, { jobId, type, message, payload, source: "system" }));
 }
 
 /** Ends a job the provider cannot run, with a typed reason (the failure advice reads errorType). */
@@ -439,7 +438,7 @@ export async function reconcile(services: AppServices, serverProviders: Provider
   if (tick % ORPHAN_SCAN_EVERY === 0) await phase("orphans", () => releaseOrphans(services, providers));
 }
 
-/** The reconciler as a background worker: a pass every COMPUTE_TICK_MS, never two at once; stopping waits for the pass and the provider. */
+/** The reconciler as a background worker: a pass every COMPUTE_TICK_MS, never two at once; stopping waits for the pass (the app then closes the providers). */
 export function startComputeReconciler(services: AppServices, providers: Providers): () => Promise<void> {
   let tick = 0;
   let running: Promise<void> | null = null;
@@ -452,6 +451,5 @@ export function startComputeReconciler(services: AppServices, providers: Provide
   return async () => {
     clearInterval(timer);
     await running;
-    await Promise.all(Object.values(providers).map((p) => p.close?.()));
   };
 }

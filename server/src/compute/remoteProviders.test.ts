@@ -3,16 +3,18 @@
 // by its Job and a recovering SkyPilot job by SkyPilot, and either claims the job
 // again with the launch's token; no capacity fails the job with its retry advice.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "../testing/harness.js";
-import { CLAIM, queueJob } from "../workers/testKit.js";
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
+import { CLAIM, queueJob } from "@tuneloop/testing/workerApi";
 import { hashToken } from "../auth/tokens.js";
 import { reconcile } from "./reconciler.js";
 import { KubernetesProvider } from "./kubernetes.js";
 import { SkyPilotProvider } from "./skypilot.js";
-import { startKubernetesStandIn, type KubernetesStandIn } from "./testing/kubernetesStandIn.js";
-import { startSkyPilotStandIn, type SkyPilotStandIn } from "./testing/skypilotStandIn.js";
+import { loadGpuCatalog } from "../costs/catalog.js";
+import { startKubernetesStandIn, type KubernetesStandIn } from "@tuneloop/testing/standIns/kubernetes";
+import { startSkyPilotStandIn, type SkyPilotStandIn } from "@tuneloop/testing/standIns/skypilot";
 
 const images = { workerImage: "tuneloop-worker:test", gpuWorkerImage: "tuneloop-worker-gpu:test" };
+const gpus = loadGpuCatalog();
 
 let app: TestApp;
 let kube: KubernetesStandIn;
@@ -51,6 +53,7 @@ describe("remote providers through the reconciler", () => {
       KUBERNETES: new KubernetesProvider(
         { apiUrl: kube.url, namespace: "ml", nodeSelector: "", spotNodeSelector: "spot=true", spotTolerations: "[]" },
         images,
+        gpus,
       ),
     };
 
@@ -102,7 +105,7 @@ describe("remote providers through the reconciler", () => {
   it("skypilot: a recovering managed job is left to SkyPilot and claims again with its token; no capacity fails the job with the retry advice", async () => {
     await useProvider("SKYPILOT");
     const jobId = await queueJob(app, "on skypilot");
-    const providers = { SKYPILOT: new SkyPilotProvider({ apiUrl: sky.url }, images) };
+    const providers = { SKYPILOT: new SkyPilotProvider({ apiUrl: sky.url }, images, gpus) };
 
     await reconcile(app.services, providers);
     const [launch] = await launchesOf(jobId);

@@ -1,4 +1,5 @@
 import { builder } from "../builder.js";
+import { ROLES_THAT } from "../auth/permissions.js";
 import { audit } from "../audit/service.js";
 import { AppError } from "../errors.js";
 import { interruptionCost } from "./interruptions.js";
@@ -118,7 +119,7 @@ builder.prismaObjectFields("Organization", (t) => ({
   computeProvider: t.expose("computeProvider", { type: ComputeProviderEnum, description: "Where the organization's jobs run." }),
   computeCredentials: t.relation("computeCredentials", {
     description: "The organization's own provider credentials (owners and admins).",
-    authScopes: { role: ["OWNER", "ADMIN"] },
+    authScopes: { role: ROLES_THAT.manage },
   }),
   serverComputeProviders: t.field({
     type: [ComputeProviderEnum],
@@ -133,25 +134,22 @@ builder.prismaObjectFields("Organization", (t) => ({
 }));
 
 builder.queryFields((t) => ({
-  computeQuote: t.field({
+  computeQuote: t.withAuth({ user: true }).field({
     type: QuoteRef,
     description: "The provider, region, machine and price a job with these settings would get, and its fallback.",
     errors: { result: { name: "ComputeQuoteSuccess" } },
-    authScopes: { user: true },
     args: { input: t.arg({ type: JobSettingsInput, required: true }) },
-    resolve: (_root, { input }, ctx) => computeQuote(ctx, ctx.viewer!.orgId, { ...input, datasetId: String(input.datasetId) }),
+    resolve: (_root, { input }, ctx) => computeQuote(ctx, ctx.viewer.orgId, { ...input, datasetId: String(input.datasetId) }),
   }),
 }));
 
 builder.mutationFields((t) => ({
-  setComputeProvider: t.prismaField({
+  setComputeProvider: t.withAuth({ role: ROLES_THAT.manage }).prismaField({
     type: "Organization",
     description: "Owners and admins choose where the organization's jobs run; jobs already launched keep their machines.",
     errors: { result: { name: "SetComputeProviderSuccess" } },
-    authScopes: { role: ["OWNER", "ADMIN"] },
     args: { provider: t.arg({ type: ComputeProviderEnum, required: true }) },
     resolve: async (query, _root, { provider }, ctx) => {
-      if (ctx.viewer?.kind !== "user") throw new AppError("FORBIDDEN", "Only a signed-in owner or admin can change this", "provider");
       const { kubernetes, skypilot } = ctx.config.compute;
       const own = await ctx.db.computeCredential.findUnique({ where: { orgId_provider: { orgId: ctx.viewer.orgId, provider } } });
       if (!own && ((provider === "KUBERNETES" && !kubernetes) || (provider === "SKYPILOT" && !skypilot))) {
@@ -174,11 +172,10 @@ builder.mutationFields((t) => ({
 }));
 
 builder.mutationFields((t) => ({
-  setComputeCredential: t.prismaField({
+  setComputeCredential: t.withAuth({ role: ROLES_THAT.manage }).prismaField({
     type: "ComputeCredential",
     description: "Owners and admins store the organization's own credentials for a provider; leave the token out to keep the stored one.",
     errors: { result: { name: "SetComputeCredentialSuccess" } },
-    authScopes: { role: ["OWNER", "ADMIN"] },
     args: {
       provider: t.arg({ type: ComputeProviderEnum, required: true }),
       apiUrl: t.arg.string({ required: true }),
@@ -186,7 +183,6 @@ builder.mutationFields((t) => ({
       namespace: t.arg.string(),
     },
     resolve: async (_query, _root, args, ctx) => {
-      if (ctx.viewer?.kind !== "user") throw new AppError("FORBIDDEN", "Only a signed-in owner or admin can change this", "provider");
       const credential = await setComputeCredential(ctx, ctx.viewer.orgId, args);
       // Never the token: which provider, where, and whether the token changed.
       await audit(ctx, "provider.settings_changed", {
@@ -196,16 +192,15 @@ builder.mutationFields((t) => ({
       return credential;
     },
   }),
-  deleteComputeCredential: t.boolean({
+  deleteComputeCredential: t.withAuth({ role: ROLES_THAT.manage }).boolean({
     description: "Removes the organization's own credentials for a provider; the server's settings apply again.",
     errors: { result: { name: "DeleteComputeCredentialSuccess" } },
-    authScopes: { role: ["OWNER", "ADMIN"] },
     args: { provider: t.arg({ type: ComputeProviderEnum, required: true }) },
     resolve: async (_root, { provider }, ctx) => {
-      const { count } = await ctx.db.computeCredential.deleteMany({ where: { orgId: ctx.viewer!.orgId, provider } });
+      const { count } = await ctx.db.computeCredential.deleteMany({ where: { orgId: ctx.viewer.orgId, provider } });
       if (count)
         await audit(ctx, "provider.settings_changed", {
-          target: { type: "Organization", id: ctx.viewer!.orgId },
+          target: { type: "Organization", id: ctx.viewer.orgId },
           after: { provider, credential: "removed" },
         });
       return count > 0;

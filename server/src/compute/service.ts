@@ -4,7 +4,6 @@ import { AppError } from "../errors.js";
 import { hourlyRate } from "../costs/catalog.js";
 import { resolveSettings, type JobSettings } from "../costs/service.js";
 import { CREDENTIAL_PROVIDERS, providerSource } from "./credentials.js";
-import { serverProviders } from "./providers.js";
 import { encryptSecret } from "./secrets.js";
 import type { Quote } from "./provider.js";
 
@@ -16,7 +15,7 @@ export type ComputeQuote = Omit<Quote, "provider"> & {
 
 /** Where a job with these settings would run and at what price, before it is created; the same checks as the launch. */
 export async function computeQuote(services: AppServices, orgId: string, input: JobSettings): Promise<ComputeQuote> {
-  const settings = await resolveSettings(services.db, orgId, input);
+  const settings = await resolveSettings(services, orgId, input);
   const { computeProvider } = await services.db.organization.findUniqueOrThrow({ where: { id: orgId }, select: { computeProvider: true } });
   if (computeProvider === "WORKERS") {
     return {
@@ -29,7 +28,7 @@ export async function computeQuote(services: AppServices, orgId: string, input: 
       fallback: null,
     };
   }
-  const provider = (await providerSource(services, serverProviders(services), orgId)).get(orgId, computeProvider);
+  const provider = (await providerSource(services, services.compute.server, orgId)).get(orgId, computeProvider);
   if (!provider)
     throw new AppError(
       "VALIDATION",
@@ -73,7 +72,7 @@ export async function setComputeCredential(services: AppServices, orgId: string,
   const where = { orgId_provider: { orgId, provider: input.provider } };
   const existing = await services.db.computeCredential.findUnique({ where });
   if (!token && !existing) throw new AppError("VALIDATION", "Enter the API token", "token");
-  const secret = token ? { tokenCipher: encryptSecret(token, services.config.compute.secretsKey), tokenLast4: token.slice(-4) } : {};
+  const secret = token ? { tokenCipher: encryptSecret(token, services.keys.computeSecrets), tokenLast4: token.slice(-4) } : {};
   return services.db.computeCredential.upsert({
     where,
     create: {

@@ -7,10 +7,12 @@ import { parse } from "yaml";
 import { AppError } from "../errors.js";
 import { ComputeUnavailableError, type LaunchRequest } from "./provider.js";
 import { SkyPilotProvider } from "./skypilot.js";
+import { loadGpuCatalog } from "../costs/catalog.js";
 import { taskYaml } from "./skypilotTask.js";
-import { startSkyPilotStandIn, type SkyPilotStandIn } from "./testing/skypilotStandIn.js";
+import { startSkyPilotStandIn, type SkyPilotStandIn } from "@tuneloop/testing/standIns/skypilot";
 
 const images = { workerImage: "registry.example/tuneloop-worker:1", gpuWorkerImage: "registry.example/tuneloop-worker-gpu:1" };
+const gpus = loadGpuCatalog();
 const request: LaunchRequest = {
   jobId: "cjob123",
   attempt: 1,
@@ -32,7 +34,7 @@ beforeEach(() => {
   api.jobs.length = 0;
   api.requests.length = 0;
   api.tasks.length = 0;
-  provider = new SkyPilotProvider({ apiUrl: `${api.url}/`, token: "sky-service-account" }, images, 300);
+  provider = new SkyPilotProvider({ apiUrl: `${api.url}/`, token: "sky-service-account" }, images, gpus, 300);
 });
 
 const paths = () => api.requests.map((r) => `${r.method} ${r.path}`);
@@ -138,7 +140,7 @@ describe("skypilot provider", () => {
     api.failNextQueue = { type: "ClusterNotUpError", message: "The jobs controller is not up" };
     await expect(provider.poll("1")).rejects.toBeInstanceOf(ComputeUnavailableError);
 
-    const down = new SkyPilotProvider({ apiUrl: "http://127.0.0.1:9" }, images);
+    const down = new SkyPilotProvider({ apiUrl: "http://127.0.0.1:9" }, images, gpus);
     await expect(down.poll("1")).rejects.toBeInstanceOf(ComputeUnavailableError);
     expect(provider.quote("A100_SXM_80GB", "SPOT")).toMatchObject({ provider: "SKYPILOT", instanceType: "A100-80GB:1", simulated: false });
     expect(() => provider.quote("TPU_V5", "SPOT")).toThrow(AppError);

@@ -1,7 +1,7 @@
 import type { PricingTier } from "../generated/sqlite/enums.js";
 import type { ComputeSettings } from "../config.js";
 import { AppError } from "../errors.js";
-import { findGpu, hourlyRate } from "../costs/catalog.js";
+import { hourlyRate, type GpuCatalog } from "../costs/catalog.js";
 import {
   ComputeUnavailableError,
   type ComputeProvider,
@@ -20,7 +20,7 @@ import { acceleratorOf, taskName, taskYaml } from "./skypilotTask.js";
 // {status, return_value: "<json>", error: "<json>"}. SkyPilot relaunches a
 // preempted job by itself (job_recovery); the job is RECOVERING meanwhile.
 
-export type SkyPilotSettings = NonNullable<ComputeSettings["skypilot"]>;
+export type SkyPilotSettings = { apiUrl: string; token?: string };
 
 type ManagedJob = {
   job_id: number;
@@ -80,11 +80,12 @@ export class SkyPilotProvider implements ComputeProvider {
   constructor(
     private readonly settings: SkyPilotSettings,
     private readonly images: Pick<ComputeSettings, "workerImage" | "gpuWorkerImage">,
+    private readonly gpus: GpuCatalog,
     private readonly resultWaitMs = RESULT_WAIT_MS,
   ) {}
 
   quote(gpuType: string, tier: PricingTier): Quote {
-    const gpu = findGpu(gpuType);
+    const gpu = this.gpus.find(gpuType);
     if (!gpu) throw new AppError("VALIDATION", `Unknown GPU type ${gpuType}`, "gpuType");
     return {
       provider: this.name,

@@ -1,12 +1,11 @@
 // Cost advice from an organization's own history: what its finished and failed
 // jobs say about batch sizes that run out of memory, what spot capacity saved,
 // and which preset bought the most quality per dollar on datasets of a size.
-import type { Db } from "../db/client.js";
+import type { AppServices } from "../context.js";
 import type { Preset } from "../generated/sqlite/enums.js";
 import type { JobConfig } from "../jobs/config.js";
 import { monthOf, monthRange } from "../budgets/month.js";
 import { billableSecondsAt, currentCostUsd, JOB_MONEY_SELECT } from "./live.js";
-import { findGpu } from "./catalog.js";
 import { formatUsd } from "./money.js";
 
 export type CostAdvice =
@@ -41,7 +40,11 @@ const OOM_MIN_FAILURES = 2;
 /** The most recent jobs read. */
 const WINDOW = 2000;
 
-export async function costAdvice(db: Db, orgId: string, options: { datasetId?: string | null; now?: Date } = {}): Promise<CostAdvice[]> {
+export async function costAdvice(
+  { db, gpus }: Pick<AppServices, "db" | "gpus">,
+  orgId: string,
+  options: { datasetId?: string | null; now?: Date } = {},
+): Promise<CostAdvice[]> {
   const now = options.now ?? new Date();
   const jobs = await db.trainingJob.findMany({
     where: { orgId, status: { in: ["COMPLETED", "FAILED"] } },
@@ -76,7 +79,7 @@ export async function costAdvice(db: Db, orgId: string, options: { datasetId?: s
       .filter((j) => j.gpuType === gpuType && j.status === "COMPLETED" && (j.config as JobConfig).batchSize < batch)
       .map((j) => (j.config as JobConfig).batchSize);
     const suggested = worked.length ? Math.max(...worked) : Math.max(1, Math.floor(batch / 2));
-    const gpu = findGpu(gpuType)?.name ?? gpuType;
+    const gpu = gpus.find(gpuType)?.name ?? gpuType;
     advice.push({
       kind: "OUT_OF_MEMORY",
       message: `On ${gpu}, batch ${batch} ran out of memory in ${failed} of ${group.length} jobs: use batch ${suggested}${worked.length ? " (it completed there)" : ""}.`,
@@ -95,7 +98,7 @@ export async function costAdvice(db: Db, orgId: string, options: { datasetId?: s
     const savingsUsd = spot.reduce(
       (sum, j) =>
         sum +
-        (billableSecondsAt(j, now) / 3600) * Math.max(0, (findGpu(j.gpuType)?.onDemandUsdPerHour ?? j.hourlyRateUsd) - j.hourlyRateUsd),
+        (billableSecondsAt(j, now) / 3600) * Math.max(0, (gpus.find(j.gpuType)?.onDemandUsdPerHour ?? j.hourlyRateUsd) - j.hourlyRateUsd),
       0,
     );
     const interruptions = spot.reduce((sum, j) => sum + j.recoveryCount, 0);

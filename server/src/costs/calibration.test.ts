@@ -1,16 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-// A GPU with no provisioning or loading time and a dear rate, so that real
-// jobs run for seconds and cost cents (GPU_CATALOG_FILE is read at import).
-vi.hoisted(() => {
-  process.env.GPU_CATALOG_FILE = new URL("./testGpuCatalog.json", import.meta.url).pathname;
-});
-
-import { startTestApp, usingPostgres, type TestApp } from "../testing/harness.js";
-import { demoDatasetId } from "../testing/fixtures.js";
-import { alertsOf, createMoneyJob, jobMoney, sleep, TestTrainer, waitFor } from "../budgets/testKit.js";
-
-delete process.env.GPU_CATALOG_FILE;
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
+import { usingPostgres } from "@tuneloop/testing/database";
+import { demoDatasetId } from "@tuneloop/testing/fixtures";
+import { alertsOf, createMoneyJob, jobMoney, sleep, TestTrainer, waitFor, TEST_GPU_CATALOG_FILE } from "@tuneloop/testing/moneyJobs";
 
 const ESTIMATE = `query($i: JobSettingsInput!){ costEstimate(input:$i){ durationSeconds costUsd costLowUsd costHighUsd confidence uncertainty calibratedJobs throughputCorrection stages { stage seconds } } }`;
 const ACCURACY = `{ estimatorAccuracy { completedJobs withinTolerance share tolerance target meetsTarget meanAbsoluteErrorPct groups { preset gpuType completedJobs withinTolerance throughputCorrection } } }`;
@@ -32,7 +25,7 @@ describe(`estimates against actuals, and calibration (${usingPostgres() ? "Postg
   let engineer: string;
   let settings: Record<string, unknown>;
   beforeAll(async () => {
-    app = await startTestApp();
+    app = await startTestApp({ gpuCatalogFile: TEST_GPU_CATALOG_FILE });
     engineer = await app.login("engineer");
     settings = { datasetId: await demoDatasetId(app, engineer), preset: "BALANCED", gpuType: "TEST_GPU", pricingTier: "ON_DEMAND" };
   });

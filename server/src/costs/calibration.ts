@@ -1,7 +1,7 @@
-import type { Db } from "../db/client.js";
+import type { AppServices } from "../context.js";
 import type { Preset, PricingTier } from "../generated/sqlite/enums.js";
 import type { JobConfig } from "../jobs/config.js";
-import { findGpu } from "./catalog.js";
+import type { GpuCatalog } from "./catalog.js";
 import { estimateCost } from "./estimate.js";
 
 // The estimator learns from finished jobs: for each preset and GPU, how fast
@@ -44,8 +44,8 @@ const median = (values: number[]) => {
  * training time over the billed time left once the fixed stages are taken out.
  * Null when the job's times say nothing (unknown GPU, nothing billed past the overheads).
  */
-export function observedCorrection(job: FinishedJob): number | null {
-  const gpu = findGpu(job.gpuType);
+export function observedCorrection(gpus: GpuCatalog, job: FinishedJob): number | null {
+  const gpu = gpus.find(job.gpuType);
   if (!gpu) return null;
   const raw = estimateCost({ datasetTokens: job.dataset.tokenCount, config: job.config as JobConfig, gpu, tier: job.pricingTier });
   const training = raw.stages.find((s) => s.stage === "training")!.seconds;
@@ -55,14 +55,19 @@ export function observedCorrection(job: FinishedJob): number | null {
 }
 
 /** The throughput correction for new estimates of a preset on a GPU; the median resists one odd job. */
-export async function throughputCalibration(db: Db, orgId: string, preset: Preset, gpuType: string): Promise<Calibration> {
+export async function throughputCalibration(
+  { db, gpus }: Pick<AppServices, "db" | "gpus">,
+  orgId: string,
+  preset: Preset,
+  gpuType: string,
+): Promise<Calibration> {
   const jobs = await db.trainingJob.findMany({
     where: { orgId, preset, gpuType, status: "COMPLETED", billableSeconds: { gt: 0 } },
     orderBy: [{ finishedAt: "desc" }, { id: "desc" }],
     take: HISTORY,
     select: finishedJobSelect,
   });
-  const ratios = jobs.map(observedCorrection).filter((r): r is number => r !== null);
+  const ratios = jobs.map((job) => observedCorrection(gpus, job)).filter((r): r is number => r !== null);
   if (ratios.length === 0) return { throughputCorrection: 1, calibratedJobs: 0 };
   return { throughputCorrection: median(ratios), calibratedJobs: ratios.length };
 }
@@ -81,7 +86,12 @@ export type EstimatorAccuracy = {
 };
 
 /** How often completed jobs cost what they were estimated to, within ±15%. */
-export async function estimatorAccuracy(db: Db, orgId: string, since?: Date | null): Promise<EstimatorAccuracy> {
+export async function estimatorAccuracy(
+  services: Pick<AppServices, "db" | "gpus">,
+  orgId: string,
+  since?: Date | null,
+): Promise<EstimatorAccuracy> {
+  const { db } = services;
   const jobs = await db.trainingJob.findMany({
     where: { orgId, status: "COMPLETED", estimatedCostUsd: { gt: 0 }, ...(since && { finishedAt: { gte: since } }) },
     select: { preset: true, gpuType: true, estimatedCostUsd: true, actualCostUsd: true },
@@ -93,7 +103,7 @@ export async function estimatorAccuracy(db: Db, orgId: string, since?: Date | nu
     groupKeys.map(async (key) => {
       const [preset, gpuType] = key.split("|") as [Preset, string];
       const members = jobs.filter((j) => j.preset === preset && j.gpuType === gpuType);
-      const { throughputCorrection } = await throughputCalibration(db, orgId, preset, gpuType);
+      const { throughputCorrection } = await throughputCalibration(services, orgId, preset, gpuType);
       return {
         preset,
         gpuType,

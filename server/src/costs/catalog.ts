@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 
 // The GPUs a job can run on, their prices per tier and the figures the
-// estimator needs. Override the whole table with GPU_CATALOG_FILE (same JSON shape).
+// estimator needs. GPU_CATALOG_FILE replaces the whole table (same JSON shape);
+// each app reads it once at start (AppServices.gpus).
 const gpuSchema = z.object({
   id: z.string(),
   name: z.string(),
@@ -54,19 +55,28 @@ const DEFAULT_CATALOG: GpuType[] = [
   },
 ];
 
-export function loadGpuCatalog(file = process.env.GPU_CATALOG_FILE): GpuType[] {
-  if (!file) return DEFAULT_CATALOG;
-  return z
-    .array(gpuSchema)
-    .min(1)
-    .parse(JSON.parse(readFileSync(file, "utf8")));
+/** The GPUs one server offers; the first is the default for a job that names none. */
+export class GpuCatalog {
+  constructor(readonly all: GpuType[]) {}
+
+  get defaultId(): string {
+    return this.all[0].id;
+  }
+
+  find(id: string): GpuType | undefined {
+    return this.all.find((g) => g.id === id);
+  }
 }
 
-export const gpuCatalog = loadGpuCatalog();
-export const DEFAULT_GPU = gpuCatalog[0].id;
-
-export function findGpu(id: string): GpuType | undefined {
-  return gpuCatalog.find((g) => g.id === id);
+/** The table in `file` (GPU_CATALOG_FILE), or the default one. */
+export function loadGpuCatalog(file?: string): GpuCatalog {
+  if (!file) return new GpuCatalog(DEFAULT_CATALOG);
+  return new GpuCatalog(
+    z
+      .array(gpuSchema)
+      .min(1)
+      .parse(JSON.parse(readFileSync(file, "utf8"))),
+  );
 }
 
 export function hourlyRate(gpu: GpuType, tier: "SPOT" | "ON_DEMAND"): number {

@@ -1,9 +1,8 @@
 import type { JobConfig } from "../jobs/config.js";
 import { type GpuType, hourlyRate } from "./catalog.js";
-import { parametersOfModel, requireBaseModel } from "../jobs/baseModels.js";
+import { baseModelOf } from "../jobs/baseModels.js";
 
 const REFERENCE_PARAMETERS = 8.1e9;
-const baseModelParameters = (id: string) => parametersOfModel(requireBaseModel(id));
 
 export type CostEstimate = {
   trainingTokens: number;
@@ -50,7 +49,7 @@ export function estimateCost(input: {
   // Higher rank costs a little more per token; the rest of a LoRA step is the frozen base.
   const rankSlowdown = 1 + config.rank / 256;
   // The catalog's throughput is for models up to 8B parameters; a larger base is proportionally slower.
-  const sizeSlowdown = Math.max(1, baseModelParameters(config.baseModel) / REFERENCE_PARAMETERS);
+  const sizeSlowdown = Math.max(1, baseModelOf(config.baseModel, config.baseModelParameters).parameters / REFERENCE_PARAMETERS);
   const tokensPerSecond = (gpu.tokensPerSecond * correction) / rankSlowdown / sizeSlowdown;
   const trainingTokens = Math.round(datasetTokens * (1 - VALIDATION_SHARE) * config.epochs);
   const trainingSeconds = trainingTokens / tokensPerSecond;

@@ -1,5 +1,5 @@
 import { builder } from "../builder.js";
-import { gpuCatalog } from "./catalog.js";
+import type { GpuType } from "./catalog.js";
 import type { CostEstimate } from "./estimate.js";
 import { resolveSettings } from "./service.js";
 import { JobSettingsInput, PresetEnum } from "../jobs/inputs.js";
@@ -7,7 +7,7 @@ import { estimatorAccuracy, type EstimatorAccuracy } from "./calibration.js";
 import { currentCostUsd, isCostOverrun, projectedCostUsd, remainingCostUsd, spendRateUsdPerHour } from "./live.js";
 import { costAdvice, type CostAdvice } from "./advice.js";
 
-const GpuTypeRef = builder.objectRef<(typeof gpuCatalog)[number]>("GpuType").implement({
+const GpuTypeRef = builder.objectRef<GpuType>("GpuType").implement({
   fields: (t) => ({
     id: t.exposeID("id"),
     name: t.exposeString("name"),
@@ -140,25 +140,22 @@ const CostAdviceRef = builder.objectRef<CostAdvice>("CostAdvice").implement({
 });
 
 builder.queryFields((t) => ({
-  costAdvice: t.field({
+  costAdvice: t.withAuth({ user: true }).field({
     type: [CostAdviceRef],
     description:
       "Suggestions from the organization's own history: batch sizes that ran out of memory, what spot saved this month, the preset with the best quality per dollar by dataset size.",
-    authScopes: { user: true },
     args: { datasetId: t.arg.id({ description: "Compare presets on datasets of this one's size only." }) },
-    resolve: (_root, { datasetId }, ctx) => costAdvice(ctx.db, ctx.viewer!.orgId, { datasetId: datasetId && String(datasetId) }),
+    resolve: (_root, { datasetId }, ctx) => costAdvice(ctx, ctx.viewer.orgId, { datasetId: datasetId && String(datasetId) }),
   }),
-  estimatorAccuracy: t.field({
+  estimatorAccuracy: t.withAuth({ user: true }).field({
     type: EstimatorAccuracyRef,
-    authScopes: { user: true },
     args: { since: t.arg({ type: "DateTime", description: "Only jobs completed since then." }) },
-    resolve: (_root, { since }, ctx) => estimatorAccuracy(ctx.db, ctx.viewer!.orgId, since),
+    resolve: (_root, { since }, ctx) => estimatorAccuracy(ctx, ctx.viewer.orgId, since),
   }),
-  gpuTypes: t.field({ type: [GpuTypeRef], authScopes: { user: true }, resolve: () => gpuCatalog }),
-  costEstimate: t.field({
+  gpuTypes: t.field({ type: [GpuTypeRef], authScopes: { user: true }, resolve: (_root, _args, ctx) => ctx.gpus.all }),
+  costEstimate: t.withAuth({ user: true }).field({
     type: CostEstimateRef,
-    authScopes: { user: true },
     args: { input: t.arg({ type: JobSettingsInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => (await resolveSettings(ctx.db, ctx.viewer!.orgId, input)).estimate,
+    resolve: async (_root, { input }, ctx) => (await resolveSettings(ctx, ctx.viewer.orgId, input)).estimate,
   }),
 }));

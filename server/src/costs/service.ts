@@ -1,10 +1,10 @@
-import type { Db } from "../db/client.js";
+import type { AppServices } from "../context.js";
 import { AppError, notFound } from "../errors.js";
 import { resolveJobConfig, type JobConfig, type PresetName } from "../jobs/config.js";
-import { DEFAULT_GPU, findGpu, type GpuType } from "./catalog.js";
+import type { GpuType } from "./catalog.js";
 import { estimateCost, type CostEstimate } from "./estimate.js";
 import { throughputCalibration } from "./calibration.js";
-import { checkFitsGpu, requireBaseModel } from "../jobs/baseModels.js";
+import { baseModelOf, checkFitsGpu } from "../jobs/baseModels.js";
 
 export type JobSettings = {
   datasetId: string;
@@ -28,15 +28,20 @@ export type ResolvedSettings = {
 };
 
 /** Checks a job's settings against the organization's data and estimates its cost. */
-export async function resolveSettings(db: Db, orgId: string, settings: JobSettings): Promise<ResolvedSettings> {
+export async function resolveSettings(
+  services: Pick<AppServices, "db" | "gpus">,
+  orgId: string,
+  settings: JobSettings,
+): Promise<ResolvedSettings> {
+  const { db, gpus } = services;
   const dataset = await db.dataset.findFirst({ where: { id: settings.datasetId, orgId } });
   if (!dataset) throw notFound("Dataset", "datasetId");
   const preset = settings.preset ?? "BALANCED";
   const config = resolveJobConfig(preset, settings.overrides);
-  const gpuId = settings.gpuType ?? DEFAULT_GPU;
-  const gpu = findGpu(gpuId);
+  const gpuId = settings.gpuType ?? gpus.defaultId;
+  const gpu = gpus.find(gpuId);
   if (!gpu) throw new AppError("VALIDATION", `Unknown GPU type ${gpuId}`, "gpuType");
-  checkFitsGpu(requireBaseModel(config.baseModel), config, gpu);
+  checkFitsGpu(baseModelOf(config.baseModel, config.baseModelParameters), config, gpu);
   const tier = settings.pricingTier ?? "SPOT";
   const onDemandFallback = settings.onDemandFallback ?? false;
   const onDemandAfterPreemptions = settings.onDemandAfterPreemptions ?? null;
@@ -53,7 +58,7 @@ export async function resolveSettings(db: Db, orgId: string, settings: JobSettin
   ) {
     throw new AppError("VALIDATION", "Preemptions before on-demand must be between 1 and 100", "onDemandAfterPreemptions");
   }
-  const calibration = await throughputCalibration(db, orgId, preset, gpu.id);
+  const calibration = await throughputCalibration(services, orgId, preset, gpu.id);
   const estimate = estimateCost({ datasetTokens: dataset.tokenCount, config, gpu, tier, ...calibration });
   return { dataset, preset, config, gpu, tier, onDemandFallback, onDemandAfterPreemptions, estimate };
 }

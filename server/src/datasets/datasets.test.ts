@@ -1,8 +1,8 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "../testing/harness.js";
-import { createJob, uploadDataset } from "../testing/fixtures.js";
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
+import { createJob, uploadDataset } from "@tuneloop/testing/fixtures";
 import { validateChatJsonl } from "./validate.js";
 
 const chat = (user: string, assistant: string) =>

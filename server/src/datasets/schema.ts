@@ -1,4 +1,5 @@
 import { builder } from "../builder.js";
+import { ROLES_THAT } from "../auth/permissions.js";
 import { createDataset, datasetPreview, findOwnDataset } from "./service.js";
 import type { ValidationIssue, ValidationReport } from "./validate.js";
 
@@ -46,35 +47,32 @@ builder.prismaObject("Dataset", {
 });
 
 builder.queryFields((t) => ({
-  datasets: t.prismaConnection({
+  datasets: t.withAuth({ user: true }).prismaConnection({
     type: "Dataset",
     cursor: "id",
-    authScopes: { user: true },
-    totalCount: (_p, _a, ctx) => ctx.db.dataset.count({ where: { orgId: ctx.viewer!.orgId } }),
+    totalCount: (_p, _a, ctx) => ctx.db.dataset.count({ where: { orgId: ctx.viewer.orgId } }),
     resolve: (query, _root, _args, ctx) =>
-      ctx.db.dataset.findMany({ ...query, where: { orgId: ctx.viewer!.orgId }, orderBy: [{ createdAt: "desc" }, { id: "desc" }] }),
+      ctx.db.dataset.findMany({ ...query, where: { orgId: ctx.viewer.orgId }, orderBy: [{ createdAt: "desc" }, { id: "desc" }] }),
   }),
-  dataset: t.prismaField({
+  dataset: t.withAuth({ user: true }).prismaField({
     type: "Dataset",
-    authScopes: { user: true },
     args: { id: t.arg.id({ required: true }) },
     resolve: async (query, _root, { id }, ctx) => {
-      const dataset = await findOwnDataset(ctx, ctx.viewer!.orgId, String(id));
+      const dataset = await findOwnDataset(ctx, ctx.viewer.orgId, String(id));
       return ctx.db.dataset.findUniqueOrThrow({ ...query, where: { id: dataset.id } });
     },
   }),
 }));
 
 builder.mutationFields((t) => ({
-  uploadDataset: t.prismaField({
+  uploadDataset: t.withAuth({ role: ROLES_THAT.train }).prismaField({
     type: "Dataset",
     description:
       "Upload a JSON Lines file of chats (GraphQL multipart request). The dataset is stored with its validation report; only a VALID one can be trained on.",
     errors: { result: { name: "UploadDatasetSuccess" } },
-    authScopes: { role: ["ENGINEER", "OWNER"] },
     args: { name: t.arg.string({ required: true }), file: t.arg({ type: "Upload", required: true }) },
     resolve: async (query, _root, { name, file }, ctx) => {
-      const viewer = ctx.viewer!;
+      const viewer = ctx.viewer;
       const bytes = new Uint8Array(await file.arrayBuffer());
       const dataset = await createDataset(ctx, viewer.orgId, viewer.kind === "user" ? viewer.userId : null, name, bytes);
       return ctx.db.dataset.findUniqueOrThrow({ ...query, where: { id: dataset.id } });

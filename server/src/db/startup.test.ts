@@ -2,7 +2,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freshPostgresUrl, startTestApp, usingPostgres, type TestApp } from "../testing/harness.js";
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
+import { freshPostgresUrl, usingPostgres } from "@tuneloop/testing/database";
 import { DEMO_PASSWORD } from "../seed.js";
 
 // Several instances started at the same moment on one empty database: the

@@ -5,10 +5,10 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import yauzl from "yauzl";
-import { startTestApp, type TestApp } from "../testing/harness.js";
-import { trainTinyJob } from "../validation/testKit.js";
-import { financeChatsJsonl } from "../testing/trainedJob.js";
-import { queueJob } from "../workers/testKit.js";
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
+import { trainTinyJob } from "@tuneloop/testing/validation";
+import { financeChatsJsonl } from "@tuneloop/testing/trainedJob";
+import { queueJob } from "@tuneloop/testing/workerApi";
 import { signDownload } from "../artifacts/signing.js";
 import { defaultBaseModelDir } from "@tuneloop/engine";
 
@@ -108,7 +108,7 @@ describe("downloads", () => {
     expect((await fetch(tampered)).status).toBe(403);
     // A link made 24 hours and one second ago has expired.
     const user = new URL(data.url).searchParams.get("u");
-    const stale = `${app.url}/api/artifacts/${data.artifact.id}?${signDownload(app.services.config.artifactSigningSecret, data.artifact.id, user, Date.now() - (24 * 3600 + 1) * 1000)}`;
+    const stale = `${app.url}/api/artifacts/${data.artifact.id}?${signDownload(app.services.keys.artifactSigning, data.artifact.id, user, Date.now() - (24 * 3600 + 1) * 1000)}`;
     const expired = await fetch(stale);
     expect(expired.status).toBe(403);
     expect((await expired.json()).error.code).toBe("LINK_EXPIRED");

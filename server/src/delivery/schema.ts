@@ -1,5 +1,4 @@
 import { builder } from "../builder.js";
-import type { Viewer } from "../context.js";
 import { publicBaseUrl } from "../artifacts/service.js";
 import { DELIVERY_KINDS, deliveryLink, type DeliveryKind } from "./service.js";
 
@@ -29,20 +28,13 @@ const DownloadLink = builder.objectRef<Awaited<ReturnType<typeof deliveryLink>>>
 });
 
 builder.mutationFields((t) => ({
-  createDownloadLink: t.field({
+  createDownloadLink: t.withAuth({ user: true }).field({
     type: DownloadLink,
     description: "A 24-hour signed link to a completed job's adapter ZIP, deployment package or metrics (built on first request).",
     errors: { result: { name: "CreateDownloadLinkSuccess" } },
-    authScopes: { user: true },
     args: { jobId: t.arg.id({ required: true }), kind: t.arg({ type: DeliveryKindEnum, required: true }) },
     resolve: (_root, { jobId, kind }, ctx) =>
-      deliveryLink(
-        ctx,
-        ctx.viewer as Extract<Viewer, { kind: "user" }>,
-        String(jobId),
-        kind as DeliveryKind,
-        publicBaseUrl(ctx, (ctx as { request?: Request }).request),
-      ),
+      deliveryLink(ctx, ctx.viewer, String(jobId), kind as DeliveryKind, publicBaseUrl(ctx, (ctx as { request?: Request }).request)),
   }),
 }));
 

@@ -2,17 +2,16 @@ import { createHash } from "node:crypto";
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
-import type { AppServices, Viewer } from "../context.js";
+import type { AppServices, UserViewer } from "../context.js";
 import { AppError } from "../errors.js";
 import { findOwnJob } from "../jobs/service.js";
 import type { JobConfig } from "../jobs/config.js";
-import { storageFor } from "../artifacts/storage.js";
 import { artifactDownloadUrl } from "../artifacts/service.js";
 import { DOWNLOAD_LINK_SECONDS } from "../artifacts/signing.js";
 import { metricsCsv, metricsJson } from "../metrics/exports.js";
 import { readDatasetChats } from "../datasets/service.js";
 import { adapterArtifacts, adapterDir, ADAPTER_FILES } from "../serving/adapterFiles.js";
-import { engineBackend, isBuiltInModel } from "../serving/backends.js";
+import { isBuiltInModel } from "../serving/backends.js";
 import { latestRun } from "../validation/service.js";
 import {
   adapterReadme,
@@ -118,7 +117,7 @@ async function build(
     ? await Promise.all(
         BASE_MODEL_FILES.map(async (name) => ({
           name: `base_model/${name}`,
-          content: await buffer(await engineBackend(services.config).baseModelFile(f.baseModel, name)),
+          content: await buffer(await services.inference.engine.baseModelFile(f.baseModel, name)),
         })),
       )
     : [];
@@ -140,13 +139,7 @@ async function build(
  * is built on first request and kept as an artifact of the job, so every later
  * link serves the same bytes and the artifact download route records each download.
  */
-export async function deliveryLink(
-  services: AppServices,
-  viewer: Extract<Viewer, { kind: "user" }>,
-  jobId: string,
-  kind: DeliveryKind,
-  baseUrl: string,
-) {
+export async function deliveryLink(services: AppServices, viewer: UserViewer, jobId: string, kind: DeliveryKind, baseUrl: string) {
   const job = await findOwnJob(services, viewer, jobId);
   if (job.status !== "COMPLETED")
     throw new AppError("CONFLICT", `Downloads are ready once the job has completed; it is ${job.status.toLowerCase()}`, "jobId");
@@ -154,7 +147,7 @@ export async function deliveryLink(
   if (!artifact) {
     const bytes = await build(services, job, kind);
     const key = `jobs/${jobId}/${randomUUID()}`;
-    await storageFor(services.config).put(
+    await services.storage.put(
       key,
       (async function* () {
         yield bytes;

@@ -70,13 +70,12 @@ builder.prismaObjectField("TrainingJob", "stageProgress", (t) =>
 );
 
 builder.subscriptionFields((t) => ({
-  jobEventAdded: t.prismaField({
+  jobEventAdded: t.withAuth({ user: true }).prismaField({
     type: "JobEvent",
     description: "Each new entry of the job's event log.",
-    authScopes: { user: true },
     args: { jobId: t.arg.id({ required: true }) },
     subscribe: async (_root, { jobId }, ctx) => {
-      await findOwnJob(ctx, ctx.viewer!, String(jobId));
+      await findOwnJob(ctx, ctx.viewer, String(jobId));
       return ctx.pubsub.subscribe("job:events", String(jobId));
     },
     resolve: (query, payload, _args, ctx) =>

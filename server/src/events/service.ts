@@ -42,16 +42,16 @@ export async function inTransaction<T>(
 }
 
 /**
- * Queues `publish` for after the commit of `tx`'s transaction (one from inTransaction).
- * Returns false, doing nothing, for any other `tx`: its caller publishes after its own commit.
+ * Queues `publish` for after the commit of `tx`'s transaction, which must be one
+ * from inTransaction: any other would commit with nobody told.
  */
-export function afterCommit(tx: Tx, publish: (pubsub: PubSub) => void): boolean {
+export function afterCommit(tx: Tx, publish: (pubsub: PubSub) => void) {
   const pending = afterCommitOf.get(tx);
-  pending?.runs.push(() => publish(pending.pubsub));
-  return Boolean(pending);
+  if (!pending) throw new Error("Announcements need a transaction from inTransaction(), which publishes them once it commits");
+  pending.runs.push(() => publish(pending.pubsub));
 }
 
-/** Appends to the job's event log. Call inside the transaction that made the change: in one from inTransaction, the event is published once it commits. */
+/** Appends to the job's event log. Call inside the transaction (from inTransaction) that made the change: the event is published once it commits. */
 export async function appendEvent(tx: Tx, event: NewEvent) {
   const created = await tx.jobEvent.create({
     data: {
@@ -66,13 +66,8 @@ export async function appendEvent(tx: Tx, event: NewEvent) {
       processingError: event.processingError ?? null,
     },
   });
-  afterCommit(tx, (pubsub) => publishEvent(pubsub, created.jobId, created.id));
+  afterCommit(tx, (pubsub) => pubsub.publish("job:events", created.jobId, { jobId: created.jobId, eventId: created.id }));
   return created;
-}
-
-/** Tells subscribers about a committed event. */
-export function publishEvent(pubsub: PubSub, jobId: string, eventId: number) {
-  pubsub.publish("job:events", jobId, { jobId, eventId });
 }
 
 export type EventFilter = { types?: readonly string[] | null; search?: string | null };

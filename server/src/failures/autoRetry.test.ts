@@ -1,18 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
-vi.hoisted(() => {
-  process.env.GPU_CATALOG_FILE = new URL("../costs/testGpuCatalog.json", import.meta.url).pathname;
-});
-
-import { startTestApp, usingPostgres, type TestApp } from "../testing/harness.js";
-import { cancelLiveJobs, createMoneyJob, TestTrainer, waitFor } from "../budgets/testKit.js";
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
+import { usingPostgres } from "@tuneloop/testing/database";
+import { alertsOf, cancelLiveJobs, createMoneyJob, sleep, TestTrainer, waitFor, TEST_GPU_CATALOG_FILE } from "@tuneloop/testing/moneyJobs";
 import { runDueAutoRetries } from "./autoRetry.js";
-
-delete process.env.GPU_CATALOG_FILE;
 
 // Transient failures are retried by themselves after AUTO_RETRY_DELAY_SECONDS
 // (60 s in production; a fraction of a second here), at most AUTO_RETRY_MAX
 // times in a row, each retry in the event log; other failures wait for a person.
+// Only a failure left to a person raises JOB_FAILED (pages people on call).
 
 const JOB = `query($id:ID!){ job(id:$id){ id name status errorType autoRetryAt autoRetryAttempt retryCount retryOf { id }
   events(last: 30){ edges { node { type message payload } } } } }`;
@@ -22,7 +18,7 @@ describe(`automatic retry of transient failures (${usingPostgres() ? "PostgreSQL
   let engineer: string;
 
   beforeAll(async () => {
-    app = await startTestApp({ autoRetryDelaySeconds: 0.2, autoRetryMax: 2 });
+    app = await startTestApp({ gpuCatalogFile: TEST_GPU_CATALOG_FILE, autoRetryDelaySeconds: 0.2, autoRetryMax: 2 });
     engineer = await app.session("engineer");
   });
   afterAll(() => app?.stop());
@@ -32,6 +28,9 @@ describe(`automatic retry of transient failures (${usingPostgres() ? "PostgreSQL
   const events = async (id: string) => (await job(id)).events.edges.map((e: any) => e.node);
   const retryOf = (id: string) =>
     waitFor(() => app.services.db.trainingJob.findFirst({ where: { retryOfId: id } }), 15_000, `the automatic retry of ${id}`);
+  const failedAlerts = async (...jobIds: string[]) =>
+    (await alertsOf(app, engineer, ["JOB_FAILED"])).filter((a) => a.jobId && jobIds.includes(a.jobId));
+  const failedAlertOf = (id: string) => waitFor(async () => (await failedAlerts(id))[0], 10_000, `the JOB_FAILED alert of ${id}`);
 
   /** Claims `jobId` with a test worker and fails it with `errorType`. */
   async function fail(jobId: string, errorType: string, message: string, transient?: boolean) {
@@ -79,6 +78,11 @@ describe(`automatic retry of transient failures (${usingPostgres() ? "PostgreSQL
     await fail(third.id, "NetworkError", "Still no connection");
     expect(await job(third.id)).toMatchObject({ status: "FAILED", autoRetryAt: null });
     expect((await events(third.id)).find((e: any) => e.type === "error").message).not.toMatch(/automatically/);
+    // Only then is anybody paged, once, saying that the system gave up.
+    const alert = await failedAlertOf(third.id);
+    expect(alert.message).toContain("It was automatic retry 2: the system retries it no more.");
+    expect(alert.data).toMatchObject({ errorType: "NetworkError", autoRetryAttempt: 2 });
+    expect(await failedAlerts(first.id, second.id, third.id)).toHaveLength(1);
   });
 
   it("leaves other failures to a person, unless the trainer marks them transient", async () => {
@@ -92,6 +96,36 @@ describe(`automatic retry of transient failures (${usingPostgres() ? "PostgreSQL
     expect(retry.autoRetryAttempt).toBe(1);
     // Nothing retried the out-of-memory job meanwhile.
     expect(await app.services.db.trainingJob.count({ where: { retryOfId: oom.id } })).toBe(0);
+    // The out-of-memory failure pages people at once; the retried one does not.
+    expect((await failedAlertOf(oom.id)).data).toMatchObject({ errorType: "OutOfMemoryError", autoRetryAttempt: 0 });
+    expect(await failedAlerts(marked.id)).toEqual([]);
+  });
+
+  it("pages people when the automatic retry is refused", async () => {
+    const refused = (await createMoneyJob(app, engineer, { name: "creator gone", start: true })).data;
+    await fail(refused.id, "NetworkError", "Lost connection");
+    const { createdById, orgId } = await app.services.db.trainingJob.update({
+      where: { id: refused.id },
+      data: { autoRetryAt: new Date(Date.now() + 3600_000) },
+    });
+    // Pending: nobody is paged.
+    await sleep(1500);
+    expect(await failedAlerts(refused.id)).toEqual([]);
+    // Its creator leaves before the retry is due: the retry is refused and left to a person.
+    const membership = { userId: createdById, orgId };
+    await app.services.db.membership.updateMany({ where: membership, data: { deactivatedAt: new Date() } });
+    try {
+      await app.services.db.trainingJob.update({ where: { id: refused.id }, data: { autoRetryAt: new Date() } });
+      await waitFor(
+        async () => (await app.services.db.jobEvent.count({ where: { jobId: refused.id, type: "auto_retry_failed" } })) > 0,
+        5000,
+        "the refused retry",
+      );
+    } finally {
+      await app.services.db.membership.updateMany({ where: membership, data: { deactivatedAt: null } });
+    }
+    expect(await failedAlertOf(refused.id)).toMatchObject({ type: "JOB_FAILED" });
+    expect((await job(refused.id)).autoRetryAt).toBeNull();
   });
 
   it("a retry due on several instances at once is started once; a person retrying first takes its place", async () => {
@@ -115,5 +149,9 @@ describe(`automatic retry of transient failures (${usingPostgres() ? "PostgreSQL
     );
     expect(manual.data.retryTrainingJob).toMatchObject({ __typename: "RetryTrainingJobSuccess", data: { autoRetryAttempt: 0 } });
     expect((await job(job2.id)).autoRetryAt).toBeNull();
+    // No retry of the system's is pending any more: the failure is reported as any other.
+    await failedAlertOf(job2.id);
+    // The raced job was retried by the system: nobody was paged.
+    expect(await failedAlerts(job1.id)).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, usingPostgres, type TestApp } from "../testing/harness.js";
-import { outcome, postWebhook, REPORT, startRunningJob } from "../ingest/testTrainer.js";
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
+import { usingPostgres } from "@tuneloop/testing/database";
+import { outcome, postWebhook, REPORT, startRunningJob } from "@tuneloop/testing/trainerReports";
 import { redactSecrets } from "./errorLog.js";
 
 // The error log export a support ticket gets: GET /api/jobs/:id/error-log.json.

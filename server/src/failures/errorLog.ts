@@ -61,7 +61,7 @@ export async function errorLogOf(services: AppServices, jobId: string) {
   // The latest error report's own lines (the trainer sends its last output with the failure).
   const lastError = [...events].reverse().find((e) => e.type === "error" && !e.processingError);
   const outputLines = ((lastError?.payload as { outputLines?: unknown } | undefined)?.outputLines ?? null) as string[] | null;
-  const guidance = job.status === "FAILED" ? await failureGuidance(services.db, job) : null;
+  const guidance = job.status === "FAILED" ? await failureGuidance(services, job) : null;
   return redactSecrets({
     exportedAt: new Date().toISOString(),
     job: {

@@ -1,19 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
-vi.hoisted(() => {
-  process.env.GPU_CATALOG_FILE = new URL("../costs/testGpuCatalog.json", import.meta.url).pathname;
-});
-
-import { startTestApp, usingPostgres, type TestApp } from "../testing/harness.js";
-import { uploadDataset } from "../testing/fixtures.js";
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
+import { usingPostgres } from "@tuneloop/testing/database";
+import { uploadDataset } from "@tuneloop/testing/fixtures";
 import { demoDatasetJsonl } from "../datasets/demoDataset.js";
-import { alertsOf, cancelLiveJobs, createMoneyJob, TestTrainer, waitFor } from "../budgets/testKit.js";
-
-delete process.env.GPU_CATALOG_FILE;
+import { alertsOf, cancelLiveJobs, createMoneyJob, TestTrainer, waitFor, TEST_GPU_CATALOG_FILE } from "@tuneloop/testing/moneyJobs";
 
 const ERR = `__typename ... on AppError { code message field }`;
 const GUIDANCE = `query($id:ID!){ job(id:$id){ status errorType failureGuidance { errorType explanation suggestedChanges { field from to } } } }`;
-const RETRY = `mutation($id:ID!,$o:JSON,$a:Boolean){ retryTrainingJob(id:$id, overrides:$o, applySuggestedFix:$a){ ${ERR}
+const RETRY = `mutation($id:ID!,$o:RetryOverrides,$a:Boolean){ retryTrainingJob(id:$id, overrides:$o, applySuggestedFix:$a){ ${ERR}
   ... on RetryTrainingJobSuccess { data { id name status preset gpuType pricingTier config retryCount retryOf { id } dataset { id }
     retryDiff { field from to } } } } }`;
 
@@ -38,7 +33,7 @@ describe(`failure guidance and retry with the suggested fix (${usingPostgres() ?
   }
 
   beforeAll(async () => {
-    app = await startTestApp();
+    app = await startTestApp({ gpuCatalogFile: TEST_GPU_CATALOG_FILE });
     engineer = await app.login("engineer");
   });
   afterAll(() => app.stop());
@@ -68,7 +63,10 @@ describe(`failure guidance and retry with the suggested fix (${usingPostgres() ?
       { field: "gradientAccumulationSteps", from: 1, to: 4 },
     ]);
     expect((await retry(id, null, false)).data.retryDiff).toEqual([]);
-    expect(await retry(id, { pricingTier: "CHEAP" })).toMatchObject({ code: "VALIDATION", field: "overrides.pricingTier" });
+    // The input's types refuse an unknown tier before the retry's own checks, which name the setting.
+    const cheap = await app.gql(RETRY, { id, o: { pricingTier: "CHEAP" } }, engineer);
+    expect(cheap.errors?.[0].message).toContain('Value "CHEAP" does not exist in "PricingTier" enum');
+    expect(await retry(id, { gpuType: "" })).toMatchObject({ code: "VALIDATION", field: "overrides.gpuType" });
 
     // At batch 1 and no figures there is nothing to size: advice in words, no change offered.
     const tight = await failedJob("oom at batch 1", "OutOfMemoryError", "OOM", { preset: "AGGRESSIVE", overrides: { batchSize: 1 } });

@@ -1,7 +1,8 @@
 import type { Db } from "../db/client.js";
+import type { AppServices } from "../context.js";
 import type { Preset, PricingTier } from "../generated/sqlite/enums.js";
 import { MAX_DURATION_SECONDS, type JobConfig } from "../jobs/config.js";
-import { findGpu, gpuCatalog, hourlyRate } from "../costs/catalog.js";
+import { hourlyRate, type GpuCatalog } from "../costs/catalog.js";
 import { formatUsd } from "../costs/money.js";
 import { formatBytes } from "../../../shared/memoryModel.js";
 import { failureFactsOf, type FailureFacts } from "./facts.js";
@@ -59,7 +60,7 @@ const largestDivisor = (n: number, max: number) => {
 
 const said = (job: FailedJob) => (job.errorMessage ? ` The trainer said: "${job.errorMessage.slice(0, 300)}".` : "");
 
-function outOfMemory(job: FailedJob, config: JobConfig, facts: FailureFacts | null): FailureGuidance {
+function outOfMemory(job: FailedJob, config: JobConfig, facts: FailureFacts | null, gpus: GpuCatalog): FailureGuidance {
   const memory = facts?.memory;
   const accumulation = config.gradientAccumulationSteps ?? 1;
   if (!facts || !memory) {
@@ -86,7 +87,7 @@ function outOfMemory(job: FailedJob, config: JobConfig, facts: FailureFacts | nu
     memory.limit === "WORKER_BUDGET"
       ? `${facts.where} allows ${formatBytes(memory.availableBytes)}`
       : `the ${facts.where} has ${formatBytes(memory.availableBytes)}`;
-  const fix = memoryFix(config, memory, job.gpuType);
+  const fix = memoryFix(config, memory, job.gpuType, gpus);
   const needed =
     memory.requiredBytes > memory.availableBytes
       ? `needed ${formatBytes(memory.requiredBytes)}`
@@ -124,8 +125,8 @@ async function datasetFormat(db: Db, job: FailedJob): Promise<FailureGuidance> {
   };
 }
 
-function provisioning(job: FailedJob): FailureGuidance {
-  const gpu = findGpu(job.gpuType);
+function provisioning(job: FailedJob, gpus: GpuCatalog): FailureGuidance {
+  const gpu = gpus.find(job.gpuType);
   if (job.pricingTier === "SPOT") {
     const rates = gpu ? ` (${formatUsd(hourlyRate(gpu, "ON_DEMAND"))}/h instead of ${formatUsd(hourlyRate(gpu, "SPOT"))}/h)` : "";
     return {
@@ -135,7 +136,7 @@ function provisioning(job: FailedJob): FailureGuidance {
     };
   }
   // Already on-demand: another GPU with as much memory, else the largest other one.
-  const others = gpuCatalog.filter((g) => g.id !== job.gpuType).sort((a, b) => b.memoryGb - a.memoryGb);
+  const others = gpus.all.filter((g) => g.id !== job.gpuType).sort((a, b) => b.memoryGb - a.memoryGb);
   const alternative = others.find((g) => g.memoryGb >= (gpu?.memoryGb ?? 0)) ?? others[0];
   return {
     errorType: "GPUProvisioningError",
@@ -200,17 +201,17 @@ function formatSeconds(s: number): string {
   return s >= 3600 ? `${(s / 3600).toFixed(1)} h` : s >= 120 ? `${Math.round(s / 60)} min` : `${Math.round(s)} s`;
 }
 
-export async function failureGuidance(db: Db, job: FailedJob): Promise<FailureGuidance> {
+export async function failureGuidance({ db, gpus }: Pick<AppServices, "db" | "gpus">, job: FailedJob): Promise<FailureGuidance> {
   const config = job.config as JobConfig;
   const errorType = classifyFailure(job.errorType, job.errorMessage);
   const facts = errorType === "OutOfMemoryError" || errorType === "TimeoutError" ? await failureFactsOf(db, job.id) : null;
   switch (errorType) {
     case "OutOfMemoryError":
-      return outOfMemory(job, config, facts);
+      return outOfMemory(job, config, facts, gpus);
     case "DatasetFormatError":
       return datasetFormat(db, job);
     case "GPUProvisioningError":
-      return provisioning(job);
+      return provisioning(job, gpus);
     case "TimeoutError":
       return timeout(job, config, facts);
     case "NetworkError":

@@ -1,13 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
-vi.hoisted(() => {
-  process.env.GPU_CATALOG_FILE = new URL("../costs/testGpuCatalog.json", import.meta.url).pathname;
-});
-
-import { startTestApp, usingPostgres, type TestApp } from "../testing/harness.js";
-import { cancelLiveJobs, createMoneyJob, TestTrainer } from "../budgets/testKit.js";
-
-delete process.env.GPU_CATALOG_FILE;
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
+import { usingPostgres } from "@tuneloop/testing/database";
+import { cancelLiveJobs, createMoneyJob, TestTrainer, TEST_GPU_CATALOG_FILE } from "@tuneloop/testing/moneyJobs";
 
 // Failures whose trainer reported its figures (FailureFactsInput): the fix is
 // sized with the trainer's memory model or its measured step time, and checked.
@@ -56,7 +51,7 @@ describe(`failure advice sized from the trainer's figures (${usingPostgres() ? "
   }
 
   beforeAll(async () => {
-    app = await startTestApp();
+    app = await startTestApp({ gpuCatalogFile: TEST_GPU_CATALOG_FILE });
     engineer = await app.login("engineer");
   });
   afterAll(() => app.stop());
@@ -123,7 +118,7 @@ describe(`failure advice sized from the trainer's figures (${usingPostgres() ? "
         profile: { ...profile, ...p },
       },
     });
-    const python = { preset: "AGGRESSIVE", overrides: { batchSize: 16, backend: "python", quantization: "none" } };
+    const python = { preset: "AGGRESSIVE", overrides: { batchSize: 16, backend: "python", quantization: "NONE" } };
     // In 4-bit, 232 MiB before activations: 68 MiB of 300 left, 5 examples, so micro-batches of 4.
     const fourBit = await failedJob(
       "unquantized",

@@ -1,6 +1,6 @@
 import { bytesNeeded, formatBytes, largestBatchThatFits, type MemorySettings } from "../../../shared/memoryModel.js";
 import { effectiveBatch, type JobConfig } from "../jobs/config.js";
-import { gpuCatalog } from "../costs/catalog.js";
+import type { GpuCatalog } from "../costs/catalog.js";
 import type { FailureFacts } from "./facts.js";
 import type { ConfigChange } from "./guidance.js";
 
@@ -22,7 +22,7 @@ function halvings(n: number, min: number): number[] {
   return out;
 }
 
-export function memoryFix(config: JobConfig, facts: MemoryFacts, gpuType: string): MemoryFix | null {
+export function memoryFix(config: JobConfig, facts: MemoryFacts, gpuType: string, gpus: GpuCatalog): MemoryFix | null {
   const { profile } = facts;
   const accumulation = config.gradientAccumulationSteps ?? 1;
   const effective = effectiveBatch(config);
@@ -86,7 +86,7 @@ export function memoryFix(config: JobConfig, facts: MemoryFacts, gpuType: string
   // Nothing smaller fits: a GPU with more memory, when a GPU's memory was the limit.
   if (facts.limit !== "GPU_MEMORY") return null;
   const needed = bytesNeeded(profile, current) * (facts.availableBytes / budget);
-  const gpu = [...gpuCatalog]
+  const gpu = [...gpus.all]
     .sort((a, b) => a.memoryGb - b.memoryGb)
     .find((g) => g.id !== gpuType && g.memoryGb * 2 ** 30 * USABLE_GPU_FRACTION >= needed);
   if (!gpu) return null;

@@ -1,8 +1,9 @@
 import { z } from "zod";
-import type { Db } from "../db/client.js";
+import type { AppServices } from "../context.js";
 import type { Preset, PricingTier } from "../generated/sqlite/enums.js";
 import { AppError } from "../errors.js";
 import { failureGuidance, type ConfigChange } from "./guidance.js";
+import { setFieldsOf } from "../jobs/config.js";
 
 // A retry starts from the failed job's settings, applies the suggested fix
 // (unless asked not to), then the user's own overrides, which win.
@@ -31,13 +32,13 @@ type RetriedJob = Settings & {
 };
 
 export async function planRetry(
-  db: Db,
+  services: Pick<AppServices, "db" | "gpus">,
   failed: RetriedJob,
-  overrides: Record<string, unknown> | null | undefined,
+  overrides: object | null | undefined,
   applySuggestedFix: boolean,
 ) {
-  const suggested = applySuggestedFix && failed.status === "FAILED" ? (await failureGuidance(db, failed)).suggestedChanges : [];
-  const wanted: Record<string, unknown> = { ...Object.fromEntries(suggested.map((c) => [c.field, c.to])), ...overrides };
+  const suggested = applySuggestedFix && failed.status === "FAILED" ? (await failureGuidance(services, failed)).suggestedChanges : [];
+  const wanted: Record<string, unknown> = { ...Object.fromEntries(suggested.map((c) => [c.field, c.to])), ...setFieldsOf(overrides) };
   const parsed = settingsSchema.safeParse(Object.fromEntries(SETTING_FIELDS.filter((f) => f in wanted).map((f) => [f, wanted[f]])));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

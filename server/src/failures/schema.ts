@@ -120,7 +120,7 @@ builder.prismaObjectFields("TrainingJob", (t) => ({
       pricingTier: true,
       datasetId: true,
     },
-    resolve: (job, _args, ctx) => (job.status === "FAILED" ? failureGuidance(ctx.db, job) : null),
+    resolve: (job, _args, ctx) => (job.status === "FAILED" ? failureGuidance(ctx, job) : null),
   }),
   retryDiff: t.field({
     type: [ConfigChangeRef],
@@ -131,10 +131,9 @@ builder.prismaObjectFields("TrainingJob", (t) => ({
 }));
 
 builder.queryFields((t) => ({
-  commonFailures: t.field({
+  commonFailures: t.withAuth({ user: true }).field({
     type: CommonFailuresRef,
-    authScopes: { user: true },
     args: { since: t.arg({ type: "DateTime", description: "Only jobs that failed since then." }) },
-    resolve: (_root, { since }, ctx) => commonFailures(ctx.db, ctx.viewer!.orgId, since),
+    resolve: (_root, { since }, ctx) => commonFailures(ctx.db, ctx.viewer.orgId, since),
   }),
 }));

@@ -3,6 +3,7 @@ import type { JobStatus } from "../generated/sqlite/enums.js";
 import type { Tx } from "../events/service.js";
 import { notFound } from "../errors.js";
 import { transitionJob } from "../jobs/service.js";
+import { statusInWords } from "../jobs/stateMachine.js";
 import { latestPoints, storePoints, type MetricPoint } from "../metrics/service.js";
 import { reportPayload, type Report } from "./reports.js";
 import { describeAutoRetry, planAutoRetry } from "../failures/autoRetry.js";
@@ -11,8 +12,8 @@ import type { JobChanges, JobState } from "./jobRow.js";
 // What each kind of report does to a job, inside the ingest transaction.
 // Status changes go through transitionJob, which refuses illegal ones.
 
-export type Effect = {
-  /** Job fields to set besides the bookkeeping every report does. */
+export type AppliedReport = {
+  /** Job fields to set besides those every report sets (everyReportChanges). */
   data: JobChanges;
   message: string;
   /** Status changes made (each logged its own status_changed event). */
@@ -32,7 +33,7 @@ type Ctx = {
   dedupeKey: string | null;
   receivedAt: Date;
 };
-type Handler<T extends Report["type"]> = (ctx: Ctx, report: Extract<Report, { type: T }>) => Promise<Effect>;
+type Handler<T extends Report["type"]> = (ctx: Ctx, report: Extract<Report, { type: T }>) => Promise<AppliedReport>;
 
 /** Series whose latest value the job keeps in a column of its own. */
 const LATEST_COLUMNS = {
@@ -43,16 +44,14 @@ const LATEST_COLUMNS = {
   epoch: "currentEpoch",
 } as const satisfies Record<string, keyof JobChanges>;
 
-const words = (status: string) => status.toLowerCase().replace("_", " ");
-
 function progressAt(job: Pick<JobState, "progress" | "totalSteps">, step: number): number {
   if (!job.totalSteps) return job.progress;
   return Math.max(job.progress, Math.min(100, (100 * step) / job.totalSteps));
 }
 
-type MoveOptions = Pick<NonNullable<Parameters<typeof transitionJob>[3]>, "message" | "data" | "payload" | "event">;
+type StatusChangeOptions = Pick<NonNullable<Parameters<typeof transitionJob>[3]>, "message" | "data" | "payload" | "event">;
 
-async function move(ctx: Ctx, to: JobStatus, options: MoveOptions = {}) {
+async function changeStatus(ctx: Ctx, to: JobStatus, options: StatusChangeOptions = {}) {
   await transitionJob(ctx.services, ctx.job.id, to, { tx: ctx.tx, source: ctx.source, ...options });
 }
 
@@ -97,15 +96,15 @@ const status: Handler<"status"> = async (ctx, report) => {
       progress: progressAt({ ...ctx.job, totalSteps: report.totalSteps }, ctx.job.currentStep),
     });
   // A stage reported again (after a resume, say) is not a change.
-  if (report.status === ctx.job.status) return { data, transitions: 0, message: report.message ?? `Still ${words(report.status)}` };
+  if (report.status === ctx.job.status) return { data, transitions: 0, message: report.message ?? `Still ${statusInWords(report.status)}` };
   // One entry in the event log: the status change, carrying the report (its sequence, as received).
-  await move(ctx, report.status, {
+  await changeStatus(ctx, report.status, {
     message: report.message ?? undefined,
     data: report.status === "COMPLETED" ? { progress: 100 } : {},
     payload: { report: reportPayload(report, 0) },
     event: { dedupeKey: ctx.dedupeKey, receivedAt: ctx.receivedAt },
   });
-  return { data, transitions: 1, loggedByTransition: true, message: report.message ?? words(report.status) };
+  return { data, transitions: 1, loggedByTransition: true, message: report.message ?? statusInWords(report.status) };
 };
 
 const checkpoint: Handler<"checkpoint"> = async ({ tx, job }, report) => {
@@ -136,7 +135,7 @@ const interrupted: Handler<"interrupted"> = async (ctx, report) => {
   const message = `Interrupted at step ${report.step}${report.reason ? `: ${report.reason}` : ""}; waiting for a worker to resume from the last checkpoint`;
   // The trainer is gone: release the lease so another worker can take the job at once.
   // The status change says only "training → recovering": the report's own entry has the details.
-  await move(ctx, "RECOVERING", { data: { leaseExpiresAt: null }, payload: { step: report.step, reason: report.reason ?? null } });
+  await changeStatus(ctx, "RECOVERING", { data: { leaseExpiresAt: null }, payload: { step: report.step, reason: report.reason ?? null } });
   return { data: {}, transitions: 1, message };
 };
 
@@ -148,7 +147,7 @@ const resumed: Handler<"resumed"> = async ({ job }, report) => ({
 
 const error: Handler<"error"> = async (ctx, report) => {
   const retry = planAutoRetry(ctx.services.config, ctx.job, report.errorType, report.transient, ctx.now);
-  await move(ctx, "FAILED", {
+  await changeStatus(ctx, "FAILED", {
     data: { errorType: report.errorType, errorMessage: report.message, autoRetryAt: retry?.at ?? null },
     payload: { errorType: report.errorType, ...(retry && { autoRetryAt: retry.at.toISOString() }) },
   });
@@ -166,11 +165,11 @@ const completed: Handler<"completed"> = async (ctx, report) => {
   let transitions = 0;
   // Training that ends without a separate finalization report passes through it.
   if (ctx.job.status === "TRAINING") {
-    await move(ctx, "FINALIZATION");
+    await changeStatus(ctx, "FINALIZATION");
     transitions++;
   }
   const to = report.validationFollows ? "VALIDATION" : "COMPLETED";
-  await move(ctx, to, { data: to === "COMPLETED" ? { progress: 100 } : {} });
+  await changeStatus(ctx, to, { data: to === "COMPLETED" ? { progress: 100 } : {} });
   return {
     data: {},
     transitions: transitions + 1,
@@ -180,6 +179,6 @@ const completed: Handler<"completed"> = async (ctx, report) => {
 
 const handlers: { [T in Report["type"]]: Handler<T> } = { metrics, status, checkpoint, interrupted, resumed, error, warning, completed };
 
-export function applyReport(ctx: Ctx, report: Report): Promise<Effect> {
+export function applyReport(ctx: Ctx, report: Report): Promise<AppliedReport> {
   return (handlers[report.type] as Handler<typeof report.type>)(ctx, report as never);
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "../testing/harness.js";
-import { claimForTest, outcome, REPORT, startRunningJob, trainingPoints, type RunningJob } from "./testTrainer.js";
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
+import { claimForTest, outcome, REPORT, startRunningJob, trainingPoints, type RunningJob } from "@tuneloop/testing/trainerReports";
 
 let app: TestApp;
 beforeAll(async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, usingPostgres, type TestApp } from "../testing/harness.js";
-import { outcome, postWebhook, REPORT, startRunningJob } from "./testTrainer.js";
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
+import { usingPostgres } from "@tuneloop/testing/database";
+import { outcome, postWebhook, REPORT, startRunningJob } from "@tuneloop/testing/trainerReports";
 
 // A trainer written against the product overview's webhook contract (its
 // "Data Flow" section) reports through the signed webhook door unchanged: one

@@ -2,7 +2,7 @@ import { builder } from "../builder.js";
 import type { Context } from "../context.js";
 import { AppError } from "../errors.js";
 import { FailureFactsInput } from "../failures/schema.js";
-import { JobStatusEnum } from "../jobs/schema.js";
+import { JobStatusEnum, jobPayload } from "../jobs/schema.js";
 import { requireTrainerOf } from "../workers/service.js";
 import { ingestReport } from "./service.js";
 import { ensureWebhookSecret } from "./webhook.js";
@@ -53,8 +53,6 @@ async function report(ctx: Context, jobId: string | number, input: Record<string
   return ingestReport(ctx, String(jobId), input, { source: "trainer" });
 }
 
-const jobResult = (name: string) => ({ type: "TrainingJob", authScopes: { trainer: true }, errors: { result: { name } } }) as const;
-
 builder.mutationFields((t) => ({
   reportMetrics: t.int({
     description: "New metric points (idempotent on name and step); returns how many were new.",
@@ -68,8 +66,8 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { jobId, points, sequence }, ctx) =>
       (await report(ctx, jobId, { type: "metrics", sequence, points })).storedPoints,
   }),
-  reportTrainingStatus: t.prismaField({
-    ...jobResult("ReportTrainingStatusSuccess"),
+  reportTrainingStatus: t.withAuth({ trainer: true }).prismaField({
+    ...jobPayload("ReportTrainingStatusSuccess"),
     description:
       "The job entered a stage (PROVISIONING → PREPROCESSING → MODEL_LOADING → TRAINING → FINALIZATION → VALIDATION → COMPLETED), or reports how far it has got in one.",
     args: {
@@ -113,8 +111,8 @@ builder.mutationFields((t) => ({
       return checkpoint;
     },
   }),
-  reportInterrupted: t.prismaField({
-    ...jobResult("ReportInterruptedSuccess"),
+  reportInterrupted: t.withAuth({ trainer: true }).prismaField({
+    ...jobPayload("ReportInterruptedSuccess"),
     description: "The instance is going away (spot interruption): the job becomes RECOVERING until a worker resumes it.",
     args: {
       jobId: t.arg.id({ required: true }),
@@ -127,8 +125,8 @@ builder.mutationFields((t) => ({
       return ctx.db.trainingJob.findUniqueOrThrow({ ...query, where: { id: String(jobId) } });
     },
   }),
-  reportResumed: t.prismaField({
-    ...jobResult("ReportResumedSuccess"),
+  reportResumed: t.withAuth({ trainer: true }).prismaField({
+    ...jobPayload("ReportResumedSuccess"),
     description: "The job continues from a checkpoint after an interruption.",
     args: {
       jobId: t.arg.id({ required: true }),
@@ -140,8 +138,8 @@ builder.mutationFields((t) => ({
       return ctx.db.trainingJob.findUniqueOrThrow({ ...query, where: { id: String(jobId) } });
     },
   }),
-  reportTrainingError: t.prismaField({
-    ...jobResult("ReportTrainingErrorSuccess"),
+  reportTrainingError: t.withAuth({ trainer: true }).prismaField({
+    ...jobPayload("ReportTrainingErrorSuccess"),
     description: "Training failed: the job becomes FAILED with the error's type and message.",
     args: {
       jobId: t.arg.id({ required: true }),
@@ -169,8 +167,8 @@ builder.mutationFields((t) => ({
       return ctx.db.trainingJob.findUniqueOrThrow({ ...query, where: { id: String(jobId) } });
     },
   }),
-  reportTrainingWarning: t.prismaField({
-    ...jobResult("ReportTrainingWarningSuccess"),
+  reportTrainingWarning: t.withAuth({ trainer: true }).prismaField({
+    ...jobPayload("ReportTrainingWarningSuccess"),
     description: "Something a person should see that changes nothing (a slow step, a retried upload): logged in the job's event log.",
     args: {
       jobId: t.arg.id({ required: true }),
@@ -183,8 +181,8 @@ builder.mutationFields((t) => ({
       return ctx.db.trainingJob.findUniqueOrThrow({ ...query, where: { id: String(jobId) } });
     },
   }),
-  completeTrainingJob: t.prismaField({
-    ...jobResult("CompleteTrainingJobSuccess"),
+  completeTrainingJob: t.withAuth({ trainer: true }).prismaField({
+    ...jobPayload("CompleteTrainingJobSuccess"),
     description: "Training finished: the job becomes COMPLETED, or VALIDATION when a validation stage follows.",
     args: {
       jobId: t.arg.id({ required: true }),

@@ -1,10 +1,11 @@
 import type { AppServices } from "../context.js";
+import type { PubSub } from "../pubsub.js";
 import { AppError } from "../errors.js";
-import { appendEvent, inTransaction } from "../events/service.js";
+import { afterCommit, appendEvent, inTransaction } from "../events/service.js";
 import { refusedEventType } from "../events/types.js";
 import { billableSecondsAt, billedCostUsd } from "../costs/live.js";
 import { publishJobChange } from "../jobs/service.js";
-import { applyReport } from "./handlers.js";
+import { applyReport, type AppliedReport } from "./handlers.js";
 import { lockJob, updateJob, type JobChanges, type JobState } from "./jobRow.js";
 import { parseReport, reportPayload, type Report } from "./reports.js";
 
@@ -38,7 +39,7 @@ function dedupeKeyOf(report: Report, origin: ReportOrigin): string | null {
 }
 
 /** What every report, applied or refused, does: the trainer is alive, and the bill has grown. */
-function bookkeeping(job: JobState, sequence: number | null | undefined, now: Date): JobChanges {
+function everyReportChanges(job: JobState, sequence: number | null | undefined, now: Date): JobChanges {
   const data: JobChanges = { lastReportAt: now, stalledAt: null, updatedAt: now };
   if (sequence && sequence > job.lastSequence) data.lastSequence = sequence;
   if (job.startedAt) {
@@ -79,25 +80,26 @@ export async function ingestReport(services: AppServices, jobId: string, input: 
         if (dedupeKey && (await tx.jobEvent.findUnique({ where: { jobId_dedupeKey: { jobId, dedupeKey } }, select: { id: true } })))
           return null;
         const now = new Date();
-        const effect = await applyReport({ services, tx, job, now, source: origin.source, dedupeKey, receivedAt }, report);
+        const applied = await applyReport({ services, tx, job, now, source: origin.source, dedupeKey, receivedAt }, report);
         // A transition may have ended the job (finishedAt): bill up to then.
-        const current = effect.transitions ? (await lockJob(tx, jobId))! : job;
+        const current = applied.transitions ? (await lockJob(tx, jobId))! : job;
         // Billed with what the report changed (time it says is not billed).
-        await updateJob(tx, jobId, { ...effect.data, ...bookkeeping({ ...current, ...effect.data }, report.sequence, now) });
+        await updateJob(tx, jobId, { ...applied.data, ...everyReportChanges({ ...current, ...applied.data }, report.sequence, now) });
         // After the status changes transitionJob logged: the report's own entry (unless a status change logged it).
         if (job.stalledAt) await appendEvent(tx, { jobId, type: "stall_cleared", message: "Reports arrive again", source: "system" });
-        if (!effect.loggedByTransition) {
+        if (!applied.loggedByTransition) {
           await appendEvent(tx, {
             jobId,
             type: report.type,
-            message: effect.message,
-            payload: reportPayload(report, effect.newPoints?.length ?? 0),
+            message: applied.message,
+            payload: reportPayload(report, applied.newPoints?.length ?? 0),
             source: origin.source,
             dedupeKey,
             receivedAt,
           });
         }
-        return { orgId: job.orgId, wasStalled: Boolean(job.stalledAt), effect };
+        afterCommit(tx, (pubsub) => announce(pubsub, job, report, applied));
+        return applied;
       },
       TRANSACTION,
     );
@@ -114,16 +116,23 @@ export async function ingestReport(services: AppServices, jobId: string, input: 
     throw error;
   }
   if (!outcome) return { duplicate: true, storedPoints: 0, checkpointId: null };
+  return { duplicate: false, storedPoints: outcome.newPoints?.length ?? 0, checkpointId: outcome.checkpointId ?? null };
+}
 
-  const { orgId, effect } = outcome;
-  if (effect.newPoints?.length) services.pubsub.publish("job:metrics", jobId, { jobId, points: effect.newPoints });
-  // A metrics report (hundreds a second across jobs) tells only the job's own
-  // watchers; other reports tell the organization and every job watcher. The
-  // spending watch re-checks billing jobs every second on its own, so it need
-  // not hear of each metrics report (doing so cut ingest throughput 2.7×).
-  if (report.type === "metrics" && !outcome.wasStalled) services.pubsub.publish("job:updated", jobId, { jobId });
-  else publishJobChange(services, { id: jobId, orgId }, "updated");
-  return { duplicate: false, storedPoints: effect.newPoints?.length ?? 0, checkpointId: effect.checkpointId ?? null };
+/** What subscribers hear of an applied report (once its transaction has committed). */
+function announce(pubsub: PubSub, job: JobState, report: Report, applied: AppliedReport) {
+  const jobId = job.id;
+  if (applied.newPoints?.length) pubsub.publish("job:metrics", jobId, { jobId, points: applied.newPoints });
+  // A status change announced the job to everyone already (transitionJob).
+  if (applied.transitions) return;
+  // A metrics report (hundreds a second across jobs) tells the job's watchers
+  // and the organization's job lists (progress moves); other reports also tell
+  // the spending watch. That watch re-checks billing jobs every second on its
+  // own, so it need not hear of each metrics report (doing so cut ingest throughput 2.7×).
+  if (report.type === "metrics" && !job.stalledAt) {
+    pubsub.publish("job:updated", jobId, { jobId });
+    pubsub.publish("org:jobs", job.orgId, { jobId, change: "updated" });
+  } else publishJobChange(pubsub, job, "updated");
 }
 
 /** A refused report is logged with the reason, and still counts as a sign of life. */
@@ -136,12 +145,12 @@ export async function logRefusedReport(
   receivedAt: Date,
 ) {
   const now = new Date();
-  const logged = await inTransaction(
+  await inTransaction(
     services,
     async (tx) => {
       const job = await lockJob(tx, jobId);
-      if (!job) return false;
-      await updateJob(tx, jobId, bookkeeping(job, entry.sequence, now));
+      if (!job) return;
+      await updateJob(tx, jobId, everyReportChanges(job, entry.sequence, now));
       await appendEvent(tx, {
         jobId,
         type: refusedEventType(entry.type),
@@ -152,16 +161,13 @@ export async function logRefusedReport(
         receivedAt,
         processingError: `${error.code}: ${error.message}`,
       });
-      return true;
+      afterCommit(tx, (pubsub) => pubsub.publish("job:updated", jobId, { jobId }));
     },
     TRANSACTION,
   ).catch((failure: { code?: string }) => {
     // The same refused report logged by a concurrent copy of it.
-    if (failure?.code === "P2002") return false;
-    throw failure;
+    if (failure?.code !== "P2002") throw failure;
   });
-  if (!logged) return;
-  services.pubsub.publish("job:updated", jobId, { jobId });
 }
 
 /** A refused input as logged: whole when small, else its beginning. */

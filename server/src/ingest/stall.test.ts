@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "../testing/harness.js";
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
 import { flagStalledJobs } from "./stall.js";
-import { outcome, REPORT, startRunningJob, trainingPoints } from "./testTrainer.js";
+import { outcome, REPORT, startRunningJob, trainingPoints } from "@tuneloop/testing/trainerReports";
 
 let app: TestApp;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import type { AppServices } from "../context.js";
 import { appendEvent, inTransaction } from "../events/service.js";
-import { publishJobChange } from "../jobs/service.js";
+import { queueJobChange } from "../jobs/service.js";
 import { RUNNING_STATUSES } from "../jobs/stateMachine.js";
 
 /**
@@ -16,18 +16,18 @@ export async function flagStalledJobs(services: AppServices, now = new Date()): 
     stalledAt: null,
     OR: [{ lastReportAt: { lt: cutoff } }, { lastReportAt: null, startedAt: { lt: cutoff } }],
   };
-  const candidates = await services.db.trainingJob.findMany({ where: quiet, select: { id: true, lastReportAt: true } });
+  const candidates = await services.db.trainingJob.findMany({ where: quiet, select: { id: true, orgId: true, lastReportAt: true } });
   const flagged: string[] = [];
-  for (const { id, lastReportAt } of candidates) {
+  for (const { id, orgId, lastReportAt } of candidates) {
     const recentChange = await services.db.jobEvent.findFirst({
       where: { jobId: id, type: "status_changed", receivedAt: { gte: cutoff } },
       select: { id: true },
     });
     if (recentChange) continue;
     const seconds = Math.round(services.config.stallSeconds);
-    const job = await inTransaction(services, async (tx) => {
+    const stalled = await inTransaction(services, async (tx) => {
       const { count } = await tx.trainingJob.updateMany({ where: { id, ...quiet }, data: { stalledAt: now } });
-      if (count === 0) return null;
+      if (count === 0) return false;
       await appendEvent(tx, {
         jobId: id,
         type: "stalled",
@@ -37,11 +37,10 @@ export async function flagStalledJobs(services: AppServices, now = new Date()): 
         payload: { lastReportAt: lastReportAt?.toISOString() ?? null, stallSeconds: services.config.stallSeconds },
         source: "system",
       });
-      return tx.trainingJob.findUniqueOrThrow({ where: { id } });
+      queueJobChange(tx, { id, orgId }, "updated");
+      return true;
     });
-    if (!job) continue;
-    publishJobChange(services, job, "updated");
-    flagged.push(id);
+    if (stalled) flagged.push(id);
   }
   return flagged;
 }

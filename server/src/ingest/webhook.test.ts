@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Webhook } from "standardwebhooks";
-import { startTestApp, type TestApp } from "../testing/harness.js";
-import { outcome, postWebhook, REPORT, startRunningJob, trainingPoints, type RunningJob } from "./testTrainer.js";
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
+import { outcome, postWebhook, REPORT, startRunningJob, trainingPoints, type RunningJob } from "@tuneloop/testing/trainerReports";
 
 let app: TestApp;
 let job: RunningJob;

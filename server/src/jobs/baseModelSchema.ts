@@ -1,15 +1,7 @@
 import { builder } from "../builder.js";
-import { findGpu } from "../costs/catalog.js";
-import {
-  BASE_MODELS,
-  TARGET_MODULES,
-  gpuBytesNeeded,
-  parametersOfModel,
-  usableBytes,
-  weightFormatOf,
-  type BaseModel,
-} from "./baseModels.js";
+import { BASE_MODELS, baseModelOf, gpuBytesNeeded, usableBytes, weightFormatOf, type BaseModel } from "./baseModels.js";
 import { PRESETS } from "./config.js";
+import { TargetModuleEnum } from "./inputs.js";
 
 const SourceEnum = builder.enumType("BaseModelSource", { values: ["BUILT_IN", "HUGGING_FACE"] as const });
 const WeightsEnum = builder.enumType("WeightFormat", {
@@ -21,9 +13,13 @@ const WeightsEnum = builder.enumType("WeightFormat", {
   } as const,
 });
 
-const TargetModuleEnum = builder.enumType("TargetModule", {
-  description: "A projection of the model that LoRA adapts (config.targetModules).",
-  values: TARGET_MODULES,
+const ParametersSourceEnum = builder.enumType("BaseModelParametersSource", {
+  description: "Where a base model's parameter count comes from.",
+  values: {
+    CONFIG: { description: "The model's config.json (a model Tuneloop knows)." },
+    MODEL_NAME: { description: "A size in the model's name, such as -7B." },
+    GIVEN: { description: "The job's baseModelParameters." },
+  } as const,
 });
 
 const Defaults = builder.simpleObject("BaseModelDefaults", {
@@ -56,16 +52,17 @@ const BaseModelRef = builder.objectRef<BaseModel>("BaseModel").implement({
       resolve: (m) => m.backends[0],
     }),
     backends: t.stringList({ resolve: (m) => m.backends }),
-    parameters: t.float({ resolve: (m) => parametersOfModel(m) }),
+    parameters: t.exposeFloat("parameters"),
+    parametersSource: t.field({ type: ParametersSourceEnum, resolve: (m) => m.parametersSource }),
     contextLength: t.exposeInt("contextLength"),
     defaults: t.field({ type: Defaults, resolve: (m) => m.defaults }),
     memory: t.field({
       type: [Memory],
       description: "GPU memory needed with 16-bit, 8-bit and 4-bit weights (empty for models the GPU path does not train).",
       args: { gpuType: t.arg.string({ description: "Say whether each fits this GPU." }) },
-      resolve: (m, { gpuType }) => {
+      resolve: (m, { gpuType }, ctx) => {
         if (!m.backends.includes("python")) return [];
-        const gpu = gpuType ? findGpu(gpuType) : undefined;
+        const gpu = gpuType ? ctx.gpus.find(gpuType) : undefined;
         const run = { ...m.defaults, rank: PRESETS.BALANCED.rank };
         const usual = weightFormatOf({ backend: "python" });
         return (["bf16", "int8", "nf4"] as const).map((weights) => {
@@ -83,5 +80,16 @@ builder.queryFields((t) => ({
     description: "The base models a job can start from.",
     authScopes: { user: true },
     resolve: () => BASE_MODELS,
+  }),
+  baseModel: t.field({
+    type: BaseModelRef,
+    description:
+      "A base model by id: one of `baseModels`, or any Hugging Face hub id (owner/name) sized by `parameters` or by the size in its name.",
+    authScopes: { user: true },
+    args: {
+      id: t.arg.string({ required: true }),
+      parameters: t.arg.float({ description: "Billions of parameters (config.baseModelParameters) of a model not in `baseModels`." }),
+    },
+    resolve: (_root, { id, parameters }) => baseModelOf(id, parameters),
   }),
 }));

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AppError } from "../errors.js";
-import { checkBackend, requireBaseModel, TARGET_MODULES } from "./baseModels.js";
+import { baseModelOf, checkBackend, TARGET_MODULES } from "./baseModels.js";
 import { SETTING_RANGES, type SettingRange } from "../../../shared/jobSettings.js";
 
 export type PresetName = "CONSERVATIVE" | "BALANCED" | "AGGRESSIVE";
@@ -65,6 +65,8 @@ export const overridesSchema = z
       .min(0)
       .max(2 ** 31 - 1),
     baseModel: z.string().min(1),
+    // The size of a Hugging Face model the server does not know, in billions of parameters (its range: baseModels.ts).
+    baseModelParameters: z.number(),
     // Which trainer runs the job: the TypeScript engine, or transformers + peft on a GPU (trainer/python).
     backend: z.enum(["typescript", "python"]),
     // How the python trainer loads the base model on a GPU: 4-bit NF4 (QLoRA, its default) or not quantized.
@@ -79,8 +81,8 @@ export const overridesSchema = z
   .strict();
 
 export type JobOverrides = z.infer<typeof overridesSchema>;
-export type JobConfig = Required<Omit<JobOverrides, "baseModel" | "quantization">> &
-  Pick<JobOverrides, "quantization"> & { baseModel: string };
+export type JobConfig = Required<Omit<JobOverrides, "baseModel" | "baseModelParameters" | "quantization">> &
+  Pick<JobOverrides, "baseModelParameters" | "quantization"> & { baseModel: string };
 
 /** Examples per optimizer step. */
 export const MAX_EFFECTIVE_BATCH = 512;
@@ -89,9 +91,13 @@ export const effectiveBatch = (config: { batchSize: number; gradientAccumulation
 
 export const DEFAULT_BASE_MODEL = "tuneloop-llama-1m";
 
+/** The fields of a GraphQL input that are set: a field left out may arrive as null. */
+export const setFieldsOf = (input: unknown): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(input ?? {}).filter(([, value]) => value != null));
+
 /** The full hyperparameters of a job: the preset, then the overrides on top. */
 export function resolveJobConfig(preset: PresetName | "CUSTOM", overrides: unknown = {}): JobConfig {
-  const parsed = overridesSchema.safeParse(overrides ?? {});
+  const parsed = overridesSchema.safeParse(setFieldsOf(overrides));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue.path.length ? `config.${issue.path.join(".")}` : "config";
@@ -104,7 +110,7 @@ export function resolveJobConfig(preset: PresetName | "CUSTOM", overrides: unkno
   const base = PRESETS[preset === "CUSTOM" ? "BALANCED" : preset];
   const rank = parsed.data.rank ?? base.rank;
   // The base model decides the backend and the settings that were sized for the 1M demo model.
-  const model = requireBaseModel(parsed.data.baseModel ?? DEFAULT_BASE_MODEL);
+  const model = baseModelOf(parsed.data.baseModel ?? DEFAULT_BASE_MODEL, parsed.data.baseModelParameters);
   const config: JobConfig = {
     rank,
     alpha: rank * 2,

@@ -1,13 +1,25 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { inflateSync } from "node:zlib";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-vi.hoisted(() => {
-  process.env.GPU_CATALOG_FILE = new URL("../costs/testGpuCatalog.json", import.meta.url).pathname;
-});
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
+import { usingPostgres } from "@tuneloop/testing/database";
+import { createMoneyJob, TestTrainer, TEST_GPU_CATALOG_FILE } from "@tuneloop/testing/moneyJobs";
+import { REPORT, trainingPoints } from "@tuneloop/testing/trainerReports";
+import { compareDocument } from "../reports/comparePdf.js";
+import { lossCurves } from "../reports/report.js";
 
-import { startTestApp, usingPostgres, type TestApp } from "../testing/harness.js";
-import { createMoneyJob, TestTrainer } from "../budgets/testKit.js";
-
-delete process.env.GPU_CATALOG_FILE;
+/** The drawing operators of a PDF's pages (pdfmake deflates them). */
+const pageOperators = (pdf: Buffer) =>
+  [...pdf.toString("latin1").matchAll(/stream\r?\n([\s\S]*?)\r?\nendstream/g)]
+    .map((m) => {
+      try {
+        return inflateSync(Buffer.from(m[1], "latin1")).toString("latin1");
+      } catch {
+        return ""; // an embedded font or image, not a page
+      }
+    })
+    .filter((s) => s.includes(" Tj"))
+    .join("\n");
 
 // The job history: sorted by quality score and duration, trends per month and
 // preset, and the whole history as CSV.
@@ -23,13 +35,14 @@ describe(`job history (${usingPostgres() ? "PostgreSQL" : "SQLite"})`, () => {
     const trainer = await TestTrainer.claim(app, job.id);
     await trainer.startTraining();
     await trainer.metrics(1, 5);
+    await app.gql(REPORT.metrics, { j: job.id, p: trainingPoints(1, 5, ["val_loss"]) }, trainer.token);
     if (end === "completed") await trainer.complete();
     else await trainer.fail("OutOfMemoryError", "CUDA out of memory");
     return job.id as string;
   }
 
   beforeAll(async () => {
-    app = await startTestApp();
+    app = await startTestApp({ gpuCatalogFile: TEST_GPU_CATALOG_FILE });
     engineer = await app.session("engineer");
     ids.good = await finished('=HYPERLINK("http://evil")', "completed");
     ids.fair = await finished("fair", "completed", "AGGRESSIVE");
@@ -135,6 +148,19 @@ describe(`job history (${usingPostgres() ? "PostgreSQL" : "SQLite"})`, () => {
     const pdf = Buffer.from(await response.arrayBuffer());
     expect(pdf.subarray(0, 5).toString()).toBe("%PDF-");
     expect(pdf.subarray(-6).toString()).toContain("%%EOF");
+    // The page's loss chart above the table, from the jobs' own metrics: training solid, validation dashed, one colour per run.
+    const curves = await Promise.all(body.jobIds.map((id) => lossCurves(app.services, id)));
+    expect(curves.flat().every((c) => c.points.length === 5)).toBe(true);
+    const content = compareDocument(['=HYPERLINK("http://evil")', "fair"], body, new Date(), curves).content as any[];
+    const svg: string = content.find((c) => c.svg).svg;
+    expect(content.findIndex((c) => c.svg)).toBeLessThan(content.findIndex((c) => c.table));
+    expect(svg).toContain(">Loss curves</text>");
+    expect(svg).toContain(">fair (validation)</text>");
+    expect(svg).toContain("&quot;http://evil&quot;) (training)</text>");
+    expect(svg.match(/<polyline /g)).toHaveLength(4);
+    expect(svg.match(/stroke-dasharray/g)).toHaveLength(2);
+    // Drawn into the PDF as vectors: the two dashed validation lines.
+    expect(pageOperators(pdf).match(/\[4 3\] 0 d/g)).toHaveLength(2);
     expect((await post(body, null)).status).toBe(401);
     expect(await (await post({ ...body, jobIds: [ids.good, "someone-elses"] })).json()).toMatchObject({
       error: { code: "NOT_FOUND", field: "jobIds" },

@@ -1,14 +1,12 @@
 import { builder } from "../builder.js";
+import { ROLES_THAT } from "../auth/permissions.js";
 import { PRESETS } from "./config.js";
 import { FINAL_STATUSES } from "./stateMachine.js";
-import { PresetEnum, PricingTierEnum, JobSettingsInput } from "./inputs.js";
+import { PresetEnum, PricingTierEnum, JobSettingsInput, RetryOverrides } from "./inputs.js";
 import { jobOrderBy, jobWhere } from "./list.js";
 import { jobTrends, type TrendRow } from "./history.js";
 import { AppError } from "../errors.js";
 import { cancelJob, createJob, deleteJob, findOwnJob, retryJob, startJob, updateJobDetails } from "./service.js";
-import type { Viewer } from "../context.js";
-
-const userOf = (viewer: Viewer | null) => viewer as Extract<Viewer, { kind: "user" }>;
 
 export const JobStatusEnum = builder.enumType("JobStatus", {
   values: [
@@ -162,40 +160,37 @@ const PresetInfo = builder.objectRef<{ id: keyof typeof PRESETS } & (typeof PRES
 });
 
 builder.queryFields((t) => ({
-  jobs: t.prismaConnection({
+  jobs: t.withAuth({ user: true }).prismaConnection({
     type: "TrainingJob",
     cursor: "id",
-    authScopes: { user: true },
     defaultSize: 25,
     maxSize: 200,
     args: { filter: t.arg({ type: JobFilterInput }), sort: t.arg({ type: JobSortInput }) },
-    totalCount: (_parent, args, ctx) => ctx.db.trainingJob.count({ where: jobWhere(ctx.viewer!.orgId, args.filter, ctx.provider) }),
+    totalCount: (_parent, args, ctx) => ctx.db.trainingJob.count({ where: jobWhere(ctx.viewer.orgId, args.filter, ctx.provider) }),
     resolve: (query, _root, args, ctx) =>
       ctx.db.trainingJob.findMany({
         ...query,
-        where: jobWhere(ctx.viewer!.orgId, args.filter, ctx.provider),
+        where: jobWhere(ctx.viewer.orgId, args.filter, ctx.provider),
         orderBy: jobOrderBy(args.sort?.field, args.sort?.direction ?? "DESC"),
       }),
   }),
-  job: t.prismaField({
+  job: t.withAuth({ user: true }).prismaField({
     type: "TrainingJob",
-    authScopes: { user: true },
     args: { id: t.arg.id({ required: true }) },
     resolve: async (query, _root, { id }, ctx) => {
-      const job = await findOwnJob(ctx, ctx.viewer!, String(id));
+      const job = await findOwnJob(ctx, ctx.viewer, String(id));
       return ctx.db.trainingJob.findUniqueOrThrow({ ...query, where: { id: job.id } });
     },
   }),
-  jobTrends: t.field({
+  jobTrends: t.withAuth({ user: true }).field({
     type: [JobTrendRow],
-    authScopes: { user: true },
     description:
       "The organization's jobs per month (preset null) and per month and preset, oldest first: success rate, average cost, duration and quality score.",
     args: { months: t.arg.int({ defaultValue: 12, description: "1–36 months back, this one included." }) },
     resolve: (_root, { months }, ctx) => {
       const count = months ?? 12;
       if (count < 1 || count > 36) throw new AppError("VALIDATION", "months must be between 1 and 36", "months");
-      return jobTrends(ctx.db, ctx.viewer!.orgId, count);
+      return jobTrends(ctx.db, ctx.viewer.orgId, count);
     },
   }),
   presets: t.field({
@@ -222,16 +217,16 @@ const CreateJobInput = builder.inputType("CreateTrainingJobInput", {
   }),
 });
 
-const jobPayload = (name: string) => ({ type: "TrainingJob", nullable: false, errors: { result: { name } } }) as const;
+/** A mutation that answers with the job, or with a typed error (AppError) in the named success union. */
+export const jobPayload = (name: string) => ({ type: "TrainingJob", errors: { result: { name } } }) as const;
 
 builder.mutationFields((t) => ({
-  createTrainingJob: t.prismaField({
+  createTrainingJob: t.withAuth({ role: ROLES_THAT.train }).prismaField({
     ...jobPayload("CreateTrainingJobSuccess"),
-    authScopes: { role: ["ENGINEER", "OWNER"] },
     args: { input: t.arg({ type: CreateJobInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
       const { settings, ...rest } = input;
-      const job = await createJob(ctx, userOf(ctx.viewer), {
+      const job = await createJob(ctx, ctx.viewer, {
         ...rest,
         ...settings,
         datasetId: String(settings.datasetId),
@@ -241,61 +236,46 @@ builder.mutationFields((t) => ({
       return ctx.db.trainingJob.findUniqueOrThrow({ ...query, where: { id: job.id } });
     },
   }),
-  startTrainingJob: t.prismaField({
+  startTrainingJob: t.withAuth({ role: ROLES_THAT.train }).prismaField({
     ...jobPayload("StartTrainingJobSuccess"),
-    authScopes: { role: ["ENGINEER", "OWNER"] },
     args: { id: t.arg.id({ required: true }) },
     resolve: async (query, _root, { id }, ctx) => {
-      const job = await startJob(ctx, userOf(ctx.viewer), String(id));
+      const job = await startJob(ctx, ctx.viewer, String(id));
       return ctx.db.trainingJob.findUniqueOrThrow({ ...query, where: { id: job.id } });
     },
   }),
-  cancelTrainingJob: t.prismaField({
+  cancelTrainingJob: t.withAuth({ role: ROLES_THAT.train }).prismaField({
     ...jobPayload("CancelTrainingJobSuccess"),
-    authScopes: { role: ["ENGINEER", "OWNER"] },
     args: { id: t.arg.id({ required: true }), reason: t.arg.string() },
     resolve: async (query, _root, { id, reason }, ctx) => {
-      const job = await cancelJob(ctx, userOf(ctx.viewer), String(id), reason);
+      const job = await cancelJob(ctx, ctx.viewer, String(id), reason);
       return ctx.db.trainingJob.findUniqueOrThrow({ ...query, where: { id: job.id } });
     },
   }),
-  retryTrainingJob: t.prismaField({
+  retryTrainingJob: t.withAuth({ role: ROLES_THAT.train }).prismaField({
     ...jobPayload("RetryTrainingJobSuccess"),
-    authScopes: { role: ["ENGINEER", "OWNER"] },
     args: {
       id: t.arg.id({ required: true }),
-      overrides: t.arg({
-        type: "JSON",
-        description:
-          "Settings to change for the new attempt (hyperparameters, preset, gpuType, pricingTier, datasetId); they win over the suggested fix.",
-      }),
+      overrides: t.arg({ type: RetryOverrides, description: "Settings to change for the new attempt; they win over the suggested fix." }),
       applySuggestedFix: t.arg.boolean({
         defaultValue: true,
         description: "Apply the failure's suggested changes (see failureGuidance); the new job's retryDiff shows what changed.",
       }),
     },
     resolve: async (query, _root, { id, overrides, applySuggestedFix }, ctx) => {
-      const job = await retryJob(
-        ctx,
-        userOf(ctx.viewer),
-        String(id),
-        overrides as Record<string, unknown> | null,
-        applySuggestedFix ?? true,
-      );
+      const job = await retryJob(ctx, ctx.viewer, String(id), overrides, applySuggestedFix ?? true);
       return ctx.db.trainingJob.findUniqueOrThrow({ ...query, where: { id: job.id } });
     },
   }),
-  deleteTrainingJob: t.field({
+  deleteTrainingJob: t.withAuth({ role: ROLES_THAT.train }).field({
     type: "ID",
     errors: { result: { name: "DeleteTrainingJobSuccess" } },
-    authScopes: { role: ["ENGINEER", "OWNER"] },
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, { id }, ctx) => (await deleteJob(ctx, userOf(ctx.viewer), String(id))).id,
+    resolve: async (_root, { id }, ctx) => (await deleteJob(ctx, ctx.viewer, String(id))).id,
   }),
-  updateTrainingJob: t.prismaField({
+  updateTrainingJob: t.withAuth({ role: ROLES_THAT.contribute }).prismaField({
     ...jobPayload("UpdateTrainingJobSuccess"),
     description: "Edit a job's name, description, notes and tags.",
-    authScopes: { role: ["ENGINEER", "OWNER", "QA"] },
     args: {
       id: t.arg.id({ required: true }),
       name: t.arg.string(),
@@ -304,7 +284,7 @@ builder.mutationFields((t) => ({
       tags: t.arg.stringList(),
     },
     resolve: async (query, _root, { id, ...input }, ctx) => {
-      const job = await updateJobDetails(ctx, userOf(ctx.viewer), String(id), input);
+      const job = await updateJobDetails(ctx, ctx.viewer, String(id), input);
       return ctx.db.trainingJob.findUniqueOrThrow({ ...query, where: { id: job.id } });
     },
   }),
@@ -312,26 +292,38 @@ builder.mutationFields((t) => ({
 
 const JobListChange = builder.enumType("JobListChange", { values: ["CREATED", "UPDATED", "DELETED"] as const });
 
+const JobListEvent = builder.objectRef<{ jobId: string; change: "CREATED" | "UPDATED" | "DELETED" }>("JobListEvent").implement({
+  fields: (t) => ({
+    jobId: t.exposeID("jobId"),
+    change: t.expose("change", { type: JobListChange }),
+    // The job itself, so that a list shows the change without asking for each job
+    // (events come from the viewer's organization's channel only).
+    job: t.prismaField({
+      type: "TrainingJob",
+      nullable: true,
+      description: "The job as it is now; null once deleted.",
+      resolve: (query, event, _args, ctx) =>
+        event.change === "DELETED" ? null : ctx.db.trainingJob.findUnique({ ...query, where: { id: event.jobId } }),
+    }),
+  }),
+});
+
 builder.subscriptionFields((t) => ({
-  trainingJobUpdated: t.prismaField({
+  trainingJobUpdated: t.withAuth({ user: true }).prismaField({
     type: "TrainingJob",
     description: "The job each time its status, progress, metrics summary or cost changes.",
-    authScopes: { user: true },
     args: { id: t.arg.id({ required: true }) },
     subscribe: async (_root, { id }, ctx) => {
-      await findOwnJob(ctx, ctx.viewer!, String(id));
+      await findOwnJob(ctx, ctx.viewer, String(id));
       return ctx.pubsub.subscribe("job:updated", String(id));
     },
     resolve: (query, payload, _args, ctx) =>
       ctx.db.trainingJob.findUniqueOrThrow({ ...query, where: { id: (payload as unknown as { jobId: string }).jobId } }),
   }),
-  jobListChanged: t.field({
-    type: builder.simpleObject("JobListEvent", {
-      fields: (f) => ({ jobId: f.id(), change: f.field({ type: JobListChange }) }),
-    }),
+  jobListChanged: t.withAuth({ user: true }).field({
+    type: JobListEvent,
     description: "A job of the organization was created, changed or deleted.",
-    authScopes: { user: true },
-    subscribe: (_root, _args, ctx) => ctx.pubsub.subscribe("org:jobs", ctx.viewer!.orgId),
+    subscribe: (_root, _args, ctx) => ctx.pubsub.subscribe("org:jobs", ctx.viewer.orgId),
     resolve: (payload) => ({ jobId: payload.jobId, change: payload.change.toUpperCase() as "CREATED" | "UPDATED" | "DELETED" }),
   }),
 }));

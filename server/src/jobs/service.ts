@@ -1,16 +1,15 @@
-import type { AppServices, Viewer } from "../context.js";
+import type { AppServices, UserViewer, Viewer } from "../context.js";
 import type { Prisma } from "../generated/sqlite/client.js";
 import type { JobStatus } from "../generated/sqlite/enums.js";
 import { AppError, notFound } from "../errors.js";
-import { appendEvent, inTransaction, type NewEvent, type Tx } from "../events/service.js";
+import { afterCommit, appendEvent, inTransaction, type NewEvent, type Tx } from "../events/service.js";
+import type { PubSub } from "../pubsub.js";
 import { resolveSettings, type JobSettings } from "../costs/service.js";
-import { FINAL_STATUSES, sourcesOf, TRANSITIONS } from "./stateMachine.js";
+import { FINAL_STATUSES, sourcesOf, statusInWords, TRANSITIONS } from "./stateMachine.js";
 import { aboveApprovalThreshold, assertApproved, checkJobFunding, requestApproval } from "../budgets/guard.js";
 import { planRetry } from "../failures/retry.js";
 import { countTemplateUse } from "../templates/service.js";
 import { billableSecondsAt, billedCostUsd } from "../costs/live.js";
-
-type UserViewer = Extract<Viewer, { kind: "user" }>;
 
 export type CreateJobInput = JobSettings & {
   name: string;
@@ -25,8 +24,6 @@ export type CreateJobInput = JobSettings & {
   /** The template the job is started from: counted as one more use of it. */
   templateId?: string | null;
 };
-
-const words = (status: string) => status.toLowerCase().replace("_", " ");
 
 function checkText(field: string, value: string | null | undefined, max: number, required = false) {
   if (required && !value?.trim()) throw new AppError("VALIDATION", `${field} is required`, field);
@@ -48,17 +45,26 @@ export async function findOwnJob(services: AppServices, viewer: Viewer, jobId: s
   return job;
 }
 
-export function publishJobChange(services: AppServices, job: { id: string; orgId: string }, change: "created" | "updated" | "deleted") {
-  services.pubsub.publish("job:updated", job.id, { jobId: job.id });
-  services.pubsub.publish("org:jobs", job.orgId, { jobId: job.id, change });
-  services.pubsub.publish("jobs:changed", { jobId: job.id, orgId: job.orgId, change });
+type JobChange = "created" | "updated" | "deleted";
+
+/** Tells the job's watchers, its organization's lists and the server's own watchers (spending) that the job changed. */
+export function publishJobChange(pubsub: PubSub, job: { id: string; orgId: string }, change: JobChange) {
+  pubsub.publish("job:updated", job.id, { jobId: job.id });
+  pubsub.publish("org:jobs", job.orgId, { jobId: job.id, change });
+  pubsub.publish("jobs:changed", { jobId: job.id, orgId: job.orgId, change });
+}
+
+/** publishJobChange once `tx` (from inTransaction) has committed. */
+export function queueJobChange(tx: Tx, job: { id: string; orgId: string }, change: JobChange) {
+  afterCommit(tx, (pubsub) => publishJobChange(pubsub, job, change));
 }
 
 /**
  * Moves a job to `to` if, and only if, its current status allows it — in one
  * conditional update, so two racing callers cannot both succeed. Records the
  * change in the event log in the same transaction, after `precondition` (which
- * may refuse by throwing).
+ * may refuse by throwing). The event and the change are announced once the
+ * transaction commits: its own, or the caller's `tx` (from inTransaction).
  */
 export async function transitionJob(
   services: AppServices,
@@ -104,27 +110,25 @@ export async function transitionJob(
       },
     });
     if (count === 0) {
-      const allowed = TRANSITIONS[before.status].map(words).join(", ") || "nothing (it has finished)";
+      const allowed = TRANSITIONS[before.status].map(statusInWords).join(", ") || "nothing (it has finished)";
       throw new AppError(
         "INVALID_TRANSITION",
-        `A ${words(before.status)} job cannot become ${words(to)}; from ${words(before.status)} it can become: ${allowed}`,
+        `A ${statusInWords(before.status)} job cannot become ${statusInWords(to)}; from ${statusInWords(before.status)} it can become: ${allowed}`,
         "status",
       );
     }
     await appendEvent(tx, {
       jobId,
       type: "status_changed",
-      message: options.message ?? `${words(before.status)} → ${words(to)}`,
+      message: options.message ?? `${statusInWords(before.status)} → ${statusInWords(to)}`,
       payload: { from: before.status, to, ...options.payload },
       source: options.source ?? "system",
       ...options.event,
     });
-    return { job: await tx.trainingJob.findUniqueOrThrow({ where: { id: jobId } }) };
+    queueJobChange(tx, before, "updated");
+    return tx.trainingJob.findUniqueOrThrow({ where: { id: jobId } });
   };
-  // Its event is published once the transaction commits (inTransaction); a caller's own transaction tells the job's watchers itself.
-  const { job } = options.tx ? await run(options.tx) : await inTransaction(services, run);
-  if (!options.tx) publishJobChange(services, job, "updated");
-  return job;
+  return options.tx ? run(options.tx) : inTransaction(services, run);
 }
 
 export async function createJob(services: AppServices, viewer: UserViewer, input: CreateJobInput) {
@@ -133,7 +137,7 @@ export async function createJob(services: AppServices, viewer: UserViewer, input
   checkText("notes", input.notes, 10000);
   checkText("clientName", input.clientName, 200);
   const tags = normalizeTags(input.tags);
-  const settings = await resolveSettings(services.db, viewer.orgId, input);
+  const settings = await resolveSettings(services, viewer.orgId, input);
   if (settings.dataset.status !== "VALID") {
     throw new AppError("DATASET_INVALID", `Dataset "${settings.dataset.name}" failed validation; fix it and upload it again`, "datasetId");
   }
@@ -176,6 +180,7 @@ export async function createJob(services: AppServices, viewer: UserViewer, input
       },
     });
     if (input.templateId) await countTemplateUse(tx, viewer.orgId, input.templateId);
+    queueJobChange(tx, created, "created");
     await appendEvent(tx, {
       jobId: created.id,
       type: "created",
@@ -188,7 +193,6 @@ export async function createJob(services: AppServices, viewer: UserViewer, input
       ? transitionJob(services, created.id, "QUEUED", { tx, source: "user", message: "Started" })
       : created;
   });
-  publishJobChange(services, job, "created");
   // Above the approval threshold the job waits, PENDING, for an owner.
   if (awaitsApproval) await requestApproval(services, job);
   return job;
@@ -221,9 +225,13 @@ export async function deleteJob(services: AppServices, viewer: UserViewer, jobId
   const { count } = await services.db.trainingJob.deleteMany({ where: { id: job.id, status: "PENDING" } });
   if (count === 0) {
     const hint = FINAL_STATUSES.includes(job.status) ? "" : " Cancel it instead.";
-    throw new AppError("CONFLICT", `Only a job that never started can be deleted; this one is ${words(job.status)}.${hint}`, "jobId");
+    throw new AppError(
+      "CONFLICT",
+      `Only a job that never started can be deleted; this one is ${statusInWords(job.status)}.${hint}`,
+      "jobId",
+    );
   }
-  publishJobChange(services, job, "deleted");
+  publishJobChange(services.pubsub, job, "deleted");
   return job;
 }
 
@@ -232,17 +240,25 @@ export async function retryJob(
   services: AppServices,
   viewer: UserViewer,
   jobId: string,
-  overrides?: Record<string, unknown> | null,
+  overrides?: object | null,
   applySuggestedFix = true,
   /** Set by the automatic retry of a transient failure (failures/autoRetry.ts): how many in a row this one is. */
   automatic?: { autoRetryAttempt: number },
 ) {
   const failed = await findOwnJob(services, viewer, jobId);
   if (failed.status !== "FAILED" && failed.status !== "CANCELLED") {
-    throw new AppError("INVALID_TRANSITION", `Only a failed or cancelled job can be retried; this one is ${words(failed.status)}`, "jobId");
+    throw new AppError(
+      "INVALID_TRANSITION",
+      `Only a failed or cancelled job can be retried; this one is ${statusInWords(failed.status)}`,
+      "jobId",
+    );
   }
   // A person retrying first takes the place of a pending automatic retry.
-  if (!automatic && failed.autoRetryAt) await services.db.trainingJob.updateMany({ where: { id: failed.id }, data: { autoRetryAt: null } });
+  // The failed job changes too: no retry is pending on it any more, so it is a person's failure (JOB_FAILED).
+  if (!automatic && failed.autoRetryAt) {
+    await services.db.trainingJob.updateMany({ where: { id: failed.id }, data: { autoRetryAt: null } });
+    publishJobChange(services.pubsub, failed, "updated");
+  }
   const tags = await services.db.jobTag.findMany({ where: { jobId: failed.id } });
   const job = await createJob(services, viewer, {
     name: failed.name.replace(/( \(retry \d+\))?$/, ` (retry ${failed.retryCount + 1})`),
@@ -253,7 +269,7 @@ export async function retryJob(
     projectId: failed.projectId,
     onDemandFallback: failed.onDemandFallback,
     onDemandAfterPreemptions: failed.onDemandAfterPreemptions,
-    ...(await planRetry(services.db, failed, overrides, applySuggestedFix)),
+    ...(await planRetry(services, failed, overrides, applySuggestedFix)),
     start: true,
   });
   return services.db.trainingJob.update({
@@ -273,11 +289,12 @@ export async function updateJobDetails(
   checkText("description", input.description, 2000);
   checkText("notes", input.notes, 10000);
   const tags = input.tags ? normalizeTags(input.tags) : null;
-  const updated = await services.db.$transaction(async (tx) => {
+  return inTransaction(services, async (tx) => {
     if (tags) {
       await tx.jobTag.deleteMany({ where: { jobId: job.id } });
       await tx.jobTag.createMany({ data: tags.map((tag) => ({ jobId: job.id, tag })) });
     }
+    queueJobChange(tx, job, "updated");
     return tx.trainingJob.update({
       where: { id: job.id },
       data: {
@@ -287,6 +304,4 @@ export async function updateJobDetails(
       },
     });
   });
-  publishJobChange(services, updated, "updated");
-  return updated;
 }

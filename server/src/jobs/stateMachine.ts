@@ -25,9 +25,8 @@ export const ACTIVE_STATUSES: JobStatus[] = ["QUEUED", "RECOVERING", ...RUNNING]
 export const RUNNING_STATUSES = RUNNING;
 export const FINAL_STATUSES: JobStatus[] = ["COMPLETED", "FAILED", "CANCELLED"];
 
-export function canTransition(from: JobStatus, to: JobStatus): boolean {
-  return TRANSITIONS[from].includes(to);
-}
+/** A status as a message says it: "model loading". */
+export const statusInWords = (status: JobStatus) => status.toLowerCase().replace("_", " ");
 
 /** Every status from which `to` may be reached. */
 export function sourcesOf(to: JobStatus): JobStatus[] {

@@ -1,27 +1,24 @@
-import type { AppServices, Context } from "../context.js";
+import type { AppServices, Context, UserContext } from "../context.js";
 import { AppError, notFound } from "../errors.js";
 import { audit } from "../audit/service.js";
-import { takeRequest } from "../rateLimits.js";
 import { endCredentialSessions } from "../auth/liveConnections.js";
 import { createSession, firstOrganization } from "../auth/service.js";
 import { assertOrgName, freeSlug } from "./organizations.js";
 import { verifyPassword } from "../auth/tokens.js";
 import { consumeLink, linkExpiry, linkUrl, newLinkToken, usableLink } from "./links.js";
 import { sendAccountMail } from "./mail.js";
-import { assertMember, assertName, assertPassword, normalizeEmail } from "./service.js";
+import { assertName, assertPassword, normalizeEmail } from "./service.js";
 
 // What every member does for themselves: name, password, sessions, and the
 // first-run setup that creates the organization and its first admin.
 
-export async function updateMyName(ctx: Context, name: string) {
-  assertMember(ctx.viewer);
+export async function updateMyName(ctx: UserContext, name: string) {
   return ctx.db.user.update({ where: { id: ctx.viewer.userId }, data: { name: assertName(name) } });
 }
 
 /** Needs the current password; signs out every other session. */
-export async function changeMyPassword(ctx: Context, currentPassword: string, newPassword: string) {
+export async function changeMyPassword(ctx: UserContext, currentPassword: string, newPassword: string) {
   const viewer = ctx.viewer;
-  assertMember(viewer);
   const user = await ctx.db.user.findUniqueOrThrow({ where: { id: viewer.userId } });
   if (!user.passwordHash || !(await verifyPassword(currentPassword, user.passwordHash, ctx.config.passwordHashCost)).ok)
     throw new AppError("UNAUTHENTICATED", "The current password is wrong", "currentPassword");
@@ -31,21 +28,18 @@ export async function changeMyPassword(ctx: Context, currentPassword: string, ne
   await audit(ctx, "auth.password_changed", { target: { type: "User", id: user.id } });
 }
 
-export async function mySessions(ctx: Context) {
-  assertMember(ctx.viewer);
+export async function mySessions(ctx: UserContext) {
   return ctx.db.session.findMany({ where: { userId: ctx.viewer.userId, expiresAt: { gt: new Date() } }, orderBy: { createdAt: "desc" } });
 }
 
-export async function endMySession(ctx: Context, sessionId: string) {
-  assertMember(ctx.viewer);
+export async function endMySession(ctx: UserContext, sessionId: string) {
   const { count } = await ctx.db.session.deleteMany({ where: { id: sessionId, userId: ctx.viewer.userId } });
   if (count === 0) throw notFound("Session", "sessionId");
   await endCredentialSessions(ctx.pubsub, { credentialId: sessionId });
 }
 
 /** Ends every session of the caller, this one included (API keys stay: revoke them one by one). */
-export async function signOutEverywhere(ctx: Context) {
-  assertMember(ctx.viewer);
+export async function signOutEverywhere(ctx: UserContext) {
   const count = await endSessionsOf(ctx, ctx.viewer.userId);
   await audit(ctx, "auth.signed_out_everywhere", { target: { type: "User", id: ctx.viewer.userId }, after: { sessionsEnded: count } });
   return count;
@@ -69,7 +63,7 @@ export async function requestPasswordReset(ctx: Context, rawEmail: string) {
   const user = await ctx.db.user.findUnique({ where: { email } });
   // Service accounts have no password to reset (nor a mailbox).
   const orgId = user && !user.serviceAccount && (await firstOrganization(ctx.db, user.id));
-  if (!orgId || !(await takeRequest(ctx.config, "passwordResetMails", email)).allowed) return;
+  if (!orgId || !(await ctx.rateLimits.take("passwordResetMails", email)).allowed) return;
   const { token, tokenHash } = newLinkToken();
   await ctx.db.accountLink.create({ data: { kind: "PASSWORD_RESET", tokenHash, orgId, email, expiresAt: linkExpiry("PASSWORD_RESET") } });
   const text = `Someone asked to reset the password of your Tuneloop account.\n\nChoose a new password within 15 minutes (the link works once):\n${linkUrl(ctx.config, "PASSWORD_RESET", token, ctx.listeningUrl)}\n\nIf it was not you, ignore this email: your password stays as it is.`;

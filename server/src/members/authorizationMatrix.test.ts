@@ -10,7 +10,7 @@ import {
   type GraphQLInputType,
 } from "graphql";
 import { schema } from "../schema.js";
-import { startTestApp, type TestApp } from "../testing/harness.js";
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
 
 // The authorization matrix, generated from the schema: every mutation and
 // subscription must carry an explicit rule (authScopes) or be on the short public

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "../testing/harness.js";
-import { startSmtpReceiver } from "../notifications/testReceivers.js";
-import { waitFor } from "../budgets/testKit.js";
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
+import { startSmtpReceiver } from "@tuneloop/testing/standIns/notificationReceivers";
+import { waitFor } from "@tuneloop/testing/moneyJobs";
 
 // Invitations, roles, deactivation and password resets through the GraphQL API
 // over HTTP, with the emails caught by a real local SMTP server.

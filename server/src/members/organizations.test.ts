@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "../testing/harness.js";
-import { createJob, uploadDataset } from "../testing/fixtures.js";
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
+import { createJob, uploadDataset } from "@tuneloop/testing/fixtures";
 import { demoDatasetJsonl } from "../datasets/demoDataset.js";
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
-import { subscribeWs, wsClient } from "../metrics/testSubscribers.js";
-import { CLAIM } from "../workers/testKit.js";
+import { subscribeWs, wsClient } from "@tuneloop/testing/subscribers";
+import { CLAIM } from "@tuneloop/testing/workerApi";
 import { DEMO_PASSWORD } from "../seed.js";
 
 // Several organizations per person, and service accounts, through the GraphQL

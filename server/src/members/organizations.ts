@@ -1,11 +1,10 @@
 import { randomBytes } from "node:crypto";
-import type { Context } from "../context.js";
+import type { UserContext } from "../context.js";
 import type { Db } from "../db/client.js";
 import { AppError } from "../errors.js";
 import { audit } from "../audit/service.js";
 import { createSession } from "../auth/service.js";
 import { endCredentialSessions } from "../auth/liveConnections.js";
-import { assertMember } from "./service.js";
 
 // Several organizations per person. A credential works in exactly one: a
 // session in the one it was started for, an API key in the one it was made in.
@@ -34,25 +33,23 @@ export async function freeSlug(db: Pick<Db, "organization">, name: string): Prom
   return (await db.organization.findUnique({ where: { slug }, select: { id: true } })) ? `${slug}-${randomBytes(3).toString("hex")}` : slug;
 }
 
-function assertSession(ctx: Context) {
-  assertMember(ctx.viewer);
+function assertSession(ctx: UserContext) {
   if (ctx.viewer.scopes !== null)
     throw new AppError("FORBIDDEN", "An API key stays in the organization it was made for: sign in to change organizations");
   return ctx.viewer;
 }
 
 /** The organizations the caller works in (active memberships), the current one marked by the resolver. */
-export function myMemberships(ctx: Context) {
-  assertMember(ctx.viewer);
-  return ctx.db.membership.findMany({
-    where: { userId: ctx.viewer.userId, deactivatedAt: null },
+export function myMemberships(db: Db, userId: string) {
+  return db.membership.findMany({
+    where: { userId, deactivatedAt: null },
     include: { org: true },
     orderBy: { createdAt: "asc" },
   });
 }
 
 /** A session in another organization of the caller's; the current session ends. Returns the new session's token. */
-export async function switchOrganization(ctx: Context, orgId: string) {
+export async function switchOrganization(ctx: UserContext, orgId: string) {
   const viewer = assertSession(ctx);
   const membership = await ctx.db.membership.findUnique({ where: { userId_orgId: { userId: viewer.userId, orgId } } });
   if (!membership || membership.deactivatedAt)
@@ -64,7 +61,7 @@ export async function switchOrganization(ctx: Context, orgId: string) {
 }
 
 /** A new organization with the caller as its admin; returns a session in it (the current one ends, as when switching). */
-export async function createOrganization(ctx: Context, rawName: string) {
+export async function createOrganization(ctx: UserContext, rawName: string) {
   const viewer = assertSession(ctx);
   const name = assertOrgName(rawName);
   const token = await ctx.db.$transaction(async (tx) => {

@@ -4,7 +4,10 @@ import type { ApiKeyScope } from "../auth/service.js";
 import { createOrganization, myMemberships, switchOrganization } from "./organizations.js";
 import { createServiceAccount, createServiceAccountKey, deactivateServiceAccount, serviceAccounts } from "./serviceAccounts.js";
 import { AppError } from "../errors.js";
+import type { UserViewer } from "../context.js";
+import { hasRole, roleAllows, ROLES_THAT } from "../auth/permissions.js";
 import {
+  GRANTABLE,
   acceptInvitation,
   changeMemberRole,
   deactivateMember,
@@ -26,7 +29,44 @@ import {
   updateMyName,
 } from "./account.js";
 
+/** What the viewer may do here, from the same role lists the mutations' rules use: the web offers only these. */
+const PermissionsRef = builder.objectRef<{ viewer: UserViewer | null }>("Permissions").implement({
+  description: "What you may do in the organization you are working in (the mutations' own rules decide; these say so ahead).",
+  fields: (t) => ({
+    canTrain: t.boolean({
+      description: "Create and run training jobs, datasets, templates and model versions.",
+      resolve: ({ viewer }) => roleAllows(viewer, ROLES_THAT.train),
+    }),
+    canContribute: t.boolean({
+      description: "Change anything at all: run validation, share reports.",
+      resolve: ({ viewer }) => roleAllows(viewer, ROLES_THAT.contribute),
+    }),
+    canReview: t.boolean({
+      description: "Score review answers, approve or reject model versions.",
+      resolve: ({ viewer }) => roleAllows(viewer, ROLES_THAT.review),
+    }),
+    canManage: t.boolean({
+      description: "Manage the organization: members, budgets, settings, spending over a budget.",
+      resolve: ({ viewer }) => roleAllows(viewer, ROLES_THAT.manage),
+    }),
+    canReadAuditLog: t.boolean({
+      description: "Read the audit log (a read-only key too).",
+      resolve: ({ viewer }) => hasRole(viewer, ROLES_THAT.review),
+    }),
+    grantableRoles: t.field({
+      type: [RoleEnum],
+      description: "The roles you may give to members, invitations, service accounts and single sign-on rules.",
+      resolve: ({ viewer }) => (viewer ? GRANTABLE[viewer.role] : []),
+    }),
+  }),
+});
+
 builder.prismaObjectFields("User", (t) => ({
+  permissions: t.field({
+    type: PermissionsRef,
+    description: "What you may do in the organization you are working in (only on `me`: nothing for anyone else).",
+    resolve: (user, _args, ctx) => ({ viewer: ctx.viewer?.kind === "user" && ctx.viewer.userId === user.id ? ctx.viewer : null }),
+  }),
   deactivatedAt: t.field({
     type: "DateTime",
     nullable: true,
@@ -37,7 +77,7 @@ builder.prismaObjectFields("User", (t) => ({
   organizations: t.field({
     type: [MembershipRef],
     description: "The organizations you work in, with your role in each (only on `me`: empty for anyone else).",
-    resolve: (user, _args, ctx) => (ctx.viewer?.kind === "user" && ctx.viewer.userId === user.id ? myMemberships(ctx) : []),
+    resolve: (user, _args, ctx) => (ctx.viewer?.kind === "user" && ctx.viewer.userId === user.id ? myMemberships(ctx.db, user.id) : []),
   }),
 }));
 
@@ -130,24 +170,22 @@ builder.queryFields((t) => ({
     args: { token: t.arg.string({ required: true }) },
     resolve: (_root, { token }, ctx) => setupLinkPreset(ctx, token),
   }),
-  invitations: t.prismaField({
+  invitations: t.withAuth({ role: ROLES_THAT.manage }).prismaField({
     type: ["AccountLink"],
     description: "The organization's invitations not yet accepted, newest first (owners and admins).",
-    authScopes: { role: ["OWNER"] },
     resolve: (query, _root, _args, ctx) =>
       ctx.db.accountLink.findMany({
         ...query,
-        where: { orgId: ctx.viewer!.orgId, kind: "INVITATION", usedAt: null },
+        where: { orgId: ctx.viewer.orgId, kind: "INVITATION", usedAt: null },
         orderBy: { createdAt: "desc" },
       }),
   }),
-  serviceAccounts: t.prismaField({
+  serviceAccounts: t.withAuth({ role: ROLES_THAT.manage }).prismaField({
     type: [ServiceAccountRef],
     description: "The organization's service accounts, deactivated ones included (owners and admins).",
-    authScopes: { role: ["OWNER"] },
     resolve: (query, _root, _args, ctx) => serviceAccounts(ctx, query),
   }),
-  mySessions: t.prismaField({ type: ["Session"], authScopes: { user: true }, resolve: (_query, _root, _args, ctx) => mySessions(ctx) }),
+  mySessions: t.withAuth({ user: true }).prismaField({ type: ["Session"], resolve: (_query, _root, _args, ctx) => mySessions(ctx) }),
 }));
 
 builder.mutationFields((t) => ({
@@ -164,25 +202,22 @@ builder.mutationFields((t) => ({
     },
     resolve: async (_root, { token, ...input }, ctx) => ({ token: await completeSetup(ctx, token, input) }),
   }),
-  inviteMember: t.field({
+  inviteMember: t.withAuth({ role: ROLES_THAT.manage }).field({
     type: InvitationSent,
     ...result("InviteMemberSuccess"),
-    authScopes: { role: ["OWNER"] },
     args: { email: t.arg.string({ required: true }), role: t.arg({ type: RoleEnum, required: true }) },
     resolve: (_root, { email, role }, ctx) => inviteMember(ctx, email, role),
   }),
-  resendInvitation: t.field({
+  resendInvitation: t.withAuth({ role: ROLES_THAT.manage }).field({
     type: InvitationSent,
     ...result("ResendInvitationSuccess"),
     description: "Sends a new link valid 7 days; the earlier link stops working.",
-    authScopes: { role: ["OWNER"] },
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, { id }, ctx) => resendInvitation(ctx, String(id)),
   }),
-  revokeInvitation: t.field({
+  revokeInvitation: t.withAuth({ role: ROLES_THAT.manage }).field({
     type: InvitationRef,
     ...result("RevokeInvitationSuccess"),
-    authScopes: { role: ["OWNER"] },
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, { id }, ctx) => revokeInvitation(ctx, String(id)),
   }),
@@ -193,94 +228,82 @@ builder.mutationFields((t) => ({
     args: { token: t.arg.string({ required: true }), name: t.arg.string({ required: true }), password: t.arg.string({ required: true }) },
     resolve: async (_root, { token, name, password }, ctx) => ({ token: await acceptInvitation(ctx, token, name, password) }),
   }),
-  changeMemberRole: t.prismaField({
+  changeMemberRole: t.withAuth({ role: ROLES_THAT.manage }).prismaField({
     type: "User",
     ...result("ChangeMemberRoleSuccess"),
     description: "Takes effect on the member's next request. The last owner or admin keeps their role.",
-    authScopes: { role: ["OWNER"] },
     args: { userId: t.arg.id({ required: true }), role: t.arg({ type: RoleEnum, required: true }) },
     resolve: (_query, _root, { userId, role }, ctx) => changeMemberRole(ctx, String(userId), role),
   }),
-  deactivateMember: t.prismaField({
+  deactivateMember: t.withAuth({ role: ROLES_THAT.manage }).prismaField({
     type: "User",
     ...result("DeactivateMemberSuccess"),
     description: "Removes a member: their sessions and API keys end now; what they created stays, under their name.",
-    authScopes: { role: ["OWNER"] },
     args: { userId: t.arg.id({ required: true }) },
     resolve: (_query, _root, { userId }, ctx) => deactivateMember(ctx, String(userId)),
   }),
-  reactivateMember: t.prismaField({
+  reactivateMember: t.withAuth({ role: ROLES_THAT.manage }).prismaField({
     type: "User",
     ...result("ReactivateMemberSuccess"),
-    authScopes: { role: ["OWNER"] },
     args: { userId: t.arg.id({ required: true }) },
     resolve: (_query, _root, { userId }, ctx) => reactivateMember(ctx, String(userId)),
   }),
-  updateMyName: t.prismaField({
+  updateMyName: t.withAuth({ user: true }).prismaField({
     type: "User",
     ...result("UpdateMyNameSuccess"),
-    authScopes: { user: true },
     args: { name: t.arg.string({ required: true }) },
     resolve: (_query, _root, { name }, ctx) => updateMyName(ctx, name),
   }),
-  changeMyPassword: t.boolean({
+  changeMyPassword: t.withAuth({ user: true }).boolean({
     ...result("ChangeMyPasswordSuccess"),
     description: "Needs the current password; every other session of yours is signed out.",
-    authScopes: { user: true },
     args: { currentPassword: t.arg.string({ required: true }), newPassword: t.arg.string({ required: true }) },
     resolve: async (_root, { currentPassword, newPassword }, ctx) => {
-      if (ctx.viewer?.kind === "user" && ctx.viewer.scopes !== null)
-        throw new AppError("FORBIDDEN", "Change your password from a signed-in session, not with an API key");
+      if (ctx.viewer.scopes !== null) throw new AppError("FORBIDDEN", "Change your password from a signed-in session, not with an API key");
       await changeMyPassword(ctx, currentPassword, newPassword);
       return true;
     },
   }),
-  endMySession: t.boolean({
+  endMySession: t.withAuth({ user: true }).boolean({
     ...result("EndMySessionSuccess"),
-    authScopes: { user: true },
     args: { sessionId: t.arg.id({ required: true }) },
     resolve: async (_root, { sessionId }, ctx) => {
       await endMySession(ctx, String(sessionId));
       return true;
     },
   }),
-  signOutEverywhere: t.int({
+  signOutEverywhere: t.withAuth({ user: true }).int({
     description: "Ends every session of yours, this one included; returns how many ended.",
-    authScopes: { user: true },
     resolve: (_root, _args, ctx) => signOutEverywhere(ctx),
   }),
-  switchOrganization: t.field({
+  switchOrganization: t.withAuth({ user: true }).field({
     type: SignedIn,
     ...result("SwitchOrganizationSuccess"),
     description:
       "Starts a session in another organization you belong to; this session ends (and its subscriptions). Sessions only: an API key stays in its organization.",
-    authScopes: { user: true },
     args: { organizationId: t.arg.id({ required: true }) },
     resolve: async (_root, { organizationId }, ctx) => ({ token: await switchOrganization(ctx, String(organizationId)) }),
   }),
-  createOrganization: t.field({
+  createOrganization: t.withAuth({ user: true }).field({
     type: SignedIn,
     ...result("CreateOrganizationSuccess"),
     description: "Creates an organization with you as its admin and starts a session in it (this session ends).",
-    authScopes: { user: true },
     args: { name: t.arg.string({ required: true }) },
     resolve: async (_root, { name }, ctx) => ({ token: await createOrganization(ctx, name) }),
   }),
-  createServiceAccount: t.prismaField({
+  createServiceAccount: t.withAuth({ role: ROLES_THAT.manage }).prismaField({
     type: ServiceAccountRef,
     ...result("CreateServiceAccountSuccess"),
     description: "An identity for an integration or the worker fleet, with a role you may give.",
-    authScopes: { role: ["OWNER"] },
     args: { name: t.arg.string({ required: true }), role: t.arg({ type: RoleEnum, required: true }) },
     resolve: async (query, _root, { name, role }, ctx) =>
       ctx.db.membership.findUniqueOrThrow({ ...query, where: { id: (await createServiceAccount(ctx, name, role)).id } }),
   }),
-  createServiceAccountKey: t.field({
+  createServiceAccountKey: t.withAuth({ role: ROLES_THAT.manage }).field({
     type: CreatedApiKeyRef,
     ...result("CreateServiceAccountKeySuccess"),
     description:
       "An API key held by the service account: WORKER for the fleet's workers, READ/WRITE for integrations. Revoke it with revokeApiKey.",
-    authScopes: { role: ["OWNER"] },
     args: {
       serviceAccountId: t.arg.id({ required: true }),
       name: t.arg.string({ required: true }),
@@ -296,11 +319,10 @@ builder.mutationFields((t) => ({
         args.expiresAt,
       ),
   }),
-  deactivateServiceAccount: t.prismaField({
+  deactivateServiceAccount: t.withAuth({ role: ROLES_THAT.manage }).prismaField({
     type: ServiceAccountRef,
     ...result("DeactivateServiceAccountSuccess"),
     description: "Revokes every key of the service account now; its live subscriptions end.",
-    authScopes: { role: ["OWNER"] },
     args: { serviceAccountId: t.arg.id({ required: true }) },
     resolve: async (query, _root, { serviceAccountId }, ctx) =>
       ctx.db.membership.findUniqueOrThrow({ ...query, where: { id: (await deactivateServiceAccount(ctx, String(serviceAccountId))).id } }),

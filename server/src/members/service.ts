@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { AppServices, Context, Viewer } from "../context.js";
+import type { AppServices, Context, UserContext, UserViewer } from "../context.js";
 import type { Role } from "../generated/sqlite/enums.js";
 import { AppError, notFound } from "../errors.js";
 import { audit } from "../audit/service.js";
@@ -9,16 +9,14 @@ import { consumeLink, linkExpiry, linkUrl, newLinkToken, usableLink } from "./li
 import { sendAccountMail } from "./mail.js";
 import { endAccess } from "./access.js";
 import { endCredentialSessions } from "../auth/liveConnections.js";
-import { forgetRequests, takeRequest } from "../rateLimits.js";
 
 // Members of an organization: invitations, roles, deactivation. A person may
 // belong to several organizations (one Membership each); everything here acts
 // on the membership in the caller's organization. Owners and admins manage
 // members; each may grant only the roles their own allows.
 
-type Member = Extract<Viewer, { kind: "user" }>;
-
-const GRANTABLE: Record<Role, Role[]> = {
+/** The roles each role may give (to a member, an invitation, a service account or a single sign-on rule). */
+export const GRANTABLE: Record<Role, Role[]> = {
   ADMIN: ["ENGINEER", "QA", "OWNER", "ADMIN"],
   OWNER: ["ENGINEER", "QA", "OWNER"],
   ENGINEER: [],
@@ -27,11 +25,7 @@ const GRANTABLE: Record<Role, Role[]> = {
 /** Roles that manage members: an organization always keeps at least one active such member. */
 const MANAGER_ROLES: Role[] = ["OWNER", "ADMIN"];
 
-export function assertMember(viewer: Viewer | null): asserts viewer is Member {
-  if (viewer?.kind !== "user") throw new AppError("UNAUTHENTICATED", "Sign in first");
-}
-
-export function assertMayGrant(viewer: Member, role: Role, field = "role") {
+export function assertMayGrant(viewer: UserViewer, role: Role, field = "role") {
   if (!GRANTABLE[viewer.role].includes(role))
     throw new AppError("FORBIDDEN", `Your role (${viewer.role}) cannot give the ${role} role`, field);
 }
@@ -79,9 +73,8 @@ async function sendInvitation(
 }
 
 /** Someone who already has an account (in another organization) is invited like anyone else: accepting adds a membership. */
-export async function inviteMember(ctx: Context, rawEmail: string, role: Role) {
+export async function inviteMember(ctx: UserContext, rawEmail: string, role: Role) {
   const viewer = ctx.viewer;
-  assertMember(viewer);
   assertMayGrant(viewer, role);
   const email = normalizeEmail(rawEmail);
   const existing = await ctx.db.user.findUnique({ where: { email }, include: { memberships: { where: { orgId: viewer.orgId } } } });
@@ -115,7 +108,7 @@ export async function inviteMember(ctx: Context, rawEmail: string, role: Role) {
   return { invitation, ...(await sendInvitation(ctx, email, token, invitation.org!.name, role, invitation.createdBy!.name, !!existing)) };
 }
 
-async function pendingInvitation(ctx: Context, viewer: Member, id: string) {
+async function pendingInvitation(ctx: Context, viewer: UserViewer, id: string) {
   const invitation = await ctx.db.accountLink.findFirst({ where: { id, orgId: viewer.orgId, kind: "INVITATION" }, include: { org: true } });
   if (!invitation) throw notFound("Invitation");
   if (invitation.usedAt) throw new AppError("CONFLICT", "This invitation was already accepted", "id");
@@ -124,9 +117,8 @@ async function pendingInvitation(ctx: Context, viewer: Member, id: string) {
 }
 
 /** A new link (the old one stops working: only hashes are kept) valid 7 days from now. */
-export async function resendInvitation(ctx: Context, id: string) {
+export async function resendInvitation(ctx: UserContext, id: string) {
   const viewer = ctx.viewer;
-  assertMember(viewer);
   const old = await pendingInvitation(ctx, viewer, id);
   const { token, tokenHash } = newLinkToken();
   const invitation = await ctx.db.accountLink.update({
@@ -139,9 +131,8 @@ export async function resendInvitation(ctx: Context, id: string) {
   return { invitation, ...(await sendInvitation(ctx, old.email!, token, old.org!.name, old.role!, inviter.name, hasAccount)) };
 }
 
-export async function revokeInvitation(ctx: Context, id: string) {
+export async function revokeInvitation(ctx: UserContext, id: string) {
   const viewer = ctx.viewer;
-  assertMember(viewer);
   const old = await pendingInvitation(ctx, viewer, id);
   const invitation = await ctx.db.accountLink.update({ where: { id }, data: { revokedAt: old.revokedAt ?? new Date() } });
   await audit(ctx, "member.invitation_revoked", { target: { type: "AccountLink", id }, before: { email: old.email, role: old.role } });
@@ -159,7 +150,7 @@ export async function acceptInvitation(ctx: Context, token: string, rawName: str
   if (existing) {
     // A wrong password here counts as a failed sign-in, under the same limit.
     const attempts = `${existing.email}|${ctx.clientAddress ?? "unknown"}`;
-    const counted = await takeRequest(ctx.config, "failedLogins", attempts);
+    const counted = await ctx.rateLimits.take("failedLogins", attempts);
     if (!counted.allowed)
       throw new AppError(
         "RATE_LIMITED",
@@ -169,7 +160,7 @@ export async function acceptInvitation(ctx: Context, token: string, rawName: str
     if (!(existing.passwordHash && (await verifyPassword(password, existing.passwordHash, ctx.config.passwordHashCost)).ok)) {
       throw new AppError("UNAUTHENTICATED", "This email already has a Tuneloop account: enter its password to join", "password");
     }
-    await forgetRequests(ctx.config, "failedLogins", attempts);
+    await ctx.rateLimits.forget("failedLogins", attempts);
   }
   const name = existing ? existing.name : assertName(rawName);
   const passwordHash = existing ? null : await assertPassword(ctx, password);
@@ -190,7 +181,7 @@ export async function acceptInvitation(ctx: Context, token: string, rawName: str
 }
 
 /** A member (or, with `serviceAccount`, a service account) of the caller's organization whom the caller may manage. */
-export async function managedMember(ctx: Context, viewer: Member, userId: string, serviceAccount = false) {
+export async function managedMember(ctx: Context, viewer: UserViewer, userId: string, serviceAccount = false) {
   const membership = await ctx.db.membership.findFirst({
     where: { userId, orgId: viewer.orgId, user: { serviceAccount } },
     include: { user: true },
@@ -211,9 +202,8 @@ async function assertKeepsAManager(ctx: Context, orgId: string, userId: string) 
 }
 
 /** The new role applies from the member's next request (the role is read with each credential). */
-export async function changeMemberRole(ctx: Context, userId: string, role: Role) {
+export async function changeMemberRole(ctx: UserContext, userId: string, role: Role) {
   const viewer = ctx.viewer;
-  assertMember(viewer);
   const membership = await managedMember(ctx, viewer, userId);
   assertMayGrant(viewer, role);
   if (MANAGER_ROLES.includes(membership.role) && !MANAGER_ROLES.includes(role) && !membership.deactivatedAt)
@@ -230,9 +220,8 @@ export async function changeMemberRole(ctx: Context, userId: string, role: Role)
  * their open subscriptions there. Their other organizations are not touched,
  * nor are service-account keys they made. What they created stays and keeps their name.
  */
-export async function deactivateMember(ctx: Context, userId: string, serviceAccount = false) {
+export async function deactivateMember(ctx: UserContext, userId: string, serviceAccount = false) {
   const viewer = ctx.viewer;
-  assertMember(viewer);
   if (userId === viewer.userId) throw new AppError("VALIDATION", "You cannot remove yourself: ask another owner or admin", "userId");
   const membership = await managedMember(ctx, viewer, userId, serviceAccount);
   if (membership.deactivatedAt) return membership.user;
@@ -252,9 +241,8 @@ export async function deactivateMember(ctx: Context, userId: string, serviceAcco
 }
 
 /** Lets a deactivated member work in the organization again; their old API keys stay revoked. */
-export async function reactivateMember(ctx: Context, userId: string) {
+export async function reactivateMember(ctx: UserContext, userId: string) {
   const viewer = ctx.viewer;
-  assertMember(viewer);
   const membership = await managedMember(ctx, viewer, userId);
   if (!membership.deactivatedAt) return membership.user;
   await ctx.db.membership.update({ where: { id: membership.id }, data: { deactivatedAt: null } });

@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
-import type { Context } from "../context.js";
+import type { UserContext } from "../context.js";
 import type { Role } from "../generated/sqlite/enums.js";
 import { AppError } from "../errors.js";
 import { audit } from "../audit/service.js";
 import { createApiKey, type ApiKeyScope } from "../auth/service.js";
-import { assertMayGrant, assertMember, assertName, deactivateMember, managedMember } from "./service.js";
+import { assertMayGrant, assertName, deactivateMember, managedMember } from "./service.js";
 
 // Service accounts: an organization's integrations and fleet (CI, workers).
 // Each is a user without password or sessions, with a membership in one
@@ -23,8 +23,7 @@ const addressFor = (name: string) =>
   }.${randomBytes(4).toString("hex")}@service-account.invalid`;
 
 /** The organization's service accounts; `query`: the selection GraphQL asked for. */
-export function serviceAccounts(ctx: Context, query: object) {
-  assertMember(ctx.viewer);
+export function serviceAccounts(ctx: UserContext, query: object) {
   return ctx.db.membership.findMany({
     ...query,
     where: { orgId: ctx.viewer.orgId, user: { serviceAccount: true } },
@@ -32,9 +31,8 @@ export function serviceAccounts(ctx: Context, query: object) {
   });
 }
 
-export async function createServiceAccount(ctx: Context, rawName: string, role: Role) {
+export async function createServiceAccount(ctx: UserContext, rawName: string, role: Role) {
   const viewer = ctx.viewer;
-  assertMember(viewer);
   assertMayGrant(viewer, role);
   const name = assertName(rawName);
   return ctx.db.$transaction(async (tx) => {
@@ -49,14 +47,13 @@ export async function createServiceAccount(ctx: Context, rawName: string, role: 
 
 /** A key held by the service account (any scope the caller may grant, the worker scope included). */
 export async function createServiceAccountKey(
-  ctx: Context,
+  ctx: UserContext,
   serviceAccountId: string,
   name: string,
   scopes: ApiKeyScope[],
   expiresAt?: Date | null,
 ) {
   const viewer = ctx.viewer;
-  assertMember(viewer);
   const membership = await managedMember(ctx, viewer, serviceAccountId, true);
   if (membership.deactivatedAt) throw new AppError("CONFLICT", "This service account was deactivated", "serviceAccountId");
   const created = await createApiKey(ctx.db, viewer, name, scopes, expiresAt, membership.userId);
@@ -68,8 +65,7 @@ export async function createServiceAccountKey(
 }
 
 /** Its keys are revoked and its live subscriptions end; it stays listed, under its name. */
-export async function deactivateServiceAccount(ctx: Context, serviceAccountId: string) {
-  assertMember(ctx.viewer);
+export async function deactivateServiceAccount(ctx: UserContext, serviceAccountId: string) {
   await deactivateMember(ctx, serviceAccountId, true);
   return ctx.db.membership.findUniqueOrThrow({
     where: { userId_orgId: { userId: serviceAccountId, orgId: ctx.viewer.orgId } },

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "../testing/harness.js";
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
 import { runCli } from "../cli/main.js";
 
 // First run without the demo: the setup link (printed by `tuneloop setup`)

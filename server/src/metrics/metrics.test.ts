@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "../testing/harness.js";
-import { createOtherOrganization } from "../testing/fixtures.js";
-import { outcome, REPORT, startRunningJob, type RunningJob } from "../ingest/testTrainer.js";
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
+import { createOtherOrganization } from "@tuneloop/testing/fixtures";
+import { outcome, REPORT, startRunningJob, type RunningJob } from "@tuneloop/testing/trainerReports";
 import { DEFAULT_MAX_POINTS } from "./service.js";
 
 // A series of 50,000 points, one every 10 steps over 500,000 steps, with a

@@ -2,17 +2,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import type { Client } from "graphql-ws";
 import { createDb } from "../db/client.js";
 import { createAppPubSub } from "../pubsub.js";
 import { readConfig } from "../config.js";
 import type { AppServices } from "../context.js";
 import { DEMO_PASSWORD } from "../seed.js";
-import { claimForTest, REPORT, trainingPoints } from "../ingest/testTrainer.js";
-import { subscribeSse, subscribeWs, wsClient } from "./testSubscribers.js";
-import { startServerProcess, type ServerProcess } from "./serverProcess.js";
-import { TEST_ENV } from "../testing/harness.js";
+import { claimForTest, REPORT, trainingPoints } from "@tuneloop/testing/trainerReports";
+import { subscribeSse, subscribeWs, wsClient } from "@tuneloop/testing/subscribers";
+import { startServerProcess, type ServerProcess } from "@tuneloop/testing/serverProcess";
+import { TEST_ENV } from "@tuneloop/testing/app";
+import { freshPostgresUrl, usingPostgres } from "@tuneloop/testing/database";
 
 // Two real server processes sharing one database (PostgreSQL when
 // TEST_POSTGRES_URL is set, else one SQLite file) and Redis: a report to one
@@ -52,22 +52,8 @@ let session: string;
 let ws: Client;
 
 beforeAll(async () => {
-  if (process.env.TEST_POSTGRES_URL) {
-    const name = `tuneloop_two_${process.pid}_${Date.now().toString(36)}`;
-    const admin = new pg.Client({ connectionString: process.env.TEST_POSTGRES_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${name}"`);
-    await admin.end();
-    const url = new URL(process.env.TEST_POSTGRES_URL);
-    url.pathname = `/${name}`;
-    databaseUrl = url.toString();
-    dropDatabase = async () => {
-      const c = new pg.Client({ connectionString: process.env.TEST_POSTGRES_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await c.end();
-    };
-  } else databaseUrl = `file:${join(dataDir, "shared.db")}`;
+  if (usingPostgres()) ({ url: databaseUrl, drop: dropDatabase } = await freshPostgresUrl());
+  else databaseUrl = `file:${join(dataDir, "shared.db")}`;
   a = await startServer({ PORT: "0", SEED_DEMO: "true" });
   b = await startServer({ PORT: "0", SEED_DEMO: "false" });
   services = { ...createDb(databaseUrl), pubsub: createAppPubSub(), config: readConfig({ DATA_DIR: dataDir }) } as AppServices;

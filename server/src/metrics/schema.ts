@@ -84,15 +84,14 @@ async function* storedPointsAfter(db: Parameters<typeof pointsPage>[0], jobId: s
 }
 
 builder.subscriptionFields((t) => ({
-  metricPointsAdded: t.field({
+  metricPointsAdded: t.withAuth({ user: true }).field({
     type: MetricPointBatch,
-    authScopes: { user: true },
     description:
       "New points of the job as they are stored. With afterStep, the points already stored after that step come first, so a client that reconnects misses nothing; (name, step) identifies a point if one arrives twice around the reconnection.",
     args: { jobId: t.arg.id({ required: true }), names: t.arg.stringList(), afterStep: t.arg.int() },
     subscribe: async function* (_root, { jobId, names, afterStep }, ctx) {
       const id = String(jobId);
-      await findOwnJob(ctx, ctx.viewer!, id);
+      await findOwnJob(ctx, ctx.viewer, id);
       const wanted = names?.length ? new Set(names) : null;
       const live = ctx.pubsub.subscribe("job:metrics", id)[Symbol.asyncIterator]();
       // Listen before reading the database, so no point falls between the two.

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Client } from "graphql-ws";
-import { startTestApp, type TestApp } from "../testing/harness.js";
-import { createOtherOrganization } from "../testing/fixtures.js";
-import { outcome, REPORT, startRunningJob, trainingPoints, type RunningJob } from "../ingest/testTrainer.js";
-import { subscribeSse, subscribeWs, wsClient, type Received, type Subscription } from "./testSubscribers.js";
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
+import { createOtherOrganization } from "@tuneloop/testing/fixtures";
+import { outcome, REPORT, startRunningJob, trainingPoints, type RunningJob } from "@tuneloop/testing/trainerReports";
+import { subscribeSse, subscribeWs, wsClient, type Received, type Subscription } from "@tuneloop/testing/subscribers";
 
 const POINTS = `subscription($j:ID!,$n:[String!],$a:Int){ metricPointsAdded(jobId:$j, names:$n, afterStep:$a){ jobId points { name step value epoch wallTime } } }`;
 const EVENTS = `subscription($j:ID!){ jobEventAdded(jobId:$j){ id type message source payload processingError } }`;

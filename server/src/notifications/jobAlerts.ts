@@ -3,9 +3,10 @@ import { formatUsd } from "../costs/money.js";
 import { currentCostUsd } from "../costs/live.js";
 import { ACTIVE_STATUSES } from "../jobs/stateMachine.js";
 import { failureGuidance } from "../failures/guidance.js";
+import { automaticRetryOf } from "../failures/autoRetry.js";
 import { raiseAlert, type Raise } from "./alerts.js";
 
-/** Alerts for what just happened to jobs: completed, failed (with the guidance), stalled. */
+/** Alerts for what just happened to jobs: completed, failed (with the guidance; not while the system retries it by itself), stalled. */
 export async function alertJobChanges(
   services: AppServices,
   jobIds: string[],
@@ -32,15 +33,23 @@ export async function alertJobChanges(
         data: { costUsd, estimatedCostUsd: job.estimatedCostUsd },
       });
     } else if (job.status === "FAILED") {
-      const guidance = await failureGuidance(services.db, job);
+      // A transient failure the system retries by itself pages nobody (failures/autoRetry.ts).
+      if (job.autoRetryAt || (await automaticRetryOf(services, job.id))) continue;
+      const guidance = await failureGuidance(services, job);
       const fix = guidance.suggestedChanges.map((c) => `${c.field} ${String(c.from)} → ${String(c.to)}`).join(", ");
+      const retries = job.autoRetryAttempt > 0 ? ` It was automatic retry ${job.autoRetryAttempt}: the system retries it no more.` : "";
       await raise({
         ...base,
         type: "JOB_FAILED",
         title: `"${job.name}" failed: ${guidance.errorType}`,
-        message: `Job "${job.name}" failed. ${guidance.explanation}${fix ? ` Suggested retry: ${fix}.` : ""}`,
+        message: `Job "${job.name}" failed.${retries} ${guidance.explanation}${fix ? ` Suggested retry: ${fix}.` : ""}`,
         dedupeKey: `job:${job.id}:failed`,
-        data: { errorType: guidance.errorType, suggestedChanges: guidance.suggestedChanges, costUsd },
+        data: {
+          errorType: guidance.errorType,
+          suggestedChanges: guidance.suggestedChanges,
+          costUsd,
+          autoRetryAttempt: job.autoRetryAttempt,
+        },
       });
     } else if (job.stalledAt) {
       await raise({

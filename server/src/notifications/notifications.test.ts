@@ -1,18 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-
-vi.hoisted(() => {
-  process.env.GPU_CATALOG_FILE = new URL("../costs/testGpuCatalog.json", import.meta.url).pathname;
-});
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
 import { Webhook } from "standardwebhooks";
 import { buildApp, type App } from "../app.js";
-import { startTestApp, usingPostgres, type TestApp } from "../testing/harness.js";
-import { alertsOf, cancelLiveJobs, createMoneyJob, TestTrainer, waitFor } from "../budgets/testKit.js";
-import { createOtherOrganization } from "../testing/fixtures.js";
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
+import { usingPostgres } from "@tuneloop/testing/database";
+import { alertsOf, cancelLiveJobs, createMoneyJob, TestTrainer, waitFor, TEST_GPU_CATALOG_FILE } from "@tuneloop/testing/moneyJobs";
+import { createOtherOrganization } from "@tuneloop/testing/fixtures";
 import { queueDueDigests } from "./digest.js";
-import { startHttpReceiver, startSmtpReceiver } from "./testReceivers.js";
-
-delete process.env.GPU_CATALOG_FILE;
+import { startHttpReceiver, startSmtpReceiver } from "@tuneloop/testing/standIns/notificationReceivers";
 
 const ERR = `__typename ... on AppError { code message field }`;
 const CREATE_CHANNEL = `mutation($i:NotificationChannelInput!){ createNotificationChannel(input:$i){ ${ERR}
@@ -55,6 +50,7 @@ describe(`notifications (${usingPostgres() ? "PostgreSQL" : "SQLite"})`, () => {
     smtp = await startSmtpReceiver(1);
     // The receivers listen on 127.0.0.1, which channels may reach only when allowed explicitly.
     app = await startTestApp({
+      gpuCatalogFile: TEST_GPU_CATALOG_FILE,
       smtpUrl: smtp.url,
       smtpFrom: "Tuneloop <alerts@tuneloop.test>",
       notifyAllowHttp: true,
@@ -282,7 +278,7 @@ describe(`notifications (${usingPostgres() ? "PostgreSQL" : "SQLite"})`, () => {
   });
 
   it("alerts once when a running job stops reporting", async () => {
-    const quick = await startTestApp({ stallSeconds: 1 });
+    const quick = await startTestApp({ gpuCatalogFile: TEST_GPU_CATALOG_FILE, stallSeconds: 1 });
     try {
       const token = await quick.login("engineer");
       const job = (await createMoneyJob(quick, token, { name: "goes quiet", start: true })).data;
@@ -300,7 +296,7 @@ describe(`notifications (${usingPostgres() ? "PostgreSQL" : "SQLite"})`, () => {
 
   it("keeps undelivered notifications in the database: a restarted server sends them", async () => {
     // This instance owns the database; it only looks for due deliveries once an hour.
-    const host = await startTestApp({ notifyPollMs: 3_600_000 });
+    const host = await startTestApp({ gpuCatalogFile: TEST_GPU_CATALOG_FILE, notifyPollMs: 3_600_000 });
     const receiver = await startHttpReceiver();
     receiver.state.down = true;
     const config = {
@@ -370,7 +366,12 @@ describe(`outbound requests (${usingPostgres() ? "PostgreSQL" : "SQLite"})`, () 
   it("refuses channel URLs that lead into the server's own network, when saved and again after DNS at every send", async () => {
     const receiver = await startHttpReceiver();
     // No NOTIFY_ALLOWED_HOSTS here: loopback is as forbidden as a production server's private network.
-    const app = await startTestApp({ notifyAllowHttp: true, notifyPollMs: 100, notifyMaxAttempts: 1 });
+    const app = await startTestApp({
+      gpuCatalogFile: TEST_GPU_CATALOG_FILE,
+      notifyAllowHttp: true,
+      notifyPollMs: 100,
+      notifyMaxAttempts: 1,
+    });
     try {
       const owner = await app.login("owner");
       const gql: Gql = (...args) => app.gql(...args);

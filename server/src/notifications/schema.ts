@@ -1,11 +1,9 @@
 import { builder } from "../builder.js";
-import type { Viewer } from "../context.js";
+import { ROLES_THAT } from "../auth/permissions.js";
 import { ALERT_LABELS, ALERT_TYPES, type AlertType } from "./alertTypes.js";
 import { createChannel, deleteChannel, maskedUrl, sendTestMessage, updateChannel } from "./channels.js";
 import { preferencesOf, updatePreferences, type Preferences } from "./preferences.js";
 import { audit } from "../audit/service.js";
-
-const userOf = (viewer: Viewer | null) => viewer as Extract<Viewer, { kind: "user" }>;
 
 export const AlertTypeEnum = builder.enumType("AlertType", {
   values: Object.fromEntries(ALERT_TYPES.map((type) => [type, { description: ALERT_LABELS[type] }])) as Record<
@@ -102,32 +100,29 @@ const DeliveryStatusFilter = builder.inputType("NotificationDeliveryFilter", {
 });
 
 builder.queryFields((t) => ({
-  alerts: t.prismaConnection({
+  alerts: t.withAuth({ user: true }).prismaConnection({
     type: "Alert",
     cursor: "id",
     description: "The alert history, newest first.",
-    authScopes: { user: true },
     defaultSize: 50,
     maxSize: 200,
     args: { types: t.arg({ type: [AlertTypeEnum] }), jobId: t.arg.id() },
     resolve: (query, _root, { types, jobId }, ctx) =>
       ctx.db.alert.findMany({
         ...query,
-        where: { orgId: ctx.viewer!.orgId, ...(types?.length && { type: { in: types } }), ...(jobId && { jobId: String(jobId) }) },
+        where: { orgId: ctx.viewer.orgId, ...(types?.length && { type: { in: types } }), ...(jobId && { jobId: String(jobId) }) },
         orderBy: [{ createdAt: "desc" }, { id: "desc" }],
       }),
   }),
-  notificationChannels: t.prismaField({
+  notificationChannels: t.withAuth({ user: true }).prismaField({
     type: ["NotificationChannel"],
-    authScopes: { user: true },
     resolve: (query, _root, _args, ctx) =>
-      ctx.db.notificationChannel.findMany({ ...query, where: { orgId: ctx.viewer!.orgId }, orderBy: { createdAt: "asc" } }),
+      ctx.db.notificationChannel.findMany({ ...query, where: { orgId: ctx.viewer.orgId }, orderBy: { createdAt: "asc" } }),
   }),
-  notificationDeliveries: t.prismaConnection({
+  notificationDeliveries: t.withAuth({ user: true }).prismaConnection({
     type: "NotificationDelivery",
     cursor: "id",
     description: "The delivery log, newest first.",
-    authScopes: { user: true },
     defaultSize: 50,
     maxSize: 200,
     args: { filter: t.arg({ type: DeliveryStatusFilter }) },
@@ -135,22 +130,21 @@ builder.queryFields((t) => ({
       ctx.db.notificationDelivery.findMany({
         ...query,
         where: {
-          orgId: ctx.viewer!.orgId,
+          orgId: ctx.viewer.orgId,
           ...(filter?.status && { status: filter.status }),
           ...(filter?.channelId && { channelId: String(filter.channelId) }),
         },
         orderBy: [{ createdAt: "desc" }, { id: "desc" }],
       }),
   }),
-  myNotificationPreferences: t.field({
+  myNotificationPreferences: t.withAuth({ user: true }).field({
     type: PreferencesRef,
-    authScopes: { user: true },
-    resolve: (_root, _args, ctx) => preferencesOf(ctx, userOf(ctx.viewer)),
+    resolve: (_root, _args, ctx) => preferencesOf(ctx, ctx.viewer),
   }),
 }));
 
 builder.mutationFields((t) => ({
-  createNotificationChannel: t.field({
+  createNotificationChannel: t.withAuth({ role: ROLES_THAT.manage }).field({
     type: builder.simpleObject("CreatedNotificationChannel", {
       fields: (f) => ({
         channel: f.field({ type: Channel }),
@@ -161,10 +155,9 @@ builder.mutationFields((t) => ({
       }),
     }),
     errors: { result: { name: "CreateNotificationChannelSuccess" } },
-    authScopes: { role: ["OWNER"] },
     args: { input: t.arg({ type: ChannelInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      const created = await createChannel(ctx, ctx.viewer!.orgId, input);
+      const created = await createChannel(ctx, ctx.viewer.orgId, input);
       await audit(ctx, "channel.changed", {
         target: { type: "NotificationChannel", id: created.channel.id },
         after: { name: created.channel.name, kind: created.channel.kind },
@@ -172,13 +165,12 @@ builder.mutationFields((t) => ({
       return created;
     },
   }),
-  updateNotificationChannel: t.prismaField({
+  updateNotificationChannel: t.withAuth({ role: ROLES_THAT.manage }).prismaField({
     type: "NotificationChannel",
     errors: { result: { name: "UpdateNotificationChannelSuccess" } },
-    authScopes: { role: ["OWNER"] },
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: ChannelInput, required: true }) },
     resolve: async (query, _root, { id, input }, ctx) => {
-      const channel = await updateChannel(ctx, ctx.viewer!.orgId, String(id), input);
+      const channel = await updateChannel(ctx, ctx.viewer.orgId, String(id), input);
       await audit(ctx, "channel.changed", {
         target: { type: "NotificationChannel", id: channel.id },
         after: { name: channel.name, kind: channel.kind, enabled: channel.enabled },
@@ -186,13 +178,12 @@ builder.mutationFields((t) => ({
       return ctx.db.notificationChannel.findUniqueOrThrow({ ...query, where: { id: channel.id } });
     },
   }),
-  deleteNotificationChannel: t.field({
+  deleteNotificationChannel: t.withAuth({ role: ROLES_THAT.manage }).field({
     type: "ID",
     errors: { result: { name: "DeleteNotificationChannelSuccess" } },
-    authScopes: { role: ["OWNER"] },
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, ctx) => {
-      const channel = await deleteChannel(ctx, ctx.viewer!.orgId, String(id));
+      const channel = await deleteChannel(ctx, ctx.viewer.orgId, String(id));
       await audit(ctx, "channel.changed", {
         target: { type: "NotificationChannel", id: channel.id },
         before: { name: channel.name, kind: channel.kind },
@@ -201,14 +192,13 @@ builder.mutationFields((t) => ({
       return channel.id;
     },
   }),
-  sendTestNotification: t.prismaField({
+  sendTestNotification: t.withAuth({ role: ROLES_THAT.manage }).prismaField({
     type: ["NotificationDelivery"],
     description: "Sends a test message to a channel through the delivery log, with the attempts and retries of a real alert.",
     errors: { result: { name: "SendTestNotificationSuccess" } },
-    authScopes: { role: ["OWNER"] },
     args: { channelId: t.arg.id({ required: true }) },
     resolve: async (query, _root, { channelId }, ctx) => {
-      const queued = await sendTestMessage(ctx, userOf(ctx.viewer), String(channelId));
+      const queued = await sendTestMessage(ctx, ctx.viewer, String(channelId));
       return ctx.db.notificationDelivery.findMany({
         ...query,
         where: { id: { in: queued.map((d) => d.id) } },
@@ -216,11 +206,10 @@ builder.mutationFields((t) => ({
       });
     },
   }),
-  updateNotificationPreferences: t.field({
+  updateNotificationPreferences: t.withAuth({ role: ROLES_THAT.contribute }).field({
     type: PreferencesRef,
     errors: { result: { name: "UpdateNotificationPreferencesSuccess" } },
-    authScopes: { role: ["ENGINEER", "OWNER", "QA"] },
     args: { events: t.arg({ type: [AlertTypeEnum] }), channelIds: t.arg.idList(), dailyDigest: t.arg.boolean() },
-    resolve: (_root, args, ctx) => updatePreferences(ctx, userOf(ctx.viewer), { ...args, channelIds: args.channelIds?.map(String) }),
+    resolve: (_root, args, ctx) => updatePreferences(ctx, ctx.viewer, { ...args, channelIds: args.channelIds?.map(String) }),
   }),
 }));

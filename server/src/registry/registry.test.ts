@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "../testing/harness.js";
-import { createOtherOrganization, viewerOf } from "../testing/fixtures.js";
-import { createWorkerKey } from "../workers/testKit.js";
-import { trainTinyJob, waitForValidation } from "../validation/testKit.js";
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
+import { createOtherOrganization, viewerOf } from "@tuneloop/testing/fixtures";
+import { createWorkerKey } from "@tuneloop/testing/workerApi";
+import { trainTinyJob, waitForValidation } from "@tuneloop/testing/validation";
 import { registerModelVersion } from "./service.js";
 
 const VERSION = `id version status benchmarks { perplexityImprovementPct retentionPct } gates { gate passed message } endpoint requestCount
@@ -200,6 +200,8 @@ describe("deployed endpoint", () => {
     // {prompt} is a single user turn: the same answer.
     const fromPrompt = await (await post("/api/v1/models/demo/advisor-voice/latest", { prompt: question, max_tokens: 16 }, key)).json();
     expect(fromPrompt.choices[0].message.content).toBe(body.choices[0].message.content);
+    // Counted in memory, written in batches.
+    await app.services.usage.flush();
     expect((await app.services.db.modelVersion.findFirstOrThrow({ where: { version: "1.0.0" } })).requestCount).toBe(2);
   });
 

@@ -1,5 +1,5 @@
 import { builder } from "../builder.js";
-import type { Viewer } from "../context.js";
+import { ROLES_THAT } from "../auth/permissions.js";
 import { AppError } from "../errors.js";
 import { publicBaseUrl } from "../artifacts/service.js";
 import type { Benchmarks, GateResult } from "./gates.js";
@@ -13,8 +13,6 @@ import {
   rejectModelVersion,
   retireModelVersion,
 } from "./service.js";
-
-const userOf = (viewer: Viewer | null) => viewer as Extract<Viewer, { kind: "user" }>;
 
 const ModelVersionStatusEnum = builder.enumType("ModelVersionStatus", {
   values: ["REGISTERED", "APPROVED", "REJECTED", "DEPLOYED", "RETIRED"] as const,
@@ -115,16 +113,15 @@ builder.prismaObject("RegisteredModel", {
 });
 
 builder.queryFields((t) => ({
-  models: t.prismaField({
+  models: t.withAuth({ user: true }).prismaField({
     type: ["RegisteredModel"],
     description: "The organization's models, by name; `search` matches name or description.",
-    authScopes: { user: true },
     args: { search: t.arg.string() },
     resolve: (query, _root, { search }, ctx) =>
       ctx.db.registeredModel.findMany({
         ...query,
         where: {
-          orgId: ctx.viewer!.orgId,
+          orgId: ctx.viewer.orgId,
           ...(search?.trim() && {
             OR: [{ name: { contains: search.trim().toLowerCase() } }, { description: { contains: search.trim() } }],
           }),
@@ -132,33 +129,30 @@ builder.queryFields((t) => ({
         orderBy: { name: "asc" },
       }),
   }),
-  model: t.prismaField({
+  model: t.withAuth({ user: true }).prismaField({
     type: "RegisteredModel",
     nullable: true,
-    authScopes: { user: true },
     args: { name: t.arg.string({ required: true }) },
     resolve: (query, _root, { name }, ctx) =>
-      ctx.db.registeredModel.findUnique({ ...query, where: { orgId_name: { orgId: ctx.viewer!.orgId, name: name.trim().toLowerCase() } } }),
+      ctx.db.registeredModel.findUnique({ ...query, where: { orgId_name: { orgId: ctx.viewer.orgId, name: name.trim().toLowerCase() } } }),
   }),
-  modelVersion: t.prismaField({
+  modelVersion: t.withAuth({ user: true }).prismaField({
     type: "ModelVersion",
-    authScopes: { user: true },
     args: { id: t.arg.id({ required: true }) },
     resolve: async (query, _root, { id }, ctx) => {
-      const version = await findOwnVersion(ctx, ctx.viewer!, String(id));
+      const version = await findOwnVersion(ctx, ctx.viewer, String(id));
       return ctx.db.modelVersion.findUniqueOrThrow({ ...query, where: { id: version.id } });
     },
   }),
-  compareModelVersions: t.prismaField({
+  compareModelVersions: t.withAuth({ user: true }).prismaField({
     type: ["ModelVersion"],
     description: "Two or more versions side by side, in the order asked.",
-    authScopes: { user: true },
     args: { ids: t.arg.idList({ required: true }) },
     resolve: async (query, _root, { ids }, ctx) => {
       if (ids.length < 2 || ids.length > 6) throw new AppError("VALIDATION", "Compare 2 to 6 versions", "ids");
       const found = await ctx.db.modelVersion.findMany({
         ...query,
-        where: { id: { in: ids.map(String) }, model: { orgId: ctx.viewer!.orgId } },
+        where: { id: { in: ids.map(String) }, model: { orgId: ctx.viewer.orgId } },
       });
       return ids.map((id) => {
         const v = found.find((f) => f.id === String(id));
@@ -182,44 +176,40 @@ const RegisterModelVersionInput = builder.inputType("RegisterModelVersionInput",
 const versionPayload = (name: string) => ({ type: "ModelVersion", errors: { result: { name } } }) as const;
 
 builder.mutationFields((t) => ({
-  registerModelVersion: t.prismaField({
+  registerModelVersion: t.withAuth({ role: ROLES_THAT.train }).prismaField({
     ...versionPayload("RegisterModelVersionSuccess"),
     description: "Register a completed job's adapter as a model version, with its validation results as benchmarks.",
-    authScopes: { role: ["ENGINEER", "OWNER"] },
     args: { input: t.arg({ type: RegisterModelVersionInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
-      const v = await registerModelVersion(ctx, userOf(ctx.viewer), { ...input, jobId: String(input.jobId) });
+      const v = await registerModelVersion(ctx, ctx.viewer, { ...input, jobId: String(input.jobId) });
       return ctx.db.modelVersion.findUniqueOrThrow({ ...query, where: { id: v.id } });
     },
   }),
-  approveModelVersion: t.prismaField({
+  approveModelVersion: t.withAuth({ role: ROLES_THAT.review }).prismaField({
     ...versionPayload("ApproveModelVersionSuccess"),
-    authScopes: { role: ["QA", "OWNER"] },
     args: { id: t.arg.id({ required: true }), reason: t.arg.string() },
     resolve: async (query, _root, { id, reason }, ctx) => {
-      const v = await approveModelVersion(ctx, userOf(ctx.viewer), String(id), reason);
+      const v = await approveModelVersion(ctx, ctx.viewer, String(id), reason);
       await audit(ctx, "model.approved", { target: { type: "ModelVersion", id: v.id }, after: { reason } }); // details: the version's events
       return ctx.db.modelVersion.findUniqueOrThrow({ ...query, where: { id: v.id } });
     },
   }),
-  rejectModelVersion: t.prismaField({
+  rejectModelVersion: t.withAuth({ role: ROLES_THAT.review }).prismaField({
     ...versionPayload("RejectModelVersionSuccess"),
-    authScopes: { role: ["QA", "OWNER"] },
     args: { id: t.arg.id({ required: true }), reason: t.arg.string({ required: true }) },
     resolve: async (query, _root, { id, reason }, ctx) => {
-      const v = await rejectModelVersion(ctx, userOf(ctx.viewer), String(id), reason);
+      const v = await rejectModelVersion(ctx, ctx.viewer, String(id), reason);
       await audit(ctx, "model.rejected", { target: { type: "ModelVersion", id: v.id }, after: { reason } });
       return ctx.db.modelVersion.findUniqueOrThrow({ ...query, where: { id: v.id } });
     },
   }),
-  deployModelVersion: t.prismaField({
+  deployModelVersion: t.withAuth({ role: ROLES_THAT.train }).prismaField({
     ...versionPayload("DeployModelVersionSuccess"),
     description:
       "Serve the version at its endpoint. Refused (QUALITY_GATE_FAILED) when a gate fails, unless an owner gives overrideReason.",
-    authScopes: { role: ["ENGINEER", "OWNER"] },
     args: { id: t.arg.id({ required: true }), overrideReason: t.arg.string() },
     resolve: async (query, _root, { id, overrideReason }, ctx) => {
-      const v = await deployModelVersion(ctx, userOf(ctx.viewer), String(id), overrideReason != null ? { reason: overrideReason } : null);
+      const v = await deployModelVersion(ctx, ctx.viewer, String(id), overrideReason != null ? { reason: overrideReason } : null);
       await audit(ctx, overrideReason != null ? "quality_gate.overridden" : "model.deployed", {
         target: { type: "ModelVersion", id: v.id },
         after: { deployed: true, overrideReason },
@@ -227,12 +217,11 @@ builder.mutationFields((t) => ({
       return ctx.db.modelVersion.findUniqueOrThrow({ ...query, where: { id: v.id } });
     },
   }),
-  retireModelVersion: t.prismaField({
+  retireModelVersion: t.withAuth({ role: ROLES_THAT.train }).prismaField({
     ...versionPayload("RetireModelVersionSuccess"),
-    authScopes: { role: ["ENGINEER", "OWNER"] },
     args: { id: t.arg.id({ required: true }), reason: t.arg.string() },
     resolve: async (query, _root, { id, reason }, ctx) => {
-      const v = await retireModelVersion(ctx, userOf(ctx.viewer), String(id), reason);
+      const v = await retireModelVersion(ctx, ctx.viewer, String(id), reason);
       await audit(ctx, "model.retired", { target: { type: "ModelVersion", id: v.id }, after: { reason } });
       return ctx.db.modelVersion.findUniqueOrThrow({ ...query, where: { id: v.id } });
     },

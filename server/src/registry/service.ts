@@ -1,4 +1,4 @@
-import type { AppServices, Viewer } from "../context.js";
+import type { AppServices, UserViewer, Viewer } from "../context.js";
 import type { Prisma } from "../generated/sqlite/client.js";
 import type { ModelVersionStatus } from "../generated/sqlite/enums.js";
 import { AppError, conflictOnDuplicate, notFound } from "../errors.js";
@@ -10,8 +10,7 @@ import { reviewResults } from "../validation/service.js";
 import { qualitySettings } from "../validation/settings.js";
 import { evaluateGates, type Benchmarks } from "./gates.js";
 import { nextVersion, parseSemver } from "./semver.js";
-
-type UserViewer = Extract<Viewer, { kind: "user" }>;
+import { hasRole, ROLES_THAT } from "../auth/permissions.js";
 
 /** The lifecycle of a model version; each move is recorded with who, when and why. */
 const TRANSITIONS: Record<ModelVersionStatus, ModelVersionStatus[]> = {
@@ -131,7 +130,7 @@ async function move(
       "versionId",
     );
   }
-  return services.db.$transaction(async (tx) => {
+  const moved = await services.db.$transaction(async (tx) => {
     // Conditional on the status read above, so two racing reviewers cannot both move it.
     const { count } = await tx.modelVersion.updateMany({
       where: { id: version.id, status: version.status },
@@ -151,6 +150,9 @@ async function move(
     });
     return tx.modelVersion.findUniqueOrThrow({ where: { id: version.id } });
   });
+  // The endpoint's paths of the model may lead elsewhere now, on every instance.
+  if (to === "DEPLOYED" || version.status === "DEPLOYED") services.pubsub.publish("model:deployments", { modelId: version.modelId });
+  return moved;
 }
 
 export function approveModelVersion(services: AppServices, viewer: UserViewer, versionId: string, reason?: string | null) {
@@ -204,7 +206,7 @@ export async function deployModelVersion(
     );
   }
   if (failed.length && override) {
-    if (viewer.role !== "OWNER" && viewer.role !== "ADMIN")
+    if (!hasRole(viewer, ROLES_THAT.manage))
       throw new AppError("FORBIDDEN", "Only an owner can override a failed quality gate", "override");
     if (!override.reason?.trim()) throw new AppError("VALIDATION", "Say why the gates are overridden", "override.reason");
   }

@@ -17,18 +17,30 @@ function frame(width: number, height: number, title: string, body: string) {
   );
 }
 
-function legend(x: number, y: number, entries: { name: string; color: string }[]) {
-  return entries
-    .map(
-      (e, i) =>
-        `<rect x="${x + i * 110}" y="${y - 8}" width="10" height="10" fill="${e.color}"/><text x="${x + i * 110 + 14}" y="${y + 1}" font-size="10" fill="#374151" ${FONT}>${escapeXml(e.name)}</text>`,
-    )
-    .join("");
+const LEGEND_ROW = 14;
+/** Legend entries from (x, y) in rows at most `width` wide (about 5.5 px a character): the markup and how far below y it reaches. */
+function legend(x: number, y: number, entries: { name: string; color: string }[], width = Number.POSITIVE_INFINITY) {
+  let markup = "",
+    cx = x,
+    cy = y;
+  for (const e of entries) {
+    const name = e.name.length > 40 ? `${e.name.slice(0, 39)}…` : e.name;
+    const entryWidth = Math.max(110, 26 + name.length * 5.5);
+    if (cx > x && cx + entryWidth > x + width) {
+      cx = x;
+      cy += LEGEND_ROW;
+    }
+    markup += `<rect x="${cx}" y="${cy - 8}" width="10" height="10" fill="${e.color}"/><text x="${cx + 14}" y="${cy + 1}" font-size="10" fill="#374151" ${FONT}>${escapeXml(name)}</text>`;
+    cx += entryWidth;
+  }
+  return { markup, below: cy - y };
 }
 
-export type LineSeries = { name: string; label: string; points: { step: number; value: number }[] };
+/** `color` and `dashed` for several runs on one chart; otherwise the colour follows `name` (train_loss, val_loss). */
+export type LineSeries = { name: string; label: string; points: { step: number; value: number }[]; color?: string; dashed?: boolean };
+const colorOf = (s: LineSeries) => s.color ?? COLORS[s.name] ?? "#111827";
 
-/** Lines over training steps (loss curves). */
+/** Lines over training steps (loss curves); a legend too long for one row makes the chart taller. */
 export function lineChart(title: string, series: LineSeries[], width = 500, height = 220): string {
   const all = series.flatMap((s) => s.points);
   if (all.length === 0)
@@ -62,21 +74,16 @@ export function lineChart(title: string, series: LineSeries[], width = 500, heig
   const lines = series
     .map(
       (s) =>
-        `<polyline fill="none" stroke="${COLORS[s.name] ?? "#111827"}" stroke-width="1.5" points="${s.points.map((p) => `${x(p.step).toFixed(1)},${y(p.value).toFixed(1)}`).join(" ")}"/>`,
+        `<polyline fill="none" stroke="${colorOf(s)}" stroke-width="1.5"${s.dashed ? ` stroke-dasharray="4 3"` : ""} points="${s.points.map((p) => `${x(p.step).toFixed(1)},${y(p.value).toFixed(1)}`).join(" ")}"/>`,
     )
     .join("");
-  return frame(
-    width,
-    height,
-    title,
-    axes +
-      lines +
-      legend(
-        left,
-        height - 10,
-        series.map((s) => ({ name: s.label, color: COLORS[s.name] ?? "#111827" })),
-      ),
+  const key = legend(
+    left,
+    height - 10,
+    series.map((s) => ({ name: s.label, color: colorOf(s) })),
+    width - left - right,
   );
+  return frame(width, height + key.below, title, axes + lines + key.markup);
 }
 
 export type BarGroup = { label: string; base: number | null; adapted: number | null };
@@ -125,6 +132,6 @@ export function barChart(
       legend(left, height - 10, [
         { name: "Base model", color: COLORS.base },
         { name: "Fine-tuned", color: COLORS.adapted },
-      ]),
+      ]).markup,
   );
 }

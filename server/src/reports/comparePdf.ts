@@ -4,12 +4,14 @@ import type { Content, TDocumentDefinitions, TableCell } from "pdfmake/interface
 import type { HttpRoute } from "../app.js";
 import { resolveViewer, viewerHasScope } from "../auth/service.js";
 import { renderPdf } from "./pdf.js";
+import { lineChart } from "./charts.js";
+import { lossCurves, type Curve } from "./report.js";
 
 // POST /api/compare/report.pdf — the Compare page's side-by-side table as a
 // PDF, with the same renderer as the validation report. The page sends the
-// rows it shows (web/src/components/compare/compareRows.ts decides them, so
+// rows it shows (web/src/features/compare/compareRows.ts decides them, so
 // they exist once); the server checks the jobs are the caller's and takes their
-// names from the database.
+// names and loss curves (the page's chart, drawn as the report's) from the database.
 
 const MAX_BODY_BYTES = 256 * 1024;
 const cell = z.string().max(300);
@@ -35,7 +37,27 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   return JSON.parse(Buffer.concat(chunks).toString("utf8"));
 }
 
-export function compareDocument(names: string[], body: CompareBody, generatedAt: Date): TDocumentDefinitions {
+/** One colour per run, as on the Compare page (web/src/features/compare/ComparePage.tsx). */
+const RUN_COLORS = ["#2456d6", "#d9480f", "#2b8a3e", "#862e9c"];
+
+/** The page's "Loss curves": solid training loss and dashed validation loss, one colour per run. */
+function compareLossChart(names: string[], curves: Curve[][], width: number): string | null {
+  const series = names.flatMap((name, i) =>
+    curves[i]
+      .filter((c) => c.points.length > 0)
+      .map((c) => ({
+        name: c.name,
+        label: `${name} (${c.name === "val_loss" ? "validation" : "training"})`,
+        points: c.points,
+        color: RUN_COLORS[i],
+        dashed: c.name === "val_loss",
+      })),
+  );
+  return series.length ? lineChart("Loss curves", series, width, 260) : null;
+}
+
+export function compareDocument(names: string[], body: CompareBody, generatedAt: Date, curves: Curve[][]): TDocumentDefinitions {
+  const landscape = names.length > 2;
   const head: TableCell[] = [{ text: "", style: "th" }, ...names.map((text) => ({ text, style: "th" }))];
   const rows: TableCell[][] = [];
   let section: string | null | undefined = null;
@@ -53,6 +75,9 @@ export function compareDocument(names: string[], body: CompareBody, generatedAt:
       })),
     ]);
   }
+  // The page's width less pdfmake's default 40 pt margins.
+  const chartWidth = landscape ? 760 : 515;
+  const chart = compareLossChart(names, curves, chartWidth);
   const content: Content[] = [
     { text: "Training run comparison", fontSize: 18, bold: true, margin: [0, 0, 0, 4] },
     {
@@ -60,12 +85,16 @@ export function compareDocument(names: string[], body: CompareBody, generatedAt:
       color: "#6b7280",
       margin: [0, 0, 0, 10],
     },
+    chart
+      ? { svg: chart, width: chartWidth, margin: [0, 0, 0, 4] }
+      : { text: "None of these runs has reported a loss yet.", color: "#6b7280", margin: [0, 0, 0, 4] },
+    { text: "Solid: training loss. Dashed: validation loss. One colour per run.", fontSize: 8, color: "#6b7280", margin: [0, 0, 0, 10] },
     { table: { headerRows: 1, widths: ["*", ...names.map(() => "auto")], body: [head, ...rows] }, layout: "lightHorizontalLines" },
     { text: `Job ids: ${body.jobIds.join(", ")}`, fontSize: 8, color: "#6b7280", margin: [0, 10, 0, 0] },
   ];
   return {
     info: { title: "Training run comparison" },
-    pageOrientation: names.length > 2 ? "landscape" : "portrait",
+    pageOrientation: landscape ? "landscape" : "portrait",
     content,
     styles: { th: { bold: true, color: "#111827" } },
     defaultStyle: { font: "Roboto", fontSize: 9, lineHeight: 1.2 },
@@ -106,7 +135,8 @@ export const comparePdfRoute: HttpRoute = async (req, res, services) => {
   if (names.some((n) => n === undefined)) return fail(res, 404, "NOT_FOUND", "Training job not found", "jobIds");
   if (body.rows.some((r) => r.cells.length !== names.length))
     return fail(res, 400, "VALIDATION", "Each row needs one cell per job", "rows");
-  const pdf = await renderPdf(compareDocument(names as string[], body, new Date()));
+  const curves = await Promise.all(body.jobIds.map((id) => lossCurves(services, id)));
+  const pdf = await renderPdf(compareDocument(names as string[], body, new Date(), curves));
   res.writeHead(200, {
     "content-type": "application/pdf",
     "content-disposition": 'attachment; filename="tuneloop-compare.pdf"',

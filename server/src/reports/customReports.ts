@@ -2,15 +2,13 @@
 // and fine-tuned model through the playground's generation path (so they follow
 // wherever the serving backend runs), stored once and shown as a page, a PDF
 // and through the same share links as validation reports.
-import type { AppServices, Viewer } from "../context.js";
+import type { AppServices, UserViewer, Viewer } from "../context.js";
 import type { Prisma } from "../generated/sqlite/client.js";
 import { AppError, notFound } from "../errors.js";
 import { findOwnJob } from "../jobs/service.js";
 import type { JobConfig } from "../jobs/config.js";
 import { playground } from "../serving/service.js";
 import { SCENARIO_SYSTEM_PROMPT } from "../validation/content/scenarios.js";
-
-type UserViewer = Extract<Viewer, { kind: "user" }>;
 
 export const CUSTOM_REPORT_LIMITS = { prompts: 10, promptChars: 2000, titleChars: 200, defaultMaxNewTokens: 64 };
 

@@ -1,13 +1,12 @@
 // The report library: every finished validation report and custom report of an
 // organization, searchable, with what came of each (the deal an owner recorded).
-import type { AppServices, Viewer } from "../context.js";
+import type { AppServices, Context, UserViewer } from "../context.js";
 import type { DealOutcome } from "../generated/sqlite/enums.js";
 import { AppError } from "../errors.js";
+import { audit } from "../audit/service.js";
 import { findOwnRun } from "../validation/service.js";
 import { findOwnCustomReport } from "./customReports.js";
 import { reportTarget } from "./shareLinks.js";
-
-type UserViewer = Extract<Viewer, { kind: "user" }>;
 
 export type Deal = { outcome: DealOutcome; valueUsd: number | null; decidedOn: Date | null; note: string | null; updatedAt: Date };
 export type LibraryEntry = {
@@ -123,11 +122,11 @@ export type DealInput = {
   note?: string | null;
 };
 
-/** An owner records (or corrects) what came of a report: one deal per report. */
-export async function recordReportDeal(services: AppServices, viewer: UserViewer, input: DealInput) {
+/** An owner records (or corrects) what came of a report: one deal per report, audited with what it replaced. */
+export async function recordReportDeal(ctx: Context, viewer: UserViewer, input: DealInput) {
   const target = reportTarget(input);
-  if ("runId" in target) await findOwnRun(services, viewer, target.runId);
-  else await findOwnCustomReport(services, viewer, target.customReportId);
+  if ("runId" in target) await findOwnRun(ctx, viewer, target.runId);
+  else await findOwnCustomReport(ctx, viewer, target.customReportId);
   if (input.valueUsd != null && !(input.valueUsd >= 0 && input.valueUsd <= 1e9))
     throw new AppError("VALIDATION", "A deal's value must be between $0 and $1,000,000,000", "valueUsd");
   if (input.outcome === "WON" && input.valueUsd == null) throw new AppError("VALIDATION", "A won deal needs its value", "valueUsd");
@@ -137,9 +136,15 @@ export async function recordReportDeal(services: AppServices, viewer: UserViewer
   // A closed deal has a date: today unless given.
   const decidedOn = input.outcome === "OPEN" ? null : (input.decidedOn ?? new Date());
   const data = { outcome: input.outcome, valueUsd: input.valueUsd ?? null, decidedOn, note, recordedById: viewer.userId };
-  return services.db.reportDeal.upsert({
-    where: "runId" in target ? { runId: target.runId } : { customReportId: target.customReportId },
-    create: { orgId: viewer.orgId, ...target, ...data },
-    update: data,
+  const where = "runId" in target ? { runId: target.runId } : { customReportId: target.customReportId };
+  return ctx.db.$transaction(async (tx) => {
+    const before = await tx.reportDeal.findUnique({ where });
+    const deal = await tx.reportDeal.upsert({ where, create: { orgId: viewer.orgId, ...target, ...data }, update: data });
+    await audit({ ...ctx, db: tx }, "report.deal_recorded", {
+      target: "runId" in target ? { type: "ValidationRun", id: target.runId } : { type: "CustomReport", id: target.customReportId },
+      before: dealOf(before),
+      after: dealOf(deal),
+    });
+    return deal;
   });
 }

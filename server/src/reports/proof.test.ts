@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, usingPostgres, type TestApp } from "../testing/harness.js";
-import { createOtherOrganization } from "../testing/fixtures.js";
-import { trainTinyJob } from "../validation/testKit.js";
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
+import { usingPostgres } from "@tuneloop/testing/database";
+import { createOtherOrganization } from "@tuneloop/testing/fixtures";
+import { trainTinyJob } from "@tuneloop/testing/validation";
 import { SCENARIOS, SCENARIO_SYSTEM_PROMPT } from "../validation/content/scenarios.js";
 import { scenarioTypeOf } from "./beforeAfter.js";
 import { buildReport } from "./report.js";
@@ -285,6 +286,36 @@ describe("report library and deals", () => {
     // Recording again replaces the deal.
     await app.gql(DEAL, { i: { runId, outcome: "WON", valueUsd: 25000 } }, owner);
     expect(RESULT(await app.gql(LIBRARY, { o: "WON" }, engineer)).wonValueUsd).toBe(25000);
+  });
+
+  it("writes each recorded deal to the audit log: who, which report, the deal before and after", async () => {
+    const AUDIT = `query($f:AuditFilter){ auditEvents(filter:$f){ edges { node { action actorEmail targetType targetId before after } } } }`;
+    const events = async (targetId: string) =>
+      RESULT(await app.gql(AUDIT, { f: { actions: ["report.deal_recorded"], targetId } }, owner)).edges.map((e: any) => e.node);
+    const ownerEmail = (await app.gql(`{ me { email } }`, {}, owner)).data.me.email;
+
+    // Newest first: the correction to $25,000 replaced the $20,000 win, which replaced nothing.
+    const [corrected, first, ...rest] = await events(runId);
+    expect(rest).toEqual([]);
+    expect(first).toMatchObject({
+      action: "report.deal_recorded",
+      actorEmail: ownerEmail,
+      targetType: "ValidationRun",
+      targetId: runId,
+      before: null,
+      after: { outcome: "WON", valueUsd: 20000, decidedOn: "2026-11-30T00:00:00.000Z", note: null },
+    });
+    expect(corrected).toMatchObject({
+      before: { outcome: "WON", valueUsd: 20000 },
+      after: { outcome: "WON", valueUsd: 25000 },
+    });
+    expect(await events(customId)).toMatchObject([
+      { targetType: "CustomReport", before: null, after: { outcome: "LOST", valueUsd: null } },
+    ]);
+    // Refused and invalid deals record nothing.
+    await app.gql(DEAL, { i: { customReportId: customId, outcome: "WON" } }, owner);
+    await app.gql(DEAL, { i: { customReportId: customId, outcome: "OPEN" } }, qa);
+    expect(await events(customId)).toHaveLength(1);
   });
 
   it("prices the report's cost-benefit section with the won deal when the job has no project", async () => {

@@ -57,6 +57,19 @@ export type ValidationReport = {
 
 const CURVES = ["train_loss", "val_loss"];
 
+/** A job's training and validation loss, at most 200 points each: the report's chart and the comparison PDF's. */
+export function lossCurves(services: AppServices, jobId: string): Promise<Curve[]> {
+  return Promise.all(
+    CURVES.map(async (name) => ({
+      name,
+      points: (await readSeries(services.db, services.provider, jobId, name, { maxPoints: 200 })).points.map((p) => ({
+        step: p.step,
+        value: p.value,
+      })),
+    })),
+  );
+}
+
 const fmt = (x: number, digits = 1) => x.toFixed(digits);
 
 /** The executive summary: what a client needs to know, in plain words. */
@@ -151,15 +164,7 @@ export async function buildReport(services: AppServices, runId: string): Promise
     closed && run.reviewClosedAt
       ? { ...closed, closedAt: run.reviewClosedAt.toISOString() }
       : { closedAt: null, items: items.length, scoredItems: items.filter((i) => i._count.scores > 0).length };
-  const curves = await Promise.all(
-    CURVES.map(async (name) => ({
-      name,
-      points: (await readSeries(services.db, services.provider, job.id, name, { maxPoints: 200 })).points.map((p) => ({
-        step: p.step,
-        value: p.value,
-      })),
-    })),
-  );
+  const curves = await lossCurves(services, job.id);
   const examples = await beforeAfterExamples(services, run);
   const deal = await services.db.reportDeal.findUnique({ where: { runId }, select: { outcome: true, valueUsd: true } });
   const partial = { perplexity, knowledge, review };

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "../testing/harness.js";
-import { createOtherOrganization, viewerOf } from "../testing/fixtures.js";
-import { trainTinyJob, waitForValidation } from "../validation/testKit.js";
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
+import { createOtherOrganization, viewerOf } from "@tuneloop/testing/fixtures";
+import { trainTinyJob, waitForValidation } from "@tuneloop/testing/validation";
 import { buildReport, type ValidationReport } from "./report.js";
 import { reportDocument, renderReportPdf } from "./pdf.js";
 import { createShareLink, openShareLink, SHARE_LINK_DAYS } from "./shareLinks.js";

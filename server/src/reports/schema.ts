@@ -1,5 +1,5 @@
 import { builder } from "../builder.js";
-import type { Viewer } from "../context.js";
+import { ROLES_THAT } from "../auth/permissions.js";
 import { publicBaseUrl } from "../artifacts/service.js";
 import type { RunSettings } from "../validation/runner.js";
 import { demoModelNote } from "./demoModel.js";
@@ -8,8 +8,6 @@ import { createShareLink, reportTarget, revokeShareLink } from "./shareLinks.js"
 import { beforeAfterExamples, SCENARIO_TYPE_LABELS, SCENARIO_TYPES, type Example } from "./beforeAfter.js";
 import { createCustomReport, CUSTOM_REPORT_LIMITS, findOwnCustomReport, type CustomReportItem } from "./customReports.js";
 import { recordReportDeal, reportLibrary, type LibraryEntry, type ReportLibrary } from "./library.js";
-
-const userOf = (viewer: Viewer | null) => viewer as Extract<Viewer, { kind: "user" }>;
 
 const ShareLinkRef = builder.prismaObject("ShareLink", {
   description: "A read-only link to a validation report or a custom report; it expires after 30 days and can be revoked.",
@@ -151,22 +149,20 @@ const RecordReportDealInput = builder.inputType("RecordReportDealInput", {
 });
 
 builder.queryFields((t) => ({
-  reportLibrary: t.field({
+  reportLibrary: t.withAuth({ user: true }).field({
     type: ReportLibraryRef,
     description: "Finished validation reports and custom reports, newest first, with their share links and deals.",
-    authScopes: { user: true },
     args: {
       search: t.arg.string({ description: "Words to find in the title, client, job, project or dataset." }),
       outcome: t.arg({ type: DealOutcomeEnum }),
     },
-    resolve: (_root, args, ctx) => reportLibrary(ctx, ctx.viewer!.orgId, args),
+    resolve: (_root, args, ctx) => reportLibrary(ctx, ctx.viewer.orgId, args),
   }),
-  customReport: t.prismaField({
+  customReport: t.withAuth({ user: true }).prismaField({
     type: "CustomReport",
-    authScopes: { user: true },
     args: { id: t.arg.id({ required: true }) },
     resolve: async (query, _root, { id }, ctx) => {
-      const own = await findOwnCustomReport(ctx, ctx.viewer!, String(id));
+      const own = await findOwnCustomReport(ctx, ctx.viewer, String(id));
       return ctx.db.customReport.findUniqueOrThrow({ ...query, where: { id: own.id } });
     },
   }),
@@ -204,41 +200,38 @@ builder.prismaObjectFields("ValidationRun", (t) => ({
 }));
 
 builder.mutationFields((t) => ({
-  createShareLink: t.field({
+  createShareLink: t.withAuth({ role: ROLES_THAT.contribute }).field({
     type: CreatedShareLink,
     description: "A read-only link to a validation report (runId) or a custom report (customReportId), valid 30 days.",
     errors: { result: { name: "CreateShareLinkSuccess" } },
-    authScopes: { role: ["ENGINEER", "OWNER", "QA"] },
     args: { runId: t.arg.id(), customReportId: t.arg.id() },
     resolve: async (_root, args, ctx) => {
       const target = reportTarget({
         runId: args.runId && String(args.runId),
         customReportId: args.customReportId && String(args.customReportId),
       });
-      const { token, link } = await createShareLink(ctx, userOf(ctx.viewer), target);
+      const { token, link } = await createShareLink(ctx, ctx.viewer, target);
       return { url: `${publicBaseUrl(ctx, (ctx as { request?: Request }).request)}/share/${token}`, link };
     },
   }),
-  createCustomReport: t.prismaField({
+  createCustomReport: t.withAuth({ role: ROLES_THAT.review }).prismaField({
     type: "CustomReport",
     description: "QA or an owner enters a prospect's prompts; the job's base and fine-tuned model answer each, and the report is stored.",
     errors: { result: { name: "CreateCustomReportSuccess" } },
-    authScopes: { role: ["OWNER", "QA"] },
     args: { input: t.arg({ type: CreateCustomReportInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
       const signal = (ctx as { request?: Request }).request?.signal;
-      const report = await createCustomReport(ctx, userOf(ctx.viewer), { ...input, jobId: String(input.jobId) }, signal);
+      const report = await createCustomReport(ctx, ctx.viewer, { ...input, jobId: String(input.jobId) }, signal);
       return ctx.db.customReport.findUniqueOrThrow({ ...query, where: { id: report.id } });
     },
   }),
-  recordReportDeal: t.prismaField({
+  recordReportDeal: t.withAuth({ role: ROLES_THAT.manage }).prismaField({
     type: "ReportDeal",
     description: "Owners record what came of a report (won, lost or still open; value and date); recording again replaces it.",
     errors: { result: { name: "RecordReportDealSuccess" } },
-    authScopes: { role: ["OWNER"] },
     args: { input: t.arg({ type: RecordReportDealInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
-      const deal = await recordReportDeal(ctx, userOf(ctx.viewer), {
+      const deal = await recordReportDeal(ctx, ctx.viewer, {
         ...input,
         runId: input.runId && String(input.runId),
         customReportId: input.customReportId && String(input.customReportId),
@@ -246,13 +239,12 @@ builder.mutationFields((t) => ({
       return ctx.db.reportDeal.findUniqueOrThrow({ ...query, where: { id: deal.id } });
     },
   }),
-  revokeShareLink: t.prismaField({
+  revokeShareLink: t.withAuth({ role: ROLES_THAT.contribute }).prismaField({
     type: "ShareLink",
     errors: { result: { name: "RevokeShareLinkSuccess" } },
-    authScopes: { role: ["ENGINEER", "OWNER", "QA"] },
     args: { id: t.arg.id({ required: true }) },
     resolve: async (query, _root, { id }, ctx) => {
-      const link = await revokeShareLink(ctx, ctx.viewer!, String(id));
+      const link = await revokeShareLink(ctx, ctx.viewer, String(id));
       return ctx.db.shareLink.findUniqueOrThrow({ ...query, where: { id: link.id } });
     },
   }),

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { AppServices, Viewer } from "../context.js";
+import type { AppServices, UserViewer, Viewer } from "../context.js";
 import { AppError, notFound } from "../errors.js";
 import { hashToken } from "../auth/tokens.js";
 import { findOwnRun } from "../validation/service.js";
@@ -18,12 +18,7 @@ export function reportTarget(ids: { runId?: string | null; customReportId?: stri
   return ids.runId ? { runId: ids.runId } : { customReportId: ids.customReportId! };
 }
 
-export async function createShareLink(
-  services: AppServices,
-  viewer: Extract<Viewer, { kind: "user" }>,
-  target: ReportTarget,
-  now = new Date(),
-) {
+export async function createShareLink(services: AppServices, viewer: UserViewer, target: ReportTarget, now = new Date()) {
   if ("runId" in target) {
     const run = await findOwnRun(services, viewer, target.runId);
     if (run.status !== "COMPLETED") throw new AppError("CONFLICT", "Only a finished validation can be shared", "runId");

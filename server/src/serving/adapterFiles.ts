@@ -5,7 +5,6 @@ import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { AppServices } from "../context.js";
 import { AppError } from "../errors.js";
-import { storageFor } from "../artifacts/storage.js";
 
 /** The files of a PEFT adapter, as the trainer uploads them. */
 export const ADAPTER_FILES = { adapter_model: "adapter_model.safetensors", adapter_config: "adapter_config.json" } as const;
@@ -39,7 +38,7 @@ export async function adapterDir(services: AppServices, jobId: string): Promise<
   const partial = `${dir}.${randomUUID()}.part`;
   try {
     await mkdir(partial, { recursive: true });
-    const storage = storageFor(services.config);
+    const { storage } = services;
     for (const artifact of [config, model]) {
       await pipeline(
         await storage.get(artifact.storageKey),

@@ -15,48 +15,61 @@ export const isBuiltInModel = (baseModel: string) => Object.values(MODEL_SIZES).
 type Served = { backend: InferenceBackend; queue: FairQueue };
 type Backends = { engine: Served & { backend: EngineBackend }; openaiCompatible: Served | null };
 
-const registry = new WeakMap<ServerConfig, Backends>();
+/** One server instance's backends, each with its queue; made on first use from config.inference (read then). */
+export class InferenceBackends {
+  private made: Backends | null = null;
 
-function backendsOf(config: ServerConfig): Backends {
-  let backends = registry.get(config);
-  if (!backends) {
-    const { inference } = config;
-    const queue = () =>
-      new FairQueue(() => ({ maxRunning: config.inference.concurrency, maxQueuedPerOwner: config.inference.queuePerOrg }));
-    const timeoutMs = () => config.inference.timeoutSeconds * 1000;
-    backends = {
-      engine: { backend: new EngineBackend({ url: inference.engineUrl, timeoutMs }), queue: queue() },
-      openaiCompatible: inference.openaiCompatible
-        ? {
-            backend: new OpenAICompatibleBackend({
-              baseURL: inference.openaiCompatible.url,
-              apiKey: inference.openaiCompatible.apiKey,
-              timeoutMs,
-            }),
-            queue: queue(),
-          }
-        : null,
-    };
-    registry.set(config, backends);
+  constructor(private readonly config: ServerConfig) {}
+
+  private get backends(): Backends {
+    if (!this.made) {
+      const { inference } = this.config;
+      const queue = () => new FairQueue(() => ({ maxRunning: inference.concurrency, maxQueuedPerOwner: inference.queuePerOrg }));
+      const timeoutMs = () => inference.timeoutSeconds * 1000;
+      this.made = {
+        engine: { backend: new EngineBackend({ url: inference.engineUrl, timeoutMs }), queue: queue() },
+        openaiCompatible: inference.openaiCompatible
+          ? {
+              backend: new OpenAICompatibleBackend({
+                baseURL: inference.openaiCompatible.url,
+                apiKey: inference.openaiCompatible.apiKey,
+                timeoutMs,
+              }),
+              queue: queue(),
+            }
+          : null,
+      };
+    }
+    return this.made;
   }
-  return backends;
-}
 
-/** The backend (and the queue in front of it) that serves a base model. */
-export function backendFor(config: ServerConfig, baseModel: string): Served {
-  const backends = backendsOf(config);
-  if (isBuiltInModel(baseModel)) return backends.engine;
-  if (!backends.openaiCompatible) {
-    throw new BackendUnavailableError(
-      "openai-compatible",
-      `no server is configured for ${baseModel} (set OPENAI_COMPATIBLE_URL to a vLLM server started with --enable-lora)`,
-    );
+  /** The backend (and the queue in front of it) that serves a base model. */
+  forModel(baseModel: string): Served {
+    if (isBuiltInModel(baseModel)) return this.backends.engine;
+    if (!this.backends.openaiCompatible) {
+      throw new BackendUnavailableError(
+        "openai-compatible",
+        `no server is configured for ${baseModel} (set OPENAI_COMPATIBLE_URL to a vLLM server started with --enable-lora)`,
+      );
+    }
+    return this.backends.openaiCompatible;
   }
-  return backends.openaiCompatible;
-}
 
-/** The engine backend, for what only it has (the files of built-in base models). */
-export const engineBackend = (config: ServerConfig) => backendsOf(config).engine.backend;
+  /** The engine backend, for what only it has (the files of built-in base models). */
+  get engine(): EngineBackend {
+    return this.backends.engine.backend;
+  }
+
+  /** Stops what the backends hold (a serving process this server started, queued requests). */
+  async close(): Promise<void> {
+    const made = this.made;
+    this.made = null;
+    for (const served of [made?.engine, made?.openaiCompatible]) {
+      served?.queue.close();
+      await served?.backend.close();
+    }
+  }
+}
 
 /** Checks that a backend serves the adapter's base model before anything is loaded. */
 export async function checkServesBase(backend: InferenceBackend, baseModel: string) {
@@ -67,15 +80,5 @@ export async function checkServesBase(backend: InferenceBackend, baseModel: stri
       `The adapter was trained on ${baseModel}; the ${backend.kind} backend serves ${served.join(", ") || "no base model"}`,
       "baseModel",
     );
-  }
-}
-
-/** Stops what the backends of a server instance hold (a serving process it started, queued requests). */
-export async function closeBackends(config: ServerConfig): Promise<void> {
-  const backends = registry.get(config);
-  registry.delete(config);
-  for (const served of [backends?.engine, backends?.openaiCompatible]) {
-    served?.queue.close();
-    await served?.backend.close();
   }
 }

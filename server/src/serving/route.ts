@@ -2,10 +2,9 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AppServices } from "../context.js";
 import { AppError } from "../errors.js";
-import { resolveViewer, viewerHasScope } from "../auth/service.js";
-import { takeRequest } from "../rateLimits.js";
+import { viewerHasScope } from "../auth/service.js";
 import { BackendBusyError, BackendUnavailableError } from "./backend.js";
-import { alertServingDown, checkMessages, complete, completeStream, deployedVersion, generationSettings } from "./service.js";
+import { alertServingDown, checkMessages, complete, completeStream, generationSettings } from "./service.js";
 
 const PATH = /^\/api\/v1\/models\/([a-z0-9-]+)\/([a-z0-9-]+)\/([0-9]+\.[0-9]+\.[0-9]+|latest)\/?$/;
 const MAX_BODY_BYTES = 64 * 1024;
@@ -52,13 +51,13 @@ export async function serveModelCompletion(req: IncomingMessage, res: ServerResp
     fail(res, 405, "METHOD_NOT_ALLOWED", "Use POST");
     return true;
   }
-  const viewer = await resolveViewer(services.db, req.headers.authorization);
+  const viewer = await services.credentials.resolve(req.headers.authorization);
   if (viewer?.kind !== "user" || !(viewerHasScope(viewer, "read") || viewerHasScope(viewer, "write"))) {
     fail(res, 401, "UNAUTHENTICATED", "Send an API key: Authorization: Bearer tlk_…");
     return true;
   }
   // Counted per key (or session), however the header spells "Bearer".
-  const rate = await takeRequest(services.config, "completions", viewer.credentialId);
+  const rate = await services.rateLimits.take("completions", viewer.credentialId);
   res.setHeader("ratelimit-limit", String(rate.limit));
   res.setHeader("ratelimit-remaining", String(rate.remaining));
   res.setHeader("ratelimit-reset", String(rate.resetSeconds));
@@ -67,7 +66,7 @@ export async function serveModelCompletion(req: IncomingMessage, res: ServerResp
     fail(res, 429, "RATE_LIMITED", `This key may make ${rate.limit} completion requests a minute; try again in ${rate.resetSeconds} s`);
     return true;
   }
-  const version = await deployedVersion(services, orgSlug, modelName, versionText);
+  const version = await services.deployments.find(orgSlug, modelName, versionText);
   // Another organization's model is "not found", like everywhere else.
   if (!version || version.model.orgId !== viewer.orgId) {
     fail(res, 404, "NOT_FOUND", `No deployed model ${orgSlug}/${modelName}/${versionText}`);

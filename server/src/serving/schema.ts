@@ -1,5 +1,4 @@
 import { builder } from "../builder.js";
-import type { Viewer } from "../context.js";
 import { playground } from "./service.js";
 
 type Generated = { text: string; promptTokens: number; completionTokens: number; finishReason: string };
@@ -33,10 +32,9 @@ const GenerationOptionsInput = builder.inputType("GenerationOptions", {
 });
 
 builder.queryFields((t) => ({
-  playground: t.field({
+  playground: t.withAuth({ user: true }).field({
     type: PlaygroundResult,
     description: "Inference playground: a prompt answered by the base and the adapted model of a job or a model version.",
-    authScopes: { user: true },
     args: {
       jobId: t.arg.id(),
       modelVersionId: t.arg.id(),
@@ -47,7 +45,7 @@ builder.queryFields((t) => ({
     resolve: (_root, args, ctx) =>
       playground(
         ctx,
-        ctx.viewer as Extract<Viewer, { kind: "user" }>,
+        ctx.viewer,
         {
           ...args,
           jobId: args.jobId ? String(args.jobId) : null,

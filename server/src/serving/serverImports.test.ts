@@ -49,7 +49,7 @@ describe("the API server's imports", () => {
   });
 
   it("are walked far enough to catch one: the tests' training helper imports the trainer", () => {
-    const { files } = importGraph(join(ROOT, "server/src/testing/trainedJob.ts"));
+    const { files } = importGraph(join(ROOT, "packages/testing/src/trainedJob.ts"));
     expect(files.some((file) => file.startsWith(`${join(ROOT, "trainer")}/`))).toBe(true);
   });
 });

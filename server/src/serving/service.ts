@@ -1,10 +1,10 @@
-import type { AppServices, Viewer } from "../context.js";
+import type { AppServices, UserViewer } from "../context.js";
+import type { Db } from "../db/client.js";
 import { AppError } from "../errors.js";
 import { findOwnJob } from "../jobs/service.js";
 import type { JobConfig } from "../jobs/config.js";
 import { raiseAlert } from "../notifications/alerts.js";
 import { findOwnVersion } from "../registry/service.js";
-import { takeRequest } from "../rateLimits.js";
 import { adapterArtifacts, adapterDir } from "./adapterFiles.js";
 import {
   BackendUnavailableError,
@@ -16,7 +16,7 @@ import {
   type GenerationSettings,
   type InferenceBackend,
 } from "./backend.js";
-import { backendFor, checkServesBase } from "./backends.js";
+import { checkServesBase } from "./backends.js";
 
 export const GENERATION_LIMITS = { maxNewTokens: 256, defaultMaxNewTokens: 64 };
 const MAX_PROMPT_CHARS = 8000;
@@ -96,7 +96,7 @@ async function onBackend<T>(
   send: (backend: InferenceBackend, model: string) => Promise<T>,
 ): Promise<T> {
   const baseModel = (job.config as JobConfig).baseModel;
-  const { backend, queue } = backendFor(services.config, baseModel);
+  const { backend, queue } = services.inference.forModel(baseModel);
   const model = adapted ? await adapterName(services, job) : baseModel;
   return queue.run(
     job.orgId,
@@ -140,7 +140,7 @@ async function respond(
 /** Inference playground: a prompt answered by the base and the adapted model, side by side. */
 export async function playground(
   services: AppServices,
-  viewer: Extract<Viewer, { kind: "user" }>,
+  viewer: UserViewer,
   input: {
     jobId?: string | null;
     modelVersionId?: string | null;
@@ -150,7 +150,7 @@ export async function playground(
   },
   signal?: AbortSignal | null,
 ) {
-  const rate = await takeRequest(services.config, "playground", viewer.userId);
+  const rate = await services.rateLimits.take("playground", viewer.userId);
   if (!rate.allowed)
     throw new AppError("RATE_LIMITED", `You may send ${rate.limit} playground prompts a minute; try again in ${rate.resetSeconds} s`);
   if (!input.jobId === !input.modelVersionId) throw new AppError("VALIDATION", "Give either a job or a model version", "jobId");
@@ -168,12 +168,12 @@ export async function playground(
   return { prompt: input.prompt, base: base!, adapted, settings };
 }
 
-/** The deployed version named by an endpoint path; null when there is none to serve. */
-export async function deployedVersion(services: AppServices, orgSlug: string, modelName: string, version: string) {
-  const model = await services.db.registeredModel.findFirst({ where: { name: modelName, org: { slug: orgSlug } }, include: { org: true } });
+/** The deployed version named by an endpoint path; null when there is none to serve (the endpoint asks through its DeploymentCache). */
+export async function deployedVersion(db: Db, orgSlug: string, modelName: string, version: string) {
+  const model = await db.registeredModel.findFirst({ where: { name: modelName, org: { slug: orgSlug } }, include: { org: true } });
   if (!model) return null;
   // "latest" is the newest deployed version; otherwise the exact one, if deployed.
-  const found = await services.db.modelVersion.findFirst({
+  const found = await db.modelVersion.findFirst({
     where: { modelId: model.id, status: "DEPLOYED", ...(version !== "latest" && { version }) },
     orderBy: [{ major: "desc" }, { minor: "desc" }, { patch: "desc" }],
     include: { job: true },
@@ -181,10 +181,7 @@ export async function deployedVersion(services: AppServices, orgSlug: string, mo
   return found ? { ...found, model } : null;
 }
 
-type DeployedVersion = NonNullable<Awaited<ReturnType<typeof deployedVersion>>>;
-
-const countRequest = (services: AppServices, versionId: string) =>
-  services.db.modelVersion.update({ where: { id: versionId }, data: { requestCount: { increment: 1 }, lastRequestAt: new Date() } });
+export type DeployedVersion = NonNullable<Awaited<ReturnType<typeof deployedVersion>>>;
 
 /** A deployed version whose backend cannot be reached stays deployed; its organization is told (once an hour). */
 export async function alertServingDown(
@@ -214,7 +211,7 @@ export async function complete(
   signal: AbortSignal,
 ): Promise<Completion> {
   const { adapted } = await respond(services, version.job, chat, settings, false, signal);
-  await countRequest(services, version.id);
+  services.usage.count(version.id);
   return adapted;
 }
 
@@ -254,7 +251,7 @@ export async function* completeStream(
       wake = null;
     }
     if (failure) throw failure;
-    await countRequest(services, version.id);
+    services.usage.count(version.id);
   } finally {
     await turn;
   }
@@ -263,7 +260,7 @@ export async function* completeStream(
 /** On deploy: the version's adapter is loaded on its backend (a base model it does not serve is refused before anything changes). */
 export async function deployAdapter(services: AppServices, job: ServedJob) {
   const baseModel = (job.config as JobConfig).baseModel;
-  const { backend } = backendFor(services.config, baseModel);
+  const { backend } = services.inference.forModel(baseModel);
   await checkServesBase(backend, baseModel);
   await loadAdapter(services, backend, job, await adapterName(services, job));
 }
@@ -271,6 +268,6 @@ export async function deployAdapter(services: AppServices, job: ServedJob) {
 /** On retire: the adapter is unloaded once no deployed version uses it (the playground loads it again when asked). */
 export async function retireAdapter(services: AppServices, job: ServedJob) {
   if (await services.db.modelVersion.count({ where: { jobId: job.id, status: "DEPLOYED" } })) return;
-  const { backend } = backendFor(services.config, (job.config as JobConfig).baseModel);
+  const { backend } = services.inference.forModel((job.config as JobConfig).baseModel);
   await backend.unloadAdapter(await adapterName(services, job));
 }

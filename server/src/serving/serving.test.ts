@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, usingPostgres, type TestApp } from "../testing/harness.js";
-import { createOtherOrganization } from "../testing/fixtures.js";
-import { startOpenAIStandIn, standInReply, type OpenAIStandIn } from "../testing/openaiStandIn.js";
-import { trainTinyJob } from "../validation/testKit.js";
-import { backendFor } from "./backends.js";
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
+import { usingPostgres } from "@tuneloop/testing/database";
+import { createOtherOrganization } from "@tuneloop/testing/fixtures";
+import { startOpenAIStandIn, standInReply, type OpenAIStandIn } from "@tuneloop/testing/standIns/openai";
+import { trainTinyJob } from "@tuneloop/testing/validation";
+import { UsageCounter } from "./usageCounter.js";
 
 // Serving through inference backends. The built-in model is served by the
 // engine's serving process (packages/serving, started by the server on first
@@ -69,7 +70,7 @@ async function deploy(jobId: string, name: string) {
   return { versionId: version.id as string, deployed };
 }
 
-const queue = () => backendFor(app.services.config, "tuneloop-llama-tiny").queue;
+const queue = () => app.services.inference.forModel("tuneloop-llama-tiny").queue;
 
 async function until(check: () => boolean, what: string, timeoutMs = 60_000) {
   const started = Date.now();
@@ -206,6 +207,7 @@ describe(`the engine's serving process, behind the server's fair queue (${usingP
   });
 
   it("drops the queued generation of a client that goes away", async () => {
+    await app.services.usage.flush();
     const before = (await app.services.db.modelVersion.findUniqueOrThrow({ where: { id: demo.versionId } })).requestCount;
     const rivalCalls = flood(3);
     await until(() => queue().queued(rival.orgId) >= 4, "the flood to queue");
@@ -217,6 +219,7 @@ describe(`the engine's serving process, behind the server's fair queue (${usingP
     expect((await request).name).toBe("AbortError");
     await Promise.all(rivalCalls);
     // It was never generated, so never counted.
+    await app.services.usage.flush();
     expect((await app.services.db.modelVersion.findUniqueOrThrow({ where: { id: demo.versionId } })).requestCount).toBe(before);
   });
 
@@ -370,5 +373,49 @@ describe("deployed endpoint input and keys", () => {
     }
     const limit = app.services.config.modelRateLimitPerMinute;
     expect(remaining).toEqual([limit - 1, limit - 2, limit - 3, limit - 4].map(String));
+  });
+
+  it("refuses a key right after it is revoked, though the endpoint keeps it in memory", async () => {
+    const created = (await app.gql(`mutation{ createApiKey(name:"revoked soon", scopes:[READ]){ key apiKey { id } } }`, {}, demo.engineer))
+      .data.createApiKey;
+    // An empty body is refused (400) only after the key is accepted.
+    const status = async () =>
+      (
+        await fetch(`${app.url}${PATH}`, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${created.key}` },
+          body: "{}",
+        })
+      ).status;
+    expect(await status()).toBe(400);
+    // Kept in memory: a revocation written behind the server's back is not read on each request...
+    await app.services.db.apiKey.update({ where: { id: created.apiKey.id }, data: { revokedAt: new Date() } });
+    expect(await status()).toBe(400);
+    // ...but the revokeApiKey mutation announces it, and the next request is refused.
+    const revoked = await app.gql(`mutation($id:ID!){ revokeApiKey(id:$id){ __typename } }`, { id: created.apiKey.id }, demo.engineer);
+    expect(result(revoked).__typename).toBe("RevokeApiKeySuccess");
+    expect(await status()).toBe(401);
+  });
+
+  it("counts completions off the request path: the counts arrive with the next flush, and with the app's stop", async () => {
+    const counted = async () => {
+      const { requestCount, lastRequestAt } = await app.services.db.modelVersion.findUniqueOrThrow({ where: { id: demo.versionId } });
+      return { requestCount, lastRequestAt };
+    };
+    await app.services.usage.flush();
+    const before = await counted();
+    for (let i = 0; i < 2; i++) expect((await post(PATH, { prompt: "Count me", max_tokens: 2 })).status).toBe(200);
+    const streamed = await post(PATH, { prompt: "Count me too", max_tokens: 2, stream: true });
+    expect((await events(streamed)).at(-1)).toBe("[DONE]");
+    await app.services.usage.flush();
+    const after = await counted();
+    expect(after.requestCount).toBe(before.requestCount + 3);
+    expect(after.lastRequestAt!.getTime()).toBeGreaterThan(before.lastRequestAt?.getTime() ?? 0);
+
+    // Stopping writes what is still counted in memory (a counter of its own, as an app's is).
+    const counter = new UsageCounter(app.services.db);
+    for (let i = 0; i < 5; i++) counter.count(demo.versionId);
+    await counter.close();
+    expect((await counted()).requestCount).toBe(after.requestCount + 5);
   });
 });

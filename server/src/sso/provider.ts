@@ -1,5 +1,5 @@
 import * as oidc from "openid-client";
-import type { ServerConfig } from "../config.js";
+import type { ServerKeys } from "../serverKeys.js";
 import type { SsoSettings } from "../generated/sqlite/client.js";
 import { AppError } from "../errors.js";
 import { decryptSecret } from "../compute/secrets.js";
@@ -9,9 +9,9 @@ import { decryptSecret } from "../compute/secrets.js";
 export const isLoopback = (hostname: string) => hostname === "localhost" || hostname === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 
 /** The provider's configuration from its discovery document; openid-client checks that it names the configured issuer. */
-export async function discover(config: ServerConfig, settings: SsoSettings): Promise<oidc.Configuration> {
+export async function discover(keys: ServerKeys, settings: SsoSettings): Promise<oidc.Configuration> {
   const issuer = new URL(settings.issuer);
-  const secret = settings.clientSecret === null ? null : readSecret(config, settings.clientSecret);
+  const secret = settings.clientSecret === null ? null : readSecret(keys, settings.clientSecret);
   const auth = secret ? oidc.ClientSecretPost(secret) : oidc.None();
   try {
     // Plain http is accepted only from a provider on this machine (settings.ts refuses any other http issuer).
@@ -34,9 +34,9 @@ export async function discover(config: ServerConfig, settings: SsoSettings): Pro
   }
 }
 
-function readSecret(config: ServerConfig, stored: string): string {
+function readSecret(keys: ServerKeys, stored: string): string {
   try {
-    return decryptSecret(stored, config.compute.secretsKey);
+    return decryptSecret(stored, keys.computeSecrets);
   } catch {
     throw new AppError(
       "VALIDATION",

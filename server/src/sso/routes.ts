@@ -1,7 +1,6 @@
 import type { HttpRoute } from "../app.js";
 import { AppError } from "../errors.js";
 import { clientAddressOf } from "../auth/clientAddress.js";
-import { takeRequest } from "../rateLimits.js";
 import { CALLBACK_PATH, publicBase } from "./settings.js";
 import { finishSsoSignIn, startSsoSignIn, STATE_COOKIE, UNKNOWN_ATTEMPT } from "./signIn.js";
 
@@ -35,7 +34,7 @@ export const ssoRoutes: HttpRoute = async (req, res, services) => {
   const base = publicBase(services);
   const secure = base.startsWith("https:");
   if (start) {
-    const counted = await takeRequest(services.config, "ssoStarts", clientAddressOf(req, services.config) ?? "unknown");
+    const counted = await services.rateLimits.take("ssoStarts", clientAddressOf(req, services.config) ?? "unknown");
     if (!counted.allowed) {
       res.writeHead(429, { "content-type": "text/plain; charset=utf-8", "retry-after": String(counted.resetSeconds) });
       res.end(`Too many single sign-on attempts from this address: try again in ${Math.ceil(counted.resetSeconds / 60)} minute(s).`);

@@ -1,4 +1,5 @@
 import { builder } from "../builder.js";
+import { ROLES_THAT } from "../auth/permissions.js";
 import { RoleEnum } from "../auth/schema.js";
 import { SignedIn } from "../members/schema.js";
 import { AppError } from "../errors.js";
@@ -59,16 +60,14 @@ const SsoSettingsInput = builder.inputType("SsoSettingsInput", {
 });
 
 builder.queryFields((t) => ({
-  ssoSettings: t.prismaField({
+  ssoSettings: t.withAuth({ role: ROLES_THAT.manage }).prismaField({
     type: "SsoSettings",
     nullable: true,
     description: "The organization's single sign-on settings (owners and admins); null until they are saved.",
-    authScopes: { role: ["OWNER"] },
     resolve: (query, _root, _args, ctx) => readSsoSettings(ctx, query),
   }),
-  ssoRedirectUri: t.string({
+  ssoRedirectUri: t.withAuth({ role: ROLES_THAT.manage }).string({
     description: "The redirect URI to register with the identity provider.",
-    authScopes: { role: ["OWNER"] },
     resolve: (_root, _args, ctx) => publicBase(ctx) + CALLBACK_PATH,
   }),
   ssoStart: t.string({
@@ -101,18 +100,17 @@ builder.queryFields((t) => ({
       }
       if (!slug) throw new AppError("VALIDATION", "Enter your organization or your work email", "organization");
       // Reaching the provider now lets the sign-in page show a misconfiguration, rather than the browser meeting it.
-      await discover(ctx.config, (await enabledSettings(ctx.db, slug)).settings);
+      await discover(ctx.keys, (await enabledSettings(ctx.db, slug)).settings);
       return startPath(slug) + (invitationToken ? `?invitation=${encodeURIComponent(invitationToken)}` : "");
     },
   }),
 }));
 
 builder.mutationFields((t) => ({
-  updateSsoSettings: t.prismaField({
+  updateSsoSettings: t.withAuth({ role: ROLES_THAT.manage }).prismaField({
     type: "SsoSettings",
     errors: { result: { name: "UpdateSsoSettingsSuccess" } },
     description: "Saves the organization's single sign-on settings (owners and admins). A rule may give only roles the caller may give.",
-    authScopes: { role: ["OWNER"] },
     args: { input: t.arg({ type: SsoSettingsInput, required: true }) },
     resolve: (_query, _root, { input }, ctx) =>
       updateSsoSettings(ctx, { ...input, roleRules: input.roleRules.map((r) => ({ value: r.value, role: r.role })) }),

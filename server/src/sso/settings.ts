@@ -1,10 +1,10 @@
 import { z } from "zod";
-import type { Context } from "../context.js";
+import type { Context, UserContext } from "../context.js";
 import type { Role } from "../generated/sqlite/enums.js";
 import type { SsoSettings } from "../generated/sqlite/client.js";
 import { AppError } from "../errors.js";
 import { audit } from "../audit/service.js";
-import { assertMayGrant, assertMember } from "../members/service.js";
+import { assertMayGrant } from "../members/service.js";
 import { encryptSecret } from "../compute/secrets.js";
 import { discover, isLoopback } from "./provider.js";
 
@@ -67,15 +67,13 @@ const ruleSchema = z
   .array(z.object({ value: z.string().trim().min(1).max(200), role: z.enum(["ENGINEER", "OWNER", "QA", "ADMIN"]) }))
   .max(50);
 
-export async function readSsoSettings(ctx: Context, query: { select?: object; include?: object } = {}) {
-  assertMember(ctx.viewer);
+export async function readSsoSettings(ctx: UserContext, query: { select?: object; include?: object } = {}) {
   return ctx.db.ssoSettings.findUnique({ ...query, where: { orgId: ctx.viewer.orgId } });
 }
 
 /** Saves the settings (a role a rule gives must be one the caller may give) and records the change, never the secret. */
-export async function updateSsoSettings(ctx: Context, input: SsoSettingsInput) {
+export async function updateSsoSettings(ctx: UserContext, input: SsoSettingsInput) {
   const viewer = ctx.viewer;
-  assertMember(viewer);
   const issuer = checkIssuer(input.issuer);
   const clientId = input.clientId.trim();
   if (!clientId || clientId.length > 300)
@@ -96,7 +94,7 @@ export async function updateSsoSettings(ctx: Context, input: SsoSettingsInput) {
     input.clientSecret == null
       ? (before?.clientSecret ?? null)
       : input.clientSecret
-        ? encryptSecret(input.clientSecret, ctx.config.compute.secretsKey)
+        ? encryptSecret(input.clientSecret, ctx.keys.computeSecrets)
         : null;
   const data = {
     enabled: input.enabled,
@@ -110,7 +108,7 @@ export async function updateSsoSettings(ctx: Context, input: SsoSettingsInput) {
     createMembers: input.createMembers,
   };
   // Reading the provider's discovery document now shows a wrong issuer URL here, not at someone's sign-in.
-  if (input.enabled) await discover(ctx.config, { ...(before ?? { orgId: viewer.orgId, updatedAt: new Date() }), ...data });
+  if (input.enabled) await discover(ctx.keys, { ...(before ?? { orgId: viewer.orgId, updatedAt: new Date() }), ...data });
   const saved = await ctx.db.ssoSettings.upsert({ where: { orgId: viewer.orgId }, create: { orgId: viewer.orgId, ...data }, update: data });
   await audit(ctx, "sso.settings_changed", {
     target: { type: "SsoSettings", id: viewer.orgId },

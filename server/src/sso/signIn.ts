@@ -25,7 +25,7 @@ export const STATE_COOKIE = "tuneloop_sso";
 /** The code the web app gets when no attempt matches the browser (no cookie, expired): completing it answers NOT_FOUND. */
 export const UNKNOWN_ATTEMPT = "unknown";
 
-type Sources = Pick<AppServices, "db" | "config" | "listeningUrl">;
+type Sources = Pick<AppServices, "db" | "config" | "keys" | "listeningUrl">;
 
 /** Settings of an organization that signs in with SSO; a typed error when it does not. */
 export async function enabledSettings(db: Sources["db"], orgSlug: string) {
@@ -43,7 +43,7 @@ export async function startSsoSignIn(services: Sources, orgSlug: string, invitat
   const { org, settings } = await enabledSettings(services.db, orgSlug);
   const invitation = invitationToken ? await usableLink(services.db, "INVITATION", invitationToken) : null;
   if (invitation && invitation.orgId !== org.id) throw new AppError("VALIDATION", "This invitation is for another organization", "token");
-  const config = await discover(services.config, settings);
+  const config = await discover(services.keys, settings);
   const state = oidc.randomState();
   const nonce = oidc.randomNonce();
   const codeVerifier = oidc.randomPKCECodeVerifier();
@@ -140,7 +140,7 @@ async function signInFromAnswer(services: Sources, attempt: SsoAttempt, callback
       `The identity provider refused the sign-in: ${(params.get("error_description") ?? params.get("error"))!.slice(0, 200)}`,
       "sso",
     );
-  const config = await discover(services.config, settings);
+  const config = await discover(services.keys, settings);
   // RFC 9207: the answer names its issuer, so a mix-up with another provider is caught before the code is spent.
   const iss = params.get("iss");
   if (iss !== null && iss !== config.serverMetadata().issuer)

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "../testing/harness.js";
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
 import { decryptSecret } from "../compute/secrets.js";
-import { startTestOidcProvider, type TestAccount, type TestOidcProvider } from "./testing/provider.js";
+import { startTestOidcProvider, type TestAccount, type TestOidcProvider } from "@tuneloop/testing/standIns/oidcProvider";
 
 // Single sign-on against a real OpenID provider (oidc-provider) on a local
 // port: the browser's path is followed over HTTP with a cookie jar, through the
@@ -143,7 +143,7 @@ describe("SSO settings", () => {
     // Stored encrypted, with the key the compute credentials use.
     const stored = await app.services.db.ssoSettings.findFirstOrThrow({ select: { clientSecret: true } });
     expect(stored.clientSecret).not.toContain(idp.clientSecret);
-    expect(decryptSecret(stored.clientSecret!, app.services.config.compute.secretsKey)).toBe(idp.clientSecret);
+    expect(decryptSecret(stored.clientSecret!, app.services.keys.computeSecrets)).toBe(idp.clientSecret);
     const record = await lastAudit("sso.settings_changed");
     expect(record?.after).toMatchObject({ issuer: idp.issuer, clientSecretSet: true });
     expect(JSON.stringify(record)).not.toContain(idp.clientSecret);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { startTestApp, type TestApp } from "../testing/harness.js";
-import { outcome, REPORT, startRunningJob, trainingPoints, type RunningJob } from "../ingest/testTrainer.js";
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
+import { outcome, REPORT, startRunningJob, trainingPoints, type RunningJob } from "@tuneloop/testing/trainerReports";
 import { CLOSE_REVOKED, CLOSE_TOO_SLOW, MAX_QUEUED_RESULTS, MAX_SUBSCRIPTIONS_PER_CONNECTION } from "./guard.js";
 
 // Subscriptions against hostile and careless clients, over a real WebSocket

@@ -1,11 +1,9 @@
 import { builder } from "../builder.js";
+import { ROLES_THAT } from "../auth/permissions.js";
 import { AppError } from "../errors.js";
 import { PresetEnum, PricingTierEnum } from "../jobs/inputs.js";
 import { createJob, findOwnJob } from "../jobs/service.js";
 import { findOwnTemplate, saveTemplate } from "./service.js";
-import type { Viewer } from "../context.js";
-
-const userOf = (viewer: Viewer | null) => viewer as Extract<Viewer, { kind: "user" }>;
 
 builder.prismaObject("Template", {
   description: "A job setup kept under a name: preset and hyperparameters, and the dataset, GPU, pricing tier and notes it was saved with.",
@@ -36,14 +34,13 @@ builder.prismaObject("Template", {
 const TemplateOrder = builder.enumType("TemplateOrder", { values: ["NAME", "MOST_USED", "RECENTLY_USED"] as const });
 
 builder.queryFields((t) => ({
-  templates: t.prismaField({
+  templates: t.withAuth({ user: true }).prismaField({
     type: ["Template"],
-    authScopes: { user: true },
     args: { orderBy: t.arg({ type: TemplateOrder, defaultValue: "NAME" }) },
     resolve: (query, _root, { orderBy }, ctx) =>
       ctx.db.template.findMany({
         ...query,
-        where: { orgId: ctx.viewer!.orgId },
+        where: { orgId: ctx.viewer.orgId },
         orderBy:
           orderBy === "MOST_USED"
             ? [{ useCount: "desc" }, { name: "asc" }]
@@ -55,11 +52,10 @@ builder.queryFields((t) => ({
 }));
 
 builder.mutationFields((t) => ({
-  saveJobAsTemplate: t.prismaField({
+  saveJobAsTemplate: t.withAuth({ role: ROLES_THAT.train }).prismaField({
     type: "Template",
     description: "Keep a job's setup under a name (preset, hyperparameters, dataset, GPU, pricing tier, notes), to start new jobs from.",
     errors: { result: { name: "SaveJobAsTemplateSuccess" } },
-    authScopes: { role: ["ENGINEER", "OWNER"] },
     args: {
       jobId: t.arg.id({ required: true }),
       name: t.arg.string({ required: true }),
@@ -67,7 +63,7 @@ builder.mutationFields((t) => ({
       notes: t.arg.string({ description: "The job's own notes when left out." }),
     },
     resolve: async (query, _root, args, ctx) => {
-      const viewer = userOf(ctx.viewer);
+      const viewer = ctx.viewer;
       const job = await findOwnJob(ctx, viewer, String(args.jobId));
       const template = await saveTemplate(ctx.db, viewer, {
         name: args.name,
@@ -82,11 +78,10 @@ builder.mutationFields((t) => ({
       return ctx.db.template.findUniqueOrThrow({ ...query, where: { id: template.id } });
     },
   }),
-  createJobFromTemplate: t.prismaField({
+  createJobFromTemplate: t.withAuth({ role: ROLES_THAT.train }).prismaField({
     type: "TrainingJob",
     description: "A job with everything the template holds (one click: `start: true`); the arguments given win over it.",
     errors: { result: { name: "CreateJobFromTemplateSuccess" } },
-    authScopes: { role: ["ENGINEER", "OWNER"] },
     args: {
       templateId: t.arg.id({ required: true }),
       datasetId: t.arg.id({ description: "The template's dataset when left out." }),
@@ -94,7 +89,7 @@ builder.mutationFields((t) => ({
       start: t.arg.boolean({ defaultValue: false }),
     },
     resolve: async (query, _root, args, ctx) => {
-      const viewer = userOf(ctx.viewer);
+      const viewer = ctx.viewer;
       const template = await findOwnTemplate(ctx.db, viewer.orgId, String(args.templateId));
       const datasetId = args.datasetId ? String(args.datasetId) : template.datasetId;
       if (!datasetId) throw new AppError("VALIDATION", "This template keeps no dataset: choose one", "datasetId");

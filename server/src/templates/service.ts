@@ -1,5 +1,5 @@
 import type { Db } from "../db/client.js";
-import type { Viewer } from "../context.js";
+import type { UserViewer } from "../context.js";
 import type { Preset, PricingTier } from "../generated/sqlite/enums.js";
 import type { Tx } from "../events/service.js";
 import { AppError, conflictOnDuplicate, notFound } from "../errors.js";
@@ -20,7 +20,7 @@ export type TemplateInput = {
   notes?: string | null;
 };
 
-export async function saveTemplate(db: Db, viewer: Extract<Viewer, { kind: "user" }>, input: TemplateInput) {
+export async function saveTemplate(db: Db, viewer: UserViewer, input: TemplateInput) {
   const name = input.name.trim();
   if (!name) throw new AppError("VALIDATION", "Give the template a name", "name");
   if (name.length > 100) throw new AppError("VALIDATION", "name must be at most 100 characters", "name");

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, usingPostgres, type TestApp } from "../testing/harness.js";
-import { createJob, demoDatasetId } from "../testing/fixtures.js";
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
+import { usingPostgres } from "@tuneloop/testing/database";
+import { createJob, demoDatasetId } from "@tuneloop/testing/fixtures";
 import { saveTemplate } from "./service.js";
 
 const SAVE = `mutation($j:ID!,$n:String!){ saveJobAsTemplate(jobId:$j, name:$n){ __typename ... on AppError { code message field } ... on SaveJobAsTemplateSuccess { data { id name } } } }`;

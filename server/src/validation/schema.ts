@@ -1,5 +1,5 @@
 import { builder } from "../builder.js";
-import type { Viewer } from "../context.js";
+import { ROLES_THAT } from "../auth/permissions.js";
 import { findOwnJob } from "../jobs/service.js";
 import { ALL_CRITERIA, criterionById, type Criterion } from "./content/rubric.js";
 import { SCENARIOS } from "./content/scenarios.js";
@@ -10,7 +10,6 @@ import { closeReview, findOwnRun, requestValidation, reviewResults, scoreReviewI
 import { qualitySettings, updateQualitySettings } from "./settings.js";
 import { audit } from "../audit/service.js";
 
-const userOf = (viewer: Viewer | null) => viewer as Extract<Viewer, { kind: "user" }>;
 const scenarioById = new Map(SCENARIOS.map((s) => [s.id, s]));
 
 export const ValidationStatusEnum = builder.enumType("ValidationStatus", {
@@ -185,21 +184,19 @@ const EvaluationSuite = builder.simpleObject("EvaluationSuite", {
 });
 
 builder.queryFields((t) => ({
-  validationRun: t.prismaField({
+  validationRun: t.withAuth({ user: true }).prismaField({
     type: "ValidationRun",
-    authScopes: { user: true },
     args: { id: t.arg.id({ required: true }) },
     resolve: async (query, _root, { id }, ctx) => {
-      const run = await findOwnRun(ctx, ctx.viewer!, String(id));
+      const run = await findOwnRun(ctx, ctx.viewer, String(id));
       return ctx.db.validationRun.findUniqueOrThrow({ ...query, where: { id: run.id } });
     },
   }),
-  qualitySettings: t.prismaField({
+  qualitySettings: t.withAuth({ user: true }).prismaField({
     type: "QualitySettings",
-    authScopes: { user: true },
     resolve: async (query, _root, _args, ctx) => {
-      await qualitySettings(ctx.db, ctx.viewer!.orgId);
-      return ctx.db.qualitySettings.findUniqueOrThrow({ ...query, where: { orgId: ctx.viewer!.orgId } });
+      await qualitySettings(ctx.db, ctx.viewer.orgId);
+      return ctx.db.qualitySettings.findUniqueOrThrow({ ...query, where: { orgId: ctx.viewer.orgId } });
     },
   }),
   evaluationSuite: t.field({
@@ -236,61 +233,56 @@ const QualitySettingsInput = builder.inputType("QualitySettingsInput", {
 });
 
 builder.mutationFields((t) => ({
-  runValidation: t.prismaField({
+  runValidation: t.withAuth({ role: ROLES_THAT.contribute }).prismaField({
     type: "ValidationRun",
     description: "Queue a validation of a finished job's adapter; follow it with validationRunUpdated.",
     errors: { result: { name: "RunValidationSuccess" } },
-    authScopes: { role: ["ENGINEER", "OWNER", "QA"] },
     args: { jobId: t.arg.id({ required: true }), options: t.arg({ type: RunValidationInput }) },
     resolve: async (query, _root, { jobId, options }, ctx) => {
-      const run = await requestValidation(ctx, userOf(ctx.viewer), String(jobId), options ?? {});
+      const run = await requestValidation(ctx, ctx.viewer, String(jobId), options ?? {});
       return ctx.db.validationRun.findUniqueOrThrow({ ...query, where: { id: run.id } });
     },
   }),
-  scoreReviewItem: t.prismaField({
+  scoreReviewItem: t.withAuth({ role: ROLES_THAT.review }).prismaField({
     type: "ReviewItem",
     description: "Score responses A and B of a scenario, 1–5 per criterion. Sending a score again replaces it.",
     errors: { result: { name: "ScoreReviewItemSuccess" } },
-    authScopes: { role: ["QA", "OWNER"] },
     args: { itemId: t.arg.id({ required: true }), scores: t.arg({ type: [ReviewScoreInput], required: true }) },
     resolve: async (query, _root, { itemId, scores }, ctx) => {
-      const item = await scoreReviewItem(ctx, userOf(ctx.viewer), String(itemId), scores);
+      const item = await scoreReviewItem(ctx, ctx.viewer, String(itemId), scores);
       return ctx.db.reviewItem.findUniqueOrThrow({ ...query, where: { id: item.id } });
     },
   }),
-  closeReview: t.prismaField({
+  closeReview: t.withAuth({ role: ROLES_THAT.review }).prismaField({
     type: "ValidationRun",
     description: "End the human review of a run: results are computed and which side was the adapted model is revealed.",
     errors: { result: { name: "CloseReviewSuccess" } },
-    authScopes: { role: ["QA", "OWNER"] },
     args: { runId: t.arg.id({ required: true }) },
     resolve: async (query, _root, { runId }, ctx) => {
-      const run = await closeReview(ctx, userOf(ctx.viewer), String(runId));
+      const run = await closeReview(ctx, ctx.viewer, String(runId));
       return ctx.db.validationRun.findUniqueOrThrow({ ...query, where: { id: run.id } });
     },
   }),
-  updateQualitySettings: t.prismaField({
+  updateQualitySettings: t.withAuth({ role: ROLES_THAT.manage }).prismaField({
     type: "QualitySettings",
     errors: { result: { name: "UpdateQualitySettingsSuccess" } },
-    authScopes: { role: ["OWNER"] },
     args: { input: t.arg({ type: QualitySettingsInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
-      const before = await ctx.db.qualitySettings.findUnique({ where: { orgId: ctx.viewer!.orgId } });
-      await updateQualitySettings(ctx.db, ctx.viewer!.orgId, input);
-      await audit(ctx, "quality.settings_changed", { target: { type: "Organization", id: ctx.viewer!.orgId }, before, after: input });
-      return ctx.db.qualitySettings.findUniqueOrThrow({ ...query, where: { orgId: ctx.viewer!.orgId } });
+      const before = await ctx.db.qualitySettings.findUnique({ where: { orgId: ctx.viewer.orgId } });
+      await updateQualitySettings(ctx.db, ctx.viewer.orgId, input);
+      await audit(ctx, "quality.settings_changed", { target: { type: "Organization", id: ctx.viewer.orgId }, before, after: input });
+      return ctx.db.qualitySettings.findUniqueOrThrow({ ...query, where: { orgId: ctx.viewer.orgId } });
     },
   }),
 }));
 
 builder.subscriptionFields((t) => ({
-  validationRunUpdated: t.prismaField({
+  validationRunUpdated: t.withAuth({ user: true }).prismaField({
     type: "ValidationRun",
     description: "A validation run of the job was queued, progressed, finished or received review scores.",
-    authScopes: { user: true },
     args: { jobId: t.arg.id({ required: true }) },
     subscribe: async (_root, { jobId }, ctx) => {
-      await findOwnJob(ctx, ctx.viewer!, String(jobId));
+      await findOwnJob(ctx, ctx.viewer, String(jobId));
       return ctx.pubsub.subscribe("validation:updated", String(jobId));
     },
     resolve: (query, payload, _args, ctx) =>

@@ -1,10 +1,11 @@
 import { randomInt } from "node:crypto";
-import type { AppServices, Viewer } from "../context.js";
+import type { AppServices, UserViewer, Viewer } from "../context.js";
 import type { Prisma } from "../generated/sqlite/client.js";
 import { AppError, notFound } from "../errors.js";
-import { appendEvent, publishEvent } from "../events/service.js";
+import { afterCommit, appendEvent, inTransaction } from "../events/service.js";
 import { findOwnJob, transitionJob } from "../jobs/service.js";
 import type { JobConfig } from "../jobs/config.js";
+import type { PubSub } from "../pubsub.js";
 import { KNOWLEDGE_QUESTIONS } from "./content/knowledgeQuestions.js";
 import { SCENARIOS } from "./content/scenarios.js";
 import { qualitySettings } from "./settings.js";
@@ -13,8 +14,6 @@ import { backendOf, type ClaimFilter } from "../workers/service.js";
 import { summarizeReview } from "./metrics.js";
 import { readDatasetText } from "../datasets/service.js";
 import { adapterArtifacts } from "../serving/adapterFiles.js";
-
-type UserViewer = Extract<Viewer, { kind: "user" }>;
 
 /** Seconds a worker may work on a run without reporting or renewing its claim before another may take it over. */
 const LEASE_SECONDS = 180;
@@ -52,8 +51,8 @@ async function settingsFor(services: AppServices, job: { orgId: string; config: 
   };
 }
 
-const publishRun = (services: AppServices, run: { id: string; jobId: string }) =>
-  services.pubsub.publish("validation:updated", run.jobId, { jobId: run.jobId, runId: run.id });
+const publishRun = (pubsub: PubSub, run: { id: string; jobId: string }) =>
+  pubsub.publish("validation:updated", run.jobId, { jobId: run.jobId, runId: run.id });
 
 /** On demand: queue a validation of a finished job's adapter. */
 export async function requestValidation(services: AppServices, viewer: UserViewer, jobId: string, options: RunOptions = {}) {
@@ -73,7 +72,7 @@ export async function requestValidation(services: AppServices, viewer: UserViewe
       details: {},
     },
   });
-  publishRun(services, run);
+  publishRun(services.pubsub, run);
   return run;
 }
 
@@ -93,7 +92,7 @@ export async function queueAutomaticRuns(services: AppServices) {
           details: {},
         },
       });
-      publishRun(services, run);
+      publishRun(services.pubsub, run);
     } catch (error) {
       // Another server instance queued it first (unique automaticForJobId).
       if ((error as { code?: string }).code !== "P2002") throw error;
@@ -130,7 +129,7 @@ export async function claimNextRun(services: AppServices, orgId: string, workerI
       where: { id: candidate.id },
       include: { job: { include: { dataset: true } }, results: { select: { key: true } } },
     });
-    publishRun(services, run);
+    publishRun(services.pubsub, run);
     let adapter;
     try {
       adapter = await adapterArtifacts(services, run.jobId);
@@ -207,7 +206,7 @@ export async function recordResult(
     data: { stage: stageOf(task), progress: done / tasks.length, leaseExpiresAt: new Date(Date.now() + LEASE_SECONDS * 1000) },
   });
   if (done === tasks.length) await completeRun(services, run);
-  else publishRun(services, run);
+  else publishRun(services.pubsub, run);
   return services.db.validationRun.findUniqueOrThrow({ where: { id: runId } });
 }
 
@@ -232,8 +231,7 @@ async function finishRun(
 ) {
   const job = await services.db.trainingJob.findUniqueOrThrow({ where: { id: run.jobId } });
   const outcome = "outcome" in end ? end.outcome : null;
-  const eventIds = await services.db.$transaction(async (tx) => {
-    const ids: number[] = [];
+  const finishedNow = await inTransaction(services, async (tx) => {
     const finished = { finishedAt: new Date(), leaseExpiresAt: null };
     if (outcome) {
       const r = outcome.results;
@@ -241,37 +239,29 @@ async function finishRun(
         where: { id: run.id, status: "RUNNING" },
         data: { ...r, ...finished, status: "COMPLETED", stage: "done", progress: 1 },
       });
-      if (count === 0) return null;
+      if (count === 0) return false;
       // The job history sorts by it (jobs(sort: { field: QUALITY })).
       await tx.trainingJob.update({ where: { id: job.id }, data: { qualityScore: r.perplexityImprovementPct } });
       await tx.reviewItem.createMany({ data: outcome.reviewItems });
-      ids.push(
-        (
-          await appendEvent(tx, {
-            jobId: job.id,
-            type: "validation_completed",
-            message: resultSentence(r),
-            payload: { runId: run.id },
-            source: "system",
-          })
-        ).id,
-      );
+      await appendEvent(tx, {
+        jobId: job.id,
+        type: "validation_completed",
+        message: resultSentence(r),
+        payload: { runId: run.id },
+        source: "system",
+      });
       if (r.retentionAlert) {
         const message = `Knowledge retention of "${job.name}" is ${r.retentionPct.toFixed(0)}%, under the ${(run.settings as RunSettings).retentionAlertPct}% alert level: the model may have forgotten what it knew (overtraining).`;
         await tx.alert.create({
           data: { orgId: job.orgId, type: "knowledge_retention", message, jobId: job.id, dedupeKey: `retention:${run.id}` },
         });
-        ids.push(
-          (
-            await appendEvent(tx, {
-              jobId: job.id,
-              type: "retention_alert",
-              message,
-              payload: { runId: run.id, retentionPct: r.retentionPct },
-              source: "system",
-            })
-          ).id,
-        );
+        await appendEvent(tx, {
+          jobId: job.id,
+          type: "retention_alert",
+          message,
+          payload: { runId: run.id, retentionPct: r.retentionPct },
+          source: "system",
+        });
       }
     } else {
       const failure = (end as { failure: string }).failure;
@@ -279,24 +269,19 @@ async function finishRun(
         where: { id: run.id, status: "RUNNING" },
         data: { ...finished, status: "FAILED", error: failure },
       });
-      if (count === 0) return null;
-      ids.push(
-        (
-          await appendEvent(tx, {
-            jobId: job.id,
-            type: "validation_failed",
-            message: `Validation failed: ${failure}`,
-            payload: { runId: run.id },
-            source: "system",
-          })
-        ).id,
-      );
+      if (count === 0) return false;
+      await appendEvent(tx, {
+        jobId: job.id,
+        type: "validation_failed",
+        message: `Validation failed: ${failure}`,
+        payload: { runId: run.id },
+        source: "system",
+      });
     }
-    return ids;
+    afterCommit(tx, (pubsub) => publishRun(pubsub, run));
+    return true;
   });
-  if (!eventIds) return;
-  for (const id of eventIds) publishEvent(services.pubsub, job.id, id);
-  publishRun(services, run);
+  if (!finishedNow) return;
   // The automatic run ends the job's VALIDATION stage either way: the adapter is
   // trained and downloadable; a failed validation can be run again on demand.
   if (run.automaticForJobId && job.status === "VALIDATION") {
@@ -348,7 +333,7 @@ export async function scoreReviewItem(services: AppServices, viewer: UserViewer,
       }),
     ),
   );
-  publishRun(services, item.run);
+  publishRun(services.pubsub, item.run);
   return item;
 }
 
@@ -360,7 +345,7 @@ export async function closeReview(services: AppServices, viewer: UserViewer, run
   if ((await services.db.reviewScore.count({ where: { item: { runId } } })) === 0)
     throw new AppError("CONFLICT", "No scores yet: review at least one scenario first", "runId");
   const closed = await services.db.validationRun.update({ where: { id: runId }, data: { reviewClosedAt: new Date() } });
-  publishRun(services, closed);
+  publishRun(services.pubsub, closed);
   return closed;
 }
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "../testing/harness.js";
-import { trainTinyJob, waitForValidation } from "./testKit.js";
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
+import { trainTinyJob, waitForValidation } from "@tuneloop/testing/validation";
 import { KNOWLEDGE_QUESTIONS } from "./content/knowledgeQuestions.js";
 import { SCENARIO_SYSTEM_PROMPT } from "./content/scenarios.js";
 import type { RunDetails } from "./runner.js";

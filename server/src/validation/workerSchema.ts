@@ -6,8 +6,6 @@ import type { AppServices, Viewer } from "../context.js";
 import { AppError } from "../errors.js";
 import { TrainingJob } from "../jobs/schema.js";
 import { artifactDownloadUrl, publicBaseUrl } from "../artifacts/service.js";
-import { viewerHasScope } from "../auth/service.js";
-import { anyJobToken } from "../workers/service.js";
 import type { ValidationTask } from "./runner.js";
 import { claimNextRun, failRun, heartbeatRun, recordResult, type WorkerScope } from "./service.js";
 
@@ -16,8 +14,6 @@ const CLAIM_POLL_SECONDS = 2;
 
 type Claim = NonNullable<Awaited<ReturnType<typeof claimNextRun>>> & { baseUrl: string };
 
-const canValidate = (parent: unknown, args: unknown, ctx: { viewer: Viewer | null }) =>
-  viewerHasScope(ctx.viewer, "worker") || anyJobToken(parent, args, ctx);
 const scopeOf = (viewer: Viewer): WorkerScope => ({ orgId: viewer.orgId, jobId: viewer.kind === "trainer" ? viewer.jobId : null });
 
 const TaskKind = builder.enumType("ValidationTaskKind", {
@@ -118,12 +114,11 @@ const ClaimResult = builder.simpleObject("ValidationClaimResult", {
 const Lease = builder.simpleObject("ValidationLease", { fields: (t) => ({ leaseExpiresAt: t.field({ type: "DateTime" }) }) });
 
 builder.mutationFields((t) => ({
-  claimValidationRun: t.field({
+  claimValidationRun: t.withAuth({ worker: true, jobToken: true }).field({
     type: ClaimResult,
     description:
       "A worker takes the oldest pending validation run it can evaluate (or one whose worker stopped renewing its lease); with jobId only that job's runs — the worker that trained a job goes on with its validation this way.",
     errors: { result: { name: "ClaimValidationRunSuccess" } },
-    authScopes: canValidate,
     args: {
       workerId: t.arg.string({ required: true }),
       gpuTypes: t.arg.stringList({ description: "Only runs of jobs for these GPU types." }),
@@ -131,7 +126,7 @@ builder.mutationFields((t) => ({
       jobId: t.arg.id({ description: "Only this job's runs (required with a job token)." }),
     },
     resolve: async (_root, { workerId, gpuTypes, backends, jobId }, ctx) => {
-      const scope = scopeOf(ctx.viewer!);
+      const scope = scopeOf(ctx.viewer);
       const onlyJob = jobId == null ? null : String(jobId);
       if (scope.jobId && scope.jobId !== onlyJob)
         throw new AppError("FORBIDDEN", "This job token can claim only its own job's validation", "jobId");
@@ -142,12 +137,11 @@ builder.mutationFields((t) => ({
       };
     },
   }),
-  reportValidationResult: t.prismaField({
+  reportValidationResult: t.withAuth({ worker: true, jobToken: true }).prismaField({
     type: "ValidationRun",
     description:
       "The result of one task (shape per ValidationTaskKind). Sent again, it is stored once; the last task's result completes the run.",
     errors: { result: { name: "ReportValidationResultSuccess" } },
-    authScopes: canValidate,
     args: {
       runId: t.arg.id({ required: true }),
       workerId: t.arg.string({ required: true }),
@@ -155,26 +149,24 @@ builder.mutationFields((t) => ({
       result: t.arg({ type: "JSON", required: true }),
     },
     resolve: async (query, _root, { runId, workerId, key, result }, ctx) => {
-      const run = await recordResult(ctx, scopeOf(ctx.viewer!), String(runId), workerId, key, result);
+      const run = await recordResult(ctx, scopeOf(ctx.viewer), String(runId), workerId, key, result);
       return ctx.db.validationRun.findUniqueOrThrow({ ...query, where: { id: run.id } });
     },
   }),
-  heartbeatValidationRun: t.field({
+  heartbeatValidationRun: t.withAuth({ worker: true, jobToken: true }).field({
     type: Lease,
     description: "Renews the worker's lease on a run during a long task.",
     errors: { result: { name: "HeartbeatValidationRunSuccess" } },
-    authScopes: canValidate,
     args: { runId: t.arg.id({ required: true }), workerId: t.arg.string({ required: true }) },
-    resolve: (_root, { runId, workerId }, ctx) => heartbeatRun(ctx, scopeOf(ctx.viewer!), String(runId), workerId),
+    resolve: (_root, { runId, workerId }, ctx) => heartbeatRun(ctx, scopeOf(ctx.viewer), String(runId), workerId),
   }),
-  failValidationRun: t.prismaField({
+  failValidationRun: t.withAuth({ worker: true, jobToken: true }).prismaField({
     type: "ValidationRun",
     description: "The worker cannot evaluate this run (the model does not load or fit): it fails with the message.",
     errors: { result: { name: "FailValidationRunSuccess" } },
-    authScopes: canValidate,
     args: { runId: t.arg.id({ required: true }), workerId: t.arg.string({ required: true }), message: t.arg.string({ required: true }) },
     resolve: async (query, _root, { runId, workerId, message }, ctx) => {
-      const run = await failRun(ctx, scopeOf(ctx.viewer!), String(runId), workerId, message);
+      const run = await failRun(ctx, scopeOf(ctx.viewer), String(runId), workerId, message);
       return ctx.db.validationRun.findUniqueOrThrow({ ...query, where: { id: run.id } });
     },
   }),

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "../testing/harness.js";
-import { outcome, postWebhook, REPORT, trainingPoints } from "../ingest/testTrainer.js";
-import { CLAIM, HEARTBEAT, createWorkerKey, queueJob } from "./testKit.js";
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
+import { outcome, postWebhook, REPORT, trainingPoints } from "@tuneloop/testing/trainerReports";
+import { CLAIM, HEARTBEAT, createWorkerKey, queueJob } from "@tuneloop/testing/workerApi";
 import { backgroundTasks } from "../background.js";
 
 // A job's trainer token serves its job only while its worker holds the job's

@@ -1,8 +1,7 @@
 import { builder } from "../builder.js";
 import { TrainingJob, JobStatusEnum } from "../jobs/schema.js";
 import { publicBaseUrl } from "../artifacts/service.js";
-import { anyJobToken, claimNextJob, heartbeat, requireTrainerOf } from "./service.js";
-import { viewerHasScope } from "../auth/service.js";
+import { claimNextJob, heartbeat, requireTrainerOf } from "./service.js";
 
 /** Idle workers ask this often; short enough that a queued job starts within seconds. */
 const CLAIM_POLL_SECONDS = 2;
@@ -63,12 +62,11 @@ builder.prismaObjectFields("TrainingJob", (t) => ({
 }));
 
 builder.mutationFields((t) => ({
-  claimTrainingJob: t.field({
+  claimTrainingJob: t.withAuth({ worker: true, jobToken: true }).field({
     type: JobClaimResult,
     description:
       "A worker (API key with the WORKER scope) takes the oldest queued or interrupted job of its organization; a machine launched for one job (its job token) takes only that job.",
     errors: { result: { name: "ClaimTrainingJobSuccess" } },
-    authScopes: (parent, args, ctx) => viewerHasScope(ctx.viewer, "worker") || anyJobToken(parent, args, ctx),
     args: {
       workerId: t.arg.string({ required: true, description: "A name for this worker, shown on the job." }),
       gpuTypes: t.arg.stringList({ description: "Only jobs for these GPU types." }),
@@ -79,10 +77,10 @@ builder.mutationFields((t) => ({
     },
     resolve: async (_root, { workerId, gpuTypes, backends, jobId }, ctx) => {
       const onlyJob = jobId == null ? null : String(jobId);
-      if (ctx.viewer!.kind === "trainer") requireTrainerOf(ctx.viewer, onlyJob ?? "");
+      if (ctx.viewer.kind === "trainer") requireTrainerOf(ctx.viewer, onlyJob ?? "");
       const filter = { gpuTypes, backends, jobId: onlyJob };
       return {
-        claim: await claimNextJob(ctx, ctx.viewer!.orgId, workerId, filter, publicBaseUrl(ctx, (ctx as { request?: Request }).request)),
+        claim: await claimNextJob(ctx, ctx.viewer.orgId, workerId, filter, publicBaseUrl(ctx, (ctx as { request?: Request }).request)),
         pollAfterSeconds: CLAIM_POLL_SECONDS,
       };
     },
@@ -92,7 +90,7 @@ builder.mutationFields((t) => ({
     description:
       "A trainer renews its lease on the job (every few seconds). Once the job ended or was taken back, the answer says so (the token serves nothing else then).",
     errors: { result: { name: "HeartbeatTrainingJobSuccess" } },
-    authScopes: anyJobToken,
+    authScopes: { jobToken: true },
     args: { jobId: t.arg.id({ required: true }) },
     resolve: (_root, { jobId }, ctx) => {
       requireTrainerOf(ctx.viewer, String(jobId));

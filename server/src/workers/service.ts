@@ -1,21 +1,18 @@
-import type { AppServices, Viewer } from "../context.js";
+import type { AppServices, TrainerViewer, Viewer } from "../context.js";
 import type { Db } from "../db/client.js";
 import type { Prisma } from "../generated/sqlite/client.js";
 import { AppError } from "../errors.js";
 import { createTrainerToken } from "../auth/service.js";
 import { readDatasetText } from "../datasets/service.js";
 import { appendEvent, inTransaction } from "../events/service.js";
-import { publishJobChange, transitionJob } from "../jobs/service.js";
+import { transitionJob } from "../jobs/service.js";
 import { artifactDownloadUrl } from "../artifacts/service.js";
 import { LEASED_STATUSES } from "./lease.js";
 
 export { LEASED_STATUSES };
 
-/** A job token of any state (the lease is not required): what may claim its job and hear, by heartbeat, that it ended. */
-export const anyJobToken = (_parent: unknown, _args: unknown, ctx: { viewer: Viewer | null }) => ctx.viewer?.kind === "trainer";
-
 /** The job a trainer token was made for; any other job is refused. */
-export function requireTrainerOf(viewer: Viewer | null, jobId: string): Extract<Viewer, { kind: "trainer" }> {
+export function requireTrainerOf(viewer: Viewer | null, jobId: string): TrainerViewer {
   if (viewer?.kind !== "trainer" || viewer.jobId !== jobId)
     throw new AppError("FORBIDDEN", "This trainer token is for another job", "jobId");
   return viewer;
@@ -29,11 +26,11 @@ function claimable(now: Date, orgId?: string, gpuTypes?: string[] | null): Prism
   };
 }
 
-/** Tries to take one job; null when another worker got it first. */
+/** Tries to take one job; null when another worker got it first. Its watchers hear of it once the claim commits (transitionJob). */
 async function claimOne(services: AppServices, jobId: string, orgId: string, workerId: string) {
   const now = new Date();
   const leaseExpiresAt = new Date(now.getTime() + services.config.leaseSeconds * 1000);
-  const claimed = await inTransaction(services, async (tx) => {
+  return inTransaction(services, async (tx) => {
     // The claim itself: one conditional UPDATE. Of two workers racing for the
     // job, the second finds the row no longer claimable and updates nothing.
     // The previous holder's webhook secret goes too; the new trainer asks for a fresh one.
@@ -54,9 +51,6 @@ async function claimOne(services: AppServices, jobId: string, orgId: string, wor
     const trainerToken = await createTrainerToken(tx as unknown as Db, orgId, jobId);
     return { job, trainerToken, leaseExpiresAt };
   });
-  if (!claimed) return null;
-  publishJobChange(services, claimed.job, "updated");
-  return claimed;
 }
 
 const CLAIM_PAGE = 20;
@@ -147,15 +141,15 @@ export async function expireLeases(services: AppServices): Promise<string[]> {
   });
   const recovered: string[] = [];
   for (const { id, workerId } of expired) {
-    const job = await inTransaction(services, async (tx) => {
+    const recovering = await inTransaction(services, async (tx) => {
       // Guarded like a claim: a heartbeat that renewed the lease in the meantime wins.
       const { count } = await tx.trainingJob.updateMany({
         where: { id, status: { in: LEASED_STATUSES }, leaseExpiresAt: { lt: now } },
         data: { leaseExpiresAt: null },
       });
-      if (count === 0) return null;
+      if (count === 0) return false;
       const reason = `Worker ${workerId ?? "?"} stopped sending heartbeats`;
-      const recovering = await transitionJob(services, id, "RECOVERING", {
+      await transitionJob(services, id, "RECOVERING", {
         tx,
         message: `${reason}; waiting for a worker to resume from the last checkpoint`,
         payload: { reason: "lease_expired", workerId },
@@ -167,11 +161,9 @@ export async function expireLeases(services: AppServices): Promise<string[]> {
         payload: { workerId, leaseSeconds: services.config.leaseSeconds },
         source: "system",
       });
-      return recovering;
+      return true;
     });
-    if (!job) continue;
-    publishJobChange(services, job, "updated");
-    recovered.push(id);
+    if (recovering) recovered.push(id);
   }
   return recovered;
 }

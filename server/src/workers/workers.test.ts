@@ -1,8 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, usingPostgres, type TestApp } from "../testing/harness.js";
-import { CLAIM, HEARTBEAT, createWorkerKey, queueJob, uploadArtifact } from "./testKit.js";
+import { startTestApp, type TestApp } from "@tuneloop/testing/app";
+import { usingPostgres } from "@tuneloop/testing/database";
+import { CLAIM, HEARTBEAT, createWorkerKey, queueJob, uploadArtifact } from "@tuneloop/testing/workerApi";
 import { expireLeases } from "./service.js";
-import { outcome, postWebhook, REPORT } from "../ingest/testTrainer.js";
+import { outcome, postWebhook, REPORT } from "@tuneloop/testing/trainerReports";
 import { transitionJob } from "../jobs/service.js";
 import { FINAL_STATUSES } from "../jobs/stateMachine.js";
 

@@ -2,8 +2,8 @@
 // worker's memory budget fails with the figures, and the one-click retry
 // (the suggested fix) fits the same worker and trains the same effective batch.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { queueJob } from "../../../server/src/workers/testKit";
-import { startWorker, startWorkerFixture, waitFor, type RestartableServer } from "./testing";
+import { queueJob } from "@tuneloop/testing/workerApi";
+import { startWorker, startWorkerFixture, waitFor, type RestartableServer } from "@tuneloop/testing/workerProcesses";
 
 let server: RestartableServer;
 let key: string;

@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bytesNeeded } from "../../../shared/memoryModel";
-import { CLAIM } from "../../../server/src/workers/testKit";
-import { queueTinyJob, startWorkerFixture, uploadSyntheticDataset, type RestartableServer } from "./testing";
+import { CLAIM } from "@tuneloop/testing/workerApi";
+import { queueTinyJob, startWorkerFixture, uploadSyntheticDataset, type RestartableServer } from "@tuneloop/testing/workerProcesses";
 
 const PYTHON_DIR = resolve(import.meta.dirname, "../../python");
 const hasTorch = (() => {

@@ -2,11 +2,11 @@ import { appendFile, mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLAIM, createWorkerKey, queueJob } from "../../../server/src/workers/testKit";
+import { CLAIM, createWorkerKey, queueJob } from "@tuneloop/testing/workerApi";
 import { ServerClient } from "./api";
 import { deliverTo } from "./delivery";
 import { ReportQueue, type QueuedReport } from "./reportQueue";
-import { RestartableServer } from "./testing";
+import { RestartableServer } from "@tuneloop/testing/workerProcesses";
 
 let server: RestartableServer;
 let jobId: string;

@@ -3,7 +3,14 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { queueTinyJob, startWorker, startWorkerFixture, uploadSyntheticDataset, waitFor, type RestartableServer } from "./testing";
+import {
+  queueTinyJob,
+  startWorker,
+  startWorkerFixture,
+  uploadSyntheticDataset,
+  waitFor,
+  type RestartableServer,
+} from "@tuneloop/testing/workerProcesses";
 
 let server: RestartableServer;
 let key: string;
@@ -65,7 +72,7 @@ describe("worker resilience", () => {
     const format = await queueTinyJob(app, brokenId, "damaged dataset", 2);
     // An unknown base model never reaches a worker: the server refuses the job with a typed error.
     await expect(queueTinyJob(app, datasetId, "unknown model", 2, { baseModel: "llama-3-70b" })).rejects.toThrow(
-      /"code":"VALIDATION".*Unknown base model \\"llama-3-70b\\"/,
+      /"code":"VALIDATION".*\\"llama-3-70b\\" is not a built-in model or a Hugging Face model id/,
     );
     const slow = await queueTinyJob(app, datasetId, "too slow", 20);
 
