@@ -31,7 +31,7 @@ type TestApp = {
     db: { trainingJob: { findUniqueOrThrow(args: object): Promise<Record<string, unknown>>; createMany(args: object): Promise<unknown> } };
   };
 };
-const { startTestApp } = (await import(new URL("../../server/src/testing/harness.ts", import.meta.url).pathname)) as {
+const { startTestApp } = (await import(new URL("../../packages/testing/src/app.ts", import.meta.url).pathname)) as {
   startTestApp(overrides: object): Promise<TestApp>;
 };
 

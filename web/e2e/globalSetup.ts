@@ -19,7 +19,7 @@ export default async function setup(project: TestProject) {
   } finally {
     process.env.NODE_ENV = nodeEnv;
   }
-  const harness = new URL("../../server/src/testing/harness.ts", import.meta.url).pathname;
+  const harness = new URL("../../packages/testing/src/app.ts", import.meta.url).pathname;
   const { startTestApp } = (await import(/* @vite-ignore */ harness)) as {
     startTestApp(overrides: Record<string, unknown>): Promise<{ url: string; stop(): Promise<void> }>;
   };

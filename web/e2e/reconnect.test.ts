@@ -24,7 +24,7 @@ let page: TestPage;
 beforeAll(async () => {
   const [{ buildApp }, { testConfig }] = await Promise.all([
     import(/* @vite-ignore */ `${root}server/src/app.ts`),
-    import(/* @vite-ignore */ `${root}server/src/testing/harness.ts`),
+    import(/* @vite-ignore */ `${root}packages/testing/src/app.ts`),
   ]);
   server = { buildApp, testConfig };
   config = { ...server.testConfig(dataDir), webDist: `${root}web/dist`, leaseSeconds: 600 };

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { launchChromium, openPage, signIn, screenshot, expectNoConsoleErrors, type TestPage } from "./browser";
 import { baseUrl } from "./context";
-import { startTestOidcProvider, type TestOidcProvider } from "../../server/src/sso/testing/provider";
+import { startTestOidcProvider, type TestOidcProvider } from "../../packages/testing/src/standIns/oidcProvider";
 
 // Single sign-on in a real browser: an admin sets it up in Settings, then a
 // new colleague clicks "Sign in with SSO", passes through a real OpenID provider

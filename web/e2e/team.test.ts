@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { launchChromium, openPage, expectNoConsoleErrors, type TestPage } from "./browser";
-import { startTestApp, type TestApp } from "../../server/src/testing/harness";
-import { startSmtpReceiver } from "../../server/src/notifications/testReceivers";
+import { startTestApp, type TestApp } from "../../packages/testing/src/app";
+import { startSmtpReceiver } from "../../packages/testing/src/standIns/notificationReceivers";
 import { createSetupLink } from "../../server/src/members/account";
-import { waitFor } from "../../server/src/budgets/testKit";
-import { createJob, uploadDataset } from "../../server/src/testing/fixtures";
+import { waitFor } from "../../packages/testing/src/moneyJobs";
+import { createJob, uploadDataset } from "../../packages/testing/src/fixtures";
 
 // A team's first day in a real browser, on a fresh server of its own without
 // the demo: the setup link creates the organization and its admin, who invites

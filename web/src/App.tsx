@@ -2,31 +2,29 @@ import { lazy, type ReactNode } from "react";
 import { Navigate, Route, Routes, useLocation } from "react-router-dom";
 import { useSession } from "./session";
 import { Layout } from "./components/Layout";
-import { LoginPage } from "./pages/LoginPage";
-import { JobsPage } from "./pages/JobsPage";
-import { NotFoundPage } from "./pages/NotFoundPage";
+import { LoginPage } from "./features/auth/LoginPage";
+import { JobsPage } from "./features/jobs/JobsPage";
+import { NotFoundPage } from "./features/notFound/NotFoundPage";
 // Signed-out pages reached from emailed or printed links load with the app, like sign-in.
-import { SetupPage } from "./pages/SetupPage";
-import { AcceptInvitationPage } from "./pages/AcceptInvitationPage";
-import { ResetPasswordPage } from "./pages/ResetPasswordPage";
+import { SetupPage } from "./features/auth/SetupPage";
+import { AcceptInvitationPage } from "./features/auth/AcceptInvitationPage";
+import { ResetPasswordPage } from "./features/auth/ResetPasswordPage";
 
 // The jobs list (the landing page) and sign-in load with the app; the other
 // pages, and the chart library most of them use, load on first visit.
-const NewJobPage = lazy(() => import("./pages/NewJobPage").then((m) => ({ default: m.NewJobPage })));
-const JobDetailPage = lazy(() => import("./pages/JobDetailPage").then((m) => ({ default: m.JobDetailPage })));
-const ComparePage = lazy(() => import("./pages/ComparePage").then((m) => ({ default: m.ComparePage })));
-const DatasetsPage = lazy(() => import("./pages/DatasetsPage").then((m) => ({ default: m.DatasetsPage })));
-const ValidationPage = lazy(() => import("./pages/ValidationPage").then((m) => ({ default: m.ValidationPage })));
-const ModelsPage = lazy(() => import("./pages/ModelsPage").then((m) => ({ default: m.ModelsPage })));
-const BudgetPage = lazy(() => import("./pages/BudgetPage").then((m) => ({ default: m.BudgetPage })));
-const BeforeAfterPage = lazy(() => import("./components/reports/BeforeAfterPage").then((m) => ({ default: m.BeforeAfterPage })));
-const ReportLibraryPage = lazy(() => import("./components/reports/ReportLibraryPage").then((m) => ({ default: m.ReportLibraryPage })));
-const CustomReportPage = lazy(() => import("./components/reports/CustomReportPage").then((m) => ({ default: m.CustomReportPage })));
-const NewCustomReportPage = lazy(() =>
-  import("./components/reports/NewCustomReportPage").then((m) => ({ default: m.NewCustomReportPage })),
-);
-const TemplatesPage = lazy(() => import("./pages/TemplatesPage").then((m) => ({ default: m.TemplatesPage })));
-const SettingsPage = lazy(() => import("./pages/SettingsPage").then((m) => ({ default: m.SettingsPage })));
+const NewJobPage = lazy(() => import("./features/newJob/NewJobPage").then((m) => ({ default: m.NewJobPage })));
+const JobDetailPage = lazy(() => import("./features/jobDetail/JobDetailPage").then((m) => ({ default: m.JobDetailPage })));
+const ComparePage = lazy(() => import("./features/compare/ComparePage").then((m) => ({ default: m.ComparePage })));
+const DatasetsPage = lazy(() => import("./features/datasets/DatasetsPage").then((m) => ({ default: m.DatasetsPage })));
+const ValidationPage = lazy(() => import("./features/validation/ValidationPage").then((m) => ({ default: m.ValidationPage })));
+const ModelsPage = lazy(() => import("./features/models/ModelsPage").then((m) => ({ default: m.ModelsPage })));
+const BudgetPage = lazy(() => import("./features/budget/BudgetPage").then((m) => ({ default: m.BudgetPage })));
+const BeforeAfterPage = lazy(() => import("./features/reports/BeforeAfterPage").then((m) => ({ default: m.BeforeAfterPage })));
+const ReportLibraryPage = lazy(() => import("./features/reports/ReportLibraryPage").then((m) => ({ default: m.ReportLibraryPage })));
+const CustomReportPage = lazy(() => import("./features/reports/CustomReportPage").then((m) => ({ default: m.CustomReportPage })));
+const NewCustomReportPage = lazy(() => import("./features/reports/NewCustomReportPage").then((m) => ({ default: m.NewCustomReportPage })));
+const TemplatesPage = lazy(() => import("./features/templates/TemplatesPage").then((m) => ({ default: m.TemplatesPage })));
+const SettingsPage = lazy(() => import("./features/settings/SettingsPage").then((m) => ({ default: m.SettingsPage })));
 
 function RequireSession({ children }: { children: ReactNode }) {
   const { token } = useSession();

@@ -1,8 +1,9 @@
-import { Client, cacheExchange, fetchExchange, mapExchange, subscriptionExchange, type CombinedError } from "urql";
+import { Client, fetchExchange, mapExchange, subscriptionExchange, type CombinedError } from "urql";
 import { createClient as createWsClient, type Client as WsClient } from "graphql-ws";
+import { liveCacheExchange } from "./cache";
 
 // The one urql client of the SPA: HTTP for queries and mutations, graphql-ws
-// for subscriptions, the session token on both. The WebSocket reconnects by
+// for subscriptions, the session token on both, a normalized cache (cache.ts). The WebSocket reconnects by
 // itself forever (server restart, laptop sleep, lost Wi-Fi); pages listen to
 // `connection` to re-query and resubscribe from where they were.
 
@@ -82,7 +83,7 @@ export function createAppClient(options: {
           if (isUnauthenticated(error)) options.onUnauthenticated?.();
         },
       }),
-      cacheExchange,
+      liveCacheExchange(),
       fetchExchange,
       subscriptionExchange({
         forwardSubscription(request) {

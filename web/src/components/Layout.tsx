@@ -14,6 +14,13 @@ const MeQuery = graphql(`
       name
       email
       role
+      permissions {
+        canTrain
+        canContribute
+        canReview
+        canManage
+        canReadAuditLog
+      }
       organization {
         id
         name
@@ -69,7 +76,7 @@ export function Layout() {
                 Jobs
               </NavLink>
             </li>
-            {canWrite(me?.role) && (
+            {me?.permissions.canTrain && (
               <li>
                 <NavLink to="/jobs/new">New job</NavLink>
               </li>
@@ -119,10 +126,8 @@ export function Layout() {
   );
 }
 
-/** The signed-in user, from the cached `me` query (roles decide which actions show). */
+/** The signed-in user, from the cached `me` query (its permissions decide which actions show). */
 export function useMe() {
   const [{ data }] = useQuery({ query: MeQuery, requestPolicy: "cache-first" });
   return data?.me ?? null;
 }
-
-export const canWrite = (role: string | undefined) => role === "ENGINEER" || role === "OWNER" || role === "ADMIN";

@@ -3,19 +3,20 @@ import { useQuery, useSubscription } from "urql";
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { useConnection } from "../session";
 
-type Job = { id: string; isFinal: boolean; updatedAt: string };
+type Job = { id: string; isFinal: boolean };
 
 type Options = {
   /** Ask nothing (no job chosen). */
   pause?: boolean;
-  /** Close the subscription once the job has finished: nothing more will change. */
+  /** Close the subscription once the job has finished (an update can say so): nothing more will change. */
   stopWhenFinal?: boolean;
 };
 
 /**
- * A job as `query` reads it, replaced by each newer version that `subscription`
- * (trainingJobUpdated) pushes. After a lost connection the job is read again:
- * updates sent meanwhile were missed.
+ * A job as `query` reads it, kept current by `subscription` (trainingJobUpdated):
+ * each update lands in the cache, which updates every query that shows the
+ * job. After a lost connection the job is read again: updates sent meanwhile
+ * were missed.
  */
 export function useLiveJob<J extends Job>(
   query: TypedDocumentNode<{ job: J }, { id: string }>,
@@ -25,17 +26,9 @@ export function useLiveJob<J extends Job>(
 ) {
   const [{ data, error, fetching }, refetch] = useQuery({ query, variables: { id }, pause });
   // urql keeps the previous job's data while another job's loads: never show it as this job's.
-  const listed = data?.job.id === id ? data.job : undefined;
-  const following = Boolean(!pause && listed && !(stopWhenFinal && listed.isFinal));
-  const [live] = useSubscription({ query: subscription, variables: { id }, pause: !following });
-  const update = live.data?.trainingJobUpdated;
-  const job = listed && update?.id === id && update.updatedAt >= listed.updatedAt ? update : listed;
-
-  // The job finished while followed: read it once more, which closes the subscription.
-  const ended = Boolean(stopWhenFinal && following && job?.isFinal);
-  useEffect(() => {
-    if (ended) refetch({ requestPolicy: "network-only" });
-  }, [ended, refetch]);
+  const job = data?.job.id === id ? data.job : undefined;
+  const following = Boolean(!pause && job && !(stopWhenFinal && job.isFinal));
+  useSubscription({ query: subscription, variables: { id }, pause: !following });
 
   const { reconnects } = useConnection();
   useEffect(() => {

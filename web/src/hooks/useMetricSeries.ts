@@ -1,33 +1,17 @@
 import { useEffect, useMemo, useRef } from "react";
 import { useQuery, useSubscription } from "urql";
+import { MetricSeriesQuery } from "./metricSeriesQuery";
 import { graphql } from "../graphql";
 import { useConnection } from "../session";
 import { useDebounced } from "./useDebounced";
+import { lastStep, type SeriesMap } from "./metricPoints";
 
 // Metric history for a chart: a downsampled series sized to the chart (one
-// point per pixel, minima and maxima kept by the server), plus the points
-// that arrive live. When the live tail grows past the width, the series is
-// fetched again, downsampled. After a lost connection, the series is fetched
-// again and the subscription resumes after its last step.
-
-export const MetricSeriesQuery = graphql(`
-  query MetricSeries($id: ID!, $names: [String!]!, $maxPoints: Int, $fromStep: Int, $toStep: Int) {
-    job(id: $id) {
-      id
-      metricSeries(names: $names, maxPoints: $maxPoints, fromStep: $fromStep, toStep: $toStep) {
-        name
-        totalPoints
-        downsampled
-        points {
-          step
-          value
-          epoch
-          wallTime
-        }
-      }
-    }
-  }
-`);
+// point per pixel, minima and maxima kept by the server), to which the cache
+// appends the points that arrive live (cache.ts). When the live points make
+// it much longer than the width, the series is fetched again, downsampled.
+// After a lost connection, the series is fetched again and the subscription
+// resumes after the last step held.
 
 const MetricPointsAdded = graphql(`
   subscription MetricPointsAdded($jobId: ID!, $names: [String!], $afterStep: Int) {
@@ -43,38 +27,6 @@ const MetricPointsAdded = graphql(`
     }
   }
 `);
-
-export type MetricPoint = { step: number; value: number; epoch?: number | null; wallTime: number };
-export type SeriesMap = Record<string, MetricPoint[]>;
-
-/** Adds points in step order; a point at a step already held replaces it (a re-sent or corrected report). */
-export function mergePoints(series: SeriesMap, points: (MetricPoint & { name: string })[]): SeriesMap {
-  const next: SeriesMap = { ...series };
-  for (const { name, ...point } of points) {
-    const list = next[name] === series[name] ? [...(series[name] ?? [])] : next[name];
-    const last = list[list.length - 1];
-    if (!last || point.step > last.step) list.push(point);
-    else {
-      const at = list.findIndex((p) => p.step >= point.step);
-      if (list[at].step === point.step) list[at] = point;
-      else list.splice(at, 0, point);
-    }
-    next[name] = list;
-  }
-  return next;
-}
-
-/** Live points received since the subscription started after `from`. */
-type Received = { from: number; points: (MetricPoint & { name: string })[] };
-
-export function lastStep(series: SeriesMap): number | null {
-  let max: number | null = null;
-  for (const points of Object.values(series)) {
-    const last = points[points.length - 1];
-    if (last && (max === null || last.step > max)) max = last.step;
-  }
-  return max;
-}
 
 type Options = {
   jobId: string;
@@ -100,30 +52,26 @@ export function useMetricSeries({ jobId, names, maxPoints, live, range, enabled 
   const [result, refetch] = useQuery({ query: MetricSeriesQuery, variables, requestPolicy: "cache-and-network", pause: !enabled });
   // urql keeps the previous job's data while another job's loads: never show it as this job's.
   const fetched = result.data?.job.id === jobId ? result.data.job.metricSeries : undefined;
-  const fetchedSeries = useMemo(() => Object.fromEntries((fetched ?? []).map((s) => [s.name, s.points])) as SeriesMap, [fetched]);
+  const series = useMemo(() => Object.fromEntries((fetched ?? []).map((s) => [s.name, s.points])) as SeriesMap, [fetched]);
 
-  // Resume after the last step fetched (not the last received: that would resubscribe on every point).
-  const afterStep = useMemo(() => lastStep(fetchedSeries) ?? -1, [fetchedSeries]);
+  // Resume after the last step held when the subscription starts (not after each point: that would resubscribe on every one).
   const following = enabled && live && !range && Boolean(fetched);
-  // urql may run this reducer more than once per event: it must stay pure.
-  const [{ data: received }] = useSubscription(
-    { query: MetricPointsAdded, variables: { jobId, names: variables.names, afterStep }, pause: !following },
-    (previous: Received | undefined, event): Received => ({
-      from: afterStep,
-      points: [...(previous?.from === afterStep ? previous.points : []), ...event.metricPointsAdded.points],
-    }),
-  );
-  const tail = received?.from === afterStep ? received.points : null;
-  const series = useMemo(() => (tail ? mergePoints(fetchedSeries, tail) : fetchedSeries), [fetchedSeries, tail]);
+  const { reconnects } = useConnection();
+  const start = `${jobId}|${namesKey}|${reconnects}|${following}`;
+  const resume = useRef({ start: "", afterStep: -1 });
+  if (resume.current.start !== start) resume.current = { start, afterStep: lastStep(series) ?? -1 };
+  useSubscription({
+    query: MetricPointsAdded,
+    variables: { jobId, names: variables.names, afterStep: resume.current.afterStep },
+    pause: !following,
+  });
 
-  // Too many live points for the width: let the server downsample again (once per fetched series).
-  const refetchedFor = useRef<unknown>(null);
-  const appended = tail?.length ?? 0;
+  // Too many live points for the width: let the server downsample again.
+  const longest = Math.max(0, ...Object.values(series).map((points) => points.length));
+  const overfull = following && longest > 2 * points;
   useEffect(() => {
-    if (!following || appended <= points || refetchedFor.current === fetched) return;
-    refetchedFor.current = fetched;
-    refetch({ requestPolicy: "network-only" });
-  }, [following, appended, points, refetch, fetched]);
+    if (overfull) refetch({ requestPolicy: "network-only" });
+  }, [overfull, refetch]);
 
   // The run ended: read the whole series once more, downsampled as a whole.
   const wasLive = useRef(live);
@@ -133,7 +81,6 @@ export function useMetricSeries({ jobId, names, maxPoints, live, range, enabled 
   }, [live, enabled, refetch]);
 
   // Back from a lost connection: fetch what was missed, then follow again from there.
-  const { reconnects } = useConnection();
   useEffect(() => {
     if (reconnects > 0 && enabled) refetch({ requestPolicy: "network-only" });
   }, [reconnects, refetch, enabled]);

@@ -9,7 +9,7 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject) {
-  const harness = new URL("../../../server/src/testing/harness.ts", import.meta.url).pathname;
+  const harness = new URL("../../../packages/testing/src/app.ts", import.meta.url).pathname;
   // Typed here rather than imported: the SPA's typecheck stays out of the server's code.
   const { startTestApp } = (await import(/* @vite-ignore */ harness)) as {
     startTestApp(overrides: object): Promise<{ url: string; stop(): Promise<void> }>;
