@@ -6,10 +6,14 @@
 //    not queueing); p50/p95. The key and the path are resolved from the
 //    database once per cache lifetime (10 s), as in production, and the request
 //    counts are written in batches, off the request path.
+//    A third path is the floor any proxy pays on this machine: a bare
+//    pass-through (node:http server, fetch to the backend, in the same process
+//    as the API server) with no auth, lookup, queue or checks.
 // 2. Throughput of the backend with several adapters on one base model beside
 //    one adapter: the same concurrent load, spread over 4 adapters or all on one.
 // Usage: npx tsx scripts/bench/serving.ts
 import { spawn } from "node:child_process";
+import { createServer } from "node:http";
 import { createInterface } from "node:readline";
 import { startTestApp } from "@tuneloop/testing/app";
 import { trainTinyJob } from "@tuneloop/testing/validation";
@@ -92,13 +96,37 @@ try {
   };
   if ((await viaEndpoint()) !== (await direct(names[0]))) throw new Error("the endpoint and the backend answered differently");
 
+  const bareProxy = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk);
+    const answer = await fetch(`${servingUrl}/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: Buffer.concat(chunks),
+    });
+    res.writeHead(answer.status, { "content-type": "application/json" });
+    res.end(Buffer.from(await answer.arrayBuffer()));
+  });
+  await new Promise<void>((resolve) => bareProxy.listen(0, "127.0.0.1", resolve));
+  const bareProxyUrl = `http://127.0.0.1:${(bareProxy.address() as { port: number }).port}`;
+  const viaBareProxy = async () => {
+    const response = await fetch(bareProxyUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: names[0], messages, max_tokens: 8 }),
+    });
+    return (await response.json()).choices[0].message.content as string;
+  };
+
   // 1. Endpoint overhead, alternating so that both see the same machine load.
   const endpointMs: number[] = [];
   const directMs: number[] = [];
+  const bareProxyMs: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     for (const [run, into] of [
       [() => viaEndpoint(), endpointMs],
       [() => direct(names[0]), directMs],
+      [viaBareProxy, bareProxyMs],
     ] as const) {
       const start = performance.now();
       await run();
@@ -109,11 +137,13 @@ try {
     ["p50", 0.5],
     ["p95", 0.95],
   ] as const) {
-    const [e, d] = [quantile(endpointMs, q), quantile(directMs, q)];
+    const [e, d, b] = [quantile(endpointMs, q), quantile(directMs, q), quantile(bareProxyMs, q)];
     console.log(
-      `endpoint ${label} ${e.toFixed(1)} ms, backend directly ${d.toFixed(1)} ms: overhead ${(e - d).toFixed(1)} ms (${(((e - d) / d) * 100).toFixed(0)}%)  [${ROUNDS} requests each, 8 tokens]`,
+      `endpoint ${label} ${e.toFixed(1)} ms, backend directly ${d.toFixed(1)} ms: overhead ${(e - d).toFixed(1)} ms (${(((e - d) / d) * 100).toFixed(0)}%); a bare pass-through proxy ${b.toFixed(1)} ms: overhead ${(b - d).toFixed(1)} ms  [${ROUNDS} requests each, 8 tokens]`,
     );
   }
+
+  bareProxy.close();
 
   // 2. Several adapters on one base model vs one adapter: the same load, CLIENTS at a time.
   const load = async (pick: (i: number) => string) => {

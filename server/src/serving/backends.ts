@@ -18,6 +18,8 @@ type Backends = { engine: Served & { backend: EngineBackend }; openaiCompatible:
 /** One server instance's backends, each with its queue; made on first use from config.inference (read then). */
 export class InferenceBackends {
   private made: Backends | null = null;
+  /** A completed job's adapter name on its backend (its files never change): no lookup per request. */
+  readonly adapterNames = new Map<string, string>();
 
   constructor(private readonly config: ServerConfig) {}
 

@@ -62,18 +62,16 @@ export function checkMessages(messages: unknown, field = "messages"): ChatMessag
 
 type ServedJob = { id: string; orgId: string; config: unknown; status?: string };
 
-/** Adapter names of completed jobs (whose adapter files no longer change), so that a request does not look them up again. */
-const completedAdapterNames = new Map<string, string>();
-
 /** The name an adapter answers to on its backend: one per trained adapter file, shared by the playground and every version of the job. */
 async function adapterName(services: AppServices, job: ServedJob): Promise<string> {
-  const known = completedAdapterNames.get(job.id);
+  const names = services.inference.adapterNames;
+  const known = names.get(job.id);
   if (known) return known;
   const { model } = await adapterArtifacts(services, job.id);
   const name = `tuneloop-${model.id}`;
   if (job.status === "COMPLETED") {
-    if (completedAdapterNames.size >= 10_000) completedAdapterNames.delete(completedAdapterNames.keys().next().value!);
-    completedAdapterNames.set(job.id, name);
+    if (names.size >= 10_000) names.delete(names.keys().next().value!);
+    names.set(job.id, name);
   }
   return name;
 }
