@@ -12,7 +12,8 @@ import { parseArgs } from "node:util";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { startTestApp, type TestApp } from "@tuneloop/testing/app";
-import { queueTinyJob, uploadSyntheticDataset, waitFor } from "@tuneloop/testing/workerProcesses";
+import { queueTinyJob, uploadSyntheticDataset } from "@tuneloop/testing/workerProcesses";
+import { waitFor } from "@tuneloop/testing/waitFor";
 import { tinyBaseModel } from "@tuneloop/engine/testing";
 import { billableSecondsAt } from "../../server/src/costs/live";
 

@@ -7,7 +7,8 @@
 // Usage: npx tsx scripts/bench/worker.ts
 import { parseChatJsonl, defaultBaseModelDir, ensureBaseModel, trainLora } from "@tuneloop/engine";
 import { hyperparametersOf, parseJobConfig } from "../../trainer/src/worker/jobConfig";
-import { createWorkerKey, RestartableServer, startWorker, waitFor } from "@tuneloop/testing/workerProcesses";
+import { createWorkerKey, RestartableServer, startWorker } from "@tuneloop/testing/workerProcesses";
+import { waitFor } from "@tuneloop/testing/waitFor";
 import { demoDatasetJsonl } from "../../server/src/datasets/demoDataset";
 import { queueJob } from "@tuneloop/testing/workerApi";
 

@@ -4,7 +4,7 @@ import { launchChromium, openPage, expectNoConsoleErrors, type TestPage } from "
 import { startTestApp, type TestApp } from "../../packages/testing/src/app";
 import { startSmtpReceiver } from "../../packages/testing/src/standIns/notificationReceivers";
 import { createSetupLink } from "../../server/src/members/account";
-import { waitFor } from "../../packages/testing/src/moneyJobs";
+import { waitFor } from "../../packages/testing/src/waitFor";
 import { createJob, uploadDataset } from "../../packages/testing/src/fixtures";
 
 // A team's first day in a real browser, on a fresh server of its own without
@@ -68,9 +68,9 @@ describe("a team in Chromium", () => {
     await members.getByRole("table", { name: "Invitations" }).getByText(COLLEAGUE.email).waitFor();
 
     const mail = await waitFor(
+      "the invitation email",
       async () => smtp.mails.find((m) => JSON.stringify(m.to).includes(COLLEAGUE.email) && m.text?.includes("/accept-invitation#token=")),
       10_000,
-      "the invitation email",
     );
     const link = mail.text!.match(/https?:\/\/\S+\/accept-invitation#token=[\w-]+/)![0];
     expect(link.startsWith(app.url)).toBe(true);

@@ -17,17 +17,6 @@ export async function cancelLiveJobs(app: TestApp) {
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Polls until `probe` returns something truthy; fails the test after `timeoutMs`. */
-export async function waitFor<T>(probe: () => Promise<T | null | undefined | false>, timeoutMs = 10_000, what = "condition"): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
 export const JOB_MONEY = `id name status preset gpuType pricingTier config estimatedCostUsd estimatedCostLowUsd estimatedCostHighUsd estimatedDurationSec
   actualCostUsd billableSeconds currentCostUsd remainingCostUsd projectedCostUsd costVariancePct costOverrun spendRateUsdPerHour
   approvalRequired costApproval { estimateUsd thresholdUsd approvedBy { email } } startedAt finishedAt errorType errorMessage retryCount`;

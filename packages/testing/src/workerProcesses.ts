@@ -134,19 +134,3 @@ export function startWorker(
   const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
   return { child, output: () => output, exited, stateDir };
 }
-
-/** Polls until `check` returns something truthy. */
-export async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | null | undefined | false> | T | null | undefined | false,
-  timeoutMs = 60_000,
-  everyMs = 100,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}

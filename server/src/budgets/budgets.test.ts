@@ -5,16 +5,8 @@ import { startTestApp, type TestApp } from "@tuneloop/testing/app";
 import { usingPostgres } from "@tuneloop/testing/database";
 import { demoDatasetId } from "@tuneloop/testing/fixtures";
 import { HEARTBEAT } from "@tuneloop/testing/workerApi";
-import {
-  alertsOf,
-  cancelLiveJobs,
-  createMoneyJob,
-  jobMoney,
-  sleep,
-  TestTrainer,
-  waitFor,
-  TEST_GPU_CATALOG_FILE,
-} from "@tuneloop/testing/moneyJobs";
+import { alertsOf, cancelLiveJobs, createMoneyJob, jobMoney, sleep, TestTrainer, TEST_GPU_CATALOG_FILE } from "@tuneloop/testing/moneyJobs";
+import { waitFor } from "@tuneloop/testing/waitFor";
 import { monthOf } from "./month.js";
 import { costForSeconds } from "../costs/estimate.js";
 
@@ -141,12 +133,12 @@ describe(`monthly budgets, approvals and the cost report (${usingPostgres() ? "P
     expect(running.activeJobs).toBe(1);
     expect(running.forecastUsd).toBeGreaterThan(running.spentUsd);
     const cancelled = await waitFor(
+      "the hard stop",
       async () => {
         const job = await jobMoney(app, engineer, j2.id);
         return job.status === "CANCELLED" ? job : null;
       },
       10_000,
-      "the hard stop",
     );
     expect(cancelled.actualCostUsd).toBeGreaterThan(0.02);
     const after = await budget();
@@ -156,7 +148,7 @@ describe(`monthly budgets, approvals and the cost report (${usingPostgres() ? "P
     expect(beat).toMatchObject({ status: "CANCELLED", cancelRequested: true });
     const events = await app.services.db.jobEvent.findMany({ where: { jobId: j2.id, type: "status_changed" }, orderBy: { id: "asc" } });
     expect(events.at(-1)!.message).toMatch(/budget of \$[\d.]+ is spent \(hard stop\)/);
-    const hundred = await waitFor(async () => (await alertsOf(app, owner, ["BUDGET_100"]))[0], 5000, "the 100% alert");
+    const hundred = await waitFor("the 100% alert", async () => (await alertsOf(app, owner, ["BUDGET_100"]))[0], 5000);
     expect(hundred.message).toContain("Hard stop: 1 job(s) cancelled.");
     expect((await budgetAlerts()).map((a) => a.type)).toEqual(["BUDGET_100", "BUDGET_95", "BUDGET_80"]);
 
@@ -251,24 +243,24 @@ describe(`monthly budgets, approvals and the cost report (${usingPostgres() ? "P
     const trainer = await TestTrainer.claim(app, job.id);
     await trainer.startTraining();
     const cancelled = await waitFor(
+      "the project cap",
       async () => {
         const j = await jobMoney(app, engineer, job.id);
         return j.status === "CANCELLED" ? j : null;
       },
       10_000,
-      "the project cap",
     );
     const cap = (estimate / 1.05) * 1.1;
     expect(cancelled.actualCostUsd).toBeLessThanOrEqual(cap);
     // Stopped when the spend plus 3 seconds of billing reached the cap, not earlier.
     expect(cancelled.actualCostUsd).toBeGreaterThanOrEqual(cap - (72 / 3600) * 3 - 1e-4);
     const projectAlerts = await waitFor(
+      "the project alerts",
       async () => {
         const found = await alertsOf(app, owner, ["PROJECT_BUDGET_EXCEEDED"]);
         return found.length === 2 ? found : null;
       },
       5000,
-      "the project alerts",
     );
     expect(projectAlerts.every((a) => a.projectId === project.id)).toBe(true);
     expect(projectAlerts[0].message).toMatch(/1 job\(s\) were cancelled so that it stays under \$/);

@@ -6,7 +6,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "@tuneloop/testing/app";
-import { queueTinyJob, uploadSyntheticDataset, waitFor } from "@tuneloop/testing/workerProcesses";
+import { queueTinyJob, uploadSyntheticDataset } from "@tuneloop/testing/workerProcesses";
+import { waitFor } from "@tuneloop/testing/waitFor";
 import { tinyBaseModel } from "@tuneloop/engine/testing";
 import { costForSeconds } from "../costs/estimate.js";
 

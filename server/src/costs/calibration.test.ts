@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "@tuneloop/testing/app";
 import { usingPostgres } from "@tuneloop/testing/database";
 import { demoDatasetId } from "@tuneloop/testing/fixtures";
-import { alertsOf, createMoneyJob, jobMoney, sleep, TestTrainer, waitFor, TEST_GPU_CATALOG_FILE } from "@tuneloop/testing/moneyJobs";
+import { alertsOf, createMoneyJob, jobMoney, sleep, TestTrainer, TEST_GPU_CATALOG_FILE } from "@tuneloop/testing/moneyJobs";
+import { waitFor } from "@tuneloop/testing/waitFor";
 
 const ESTIMATE = `query($i: JobSettingsInput!){ costEstimate(input:$i){ durationSeconds costUsd costLowUsd costHighUsd confidence uncertainty calibratedJobs throughputCorrection stages { stage seconds } } }`;
 const ACCURACY = `{ estimatorAccuracy { completedJobs withinTolerance share tolerance target meetsTarget meanAbsoluteErrorPct groups { preset gpuType completedJobs withinTolerance throughputCorrection } } }`;
@@ -67,12 +68,12 @@ describe(`estimates against actuals, and calibration (${usingPostgres() ? "Postg
     expect(done.costVariancePct).toBeGreaterThan(25);
 
     const overruns = await waitFor(
+      "the overrun alert",
       async () => {
         const found = await alertsOf(app, engineer, ["COST_OVERRUN"]);
         return found.length ? found : null;
       },
       5000,
-      "the overrun alert",
     );
     expect(overruns).toHaveLength(1);
     expect(overruns[0]).toMatchObject({ jobId: first.id });

@@ -2,7 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
 import { startTestApp, type TestApp } from "@tuneloop/testing/app";
 import { usingPostgres } from "@tuneloop/testing/database";
-import { alertsOf, cancelLiveJobs, createMoneyJob, sleep, TestTrainer, waitFor, TEST_GPU_CATALOG_FILE } from "@tuneloop/testing/moneyJobs";
+import { alertsOf, cancelLiveJobs, createMoneyJob, sleep, TestTrainer, TEST_GPU_CATALOG_FILE } from "@tuneloop/testing/moneyJobs";
+import { waitFor } from "@tuneloop/testing/waitFor";
 import { runDueAutoRetries } from "./autoRetry.js";
 
 // Transient failures are retried by themselves after AUTO_RETRY_DELAY_SECONDS
@@ -27,10 +28,10 @@ describe(`automatic retry of transient failures (${usingPostgres() ? "PostgreSQL
   const job = async (id: string) => (await app.gql(JOB, { id }, engineer)).data.job;
   const events = async (id: string) => (await job(id)).events.edges.map((e: any) => e.node);
   const retryOf = (id: string) =>
-    waitFor(() => app.services.db.trainingJob.findFirst({ where: { retryOfId: id } }), 15_000, `the automatic retry of ${id}`);
+    waitFor(`the automatic retry of ${id}`, () => app.services.db.trainingJob.findFirst({ where: { retryOfId: id } }), 15_000);
   const failedAlerts = async (...jobIds: string[]) =>
     (await alertsOf(app, engineer, ["JOB_FAILED"])).filter((a) => a.jobId && jobIds.includes(a.jobId));
-  const failedAlertOf = (id: string) => waitFor(async () => (await failedAlerts(id))[0], 10_000, `the JOB_FAILED alert of ${id}`);
+  const failedAlertOf = (id: string) => waitFor(`the JOB_FAILED alert of ${id}`, async () => (await failedAlerts(id))[0], 10_000);
 
   /** Claims `jobId` with a test worker and fails it with `errorType`. */
   async function fail(jobId: string, errorType: string, message: string, transient?: boolean) {
@@ -63,7 +64,7 @@ describe(`automatic retry of transient failures (${usingPostgres() ? "PostgreSQL
       retryOf: { id: first.id },
       name: "flaky network (retry 1)",
     });
-    await waitFor(async () => (await events(first.id)).some((e: any) => e.type === "auto_retry"), 5000, "the auto_retry event");
+    await waitFor("the auto_retry event", async () => (await events(first.id)).some((e: any) => e.type === "auto_retry"), 5000);
     expect((await events(first.id)).find((e: any) => e.type === "auto_retry")).toMatchObject({
       message: expect.stringContaining("automatic retry 1 of 2"),
       payload: { retryJobId: second.id, attempt: 1 },
@@ -117,9 +118,9 @@ describe(`automatic retry of transient failures (${usingPostgres() ? "PostgreSQL
     try {
       await app.services.db.trainingJob.update({ where: { id: refused.id }, data: { autoRetryAt: new Date() } });
       await waitFor(
+        "the refused retry",
         async () => (await app.services.db.jobEvent.count({ where: { jobId: refused.id, type: "auto_retry_failed" } })) > 0,
         5000,
-        "the refused retry",
       );
     } finally {
       await app.services.db.membership.updateMany({ where: membership, data: { deactivatedAt: null } });

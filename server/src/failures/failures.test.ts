@@ -4,7 +4,8 @@ import { startTestApp, type TestApp } from "@tuneloop/testing/app";
 import { usingPostgres } from "@tuneloop/testing/database";
 import { uploadDataset } from "@tuneloop/testing/fixtures";
 import { demoDatasetJsonl } from "../datasets/demoDataset.js";
-import { alertsOf, cancelLiveJobs, createMoneyJob, TestTrainer, waitFor, TEST_GPU_CATALOG_FILE } from "@tuneloop/testing/moneyJobs";
+import { alertsOf, cancelLiveJobs, createMoneyJob, TestTrainer, TEST_GPU_CATALOG_FILE } from "@tuneloop/testing/moneyJobs";
+import { waitFor } from "@tuneloop/testing/waitFor";
 
 const ERR = `__typename ... on AppError { code message field }`;
 const GUIDANCE = `query($id:ID!){ job(id:$id){ status errorType failureGuidance { errorType explanation suggestedChanges { field from to } } } }`;
@@ -142,12 +143,12 @@ describe(`failure guidance and retry with the suggested fix (${usingPostgres() ?
 
   it("tells people why a job failed and counts failures per error type, preset and GPU", async () => {
     const failedAlerts = await waitFor(
+      "a JOB_FAILED alert per failed job",
       async () => {
         const found = await alertsOf(app, engineer, ["JOB_FAILED"]);
         return found.length === 9 ? found : null;
       },
       10_000,
-      "a JOB_FAILED alert per failed job",
     );
     const oom = failedAlerts.find((a) => a.message.startsWith('Job "oom" failed.'))!;
     expect(oom.message).toContain("Suggested retry: batchSize 4 → 2, gradientAccumulationSteps 1 → 2.");

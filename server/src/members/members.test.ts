@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "@tuneloop/testing/app";
 import { startSmtpReceiver } from "@tuneloop/testing/standIns/notificationReceivers";
-import { waitFor } from "@tuneloop/testing/moneyJobs";
+import { waitFor } from "@tuneloop/testing/waitFor";
 
 // Invitations, roles, deactivation and password resets through the GraphQL API
 // over HTTP, with the emails caught by a real local SMTP server.
@@ -23,9 +23,9 @@ let owner: string;
 /** The token in the newest email to `to` whose text mentions `page`. */
 async function tokenMailedTo(to: string, page: string, after = 0) {
   const mail = await waitFor(
+    `mail to ${to}`,
     async () => smtp.mails.slice(after).find((m) => m.text?.includes(`/${page}#token=`) && JSON.stringify(m.to).includes(to)),
     10_000,
-    `mail to ${to}`,
   );
   return mail.text!.match(/#token=([\w-]+)/)![1];
 }
@@ -288,6 +288,22 @@ describe("audit log", () => {
     expect(lines).toHaveLength(2);
     expect((await fetch(`${app.url}/api/audit.csv`, { headers: { authorization: `Bearer ${await app.login("engineer")}` } })).status).toBe(
       403,
+    );
+  });
+
+  it("lists every action it records once, with the group the settings page filters it under", async () => {
+    const list: { action: string; group: string }[] = (await app.gql(`{ auditActions { action group } }`, {}, admin)).data.auditActions;
+    expect([...new Set(list.map((a) => a.group))]).toEqual(["Sign-ins", "Members", "API keys", "Money", "Models", "Settings"]);
+    expect(new Set(list.map((a) => a.action)).size).toBe(list.length);
+    expect(list).toEqual(
+      expect.arrayContaining([
+        { action: "auth.signed_in", group: "Sign-ins" },
+        { action: "member.role_changed", group: "Members" },
+        { action: "api_key.created", group: "API keys" },
+        { action: "budget.changed", group: "Money" },
+        { action: "model.approved", group: "Models" },
+        { action: "provider.settings_changed", group: "Settings" },
+      ]),
     );
   });
 });

@@ -4,7 +4,8 @@ import { Webhook } from "standardwebhooks";
 import { buildApp, type App } from "../app.js";
 import { startTestApp, type TestApp } from "@tuneloop/testing/app";
 import { usingPostgres } from "@tuneloop/testing/database";
-import { alertsOf, cancelLiveJobs, createMoneyJob, TestTrainer, waitFor, TEST_GPU_CATALOG_FILE } from "@tuneloop/testing/moneyJobs";
+import { alertsOf, cancelLiveJobs, createMoneyJob, TestTrainer, TEST_GPU_CATALOG_FILE } from "@tuneloop/testing/moneyJobs";
+import { waitFor } from "@tuneloop/testing/waitFor";
 import { createOtherOrganization } from "@tuneloop/testing/fixtures";
 import { queueDueDigests } from "./digest.js";
 import { startHttpReceiver, startSmtpReceiver } from "@tuneloop/testing/standIns/notificationReceivers";
@@ -107,12 +108,12 @@ describe(`notifications (${usingPostgres() ? "PostgreSQL" : "SQLite"})`, () => {
   it("delivers an alert to Slack, a signed webhook and email, retrying with backoff until each succeeds, and gives up on a dead endpoint", async () => {
     const job = await completeJob(app, engineer, "Advisor voice v3");
     const delivered = await waitFor(
+      "every delivery to settle",
       async () => {
         const all = await deliveries(gql, engineer);
         return all.filter((d: any) => d.status === "PENDING").length === 0 && all.length === 5 ? all : null;
       },
       15_000,
-      "every delivery to settle",
     );
 
     const byChannel = (name: string) => delivered.filter((d: any) => d.channel.name === name);
@@ -186,20 +187,20 @@ describe(`notifications (${usingPostgres() ? "PostgreSQL" : "SQLite"})`, () => {
     const already = smtp.mails.length;
     await completeJob(app, engineer, "Advisor voice v4");
     const settled = await waitFor(
+      "the v4 emails",
       async () => {
         const mails = (await deliveries(gql, engineer)).filter((d: any) => d.channel.kind === "EMAIL" && d.title.includes("v4"));
         return mails.length && mails.every((d: any) => d.status === "DELIVERED") ? mails : null;
       },
       10_000,
-      "the v4 emails",
     );
     expect(settled.map((d: any) => d.recipient)).toEqual(["finance@acme.test"]);
-    await waitFor(async () => smtp.mails.length === already + 1, 5000, "the mail");
+    await waitFor("the mail", async () => smtp.mails.length === already + 1, 5000);
 
     // The digest: one email a day to whoever asked for it.
     expect(await queueDueDigests(app.services)).toBe(1);
     expect(await queueDueDigests(app.services)).toBe(0);
-    const digest = await waitFor(async () => smtp.mails.find((m) => m.subject?.startsWith("Tuneloop daily digest")), 5000, "the digest");
+    const digest = await waitFor("the digest", async () => smtp.mails.find((m) => m.subject?.startsWith("Tuneloop daily digest")), 5000);
     expect(JSON.stringify(digest.to)).toContain("engineer@demo.tuneloop.dev");
     expect(digest.text).toMatch(/Spend in \d{4}-\d{2}: \$\d+\.\d{2} of \$500\.00/);
     expect(digest.text).toContain("- Advisor voice v4: completed");
@@ -233,9 +234,9 @@ describe(`notifications (${usingPostgres() ? "PostgreSQL" : "SQLite"})`, () => {
     const [queued] = (await sendTest(hook.id)).data;
     expect(queued).toMatchObject({ event: "TEST", title: 'Test message for "Ops webhook"', recipient: null, alert: null });
     const sent = await waitFor(
+      "the test webhook",
       async () => (await deliveries(gql, owner, { channelId: hook.id })).find((d: any) => d.id === queued.id && d.status === "DELIVERED"),
       5000,
-      "the test webhook",
     );
     expect(sent).toMatchObject({ attempts: 1, responseCode: 200, lastError: null, nextAttemptAt: null });
     const received = http.on("/hook").at(-1)!;
@@ -250,11 +251,11 @@ describe(`notifications (${usingPostgres() ? "PostgreSQL" : "SQLite"})`, () => {
     const mails = (await sendTest(emailChannelId)).data;
     expect(mails.map((d: any) => d.recipient)).toEqual(["finance@acme.test", "owner@demo.tuneloop.dev"]);
     await waitFor(
+      "the test emails",
       async () =>
         (await deliveries(gql, owner, { channelId: emailChannelId, status: "DELIVERED" })).filter((d: any) => d.event === "TEST").length ===
         2,
       5000,
-      "the test emails",
     );
     expect(smtp.mails.filter((m) => m.subject === 'Test message for "Finance mail"')).toHaveLength(2);
   });
@@ -263,13 +264,13 @@ describe(`notifications (${usingPostgres() ? "PostgreSQL" : "SQLite"})`, () => {
     const name = "<!channel> <https://evil.test|Click> & co";
     await completeJob(app, engineer, name);
     const slack = await waitFor(
+      "the Slack message",
       async () =>
         http
           .on("/slack")
           .map((r) => JSON.parse(r.body))
           .find((b) => b.blocks[0].text.text.includes("evil.test")),
       10_000,
-      "the Slack message",
     );
     const escaped = "&lt;!channel&gt; &lt;https://evil.test|Click&gt; &amp; co";
     expect(slack.text).toContain(escaped);
@@ -284,7 +285,7 @@ describe(`notifications (${usingPostgres() ? "PostgreSQL" : "SQLite"})`, () => {
       const job = (await createMoneyJob(quick, token, { name: "goes quiet", start: true })).data;
       const trainer = await TestTrainer.claim(quick, job.id);
       await trainer.startTraining();
-      const stalled = await waitFor(async () => (await alertsOf(quick, token, ["JOB_STALLED"]))[0], 10_000, "the stall alert");
+      const stalled = await waitFor("the stall alert", async () => (await alertsOf(quick, token, ["JOB_STALLED"]))[0], 10_000);
       expect(stalled).toMatchObject({ jobId: job.id });
       expect(stalled.message).toMatch(/^Job "goes quiet" has sent no report since .* while training\. It is still billed/);
       await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -331,12 +332,12 @@ describe(`notifications (${usingPostgres() ? "PostgreSQL" : "SQLite"})`, () => {
         token,
       );
       const pending = await waitFor(
+        "the first attempt",
         async () => {
           const rows = await deliveries(first, token);
           return rows[0]?.attempts === 1 ? rows[0] : null;
         },
         5000,
-        "the first attempt",
       );
       expect(pending).toMatchObject({ event: "APPROVAL_REQUESTED", status: "PENDING", responseCode: 503 });
       await servers[0].stop();
@@ -344,12 +345,12 @@ describe(`notifications (${usingPostgres() ? "PostgreSQL" : "SQLite"})`, () => {
       receiver.state.down = false;
       const second = await serve();
       const sent = await waitFor(
+        "delivery after the restart",
         async () => {
           const rows = await deliveries(second, token);
           return rows[0]?.status === "DELIVERED" ? rows[0] : null;
         },
         10_000,
-        "delivery after the restart",
       );
       expect(sent).toMatchObject({ id: pending.id, attempts: 2 });
       expect(receiver.requests.map((r) => r.answered)).toEqual([503, 200]);
@@ -400,9 +401,9 @@ describe(`outbound requests (${usingPostgres() ? "PostgreSQL" : "SQLite"})`, () 
       });
       await gql(`mutation($c:ID!){ sendTestNotification(channelId:$c){ __typename } }`, { c: channel.id }, owner);
       const failed = await waitFor(
+        "the refused delivery",
         async () => (await deliveries(gql, owner, { channelId: channel.id, status: "FAILED" }))[0],
         10_000,
-        "the refused delivery",
       );
       expect(failed.lastError).toMatch(/localhost is a private or local address \((127\.0\.0\.1|::1)\)/);
       expect(receiver.requests).toHaveLength(0);

@@ -3,7 +3,8 @@
 // (the suggested fix) fits the same worker and trains the same effective batch.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queueJob } from "@tuneloop/testing/workerApi";
-import { startWorker, startWorkerFixture, waitFor, type RestartableServer } from "@tuneloop/testing/workerProcesses";
+import { startWorker, startWorkerFixture, type RestartableServer } from "@tuneloop/testing/workerProcesses";
+import { waitFor } from "@tuneloop/testing/waitFor";
 
 let server: RestartableServer;
 let key: string;

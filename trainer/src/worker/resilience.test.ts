@@ -8,9 +8,9 @@ import {
   startWorker,
   startWorkerFixture,
   uploadSyntheticDataset,
-  waitFor,
   type RestartableServer,
 } from "@tuneloop/testing/workerProcesses";
+import { waitFor } from "@tuneloop/testing/waitFor";
 
 let server: RestartableServer;
 let key: string;

@@ -2,7 +2,8 @@
 // server and database, training the engine's tiny model for real.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readSafetensors } from "@tuneloop/engine";
-import { queueTinyJob, startWorker, startWorkerFixture, waitFor, type RestartableServer } from "@tuneloop/testing/workerProcesses";
+import { queueTinyJob, startWorker, startWorkerFixture, type RestartableServer } from "@tuneloop/testing/workerProcesses";
+import { waitFor } from "@tuneloop/testing/waitFor";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
