@@ -1,11 +1,11 @@
 import { builder } from "../builder.js";
-import { AUDIT_ACTIONS, assertAuditReader, auditWhere } from "./service.js";
+import { AUDIT_ACTION_GROUPS, AUDIT_ACTIONS, assertAuditReader, auditWhere } from "./service.js";
 
 builder.prismaObject("AuditEvent", {
   description: "One security- or money-relevant act: who, what, when, from which address, before and after.",
   fields: (t) => ({
     id: t.exposeID("id"),
-    action: t.exposeString("action", { description: `One of: ${AUDIT_ACTIONS.join(", ")}.` }),
+    action: t.exposeString("action", { description: `One of: ${AUDIT_ACTIONS.map((a) => a.action).join(", ")}.` }),
     actorId: t.exposeID("actorId", { nullable: true }),
     actorEmail: t.exposeString("actorEmail", { nullable: true, description: "The actor's email when the act happened." }),
     targetType: t.exposeString("targetType", {
@@ -17,6 +17,14 @@ builder.prismaObject("AuditEvent", {
     before: t.expose("before", { type: "JSON", nullable: true }),
     after: t.expose("after", { type: "JSON", nullable: true }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
+  }),
+});
+
+const AuditActionInfo = builder.objectRef<(typeof AUDIT_ACTIONS)[number]>("AuditActionInfo").implement({
+  description: "An action the audit log records, and the group a filter shows it under.",
+  fields: (t) => ({
+    action: t.exposeString("action", { description: "As in AuditEvent.action and AuditFilter.actions." }),
+    group: t.exposeString("group", { description: `One of: ${Object.keys(AUDIT_ACTION_GROUPS).join(", ")}.` }),
   }),
 });
 
@@ -32,6 +40,12 @@ const AuditFilterInput = builder.inputType("AuditFilter", {
 });
 
 builder.queryFields((t) => ({
+  auditActions: t.field({
+    type: [AuditActionInfo],
+    description: "Every action the audit log records, grouped for filtering.",
+    authScopes: { user: true },
+    resolve: () => AUDIT_ACTIONS,
+  }),
   auditEvents: t.prismaConnection({
     type: "AuditEvent",
     cursor: "id",

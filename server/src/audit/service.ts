@@ -7,42 +7,36 @@ import { hasRole, ROLES_THAT } from "../auth/permissions.js";
 // The audit log: one append-only record per security- or money-relevant act.
 // Nothing here updates or deletes a record.
 
-export const AUDIT_ACTIONS = [
-  "setup.completed",
-  "auth.signed_in",
-  "auth.sign_in_failures_burst",
-  "auth.sso_sign_in_failed",
-  "auth.password_changed",
-  "auth.password_reset",
-  "auth.signed_out_everywhere",
-  "member.invited",
-  "member.invitation_resent",
-  "member.invitation_revoked",
-  "member.joined",
-  "member.role_changed",
-  "member.deactivated",
-  "member.reactivated",
-  "organization.created",
-  "service_account.created",
-  "service_account.deactivated",
-  "api_key.created",
-  "api_key.revoked",
-  "api_key.policy_changed",
-  "budget.changed",
-  "budget.overridden",
-  "job.cost_approved",
-  "report.deal_recorded",
-  "model.approved",
-  "model.rejected",
-  "model.deployed",
-  "model.retired",
-  "quality_gate.overridden",
-  "quality.settings_changed",
-  "provider.settings_changed",
-  "channel.changed",
-  "sso.settings_changed",
-] as const;
-export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+/** Every act the log records, by the group the settings page filters it under (served as `auditActions`). */
+export const AUDIT_ACTION_GROUPS = {
+  "Sign-ins": [
+    "auth.signed_in",
+    "auth.sign_in_failures_burst",
+    "auth.sso_sign_in_failed",
+    "auth.password_changed",
+    "auth.password_reset",
+    "auth.signed_out_everywhere",
+  ],
+  Members: [
+    "setup.completed",
+    "organization.created",
+    "member.invited",
+    "member.invitation_resent",
+    "member.invitation_revoked",
+    "member.joined",
+    "member.role_changed",
+    "member.deactivated",
+    "member.reactivated",
+  ],
+  "API keys": ["service_account.created", "service_account.deactivated", "api_key.created", "api_key.revoked", "api_key.policy_changed"],
+  Money: ["budget.changed", "budget.overridden", "job.cost_approved", "report.deal_recorded"],
+  Models: ["model.approved", "model.rejected", "model.deployed", "model.retired", "quality_gate.overridden", "quality.settings_changed"],
+  Settings: ["provider.settings_changed", "channel.changed", "sso.settings_changed"],
+} as const;
+export type AuditAction = (typeof AUDIT_ACTION_GROUPS)[keyof typeof AUDIT_ACTION_GROUPS][number];
+export const AUDIT_ACTIONS: { action: AuditAction; group: string }[] = Object.entries(AUDIT_ACTION_GROUPS).flatMap(([group, actions]) =>
+  actions.map((action) => ({ action, group })),
+);
 
 /** Enough of a request's context to say who did it and from where. */
 export type AuditSource = { db: Pick<Db, "user" | "auditEvent">; viewer: Viewer | null; clientAddress: string | null };

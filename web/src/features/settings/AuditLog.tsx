@@ -31,30 +31,14 @@ const AuditEventsQuery = graphql(`
   }
 `);
 
-/** The filter's choices: the kinds of act, by their prefix. */
-const ACTION_GROUPS: Record<string, string[]> = {
-  "Sign-ins": [
-    "auth.signed_in",
-    "auth.sign_in_failures_burst",
-    "auth.password_changed",
-    "auth.password_reset",
-    "auth.signed_out_everywhere",
-  ],
-  Members: [
-    "setup.completed",
-    "member.invited",
-    "member.invitation_resent",
-    "member.invitation_revoked",
-    "member.joined",
-    "member.role_changed",
-    "member.deactivated",
-    "member.reactivated",
-  ],
-  "API keys": ["api_key.created", "api_key.revoked", "api_key.policy_changed"],
-  Money: ["budget.changed", "budget.overridden", "job.cost_approved", "report.deal_recorded"],
-  Models: ["model.approved", "model.rejected", "model.deployed", "model.retired", "quality_gate.overridden", "quality.settings_changed"],
-  Settings: ["provider.settings_changed", "channel.changed"],
-};
+const AuditActionsQuery = graphql(`
+  query AuditActions {
+    auditActions {
+      action
+      group
+    }
+  }
+`);
 
 const change = (before: unknown, after: unknown) =>
   [before != null && `before ${JSON.stringify(before)}`, after != null && `after ${JSON.stringify(after)}`].filter(Boolean).join(" · ");
@@ -132,7 +116,11 @@ export function AuditLog() {
   const [group, setGroup] = useState("");
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const [downloadError, setDownloadError] = useState<string | null>(null);
-  const actions = group ? ACTION_GROUPS[group] : [];
+  // The filter's choices, from the server's list of actions: each group in its order, with its actions.
+  const [{ data: actionList }] = useQuery({ query: AuditActionsQuery });
+  const groups = new Map<string, string[]>();
+  for (const a of actionList?.auditActions ?? []) groups.set(a.group, [...(groups.get(a.group) ?? []), a.action]);
+  const actions = groups.get(group) ?? [];
   const filter = group ? { actions } : null;
   const csvPath = `/api/audit.csv${actions.length ? `?${actions.map((a) => `action=${encodeURIComponent(a)}`).join("&")}` : ""}`;
   return (
@@ -151,7 +139,7 @@ export function AuditLog() {
             }}
           >
             <option value="">Everything</option>
-            {Object.keys(ACTION_GROUPS).map((g) => (
+            {[...groups.keys()].map((g) => (
               <option key={g}>{g}</option>
             ))}
           </select>

@@ -199,4 +199,20 @@ describe("SettingsPage", () => {
     ]).toEqual([true, true, true, false]);
     expect(within(again).queryByText(/using your role's defaults/)).toBeNull();
   });
+
+  it("filters the audit log by the groups of actions the server lists", async () => {
+    open(owner);
+    const log = await screen.findByRole("region", { name: "Audit log" });
+    await within(log).findByRole("option", { name: "Sign-ins" });
+    const groups = within(log)
+      .getAllByRole("option")
+      .map((o) => o.textContent);
+    expect(groups).toEqual(["Everything", "Sign-ins", "Members", "API keys", "Money", "Models", "Settings"]);
+    fireEvent.change(within(log).getByLabelText("Kind"), { target: { value: "Sign-ins" } });
+    await waitFor(() => {
+      const actions = [...log.querySelectorAll("tbody code")].map((c) => c.textContent);
+      expect(actions.length).toBeGreaterThan(0);
+      expect(actions.every((a) => a?.startsWith("auth."))).toBe(true);
+    });
+  });
 });
