@@ -233,3 +233,34 @@ describe("trainer reports through GraphQL", () => {
     expect(await app.services.db.metricPoint.count({ where: { jobId: job.jobId } })).toBe(0);
   });
 });
+
+describe("announcements of metrics reports", () => {
+  it("tells the job's watchers of every report, and the organization's job lists only when the whole-percent progress moves", async () => {
+    const job = await startRunningJob(app, "announced progress");
+    let seq = 0;
+    for (const status of ["PREPROCESSING", "MODEL_LOADING", "TRAINING"])
+      await report(job, "status", { s: ++seq, st: status, t: status === "TRAINING" ? 1000 : null });
+    const heard: { topic: string; id: string }[] = [];
+    const publish = app.services.pubsub.publish.bind(app.services.pubsub);
+    app.services.pubsub.publish = ((topic: string, id: string, payload: unknown) => {
+      heard.push({ topic, id });
+      return publish(topic as never, id, payload as never);
+    }) as typeof app.services.pubsub.publish;
+    try {
+      const heardAfter = async (step: number) => {
+        heard.length = 0;
+        await report(job, "metrics", { p: trainingPoints(step, step), s: ++seq });
+        for (let tries = 0; !heard.some((h) => h.topic === "job:updated") && tries < 100; tries++)
+          await new Promise((r) => setTimeout(r, 10));
+        return heard.filter((h) => h.id === job.jobId || h.id === job.orgId).map((h) => h.topic);
+      };
+      // Steps 3 and 5 of 1,000: 0.3% and 0.5%, the list still shows 0%.
+      expect(await heardAfter(3)).not.toContain("org:jobs");
+      expect(await heardAfter(5)).not.toContain("org:jobs");
+      // Step 12: 1.2%, the list's figure moves.
+      expect(await heardAfter(12)).toEqual(expect.arrayContaining(["job:updated", "org:jobs"]));
+    } finally {
+      app.services.pubsub.publish = publish;
+    }
+  });
+});

@@ -125,13 +125,16 @@ function announce(pubsub: PubSub, job: JobState, report: Report, applied: Applie
   if (applied.newPoints?.length) pubsub.publish("job:metrics", jobId, { jobId, points: applied.newPoints });
   // A status change announced the job to everyone already (transitionJob).
   if (applied.transitions) return;
-  // A metrics report (hundreds a second across jobs) tells the job's watchers
-  // and the organization's job lists (progress moves); other reports also tell
-  // the spending watch. That watch re-checks billing jobs every second on its
-  // own, so it need not hear of each metrics report (doing so cut ingest throughput 2.7×).
+  // A metrics report (hundreds a second across jobs) tells the job's watchers,
+  // and the organization's job lists only when the whole-percent progress they
+  // show has moved (each list viewer reads the job again per announcement).
+  // Other reports also tell the spending watch. That watch re-checks billing jobs
+  // every second on its own, so it need not hear of each metrics report (doing
+  // so cut ingest throughput 2.7×).
   if (report.type === "metrics" && !job.stalledAt) {
     pubsub.publish("job:updated", jobId, { jobId });
-    pubsub.publish("org:jobs", job.orgId, { jobId, change: "updated" });
+    const progress = applied.data.progress ?? job.progress;
+    if (Math.floor(progress) !== Math.floor(job.progress)) pubsub.publish("org:jobs", job.orgId, { jobId, change: "updated" });
   } else publishJobChange(pubsub, job, "updated");
 }
 
