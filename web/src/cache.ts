@@ -1,5 +1,5 @@
 import { cacheExchange, type Cache, type KeyingConfig } from "@urql/exchange-graphcache";
-import schema from "./graphql/introspection";
+import { possibleTypes, valueTypes } from "./graphql/graphcacheSchema";
 import type { JobEventFieldsFragment, JobEventType, MetricPointsAddedSubscription } from "./graphql/graphql";
 import { eventMatches, JobEventsQuery } from "./features/jobDetail/jobEvents";
 import { mergePoints } from "./hooks/metricPoints";
@@ -12,13 +12,10 @@ import { MetricSeriesQuery } from "./hooks/metricSeriesQuery";
 
 /**
  * Types without an id (values such as a cost estimate, a mutation's payload) are
- * kept inside the entity or result that holds them; the checked-in schema says which.
+ * kept inside the entity or result that holds them; the schema says which
+ * (web/src/graphql/graphcacheSchema.ts, generated).
  */
-const keys: KeyingConfig = Object.fromEntries(
-  schema.__schema.types
-    .filter((type) => type.kind === "OBJECT" && !type.fields.some((field) => field.name === "id"))
-    .map((type) => [type.name, () => null]),
-);
+const keys: KeyingConfig = Object.fromEntries(valueTypes.map((type) => [type, () => null]));
 
 /** The arguments of each cached `field` of a job, e.g. every metricSeries a chart asked for. */
 function cachedArguments(cache: Cache, jobId: string, field: string) {
@@ -84,8 +81,8 @@ function appendEvent(cache: Cache, jobId: string, event: JobEventFieldsFragment)
 
 export const liveCacheExchange = () =>
   cacheExchange({
-    schema,
     keys,
+    possibleTypes,
     updates: {
       Subscription: {
         metricPointsAdded: (result, _args, cache) =>

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startTestApp, type TestApp } from "@tuneloop/testing/app";
 import { claimForTest, outcome, REPORT, startRunningJob, trainingPoints, type RunningJob } from "@tuneloop/testing/trainerReports";
 
@@ -240,19 +240,14 @@ describe("announcements of metrics reports", () => {
     let seq = 0;
     for (const status of ["PREPROCESSING", "MODEL_LOADING", "TRAINING"])
       await report(job, "status", { s: ++seq, st: status, t: status === "TRAINING" ? 1000 : null });
-    const heard: { topic: string; id: string }[] = [];
-    const publish = app.services.pubsub.publish.bind(app.services.pubsub);
-    app.services.pubsub.publish = ((topic: string, id: string, payload: unknown) => {
-      heard.push({ topic, id });
-      return publish(topic as never, id, payload as never);
-    }) as typeof app.services.pubsub.publish;
+    const publish = vi.spyOn(app.services.pubsub, "publish");
     try {
       const heardAfter = async (step: number) => {
-        heard.length = 0;
+        publish.mockClear();
         await report(job, "metrics", { p: trainingPoints(step, step), s: ++seq });
-        for (let tries = 0; !heard.some((h) => h.topic === "job:updated") && tries < 100; tries++)
-          await new Promise((r) => setTimeout(r, 10));
-        return heard.filter((h) => h.id === job.jobId || h.id === job.orgId).map((h) => h.topic);
+        const heard = () => publish.mock.calls.filter(([, id]) => id === job.jobId || id === job.orgId).map(([topic]) => topic);
+        for (let tries = 0; !heard().includes("job:updated") && tries < 100; tries++) await new Promise((r) => setTimeout(r, 10));
+        return heard();
       };
       // Steps 3 and 5 of 1,000: 0.3% and 0.5%, the list still shows 0%.
       expect(await heardAfter(3)).not.toContain("org:jobs");
@@ -260,7 +255,7 @@ describe("announcements of metrics reports", () => {
       // Step 12: 1.2%, the list's figure moves.
       expect(await heardAfter(12)).toEqual(expect.arrayContaining(["job:updated", "org:jobs"]));
     } finally {
-      app.services.pubsub.publish = publish;
+      publish.mockRestore();
     }
   });
 });
