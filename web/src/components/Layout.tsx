@@ -20,6 +20,7 @@ const MeQuery = graphql(`
         canReview
         canManage
         canReadAuditLog
+        grantableRoles
       }
       organization {
         id

@@ -14,7 +14,7 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
-    "\n  query Me {\n    me {\n      id\n      name\n      email\n      role\n      permissions {\n        canTrain\n        canContribute\n        canReview\n        canManage\n        canReadAuditLog\n      }\n      organization {\n        id\n        name\n      }\n    }\n  }\n": typeof types.MeDocument,
+    "\n  query Me {\n    me {\n      id\n      name\n      email\n      role\n      permissions {\n        canTrain\n        canContribute\n        canReview\n        canManage\n        canReadAuditLog\n        grantableRoles\n      }\n      organization {\n        id\n        name\n      }\n    }\n  }\n": typeof types.MeDocument,
     "\n  query MyOrganizations {\n    me {\n      id\n      organizations {\n        role\n        current\n        organization {\n          id\n          name\n        }\n      }\n    }\n  }\n": typeof types.MyOrganizationsDocument,
     "\n  mutation SwitchOrganization($organizationId: ID!) {\n    switchOrganization(organizationId: $organizationId) {\n      __typename\n      ...AppErrorFields\n      ... on SwitchOrganizationSuccess {\n        data {\n          token\n        }\n      }\n    }\n  }\n": typeof types.SwitchOrganizationDocument,
     "\n  mutation CreateOrganization($name: String!) {\n    createOrganization(name: $name) {\n      __typename\n      ...AppErrorFields\n      ... on CreateOrganizationSuccess {\n        data {\n          token\n        }\n      }\n    }\n  }\n": typeof types.CreateOrganizationDocument,
@@ -133,7 +133,7 @@ type Documents = {
     "\n  subscription MetricPointsAdded($jobId: ID!, $names: [String!], $afterStep: Int) {\n    metricPointsAdded(jobId: $jobId, names: $names, afterStep: $afterStep) {\n      jobId\n      points {\n        name\n        step\n        value\n        epoch\n        wallTime\n      }\n    }\n  }\n": typeof types.MetricPointsAddedDocument,
 };
 const documents: Documents = {
-    "\n  query Me {\n    me {\n      id\n      name\n      email\n      role\n      permissions {\n        canTrain\n        canContribute\n        canReview\n        canManage\n        canReadAuditLog\n      }\n      organization {\n        id\n        name\n      }\n    }\n  }\n": types.MeDocument,
+    "\n  query Me {\n    me {\n      id\n      name\n      email\n      role\n      permissions {\n        canTrain\n        canContribute\n        canReview\n        canManage\n        canReadAuditLog\n        grantableRoles\n      }\n      organization {\n        id\n        name\n      }\n    }\n  }\n": types.MeDocument,
     "\n  query MyOrganizations {\n    me {\n      id\n      organizations {\n        role\n        current\n        organization {\n          id\n          name\n        }\n      }\n    }\n  }\n": types.MyOrganizationsDocument,
     "\n  mutation SwitchOrganization($organizationId: ID!) {\n    switchOrganization(organizationId: $organizationId) {\n      __typename\n      ...AppErrorFields\n      ... on SwitchOrganizationSuccess {\n        data {\n          token\n        }\n      }\n    }\n  }\n": types.SwitchOrganizationDocument,
     "\n  mutation CreateOrganization($name: String!) {\n    createOrganization(name: $name) {\n      __typename\n      ...AppErrorFields\n      ... on CreateOrganizationSuccess {\n        data {\n          token\n        }\n      }\n    }\n  }\n": types.CreateOrganizationDocument,
@@ -269,7 +269,7 @@ export function graphql(source: string): unknown;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Me {\n    me {\n      id\n      name\n      email\n      role\n      permissions {\n        canTrain\n        canContribute\n        canReview\n        canManage\n        canReadAuditLog\n      }\n      organization {\n        id\n        name\n      }\n    }\n  }\n"): (typeof documents)["\n  query Me {\n    me {\n      id\n      name\n      email\n      role\n      permissions {\n        canTrain\n        canContribute\n        canReview\n        canManage\n        canReadAuditLog\n      }\n      organization {\n        id\n        name\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  query Me {\n    me {\n      id\n      name\n      email\n      role\n      permissions {\n        canTrain\n        canContribute\n        canReview\n        canManage\n        canReadAuditLog\n        grantableRoles\n      }\n      organization {\n        id\n        name\n      }\n    }\n  }\n"): (typeof documents)["\n  query Me {\n    me {\n      id\n      name\n      email\n      role\n      permissions {\n        canTrain\n        canContribute\n        canReview\n        canManage\n        canReadAuditLog\n        grantableRoles\n      }\n      organization {\n        id\n        name\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -6,6 +6,7 @@ import { mutationError } from "../../errors";
 import { formatDateTime, humanize } from "../../format";
 import { ConfirmActions, Dialog } from "../../components/Dialog";
 import { ErrorMessage, FieldMessage, Loading } from "../../components/States";
+import { useMe } from "../../components/Layout";
 import { RoleSelect } from "./RoleSelect";
 import { SecretOnce } from "./SecretOnce";
 
@@ -99,14 +100,6 @@ const ReactivateMember = graphql(`
   }
 `);
 
-/** The roles each role may give (the server enforces the same rule). */
-export const GRANTABLE_ROLES: Record<Role, Role[]> = {
-  ADMIN: ["ENGINEER", "QA", "OWNER", "ADMIN"],
-  OWNER: ["ENGINEER", "QA", "OWNER"],
-  ENGINEER: [],
-  QA: [],
-};
-
 type Member = { id: string; name: string; email: string; role: Role; deactivatedAt?: string | null };
 type Sent = { emailSent: boolean; link?: string | null; email: string };
 
@@ -188,7 +181,13 @@ function ConfirmRemove({ member, onClose, onRemoved }: { member: Member; onClose
 }
 
 /** Owners and admins: who is in the organization, with which role; invitations. */
-export function Members({ myRole }: { myRole: Role }) {
+export function Members() {
+  // The roles offered come with the viewer's permissions: nothing to offer before they arrive.
+  const me = useMe();
+  return me ? <MembersWith grantable={me.permissions.grantableRoles} /> : <Loading label="Loading members…" />;
+}
+
+function MembersWith({ grantable }: { grantable: Role[] }) {
   const [{ data, error, fetching }, refetch] = useQuery({ query: MembersQuery });
   const [sent, setSent] = useState<Sent | null>(null);
   const [removing, setRemoving] = useState<Member | null>(null);
@@ -198,7 +197,6 @@ export function Members({ myRole }: { myRole: Role }) {
   const [, resend] = useMutation(ResendInvitation);
   const [, revoke] = useMutation(RevokeInvitation);
   const refresh = () => refetch({ requestPolicy: "network-only" });
-  const grantable = GRANTABLE_ROLES[myRole];
 
   /** Shows a refusal (or clears the last one) and reloads the lists. */
   function report(response: Parameters<typeof mutationError>[0], field: string) {

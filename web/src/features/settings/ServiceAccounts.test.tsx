@@ -12,7 +12,7 @@ describe("ServiceAccounts", () => {
   it("creates a service account, shows its new worker key once (the key works), and deactivates it", async () => {
     const admin = await api().login("admin");
     const name = `Fleet ${Math.random().toString(36).slice(2, 8)}`;
-    renderPage(<ServiceAccounts myRole="ADMIN" />, { token: admin });
+    renderPage(<ServiceAccounts />, { token: admin });
     const form = await screen.findByRole("form", { name: "New service account" });
     fireEvent.change(within(form).getByLabelText("Name"), { target: { value: name } });
     fireEvent.click(within(form).getByRole("button", { name: "Create service account" }));

@@ -5,9 +5,9 @@ import type { ApiKeyScope, Role } from "../../graphql/graphql";
 import { mutationError } from "../../errors";
 import { humanize } from "../../format";
 import { ErrorMessage, FieldMessage, Loading } from "../../components/States";
+import { useMe } from "../../components/Layout";
 import { RoleSelect } from "./RoleSelect";
 import { SecretOnce } from "./SecretOnce";
-import { GRANTABLE_ROLES } from "./Members";
 
 const ServiceAccountsQuery = graphql(`
   query ServiceAccounts {
@@ -64,10 +64,15 @@ const KEY_KINDS: { label: string; scopes: ApiKeyScope[] }[] = [
 ];
 
 /** Owners and admins: the organization's identities for CI and the worker fleet, whose keys outlive any person. */
-export function ServiceAccounts({ myRole }: { myRole: Role }) {
+export function ServiceAccounts() {
+  // The roles offered come with the viewer's permissions: nothing to offer before they arrive.
+  const me = useMe();
+  return me ? <ServiceAccountsWith roles={me.permissions.grantableRoles} /> : <Loading label="Loading service accounts…" />;
+}
+
+function ServiceAccountsWith({ roles }: { roles: Role[] }) {
   const [{ data, error, fetching }, refetch] = useQuery({ query: ServiceAccountsQuery });
   const [name, setName] = useState("");
-  const roles = GRANTABLE_ROLES[myRole];
   const [role, setRole] = useState<Role>(roles[0]);
   const [problem, setProblem] = useState<{ message: string; field?: string | null } | null>(null);
   const [secret, setSecret] = useState<{ name: string; key: string } | null>(null);

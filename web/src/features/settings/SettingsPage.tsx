@@ -46,9 +46,9 @@ export function SettingsPage() {
         <h1 id="settings-title">Settings</h1>
       </div>
       {me && <MyAccount name={me.name} />}
-      {me && canEditChannels && <Members myRole={me.role} />}
-      {me && canEditChannels && <ServiceAccounts myRole={me.role} />}
-      {me && canEditChannels && <SingleSignOn myRole={me.role} />}
+      {me && canEditChannels && <Members />}
+      {me && canEditChannels && <ServiceAccounts />}
+      {me && canEditChannels && <SingleSignOn />}
       {me && canEditChannels && <ComputeSettings />}
       <ApiKeys />
       {error && <ErrorMessage error={error} retry={refresh} />}

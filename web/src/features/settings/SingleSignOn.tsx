@@ -4,8 +4,8 @@ import { graphql } from "../../graphql";
 import type { Role } from "../../graphql/graphql";
 import { errorFor, mutationError, type FieldError } from "../../errors";
 import { ErrorMessage, FieldMessage, Loading, SaveActions } from "../../components/States";
+import { useMe } from "../../components/Layout";
 import { RoleSelect } from "./RoleSelect";
-import { GRANTABLE_ROLES } from "./Members";
 
 const SsoSettingsQuery = graphql(`
   query SsoSettings {
@@ -55,13 +55,18 @@ type Form = {
 };
 
 /** Owners and admins: sign-in through the organization's identity provider (OpenID Connect). */
-export function SingleSignOn({ myRole }: { myRole: Role }) {
+export function SingleSignOn() {
+  // The roles offered come with the viewer's permissions: nothing to offer before they arrive.
+  const me = useMe();
+  return me ? <SingleSignOnWith roles={me.permissions.grantableRoles} /> : <Loading label="Loading single sign-on…" />;
+}
+
+function SingleSignOnWith({ roles }: { roles: Role[] }) {
   const [{ data, error, fetching }, refetch] = useQuery({ query: SsoSettingsQuery });
   const [form, setForm] = useState<Form | null>(null);
   const [problem, setProblem] = useState<FieldError | null>(null);
   const [saved, setSaved] = useState(false);
   const [result, update] = useMutation(UpdateSsoSettings);
-  const roles = GRANTABLE_ROLES[myRole];
   const settings = data?.ssoSettings;
 
   useEffect(() => {
