@@ -52,51 +52,49 @@ describe("local provider", () => {
   // Retried: on a loaded machine the trainer may leave before the job's automatic
   // validation run exists, and a second launch then runs it (a legitimate
   // validation launch, seen once on PostgreSQL in CI, not investigated further).
-  it(
-    "launches one trainer per job across two server instances; the job is billed for the machine's time at the catalog price, marked simulated",
-    { retry: 2 },
-    async () => {
-      const jobId = await queueTinyJob(a, datasetId, "launched", 1);
-      await waitFor("training to finish", () => trainedOrDone(jobId), 180_000, 200);
-      const [launch] = await waitFor(
-        "the machine to end",
-        async () => ((await launchesOf(jobId)).every((l) => l.state === "ENDED") ? launchesOf(jobId) : null),
-        30_000,
-        200,
-      );
+  it("launches one trainer per job across two server instances; the job is billed for the machine's time at the catalog price, marked simulated", {
+    retry: 2,
+    timeout: 300_000,
+  }, async () => {
+    const jobId = await queueTinyJob(a, datasetId, "launched", 1);
+    await waitFor("training to finish", () => trainedOrDone(jobId), 180_000, 200);
+    const [launch] = await waitFor(
+      "the machine to end",
+      async () => ((await launchesOf(jobId)).every((l) => l.state === "ENDED") ? launchesOf(jobId) : null),
+      30_000,
+      200,
+    );
 
-      expect(await launchesOf(jobId)).toHaveLength(1);
-      expect(launch).toMatchObject({
-        attempt: 1,
-        provider: "LOCAL",
-        outcome: "SUCCEEDED",
-        simulated: true,
-        tier: "SPOT",
-        pricePerHourUsd: a.services.gpus.find("H100_PCIE_80GB")!.spotUsdPerHour,
-      });
-      expect(readFileSync(join(a.dataDir, "compute", "local", `${jobId}-1.log`), "utf8").match(/claimed job/g)).toHaveLength(1);
+    expect(await launchesOf(jobId)).toHaveLength(1);
+    expect(launch).toMatchObject({
+      attempt: 1,
+      provider: "LOCAL",
+      outcome: "SUCCEEDED",
+      simulated: true,
+      tier: "SPOT",
+      pricePerHourUsd: a.services.gpus.find("H100_PCIE_80GB")!.spotUsdPerHour,
+    });
+    expect(readFileSync(join(a.dataDir, "compute", "local", `${jobId}-1.log`), "utf8").match(/claimed job/g)).toHaveLength(1);
 
-      const job = await jobOf(jobId);
-      const held = (launch.endedAt!.getTime() - launch.startedAt!.getTime()) / 1000;
-      expect(job.machineSeconds).toBeCloseTo(held, 3);
-      expect(job.machineSince).toBeNull();
-      // Queued time before the launch is not billed: the bill is the machine's interval, not start-to-end of the job.
-      const session = await a.login("engineer");
-      const result = await a.gql(
-        `query($id:ID!){ job(id:$id){ currentCostUsd spendRateUsdPerHour computeLaunches { attempt provider simulated pricePerHourUsd heldSeconds outcome } interruptionCost { attempts interruptions costUsd } } }`,
-        { id: jobId },
-        session,
-      );
-      const view = result.data.job;
-      expect(view.currentCostUsd).toBeCloseTo(costForSeconds(held, launch.pricePerHourUsd), 6);
-      expect(view.spendRateUsdPerHour).toBe(0);
-      expect(view.computeLaunches).toEqual([
-        expect.objectContaining({ attempt: 1, provider: "LOCAL", simulated: true, outcome: "SUCCEEDED" }),
-      ]);
-      expect(view.interruptionCost).toEqual({ attempts: 1, interruptions: 0, costUsd: 0 });
-    },
-    300_000,
-  );
+    const job = await jobOf(jobId);
+    const held = (launch.endedAt!.getTime() - launch.startedAt!.getTime()) / 1000;
+    expect(job.machineSeconds).toBeCloseTo(held, 3);
+    expect(job.machineSince).toBeNull();
+    // Queued time before the launch is not billed: the bill is the machine's interval, not start-to-end of the job.
+    const session = await a.login("engineer");
+    const result = await a.gql(
+      `query($id:ID!){ job(id:$id){ currentCostUsd spendRateUsdPerHour computeLaunches { attempt provider simulated pricePerHourUsd heldSeconds outcome } interruptionCost { attempts interruptions costUsd } } }`,
+      { id: jobId },
+      session,
+    );
+    const view = result.data.job;
+    expect(view.currentCostUsd).toBeCloseTo(costForSeconds(held, launch.pricePerHourUsd), 6);
+    expect(view.spendRateUsdPerHour).toBe(0);
+    expect(view.computeLaunches).toEqual([
+      expect.objectContaining({ attempt: 1, provider: "LOCAL", simulated: true, outcome: "SUCCEEDED" }),
+    ]);
+    expect(view.interruptionCost).toEqual({ attempts: 1, interruptions: 0, costUsd: 0 });
+  });
 
   it("adopts a machine launched before a restart instead of launching a second one, and recovers a killed trainer by itself", async () => {
     const jobId = await queueTinyJob(a, datasetId, "killed", 3, { checkpointEvery: 4 });
